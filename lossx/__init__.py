@@ -1,0 +1,138 @@
+"""lossx: loss functions written once, identical in NumPy, torch, JAX and Keras.
+
+Every loss is one function against the Python Array API standard. It is exposed as
+
+* ``lossx.<snake_name>(y_pred, y_true, **options)`` — array-generic: works on
+  NumPy, torch, JAX and TensorFlow arrays and any Array-API array;
+* ``lossx.backends.<framework>`` — native adapters (NumPy functions, torch
+  modules, JAX functions, Keras losses), generated from the same definition;
+* ``lossx.<CamelName>(**options)`` / ``lossx.get(name, **options)`` — the active
+  backend's native object, chosen by configuration (see :func:`get_backend`).
+
+``import lossx`` imports no deep-learning framework.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from . import primitives
+from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
+from ._errors import (
+    BackendError,
+    ConfigError,
+    DTypeError,
+    LabelRangeError,
+    LossxError,
+    MixedFrameworkError,
+    OptionValueError,
+    ProbabilityRangeError,
+    ReductionError,
+    ShapeError,
+    UnknownLossError,
+    UnknownOptionError,
+)
+from ._options import Option
+from ._reduction import LossTerms
+from ._registry import LossSpec, define_loss, generic_function, lookup, registered
+from .losses import (
+    binary_cross_entropy,
+    binary_focal_cross_entropy,
+    categorical_cross_entropy,
+    categorical_hinge,
+    hinge,
+    huber,
+    mean_absolute_error,
+    mean_squared_error,
+    sparse_categorical_cross_entropy,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKENDS",
+    "BackendError",
+    "ConfigError",
+    "DTypeError",
+    "LabelRangeError",
+    "LossSpec",
+    "LossTerms",
+    "LossxError",
+    "MixedFrameworkError",
+    "Option",
+    "OptionValueError",
+    "ProbabilityRangeError",
+    "ReductionError",
+    "ShapeError",
+    "UnknownLossError",
+    "UnknownOptionError",
+    "binary_cross_entropy",
+    "binary_focal_cross_entropy",
+    "categorical_cross_entropy",
+    "categorical_hinge",
+    "define_loss",
+    "get",
+    "get_backend",
+    "hinge",
+    "huber",
+    "installed_backends",
+    "loss_names",
+    "lookup",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "primitives",
+    "registered",
+    "set_backend",
+    "sparse_categorical_cross_entropy",
+    "use_backend",
+]
+
+
+def loss_names() -> list[str]:
+    """The snake names of every registered loss."""
+    return [spec.name for spec in registered()]
+
+
+def get(name: str, **options: Any) -> Any:
+    """The active backend's native loss object for ``name`` (snake, Camel or alias).
+
+    NumPy and JAX give frozen callable objects, torch an ``nn.Module``, Keras a
+    ``keras.losses.Loss``; ``options`` are the loss's options (and ``reduction``).
+    """
+    from .backends import load
+
+    spec = lookup(name)
+    return getattr(load(get_backend()), spec.camel_name)(**options)
+
+
+def _facade(spec: LossSpec) -> Any:
+    def facade(**options: Any) -> Any:
+        return get(spec.name, **options)
+
+    facade.__name__ = facade.__qualname__ = spec.camel_name
+    facade.__doc__ = (
+        f"{spec.summary}\n\nThe active backend's native object for :func:`lossx.{spec.name}` "
+        "(see lossx.get_backend)."
+    )
+    return facade
+
+
+def __getattr__(name: str) -> Any:
+    from .backends._generate import spec_for_attribute
+
+    found = spec_for_attribute(name)
+    if found is None:
+        raise AttributeError(f"module 'lossx' has no attribute {name!r}")
+    spec, is_class = found
+    return _facade(spec) if is_class else generic_function(spec.name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {n for s in registered() for n in (s.name, s.camel_name)})
+
+
+if "keras" in sys.modules:
+    # Keras is already loaded, so registering the lossx classes costs nothing and lets
+    # keras.models.load_model restore models compiled with lossx losses.
+    from .backends import keras as _keras_adapter  # noqa: F401

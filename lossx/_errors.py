@@ -1,0 +1,71 @@
+"""The lossx error hierarchy (SPEC §4).
+
+Every error lossx raises on bad input is a :class:`LossxError` and also a
+built-in ``ValueError`` or ``TypeError``, so callers can catch either. Each
+message names the offending values and says what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LossxError",
+    "ShapeError",
+    "LabelRangeError",
+    "ProbabilityRangeError",
+    "DTypeError",
+    "UnknownOptionError",
+    "OptionValueError",
+    "ReductionError",
+    "MixedFrameworkError",
+    "BackendError",
+    "ConfigError",
+    "UnknownLossError",
+]
+
+
+class LossxError(Exception):
+    """Base class of every error raised by lossx on bad input or configuration."""
+
+
+class ShapeError(LossxError, ValueError):
+    """Arrays whose shapes cannot be combined (the message names both shapes)."""
+
+
+class LabelRangeError(LossxError, ValueError):
+    """Integer labels outside ``[0, num_classes)`` that are not ``ignore_index``."""
+
+
+class ProbabilityRangeError(LossxError, ValueError):
+    """Probabilities outside ``[0, 1]`` while ``from_logits=False``."""
+
+
+class DTypeError(LossxError, TypeError):
+    """An array of the wrong kind of dtype (e.g. integer predictions)."""
+
+
+class UnknownOptionError(LossxError, TypeError):
+    """An option name the loss does not declare."""
+
+
+class OptionValueError(LossxError, ValueError):
+    """An option value of the wrong type or outside its valid range."""
+
+
+class ReductionError(LossxError, ValueError):
+    """A reduction other than ``"none"``, ``"sum"`` or ``"mean"``."""
+
+
+class MixedFrameworkError(LossxError, TypeError):
+    """Arrays of two different frameworks passed to one loss call."""
+
+
+class BackendError(LossxError, ValueError):
+    """An unknown or uninstalled backend name."""
+
+
+class ConfigError(LossxError, ValueError):
+    """A malformed lossx configuration file or environment variable."""
+
+
+class UnknownLossError(LossxError, ValueError):
+    """A loss name that is not registered."""

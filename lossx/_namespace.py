@@ -1,0 +1,117 @@
+"""Array-namespace resolution, lazy and cached per array type.
+
+``namespace_of(x)`` returns the Array-API namespace of ``x``: array-api-compat's
+wrapper for NumPy, torch, JAX, Dask, CuPy and any ``__array_namespace__`` array,
+and lossx's own minimal namespace for TensorFlow tensors (array-api-compat has
+none). A framework is only ever looked at through the type of an array the user
+passed, so lossx never imports a framework the user did not import.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+import array_api_compat
+import numpy as np
+
+from ._errors import MixedFrameworkError
+
+__all__ = ["namespace_of", "to_namespace", "is_eager", "framework_name"]
+
+_NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
+_FRAMEWORK_BY_TYPE: dict[type, str] = {}
+_PYTHON_SCALARS = (bool, int, float, complex, list, tuple)
+
+
+def framework_name(x: Any) -> str:
+    """A short name of the framework an array belongs to (``"torch"``, ``"jax"``, ...)."""
+    kind = type(x)
+    name = _FRAMEWORK_BY_TYPE.get(kind)
+    if name is None:
+        name = kind.__module__.split(".")[0]
+        name = {"jaxlib": "jax", "builtins": "python", "array_api_strict": "array_api_strict"}.get(
+            name, name
+        )
+        _FRAMEWORK_BY_TYPE[kind] = name
+    return name
+
+
+def _is_tensorflow(x: Any) -> bool:
+    tf = sys.modules.get("tensorflow")
+    return tf is not None and isinstance(x, (tf.Tensor, tf.Variable))
+
+
+def _resolve(x: Any) -> ModuleType:
+    if _is_tensorflow(x):
+        from . import _tensorflow_namespace
+
+        return _tensorflow_namespace
+    if isinstance(x, _PYTHON_SCALARS):
+        return array_api_compat.array_namespace(np.asarray(x))
+    return array_api_compat.array_namespace(x)
+
+
+def namespace_of(x: Any) -> ModuleType:
+    """The Array-API namespace for ``x`` (cached per type of ``x``)."""
+    kind = type(x)
+    xp = _NAMESPACE_BY_TYPE.get(kind)
+    if xp is None:
+        try:
+            xp = _resolve(x)
+        except TypeError:
+            raise MixedFrameworkError(
+                f"lossx cannot compute on an object of type {kind.__module__}.{kind.__qualname__}: "
+                "pass a NumPy, torch, JAX or TensorFlow array, or any Array API array."
+            ) from None
+        _NAMESPACE_BY_TYPE[kind] = xp
+    return xp
+
+
+def _is_numpy_like(value: Any) -> bool:
+    return isinstance(value, (np.ndarray, np.generic) + _PYTHON_SCALARS)
+
+
+def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
+    """``value`` as an array of ``xp`` on ``like``'s device.
+
+    Arrays already of ``xp`` are returned untouched (re-wrapping a torch tensor
+    can drop ``requires_grad``); NumPy arrays, lists and scalars are converted;
+    an array of another framework raises :class:`MixedFrameworkError`.
+    """
+    if not isinstance(value, _PYTHON_SCALARS) and namespace_of(value) is xp:
+        return value
+    if not _is_numpy_like(value):
+        raise MixedFrameworkError(
+            f"{name} is a {framework_name(value)} array but y_pred is a {framework_name(like)} "
+            f"array; convert {name} to {framework_name(like)} (or pass a NumPy array, which "
+            "lossx converts for you)."
+        )
+    if framework_name(like) == "torch":
+        return xp.asarray(np.asarray(value), device=like.device)
+    return xp.asarray(np.asarray(value))
+
+
+def is_eager(x: Any) -> bool:
+    """Whether ``x`` holds concrete values that may be inspected from Python.
+
+    False under ``jax.jit``, ``tf.function``, ``torch.compile`` and for lazy
+    arrays (Dask): value checks (label range, probability range) are skipped there.
+    """
+    framework = framework_name(x)
+    if framework == "numpy" or framework == "array_api_strict":
+        return True
+    if framework == "torch":
+        import torch
+
+        return not torch.compiler.is_compiling()
+    if framework == "jax":
+        import jax
+
+        return not isinstance(x, jax.core.Tracer)
+    if framework == "tensorflow":
+        import tensorflow as tf
+
+        return tf.executing_eagerly()
+    return False

@@ -1,0 +1,185 @@
+"""Options declared once: name, kind, default, valid range and doc.
+
+Validation, torch ``extra_repr``, Keras ``get_config``, JAX hashing, the CLI
+listing and the generated docstrings all read these declarations; no adapter
+knows any option by name.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from ._errors import OptionValueError, UnknownOptionError
+
+__all__ = ["Option", "validate_options"]
+
+_KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights")
+
+
+@dataclass(frozen=True)
+class Option:
+    """Declaration of one loss option.
+
+    Parameters
+    ----------
+    name:
+        Keyword name of the option.
+    kind:
+        ``"float"``, ``"int"``, ``"bool"``, ``"axis"`` (an int, may be negative),
+        ``"weights"`` (a vector of per-class weights) or ``"float_or_weights"``
+        (a scalar or a per-class vector).
+    default:
+        Default value; ``None`` means "off".
+    doc:
+        One sentence shown in docstrings, ``lossx list`` and the docs.
+    low, high:
+        Valid range for numbers (and for every entry of a weights vector).
+    low_open, high_open:
+        Whether the corresponding bound is excluded.
+    allow_none:
+        Whether ``None`` is a valid value (implied when the default is ``None``).
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    allow_none: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"Option kind must be one of {_KINDS}, got {self.kind!r}")
+
+    @property
+    def is_tensor(self) -> bool:
+        """Whether the value may be a per-class vector (a torch buffer, a JAX constant)."""
+        return self.kind in ("weights", "float_or_weights")
+
+    def range_text(self) -> str:
+        """The valid range as interval notation, e.g. ``(0, inf)``."""
+        if self.kind == "bool":
+            return "True or False"
+        low = "-inf" if self.low is None else f"{self.low:g}"
+        high = "inf" if self.high is None else f"{self.high:g}"
+        left = "(" if self.low_open or self.low is None else "["
+        right = ")" if self.high_open or self.high is None else "]"
+        text = f"{left}{low}, {high}{right}"
+        if self.kind in ("int", "axis"):
+            text = f"integer in {text}"
+        if self.kind == "weights":
+            text = f"vector of one weight per class, each in {text}"
+        if self.kind == "float_or_weights":
+            text = f"number or per-class vector, each in {text}"
+        if self.allow_none or self.default is None:
+            text += ", or None"
+        return text
+
+    def describe(self) -> str:
+        """``name=default`` followed by the doc and the valid range."""
+        return f"{self.name}={self.default!r}: {self.doc} Valid: {self.range_text()}."
+
+    def canonical(self, loss_name: str, value: Any) -> Any:
+        """Check ``value`` and return its canonical, hashable form.
+
+        Scalars become Python numbers; vectors become tuples of floats, except
+        arrays of a framework (a torch buffer, a JAX array), which are checked
+        only for their rank and kept as they are so they stay on their device.
+        """
+        where = f"{loss_name}: option {self.name!r}"
+        if value is None:
+            if self.allow_none or self.default is None:
+                return None
+            raise OptionValueError(f"{where} may not be None; pass a value in {self.range_text()}.")
+        if self.kind == "bool":
+            if isinstance(value, bool):
+                return value
+            raise OptionValueError(f"{where} must be True or False, got {value!r}.")
+        if self.kind in ("int", "axis"):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+                raise OptionValueError(f"{where} must be an integer, got {value!r}.")
+            value = int(value)
+            self._check_range(where, value)
+            return value
+        if self.kind == "float" or (self.kind == "float_or_weights" and _is_scalar(value)):
+            if isinstance(value, bool) or not _is_scalar(value):
+                raise OptionValueError(f"{where} must be a number, got {value!r}.")
+            try:
+                value = float(value)
+            except TypeError:
+                raise OptionValueError(f"{where} must be a number, got {value!r}.") from None
+            self._check_range(where, value)
+            return value
+        return self._canonical_vector(where, value)
+
+    def _canonical_vector(self, where: str, value: Any) -> Any:
+        if hasattr(value, "__array_namespace__") or _is_framework_array(value):
+            if len(value.shape) != 1:
+                raise OptionValueError(
+                    f"{where} must be a 1-D vector of per-class weights, got shape {tuple(value.shape)}."
+                )
+            return value
+        try:
+            entries = tuple(float(v) for v in value)
+        except TypeError:
+            raise OptionValueError(
+                f"{where} must be a sequence of numbers (one per class), got {value!r}."
+            ) from None
+        if not entries:
+            raise OptionValueError(f"{where} must not be empty; give one weight per class.")
+        for entry in entries:
+            self._check_range(where, entry)
+        return entries
+
+    def _check_range(self, where: str, value: float) -> None:
+        if isinstance(value, float) and math.isnan(value):
+            raise OptionValueError(f"{where} is NaN; pass a value in {self.range_text()}.")
+        too_low = self.low is not None and (value < self.low or (self.low_open and value == self.low))
+        too_high = self.high is not None and (
+            value > self.high or (self.high_open and value == self.high)
+        )
+        if too_low or too_high:
+            raise OptionValueError(f"{where}={value!r} is out of range; valid: {self.range_text()}.")
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, numbers.Real):
+        return True
+    return getattr(value, "shape", None) == () and hasattr(value, "dtype")
+
+
+def _is_framework_array(value: Any) -> bool:
+    module = type(value).__module__.split(".")[0]
+    return module in ("torch", "jax", "jaxlib", "tensorflow")
+
+
+def validate_options(
+    loss_name: str, declared: Iterable[Option], given: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Return every declared option's canonical value, defaults filled in.
+
+    Raises :class:`UnknownOptionError` for names the loss does not declare
+    (with the closest declared name as a hint) and :class:`OptionValueError`
+    for values of the wrong type or out of range.
+    """
+    by_name = {option.name: option for option in declared}
+    unknown = [name for name in given if name not in by_name]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, list(by_name), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(by_name) or "none"
+        raise UnknownOptionError(
+            f"{loss_name}: unknown option {name!r}.{hint} Its options are: {known}."
+        )
+    return {
+        name: option.canonical(loss_name, given.get(name, option.default))
+        for name, option in by_name.items()
+    }

@@ -1,0 +1,79 @@
+"""Keras 3 adapter: one ``keras.losses.Loss`` subclass per loss, on any Keras engine.
+
+Follows Keras's conventions so each class is a drop-in for its Keras counterpart:
+``call(y_true, y_pred)`` (Keras's order), per-sample values (elementwise losses
+average the last axis, as Keras's do), Keras's reductions (default
+``"sum_over_batch_size"``) and Keras's own ``sample_weight`` handling. Entries
+ignored through ``ignore_index`` carry a Keras mask, so Keras's mean divides by
+the number of valid entries, like ``SparseCategoricalCrossentropy(ignore_class)``.
+
+Every class is registered serializable (package ``lossx``) when this module is
+imported — ``import lossx`` imports it whenever Keras is already imported — so
+``keras.models.load_model`` restores a compiled model without ``custom_objects``,
+and ``get_config``/``from_config`` round-trip every declared option.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from .._registry import LossSpec, on_register, registered
+from ._generate import class_doc, lazy_module
+
+
+class KerasLoss(keras.losses.Loss):
+    """Base of the generated Keras losses."""
+
+    spec: LossSpec
+
+    def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None, **options: Any) -> None:
+        super().__init__(name=name or self.spec.name, reduction=reduction, dtype=dtype)
+        self.lossx_options = self.spec.validate(options)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        if self.spec.target == "labels":
+            # Keras casts every target to the loss's float dtype before `call`.
+            y_true = keras.ops.cast(y_true, "int32")
+        xp, (value, _, valid), _ = self.spec.evaluate(y_pred, y_true, self.lossx_options)
+        if valid is not None:
+            value = xp.where(valid, value, xp.zeros_like(value))
+        if not self.spec.class_axis:
+            value = xp.mean(value, axis=-1)
+        elif valid is not None:
+            keras.src.backend.set_keras_mask(value, valid)
+        return value
+
+    def get_config(self) -> dict[str, Any]:
+        options = {
+            name: (np.asarray(value).tolist() if hasattr(value, "shape") or isinstance(value, tuple) else value)
+            for name, value in self.lossx_options.items()
+        }
+        return {**super().get_config(), **options}
+
+
+def _make_class(spec: LossSpec) -> type:
+    cls = type(spec.camel_name, (KerasLoss,), {"spec": spec, "__doc__": class_doc(spec, "Keras"), "__module__": __name__})
+    return keras.saving.register_keras_serializable(package="lossx", name=spec.camel_name)(cls)
+
+
+def _make_function(spec: LossSpec) -> Any:
+    def loss(y_true, y_pred, **options):
+        """Per-sample values, as Keras's loss functions return them."""
+        return globals()[spec.camel_name](reduction="none", **options)(y_true, y_pred)
+
+    return loss
+
+
+__getattr__, __dir__ = lazy_module(globals(), _make_function, _make_class)
+
+
+def _register(spec: LossSpec) -> None:
+    __getattr__(spec.camel_name)
+
+
+for _spec in registered():
+    _register(_spec)
+on_register(_register)
