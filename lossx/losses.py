@@ -174,6 +174,12 @@ def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, po
     return -(positive + P.xlog1py(1.0 - target, -y_pred))
 
 
+def _log_or_minus_inf(xp, value):
+    """``log(value)`` with ``-inf`` at 0, computed without a divide-by-zero warning."""
+    zero = xp.equal(value, 0)
+    return xp.where(zero, xp.full_like(value, -float("inf")), xp.log(xp.where(zero, xp.ones_like(value), value)))
+
+
 def _smooth_binary(target, label_smoothing):
     return target * (1.0 - label_smoothing) + 0.5 * label_smoothing if label_smoothing else target
 
@@ -210,7 +216,8 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
         log_sigmoid = P.log_sigmoid(y_pred)
         log_sigmoid_neg = log_sigmoid - y_pred
         cross_entropy = (1.0 - target) * y_pred - log_sigmoid
-        log_one_minus_pt = xp.logaddexp(xp.log(target) + log_sigmoid_neg, xp.log1p(-target) + log_sigmoid)
+        log_one_minus_pt = xp.logaddexp(_log_or_minus_inf(xp, target) + log_sigmoid_neg,
+                                        _log_or_minus_inf(xp, 1.0 - target) + log_sigmoid)
         modulating = xp.exp(gamma * log_one_minus_pt)
     else:
         cross_entropy = -(P.xlogy(target, y_pred) + P.xlog1py(1.0 - target, -y_pred))
