@@ -72,7 +72,7 @@ def _categorical_example(rng: np.random.Generator, options: Mapping[str, Any]) -
     logits = np.moveaxis(rng.standard_normal((4, 3, 5)) * 2, -1, axis)
     labels = rng.integers(0, 5, (4, 3))
     one_hot = np.moveaxis(np.eye(5)[labels], -1, axis)
-    y_pred = logits if options.get("from_logits", True) else _softmax(logits, axis)
+    y_pred = logits if options.get("from_logits") else _softmax(logits, axis)
     return y_pred, one_hot
 
 

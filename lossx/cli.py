@@ -1,0 +1,99 @@
+"""The ``lossx`` command (also ``python -m lossx``).
+
+* ``lossx list`` — the catalogue: every loss with its aliases and options, and the
+  installed backends.
+* ``lossx compare [LOSS ...]`` — every registered loss (or the named ones) on every
+  installed framework in one process, against the float64 reference; a table of
+  the largest value and gradient deviations, PASS/FAIL per cell, exit status 1 on
+  any FAIL. Runs with NumPy alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from typing import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from ._config import get_backend, installed_backends
+from ._errors import LossxError
+from ._registry import lookup, registered
+from .testing import compare_all, installed_frameworks
+
+
+def _list(console: Console) -> int:
+    table = Table(title="lossx losses", show_lines=True)
+    table.add_column("loss")
+    table.add_column("aliases")
+    table.add_column("options (default: valid range)")
+    table.add_column("summary")
+    for spec in registered():
+        options = "\n".join(f"{o.name}={o.default!r}: {o.range_text()}" for o in spec.options) or "-"
+        aliases = ", ".join((spec.camel_name, *spec.aliases))
+        table.add_row(spec.name, aliases, options, spec.summary)
+    console.print(table)
+    console.print(
+        "Every loss exists in every adapter: lossx.<name>, lossx.backends.{numpy,torch,jax,keras}.\n"
+        f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."
+    )
+    return 0
+
+
+def _format(deviation: float | None) -> str:
+    return "-" if deviation is None else f"{deviation:.1e}"
+
+
+def _compare(console: Console, names: Sequence[str]) -> int:
+    for name in names:
+        lookup(name)
+    frameworks = installed_frameworks()
+    console.print(
+        f"Comparing on {', '.join(frameworks)} against the float64 reference "
+        "(NumPy value, autodiff gradient); deviations are max|Δ| / max(1, max|reference|)."
+    )
+    with console.status("running every loss on every framework..."):
+        rows = compare_all(names or None)
+    table = Table(title="lossx compare")
+    for column in ("loss", "options", "framework", "mode", "dtype", "value Δ", "gradient Δ", "tolerance", "result"):
+        table.add_column(column, justify="right" if column.endswith("Δ") or column == "tolerance" else "left")
+    previous = None
+    for row in rows:
+        if previous is not None and (row.loss, row.options) != previous:
+            table.add_section()
+        previous = (row.loss, row.options)
+        result = "[green]PASS[/green]" if row.passed else "[bold red]FAIL[/bold red]"
+        table.add_row(row.loss, row.options, row.framework, row.mode, row.dtype,
+                      _format(row.value), _format(row.gradient), f"{row.tolerance:.0e}", result)
+    console.print(table)
+    failed = sum(not row.passed for row in rows)
+    console.print(f"{len(rows) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lossx", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"lossx {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="show every loss, its options and the installed backends")
+    compare = commands.add_parser("compare", help="check every loss on every installed framework")
+    compare.add_argument("losses", nargs="*", metavar="LOSS", help="losses to check (default: all)")
+    arguments = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    console = Console(width=max(Console().width, 120))
+    try:
+        if arguments.command == "list":
+            return _list(console)
+        return _compare(console, arguments.losses)
+    except LossxError as error:
+        console.print(f"[bold red]error:[/bold red] {error}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
