@@ -146,7 +146,10 @@ class Option:
             value > self.high or (self.high_open and value == self.high)
         )
         if too_low or too_high:
-            raise OptionValueError(f"{where}={value!r} is out of range; valid: {self.range_text()}.")
+            loss_name = where.split(":")[0]
+            raise OptionValueError(
+                f"{loss_name}: {self.name}={value!r} is out of range; valid: {self.range_text()}."
+            )
 
 
 def _is_scalar(value: Any) -> bool:
