@@ -148,18 +148,20 @@ _NATIVE_BUILDERS: dict[str, Callable[[], dict[str, Callable[..., Any]]]] = {
     "lossx._tensorflow_namespace": _tensorflow_kernels,
 }
 
-_KERNELS: dict[ModuleType, dict[str, Callable[..., Any]]] = {}
+# Keyed by the namespace's module name, not the module: torch.compile cannot trace
+# a dictionary lookup that compares module objects.
+_KERNELS: dict[str, dict[str, Callable[..., Any]]] = {}
 
 
 def kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
     """The kernel table of namespace ``xp``: native where available, generic elsewhere."""
-    table = _KERNELS.get(xp)
+    table = _KERNELS.get(xp.__name__)
     if table is None:
         table = {name: build(xp) for name, build in _GENERIC.items()}
         builder = _NATIVE_BUILDERS.get(xp.__name__)
         if builder is not None:
             table.update(builder())
-        _KERNELS[xp] = table
+        _KERNELS[xp.__name__] = table
     return table
 
 

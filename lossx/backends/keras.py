@@ -51,7 +51,9 @@ class KerasLoss(keras.losses.Loss):
             name: (np.asarray(value).tolist() if hasattr(value, "shape") or isinstance(value, tuple) else value)
             for name, value in self.lossx_options.items()
         }
-        return {**super().get_config(), **options}
+        # Keras's base config has only name and reduction, so a loss built with
+        # dtype="float64" would come back from a saved model as float32.
+        return {**super().get_config(), "dtype": self._dtype_policy.name, **options}
 
 
 def _make_class(spec: LossSpec) -> type:
