@@ -1,0 +1,89 @@
+"""Shared test helpers: which frameworks are installed, and NumPy <-> framework conversion.
+
+Every framework import is guarded and lazy: the suite also runs in environments
+with only NumPy, only torch, only JAX, or Keras with one engine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any
+
+# Before any test imports TensorFlow or JAX: silence TF's C++ logging, and make
+# JAX float64 real float64 (without x64 JAX silently computes in float32).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+_FRAMEWORK_MODULES = {"numpy": "numpy", "torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
+BACKENDS = tuple(_FRAMEWORK_MODULES)
+
+
+def installed(backend: str) -> bool:
+    """Whether ``backend``'s framework can be imported (found without importing it)."""
+    try:
+        return importlib.util.find_spec(_FRAMEWORK_MODULES[backend]) is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules (set to None)
+        return False
+
+
+def backend_param(backend: str, *values: Any, id: str | None = None) -> Any:
+    """A ``pytest.param`` that skips cleanly when ``backend`` is not installed."""
+    return pytest.param(
+        *(values or (backend,)),
+        id=id or backend,
+        marks=pytest.mark.skipif(not installed(backend), reason=f"{backend} is not installed"),
+    )
+
+
+def framework(backend: str) -> Any:
+    """The framework module of ``backend``, imported now (skips the test if absent)."""
+    module = pytest.importorskip(_FRAMEWORK_MODULES[backend])
+    if backend == "jax":
+        module.config.update("jax_enable_x64", True)
+    return module
+
+
+def dtype_of(backend: str, name: str) -> Any:
+    """The ``backend`` dtype called ``name`` (``"float32"``, ``"int64"``, ``"bool"``, ...)."""
+    if backend == "numpy":
+        return np.dtype(name)
+    if backend == "jax":
+        return getattr(framework("jax").numpy, name)
+    return getattr(framework(backend), name)
+
+
+def to_backend(backend: str, array: Any, dtype: str | None = None) -> Any:
+    """A NumPy array (or array-like) as a ``backend`` array, optionally cast to ``dtype``."""
+    array = np.asarray(array)
+    if dtype is not None:
+        array = array.astype(dtype)
+    if backend == "numpy":
+        return array
+    if backend == "torch":
+        return framework("torch").from_numpy(array.copy())
+    if backend == "jax":
+        return framework("jax").numpy.asarray(array)
+    if backend == "tensorflow":
+        return framework("tensorflow").convert_to_tensor(array)
+    raise ValueError(f"unknown backend {backend!r}; use one of {BACKENDS}")
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """Any framework's array (or a scalar) as a NumPy array."""
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+@pytest.fixture(params=[backend_param(b) for b in BACKENDS])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each installed backend's name in turn."""
+    return request.param
