@@ -18,7 +18,7 @@ import numpy as np
 
 from ._errors import MixedFrameworkError
 
-__all__ = ["namespace_of", "to_namespace", "is_eager", "framework_name"]
+__all__ = ["namespace_of", "to_namespace", "device_of", "is_eager", "framework_name"]
 
 _NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
 _FRAMEWORK_BY_TYPE: dict[type, str] = {}
@@ -88,9 +88,16 @@ def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
             f"array; convert {name} to {framework_name(like)} (or pass a NumPy array, which "
             "lossx converts for you)."
         )
-    if framework_name(like) == "torch":
-        return xp.asarray(np.asarray(value), device=like.device)
-    return xp.asarray(np.asarray(value))
+    return xp.asarray(np.asarray(value), **device_of(like))
+
+
+def device_of(like: Any) -> dict[str, Any]:
+    """``{"device": ...}`` for frameworks whose arrays live on a device other than the default.
+
+    Only torch needs it here: JAX and TensorFlow place new constants by context,
+    and asking a JAX tracer for its device fails under ``jit``.
+    """
+    return {"device": like.device} if framework_name(like) == "torch" else {}
 
 
 def is_eager(x: Any) -> bool:

@@ -13,6 +13,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
 from ._errors import OptionValueError, UnknownOptionError
 
 __all__ = ["Option", "validate_options"]
@@ -120,7 +122,8 @@ class Option:
         return self._canonical_vector(where, value)
 
     def _canonical_vector(self, where: str, value: Any) -> Any:
-        if hasattr(value, "__array_namespace__") or _is_framework_array(value):
+        if not isinstance(value, (tuple, list, np.ndarray)) and hasattr(value, "shape"):
+            # A framework's tensor (a torch buffer, a JAX array) stays as it is, on its device.
             if len(value.shape) != 1:
                 raise OptionValueError(
                     f"{where} must be a 1-D vector of per-class weights, got shape {tuple(value.shape)}."
@@ -156,11 +159,6 @@ def _is_scalar(value: Any) -> bool:
     if isinstance(value, numbers.Real):
         return True
     return getattr(value, "shape", None) == () and hasattr(value, "dtype")
-
-
-def _is_framework_array(value: Any) -> bool:
-    module = type(value).__module__.split(".")[0]
-    return module in ("torch", "jax", "jaxlib", "tensorflow")
 
 
 def validate_options(

@@ -25,7 +25,7 @@ from ._errors import (
     ShapeError,
     UnknownLossError,
 )
-from ._namespace import is_eager, namespace_of, to_namespace
+from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._options import Option, validate_options
 from ._reduction import LossTerms, check_reduction, reduce_terms
 
@@ -247,8 +247,11 @@ class LossSpec:
             value = options[option.name]
             if not option.is_tensor or value is None or isinstance(value, float):
                 continue
-            array = to_namespace(xp, np.asarray(value) if isinstance(value, tuple) else value, y_pred, option.name)
-            array = xp.astype(array, dtype) if array.dtype != dtype else array
+            if isinstance(value, tuple):
+                array = xp.asarray(value, dtype=dtype, **device_of(y_pred))
+            else:
+                array = to_namespace(xp, value, y_pred, option.name)
+                array = xp.astype(array, dtype) if array.dtype != dtype else array
             classes = _shape(y_pred)[axis]
             if classes is not None and array.shape[0] != classes:
                 raise ShapeError(
