@@ -19,6 +19,7 @@ from typing import Any
 
 import keras
 import numpy as np
+from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 
 from .._registry import LossSpec, on_register, registered
 from ._generate import class_doc, lazy_module
@@ -37,6 +38,10 @@ class KerasLoss(keras.losses.Loss):
         if self.spec.target == "labels":
             # Keras casts every target to the loss's float dtype before `call`.
             y_true = keras.ops.cast(y_true, "int32")
+        else:
+            # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
+            # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
+            y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         xp, (value, _, valid), _ = self.spec.evaluate(y_pred, y_true, self.lossx_options)
         if valid is not None:
             value = xp.where(valid, value, xp.zeros_like(value))

@@ -1,0 +1,706 @@
+"""Conformance with the frameworks' OWN losses under mapped options.
+
+The independent reference here is the framework's loss itself: ``torch.nn.functional``,
+``optax.losses`` and ``keras.losses`` (classes, on the current Keras engine). Inputs are
+random and well conditioned (probabilities inside (0.02, 0.98), residuals away from the
+Huber kink), so clipping and saturation conventions play no part. Values and, for torch
+and JAX, gradients are compared at rtol 1e-12 in float64 and 1e-5 in float32 with an
+absolute tolerance of a few ulps of the largest expected entry.
+
+Where lossx deliberately differs from a framework only the mapped case where they agree
+is tested; the differences are listed in the comments next to the tests.
+
+Each framework's tests skip when it is not installed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import lossx  # noqa: E402
+
+DTYPES = ["float64", "float32"]
+RTOL = {"float64": 1e-12, "float32": 1e-5}
+CLASS_WEIGHT = (0.3, 2.0, 1.7, 0.9)  # not exactly representable in float32, on purpose
+
+
+def assert_close(actual, expected, dtype, what=""):
+    """rtol for the dtype, plus an atol of 10 ulps of the largest expected magnitude."""
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, (what, actual.shape, expected.shape)
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    atol = 10 * np.finfo(dtype).eps * scale
+    np.testing.assert_allclose(actual, expected, rtol=RTOL[dtype], atol=atol, err_msg=what)
+
+
+# ----------------------------------------------------------------- inputs (NumPy float64)
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def regression(seed=0, shape=(7, 5)):
+    rng = _rng(seed)
+    return rng.standard_normal(shape) * 1.5, rng.standard_normal(shape)
+
+
+def huber_inputs(delta, seed=0, shape=(7, 5)):
+    """Residuals on both sides of ``delta``, none within 1e-3 of the kink."""
+    y_pred, y_true = regression(seed, shape)
+    residual = y_pred - y_true
+    near = np.abs(np.abs(residual) - delta) < 1e-3
+    return y_pred + near * 0.01, y_true
+
+
+def probabilities(seed=0, shape=(7, 5)):
+    rng = _rng(seed)
+    return rng.uniform(0.02, 0.98, shape)
+
+
+def logits(seed=0, shape=(7, 5), scale=2.0):
+    return _rng(seed).standard_normal(shape) * scale
+
+
+def hard_labels(seed=1, shape=(7, 5)):
+    return (_rng(seed).random(shape) < 0.4).astype(np.float64)
+
+
+def soft_labels(seed=1, shape=(7, 5)):
+    return _rng(seed).random(shape)
+
+
+def softmax(x, axis=-1):
+    shifted = np.exp(x - x.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
+
+
+def class_labels(shape, classes=4, seed=2, ignore=None, fraction=0.25):
+    rng = _rng(seed)
+    labels = rng.integers(0, classes, shape)
+    if ignore is not None:
+        labels[rng.random(shape) < fraction] = ignore
+        labels.flat[0] = 0  # never everything ignored
+    return labels
+
+
+def one_hot(labels, classes, axis=-1):
+    return np.moveaxis(np.eye(classes)[labels], -1, axis)
+
+
+def soft_targets(shape, classes=4, axis=-1, seed=3):
+    return np.moveaxis(softmax(_rng(seed).standard_normal(shape + (classes,)) * 2), -1, axis)
+
+
+def cotangent(shape, seed=99):
+    return _rng(seed).uniform(0.5, 1.5, shape)
+
+
+# ======================================================================= torch
+
+torch_dtypes = pytest.mark.parametrize("dtype", DTYPES)
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def check_torch(ours, theirs, leaves, dtype, wrt=(0,)):
+    """Values and gradients (with respect to ``leaves[i]`` for ``i in wrt``) of two torch callables."""
+    torch = _torch()
+    torch_dtype = getattr(torch, dtype)
+
+    def run(function):
+        tensors = [torch.tensor(leaf, dtype=torch_dtype, requires_grad=i in wrt) for i, leaf in enumerate(leaves)]
+        out = function(*tensors)
+        assert out.dtype == torch_dtype
+        weight = torch.tensor(cotangent(tuple(out.shape)), dtype=torch_dtype)
+        grads = torch.autograd.grad((out * weight).sum(), [tensors[i] for i in wrt])
+        return out.detach().numpy(), [g.numpy() for g in grads]
+
+    value, grads = run(ours)
+    expected_value, expected_grads = run(theirs)
+    assert_close(value, expected_value, dtype, "value")
+    for i, grad, expected in zip(wrt, grads, expected_grads):
+        assert_close(grad, expected, dtype, f"gradient wrt input {i}")
+
+
+def _module(name, dtype, **options):
+    """A lossx torch module whose per-class weights are tensors of ``dtype``.
+
+    As with torch's own ``weight=``, float64 work gets float64 weight tensors: weights
+    given as Python tuples become buffers of torch's default dtype (float32), which
+    ``.to(torch.float64)`` cannot make exact again.
+    """
+    torch = _torch()
+    from lossx.backends import torch as LT
+
+    torch_dtype = getattr(torch, dtype)
+    options = {k: torch.tensor(v, dtype=torch_dtype) if isinstance(v, tuple) else v for k, v in options.items()}
+    return getattr(LT, name)(**options)
+
+
+TORCH_REDUCTIONS = ["mean", "sum", "none"]
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [("MeanSquaredError", "mse_loss"), ("MeanAbsoluteError", "l1_loss")],
+    ids=["mse_loss-torch", "l1_loss-torch"],
+)
+def test_torch_regression(ours, theirs, reduction, dtype):
+    F = _torch().nn.functional
+    module = _module(ours, dtype, reduction=reduction)
+    check_torch(module, lambda p, t: getattr(F, theirs)(p, t, reduction=reduction), regression(), dtype, wrt=(0, 1))
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.0], ids=lambda d: f"delta{d}")
+def test_torch_huber_loss(delta, reduction, dtype):
+    F = _torch().nn.functional
+    module = _module("Huber", dtype, delta=delta, reduction=reduction)
+    check_torch(
+        module, lambda p, t: F.huber_loss(p, t, reduction=reduction, delta=delta), huber_inputs(delta), dtype, wrt=(0, 1)
+    )
+
+
+@torch_dtypes
+@pytest.mark.parametrize("beta", [0.5, 2.0], ids=lambda b: f"beta{b}")
+def test_torch_smooth_l1_loss_is_huber_over_beta(beta, dtype):
+    F = _torch().nn.functional
+    module = _module("Huber", dtype, delta=beta, reduction="none")
+    check_torch(
+        lambda p, t: module(p, t) / beta,
+        lambda p, t: F.smooth_l1_loss(p, t, reduction="none", beta=beta),
+        huber_inputs(beta),
+        dtype,
+        wrt=(0, 1),
+    )
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("targets", ["hard", "soft"])
+def test_torch_binary_cross_entropy(targets, reduction, dtype):
+    F = _torch().nn.functional
+    y_true = hard_labels() if targets == "hard" else soft_labels()
+    module = _module("BinaryCrossEntropy", dtype, reduction=reduction)
+    check_torch(
+        lambda p: module(p, y_true),
+        lambda p: F.binary_cross_entropy(p, p.new_tensor(y_true), reduction=reduction),
+        [probabilities()],
+        dtype,
+    )
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_torch_binary_cross_entropy_weight_is_sample_weight(reduction, dtype):
+    """torch's elementwise ``weight`` of shape (N, 1) is lossx's sample_weight of shape (N,).
+
+    Not for 'mean': torch divides Σ w·l by the element count, lossx by Σ w (SPEC §3).
+    """
+    F = _torch().nn.functional
+    weight = _rng(5).uniform(0.1, 2.0, 7)
+    module = _module("BinaryCrossEntropy", dtype, reduction=reduction)
+    check_torch(
+        lambda p: module(p, hard_labels(), sample_weight=weight),
+        lambda p: F.binary_cross_entropy(p, p.new_tensor(hard_labels()), weight=p.new_tensor(weight[:, None]), reduction=reduction),
+        [probabilities()],
+        dtype,
+    )
+
+
+BCE_LOGITS_CASES = {
+    "plain": {},
+    "pos_weight2.5": {"pos_weight": 2.5},
+    "pos_weight_vector": {"pos_weight": (0.3, 2.0, 1.7, 0.9, 4.0)},
+    "pos_weight_vector-smooth0.1": {"pos_weight": (0.3, 2.0, 1.7, 0.9, 4.0), "label_smoothing": 0.1},
+    "smooth0.2": {"label_smoothing": 0.2},
+}
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("targets", ["hard", "soft"])
+@pytest.mark.parametrize("options", BCE_LOGITS_CASES.values(), ids=[f"bce_with_logits[{k}]-torch" for k in BCE_LOGITS_CASES])
+def test_torch_binary_cross_entropy_with_logits(options, targets, reduction, dtype):
+    """torch has no label smoothing: it gets the smoothed target t·(1−ε) + ε/2."""
+    torch = _torch()
+    F = torch.nn.functional
+    y_true = hard_labels() if targets == "hard" else soft_labels()
+    smoothing = options.get("label_smoothing", 0.0)
+    smoothed = y_true * (1 - smoothing) + smoothing / 2
+    pos_weight = options.get("pos_weight")
+    module = _module("BinaryCrossEntropy", dtype, from_logits=True, reduction=reduction, **options)
+
+    def theirs(x):
+        weight = None if pos_weight is None else x.new_tensor(pos_weight)
+        return F.binary_cross_entropy_with_logits(x, x.new_tensor(smoothed), pos_weight=weight, reduction=reduction)
+
+    check_torch(lambda x: module(x, y_true), theirs, [logits()], dtype)
+
+
+# torch.nn.functional.cross_entropy with class indices: lossx sparse_categorical_cross_entropy
+# with from_logits=True, axis=1 (torch's class axis), ignore_index=-100.
+CE_INDEX_CASES = {
+    "plain": {},
+    "weight": {"class_weight": CLASS_WEIGHT},
+    "ignore": {"ignore_index": -100},
+    "smooth0.1": {"label_smoothing": 0.1},
+    "weight-ignore": {"class_weight": CLASS_WEIGHT, "ignore_index": -100},
+    "weight-ignore-smooth0.2": {"class_weight": CLASS_WEIGHT, "ignore_index": -100, "label_smoothing": 0.2},
+}
+CE_SHAPES = {"NC": (9,), "NCd": (5, 6), "NCdd": (3, 4, 2)}
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("shape", CE_SHAPES.values(), ids=list(CE_SHAPES))
+@pytest.mark.parametrize("options", CE_INDEX_CASES.values(), ids=[f"cross_entropy_indices[{k}]-torch" for k in CE_INDEX_CASES])
+def test_torch_cross_entropy_class_indices(options, shape, reduction, dtype):
+    torch = _torch()
+    F = torch.nn.functional
+    batch, *rest = shape
+    x = logits(shape=(batch, 4, *rest))
+    labels = class_labels(tuple(shape), ignore=-100 if "ignore_index" in options else None)
+    module = _module("SparseCategoricalCrossEntropy", dtype, from_logits=True, axis=1, reduction=reduction, **options)
+
+    def theirs(x):
+        weight = x.new_tensor(options["class_weight"]) if "class_weight" in options else None
+        return F.cross_entropy(
+            x, torch.as_tensor(labels), weight=weight, ignore_index=-100,
+            label_smoothing=options.get("label_smoothing", 0.0), reduction=reduction,
+        )
+
+    check_torch(lambda x: module(x, torch.as_tensor(labels)), theirs, [x], dtype)
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("options", [{}, {"class_weight": CLASS_WEIGHT}, {"ignore_index": 2}],
+                         ids=["nll_loss[plain]-torch", "nll_loss[weight]-torch", "nll_loss[ignore2]-torch"])
+def test_torch_nll_loss_is_sparse_cross_entropy_on_probabilities(options, reduction, dtype):
+    """nll_loss(log p) = sparse_categorical_cross_entropy(p, from_logits=False, axis=1)."""
+    torch = _torch()
+    F = torch.nn.functional
+    probs = softmax(logits(shape=(6, 4, 3)), axis=1)
+    labels = torch.as_tensor(class_labels((6, 3)))
+    module = _module("SparseCategoricalCrossEntropy", dtype, axis=1, reduction=reduction, **options)
+
+    def theirs(p):
+        weight = p.new_tensor(options["class_weight"]) if "class_weight" in options else None
+        return F.nll_loss(torch.log(p), labels, weight=weight, ignore_index=options.get("ignore_index", -100), reduction=reduction)
+
+    check_torch(lambda p: module(p, labels), theirs, [probs], dtype)
+
+
+CE_PROB_CASES = {"plain": {}, "smooth0.1": {"label_smoothing": 0.1}}
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("shape", CE_SHAPES.values(), ids=list(CE_SHAPES))
+@pytest.mark.parametrize("targets", ["soft", "one_hot"])
+@pytest.mark.parametrize("options", CE_PROB_CASES.values(), ids=[f"cross_entropy_probs[{k}]-torch" for k in CE_PROB_CASES])
+def test_torch_cross_entropy_probability_targets(options, targets, shape, reduction, dtype):
+    F = _torch().nn.functional
+    batch, *rest = shape
+    x = logits(shape=(batch, 4, *rest))
+    if targets == "soft":
+        y_true = soft_targets(tuple(shape), axis=1)
+    else:
+        y_true = one_hot(class_labels(tuple(shape)), 4, axis=1)
+    module = _module("CategoricalCrossEntropy", dtype, from_logits=True, axis=1, reduction=reduction, **options)
+    check_torch(
+        lambda x: module(x, y_true),
+        lambda x: F.cross_entropy(x, x.new_tensor(y_true), label_smoothing=options.get("label_smoothing", 0.0), reduction=reduction),
+        [x],
+        dtype,
+    )
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1], ids=["plain", "smooth0.1"])
+def test_torch_cross_entropy_probability_targets_with_weight(smoothing, reduction, dtype):
+    """Per-element values and 'sum' agree; 'mean' does not (torch divides by N, lossx by Σ_c w_c·t_c)."""
+    F = _torch().nn.functional
+    x = logits(shape=(5, 4, 6))
+    y_true = soft_targets((5, 6), axis=1)
+    module = _module(
+        "CategoricalCrossEntropy", dtype, from_logits=True, axis=1, class_weight=CLASS_WEIGHT,
+        label_smoothing=smoothing, reduction=reduction,
+    )
+    check_torch(
+        lambda x: module(x, y_true),
+        lambda x: F.cross_entropy(
+            x, x.new_tensor(y_true), weight=x.new_tensor(CLASS_WEIGHT), label_smoothing=smoothing, reduction=reduction
+        ),
+        [x],
+        dtype,
+    )
+
+
+@torch_dtypes
+def test_torch_generic_function_matches_module(dtype):
+    """``lossx.<snake>`` on torch tensors is the same computation as the module."""
+    torch = _torch()
+    F = torch.nn.functional
+    x = logits(shape=(5, 4, 6))
+    labels = torch.as_tensor(class_labels((5, 6), ignore=-100))
+    options = {"from_logits": True, "axis": 1, "ignore_index": -100, "label_smoothing": 0.1}
+    check_torch(
+        lambda x: lossx.sparse_categorical_cross_entropy(x, labels, **options),
+        lambda x: F.cross_entropy(x, labels, ignore_index=-100, label_smoothing=0.1),
+        [x],
+        dtype,
+    )
+
+
+# ======================================================================= optax
+
+
+@contextlib.contextmanager
+def _jax_dtype(dtype):
+    """float64 needs JAX's x64 mode; enable it for this test only."""
+    jax = pytest.importorskip("jax")
+    if dtype == "float64":
+        enable = getattr(jax, "enable_x64", None)
+        if enable is None:
+            from jax.experimental import enable_x64 as enable
+        with enable(True):
+            yield jax
+    else:
+        yield jax
+
+
+def check_jax(ours, theirs, leaves, dtype, wrt=(0,)):
+    """Values and gradients of two JAX callables (per-example values, any shape)."""
+    with _jax_dtype(dtype) as jax:
+        import jax.numpy as jnp
+
+        arrays = [jnp.asarray(leaf, dtype=dtype) if np.asarray(leaf).dtype.kind == "f" else jnp.asarray(leaf) for leaf in leaves]
+        value = ours(*arrays)
+        expected = theirs(*arrays)
+        assert value.dtype == jnp.dtype(dtype) and expected.dtype == jnp.dtype(dtype)
+        assert_close(value, expected, dtype, "value")
+        weight = jnp.asarray(cotangent(tuple(value.shape)), dtype=dtype)
+        for i in wrt:
+            def scalar(function, i=i):
+                def f(leaf):
+                    args = list(arrays)
+                    args[i] = leaf
+                    return jnp.sum(function(*args) * weight)
+                return f
+
+            assert_close(jax.grad(scalar(ours))(arrays[i]), jax.grad(scalar(theirs))(arrays[i]), dtype, f"gradient wrt input {i}")
+
+
+def _optax():
+    return pytest.importorskip("optax")
+
+
+def _lj(name, **options):
+    """lossx's JAX function with per-example values (reduction='none')."""
+    from lossx.backends import jax as LJ
+
+    function = getattr(LJ, name)
+    return lambda y_pred, y_true: function(y_pred, y_true, reduction="none", **options)
+
+
+optax_dtypes = pytest.mark.parametrize("dtype", DTYPES)
+
+
+@optax_dtypes
+def test_optax_squared_error(dtype):
+    optax = _optax()
+    check_jax(_lj("mean_squared_error"), optax.losses.squared_error, regression(), dtype, wrt=(0, 1))
+
+
+@optax_dtypes
+def test_optax_l2_loss_is_half_squared_error(dtype):
+    """optax.l2_loss is ½·e², not the squared error."""
+    optax = _optax()
+    ours = _lj("mean_squared_error")
+    check_jax(lambda p, t: 0.5 * ours(p, t), optax.losses.l2_loss, regression(), dtype, wrt=(0, 1))
+
+
+@optax_dtypes
+@pytest.mark.parametrize("delta", [0.5, 1.0, 2.0], ids=lambda d: f"huber_loss[delta{d}]-optax")
+def test_optax_huber_loss(delta, dtype):
+    optax = _optax()
+    check_jax(
+        _lj("huber", delta=delta), lambda p, t: optax.losses.huber_loss(p, t, delta=delta),
+        huber_inputs(delta), dtype, wrt=(0, 1),
+    )
+
+
+@optax_dtypes
+@pytest.mark.parametrize("targets", ["hard", "soft"])
+def test_optax_sigmoid_binary_cross_entropy(targets, dtype):
+    optax = _optax()
+    y_true = hard_labels() if targets == "hard" else soft_labels()
+    check_jax(
+        _lj("binary_cross_entropy", from_logits=True), optax.losses.sigmoid_binary_cross_entropy,
+        [logits(), y_true], dtype,
+    )
+
+
+@optax_dtypes
+@pytest.mark.parametrize("axis", [-1, 1], ids=["axis-1", "axis1"])
+@pytest.mark.parametrize("targets", ["soft", "one_hot"])
+def test_optax_softmax_cross_entropy(targets, axis, dtype):
+    optax = _optax()
+    shape = (5, 6)
+    y_true = soft_targets(shape, axis=axis) if targets == "soft" else one_hot(class_labels(shape), 4, axis=axis)
+    x = np.moveaxis(logits(shape=shape + (4,)), -1, axis)
+    check_jax(
+        _lj("categorical_cross_entropy", from_logits=True, axis=axis),
+        lambda x, t: optax.losses.softmax_cross_entropy(x, t, axis=axis),
+        [x, y_true], dtype,
+    )
+
+
+@optax_dtypes
+@pytest.mark.parametrize("smoothing", [0.1, 0.3], ids=lambda s: f"smooth_labels{s}")
+def test_optax_smooth_labels_then_softmax_cross_entropy(smoothing, dtype):
+    optax = _optax()
+    y_true = one_hot(class_labels((8,)), 4)
+    check_jax(
+        _lj("categorical_cross_entropy", from_logits=True, label_smoothing=smoothing),
+        lambda x, t: optax.losses.softmax_cross_entropy(x, optax.smooth_labels(t, smoothing)),
+        [logits(shape=(8, 4)), y_true], dtype,
+    )
+
+
+@optax_dtypes
+@pytest.mark.parametrize("axis", [-1, 1], ids=["axis-1", "axis1"])
+def test_optax_softmax_cross_entropy_with_integer_labels(axis, dtype):
+    optax = _optax()
+    labels = class_labels((5, 6))
+    x = np.moveaxis(logits(shape=(5, 6, 4)), -1, axis)
+    check_jax(
+        _lj("sparse_categorical_cross_entropy", from_logits=True, axis=axis),
+        lambda x, t: optax.losses.softmax_cross_entropy_with_integer_labels(x, t, axis=axis),
+        [x, labels], dtype,
+    )
+
+
+@optax_dtypes
+def test_optax_safe_softmax_cross_entropy_with_minus_inf_logits(dtype):
+    """-inf logits in classes whose target is 0: finite, equal to optax's 0·log 0 = 0 version."""
+    optax = _optax()
+    x = logits(shape=(6, 4))
+    labels = class_labels((6,))
+    x[np.arange(6), (labels + 1) % 4] = -np.inf
+    y_true = one_hot(labels, 4)
+    with _jax_dtype(dtype):
+        import jax.numpy as jnp
+
+        ours = _lj("categorical_cross_entropy", from_logits=True)(jnp.asarray(x, dtype), jnp.asarray(y_true, dtype))
+        theirs = optax.losses.safe_softmax_cross_entropy(jnp.asarray(x, dtype), jnp.asarray(y_true, dtype))
+        assert bool(jnp.all(jnp.isfinite(ours)))
+        assert_close(ours, theirs, dtype)
+
+
+@optax_dtypes
+def test_optax_hinge_loss_with_signed_targets(dtype):
+    """optax.hinge_loss takes targets in {-1, 1}; lossx also reads 0 as −1 (not tested here)."""
+    optax = _optax()
+    y_true = np.where(hard_labels() > 0, 1.0, -1.0)
+    check_jax(_lj("hinge"), optax.losses.hinge_loss, [logits(scale=1.3), y_true], dtype)
+
+
+FOCAL_CASES = [(None, 2.0), (0.25, 2.0), (0.7, 1.5), (None, 0.0), (0.25, 0.5)]
+
+
+@optax_dtypes
+@pytest.mark.parametrize("targets", ["hard", "soft"])
+@pytest.mark.parametrize(
+    ("alpha", "gamma"), FOCAL_CASES, ids=[f"sigmoid_focal_loss[alpha{a}-gamma{g}]-optax" for a, g in FOCAL_CASES]
+)
+def test_optax_sigmoid_focal_loss(alpha, gamma, targets, dtype):
+    """optax: α_t = α·t + (1−α)·(1−t) and 1−p_t in log space, as lossx with from_logits=True."""
+    optax = _optax()
+    y_true = hard_labels() if targets == "hard" else soft_labels()
+    check_jax(
+        _lj("binary_focal_cross_entropy", from_logits=True, alpha=alpha, gamma=gamma),
+        lambda x, t: optax.losses.sigmoid_focal_loss(x, t, alpha=alpha, gamma=gamma),
+        [logits(), y_true], dtype,
+    )
+
+
+@optax_dtypes
+def test_optax_mean_reduction_is_the_mean_of_per_example_values(dtype):
+    optax = _optax()
+    from lossx.backends import jax as LJ
+
+    labels = class_labels((5, 6))
+    x = logits(shape=(5, 6, 4))
+    check_jax(
+        lambda x, t: LJ.sparse_categorical_cross_entropy(x, t, from_logits=True),
+        lambda x, t: optax.losses.softmax_cross_entropy_with_integer_labels(x, t).mean(),
+        [x, labels], dtype,
+    )
+
+
+# ======================================================================= keras
+
+# (id, lossx class, lossx options, keras class, keras options, inputs(kind))
+KERAS_CASES = [
+    ("MeanSquaredError", "MeanSquaredError", {}, "MeanSquaredError", {}, "regression"),
+    ("MeanAbsoluteError", "MeanAbsoluteError", {}, "MeanAbsoluteError", {}, "regression"),
+    ("Huber[delta0.5]", "Huber", {"delta": 0.5}, "Huber", {"delta": 0.5}, "huber0.5"),
+    ("Huber[delta2]", "Huber", {"delta": 2.0}, "Huber", {"delta": 2.0}, "huber2.0"),
+    ("BinaryCrossentropy[probs]", "BinaryCrossEntropy", {}, "BinaryCrossentropy", {}, "probs"),
+    ("BinaryCrossentropy[probs-smooth0.1]", "BinaryCrossEntropy", {"label_smoothing": 0.1},
+     "BinaryCrossentropy", {"label_smoothing": 0.1}, "probs"),
+    ("BinaryCrossentropy[logits]", "BinaryCrossEntropy", {"from_logits": True},
+     "BinaryCrossentropy", {"from_logits": True}, "logits"),
+    ("BinaryCrossentropy[logits-smooth0.2-soft]", "BinaryCrossEntropy", {"from_logits": True, "label_smoothing": 0.2},
+     "BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits-soft"),
+    ("BinaryFocalCrossentropy[probs]", "BinaryFocalCrossEntropy", {},
+     "BinaryFocalCrossentropy", {}, "probs"),
+    ("BinaryFocalCrossentropy[probs-balanced0.3-gamma1.5]", "BinaryFocalCrossEntropy", {"alpha": 0.3, "gamma": 1.5},
+     "BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5}, "probs"),
+    ("BinaryFocalCrossentropy[logits-balanced0.25-smooth0.1]", "BinaryFocalCrossEntropy",
+     {"alpha": 0.25, "from_logits": True, "label_smoothing": 0.1},
+     "BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.25, "from_logits": True, "label_smoothing": 0.1},
+     "logits"),
+    ("BinaryFocalCrossentropy[logits-unbalanced-gamma0.5]", "BinaryFocalCrossEntropy", {"gamma": 0.5, "from_logits": True},
+     "BinaryFocalCrossentropy", {"alpha": 0.6, "gamma": 0.5, "from_logits": True}, "logits"),
+    ("CategoricalCrossentropy[probs]", "CategoricalCrossEntropy", {}, "CategoricalCrossentropy", {}, "softmax"),
+    ("CategoricalCrossentropy[probs-smooth0.1]", "CategoricalCrossEntropy", {"label_smoothing": 0.1},
+     "CategoricalCrossentropy", {"label_smoothing": 0.1}, "softmax"),
+    ("CategoricalCrossentropy[logits-soft]", "CategoricalCrossEntropy", {"from_logits": True},
+     "CategoricalCrossentropy", {"from_logits": True}, "logits-softmax"),
+    ("CategoricalCrossentropy[logits-smooth0.2]", "CategoricalCrossEntropy", {"from_logits": True, "label_smoothing": 0.2},
+     "CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits-one_hot"),
+    ("SparseCategoricalCrossentropy[probs]", "SparseCategoricalCrossEntropy", {},
+     "SparseCategoricalCrossentropy", {}, "softmax-labels"),
+    ("SparseCategoricalCrossentropy[logits]", "SparseCategoricalCrossEntropy", {"from_logits": True},
+     "SparseCategoricalCrossentropy", {"from_logits": True}, "logits-labels"),
+    ("SparseCategoricalCrossentropy[logits-ignore_class-1]", "SparseCategoricalCrossEntropy",
+     {"from_logits": True, "ignore_index": -1},
+     "SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": -1}, "logits-labels-ignore"),
+    ("SparseCategoricalCrossentropy[probs-ignore_class-1-3d]", "SparseCategoricalCrossEntropy", {"ignore_index": -1},
+     "SparseCategoricalCrossentropy", {"ignore_class": -1}, "softmax-labels-ignore-3d"),
+    ("Hinge[signed]", "Hinge", {}, "Hinge", {}, "hinge-signed"),
+    ("Hinge[binary01]", "Hinge", {}, "Hinge", {}, "hinge-binary"),
+    ("CategoricalHinge", "CategoricalHinge", {}, "CategoricalHinge", {}, "scores-one_hot"),
+]
+
+KERAS_REDUCTIONS = ["sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight"]
+
+
+def keras_inputs(kind):
+    """``(y_true, y_pred)`` in Keras's order, NumPy float64 (labels int64)."""
+    if kind == "regression":
+        y_pred, y_true = regression()
+        return y_true, y_pred
+    if kind.startswith("huber"):
+        y_pred, y_true = huber_inputs(float(kind[len("huber"):]))
+        return y_true, y_pred
+    if kind == "probs":
+        return hard_labels(), probabilities()
+    if kind == "logits":
+        return hard_labels(), logits()
+    if kind == "logits-soft":
+        return soft_labels(), logits()
+    if kind == "softmax":
+        return soft_targets((7,)), softmax(logits(shape=(7, 4)))
+    if kind == "logits-softmax":
+        return soft_targets((7,)), logits(shape=(7, 4))
+    if kind == "logits-one_hot":
+        return one_hot(class_labels((7,)), 4), logits(shape=(7, 4))
+    if kind == "softmax-labels":
+        return class_labels((7,)), softmax(logits(shape=(7, 4)))
+    if kind == "logits-labels":
+        return class_labels((7,)), logits(shape=(7, 4))
+    if kind == "logits-labels-ignore":
+        return class_labels((7,), ignore=-1), logits(shape=(7, 4))
+    if kind == "softmax-labels-ignore-3d":
+        return class_labels((7, 3), ignore=-1), softmax(logits(shape=(7, 3, 4)))
+    if kind == "hinge-signed":
+        return np.where(hard_labels() > 0, 1.0, -1.0), logits(scale=1.3)
+    if kind == "hinge-binary":
+        return hard_labels(), logits(scale=1.3)
+    if kind == "scores-one_hot":
+        return one_hot(class_labels((7,)), 4), logits(shape=(7, 4), scale=0.8)
+    raise AssertionError(kind)
+
+
+def _keras_dtype(keras, dtype):
+    """float64 on the JAX engine needs x64 mode, enabled for this test only."""
+    if keras.backend.backend() == "jax":
+        return _jax_dtype(dtype)
+    return contextlib.nullcontext()
+
+
+_KERAS_FLOAT64 = {}
+
+
+def _keras_float64_problem(keras):
+    """Why Keras's own losses are not a float64 reference on this engine, or None.
+
+    Observed with Keras 3.15: exact on tensorflow; on jax (x64 enabled) and torch Keras's
+    own MeanSquaredError(dtype="float64") is off by ~1e-8 relative, and on torch its
+    "sum_over_batch_size" result is float32.
+    """
+    engine = keras.backend.backend()
+    if engine not in _KERAS_FLOAT64:
+        y_true, y_pred = regression(11)
+        exact = np.mean((y_pred - y_true) ** 2, axis=-1)
+        problem = None
+        with _keras_dtype(keras, "float64"):
+            for reduction, expected in (("none", exact), ("sum_over_batch_size", exact.mean())):
+                value = keras.losses.MeanSquaredError(reduction=reduction, dtype="float64")(y_true, y_pred)
+                error = np.max(np.abs(keras.ops.convert_to_numpy(value) - expected) / np.abs(expected))
+                if keras.backend.standardize_dtype(value.dtype) != "float64" or error > 1e-12:
+                    problem = (
+                        f"Keras's own MeanSquaredError(dtype='float64', reduction={reduction!r}) on the {engine} "
+                        f"engine gives {keras.backend.standardize_dtype(value.dtype)} with relative error {error:.1e}"
+                    )
+                    break
+        _KERAS_FLOAT64[engine] = problem
+    return _KERAS_FLOAT64[engine]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("ours", "our_options", "theirs", "their_options", "kind"),
+    [case[1:] for case in KERAS_CASES],
+    ids=[f"{case[0]}-keras" for case in KERAS_CASES],
+)
+def test_keras_classes(ours, our_options, theirs, their_options, kind, dtype):
+    """lossx's Keras adapter class vs Keras's class, every Keras reduction, with and without sample_weight."""
+    keras = pytest.importorskip("keras")
+    from lossx.backends import keras as LK
+
+    if dtype == "float64" and _keras_float64_problem(keras):
+        pytest.skip(f"no float64 reference: {_keras_float64_problem(keras)}")
+    y_true, y_pred = keras_inputs(kind)
+    batch = y_pred.shape[0]
+    per_sample_shape = (batch,) + ((y_true.shape[1],) if "3d" in kind else ())
+    weights = [None, _rng(7).uniform(0.0, 2.0, per_sample_shape)]
+    with _keras_dtype(keras, dtype):
+        for reduction in KERAS_REDUCTIONS:
+            ours_loss = getattr(LK, ours)(reduction=reduction, dtype=dtype, **our_options)
+            theirs_loss = getattr(keras.losses, theirs)(reduction=reduction, dtype=dtype, **their_options)
+            for sample_weight in weights:
+                value = ours_loss(y_true, y_pred, sample_weight=sample_weight)
+                expected = theirs_loss(y_true, y_pred, sample_weight=sample_weight)
+                what = f"reduction={reduction!r}, sample_weight={'yes' if sample_weight is not None else 'no'}"
+                assert keras.backend.standardize_dtype(value.dtype) == dtype, what
+                assert_close(keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(expected), dtype, what)
