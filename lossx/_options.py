@@ -110,6 +110,10 @@ class Option:
             value = int(value)
             self._check_range(where, value)
             return value
+        if self.kind == "float_or_weights" and not isinstance(value, numbers.Real) and getattr(value, "shape", None) == ():
+            # A 0-d array (a traced or learned scalar weight) stays an array: float() would
+            # fail under jit and detach a torch tensor from autograd.
+            return value
         if self.kind == "float" or (self.kind == "float_or_weights" and _is_scalar(value)):
             if isinstance(value, bool) or not _is_scalar(value):
                 raise OptionValueError(f"{where} must be a number, got {value!r}.")

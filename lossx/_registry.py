@@ -253,7 +253,7 @@ class LossSpec:
                 array = to_namespace(xp, value, y_pred, option.name)
                 array = xp.astype(array, dtype) if array.dtype != dtype else array
             classes = _shape(y_pred)[axis]
-            if classes is not None and array.shape[0] != classes:
+            if array.ndim == 1 and classes is not None and array.shape[0] != classes:
                 raise ShapeError(
                     f"{self.name}: {option.name} has {array.shape[0]} entries but y_pred of shape "
                     f"{_shape(y_pred)} has {classes} classes along axis {axis}; give one weight per class."

@@ -287,10 +287,6 @@ def test_traced_class_weight_under_jit_and_grad():
     assert grad.shape == (4,) and bool(jnp.all(jnp.isfinite(grad)))
 
 
-@pytest.mark.xfail(
-    strict=True, raises=lossx.OptionValueError,
-    reason="a 0-d traced pos_weight goes through float() in option validation (lossx/_options.py)",
-)
 def test_traced_scalar_pos_weight_under_jit():
     y_pred, _ = _regression()
     y_true = (y_pred > 0).astype(np.float32)

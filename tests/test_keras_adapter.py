@@ -159,11 +159,6 @@ def test_load_model_in_fresh_process_without_custom_objects(saved_models):
         np.testing.assert_allclose(loaded["direct"], direct, rtol=1e-5)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lossx registers its Keras classes at import only if keras is already imported; "
-    "`import lossx` before `import keras` leaves them unregistered, so load_model fails",
-)
 def test_load_model_when_lossx_is_imported_before_keras(saved_models):
     path = saved_models["focal"][0]
     child = _run_child(

@@ -113,12 +113,13 @@ def test_tensor_options_are_buffers(name, option, value):
     buffers = dict(module.named_buffers())
     assert set(buffers) == {option}
     assert option in module.state_dict()
-    torch.testing.assert_close(buffers[option], torch.tensor(value, dtype=torch.float32))
+    # float64 buffers keep the weights exact for float64 inputs (SPEC §5).
+    torch.testing.assert_close(buffers[option], torch.tensor(value, dtype=torch.float64), rtol=0, atol=0)
     assert not list(module.parameters())
 
-    module.to(torch.float64)
-    assert getattr(module, option).dtype == torch.float64
-    torch.testing.assert_close(getattr(module, option), torch.tensor(value, dtype=torch.float64))
+    module.to(torch.float32)
+    assert getattr(module, option).dtype == torch.float32
+    torch.testing.assert_close(getattr(module, option), torch.tensor(value, dtype=torch.float32))
 
 
 def test_scalar_pos_weight_is_not_a_buffer():
@@ -312,3 +313,13 @@ def test_invalid_options_raise_lossx_errors():
         LT.Huber(beta=1.0)
     with pytest.raises(lossx.ReductionError):
         LT.Huber(reduction="batchmean")
+
+
+def test_learned_scalar_pos_weight_keeps_its_gradient():
+    logits = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    targets = torch.tensor([1.0, 0.0, 1.0], dtype=torch.float64)
+    pos_weight = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    lossx.binary_cross_entropy(logits, targets, from_logits=True, pos_weight=pos_weight).backward()
+    # d/dw of mean(w·t·softplus(−x) + (1−t)·softplus(x)) = mean(t·softplus(−x))
+    expected = torch.mean(targets * torch.nn.functional.softplus(-logits))
+    torch.testing.assert_close(pos_weight.grad, expected, rtol=1e-12, atol=0)

@@ -30,7 +30,9 @@ class TorchLoss(torch.nn.Module):
         for option in self.spec.options:
             value = validated[option.name]
             if option.is_tensor and value is not None and not isinstance(value, float):
-                tensor = value if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=torch.get_default_dtype())
+                # float64, so float64 inputs see the weights exactly; each call casts the
+                # buffer to the input's dtype. (Apple MPS has no float64: call .float() first.)
+                tensor = value if isinstance(value, torch.Tensor) else torch.tensor(value, dtype=torch.float64)
                 self.register_buffer(option.name, tensor)
                 self._buffer_names.append(option.name)
             else:
