@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import warnings
@@ -42,6 +43,25 @@ def _list(console: Console) -> int:
         f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."
     )
     return 0
+
+
+def catalogue_markdown() -> str:
+    """The loss catalogue as Markdown, generated from the option declarations (docs/losses.md)."""
+    lines = [
+        "# Loss catalogue",
+        "",
+        "Generated from the registry by `lossx list --markdown > docs/losses.md`; do not edit by hand.",
+        "Every loss also takes `reduction`, `sample_weight` and `mask` (see the README's semantics table).",
+        "",
+    ]
+    for spec in registered():
+        lines += [f"## `{spec.name}`", "", f"`lossx.{spec.name}` · `{spec.camel_name}`"
+                  + "".join(f" · `{alias}`" for alias in spec.aliases), "", inspect.cleandoc(spec.doc), ""]
+        if spec.options:
+            lines += ["| option | default | valid | meaning |", "|---|---|---|---|"]
+            lines += [f"| `{o.name}` | `{o.default!r}` | {o.range_text()} | {o.doc} |" for o in spec.options]
+            lines.append("")
+    return "\n".join(lines)
 
 
 def _format(deviation: float | None) -> str:
@@ -79,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lossx", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"lossx {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="show every loss, its options and the installed backends")
+    listing = commands.add_parser("list", help="show every loss, its options and the installed backends")
+    listing.add_argument("--markdown", action="store_true", help="print the catalogue as Markdown (docs/losses.md)")
     compare = commands.add_parser("compare", help="check every loss on every installed framework")
     compare.add_argument("losses", nargs="*", metavar="LOSS", help="losses to check (default: all)")
     arguments = parser.parse_args(argv)
@@ -87,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     console = Console(width=max(Console().width, 120))
     try:
+        if arguments.command == "list" and arguments.markdown:
+            print(catalogue_markdown())
+            return 0
         if arguments.command == "list":
             return _list(console)
         return _compare(console, arguments.losses)

@@ -45,3 +45,14 @@ def test_compare_reports_a_wrong_result_as_fail_and_exits_1(capsys):
 def test_python_dash_m_lossx():
     result = subprocess.run([sys.executable, "-m", "lossx", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == f"lossx {lossx.__version__}"
+
+
+def test_docs_catalogue_is_generated_from_the_registry():
+    from pathlib import Path
+
+    from lossx.cli import catalogue_markdown
+
+    builtin = [line for line in catalogue_markdown().split("\n## `") if line.split("`")[0] in lossx.losses.__all__]
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "losses.md").read_text()
+    for section in builtin:
+        assert section in docs, "docs/losses.md is stale: regenerate with `lossx list --markdown > docs/losses.md`"
