@@ -31,9 +31,7 @@ def framework_name(x: Any) -> str:
     name = _FRAMEWORK_BY_TYPE.get(kind)
     if name is None:
         name = kind.__module__.split(".")[0]
-        name = {"jaxlib": "jax", "builtins": "python", "array_api_strict": "array_api_strict"}.get(
-            name, name
-        )
+        name = {"jaxlib": "jax", "builtins": "python"}.get(name, name)
         _FRAMEWORK_BY_TYPE[kind] = name
     return name
 

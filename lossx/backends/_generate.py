@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .._registry import LossSpec, lookup, options_docstring, registered
+from .._registry import LossSpec, options_docstring, registered
 
-__all__ = ["lazy_module", "spec_for_attribute", "option_values_repr"]
+__all__ = ["lazy_module", "spec_for_attribute", "option_values_repr", "class_doc"]
 
 
 def spec_for_attribute(name: str) -> tuple[LossSpec, bool] | None:
@@ -58,8 +58,5 @@ def option_values_repr(options: dict[str, Any]) -> str:
 
 
 def class_doc(spec: LossSpec, framework: str) -> str:
+    """The docstring of a generated adapter class."""
     return f"{spec.summary}\n\n{framework} adapter of :func:`lossx.{spec.name}`.\n\n" + options_docstring(spec)
-
-
-def lookup_spec(name: str) -> LossSpec:
-    return lookup(name)
