@@ -292,3 +292,11 @@ def test_traced_scalar_pos_weight_under_jit():
     y_true = (y_pred > 0).astype(np.float32)
     jitted = jax.jit(lambda x, w: LJ.binary_cross_entropy(x, y_true, from_logits=True, pos_weight=w))
     _close(jitted(y_pred, jnp.float32(2.0)), LN.binary_cross_entropy(y_pred, y_true, from_logits=True, pos_weight=2.0))
+
+
+def test_objects_built_from_array_options_hash_like_python_values():
+    from_array = LJ.BinaryCrossEntropy(from_logits=True, pos_weight=jnp.asarray(2.0))
+    from_float = LJ.BinaryCrossEntropy(from_logits=True, pos_weight=2.0)
+    assert from_array == from_float and hash(from_array) == hash(from_float)
+    weighted = LJ.CategoricalCrossEntropy(class_weight=jnp.asarray([1.0, 2.0]))
+    assert weighted == LJ.CategoricalCrossEntropy(class_weight=[1.0, 2.0])

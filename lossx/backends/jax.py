@@ -23,11 +23,14 @@ def _as_jax(value: Any) -> Any:
 
 
 def _hashable(options: dict[str, Any]) -> dict[str, Any]:
-    """Per-class vectors given as arrays become tuples, so the object can be hashed."""
-    return {
-        name: tuple(np.asarray(value).tolist()) if hasattr(value, "shape") and value is not None else value
-        for name, value in options.items()
-    }
+    """Options given as arrays become Python numbers or tuples, so the object can be hashed."""
+    frozen = {}
+    for name, value in options.items():
+        if hasattr(value, "shape"):
+            listed = np.asarray(value).tolist()
+            value = tuple(listed) if isinstance(listed, list) else listed
+        frozen[name] = value
+    return frozen
 
 
 class JaxLoss:
