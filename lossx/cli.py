@@ -79,16 +79,22 @@ def _compare(console: Console, names: Sequence[str]) -> int:
     with console.status("running every loss on every framework..."):
         rows = compare_all(names or None)
     table = Table(title="lossx compare")
-    for column in ("loss", "options", "framework", "mode", "dtype", "value Δ", "gradient Δ", "tolerance", "result"):
-        table.add_column(column, justify="right" if column.endswith("Δ") or column == "tolerance" else "left")
+    table.add_column("loss · options", overflow="fold", max_width=36)
+    table.add_column("framework · mode", no_wrap=True)
+    table.add_column("dtype", no_wrap=True)
+    for column in ("value Δ", "gradient Δ", "tolerance"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("result", no_wrap=True)
     previous = None
     for row in rows:
-        if previous is not None and (row.loss, row.options) != previous:
+        group = (row.loss, row.options)
+        if previous is not None and group != previous:
             table.add_section()
-        previous = (row.loss, row.options)
+        label = f"[bold]{row.loss}[/bold]\n{row.options}" if group != previous else ""
+        previous = group
         result = "[green]PASS[/green]" if row.passed else "[bold red]FAIL[/bold red]"
-        table.add_row(row.loss, row.options, row.framework, row.mode, row.dtype,
-                      _format(row.value), _format(row.gradient), f"{row.tolerance:.0e}", result)
+        table.add_row(label, f"{row.framework} · {row.mode}", row.dtype, _format(row.value),
+                      _format(row.gradient), f"{row.tolerance:.0e}", result)
     console.print(table)
     failed = sum(not row.passed for row in rows)
     console.print(f"{len(rows) - failed} passed, {failed} failed")

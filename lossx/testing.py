@@ -62,7 +62,7 @@ def options_label(options: Mapping[str, Any]) -> str:
     parts = []
     for name, value in options.items():
         parts.append(name if value is True else f"{name}={value}")
-    return ",".join(parts) or "defaults"
+    return ", ".join(parts) or "defaults"
 
 
 # ------------------------------------------------------------------ evaluation
