@@ -232,6 +232,14 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
 # ----------------------------------------------------------------- categorical
 
 
+def _num_classes(xp, y_pred, axis, keepdims):
+    """C as a Python int; in a TensorFlow graph whose class axis is unknown, a computed array."""
+    static = y_pred.shape[axis]
+    if static is not None:
+        return static
+    return xp.sum(xp.ones_like(y_pred), axis=axis, keepdims=keepdims)
+
+
 def _along_axis(xp, vector, ndim, axis):
     """A per-class vector shaped to broadcast along ``axis`` of an ``ndim`` array."""
     shape = [1] * ndim
@@ -265,8 +273,9 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     Reference: torch.nn.CrossEntropyLoss with probability targets;
     keras.losses.CategoricalCrossentropy; optax.softmax_cross_entropy.
     """
-    num_classes = y_pred.shape[axis]
-    target = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes if label_smoothing else y_true
+    target = y_true
+    if label_smoothing:
+        target = y_true * (1.0 - label_smoothing) + label_smoothing / _num_classes(xp, y_pred, axis, True)
     scaled_target = target
     if class_weight is not None:
         weights = _along_axis(xp, class_weight, y_pred.ndim, axis)
@@ -333,7 +342,7 @@ def sparse_categorical_cross_entropy(
         neg_log_p = log_normaliser - y_pred if from_logits else -xp.log(y_pred)
         if class_weight is not None:
             neg_log_p = _along_axis(xp, class_weight, y_pred.ndim, axis) * neg_log_p
-        num_classes = y_pred.shape[axis]
+        num_classes = _num_classes(xp, y_pred, axis, False)
         value = (1.0 - label_smoothing) * value + (label_smoothing / num_classes) * xp.sum(neg_log_p, axis=axis)
     if weight is None and valid is None:
         return value
