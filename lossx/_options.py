@@ -146,7 +146,7 @@ class Option:
         return entries
 
     def _check_range(self, where: str, value: float) -> None:
-        if isinstance(value, float) and math.isnan(value):
+        if value != value:  # NaN; unlike math.isnan, also traceable on torch.compile's symbolic floats
             raise OptionValueError(f"{where} is NaN; pass a value in {self.range_text()}.")
         too_low = self.low is not None and (value < self.low or (self.low_open and value == self.low))
         too_high = self.high is not None and (

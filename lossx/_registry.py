@@ -28,6 +28,7 @@ from ._errors import (
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._options import Option, validate_options
 from ._reduction import LossTerms, check_reduction, reduce_terms
+from .primitives import drop_axis
 
 __all__ = ["LossSpec", "define_loss", "lookup", "registered", "camel_case", "generic_function", "on_register"]
 
@@ -195,7 +196,7 @@ class LossSpec:
             )
         axis = axis % len(pred_shape)
         if len(label_shape) == len(pred_shape) and label_shape[axis] == 1:
-            labels = xp.squeeze(labels, axis=axis)
+            labels = drop_axis(labels, axis)
             label_shape = _shape(labels)
         expected = pred_shape[:axis] + pred_shape[axis + 1:]
         if len(label_shape) != len(expected) or any(

@@ -333,9 +333,9 @@ def sparse_categorical_cross_entropy(
     if from_logits:
         log_normaliser = P.logsumexp(y_pred, axis=axis, keepdims=True)
         picked = P.take_along_axis(y_pred, index, axis=axis)
-        nll = xp.squeeze(log_normaliser - picked, axis=axis)
+        nll = P.drop_axis(log_normaliser - picked, axis)
     else:
-        nll = -xp.log(xp.squeeze(P.take_along_axis(y_pred, index, axis=axis), axis=axis))
+        nll = -xp.log(P.drop_axis(P.take_along_axis(y_pred, index, axis=axis), axis))
     weight = None if class_weight is None else P.gather(class_weight, labels)
     value = nll if weight is None else weight * nll
     if label_smoothing:

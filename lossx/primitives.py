@@ -32,6 +32,7 @@ __all__ = [
     "one_hot",
     "take_along_axis",
     "gather",
+    "drop_axis",
 ]
 
 
@@ -89,6 +90,7 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "one_hot": lambda xp: lambda labels, n, dtype: _one_hot(xp, labels, n, dtype),
     "take_along_axis": lambda xp: lambda x, idx, axis: _take_along_axis(xp, x, idx, axis),
     "gather": lambda xp: lambda vector, indices: _gather(xp, vector, indices),
+    "drop_axis": lambda xp: lambda x, axis: xp.squeeze(x, axis=axis),
 }
 
 
@@ -111,6 +113,9 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         "one_hot": lambda labels, n, dtype: F.one_hot(labels.long(), n).to(dtype),
         "take_along_axis": lambda x, idx, axis: torch.take_along_dim(x, idx.long(), dim=axis),
         "gather": lambda vector, indices: vector[indices.long()],
+        # array-api-compat's squeeze sorts its axes in Python, which torch.compile
+        # cannot trace with dynamic shapes.
+        "drop_axis": lambda x, axis: torch.squeeze(x, axis),
     }
 
 
@@ -201,6 +206,11 @@ def take_along_axis(x: Any, indices: Any, axis: int = -1) -> Any:
 def gather(vector: Any, indices: Any) -> Any:
     """``vector[indices]`` for a 1-D ``vector`` and integer ``indices`` of any shape."""
     return kernels(namespace_of(vector))["gather"](vector, indices)
+
+
+def drop_axis(x: Any, axis: int) -> Any:
+    """``x`` without its size-1 axis ``axis`` (a squeeze that every compiler can trace)."""
+    return kernels(namespace_of(x))["drop_axis"](x, axis)
 
 
 def xlogy(x: Any, y: Any) -> Any:
