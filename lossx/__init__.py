@@ -15,13 +15,11 @@ Every loss is one function against the Python Array API standard. It is exposed 
 from __future__ import annotations
 
 import importlib
-import importlib.abc
-import importlib.util
-import sys
 from typing import Any
 
-from . import primitives
+from . import _namespace, primitives
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
+from ._import_hooks import when_imported
 from ._errors import (
     BackendError,
     ConfigError,
@@ -135,31 +133,15 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | {n for s in registered() for n in (s.name, s.camel_name)})
 
 
-class _RegisterWithKeras(importlib.abc.MetaPathFinder):
-    """Registers lossx's Keras classes as soon as Keras is imported, in whatever order.
-
-    ``keras.models.load_model`` finds classes only in Keras's registry, so they must
-    be registered before a model is loaded; this import hook does it right after
-    ``import keras`` without ever importing Keras itself.
-    """
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname != "keras":
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        if spec is not None and spec.loader is not None:
-            execute = spec.loader.exec_module
-
-            def exec_module(module: Any) -> None:
-                execute(module)
-                importlib.import_module("lossx.backends.keras")
-
-            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
+def _register_keras_classes(_keras: Any) -> None:
+    importlib.import_module("lossx.backends.keras")
 
 
-if "keras" in sys.modules:
-    from .backends import keras as _keras_adapter  # noqa: F401
-else:
-    sys.meta_path.insert(0, _RegisterWithKeras())
+def _warm_torch_caches(torch: Any) -> None:
+    sample = torch.empty(0)
+    primitives.kernels(_namespace.namespace_of(sample))
+    _namespace.framework_name(sample)
+
+
+when_imported("keras", _register_keras_classes)
+when_imported("torch", _warm_torch_caches)

@@ -39,3 +39,30 @@ def test_one_compiled_graph_for_two_batch_sizes(case):
         (grad,) = torch.autograd.grad(value, prediction)
         assert_matches(value, expected_value, "float64", f"{case.id} batch {batch} value")
         assert_matches(grad, expected_grad, "float64", f"{case.id} batch {batch} gradient")
+
+
+RECOMPILE_SCRIPT = """
+{imports}
+torch._dynamo.config.error_on_recompile = True
+compiled = torch.compile(
+    lambda a, b: lossx.sparse_categorical_cross_entropy(a, b, from_logits=True, label_smoothing=0.1),
+    fullgraph=True, backend="aot_eager",
+)
+logits, labels = torch.randn(8, 5, requires_grad=True), torch.randint(0, 5, (8,))
+for _ in range(3):
+    compiled(logits, labels).backward()
+print("compiled once")
+"""
+
+
+@pytest.mark.parametrize("imports", ["import lossx, torch", "import torch, lossx"], ids=["lossx-first", "torch-first"])
+def test_first_compiled_call_does_not_recompile(imports):
+    """lossx's per-type caches are warm before Dynamo's first trace, whatever the import order."""
+    import subprocess
+    import sys
+
+    framework("torch")
+    result = subprocess.run([sys.executable, "-c", RECOMPILE_SCRIPT.format(imports=imports)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == "compiled once"
