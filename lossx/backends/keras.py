@@ -8,7 +8,8 @@ ignored through ``ignore_index`` carry a Keras mask, so Keras's mean divides by
 the number of valid entries, like ``SparseCategoricalCrossentropy(ignore_class)``.
 
 Every class is registered serializable (package ``lossx``) when this module is
-imported — ``import lossx`` imports it whenever Keras is already imported — so
+imported — ``import lossx`` arranges that as soon as Keras is imported, in either
+order (:mod:`lossx._import_hooks`) — so
 ``keras.models.load_model`` restores a compiled model without ``custom_objects``,
 and ``get_config``/``from_config`` round-trip every declared option.
 """
