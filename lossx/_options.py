@@ -8,7 +8,6 @@ knows any option by name.
 from __future__ import annotations
 
 import difflib
-import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping

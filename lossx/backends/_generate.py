@@ -4,9 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
+from .._reduction import check_reduction
 from .._registry import LossSpec, options_docstring, registered
 
-__all__ = ["lazy_module", "spec_for_attribute", "option_values_repr", "class_doc"]
+__all__ = [
+    "FrozenLoss",
+    "class_doc",
+    "function_of",
+    "hashable_options",
+    "lazy_module",
+    "option_values_repr",
+    "spec_for_attribute",
+]
+
+#: ``run(spec, y_pred, y_true, options, reduction, sample_weight, mask)``: an adapter's
+#: conversion of inputs and outputs around :meth:`LossSpec.compute`.
+Runner = Callable[..., Any]
 
 
 def spec_for_attribute(name: str) -> tuple[LossSpec, bool] | None:
@@ -60,3 +75,46 @@ def option_values_repr(options: dict[str, Any]) -> str:
 def class_doc(spec: LossSpec, framework: str) -> str:
     """The docstring of a generated adapter class."""
     return f"{spec.summary}\n\n{framework} adapter of :func:`lossx.{spec.name}`.\n\n" + options_docstring(spec)
+
+
+def hashable_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Options given as arrays become Python numbers or tuples, so the object can be hashed."""
+    frozen = {}
+    for name, value in options.items():
+        if hasattr(value, "shape"):
+            listed = np.asarray(value).tolist()
+            value = tuple(listed) if isinstance(listed, list) else listed
+        frozen[name] = value
+    return frozen
+
+
+def function_of(spec: LossSpec, run: Runner) -> Callable[..., Any]:
+    """The adapter's function for ``spec``: options validated on each call."""
+
+    def loss(y_pred, y_true, *, reduction="mean", sample_weight=None, mask=None, **options):
+        return run(spec, y_pred, y_true, spec.validate(options), reduction, sample_weight, mask)
+
+    return loss
+
+
+class FrozenLoss:
+    """Base of the NumPy and JAX loss objects: options validated once, hashable, equal by value."""
+
+    spec: LossSpec
+    run: Runner
+
+    def __init__(self, reduction: str = "mean", **options: Any) -> None:
+        self.reduction = check_reduction(reduction)
+        self.options = hashable_options(self.spec.validate(options))
+
+    def __call__(self, y_pred: Any, y_true: Any, sample_weight: Any = None, mask: Any = None) -> Any:
+        return type(self).run(self.spec, y_pred, y_true, self.options, self.reduction, sample_weight, mask)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({option_values_repr({**self.options, 'reduction': self.reduction})})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (other.options, other.reduction) == (self.options, self.reduction)
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, tuple(self.options.items()), self.reduction))

@@ -13,7 +13,7 @@ import torch
 
 from .._reduction import check_reduction
 from .._registry import LossSpec
-from ._generate import class_doc, lazy_module, option_values_repr
+from ._generate import class_doc, function_of, hashable_options, lazy_module, option_values_repr
 
 
 class TorchLoss(torch.nn.Module):
@@ -45,22 +45,14 @@ class TorchLoss(torch.nn.Module):
         return self.spec.compute(y_pred, y_true, self._options(), self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
-        shown = {
-            name: (tuple(value.tolist()) if isinstance(value, torch.Tensor) else value)
-            for name, value in self._options().items()
-        }
+        shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
+                                  for name, value in self._options().items()})
         return option_values_repr({**shown, "reduction": self.reduction})
-
-
-def _make_function(spec: LossSpec) -> Any:
-    def loss(y_pred, y_true, *, reduction="mean", sample_weight=None, mask=None, **options):
-        return spec.compute(y_pred, y_true, spec.validate(options), reduction, sample_weight, mask)
-
-    return loss
 
 
 def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (TorchLoss,), {"spec": spec, "__doc__": class_doc(spec, "torch")})
 
 
-__getattr__, __dir__ = lazy_module(globals(), _make_function, _make_class)
+# Tensors need no conversion: the function is the spec's own compute path.
+__getattr__, __dir__ = lazy_module(globals(), lambda spec: function_of(spec, LossSpec.compute), _make_class)
