@@ -384,3 +384,11 @@ def test_works_inside_compiled_train_step_with_sample_weight():
     model_value = model.evaluate(x, y, sample_weight=sample_weight, batch_size=96, verbose=0)
     reference_value = reference.evaluate(x, y, sample_weight=sample_weight, batch_size=96, verbose=0)
     np.testing.assert_allclose(model_value, reference_value, rtol=1e-5)
+
+
+def test_repr_shows_every_option_and_the_reduction():
+    loss = LK.SparseCategoricalCrossEntropy(from_logits=True, class_weight=[1.0, 2.0], reduction="sum")
+    assert repr(loss) == (
+        "SparseCategoricalCrossEntropy(from_logits=True, label_smoothing=0.0, axis=-1, "
+        "class_weight=(1.0, 2.0), ignore_index=None, reduction='sum')"
+    )

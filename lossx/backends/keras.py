@@ -23,7 +23,7 @@ import numpy as np
 from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 
 from .._registry import LossSpec, on_register, registered
-from ._generate import class_doc, lazy_module
+from ._generate import class_doc, hashable_options, lazy_module, option_values_repr
 
 
 class KerasLoss(keras.losses.Loss):
@@ -51,6 +51,10 @@ class KerasLoss(keras.losses.Loss):
         elif valid is not None:
             keras.src.backend.set_keras_mask(value, valid)
         return value
+
+    def __repr__(self) -> str:
+        shown = {**hashable_options(self.lossx_options), "reduction": self.reduction}
+        return f"{type(self).__name__}({option_values_repr(shown)})"
 
     def get_config(self) -> dict[str, Any]:
         options = {
