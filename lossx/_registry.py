@@ -30,7 +30,7 @@ from ._options import Option, validate_options
 from ._reduction import LossTerms, check_reduction, reduce_terms
 from .primitives import drop_axis
 
-__all__ = ["LossSpec", "define_loss", "lookup", "registered", "camel_case", "generic_function", "on_register"]
+__all__ = ["LossSpec", "define_loss", "lookup", "registered", "camel_case", "generic_function", "loss_function", "on_register"]
 
 TARGET_KINDS = ("dense", "labels")
 _HALF_PRECISION = ("float16", "bfloat16")
@@ -85,10 +85,6 @@ class LossSpec:
     @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
-
-    @property
-    def defaults(self) -> dict[str, Any]:
-        return {option.name: option.default for option in self.options}
 
     def validate(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Canonical values of every option (defaults filled in), or a clear error."""
@@ -214,7 +210,7 @@ class LossSpec:
                 "targets use the categorical loss."
             )
         num_classes = pred_shape[axis]
-        if num_classes is not None and is_eager(labels) and is_eager(y_pred):
+        if num_classes is not None and is_eager(y_pred):
             inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
             if ignore_index is not None:
                 inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
@@ -316,9 +312,17 @@ def lookup(name: str) -> LossSpec:
     return spec
 
 
-def _generic_function(spec: LossSpec) -> Callable[..., Any]:
+def loss_function(spec: LossSpec, run: Callable[..., Any] = LossSpec.compute) -> Callable[..., Any]:
+    """A function ``loss(y_pred, y_true, *, reduction, sample_weight, mask, **options)`` for ``spec``.
+
+    Options are validated on each call and handed, with the inputs, to
+    ``run(spec, y_pred, y_true, options, reduction, sample_weight, mask)``: by default
+    :meth:`LossSpec.compute`; adapters pass their own input/output conversions around it.
+    The function carries the loss's signature and generated docstring.
+    """
+
     def loss(y_pred, y_true, *, reduction="mean", sample_weight=None, mask=None, **options):
-        return spec.compute(y_pred, y_true, spec.validate(options), reduction, sample_weight, mask)
+        return run(spec, y_pred, y_true, spec.validate(options), reduction, sample_weight, mask)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [
@@ -419,7 +423,7 @@ def define_loss(
         _REGISTRY[snake] = spec
         for alias in (snake, spec.camel_name, *spec.aliases):
             _NAMES[_normalise(alias)] = snake
-        function_ = _FUNCTIONS[snake] = _generic_function(spec)
+        function_ = _FUNCTIONS[snake] = loss_function(spec)
         for listener in _LISTENERS:
             listener(spec)
         return function_

@@ -12,7 +12,6 @@ from .._registry import LossSpec, options_docstring, registered
 __all__ = [
     "FrozenLoss",
     "class_doc",
-    "function_of",
     "hashable_options",
     "lazy_module",
     "option_values_repr",
@@ -55,8 +54,6 @@ def lazy_module(
         made = make_class(spec) if is_class else make_function(spec)
         made.__module__ = module_name
         made.__qualname__ = made.__name__ = name
-        if not is_class:
-            made.__doc__ = options_docstring(spec)
         namespace[name] = made
         return made
 
@@ -87,14 +84,6 @@ def hashable_options(options: dict[str, Any]) -> dict[str, Any]:
         frozen[name] = value
     return frozen
 
-
-def function_of(spec: LossSpec, run: Runner) -> Callable[..., Any]:
-    """The adapter's function for ``spec``: options validated on each call."""
-
-    def loss(y_pred, y_true, *, reduction="mean", sample_weight=None, mask=None, **options):
-        return run(spec, y_pred, y_true, spec.validate(options), reduction, sample_weight, mask)
-
-    return loss
 
 
 class FrozenLoss:

@@ -11,8 +11,8 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from .._registry import LossSpec
-from ._generate import FrozenLoss, class_doc, function_of, lazy_module
+from .._registry import LossSpec, loss_function
+from ._generate import FrozenLoss, class_doc, lazy_module
 
 
 def _as_jax(value: Any) -> Any:
@@ -37,4 +37,4 @@ def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (JaxLoss,), {"spec": spec, "__doc__": class_doc(spec, "JAX")})
 
 
-__getattr__, __dir__ = lazy_module(globals(), lambda spec: function_of(spec, _run), _make_class)
+__getattr__, __dir__ = lazy_module(globals(), lambda spec: loss_function(spec, _run), _make_class)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-import numpy as np
 from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 
 from .._registry import LossSpec, on_register, registered
@@ -57,9 +56,10 @@ class KerasLoss(keras.losses.Loss):
         return f"{type(self).__name__}({option_values_repr(shown)})"
 
     def get_config(self) -> dict[str, Any]:
+        # JSON has no tuples: per-class vectors are saved as lists.
         options = {
-            name: (np.asarray(value).tolist() if hasattr(value, "shape") or isinstance(value, tuple) else value)
-            for name, value in self.lossx_options.items()
+            name: list(value) if isinstance(value, tuple) else value
+            for name, value in hashable_options(self.lossx_options).items()
         }
         # Keras's base config has only name and reduction, so a loss built with
         # dtype="float64" would come back from a saved model as float32.

@@ -12,8 +12,8 @@ from typing import Any
 import torch
 
 from .._reduction import check_reduction
-from .._registry import LossSpec
-from ._generate import class_doc, function_of, hashable_options, lazy_module, option_values_repr
+from .._registry import LossSpec, loss_function
+from ._generate import class_doc, hashable_options, lazy_module, option_values_repr
 
 
 class TorchLoss(torch.nn.Module):
@@ -55,4 +55,4 @@ def _make_class(spec: LossSpec) -> type:
 
 
 # Tensors need no conversion: the function is the spec's own compute path.
-__getattr__, __dir__ = lazy_module(globals(), lambda spec: function_of(spec, LossSpec.compute), _make_class)
+__getattr__, __dir__ = lazy_module(globals(), loss_function, _make_class)
