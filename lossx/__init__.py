@@ -19,7 +19,6 @@ from typing import Any
 
 from . import _namespace, primitives
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
-from ._import_hooks import when_imported
 from ._errors import (
     BackendError,
     ConfigError,
@@ -34,20 +33,12 @@ from ._errors import (
     UnknownLossError,
     UnknownOptionError,
 )
+from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
-from ._registry import LossSpec, define_loss, generic_function, lookup, registered
-from .losses import (
-    binary_cross_entropy,
-    binary_focal_cross_entropy,
-    categorical_cross_entropy,
-    categorical_hinge,
-    hinge,
-    huber,
-    mean_absolute_error,
-    mean_squared_error,
-    sparse_categorical_cross_entropy,
-)
+from ._registry import Input, LossSpec, define_loss, generic_function, lookup, registered
+from . import losses
+from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
 
 __version__ = "0.1.0"
 
@@ -56,6 +47,7 @@ __all__ = [
     "BackendError",
     "ConfigError",
     "DTypeError",
+    "Input",
     "LabelRangeError",
     "LossSpec",
     "LossTerms",
@@ -68,25 +60,17 @@ __all__ = [
     "ShapeError",
     "UnknownLossError",
     "UnknownOptionError",
-    "binary_cross_entropy",
-    "binary_focal_cross_entropy",
-    "categorical_cross_entropy",
-    "categorical_hinge",
     "define_loss",
     "get",
     "get_backend",
-    "hinge",
-    "huber",
     "installed_backends",
     "loss_names",
     "lookup",
-    "mean_absolute_error",
-    "mean_squared_error",
     "primitives",
     "registered",
     "set_backend",
-    "sparse_categorical_cross_entropy",
     "use_backend",
+    *losses.__all__,
 ]
 
 

@@ -30,10 +30,61 @@ from ._options import Option, validate_options
 from ._reduction import LossTerms, check_reduction, reduce_terms
 from .primitives import drop_axis
 
-__all__ = ["LossSpec", "define_loss", "lookup", "registered", "camel_case", "generic_function", "loss_function", "on_register"]
+__all__ = [
+    "Input",
+    "LossSpec",
+    "define_loss",
+    "lookup",
+    "registered",
+    "camel_case",
+    "generic_function",
+    "loss_function",
+    "on_register",
+]
 
 TARGET_KINDS = ("dense", "labels")
 _HALF_PRECISION = ("float16", "bfloat16")
+
+#: What each kind of input must be; checked before the body runs (see :class:`Input`).
+INPUT_KINDS = {
+    "prediction": "floating; sets the namespace, dtype and device of the call",
+    "dense": "floating, broadcastable to the prediction's shape",
+    "labels": "integer class indices in [0, C) (or ignore_index); the prediction's shape without axis",
+    "rows": "floating, one value per row: the prediction's shape without axis",
+    "groups": "integer group ids (any values); the prediction's shape without axis",
+    "lengths": "integer, one per batch entry: shape (batch,)",
+    "sequences": "integer, padded sequences: shape (batch, length)",
+}
+_INTEGER_KINDS = ("labels", "groups", "lengths", "sequences")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One array input of a loss, in call order; the first is the prediction.
+
+    ``kind`` is one of :data:`INPUT_KINDS`; ``optional`` inputs default to None
+    (the body receives None and picks its own default, e.g. full lengths).
+    """
+
+    name: str
+    kind: str = "dense"
+    doc: str = ""
+    optional: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in INPUT_KINDS:
+            raise ValueError(f"Input kind must be one of {tuple(INPUT_KINDS)}, got {self.kind!r}")
+
+    @property
+    def is_integer(self) -> bool:
+        return self.kind in _INTEGER_KINDS
+
+
+def _default_inputs(target: str) -> tuple[Input, ...]:
+    return (
+        Input("y_pred", "prediction", "Predictions."),
+        Input("y_true", target, "Targets." if target == "dense" else "Integer class labels."),
+    )
 
 
 def camel_case(snake: str) -> str:
@@ -55,22 +106,24 @@ class LossSpec:
     body: ``body(xp, y_pred, y_true, **options)`` returning per-element losses
         (an array) or :class:`lossx.LossTerms`.
     options: the declared :class:`lossx.Option` tuple.
-    target: ``"dense"`` (``y_true`` has ``y_pred``'s shape, up to broadcasting) or
-        ``"labels"`` (integer class indices; ``y_pred`` has a class axis ``axis``).
-    class_axis: whether the loss reduces ``y_pred``'s ``axis`` (categorical losses);
-        elementwise losses keep the broadcast shape.
+    inputs: the array inputs in call order (:class:`Input`); by default
+        ``y_pred`` and a dense ``y_true``.
+    class_axis: whether the loss reduces axes of ``y_pred`` (categorical losses reduce
+        ``axis``; sequence and embedding losses give one value per row); elementwise
+        losses (False) keep the broadcast shape.
     probabilities: whether ``y_pred`` holds probabilities unless ``from_logits=True``
         (range-checked in eager mode).
     aliases: short names (``"mse"``) accepted by :func:`lossx.get`.
-    example: ``example(rng, options) -> (y_pred, y_true)`` NumPy float64 inputs on
-        which ``lossx compare`` exercises the loss.
+    example: ``example(rng, options) -> (y_pred, y_true, ...)``: NumPy inputs (float64,
+        or integer for integer kinds), one per input, on which ``lossx compare``
+        exercises the loss.
     showcase: option sets ``lossx compare`` runs.
     """
 
     name: str
     body: Callable[..., Any]
     options: tuple[Option, ...] = ()
-    target: str = "dense"
+    inputs: tuple[Input, ...] = _default_inputs("dense")
     class_axis: bool = False
     probabilities: bool = False
     aliases: tuple[str, ...] = ()
@@ -83,6 +136,15 @@ class LossSpec:
         return camel_case(self.name)
 
     @property
+    def required_inputs(self) -> int:
+        return sum(not i.optional for i in self.inputs)
+
+    @property
+    def target(self) -> Input:
+        """The second input (``y_true`` for most losses)."""
+        return self.inputs[1]
+
+    @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0] if self.doc.strip() else self.name
 
@@ -92,41 +154,63 @@ class LossSpec:
 
     # ------------------------------------------------------------------ evaluation
 
-    def evaluate(self, y_pred: Any, y_true: Any, options: Mapping[str, Any]) -> tuple:
+    def bind(self, inputs: tuple, named: dict[str, Any] | None = None) -> tuple:
+        """Every input in order (None for omitted optional ones), or a TypeError.
+
+        Inputs given by name are popped from ``named`` (the caller's keyword arguments).
+        """
+        names = ", ".join(i.name + ("=None" if i.optional else "") for i in self.inputs)
+        if named:
+            for spec_input in self.inputs[len(inputs):]:
+                if spec_input.name not in named:
+                    break
+                inputs = (*inputs, named.pop(spec_input.name))
+        if not self.required_inputs <= len(inputs) <= len(self.inputs):
+            raise TypeError(
+                f"{self.name} takes the inputs ({names}); got {len(inputs)} positional arrays. "
+                "Pass sample_weight and mask by keyword."
+            )
+        for spec_input, value in zip(self.inputs, inputs):
+            if value is None and not spec_input.optional:
+                raise TypeError(f"{self.name}: input {spec_input.name!r} is required; got None.")
+        return tuple(inputs) + (None,) * (len(self.inputs) - len(inputs))
+
+    def evaluate(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
         """Run the body on checked inputs: ``(xp, LossTerms, result dtype)``.
 
         ``options`` must already be validated. Half-precision inputs are computed
         in float32; the caller casts the reduced result back to the returned dtype.
         """
+        y_pred, *others = self.bind(inputs)
         if isinstance(y_pred, (list, tuple, int, float)):
             y_pred = np.asarray(y_pred, dtype=np.float64)
         xp = namespace_of(y_pred)
         if not xp.isdtype(y_pred.dtype, "real floating"):
             raise DTypeError(
-                f"{self.name}: y_pred has dtype {y_pred.dtype}; predictions must be floating point. "
-                "Cast them, e.g. y_pred.astype('float32') or tensor.float()."
+                f"{self.name}: {self.inputs[0].name} has dtype {y_pred.dtype}; predictions must be "
+                "floating point. Cast them, e.g. y_pred.astype('float32') or tensor.float()."
             )
         result_dtype = y_pred.dtype
         compute_dtype = xp.float32 if _dtype_name(result_dtype) in _HALF_PRECISION else result_dtype
         y_pred = xp.astype(y_pred, compute_dtype) if compute_dtype != result_dtype else y_pred
-        y_true = to_namespace(xp, y_true, y_pred, "y_true")
         axis = options.get("axis", -1)
-        if self.target == "labels":
-            y_true = self._check_labels(xp, y_pred, y_true, axis, options.get("ignore_index"))
-        else:
-            y_true = self._check_dense(xp, y_pred, y_true, compute_dtype)
+        checked = [y_pred]
+        for spec_input, value in zip(self.inputs[1:], others):
+            if value is not None:
+                value = to_namespace(xp, value, y_pred, spec_input.name)
+                value = self._check_input(xp, spec_input, y_pred, value, compute_dtype, axis, options)
+            checked.append(value)
         if self.probabilities and not options.get("from_logits", False) and is_eager(y_pred):
             self._check_probabilities(xp, y_pred)
         arrays = self._option_arrays(xp, y_pred, options, compute_dtype, axis)
-        terms = self.body(xp, y_pred, y_true, **arrays)
+        terms = self.body(xp, *checked, **arrays)
         if not isinstance(terms, LossTerms):
             terms = LossTerms(terms)
         return xp, terms, result_dtype
 
     def compute(
         self,
-        y_pred: Any,
-        y_true: Any,
+        inputs: tuple,
         options: Mapping[str, Any],
         reduction: str = "mean",
         sample_weight: Any = None,
@@ -134,7 +218,7 @@ class LossSpec:
     ) -> Any:
         """The loss with validated ``options``: the path every adapter calls."""
         check_reduction(reduction)
-        xp, terms, result_dtype = self.evaluate(y_pred, y_true, options)
+        xp, terms, result_dtype = self.evaluate(inputs, options)
         like = terms.value
         if sample_weight is not None:
             sample_weight = to_namespace(xp, sample_weight, like, "sample_weight")
@@ -151,79 +235,121 @@ class LossSpec:
 
     def __call__(
         self,
-        y_pred: Any,
-        y_true: Any,
-        *,
+        *inputs: Any,
         reduction: str = "mean",
         sample_weight: Any = None,
         mask: Any = None,
         **options: Any,
     ) -> Any:
-        return self.compute(y_pred, y_true, self.validate(options), reduction, sample_weight, mask)
+        inputs = self.bind(inputs, options)
+        return self.compute(inputs, self.validate(options), reduction, sample_weight, mask)
 
     # ------------------------------------------------------------------ checks
 
-    def _check_dense(self, xp: Any, y_pred: Any, y_true: Any, compute_dtype: Any) -> Any:
-        pred_shape, true_shape = _shape(y_pred), _shape(y_true)
-        if None not in pred_shape + true_shape:
-            try:
-                joint = np.broadcast_shapes(pred_shape, true_shape)
-            except ValueError:
-                raise ShapeError(
-                    f"{self.name}: y_pred of shape {pred_shape} and y_true of shape {true_shape} "
-                    "cannot be broadcast together; give y_true the shape of y_pred."
-                ) from None
-            if joint not in (pred_shape, true_shape):
-                raise ShapeError(
-                    f"{self.name}: y_pred of shape {pred_shape} and y_true of shape {true_shape} "
-                    f"would broadcast to {joint}, larger than both, which is almost always a bug; "
-                    "reshape y_true to y_pred's shape (e.g. y_true.reshape(y_pred.shape))."
-                )
-        if xp.isdtype(y_true.dtype, "complex floating"):
-            raise DTypeError(f"{self.name}: y_true has complex dtype {y_true.dtype}; use real values.")
-        return y_true if y_true.dtype == compute_dtype else xp.astype(y_true, compute_dtype)
+    def _check_input(
+        self, xp: Any, spec_input: Input, y_pred: Any, value: Any, compute_dtype: Any, axis: int,
+        options: Mapping[str, Any],
+    ) -> Any:
+        kind = spec_input.kind
+        if spec_input.is_integer and not xp.isdtype(value.dtype, "integral"):
+            hint = (
+                "; for one-hot or probability targets use the categorical loss" if kind == "labels" else ""
+            )
+            raise DTypeError(
+                f"{self.name}: {spec_input.name} has dtype {value.dtype}; it must be an integer "
+                f"array (cast with .astype('int64') / .long()){hint}."
+            )
+        if kind == "dense":
+            self._check_broadcast(spec_input.name, y_pred, value)
+        elif kind in ("labels", "rows", "groups"):
+            value = self._check_rows(spec_input.name, y_pred, value, axis)
+            if kind == "labels":
+                self._check_label_range(xp, y_pred, value, axis, options.get("ignore_index"))
+        elif kind == "lengths":
+            self._check_leading(spec_input.name, y_pred, value, 1)
+        elif kind == "sequences":
+            self._check_leading(spec_input.name, y_pred, value, 2)
+        if spec_input.is_integer:
+            return value
+        if xp.isdtype(value.dtype, "complex floating"):
+            raise DTypeError(f"{self.name}: {spec_input.name} has complex dtype {value.dtype}; use real values.")
+        return value if value.dtype == compute_dtype else xp.astype(value, compute_dtype)
 
-    def _check_labels(self, xp: Any, y_pred: Any, labels: Any, axis: int, ignore_index: Any) -> Any:
-        pred_shape, label_shape = _shape(y_pred), _shape(labels)
+    def _check_broadcast(self, name: str, y_pred: Any, value: Any) -> None:
+        first = self.inputs[0].name
+        pred_shape, shape = _shape(y_pred), _shape(value)
+        if None in pred_shape + shape:
+            return
+        try:
+            joint = np.broadcast_shapes(pred_shape, shape)
+        except ValueError:
+            raise ShapeError(
+                f"{self.name}: {first} of shape {pred_shape} and {name} of shape {shape} "
+                f"cannot be broadcast together; give {name} the shape of {first}."
+            ) from None
+        if joint not in (pred_shape, shape):
+            raise ShapeError(
+                f"{self.name}: {first} of shape {pred_shape} and {name} of shape {shape} "
+                f"would broadcast to {joint}, larger than both, which is almost always a bug; "
+                f"reshape {name} to {first}'s shape (e.g. {name}.reshape({first}.shape))."
+            )
+
+    def _check_rows(self, name: str, y_pred: Any, value: Any, axis: int) -> Any:
+        """``value`` has ``y_pred``'s shape without ``axis`` (a kept singleton axis is dropped)."""
+        first = self.inputs[0].name
+        pred_shape, shape = _shape(y_pred), _shape(value)
         if not -len(pred_shape) <= axis < len(pred_shape):
             raise OptionValueError(
-                f"{self.name}: axis={axis} is out of range for y_pred of shape {pred_shape}; "
+                f"{self.name}: axis={axis} is out of range for {first} of shape {pred_shape}; "
                 f"use an axis in [{-len(pred_shape)}, {len(pred_shape) - 1}]."
             )
         axis = axis % len(pred_shape)
-        if len(label_shape) == len(pred_shape) and label_shape[axis] == 1:
-            labels = drop_axis(labels, axis)
-            label_shape = _shape(labels)
+        if len(shape) == len(pred_shape) and shape[axis] == 1:
+            value = drop_axis(value, axis)
+            shape = _shape(value)
         expected = pred_shape[:axis] + pred_shape[axis + 1:]
-        if len(label_shape) != len(expected) or any(
-            a is not None and b is not None and a != b for a, b in zip(label_shape, expected)
+        if len(shape) != len(expected) or any(
+            a is not None and b is not None and a != b for a, b in zip(shape, expected)
         ):
+            hint = (
+                "for one-hot or probability targets use the categorical loss, and check the axis option"
+                if name == "y_true" else "check the axis option"
+            )
             raise ShapeError(
-                f"{self.name}: labels of shape {label_shape} do not match y_pred of shape "
-                f"{pred_shape} with the class axis {axis} removed, {expected}; for one-hot or "
-                "probability targets use the categorical loss, and check the axis option."
+                f"{self.name}: {name} of shape {shape} does not match {first} of shape "
+                f"{pred_shape} with the axis {axis} removed, {expected}; {hint}."
             )
-        if not xp.isdtype(labels.dtype, "integral"):
-            raise DTypeError(
-                f"{self.name}: labels have dtype {labels.dtype}; they must be integer class "
-                "indices (cast with .astype('int64') / .long()); for one-hot or probability "
-                "targets use the categorical loss."
+        return value
+
+    def _check_leading(self, name: str, y_pred: Any, value: Any, rank: int) -> None:
+        first = self.inputs[0].name
+        pred_shape, shape = _shape(y_pred), _shape(value)
+        batch = pred_shape[0] if pred_shape else None
+        if len(shape) != rank or (None not in (batch, shape[0]) and shape[0] != batch):
+            wanted = "(batch,)" if rank == 1 else "(batch, length)"
+            raise ShapeError(
+                f"{self.name}: {name} of shape {shape} must have shape {wanted}, with batch = "
+                f"{batch} from {first} of shape {pred_shape}."
             )
+
+    def _check_label_range(self, xp: Any, y_pred: Any, labels: Any, axis: int, ignore_index: Any) -> None:
+        pred_shape = _shape(y_pred)
+        axis = axis % len(pred_shape)
         num_classes = pred_shape[axis]
-        if num_classes is not None and is_eager(y_pred):
-            inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
-            if ignore_index is not None:
-                inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
-            if not bool(xp.all(inside)):
-                bad = np.asarray(_to_numpy(labels))[~np.asarray(_to_numpy(inside))]
-                ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
-                raise LabelRangeError(
-                    f"{self.name}: labels must lie in [0, {num_classes}){ignore_text} "
-                    f"(y_pred has {num_classes} classes along axis {axis}); found "
-                    f"{sorted(set(bad.tolist()))[:5]}. Fix the labels, or pass ignore_index "
-                    "for the padding value."
-                )
-        return labels
+        if num_classes is None or not is_eager(y_pred):
+            return
+        inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
+        if ignore_index is not None:
+            inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
+        if not bool(xp.all(inside)):
+            bad = np.asarray(_to_numpy(labels))[~np.asarray(_to_numpy(inside))]
+            ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
+            raise LabelRangeError(
+                f"{self.name}: labels must lie in [0, {num_classes}){ignore_text} "
+                f"({self.inputs[0].name} has {num_classes} classes along axis {axis}); found "
+                f"{sorted(set(bad.tolist()))[:5]}. Fix the labels, or pass ignore_index "
+                "for the padding value."
+            )
 
     def _check_probabilities(self, xp: Any, y_pred: Any) -> None:
         outside = xp.logical_or(xp.less(y_pred, 0), xp.greater(y_pred, 1))
@@ -313,21 +439,22 @@ def lookup(name: str) -> LossSpec:
 
 
 def loss_function(spec: LossSpec, run: Callable[..., Any] = LossSpec.compute) -> Callable[..., Any]:
-    """A function ``loss(y_pred, y_true, *, reduction, sample_weight, mask, **options)`` for ``spec``.
+    """A function ``loss(*inputs, reduction, sample_weight, mask, **options)`` for ``spec``.
 
     Options are validated on each call and handed, with the inputs, to
-    ``run(spec, y_pred, y_true, options, reduction, sample_weight, mask)``: by default
+    ``run(spec, inputs, options, reduction, sample_weight, mask)``: by default
     :meth:`LossSpec.compute`; adapters pass their own input/output conversions around it.
-    The function carries the loss's signature and generated docstring.
+    The function carries the loss's signature (its inputs by name) and generated docstring.
     """
 
-    def loss(y_pred, y_true, *, reduction="mean", sample_weight=None, mask=None, **options):
-        return run(spec, y_pred, y_true, spec.validate(options), reduction, sample_weight, mask)
+    def loss(*inputs, reduction="mean", sample_weight=None, mask=None, **options):
+        inputs = spec.bind(inputs, options)
+        return run(spec, inputs, spec.validate(options), reduction, sample_weight, mask)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters = [
-        inspect.Parameter("y_pred", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-        inspect.Parameter("y_true", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *(inspect.Parameter(i.name, positional, **({"default": None} if i.optional else {})) for i in spec.inputs),
         *(inspect.Parameter(o.name, keyword, default=o.default) for o in spec.options),
         inspect.Parameter("reduction", keyword, default="mean"),
         inspect.Parameter("sample_weight", keyword, default=None),
@@ -343,7 +470,12 @@ def loss_function(spec: LossSpec, run: Callable[..., Any] = LossSpec.compute) ->
 
 def options_docstring(spec: LossSpec) -> str:
     """The loss's own docstring followed by its generated option and call documentation."""
-    lines = [inspect.cleandoc(spec.doc), "", "Options", "-------"]
+    lines = [inspect.cleandoc(spec.doc), "", "Inputs", "------"]
+    for spec_input in spec.inputs:
+        optional = " (optional)" if spec_input.optional else ""
+        lines.append(f"{spec_input.name}{optional}")
+        lines.append(f"    {spec_input.doc} Kind {spec_input.kind!r}: {INPUT_KINDS[spec_input.kind]}.")
+    lines += ["", "Options", "-------"]
     for option in spec.options:
         lines.append(f"{option.name} = {option.default!r}")
         lines.append(f"    {option.doc} Valid: {option.range_text()}.")
@@ -369,6 +501,7 @@ def define_loss(
     name: str | None = None,
     options: Iterable[Option] = (),
     target: str = "dense",
+    inputs: Iterable[Input] | None = None,
     class_axis: bool = False,
     probabilities: bool = False,
     aliases: Iterable[str] = (),
@@ -383,6 +516,10 @@ def define_loss(
     and returns the unreduced loss, or :class:`lossx.LossTerms` when class weights
     or ignored entries are involved. Its docstring should state the formula, the
     shapes and a reference.
+
+    Losses with other inputs than ``(y_pred, y_true)`` declare them with
+    ``inputs=[Input(...), ...]`` (the first is the prediction); the body then takes
+    them positionally, in that order, and optional ones arrive as None.
 
     The decorator returns the array-generic function ``loss(y_pred, y_true, *,
     reduction, sample_weight, mask, **options)``. From then on the loss also exists
@@ -404,6 +541,11 @@ def define_loss(
         snake = name or function.__name__
         if target not in TARGET_KINDS:
             raise ValueError(f"target must be one of {TARGET_KINDS}, got {target!r}")
+        declared = _default_inputs(target) if inputs is None else tuple(inputs)
+        if len(declared) < 2 or declared[0].kind != "prediction" or any(
+            i.kind == "prediction" for i in declared[1:]
+        ):
+            raise ValueError(f"{snake}: inputs must start with the one Input of kind 'prediction'.")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", snake):
             raise ValueError(f"Loss names are snake_case identifiers; got {snake!r}")
         if snake in _REGISTRY:
@@ -412,7 +554,7 @@ def define_loss(
             name=snake,
             body=function,
             options=tuple(options),
-            target=target,
+            inputs=declared,
             class_axis=class_axis,
             probabilities=probabilities,
             aliases=tuple(aliases),

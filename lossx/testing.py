@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -76,52 +76,53 @@ def _prepare_tensorflow() -> None:
     tf.get_logger().setLevel("ERROR")
 
 
-def _evaluate_numpy(spec, y_pred, y_true, options, reduction, mode):
-    return np.asarray(spec(y_pred, y_true, reduction=reduction, **options), dtype=np.float64), None
+def _evaluate_numpy(spec, inputs, options, reduction, mode):
+    return np.asarray(spec(*inputs, reduction=reduction, **options), dtype=np.float64), None
 
 
-def _evaluate_torch(spec, y_pred, y_true, options, reduction, mode):
+def _evaluate_torch(spec, inputs, options, reduction, mode):
     import torch
 
-    prediction = torch.tensor(y_pred, requires_grad=True)
-    target = torch.as_tensor(y_true)
+    prediction = torch.tensor(inputs[0], requires_grad=True)
+    others = [torch.as_tensor(value) for value in inputs[1:]]
     function = spec if mode == "eager" else torch.compile(spec, fullgraph=True)
-    value = function(prediction, target, reduction=reduction, **options)
+    value = function(prediction, *others, reduction=reduction, **options)
     (gradient,) = torch.autograd.grad(value.sum(), prediction)
     return value.detach().double().numpy(), gradient.double().numpy()
 
 
-def _evaluate_jax(spec, y_pred, y_true, options, reduction, mode):
+def _evaluate_jax(spec, inputs, options, reduction, mode):
     import jax
     import jax.numpy as jnp
 
     jax.config.update("jax_enable_x64", True)
+    others = [jnp.asarray(value) for value in inputs[1:]]
 
     def total(prediction):
-        value = spec(prediction, jnp.asarray(y_true), reduction=reduction, **options)
+        value = spec(prediction, *others, reduction=reduction, **options)
         return jnp.sum(value), value
 
     function = jax.value_and_grad(total, has_aux=True)
     if mode == "jit":
         function = jax.jit(function)
-    (_, value), gradient = function(jnp.asarray(y_pred))
+    (_, value), gradient = function(jnp.asarray(inputs[0]))
     return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
 
 
-def _evaluate_tensorflow(spec, y_pred, y_true, options, reduction, mode):
+def _evaluate_tensorflow(spec, inputs, options, reduction, mode):
     _prepare_tensorflow()
     import tensorflow as tf
 
-    def value_and_gradient(prediction, target):
+    def value_and_gradient(prediction, *others):
         with tf.GradientTape() as tape:
             tape.watch(prediction)
-            value = spec(prediction, target, reduction=reduction, **options)
+            value = spec(prediction, *others, reduction=reduction, **options)
             total = tf.reduce_sum(value)
         return value, tape.gradient(total, prediction)
 
     if mode == "function":
         value_and_gradient = tf.function(value_and_gradient, jit_compile=True)
-    value, gradient = value_and_gradient(tf.constant(y_pred), tf.constant(y_true))
+    value, gradient = value_and_gradient(*(tf.constant(value) for value in inputs))
     return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
 
 
@@ -136,22 +137,23 @@ _EVALUATORS: dict[str, Callable[..., tuple]] = {
 def evaluate(
     loss: str | LossSpec,
     framework: str,
-    y_pred: np.ndarray,
-    y_true: np.ndarray,
+    inputs: Sequence[np.ndarray],
     options: Mapping[str, Any] | None = None,
     reduction: str = "mean",
     mode: str = "eager",
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The loss value and its gradient w.r.t. ``y_pred`` on ``framework``, as float64 NumPy.
+    """The loss value and its gradient w.r.t. the first input on ``framework``, as float64 NumPy.
 
-    ``y_pred`` keeps its dtype; the gradient is of ``sum(value)``; NumPy gives no gradient.
+    ``inputs`` are NumPy arrays in the loss's input order (``(y_pred, y_true)`` for most
+    losses) and keep their dtypes; the gradient is of ``sum(value)``; NumPy gives no gradient.
     """
     spec = lookup(loss) if isinstance(loss, str) else loss
-    return _EVALUATORS[framework](spec, y_pred, y_true, dict(options or {}), reduction, mode)
+    return _EVALUATORS[framework](spec, tuple(inputs), dict(options or {}), reduction, mode)
 
 
-def finite_difference_gradient(spec: LossSpec, y_pred, y_true, options, reduction) -> np.ndarray:
-    """Central finite differences of ``sum(loss)`` in float64 on NumPy."""
+def finite_difference_gradient(spec: LossSpec, inputs, options, reduction) -> np.ndarray:
+    """Central finite differences of ``sum(loss)`` w.r.t. the first input, in float64 on NumPy."""
+    y_pred, *others = inputs
     gradient = np.zeros(y_pred.shape, dtype=np.float64)
     flat = y_pred.reshape(-1)
     for index in range(flat.size):
@@ -160,7 +162,7 @@ def finite_difference_gradient(spec: LossSpec, y_pred, y_true, options, reductio
         for sign in (1.0, -1.0):
             moved = flat.copy()
             moved[index] += sign * step
-            shifted.append(np.sum(spec(moved.reshape(y_pred.shape), y_true, reduction=reduction, **options)))
+            shifted.append(np.sum(spec(moved.reshape(y_pred.shape), *others, reduction=reduction, **options)))
         gradient.reshape(-1)[index] = (shifted[0] - shifted[1]) / (2 * step)
     return gradient
 
@@ -176,8 +178,7 @@ def compare(
     loss: str | LossSpec,
     options: Mapping[str, Any] | None = None,
     *,
-    y_pred: np.ndarray | None = None,
-    y_true: np.ndarray | None = None,
+    inputs: Sequence[np.ndarray] | None = None,
     reduction: str = "mean",
     frameworks: Iterable[str] | None = None,
     dtypes: Iterable[str] = ("float64", "float32"),
@@ -185,27 +186,29 @@ def compare(
 ) -> list[Deviation]:
     """Deviations of every installed framework, mode and dtype from the float64 reference.
 
-    Inputs default to the loss's own example (``define_loss(example=...)``).
+    ``inputs`` (NumPy arrays in the loss's input order) default to the loss's own
+    example (``define_loss(example=...)``); floating inputs are rounded to each dtype.
     """
     spec = lookup(loss) if isinstance(loss, str) else loss
     options = dict(options or {})
     label = options_label(options)
-    if y_pred is None or y_true is None:
-        y_pred, y_true = spec.example(np.random.default_rng(seed), options)
+    if inputs is None:
+        inputs = spec.example(np.random.default_rng(seed), options)
     frameworks = tuple(frameworks or installed_frameworks())
     gradient_framework = next((f for f in ("jax", "torch", "tensorflow") if f in frameworks), None)
     rows = []
     for dtype in dtypes:
-        rounded = np.asarray(y_pred, dtype=dtype)
-        target = np.asarray(y_true, dtype=dtype) if np.asarray(y_true).dtype.kind == "f" else np.asarray(y_true)
-        reference_value, _ = evaluate(spec, "numpy", rounded.astype(np.float64), target, options, reduction)
+        rounded = tuple(
+            np.asarray(value, dtype=dtype) if np.asarray(value).dtype.kind == "f" else np.asarray(value)
+            for value in inputs
+        )
+        exact = tuple(value.astype(np.float64) if value.dtype.kind == "f" else value for value in rounded)
+        reference_value, _ = evaluate(spec, "numpy", exact, options, reduction)
         reference_gradient = None
         if gradient_framework is not None:
-            _, reference_gradient = evaluate(
-                spec, gradient_framework, rounded.astype(np.float64), target, options, reduction
-            )
+            _, reference_gradient = evaluate(spec, gradient_framework, exact, options, reduction)
             if dtype == "float64":
-                numeric = finite_difference_gradient(spec, rounded.astype(np.float64), target, options, reduction)
+                numeric = finite_difference_gradient(spec, exact, options, reduction)
                 rows.append(
                     Deviation(spec.name, label, gradient_framework, "finite-differences", dtype, 0.0,
                               _scaled_deviation(reference_gradient, numeric), FINITE_DIFFERENCE_TOLERANCE)
@@ -213,7 +216,7 @@ def compare(
         for framework in frameworks:
             for mode in MODES[framework]:
                 try:
-                    value, gradient = evaluate(spec, framework, rounded, target, options, reduction, mode)
+                    value, gradient = evaluate(spec, framework, rounded, options, reduction, mode)
                 except Exception as error:  # a crash is a FAIL cell, not an aborted report
                     rows.append(Deviation(spec.name, f"{label} ({type(error).__name__}: {error})"[:120],
                                           framework, mode, dtype, float("inf"), None, TOLERANCE[dtype]))

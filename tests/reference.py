@@ -24,58 +24,30 @@ Public entry points: :func:`loss` (float64 value) and :func:`loss_and_grad`
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
-import mpmath
 import numpy as np
 
+import reference_classification
+import reference_margin
+import reference_math as M
+import reference_overlap
+import reference_ranking
+import reference_regression
+import reference_sequence
+
+#: Per-family reference modules; each defines ``LOSSES`` like the dict below.
+FAMILIES = (
+    reference_regression,
+    reference_classification,
+    reference_margin,
+    reference_overlap,
+    reference_ranking,
+    reference_sequence,
+)
+_STEP = M.mp.mpf("1e-15")
+
 __all__ = ["LOSSES", "loss", "loss_and_grad"]
-
-_mp = mpmath.MPContext()
-_mp.dps = 40
-_STEP = _mp.mpf("1e-15")
-_ZERO, _ONE = _mp.mpf(0), _mp.mpf(1)
-
-_to_mp = np.frompyfunc(lambda v: _mp.mpf(float(v)), 1, 1)
-_to_float = np.frompyfunc(float, 1, 1)
-_log = np.frompyfunc(_mp.log, 1, 1)
-_exp = np.frompyfunc(_mp.exp, 1, 1)
-_abs = np.frompyfunc(abs, 1, 1)
-
-
-def _mp_array(x: Any) -> np.ndarray:
-    """A float array (or scalar) as an object array of mpf, value for value."""
-    return np.asarray(_to_mp(np.asarray(x, dtype=np.float64)), dtype=object)
-
-
-def _as_float64(x: Any) -> np.ndarray:
-    return np.asarray(_to_float(np.asarray(x, dtype=object)), dtype=np.float64)
-
-
-def _mp_scalar(value: float) -> Any:
-    return _mp.mpf(float(value))
-
-
-def _positive_part(x: np.ndarray) -> np.ndarray:
-    return np.where(x > 0, x, _ZERO)
-
-
-def _sigmoid_logs(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log σ(x), log(1 − σ(x)))`` = ``(−log(1 + e^−x), −log(1 + e^x))``."""
-    return -_log(1 + _exp(-logits)), -_log(1 + _exp(logits))
-
-
-def _log_probabilities(y_pred: np.ndarray, from_logits: bool, axis: int) -> np.ndarray:
-    if not from_logits:
-        return _log(y_pred)
-    return y_pred - _log(np.sum(_exp(y_pred), axis=axis, keepdims=True))
-
-
-def _class_vector(values: Any, ndim: int, axis: int) -> np.ndarray:
-    shape = [1] * ndim
-    shape[axis] = -1
-    return _mp_array(values).reshape(shape)
-
 
 # ------------------------------------------------------------------ losses
 # Each returns (value, class_weight, valid): value of the unreduced loss (class
@@ -88,31 +60,31 @@ def mean_squared_error(y_pred, y_true):
 
 
 def mean_absolute_error(y_pred, y_true):
-    return _abs(y_pred - y_true), None, None
+    return M.absolute(y_pred - y_true), None, None
 
 
 def huber(y_pred, y_true, delta=1.0):
-    delta = _mp_scalar(delta)
-    error = _abs(y_pred - y_true)
+    delta = M.mp_scalar(delta)
+    error = M.absolute(y_pred - y_true)
     value = np.where(error <= delta, error**2 / 2, delta * (error - delta / 2))
     return value, None, None
 
 
 def _smoothed_binary(y_true, label_smoothing):
-    eps = _mp_scalar(label_smoothing)
+    eps = M.mp_scalar(label_smoothing)
     return y_true * (1 - eps) + eps / 2
 
 
 def _binary_logs(y_pred, from_logits):
     if from_logits:
-        return _sigmoid_logs(y_pred)
-    return _log(y_pred), _log(1 - y_pred)
+        return M.sigmoid_logs(y_pred)
+    return M.log(y_pred), M.log(1 - y_pred)
 
 
 def binary_cross_entropy(y_pred, y_true, from_logits=False, label_smoothing=0.0, pos_weight=None):
     target = _smoothed_binary(y_true, label_smoothing)
     log_p, log_not_p = _binary_logs(y_pred, from_logits)
-    weight = _ONE if pos_weight is None else _mp_array(pos_weight)
+    weight = M.ONE if pos_weight is None else M.mp_array(pos_weight)
     return -(weight * target * log_p + (1 - target) * log_not_p), None, None
 
 
@@ -121,17 +93,17 @@ def binary_focal_cross_entropy(
 ):
     target = _smoothed_binary(y_true, label_smoothing)
     if from_logits:
-        p = 1 / (1 + _exp(-y_pred))
+        p = 1 / (1 + M.exp(-y_pred))
     else:
         p = y_pred
     log_p, log_not_p = _binary_logs(y_pred, from_logits)
     cross_entropy = -(target * log_p + (1 - target) * log_not_p)
     p_t = target * p + (1 - target) * (1 - p)
-    gamma = _mp_scalar(gamma)
-    modulating = np.frompyfunc(lambda base: _mp.power(base, gamma), 1, 1)(1 - p_t)
+    gamma = M.mp_scalar(gamma)
+    modulating = np.frompyfunc(lambda base: M.mp.power(base, gamma), 1, 1)(1 - p_t)
     value = modulating * cross_entropy
     if alpha is not None:
-        alpha = _mp_scalar(alpha)
+        alpha = M.mp_scalar(alpha)
         value = (target * alpha + (1 - target) * (1 - alpha)) * value
     return value, None, None
 
@@ -140,10 +112,10 @@ def categorical_cross_entropy(
     y_pred, y_true, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None
 ):
     num_classes = y_pred.shape[axis]
-    eps = _mp_scalar(label_smoothing)
+    eps = M.mp_scalar(label_smoothing)
     target = y_true * (1 - eps) + eps / num_classes
-    weights = _class_vector(np.ones(num_classes) if class_weight is None else class_weight, y_pred.ndim, axis)
-    log_p = _log_probabilities(y_pred, from_logits, axis)
+    weights = M.class_vector(np.ones(num_classes) if class_weight is None else class_weight, y_pred.ndim, axis)
+    log_p = M.log_probabilities(y_pred, from_logits, axis)
     value = -np.sum(weights * target * log_p, axis=axis)
     if class_weight is None:
         return value, None, None
@@ -158,25 +130,25 @@ def sparse_categorical_cross_entropy(
     valid = None if ignore_index is None else labels != ignore_index
     safe_labels = labels if valid is None else np.where(valid, labels, 0)
     weights = np.ones(num_classes) if class_weight is None else np.asarray(class_weight, dtype=np.float64)
-    log_p = _log_probabilities(y_pred, from_logits, axis)
+    log_p = M.log_probabilities(y_pred, from_logits, axis)
     picked = np.take_along_axis(log_p, np.expand_dims(safe_labels, axis), axis=axis)
-    label_weight = _mp_array(weights)[safe_labels]
+    label_weight = M.mp_array(weights)[safe_labels]
     nll = -np.squeeze(picked, axis=axis)
-    eps = _mp_scalar(label_smoothing)
-    uniform = -np.sum(_class_vector(weights, y_pred.ndim, axis) * log_p, axis=axis)
+    eps = M.mp_scalar(label_smoothing)
+    uniform = -np.sum(M.class_vector(weights, y_pred.ndim, axis) * log_p, axis=axis)
     value = (1 - eps) * label_weight * nll + eps / num_classes * uniform
     return value, (None if class_weight is None else label_weight), valid
 
 
 def hinge(y_pred, y_true):
-    signs = np.where(y_true == 0, -_ONE, y_true)
-    return _positive_part(1 - signs * y_pred), None, None
+    signs = np.where(y_true == 0, -M.ONE, y_true)
+    return M.positive_part(1 - signs * y_pred), None, None
 
 
 def categorical_hinge(y_pred, y_true, axis=-1):
     positive = np.sum(y_true * y_pred, axis=axis)
     negative = np.max((1 - y_true) * y_pred, axis=axis)
-    return _positive_part(1 + negative - positive), None, None
+    return M.positive_part(1 + negative - positive), None, None
 
 
 LOSSES: dict[str, Callable[..., tuple]] = {
@@ -193,7 +165,9 @@ LOSSES: dict[str, Callable[..., tuple]] = {
         categorical_hinge,
     )
 }
-_LABEL_LOSSES = {"sparse_categorical_cross_entropy"}
+for _family in FAMILIES:
+    assert not set(_family.LOSSES) & set(LOSSES), f"{_family.__name__} redefines a reference"
+    LOSSES.update(_family.LOSSES)
 
 
 # ------------------------------------------------------------------ reduction
@@ -211,12 +185,12 @@ def _reduce(value, class_weight, valid, reduction, sample_weight, mask):
         mask = _leading(np.asarray(mask, dtype=bool), value.ndim)
         valid = mask if valid is None else valid & mask
     if sample_weight is not None:
-        sample_weight = _leading(_mp_array(sample_weight), value.ndim)
+        sample_weight = _leading(M.mp_array(sample_weight), value.ndim)
         value = value * sample_weight
         weight = sample_weight if weight is None else weight * sample_weight
     if valid is not None:
-        value = np.where(valid, value, _ZERO)
-        weight = np.where(valid, _ONE if weight is None else weight, _ZERO)
+        value = np.where(valid, value, M.ZERO)
+        weight = np.where(valid, M.ONE if weight is None else weight, M.ZERO)
     if reduction == "none":
         return value
     total = np.sum(value)
@@ -225,55 +199,70 @@ def _reduce(value, class_weight, valid, reduction, sample_weight, mask):
     if weight is None:
         return total / value.size
     denominator = np.sum(np.broadcast_to(weight, value.shape))
-    return _ZERO if denominator == 0 else total / denominator
+    return M.ZERO if denominator == 0 else total / denominator
 
 
-def _evaluate(name, y_pred_mp, y_true, options, reduction, sample_weight, mask):
-    target = np.asarray(y_true) if name in _LABEL_LOSSES else _mp_array(y_true)
-    value, class_weight, valid = LOSSES[name](y_pred_mp, target, **options)
+def _as_inputs(inputs: Sequence[Any]) -> list:
+    """Floating inputs as mpf object arrays; integer inputs (labels, lengths) and None as they are."""
+    converted = []
+    for value in inputs:
+        if value is None:
+            converted.append(None)
+        elif np.asarray(value).dtype.kind in "iub":
+            converted.append(np.asarray(value))
+        else:
+            converted.append(M.mp_array(value))
+    return converted
+
+
+def _evaluate(name, inputs_mp, options, reduction, sample_weight, mask):
+    value, class_weight, valid = LOSSES[name](*inputs_mp, **options)
     return _reduce(np.asarray(value, dtype=object), class_weight, valid, reduction, sample_weight, mask)
 
 
 def loss(
     name: str,
-    y_pred: Any,
-    y_true: Any,
+    inputs: Sequence[Any],
     options: Mapping[str, Any] | None = None,
     reduction: str = "mean",
     sample_weight: Any = None,
     mask: Any = None,
 ) -> np.ndarray:
-    """The float64 reference value of loss ``name`` (``y_pred`` first, as lossx)."""
-    return _as_float64(_evaluate(name, _mp_array(y_pred), y_true, dict(options or {}), reduction,
-                                 sample_weight, mask))
+    """The float64 reference value of loss ``name`` on ``inputs`` (in lossx's input order)."""
+    return M.as_float64(_evaluate(name, _as_inputs(inputs), dict(options or {}), reduction, sample_weight, mask))
 
 
 def loss_and_grad(
     name: str,
-    y_pred: Any,
-    y_true: Any,
+    inputs: Sequence[Any],
     options: Mapping[str, Any] | None = None,
     reduction: str = "mean",
     sample_weight: Any = None,
     mask: Any = None,
     cotangent: Any = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The float64 reference value and the gradient of ``Σ cotangent·loss`` w.r.t. ``y_pred``.
+    wrt: Sequence[int] = (0,),
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The float64 reference value and the gradients of ``Σ cotangent·loss`` w.r.t. ``inputs[i]``, i in ``wrt``.
 
     ``cotangent`` defaults to ones (the gradient of the sum of the loss).
     """
     options = dict(options or {})
-    y_pred_mp = _mp_array(y_pred)
+    inputs_mp = _as_inputs(inputs)
 
-    def scalar(point: np.ndarray) -> Any:
-        out = _evaluate(name, point, y_true, options, reduction, sample_weight, mask)
-        return np.sum(out if cotangent is None else out * _mp_array(cotangent))
+    def scalar(point: list) -> Any:
+        out = _evaluate(name, point, options, reduction, sample_weight, mask)
+        return np.sum(out if cotangent is None else out * M.mp_array(cotangent))
 
-    value = _evaluate(name, y_pred_mp, y_true, options, reduction, sample_weight, mask)
-    grad = np.empty(y_pred_mp.shape, dtype=object)
-    for index in np.ndindex(y_pred_mp.shape):
-        above, below = y_pred_mp.copy(), y_pred_mp.copy()
-        above[index] += _STEP
-        below[index] -= _STEP
-        grad[index] = (scalar(above) - scalar(below)) / (2 * _STEP)
-    return _as_float64(value), _as_float64(grad)
+    value = _evaluate(name, inputs_mp, options, reduction, sample_weight, mask)
+    grads = []
+    for position in wrt:
+        base = inputs_mp[position]
+        grad = np.empty(base.shape, dtype=object)
+        for index in np.ndindex(base.shape):
+            above, below = base.copy(), base.copy()
+            above[index] += _STEP
+            below[index] -= _STEP
+            shifted = [scalar([*inputs_mp[:position], moved, *inputs_mp[position + 1:]]) for moved in (above, below)]
+            grad[index] = (shifted[0] - shifted[1]) / (2 * _STEP)
+        grads.append(M.as_float64(grad))
+    return M.as_float64(value), grads

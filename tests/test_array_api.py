@@ -38,10 +38,9 @@ def test_value(case, library, reduction, dtype):
     weighting = "sw"
     data = inputs(case.id, weighting)
     reference_value, _ = expected(case.id, reduction, weighting)
-    y_pred = _convert(library, data.y_pred, dtype)
-    y_true = _convert(library, data.y_true, None if case.is_labels else dtype)
+    arrays = [_convert(library, a, None if a.dtype.kind in "iub" else dtype) for a in data.arrays]
     loss = getattr(lossx, case.loss)
-    value = loss(y_pred, y_true, reduction=reduction, sample_weight=data.sample_weight, **case.options)
+    value = loss(*arrays, reduction=reduction, sample_weight=data.sample_weight, **case.options)
     if library == "dask":
         assert type(value).__module__.startswith("dask"), "the result stays lazy"
     assert_matches(_to_numpy(library, value), reference_value, dtype, f"{case.id}-{library}")

@@ -47,13 +47,9 @@ def _half(backend: str, array: np.ndarray, dtype: str):
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_half_precision_value(case, backend, dtype):
     data = inputs(case.id, "sw")
-    y_pred, y_pred_rounded = _half(backend, data.y_pred, dtype)
-    if case.is_labels:
-        y_true, y_true_rounded = data.y_true, data.y_true
-    else:
-        y_true, y_true_rounded = _half(backend, data.y_true, dtype)
-    value = getattr(lossx, case.loss)(y_pred, y_true, sample_weight=data.sample_weight, **case.options)
-    expected = reference.loss(case.loss, y_pred_rounded, y_true_rounded, case.options, "mean",
+    halves = [(a, a) if a.dtype.kind in "iub" else _half(backend, a, dtype) for a in data.arrays]
+    value = getattr(lossx, case.loss)(*(h for h, _ in halves), sample_weight=data.sample_weight, **case.options)
+    expected = reference.loss(case.loss, [r for _, r in halves], case.options, "mean",
                               sample_weight=data.sample_weight)
     name = value.dtype.name if hasattr(value.dtype, "name") else str(value.dtype).rsplit(".", 1)[-1]
     assert name == dtype

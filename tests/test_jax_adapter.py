@@ -262,7 +262,7 @@ def test_pickle_round_trip(make):
     assert type(restored) is type(loss)
     assert restored == loss and hash(restored) == hash(loss)
     assert repr(restored) == repr(loss)
-    if loss.spec.target == "labels":
+    if loss.spec.target.kind == "labels":
         y_pred, y_true = _classification()
     else:
         y_pred, y_true = _regression()

@@ -21,22 +21,24 @@ def test_one_compiled_graph_for_two_batch_sizes(case):
     loss = getattr(lossx, case.loss)
     options = case.options
 
-    def weighted_loss(y_pred, y_true, weight):
-        return loss(y_pred, y_true, sample_weight=weight, **options)
+    def weighted_loss(weight, *arrays):
+        return loss(*arrays, sample_weight=weight, **options)
 
     # A code object per case: Dynamo's recompile limit counts per code object.
     compiled = torch.compile(
         _fresh(weighted_loss, f"dynamic_{case.id.replace('-', '_').replace('.', '_')}"),
         fullgraph=True, dynamic=True, backend="aot_eager",
     )
-    for batch in (data.y_pred.shape[0], data.y_pred.shape[0] - 1):
-        y_pred, y_true, weight = data.y_pred[:batch], data.y_true[:batch], data.sample_weight[:batch]
-        expected_value, expected_grad = reference.loss_and_grad(
-            case.loss, y_pred, y_true, options, "mean", sample_weight=weight
+    full_batch = data.arrays[0].shape[0]
+    for batch in (full_batch, full_batch - 1):
+        arrays, weight = [a[:batch] for a in data.arrays], data.sample_weight[:batch]
+        expected_value, (expected_grad,) = reference.loss_and_grad(
+            case.loss, arrays, options, "mean", sample_weight=weight
         )
-        prediction = to_backend("torch", y_pred, "float64").requires_grad_(True)
-        value = compiled(prediction, to_backend("torch", y_true), to_backend("torch", weight, "float64"))
-        (grad,) = torch.autograd.grad(value, prediction)
+        tensors = [to_backend("torch", a, None if a.dtype.kind in "iub" else "float64") for a in arrays]
+        tensors[0].requires_grad_(True)
+        value = compiled(to_backend("torch", weight, "float64"), *tensors)
+        (grad,) = torch.autograd.grad(value, tensors[0])
         assert_matches(value, expected_value, "float64", f"{case.id} batch {batch} value")
         assert_matches(grad, expected_grad, "float64", f"{case.id} batch {batch} gradient")
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import inspect
+
 import numpy as np
 
+from .._presets import Preset, presets
 from .._reduction import check_reduction
 from .._registry import LossSpec, options_docstring, registered
 
@@ -18,7 +21,7 @@ __all__ = [
     "spec_for_attribute",
 ]
 
-#: ``run(spec, y_pred, y_true, options, reduction, sample_weight, mask)``: an adapter's
+#: ``run(spec, inputs, options, reduction, sample_weight, mask)``: an adapter's
 #: conversion of inputs and outputs around :meth:`LossSpec.compute`.
 Runner = Callable[..., Any]
 
@@ -42,15 +45,36 @@ def lazy_module(
     namespace: dict[str, Any],
     make_function: Callable[[LossSpec], Any],
     make_class: Callable[[LossSpec], type],
+    unsupported: Callable[[LossSpec], str | None] = lambda spec: None,
+    make_preset: Callable[[Preset], type] | None = None,
+    framework: str | None = None,
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """Module ``__getattr__``/``__dir__`` that build and cache adapter objects on access."""
+    """Module ``__getattr__``/``__dir__`` that build and cache adapter objects on access.
+
+    ``unsupported(spec)`` gives the reason a loss cannot exist in this adapter, or None;
+    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx._presets`).
+    """
     module_name = namespace["__name__"]
+
+    def preset_named(name: str) -> Preset | None:
+        if make_preset is None:
+            return None
+        return next((p for p in presets(framework) if p.name == name), None)
 
     def __getattr__(name: str) -> Any:
         found = spec_for_attribute(name)
+        preset = None if found is not None else preset_named(name)
+        if preset is not None:
+            made = namespace[name] = make_preset(preset)
+            made.__module__ = module_name
+            made.__qualname__ = made.__name__ = name
+            return made
         if found is None:
             raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
         spec, is_class = found
+        reason = unsupported(spec)
+        if reason is not None:
+            raise AttributeError(f"module {module_name!r} has no {name!r}: {reason}")
         made = make_class(spec) if is_class else make_function(spec)
         made.__module__ = module_name
         made.__qualname__ = made.__name__ = name
@@ -58,7 +82,9 @@ def lazy_module(
         return made
 
     def __dir__() -> list[str]:
-        names = [n for spec in registered() for n in (spec.name, spec.camel_name)]
+        names = [n for spec in registered() if unsupported(spec) is None for n in (spec.name, spec.camel_name)]
+        if make_preset is not None:
+            names += [p.name for p in presets(framework)]
         return sorted(set(namespace) | set(names))
 
     return __getattr__, __dir__
@@ -72,6 +98,22 @@ def option_values_repr(options: dict[str, Any]) -> str:
 def class_doc(spec: LossSpec, framework: str) -> str:
     """The docstring of a generated adapter class."""
     return f"{spec.summary}\n\n{framework} adapter of :func:`lossx.{spec.name}`.\n\n" + options_docstring(spec)
+
+
+def preset_doc(preset: Preset, base: type) -> str:
+    """The docstring of a generated preset class."""
+    lines = [
+        f"{preset.name}: {preset.framework}'s familiar name for :func:`lossx.{preset.loss}`.",
+        "",
+        inspect.cleandoc(preset.doc) if preset.doc else "",
+        "",
+        f"Same as ``{base.__name__}({', '.join(f'{k}={v!r}' for k, v in {**preset.defaults, **preset.fixed}.items())})``.",
+    ]
+    if preset.renames:
+        lines.append("Option names: " + ", ".join(f"{k} → {v}" for k, v in preset.renames.items()) + ".")
+    if preset.fixed:
+        lines.append("Fixed: " + ", ".join(f"{k}={v!r}" for k, v in preset.fixed.items()) + ".")
+    return "\n".join(lines) + "\n\n" + (base.__doc__ or "")
 
 
 def hashable_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -96,8 +138,8 @@ class FrozenLoss:
         self.reduction = check_reduction(reduction)
         self.options = hashable_options(self.spec.validate(options))
 
-    def __call__(self, y_pred: Any, y_true: Any, sample_weight: Any = None, mask: Any = None) -> Any:
-        return type(self).run(self.spec, y_pred, y_true, self.options, self.reduction, sample_weight, mask)
+    def __call__(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> Any:
+        return type(self).run(self.spec, self.spec.bind(inputs), self.options, self.reduction, sample_weight, mask)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({option_values_repr({**self.options, 'reduction': self.reduction})})"

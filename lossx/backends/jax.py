@@ -21,10 +21,8 @@ def _as_jax(value: Any) -> Any:
     return jnp.asarray(value)
 
 
-def _run(spec: LossSpec, y_pred, y_true, options, reduction, sample_weight, mask) -> Any:
-    return spec.compute(
-        _as_jax(y_pred), _as_jax(y_true), options, reduction, _as_jax(sample_weight), _as_jax(mask)
-    )
+def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask) -> Any:
+    return spec.compute(tuple(map(_as_jax, inputs)), options, reduction, _as_jax(sample_weight), _as_jax(mask))
 
 
 class JaxLoss(FrozenLoss):

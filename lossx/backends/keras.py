@@ -12,6 +12,11 @@ imported — ``import lossx`` arranges that as soon as Keras is imported, in eit
 order (:mod:`lossx._import_hooks`) — so
 ``keras.models.load_model`` restores a compiled model without ``custom_objects``,
 and ``get_config``/``from_config`` round-trip every declared option.
+
+A ``keras.losses.Loss`` receives exactly ``(y_true, y_pred)``, so losses that need
+more arrays (``triplet_margin``'s anchor, positive and negative, ...) have no Keras
+class; :func:`unsupported_reason` says why, and ``lossx list`` shows it. Optional
+extra inputs (``ctc``'s lengths) take their defaults.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from typing import Any
 import keras
 from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 
+from .._presets import Preset, presets
 from .._registry import LossSpec, on_register, registered
-from ._generate import class_doc, hashable_options, lazy_module, option_values_repr
+from ._generate import class_doc, hashable_options, lazy_module, option_values_repr, preset_doc
 
 
 class KerasLoss(keras.losses.Loss):
@@ -35,14 +41,14 @@ class KerasLoss(keras.losses.Loss):
         self.lossx_options = self.spec.validate(options)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        if self.spec.target == "labels":
+        if self.spec.target.is_integer:
             # Keras casts every target to the loss's float dtype before `call`.
             y_true = keras.ops.cast(y_true, "int32")
-        else:
+        elif self.spec.target.kind == "dense":
             # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
             # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-        xp, (value, _, valid), _ = self.spec.evaluate(y_pred, y_true, self.lossx_options)
+        xp, (value, _, valid), _ = self.spec.evaluate((y_pred, y_true), self.lossx_options)
         if valid is not None:
             value = xp.where(valid, value, xp.zeros_like(value))
         if not self.spec.class_axis:
@@ -79,13 +85,50 @@ def _make_function(spec: LossSpec) -> Any:
     return loss
 
 
-__getattr__, __dir__ = lazy_module(globals(), _make_function, _make_class)
+def unsupported_reason(spec: LossSpec) -> str | None:
+    """Why ``spec`` has no Keras class (None when it has one)."""
+    if spec.required_inputs <= 2:
+        return None
+    names = ", ".join(i.name for i in spec.inputs if not i.optional)
+    return (
+        f"{spec.name} needs {spec.required_inputs} inputs ({names}) and a keras.losses.Loss "
+        f"receives only (y_true, y_pred); call lossx.{spec.name} on Keras tensors in a custom "
+        "training step (or model.add_loss) instead."
+    )
+
+
+def _make_preset(preset: Preset) -> type:
+    base = __getattr__(preset.spec.camel_name)
+
+    def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
+                 **options: Any) -> None:
+        base.__init__(self, reduction=reduction, name=name, dtype=dtype, **preset.lossx_options(options))
+
+    def get_config(self) -> dict[str, Any]:
+        config = base.get_config(self)
+        lossx_names = {o.name for o in preset.spec.options}
+        kept = {k: v for k, v in config.items() if k not in lossx_names}
+        return {**kept, **preset.framework_config({k: v for k, v in config.items() if k in lossx_names})}
+
+    cls = type(preset.name, (base,), {
+        "__init__": __init__, "get_config": get_config, "preset": preset,
+        "__doc__": preset_doc(preset, base), "__module__": __name__,
+    })
+    return keras.saving.register_keras_serializable(package="lossx", name=preset.name)(cls)
+
+
+__getattr__, __dir__ = lazy_module(
+    globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras"
+)
 
 
 def _register(spec: LossSpec) -> None:
-    __getattr__(spec.camel_name)
+    if unsupported_reason(spec) is None:
+        __getattr__(spec.camel_name)
 
 
 for _spec in registered():
     _register(_spec)
+for _preset in presets("keras"):
+    __getattr__(_preset.name)
 on_register(_register)

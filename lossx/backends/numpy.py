@@ -20,12 +20,16 @@ def _as_prediction(value: Any) -> np.ndarray:
     return array.astype(np.float64) if array.dtype.kind in "iub" and not isinstance(value, np.ndarray) else array
 
 
-def _run(spec: LossSpec, y_pred, y_true, options, reduction, sample_weight, mask) -> Any:
+def _as_array(value: Any) -> Any:
+    return None if value is None else np.asarray(value)
+
+
+def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask) -> Any:
+    y_pred, *others = inputs
     result = np.asarray(
         spec.compute(
-            _as_prediction(y_pred), np.asarray(y_true), options, reduction,
-            None if sample_weight is None else np.asarray(sample_weight),
-            None if mask is None else np.asarray(mask),
+            (_as_prediction(y_pred), *map(_as_array, others)), options, reduction,
+            _as_array(sample_weight), _as_array(mask),
         )
     )
     return result[()] if result.ndim == 0 else result

@@ -1,6 +1,8 @@
 """torch adapter: one ``torch.nn.Module`` class per loss.
 
-``forward(y_pred, y_true, sample_weight=None, mask=None)``; per-class tensor options
+``forward(y_pred, y_true, sample_weight=None, mask=None)`` (losses with other inputs
+take them in their declared order, e.g. ``forward(anchor, positive, negative)``;
+``sample_weight`` and ``mask`` are keyword-only); per-class tensor options
 (``class_weight``, vector ``pos_weight``) are registered buffers, so ``.to(device)``
 moves them and ``state_dict`` saves them; ``extra_repr`` shows every option.
 """
@@ -11,9 +13,10 @@ from typing import Any
 
 import torch
 
+from .._presets import Preset
 from .._reduction import check_reduction
 from .._registry import LossSpec, loss_function
-from ._generate import class_doc, hashable_options, lazy_module, option_values_repr
+from ._generate import class_doc, hashable_options, lazy_module, option_values_repr, preset_doc
 
 
 class TorchLoss(torch.nn.Module):
@@ -41,8 +44,9 @@ class TorchLoss(torch.nn.Module):
     def _options(self) -> dict[str, Any]:
         return {**self._scalar_options, **{name: getattr(self, name) for name in self._buffer_names}}
 
-    def forward(self, y_pred: torch.Tensor, y_true: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
-        return self.spec.compute(y_pred, y_true, self._options(), self.reduction, sample_weight, mask)
+    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
+        """The loss of ``inputs`` (``y_pred, y_true`` for most losses; see the class doc)."""
+        return self.spec.compute(self.spec.bind(inputs), self._options(), self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
         shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
@@ -54,5 +58,14 @@ def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (TorchLoss,), {"spec": spec, "__doc__": class_doc(spec, "torch")})
 
 
+def _make_preset(preset: Preset) -> type:
+    base = __getattr__(preset.spec.camel_name)
+
+    def __init__(self, reduction: str = preset.default_reduction or "mean", **options: Any) -> None:
+        base.__init__(self, preset.lossx_reduction(reduction), **preset.lossx_options(options))
+
+    return type(preset.name, (base,), {"__init__": __init__, "preset": preset, "__doc__": preset_doc(preset, base)})
+
+
 # Tensors need no conversion: the function is the spec's own compute path.
-__getattr__, __dir__ = lazy_module(globals(), loss_function, _make_class)
+__getattr__, __dir__ = lazy_module(globals(), loss_function, _make_class, make_preset=_make_preset, framework="torch")

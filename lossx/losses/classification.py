@@ -1,137 +1,31 @@
-"""The built-in losses, each defined once against the Array-API namespace ``xp``.
-
-Every loss here is registered through :func:`lossx.define_loss`, exactly as a
-user's custom loss would be, and so exists in every adapter. Formulas use the
-stable primitives of :mod:`lossx.primitives`; ``y_pred`` comes first.
-"""
+"""Classification losses: binary, categorical and sparse cross-entropies and focal losses."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import numpy as np
-
-from . import primitives as P
-from ._options import Option
-from ._reduction import LossTerms
-from ._registry import define_loss
+from .. import primitives as P
+from .._options import Option
+from .._reduction import LossTerms
+from .._presets import define_preset
+from .._registry import define_loss
+from ._shared import (
+    BINARY_SMOOTHING,
+    CATEGORICAL_SMOOTHING,
+    CLASS_AXIS,
+    CLASS_WEIGHT,
+    FROM_LOGITS,
+    along_axis,
+    binary_example,
+    categorical_example,
+    class_count,
+    sparse_example,
+)
 
 __all__ = [
-    "mean_squared_error",
-    "mean_absolute_error",
-    "huber",
     "binary_cross_entropy",
     "binary_focal_cross_entropy",
     "categorical_cross_entropy",
     "sparse_categorical_cross_entropy",
-    "hinge",
-    "categorical_hinge",
 ]
-
-# ----------------------------------------------------------------- shared options
-
-FROM_LOGITS = Option(
-    "from_logits", "bool", False,
-    "True: y_pred are logits, computed in log space; False: probabilities in [0, 1].",
-)
-BINARY_SMOOTHING = Option(
-    "label_smoothing", "float", 0.0,
-    "ε: targets move toward 0.5 as t·(1−ε) + ε/2.", low=0.0, high=1.0,
-)
-CATEGORICAL_SMOOTHING = Option(
-    "label_smoothing", "float", 0.0,
-    "ε: targets move toward uniform as t·(1−ε) + ε/C.", low=0.0, high=1.0,
-)
-CLASS_AXIS = Option("axis", "axis", -1, "The class axis of y_pred (torch layout: 1).")
-CLASS_WEIGHT = Option(
-    "class_weight", "weights", None,
-    "One weight per class, picked by the target; 'mean' divides by their sum.", low=0.0,
-)
-
-# ----------------------------------------------------------------- example inputs
-# Inputs on which `lossx compare` exercises each loss (NumPy float64).
-
-
-def _regression_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    return rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
-
-
-def _binary_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    logits = rng.standard_normal((4, 6)) * 2
-    y_pred = logits if options.get("from_logits") else 1 / (1 + np.exp(-logits))
-    return y_pred, (rng.random((4, 6)) < 0.4).astype(np.float64)
-
-
-def _softmax(logits: np.ndarray, axis: int) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
-    return shifted / shifted.sum(axis=axis, keepdims=True)
-
-
-def _categorical_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    axis = options.get("axis", -1)
-    logits = np.moveaxis(rng.standard_normal((4, 3, 5)) * 2, -1, axis)
-    labels = rng.integers(0, 5, (4, 3))
-    one_hot = np.moveaxis(np.eye(5)[labels], -1, axis)
-    y_pred = logits if options.get("from_logits") else _softmax(logits, axis)
-    return y_pred, one_hot
-
-
-def _sparse_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    axis = options.get("axis", -1)
-    logits = np.moveaxis(rng.standard_normal((4, 3, 5)) * 2, -1, axis)
-    labels = rng.integers(0, 5, (4, 3))
-    if options.get("ignore_index") is not None:
-        labels[rng.random((4, 3)) < 0.25] = options["ignore_index"]
-    y_pred = logits if options.get("from_logits") else _softmax(logits, axis)
-    return y_pred, labels
-
-
-def _hinge_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    return rng.standard_normal((4, 6)), rng.choice([-1.0, 1.0], (4, 6))
-
-
-# ----------------------------------------------------------------- regression
-
-
-@define_loss(aliases=("mse",), example=_regression_example)
-def mean_squared_error(xp, y_pred, y_true):
-    """Squared error ``(y_pred − y_true)²``, elementwise.
-
-    Shapes: ``y_pred`` and ``y_true`` broadcast to a common shape (one of theirs).
-    Reference: torch.nn.MSELoss; keras.losses.MeanSquaredError (which also
-    averages the last axis per sample).
-    """
-    residual = y_pred - y_true
-    return residual * residual
-
-
-@define_loss(aliases=("mae",), example=_regression_example)
-def mean_absolute_error(xp, y_pred, y_true):
-    """Absolute error ``|y_pred − y_true|``, elementwise.
-
-    Shapes: as :func:`mean_squared_error`.
-    Reference: torch.nn.L1Loss; keras.losses.MeanAbsoluteError.
-    """
-    return xp.abs(y_pred - y_true)
-
-
-@define_loss(
-    options=[Option("delta", "float", 1.0, "Where the loss turns from quadratic to linear.", low=0.0, low_open=True)],
-    example=_regression_example,
-    showcase=({}, {"delta": 0.5}),
-)
-def huber(xp, y_pred, y_true, *, delta):
-    """Huber loss: ``½e²`` for ``|e| ≤ δ``, ``δ(|e| − ½δ)`` beyond, with ``e = y_pred − y_true``.
-
-    Computed as ``½q² + δ(|e| − q)`` with ``q = min(|e|, δ)``, which never squares a
-    large residual, so it stays finite for residuals up to the dtype's maximum.
-    Shapes: as :func:`mean_squared_error`.
-    Reference: Huber (1964), "Robust Estimation of a Location Parameter";
-    torch.nn.HuberLoss(delta); keras.losses.Huber(delta); optax.huber_loss.
-    """
-    magnitude = xp.abs(y_pred - y_true)
-    quadratic = xp.minimum(magnitude, xp.full_like(magnitude, delta))
-    return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
 
 
 # ----------------------------------------------------------------- binary
@@ -148,7 +42,7 @@ def huber(xp, y_pred, y_true, *, delta):
     ],
     probabilities=True,
     aliases=("bce",),
-    example=_binary_example,
+    example=binary_example,
     showcase=({}, {"from_logits": True}, {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0}),
 )
 def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, pos_weight):
@@ -197,7 +91,7 @@ def _smooth_binary(target, label_smoothing):
     ],
     probabilities=True,
     aliases=("focal", "binary_focal"),
-    example=_binary_example,
+    example=binary_example,
     showcase=({}, {"from_logits": True, "alpha": 0.25}, {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1}),
 )
 def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing):
@@ -232,27 +126,12 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
 # ----------------------------------------------------------------- categorical
 
 
-def _num_classes(xp, y_pred, axis, keepdims):
-    """C as a Python int; in a TensorFlow graph whose class axis is unknown, a computed array."""
-    static = y_pred.shape[axis]
-    if static is not None:
-        return static
-    return xp.sum(xp.ones_like(y_pred), axis=axis, keepdims=keepdims)
-
-
-def _along_axis(xp, vector, ndim, axis):
-    """A per-class vector shaped to broadcast along ``axis`` of an ``ndim`` array."""
-    shape = [1] * ndim
-    shape[axis] = -1
-    return xp.reshape(vector, tuple(shape))
-
-
 @define_loss(
     options=[FROM_LOGITS, CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT],
     class_axis=True,
     probabilities=True,
     aliases=("cce",),
-    example=_categorical_example,
+    example=categorical_example,
     showcase=(
         {"from_logits": True},
         {},
@@ -275,10 +154,10 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     """
     target = y_true
     if label_smoothing:
-        target = y_true * (1.0 - label_smoothing) + label_smoothing / _num_classes(xp, y_pred, axis, True)
+        target = y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
     scaled_target = target
     if class_weight is not None:
-        weights = _along_axis(xp, class_weight, y_pred.ndim, axis)
+        weights = along_axis(xp, class_weight, y_pred.ndim, axis)
         scaled_target = target * weights
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis)
@@ -303,7 +182,7 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     class_axis=True,
     probabilities=True,
     aliases=("scce",),
-    example=_sparse_example,
+    example=sparse_example,
     showcase=(
         {"from_logits": True},
         {},
@@ -341,41 +220,60 @@ def sparse_categorical_cross_entropy(
     if label_smoothing:
         neg_log_p = log_normaliser - y_pred if from_logits else -xp.log(y_pred)
         if class_weight is not None:
-            neg_log_p = _along_axis(xp, class_weight, y_pred.ndim, axis) * neg_log_p
-        num_classes = _num_classes(xp, y_pred, axis, False)
+            neg_log_p = along_axis(xp, class_weight, y_pred.ndim, axis) * neg_log_p
+        num_classes = class_count(xp, y_pred, axis, False)
         value = (1.0 - label_smoothing) * value + (label_smoothing / num_classes) * xp.sum(neg_log_p, axis=axis)
     if weight is None and valid is None:
         return value
     return LossTerms(value, weight=weight, valid=valid)
 
 
-# ----------------------------------------------------------------- margins
+# ----------------------------------------------------------------- presets
 
+_KERAS_AXIS = {"axis": (-1, "lossx's Keras losses average the last axis per sample, as Keras's do by default.")}
 
-@define_loss(example=_hinge_example)
-def hinge(xp, y_pred, y_true):
-    """Hinge loss ``max(1 − t·y_pred, 0)``, elementwise.
-
-    Targets are −1/1; a target of exactly 0 is read as −1, so 0/1 labels work too
-    (Keras converts 0/1 labels only when the whole batch is 0/1; lossx decides per
-    element, which agrees on every batch of hard labels).
-    Shapes: as :func:`mean_squared_error`.
-    Reference: keras.losses.Hinge; optax.hinge_loss.
-    """
-    signs = xp.where(xp.equal(y_true, 0), -xp.ones_like(y_true), y_true)
-    margin = 1.0 - signs * y_pred
-    return xp.maximum(margin, xp.zeros_like(margin))
-
-
-@define_loss(options=[CLASS_AXIS], class_axis=True, example=_categorical_example)
-def categorical_hinge(xp, y_pred, y_true, *, axis):
-    """Categorical hinge ``max(1 + max_c((1−t_c)·y_c) − Σ_c t_c·y_c, 0)`` over the class axis.
-
-    Shapes: ``y_true`` (one-hot) like ``y_pred`` (..., C, ...); result without the class axis.
-    Reference: Crammer & Singer (2001) multiclass hinge; keras.losses.CategoricalHinge
-    (this is its exact formula).
-    """
-    positive = xp.sum(y_true * y_pred, axis=axis)
-    negative = xp.max((1.0 - y_true) * y_pred, axis=axis)
-    margin = 1.0 + negative - positive
-    return xp.maximum(margin, xp.zeros_like(margin))
+define_preset(
+    "BCELoss", "torch", "binary_cross_entropy",
+    doc="torch.nn.BCELoss on probabilities. torch clamps log p at −100; lossx is exact (0·log 0 = 0, and "
+        "inf where a saturated probability contradicts its label). torch's per-element `weight` is "
+        "lossx's sample_weight argument of forward.",
+)
+define_preset(
+    "BCEWithLogitsLoss", "torch", "binary_cross_entropy", fixed={"from_logits": True},
+    doc="torch.nn.BCEWithLogitsLoss(pos_weight): logits; pos_weight scalar or one per last-axis entry.",
+)
+define_preset(
+    "CrossEntropyLoss", "torch", "sparse_categorical_cross_entropy",
+    fixed={"from_logits": True}, defaults={"axis": 1, "ignore_index": -100}, renames={"weight": "class_weight"},
+    doc="torch.nn.CrossEntropyLoss(weight, ignore_index=-100, label_smoothing) with class-index targets: "
+        "logits of shape (N, C, d1, ...). When every target is ignored, 'mean' is 0 (torch: NaN). "
+        "For probability targets use CategoricalCrossEntropy(from_logits=True, axis=1).",
+)
+define_preset(
+    "BinaryCrossentropy", "keras", "binary_cross_entropy", accepted=_KERAS_AXIS,
+    doc="keras.losses.BinaryCrossentropy(from_logits, label_smoothing). Keras clips probabilities to "
+        "[1e-7, 1 − 1e-7]; lossx does not (identical on probabilities inside that range).",
+)
+define_preset(
+    "BinaryFocalCrossentropy", "keras", "binary_focal_cross_entropy",
+    accepted=_KERAS_AXIS, defaults={"alpha": 0.25}, framework_options={"apply_class_balancing": False},
+    translate=lambda options, keras_only: {
+        **options, "alpha": options["alpha"] if keras_only["apply_class_balancing"] else None,
+    },
+    untranslate=lambda options: {
+        **options, "apply_class_balancing": options["alpha"] is not None,
+        "alpha": 0.25 if options["alpha"] is None else options["alpha"],
+    },
+    doc="keras.losses.BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2.0, "
+        "from_logits, label_smoothing): alpha applies only with apply_class_balancing=True, as in Keras.",
+)
+define_preset(
+    "CategoricalCrossentropy", "keras", "categorical_cross_entropy",
+    doc="keras.losses.CategoricalCrossentropy(from_logits, label_smoothing, axis). Keras rescales "
+        "probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as given.",
+)
+define_preset(
+    "SparseCategoricalCrossentropy", "keras", "sparse_categorical_cross_entropy",
+    renames={"ignore_class": "ignore_index"},
+    doc="keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis).",
+)

@@ -1,0 +1,7 @@
+"""Matrix option sets of the classification losses (see tests/cases.py and tests/test_matrix.py)."""
+
+from __future__ import annotations
+
+from cases import Case
+
+CASES: list[Case] = []

@@ -1,0 +1,7 @@
+"""Mapping rows of the overlap losses (see tests/mapping.py)."""
+
+from __future__ import annotations
+
+from mapping import Row
+
+ROWS: list[Row] = []
