@@ -50,6 +50,7 @@ INPUT_KINDS = {
     "prediction": "floating; sets the namespace, dtype and device of the call",
     "dense": "floating, broadcastable to the prediction's shape",
     "labels": "integer class indices in [0, C) (or ignore_index); the prediction's shape without axis",
+    "classes": "integer class labels like 'labels', or floating targets like 'dense' (the body checks the dtype)",
     "rows": "floating, one value per row: the prediction's shape without axis",
     "groups": "integer group ids (any values); the prediction's shape without axis",
     "lengths": "integer, one per batch entry: shape (batch,)",
@@ -251,6 +252,9 @@ class LossSpec:
         options: Mapping[str, Any],
     ) -> Any:
         kind = spec_input.kind
+        if kind == "classes":
+            kind = "labels" if xp.isdtype(value.dtype, "integral") else "dense"
+            spec_input = Input(spec_input.name, kind, spec_input.doc, spec_input.optional)
         if spec_input.is_integer and not xp.isdtype(value.dtype, "integral"):
             hint = (
                 "; for one-hot or probability targets use the categorical loss" if kind == "labels" else ""

@@ -9,10 +9,10 @@ order ``lossx list`` shows.
 
 from __future__ import annotations
 
-from . import classification, margin, regression
+from . import classification, margin, overlap, ranking, regression, sequence
 
 #: The families, in catalogue order.
-FAMILIES = (regression, classification, margin)
+FAMILIES = (regression, classification, margin, overlap, ranking, sequence)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]
 

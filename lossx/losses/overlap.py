@@ -1,0 +1,5 @@
+"""Overlap losses."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Ranking losses."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
