@@ -44,7 +44,7 @@ class KerasLoss(keras.losses.Loss):
         if self.spec.target.is_integer:
             # Keras casts every target to the loss's float dtype before `call`.
             y_true = keras.ops.cast(y_true, "int32")
-        elif self.spec.target.kind == "dense":
+        elif self.spec.target.kind in ("dense", "classes"):
             # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
             # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
