@@ -256,12 +256,11 @@ class LossSpec:
             kind = "labels" if xp.isdtype(value.dtype, "integral") else "dense"
             spec_input = Input(spec_input.name, kind, spec_input.doc, spec_input.optional)
         if spec_input.is_integer and not xp.isdtype(value.dtype, "integral"):
-            hint = (
-                "; for one-hot or probability targets use the categorical loss" if kind == "labels" else ""
-            )
+            what, hint = ("integer class indices", "; for one-hot or probability targets use the categorical "
+                          "loss") if kind == "labels" else ("an integer array", "")
             raise DTypeError(
-                f"{self.name}: {spec_input.name} has dtype {value.dtype}; it must be an integer "
-                f"array (cast with .astype('int64') / .long()){hint}."
+                f"{self.name}: {spec_input.name} has dtype {value.dtype}; it must be {what} "
+                f"(cast with .astype('int64') / .long()){hint}."
             )
         if kind == "dense":
             self._check_broadcast(spec_input.name, y_pred, value)

@@ -79,8 +79,11 @@ def _make_class(spec: LossSpec) -> type:
 
 def _make_function(spec: LossSpec) -> Any:
     def loss(y_true, y_pred, **options):
-        """Per-sample values, as Keras's loss functions return them."""
-        return globals()[spec.camel_name](reduction="none", **options)(y_true, y_pred)
+        """Per-sample values, as Keras's loss functions return them (in y_pred's floating dtype)."""
+        dtype = getattr(y_pred, "dtype", None)
+        dtype = keras.backend.standardize_dtype(dtype) if dtype is not None else None
+        floating = dtype is not None and keras.backend.is_float_dtype(dtype)
+        return globals()[spec.camel_name](reduction="none", dtype=dtype if floating else None, **options)(y_true, y_pred)
 
     return loss
 

@@ -45,7 +45,13 @@ class TorchLoss(torch.nn.Module):
         return {**self._scalar_options, **{name: getattr(self, name) for name in self._buffer_names}}
 
     def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
-        """The loss of ``inputs`` (``y_pred, y_true`` for most losses; see the class doc)."""
+        """The loss of ``inputs`` (``y_pred, y_true`` for most losses; see the class doc).
+
+        As in SPEC §2 (``forward(y_pred, y_true, sample_weight=None)``), one positional
+        array after every input of the loss is the sample weight.
+        """
+        if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
+            *inputs, sample_weight = inputs
         return self.spec.compute(self.spec.bind(inputs), self._options(), self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
