@@ -18,28 +18,37 @@ import warnings
 from typing import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
 from ._config import get_backend, installed_backends
 from ._errors import LossxError
-from ._registry import lookup, registered
+from ._presets import presets
+from ._registry import LossSpec, lookup, registered
+from .backends import unavailable
 from .testing import compare_all, installed_frameworks
 
 
 def _list(console: Console) -> int:
     table = Table(title="lossx losses", show_lines=True)
     table.add_column("loss")
-    table.add_column("aliases")
+    table.add_column("inputs")
+    table.add_column("names and presets")
     table.add_column("options (default: valid range)")
     table.add_column("summary")
     for spec in registered():
         options = "\n".join(f"{o.name}={o.default!r}: {o.range_text()}" for o in spec.options) or "-"
-        aliases = ", ".join((spec.camel_name, *spec.aliases))
-        table.add_row(spec.name, aliases, options, spec.summary)
+        names = ", ".join((spec.camel_name, *spec.aliases, *(f"{p.framework}:{p.name}" for p in _presets_of(spec))))
+        inputs = ", ".join(i.name + ("?" if i.optional else "") for i in spec.inputs)
+        if unavailable(spec, "keras"):
+            inputs += "\n[yellow]no Keras class[/yellow]"
+        table.add_row(spec.name, inputs, escape(names), escape(options), escape(spec.summary))
     console.print(table)
     console.print(
-        "Every loss exists in every adapter: lossx.<name>, lossx.backends.{numpy,torch,jax,keras}.\n"
+        "Every loss exists in lossx.<name> and lossx.backends.{numpy,torch,jax}, and in lossx.backends.keras "
+        "unless marked 'no Keras class' (a keras.losses.Loss takes only y_true and y_pred); '?' marks an "
+        "optional input.\n"
         f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."
     )
     return 0
@@ -57,11 +66,23 @@ def catalogue_markdown() -> str:
     for spec in registered():
         lines += [f"## `{spec.name}`", "", f"`lossx.{spec.name}` · `{spec.camel_name}`"
                   + "".join(f" · `{alias}`" for alias in spec.aliases), "", inspect.cleandoc(spec.doc), ""]
+        lines.append("Inputs: " + ", ".join(
+            f"`{i.name}`" + (" (optional)" if i.optional else "") for i in spec.inputs) + ".")
+        reason = unavailable(spec, "keras")
+        if reason:
+            lines.append(f"No Keras class: {reason}")
+        for preset in _presets_of(spec):
+            lines.append(f"Preset: `lossx.backends.{preset.framework}.{preset.name}`: {preset.doc}")
+        lines.append("")
         if spec.options:
             lines += ["| option | default | valid | meaning |", "|---|---|---|---|"]
             lines += [f"| `{o.name}` | `{o.default!r}` | {o.range_text()} | {o.doc} |" for o in spec.options]
             lines.append("")
     return "\n".join(lines)
+
+
+def _presets_of(spec: LossSpec) -> list:
+    return [preset for preset in presets() if preset.loss == spec.name]
 
 
 def _format(deviation: float | None) -> str:

@@ -7,7 +7,9 @@
 
 No adapter contains code for a particular loss: each reads the registry
 (:func:`lossx.define_loss`) and builds its objects on first access, so custom
-losses appear in every adapter as soon as they are defined.
+losses appear in every adapter as soon as they are defined. The one exception is
+structural: a ``keras.losses.Loss`` receives exactly ``(y_true, y_pred)``, so losses
+with more required inputs have no Keras class (:func:`unavailable` says why).
 """
 
 from __future__ import annotations
@@ -17,8 +19,21 @@ from types import ModuleType
 
 from .._config import EXTRAS, canonical_backend, installed_backends
 from .._errors import BackendError
+from .._registry import LossSpec
 
-__all__ = ["load"]
+__all__ = ["load", "unavailable"]
+
+
+def unavailable(spec: LossSpec, backend: str) -> str | None:
+    """Why loss ``spec`` has no object in ``backend``'s adapter, or None when it has one."""
+    if canonical_backend(backend) != "keras" or spec.required_inputs <= 2:
+        return None
+    names = ", ".join(i.name for i in spec.inputs if not i.optional)
+    return (
+        f"{spec.name} needs {spec.required_inputs} inputs ({names}) and a keras.losses.Loss "
+        f"receives only (y_true, y_pred); call lossx.{spec.name} on Keras tensors in a custom "
+        "training step (or model.add_loss) instead."
+    )
 
 
 def load(name: str) -> ModuleType:

@@ -28,6 +28,7 @@ from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 
 from .._presets import Preset, presets
 from .._registry import LossSpec, on_register, registered
+from . import unavailable
 from ._generate import class_doc, hashable_options, lazy_module, option_values_repr, preset_doc
 
 
@@ -90,14 +91,7 @@ def _make_function(spec: LossSpec) -> Any:
 
 def unsupported_reason(spec: LossSpec) -> str | None:
     """Why ``spec`` has no Keras class (None when it has one)."""
-    if spec.required_inputs <= 2:
-        return None
-    names = ", ".join(i.name for i in spec.inputs if not i.optional)
-    return (
-        f"{spec.name} needs {spec.required_inputs} inputs ({names}) and a keras.losses.Loss "
-        f"receives only (y_true, y_pred); call lossx.{spec.name} on Keras tensors in a custom "
-        "training step (or model.add_loss) instead."
-    )
+    return unavailable(spec, "keras")
 
 
 def _make_preset(preset: Preset) -> type:

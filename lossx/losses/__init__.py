@@ -9,7 +9,8 @@ order ``lossx list`` shows.
 
 from __future__ import annotations
 
-from . import classification, margin, overlap, ranking, regression, sequence
+# Registration order is catalogue order (`lossx list`, docs/losses.md).
+from . import regression, classification, margin, overlap, ranking, sequence  # noqa: I001
 
 #: The families, in catalogue order.
 FAMILIES = (regression, classification, margin, overlap, ranking, sequence)
