@@ -1,8 +1,15 @@
-"""Classification losses: binary, categorical and sparse cross-entropies and focal losses."""
+"""Classification losses: cross-entropies, focal, poly and generalized cross-entropies,
+KL divergence and negative log-likelihood."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .. import primitives as P
+from .._errors import OptionValueError, ProbabilityRangeError
+from .._namespace import is_eager
 from .._options import Option
 from .._reduction import LossTerms
 from .._presets import define_preset
@@ -17,6 +24,7 @@ from ._shared import (
     binary_example,
     categorical_example,
     class_count,
+    softmax,
     sparse_example,
 )
 
@@ -25,6 +33,12 @@ __all__ = [
     "binary_focal_cross_entropy",
     "categorical_cross_entropy",
     "sparse_categorical_cross_entropy",
+    "categorical_focal_cross_entropy",
+    "sparse_categorical_focal_cross_entropy",
+    "poly_cross_entropy",
+    "generalized_cross_entropy",
+    "kl_divergence",
+    "nll",
 ]
 
 
@@ -228,6 +242,477 @@ def sparse_categorical_cross_entropy(
     return LossTerms(value, weight=weight, valid=valid)
 
 
+# ----------------------------------------------------------------- helpers of the losses below
+
+_IGNORE_INDEX = Option("ignore_index", "int", None, "A label value that contributes nothing and counts nothing.")
+_MINUS_LOG_2 = -math.log(2.0)
+
+
+def _split_labels(xp, y_true, ignore_index):
+    """``(labels, valid)``: ignored entries become class 0 and are False in ``valid`` (None: none ignored)."""
+    if ignore_index is None:
+        return y_true, None
+    valid = xp.not_equal(y_true, ignore_index)
+    return xp.where(valid, y_true, xp.zeros_like(y_true)), valid
+
+
+def _pick(xp, x, labels, axis):
+    """The entries of ``x`` chosen by ``labels`` along ``axis``, with that axis removed."""
+    return P.drop_axis(P.take_along_axis(x, xp.expand_dims(labels, axis=axis), axis=axis), axis)
+
+
+def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
+    """Categorical label smoothing ``t·(1−ε) + ε/C`` (SPEC §3)."""
+    if not label_smoothing:
+        return y_true
+    return y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
+
+
+def _is_scalar(factor):
+    return isinstance(factor, float) or factor.ndim == 0
+
+
+def _along_classes(xp, factor, ndim, axis):
+    """A per-class option (scalar or vector) shaped to multiply an ``ndim`` array along ``axis``."""
+    return factor if _is_scalar(factor) else along_axis(xp, factor, ndim, axis)
+
+
+def _picked(factor, labels):
+    """A per-class option (scalar or vector) at each label."""
+    return factor if _is_scalar(factor) else P.gather(factor, labels)
+
+
+def _log1mexp(xp, a):
+    """``log(1 − exp(a))`` for ``a < 0``, accurate on both sides of ``a = −log 2`` (Mächler, 2012).
+
+    Each branch only ever sees arguments where it is finite, so neither leaks a NaN gradient.
+    """
+    near_zero = xp.greater(a, _MINUS_LOG_2)
+    minus_one = xp.full_like(a, -1.0)
+    upper = xp.where(near_zero, a, minus_one)
+    lower = xp.where(near_zero, minus_one, a)
+    return xp.where(near_zero, xp.log(-xp.expm1(upper)), xp.log1p(-xp.exp(lower)))
+
+
+def _modulating_from_log(xp, log_p, gamma):
+    """The focal factor ``(1 − p)^γ = exp(γ·log(1 − p))`` from ``log p``, for ``γ > 0``.
+
+    Exactly 0 where ``p`` rounds to 1, with a zero (not NaN) gradient there.
+    """
+    certain = xp.greater_equal(log_p, 0)
+    safe = xp.where(certain, xp.full_like(log_p, -1.0), log_p)
+    return xp.where(certain, xp.zeros_like(log_p), xp.exp(gamma * _log1mexp(xp, safe)))
+
+
+def _modulating_from_probabilities(xp, p, gamma):
+    """The focal factor ``(1 − p)^γ = exp(γ·log1p(−p))``, for ``γ > 0``; 0 at ``p = 1`` with a zero gradient."""
+    certain = xp.greater_equal(p, 1)
+    safe = xp.where(certain, xp.zeros_like(p), p)
+    return xp.where(certain, xp.zeros_like(p), xp.exp(gamma * xp.log1p(-safe)))
+
+
+def _check_distribution(xp, loss, y_pred, array, name, hint):
+    """Eager-mode check that ``array`` holds probabilities in [0, 1].
+
+    Eager means ``y_pred`` (the array that sets the namespace) is not traced: under
+    ``jax.jit`` a constant target is concrete, but operations on it are traced.
+    """
+    if not (is_eager(y_pred) and is_eager(array)):
+        return
+    if bool(xp.any(xp.logical_or(xp.less(array, 0), xp.greater(array, 1)))):
+        low, high = float(xp.min(array)), float(xp.max(array))
+        raise ProbabilityRangeError(
+            f"{loss}: {name} must be probabilities in [0, 1], but it ranges over [{low:g}, {high:g}]. {hint}"
+        )
+
+
+def _log_probability_example(rng, options):
+    logits, labels = sparse_example(rng, {**options, "from_logits": True})
+    axis = options.get("axis", -1)
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), labels
+
+
+def _kl_example(rng, options):
+    # (N, C): the layout in which torch's 'batchmean' and lossx's 'mean' agree.
+    axis = options.get("axis", -1)
+    logits = rng.standard_normal((6, 5)) * 2
+    target = softmax(rng.standard_normal((6, 5)), axis)
+    if options.get("from_logits"):
+        y_pred = logits
+    else:
+        y_pred = softmax(logits, axis)
+        y_pred = np.log(y_pred) if options.get("log_input") else y_pred
+    return y_pred, np.log(target) if options.get("log_target") else target
+
+
+# ----------------------------------------------------------------- focal
+
+
+_ALPHA = Option(
+    "alpha", "float_or_weights", None,
+    "Class balance α: a scalar or one factor per class (not part of the 'mean' denominator); None = 1.",
+    low=0.0,
+)
+_GAMMA = Option("gamma", "float", 2.0, "Focusing exponent γ of the modulating factor (1 − p_c)^γ.", low=0.0)
+
+
+@define_loss(
+    options=[_ALPHA, _GAMMA, FROM_LOGITS, CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT],
+    class_axis=True,
+    probabilities=True,
+    aliases=("categorical_focal",),
+    example=categorical_example,
+    showcase=(
+        {"from_logits": True},
+        {"alpha": 0.25},
+        {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1},
+        {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
+    ),
+)
+def categorical_focal_cross_entropy(
+    xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing, axis, class_weight
+):
+    """Categorical focal loss ``−Σ_c α_c·w_c·t̃_c·(1 − p_c)^γ·log p_c`` over the class axis.
+
+    ``t̃ = t·(1−ε) + ε/C`` is the smoothed target, ``α_c`` the balance factor (scalar or
+    per class; 1 when ``alpha`` is None), ``w_c`` the class weight. As in Keras the
+    modulating factor of each class uses that class's own probability, so one-hot
+    targets give ``α_y·(1 − p_y)^γ·(−log p_y)`` (Lin et al.'s form). From logits,
+    ``log p`` is log-softmax and ``(1 − p)^γ = exp(γ·log1mexp(log p))``, so it stays
+    exact where ``p`` is near 1 or underflows (finite at logits ±1e4). From
+    probabilities ``0·log 0 = 0`` and probabilities are taken as given (no clipping,
+    no renormalisation). γ = 0 is the (α-scaled) categorical cross-entropy. With
+    ``class_weight`` the 'mean' denominator is ``Σ_c w_c·t_c``, as in
+    :func:`categorical_cross_entropy`; α is not part of it.
+    Shapes: ``y_true`` like ``y_pred`` (..., C, ...); result without the class axis.
+    Reference: Lin et al. (2017), "Focal Loss for Dense Object Detection";
+    keras.losses.CategoricalFocalCrossentropy (alpha=0.25, gamma=2.0).
+    """
+    target = _smoothed(xp, y_pred, y_true, label_smoothing, axis)
+    scaled = target
+    if class_weight is not None:
+        weights = along_axis(xp, class_weight, y_pred.ndim, axis)
+        scaled = scaled * weights
+    if alpha is not None:
+        scaled = scaled * _along_classes(xp, alpha, y_pred.ndim, axis)
+    if from_logits:
+        log_p = P.log_softmax(y_pred, axis=axis)
+        terms = xp.where(xp.equal(scaled, 0), xp.zeros_like(log_p), scaled * log_p)
+        if gamma:
+            terms = terms * _modulating_from_log(xp, log_p, gamma)
+    else:
+        terms = P.xlogy(scaled, y_pred)
+        if gamma:
+            terms = terms * _modulating_from_probabilities(xp, y_pred, gamma)
+    value = -xp.sum(terms, axis=axis)
+    if class_weight is None:
+        return value
+    return LossTerms(value, weight=xp.sum(y_true * weights, axis=axis))
+
+
+@define_loss(
+    options=[_ALPHA, _GAMMA, FROM_LOGITS, CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT, _IGNORE_INDEX],
+    target="labels",
+    class_axis=True,
+    probabilities=True,
+    aliases=("sparse_focal",),
+    example=sparse_example,
+    showcase=(
+        {"from_logits": True},
+        {"alpha": 0.25},
+        {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1,
+         "ignore_index": -100},
+        {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": 0},
+    ),
+)
+def sparse_categorical_focal_cross_entropy(
+    xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing, axis, class_weight, ignore_index
+):
+    """Focal loss with integer labels: ``α_y·w_y·(1 − p_y)^γ·(−log p_y)``.
+
+    With label smoothing ε it is the focal loss of the smoothed one-hot target,
+    ``(1−ε)·α_y·w_y·(1 − p_y)^γ·(−log p_y) + (ε/C)·Σ_c α_c·w_c·(1 − p_c)^γ·(−log p_c)``
+    (torch's label-smoothing rule, SPEC §3), so it equals
+    :func:`categorical_focal_cross_entropy` on one-hot targets. From logits
+    ``log p_y = x_y − logsumexp(x)`` and ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))``
+    (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute
+    nothing and count nothing; the 'mean' denominator is ``Σ w_y`` over the others
+    (α is not part of it).
+    Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
+    ``y_pred``'s shape without that axis (a size-1 class axis is also accepted).
+    Reference: Lin et al. (2017), "Focal Loss for Dense Object Detection";
+    keras.losses.CategoricalFocalCrossentropy on one-hot targets.
+    """
+    labels, valid = _split_labels(xp, y_true, ignore_index)
+    if from_logits:
+        log_p = P.log_softmax(y_pred, axis=axis) if label_smoothing else None
+        if log_p is None:
+            log_p_y = _pick(xp, y_pred, labels, axis) - P.logsumexp(y_pred, axis=axis)
+        else:
+            log_p_y = _pick(xp, log_p, labels, axis)
+        if valid is not None:  # a harmless stand-in at ignored entries: no inf there, so no NaN gradient
+            log_p_y = xp.where(valid, log_p_y, xp.zeros_like(log_p_y))
+        value = -log_p_y
+        if gamma:
+            value = value * _modulating_from_log(xp, log_p_y, gamma)
+    else:
+        p_y = _pick(xp, y_pred, labels, axis)
+        if valid is not None:
+            p_y = xp.where(valid, p_y, xp.ones_like(p_y))
+        value = -xp.log(p_y)
+        if gamma:
+            value = value * _modulating_from_probabilities(xp, p_y, gamma)
+    if alpha is not None:
+        value = _picked(alpha, labels) * value
+    weight = None if class_weight is None else P.gather(class_weight, labels)
+    if weight is not None:
+        value = weight * value
+    if label_smoothing:
+        if from_logits:
+            every = -log_p
+            if gamma:
+                every = every * _modulating_from_log(xp, log_p, gamma)
+        else:
+            every = -xp.log(y_pred)
+            if gamma:
+                every = every * _modulating_from_probabilities(xp, y_pred, gamma)
+        if alpha is not None:
+            every = _along_classes(xp, alpha, y_pred.ndim, axis) * every
+        if class_weight is not None:
+            every = along_axis(xp, class_weight, y_pred.ndim, axis) * every
+        num_classes = class_count(xp, y_pred, axis, False)
+        value = (1.0 - label_smoothing) * value + (label_smoothing / num_classes) * xp.sum(every, axis=axis)
+    if weight is None and valid is None:
+        return value
+    return LossTerms(value, weight=weight, valid=valid)
+
+
+# ----------------------------------------------------------------- poly-1
+
+
+@define_loss(
+    options=[
+        Option(
+            "epsilon", "float", 2.0,
+            "ε: coefficient of the added first polynomial term (1 − p_t); 0 gives cross-entropy.",
+            low=-1.0,
+        ),
+        FROM_LOGITS,
+        CATEGORICAL_SMOOTHING,
+        CLASS_AXIS,
+        CLASS_WEIGHT,
+    ],
+    class_axis=True,
+    probabilities=True,
+    aliases=("poly1", "poly_loss"),
+    example=categorical_example,
+    showcase=(
+        {"from_logits": True},
+        {"epsilon": 1.0},
+        {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
+        {"from_logits": True, "axis": 1},
+    ),
+)
+def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smoothing, axis, class_weight):
+    """Poly-1 loss ``Σ_c w_c·t̃_c·(−log p_c + ε·(1 − p_c))`` over the class axis.
+
+    For one-hot targets this is ``CE + ε·(1 − p_y)``, Leng et al.'s Poly-1;
+    for soft targets it is optax's ``CE(t, p) + ε·Σ_c t_c·(1 − p_c)``.
+    ``t̃ = t·(1−ε_ls) + ε_ls/C`` is the smoothed target (the paper smooths both
+    terms), ``w_c`` the class weight ('mean' divides by ``Σ_c w_c·t_c``).
+    From logits ``log p`` is log-softmax and ``1 − p = −expm1(log p)`` (exact near
+    p = 1, finite at logits ±1e4); from probabilities ``0·log 0 = 0``, no clipping.
+    ε ≥ −1 keeps every polynomial coefficient non-negative (the paper's range).
+    Shapes: ``y_true`` like ``y_pred`` (..., C, ...); result without the class axis.
+    Reference: Leng et al. (2022), "PolyLoss: A Polynomial Expansion Perspective of
+    Classification Loss Functions"; optax.poly_loss_cross_entropy (epsilon=2.0).
+    """
+    target = _smoothed(xp, y_pred, y_true, label_smoothing, axis)
+    scaled = target
+    if class_weight is not None:
+        weights = along_axis(xp, class_weight, y_pred.ndim, axis)
+        scaled = target * weights
+    if from_logits:
+        log_p = P.log_softmax(y_pred, axis=axis)
+        log_terms = xp.where(xp.equal(scaled, 0), xp.zeros_like(log_p), scaled * log_p)
+        one_minus_p = -xp.expm1(log_p)
+    else:
+        log_terms = P.xlogy(scaled, y_pred)
+        one_minus_p = 1.0 - y_pred
+    value = xp.sum(epsilon * (scaled * one_minus_p) - log_terms, axis=axis)
+    if class_weight is None:
+        return value
+    return LossTerms(value, weight=xp.sum(y_true * weights, axis=axis))
+
+
+# ----------------------------------------------------------------- generalized cross-entropy
+
+
+@define_loss(
+    options=[
+        Option(
+            "q", "float", 0.7,
+            "Exponent q: toward 0 the loss tends to cross-entropy, at 1 it is 1 − p_y (MAE-like).",
+            low=0.0, high=1.0, low_open=True,
+        ),
+        FROM_LOGITS,
+        CLASS_AXIS,
+        CLASS_WEIGHT,
+        _IGNORE_INDEX,
+    ],
+    target="labels",
+    class_axis=True,
+    probabilities=True,
+    aliases=("gce",),
+    example=sparse_example,
+    showcase=(
+        {},
+        {"from_logits": True, "q": 0.5},
+        {"from_logits": True, "q": 1.0, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
+        {"from_logits": True, "axis": 1, "ignore_index": 0},
+    ),
+)
+def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class_weight, ignore_index):
+    """Generalized cross-entropy ``w_y·(1 − p_y^q)/q`` with integer labels.
+
+    Computed as ``−expm1(q·log p_y)/q``: accurate for ``p_y`` near 1 and, from logits
+    (``log p_y = x_y − logsumexp(x)``), finite at logits ±1e4. From probabilities
+    ``p_y = 0`` gives exactly ``1/q`` (gradient ``−p^(q−1)``: −inf for q < 1, −1 at q = 1).
+    Entries whose label equals ``ignore_index`` contribute nothing and count
+    nothing; the 'mean' denominator is ``Σ w_y`` over the others.
+    Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
+    ``y_pred``'s shape without that axis (a size-1 class axis is also accepted).
+    Reference: Zhang & Sabuncu (2018), "Generalized Cross Entropy Loss for Training
+    Deep Neural Networks with Noisy Labels" (q = 0.7 there);
+    keras.losses.CategoricalGeneralizedCrossEntropy (q=0.5, integer labels, probabilities).
+    """
+    labels, valid = _split_labels(xp, y_true, ignore_index)
+    if from_logits:
+        log_p_y = _pick(xp, y_pred, labels, axis) - P.logsumexp(y_pred, axis=axis)
+        value = -xp.expm1(q * log_p_y) / q
+    else:
+        p_y = _pick(xp, y_pred, labels, axis)
+        if valid is not None:
+            p_y = xp.where(valid, p_y, xp.ones_like(p_y))
+        positive = xp.greater(p_y, 0)
+        safe = xp.where(positive, p_y, xp.ones_like(p_y))
+        # p = 0 takes the power form, whose gradient there is the true one.
+        value = xp.where(positive, -xp.expm1(q * xp.log(safe)) / q, (1.0 - p_y**q) / q)
+    weight = None if class_weight is None else P.gather(class_weight, labels)
+    if weight is not None:
+        value = weight * value
+    if weight is None and valid is None:
+        return value
+    return LossTerms(value, weight=weight, valid=valid)
+
+
+# ----------------------------------------------------------------- KL divergence and NLL
+
+
+@define_loss(
+    options=[
+        Option("from_logits", "bool", False, "True: y_pred are logits, turned into log q by log-softmax over axis."),
+        Option(
+            "log_input", "bool", False,
+            "True: y_pred are log-probabilities log q, used as given (torch.nn.KLDivLoss, optax).",
+        ),
+        Option("log_target", "bool", False, "True: y_true are log-probabilities log t (torch's log_target)."),
+        Option("axis", "axis", -1, "The axis summed over: the distributions' support (torch layout: 1)."),
+    ],
+    class_axis=True,
+    aliases=("kld", "kl_div"),
+    example=_kl_example,
+    showcase=(
+        {},
+        {"from_logits": True},
+        {"log_input": True, "log_target": True},
+        {"from_logits": True, "axis": 1},
+    ),
+)
+def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axis):
+    """Kullback–Leibler divergence ``KL(t ‖ q) = Σ_c t_c·(log t_c − log q_c)`` over ``axis``.
+
+    ``q`` is the prediction: probabilities by default, log-probabilities with
+    ``log_input=True`` (used as given, not renormalised), logits with
+    ``from_logits=True`` (``log q`` = log-softmax). ``t`` is the target:
+    probabilities, or log-probabilities with ``log_target=True``. Entries with
+    ``t_c = 0`` (``log t_c = −inf``) contribute exactly 0 with a zero gradient,
+    whatever ``q_c`` is (``0·log 0 = 0``); ``t_c > 0`` with ``q_c = 0`` gives +inf.
+    No clipping. In eager mode probability inputs are range-checked.
+    Shapes: ``y_true`` broadcastable to ``y_pred`` (..., C, ...); result without ``axis``
+    (one value per distribution; 'mean' averages over distributions, which is
+    torch's ``reduction="batchmean"`` for inputs of shape (N, C)).
+    Reference: Kullback & Leibler (1951); torch.nn.KLDivLoss(log_target);
+    keras.losses.KLDivergence; optax.kl_divergence(_with_log_targets).
+    """
+    if from_logits and log_input:
+        raise OptionValueError(
+            "kl_divergence: from_logits=True and log_input=True contradict each other; y_pred are either "
+            "logits (normalised by log-softmax) or log-probabilities (used as given): pass one of them."
+        )
+    if not (from_logits or log_input):
+        _check_distribution(
+            xp, "kl_divergence", y_pred, y_pred, "y_pred",
+            "Pass log_input=True for log-probabilities, or from_logits=True for logits.",
+        )
+    if log_target:
+        absent = xp.equal(y_true, -math.inf)
+        log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
+        t = xp.exp(log_t)
+    else:
+        _check_distribution(
+            xp, "kl_divergence", y_pred, y_true, "y_true", "Pass log_target=True for log-probability targets."
+        )
+        absent = xp.equal(y_true, 0)
+        t = y_true
+        log_t = xp.log(xp.where(absent, xp.ones_like(y_true), y_true))
+    if from_logits:
+        log_q = P.log_softmax(y_pred, axis=axis)
+    elif log_input:
+        log_q = y_pred
+    else:
+        log_q = xp.log(xp.where(absent, xp.ones_like(y_pred), y_pred))
+    # Stand-ins where t = 0, so that neither branch of the `where` holds inf or NaN there.
+    log_q = xp.where(absent, xp.zeros_like(log_q), log_q)
+    terms = xp.where(absent, xp.zeros_like(log_q), t * (log_t - log_q))
+    return xp.sum(terms, axis=axis)
+
+
+@define_loss(
+    options=[CLASS_AXIS, CLASS_WEIGHT, _IGNORE_INDEX],
+    target="labels",
+    class_axis=True,
+    aliases=("negative_log_likelihood",),
+    example=_log_probability_example,
+    showcase=(
+        {},
+        {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
+    ),
+)
+def nll(xp, y_pred, y_true, *, axis, class_weight, ignore_index):
+    """Negative log-likelihood ``−w_y·y_pred[y]`` of log-probability inputs with integer labels.
+
+    ``y_pred`` holds log-probabilities (e.g. a log-softmax output; not checked or
+    renormalised), ``w_y`` the class weight of the label. Entries whose label equals
+    ``ignore_index`` contribute nothing and count nothing; the 'mean' denominator is
+    ``Σ w_y`` over the others (torch's rule, but 0 instead of NaN when everything is
+    ignored). ``nll(log_softmax(x), y)`` is ``sparse_categorical_cross_entropy(x, y,
+    from_logits=True)``.
+    Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
+    ``y_pred``'s shape without that axis (a size-1 class axis is also accepted).
+    Reference: torch.nn.NLLLoss(weight, ignore_index).
+    """
+    labels, valid = _split_labels(xp, y_true, ignore_index)
+    value = -_pick(xp, y_pred, labels, axis)
+    weight = None if class_weight is None else P.gather(class_weight, labels)
+    if weight is not None:
+        value = weight * value
+    if weight is None and valid is None:
+        return value
+    return LossTerms(value, weight=weight, valid=valid)
+
+
 # ----------------------------------------------------------------- presets
 
 _KERAS_AXIS = {"axis": (-1, "lossx's Keras losses average the last axis per sample, as Keras's do by default.")}
@@ -276,4 +761,49 @@ define_preset(
     "SparseCategoricalCrossentropy", "keras", "sparse_categorical_cross_entropy",
     renames={"ignore_class": "ignore_index"},
     doc="keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis).",
+)
+define_preset(
+    "CategoricalFocalCrossentropy", "keras", "categorical_focal_cross_entropy", defaults={"alpha": 0.25},
+    doc="keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits, label_smoothing, axis). "
+        "Keras rescales probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as "
+        "given (identical on normalised probabilities inside that range). Keras's label smoothing divides "
+        "by the size of the last axis whatever `axis` is; lossx by the size of the class axis.",
+)
+define_preset(
+    "CategoricalGeneralizedCrossEntropy", "keras", "generalized_cross_entropy", defaults={"q": 0.5},
+    doc="keras.losses.CategoricalGeneralizedCrossEntropy(q=0.5): integer labels and probabilities, as in "
+        "Keras. Keras requires 0 < q < 1; lossx also accepts q = 1. from_logits, axis, class_weight and "
+        "ignore_index are lossx extensions.",
+)
+define_preset(
+    "KLDivergence", "keras", "kl_divergence", fixed={"from_logits": False, "log_input": False, "log_target": False},
+    doc="keras.losses.KLDivergence: probabilities, summed over the last axis. Keras clips both inputs to "
+        "[1e-7, 1], so a zero target contributes 1e-7·log(1e-7/q) there; lossx uses 0·log 0 = 0 (identical "
+        "on inputs inside that range). For log-probability inputs use lossx's KlDivergence.",
+)
+define_preset(
+    "KLDivLoss", "torch", "kl_divergence",
+    fixed={"log_input": True, "from_logits": False}, defaults={"axis": 1},
+    default_reduction="batchmean",
+    reductions={
+        "batchmean": "mean",
+        "mean": "!torch's 'mean' averages over every element (batch and classes), which is not the KL "
+                "divergence of anything; use reduction='batchmean' (the KL divergence averaged over rows) "
+                "or 'sum'.",
+        "none": "!torch's 'none' returns the elementwise terms t·(log t − input); lossx's KL is one value "
+                "per distribution. For per-row values use lossx's KlDivergence(log_input=True, axis=1, "
+                "reduction='none').",
+    },
+    doc="torch.nn.KLDivLoss(reduction='batchmean', log_target=False): input holds log-probabilities, target "
+        "probabilities (or log-probabilities with log_target=True); zero targets contribute exactly 0 "
+        "(torch: also 0, but NaN for log_target with −inf targets). 'batchmean' is lossx's 'mean' over "
+        "distributions: identical to torch's Σ/N for inputs of shape (N, C) (axis=1). For higher-rank inputs "
+        "(N, C, d1, ...) torch still divides by N while lossx divides by the number of distributions "
+        "N·d1·...; 'sum' is identical for every shape. The default reduction is 'batchmean'; torch's default, "
+        "the elementwise 'mean' (which torch itself warns about), and its elementwise 'none' are refused.",
+)
+define_preset(
+    "NLLLoss", "torch", "nll", defaults={"axis": 1, "ignore_index": -100}, renames={"weight": "class_weight"},
+    doc="torch.nn.NLLLoss(weight, ignore_index=-100): log-probabilities of shape (N, C, d1, ...) and class "
+        "indices. When every target is ignored, 'mean' is 0 (torch: NaN).",
 )

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+import numpy as np
+
+from .. import primitives as P
+from .._options import Option
+from .._errors import OptionValueError
+from .._presets import define_preset
+from .._reduction import LossTerms
 from .._registry import define_loss
-from ._shared import CLASS_AXIS, categorical_example, hinge_example
+from ._shared import CLASS_AXIS, CLASS_WEIGHT, along_axis, categorical_example, hinge_example
 
 __all__ = [
     "hinge",
     "categorical_hinge",
+    "squared_hinge",
+    "multi_margin",
+    "soft_margin",
+    "multilabel_soft_margin",
 ]
 
+
+def _signs(xp, y_true):
+    """−1/1 targets; a target of exactly 0 reads as −1, so 0/1 labels work too."""
+    return xp.where(xp.equal(y_true, 0), -xp.ones_like(y_true), y_true)
+
+
+def class_positions(xp, y_pred, axis, dtype):
+    """``0, 1, ..., C−1`` along ``axis`` of ``y_pred`` (broadcastable), as integers of ``dtype``.
+
+    ``C`` is read from the static shape; in a TensorFlow graph whose class axis is
+    unknown it is counted from one line of ``y_pred`` along ``axis``.
+    """
+    num_classes = y_pred.shape[axis]
+    if num_classes is None:
+        line = y_pred[tuple(slice(None) if d == axis % y_pred.ndim else 0 for d in range(y_pred.ndim))]
+        num_classes = xp.astype(xp.sum(xp.ones_like(line)), dtype)
+    return along_axis(xp, xp.arange(num_classes, dtype=dtype), y_pred.ndim, axis)
 
 
 @define_loss(example=hinge_example)
@@ -22,8 +52,7 @@ def hinge(xp, y_pred, y_true):
     Shapes: as :func:`mean_squared_error`.
     Reference: keras.losses.Hinge; optax.hinge_loss.
     """
-    signs = xp.where(xp.equal(y_true, 0), -xp.ones_like(y_true), y_true)
-    margin = 1.0 - signs * y_pred
+    margin = 1.0 - _signs(xp, y_true) * y_pred
     return xp.maximum(margin, xp.zeros_like(margin))
 
 
@@ -39,3 +68,139 @@ def categorical_hinge(xp, y_pred, y_true, *, axis):
     negative = xp.max((1.0 - y_true) * y_pred, axis=axis)
     margin = 1.0 + negative - positive
     return xp.maximum(margin, xp.zeros_like(margin))
+
+
+@define_loss(example=hinge_example)
+def squared_hinge(xp, y_pred, y_true):
+    """Squared hinge loss ``max(1 − t·y_pred, 0)²``, elementwise.
+
+    Targets are −1/1; a target of exactly 0 is read as −1, so 0/1 labels work too
+    (as :func:`hinge`).
+    Shapes: as :func:`mean_squared_error`.
+    Reference: keras.losses.SquaredHinge (which also averages the last axis per sample);
+    the L2-SVM loss.
+    """
+    margin = 1.0 - _signs(xp, y_true) * y_pred
+    positive = xp.maximum(margin, xp.zeros_like(margin))
+    return positive * positive
+
+
+def _margin_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """(N, C) scores and labels: torch's layout, whose class axis is both 1 and −1."""
+    return rng.standard_normal((6, 5)), rng.integers(0, 5, 6)
+
+
+@define_loss(
+    options=[
+        Option("p", "int", 1, "Exponent of each hinge term: 1 (hinge) or 2 (squared hinge).", low=1, high=2),
+        Option("margin", "float", 1.0, "The margin m by which the true class's score should lead."),
+        CLASS_AXIS,
+        CLASS_WEIGHT,
+    ],
+    target="labels",
+    class_axis=True,
+    example=_margin_example,
+    showcase=({}, {"p": 2, "margin": 0.5}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}, {"axis": 1}),
+)
+def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
+    """Multiclass margin loss ``w_y · Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over the class axis.
+
+    ``x`` are the scores (any real numbers), ``y`` the integer label, ``C`` the number
+    of classes and ``w_y`` the class weight of the label (1 by default); the term of the
+    true class itself is left out. With ``class_weight``, 'mean' divides by ``Σ w_y``
+    (SPEC §3, as torch's CrossEntropyLoss); torch's MultiMarginLoss divides by the
+    number of rows even with weights, so there only 'sum' and 'none' agree.
+    Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of ``y_pred``'s
+    shape without that axis; result of the labels' shape.
+    Reference: torch.nn.MultiMarginLoss(p, margin, weight) (2-D inputs, class axis 1);
+    Weston & Watkins (1999) multiclass SVM.
+    """
+    index = xp.expand_dims(y_true, axis=axis)
+    true_score = P.take_along_axis(y_pred, index, axis=axis)
+    violation = margin - true_score + y_pred
+    terms = xp.maximum(violation, xp.zeros_like(violation))
+    if p == 2:
+        terms = terms * terms
+    is_true = xp.equal(index, class_positions(xp, y_pred, axis, y_true.dtype))
+    value = xp.mean(xp.where(is_true, xp.zeros_like(terms), terms), axis=axis)
+    if class_weight is None:
+        return value
+    weight = P.gather(class_weight, y_true)
+    return LossTerms(weight * value, weight=weight)
+
+
+@define_loss(example=hinge_example)
+def soft_margin(xp, y_pred, y_true):
+    """Soft-margin (logistic) loss ``log(1 + exp(−t·y_pred))``, elementwise.
+
+    Computed as ``softplus(−t·y_pred)``: finite and exact for scores ±1e4. Targets are
+    −1/1; a target of exactly 0 is read as −1 (torch would give log 2 there), so
+    with 0/1 labels this is binary cross-entropy from logits.
+    Shapes: as :func:`mean_squared_error`.
+    Reference: torch.nn.SoftMarginLoss.
+    """
+    return P.softplus(-_signs(xp, y_true) * y_pred)
+
+
+def _multilabel_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    return rng.standard_normal((4, 5)) * 2, (rng.random((4, 5)) < 0.4).astype(np.float64)
+
+
+@define_loss(
+    options=[
+        Option("axis", "axis", -1, "The class axis averaged over (torch: the last axis)."),
+        Option(
+            "class_weight", "weights", None,
+            "One weight per class, multiplying that class's term before the mean over classes "
+            "(torch's weight: Σ_c w_c·ℓ_c / C).", low=0.0,
+        ),
+    ],
+    class_axis=True,
+    example=_multilabel_example,
+    showcase=({}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}),
+)
+def multilabel_soft_margin(xp, y_pred, y_true, *, axis, class_weight):
+    """Multi-label soft margin ``(1/C)·Σ_c w_c·[t_c·softplus(−x_c) + (1−t_c)·softplus(x_c)]``.
+
+    The mean over the class axis of the binary cross-entropies of the logits ``x``
+    with the 0/1 (or soft, in [0, 1]) targets ``t``, each class term weighted by
+    ``w_c`` (1 by default); the weights multiply, they are not a 'mean' denominator.
+    Both softplus terms are non-negative, so there is no cancellation, for logits ±1e4.
+    Shapes: ``y_true`` like ``y_pred`` (..., C, ...); result without the class axis.
+    Reference: torch.nn.MultiLabelSoftMarginLoss(weight).
+    """
+    terms = y_true * P.softplus(-y_pred) + (1.0 - y_true) * P.softplus(y_pred)
+    if class_weight is not None:
+        terms = along_axis(xp, class_weight, y_pred.ndim, axis) * terms
+    return xp.mean(terms, axis=axis)
+
+
+# ----------------------------------------------------------------- presets
+
+def _refuse_torch_weight(options: dict[str, Any], torch_only: dict[str, Any]) -> dict[str, Any]:
+    if torch_only["weight"] is not None:
+        raise OptionValueError(
+            "MultiMarginLoss: weight is not supported: torch's MultiMarginLoss divides 'mean' by the "
+            "number of rows even with class weights, lossx by the sum of the picked weights (SPEC §3). "
+            "Use lossx.backends.torch.MultiMargin(class_weight=weight, axis=1) for lossx's weighted "
+            "mean, or its reduction='sum' divided by the number of rows for torch's number."
+        )
+    return options
+
+
+define_preset(
+    "MultiMarginLoss", "torch", "multi_margin",
+    defaults={"axis": 1}, framework_options={"weight": None}, translate=_refuse_torch_weight,
+    doc="torch.nn.MultiMarginLoss(p, margin) on scores of shape (N, C) (and (N, C, d1, ...), class "
+        "axis 1). torch's `weight` is refused: with it torch's 'mean' divides by N, not by Σ w[y] "
+        "(SPEC §3); use MultiMargin(class_weight=w, axis=1), whose 'sum' and 'none' are torch's.",
+)
+define_preset(
+    "SoftMarginLoss", "torch", "soft_margin",
+    doc="torch.nn.SoftMarginLoss on −1/1 targets (a 0 target reads as −1; torch gives log 2 there).",
+)
+define_preset(
+    "MultiLabelSoftMarginLoss", "torch", "multilabel_soft_margin", renames={"weight": "class_weight"},
+    doc="torch.nn.MultiLabelSoftMarginLoss(weight): logits of shape (N, C), 0/1 targets; the class "
+        "axis is the last one, as torch's.",
+)

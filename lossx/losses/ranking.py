@@ -1,5 +1,321 @@
-"""Ranking losses."""
+"""Embedding and ranking losses: margin ranking, hinge embedding, cosine embedding,
+triplet margin and NT-Xent (SimCLR's contrastive loss)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import primitives as P
+from .._errors import ShapeError
+from .._namespace import device_of
+from .._options import Option
+from .._presets import define_preset
+from .._reduction import LossTerms
+from .._registry import Input, define_loss
+
+__all__ = [
+    "margin_ranking",
+    "hinge_embedding",
+    "cosine_embedding",
+    "triplet_margin",
+    "ntxent",
+]
+
+FEATURE_AXIS = Option("axis", "axis", -1, "The feature axis the distance or similarity is taken over.")
+
+
+def _negative_axis(axis: int, ndim: int) -> int:
+    """``axis`` counted from the end, so inputs of lower rank broadcast along the same axis."""
+    return axis % ndim - ndim
+
+
+# ----------------------------------------------------------------- example inputs
+# Drawn away from the kinks of max(·, 0) so `lossx compare`'s finite differences are exact.
+
+
+def _signs(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], shape)
+
+
+def _margin_ranking_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    margin = options.get("margin", 0.0)
+    while True:
+        input1, input2 = rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
+        target = _signs(rng, (4, 6))
+        if np.all(np.abs(margin - target * (input1 - input2)) > 1e-3):
+            return input1, input2, target
+
+
+def _hinge_embedding_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    margin = options.get("margin", 1.0)
+    while True:
+        distances = np.abs(rng.standard_normal((4, 6))) * 1.5
+        if np.all(np.abs(margin - distances) > 1e-3):
+            return distances, _signs(rng, (4, 6))
+
+
+def _cosine_example(x1: np.ndarray, x2: np.ndarray, axis: int) -> np.ndarray:
+    return np.sum(x1 * x2, axis=axis) / np.sqrt(np.sum(x1 * x1, axis=axis) * np.sum(x2 * x2, axis=axis))
+
+
+def _cosine_embedding_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    axis, margin = options.get("axis", -1), options.get("margin", 0.0)
+    shape = (5, 4) if axis in (-1, 1) else (4, 5)
+    while True:
+        input1, input2 = rng.standard_normal(shape), rng.standard_normal(shape)
+        if np.all(np.abs(_cosine_example(input1, input2, axis) - margin) > 1e-3):
+            rows = np.delete(shape, axis % 2)
+            return input1, input2, _signs(rng, tuple(rows))
+
+
+def _distance_example(x1: np.ndarray, x2: np.ndarray, p: float, eps: float, axis: int) -> np.ndarray:
+    return np.sum(np.abs(x1 - x2 + eps) ** p, axis=axis) ** (1 / p)
+
+
+def _triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    margin, p, eps = options.get("margin", 1.0), options.get("p", 2.0), options.get("eps", 1e-6)
+    axis, swap = options.get("axis", -1), options.get("swap", False)
+    while True:
+        anchor, positive, negative = (rng.standard_normal((4, 5)) for _ in range(3))
+        positive = anchor + 0.7 * positive
+        d_pos = _distance_example(anchor, positive, p, eps, axis)
+        d_neg = _distance_example(anchor, negative, p, eps, axis)
+        d_swap = _distance_example(positive, negative, p, eps, axis)
+        if swap and np.any(np.abs(d_neg - d_swap) < 1e-3):
+            continue
+        d_neg = np.minimum(d_neg, d_swap) if swap else d_neg
+        if np.all(np.abs(margin + d_pos - d_neg) > 1e-3):
+            return anchor, positive, negative
+
+
+def _ntxent_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    return rng.standard_normal((8, 4)), np.array([0, 1, 2, 3, 0, 1, 2, 3], dtype=np.int64)
+
+
+# ----------------------------------------------------------------- pairwise ranking
+
+
+@define_loss(
+    options=[Option("margin", "float", 0.0, "The margin by which the preferred score should win.")],
+    inputs=[
+        Input("input1", "prediction", "Scores of the first items."),
+        Input("input2", "dense", "Scores of the second items, broadcastable to input1."),
+        Input("target", "dense", "1 where input1 should rank higher, −1 where input2 should."),
+    ],
+    example=_margin_ranking_example,
+    showcase=({}, {"margin": 0.5}),
+)
+def margin_ranking(xp, input1, input2, target, *, margin):
+    """Margin ranking loss ``max(0, −t·(x₁ − x₂) + margin)``, elementwise.
+
+    Shapes: ``input1``, ``input2`` and ``target`` broadcast to a common shape (one of
+    theirs); the unreduced loss has that shape. Targets are ±1.
+    Reference: torch.nn.MarginRankingLoss(margin) (this is its formula).
+    """
+    hinge = margin - target * (input1 - input2)
+    return xp.maximum(hinge, xp.zeros_like(hinge))
+
+
+@define_loss(
+    options=[Option("margin", "float", 1.0, "Distances of dissimilar pairs below the margin are penalised.")],
+    inputs=[
+        Input("y_pred", "prediction", "Distances x (e.g. the L1 distance between two embeddings)."),
+        Input("y_true", "dense", "1 for similar pairs, −1 for dissimilar pairs."),
+    ],
+    example=_hinge_embedding_example,
+    showcase=({}, {"margin": 2.0}),
+)
+def hinge_embedding(xp, y_pred, y_true, *, margin):
+    """Hinge embedding loss: ``x`` where ``t = 1``, ``max(0, margin − x)`` where ``t = −1``, elementwise.
+
+    As in torch's kernel, a target that is neither 1 nor −1 gets both terms,
+    ``x + max(0, margin − x)``.
+    Shapes: as :func:`mean_squared_error`.
+    Reference: torch.nn.HingeEmbeddingLoss(margin) (this is its formula).
+    """
+    hinge = margin - y_pred
+    zeros = xp.zeros_like(hinge)
+    dissimilar = xp.where(xp.not_equal(y_true, 1.0), xp.maximum(hinge, zeros), zeros)
+    similar = xp.where(xp.not_equal(y_true, -1.0), y_pred, xp.zeros_like(y_pred))
+    return dissimilar + similar
+
+
+# ----------------------------------------------------------------- embeddings
+
+
+@define_loss(
+    options=[
+        Option("margin", "float", 0.0, "Cosines of dissimilar pairs above the margin are penalised."),
+        FEATURE_AXIS,
+        Option("eps", "float", 1e-12, "Added to each squared norm (torch's constant).", low=0.0),
+    ],
+    inputs=[
+        Input("input1", "prediction", "First embeddings."),
+        Input("input2", "dense", "Second embeddings, broadcastable to input1."),
+        Input("target", "rows", "1 for similar pairs, −1 for dissimilar pairs; one per row."),
+    ],
+    class_axis=True,
+    example=_cosine_embedding_example,
+    showcase=({}, {"margin": 0.2}, {"axis": 0}),
+)
+def cosine_embedding(xp, input1, input2, target, *, margin, axis, eps):
+    """Cosine embedding loss: ``1 − cos`` where ``t = 1``, ``max(0, cos − margin)`` where ``t = −1``.
+
+    ``cos = Σ x₁·x₂ / (√(Σ x₁² + ε) · √(Σ x₂² + ε))`` over the feature axis, so zero
+    vectors give ``cos = 0`` and finite gradients. Targets other than ±1 give 0 (as torch).
+    torch computes ``√((Σx₁² + ε)(Σx₂² + ε))`` as one root; the two roots here are the
+    same number (within rounding) and cannot overflow for large vectors.
+    Shapes: ``input1`` (..., D, ...) with the feature axis ``axis``; ``input2`` broadcasts
+    with it; ``target`` and the unreduced loss have input1's shape without ``axis``.
+    Reference: torch.nn.CosineEmbeddingLoss(margin) (ε = 1e-12 is torch's constant; torch
+    stores it in single precision, ≈ 9.99999996e-13, a difference visible only for
+    vectors of norm ~1e-6).
+    """
+    axis = _negative_axis(axis, input1.ndim)
+    dot = xp.sum(input1 * input2, axis=axis)
+    norm1 = xp.sqrt(xp.sum(input1 * input1, axis=axis) + eps)
+    norm2 = xp.sqrt(xp.sum(input2 * input2, axis=axis) + eps)
+    cosine = dot / (norm1 * norm2)
+    zeros = xp.zeros_like(cosine)
+    similar = xp.where(xp.equal(target, 1.0), 1.0 - cosine, zeros)
+    dissimilar = xp.where(xp.equal(target, -1.0), xp.maximum(cosine - margin, zeros), zeros)
+    return similar + dissimilar
+
+
+def _p_distance(xp, x1, x2, p, eps, axis):
+    """``(Σ |x₁ − x₂ + ε|^p)^(1/p)`` over ``axis`` (torch.pairwise_distance).
+
+    At zero distance (possible only with ``eps=0``) the value is 0 with gradient 0, the
+    subgradient torch's norm gives, not the NaN of a bare root.
+    """
+    difference = x1 - x2 + eps
+    if p == 1.0:
+        return xp.sum(xp.abs(difference), axis=axis)
+    powered = difference * difference if p == 2.0 else xp.abs(difference) ** p
+    total = xp.sum(powered, axis=axis)
+    positive = xp.greater(total, 0.0)
+    safe = xp.where(positive, total, xp.ones_like(total))
+    root = xp.sqrt(safe) if p == 2.0 else safe ** (1.0 / p)
+    return xp.where(positive, root, xp.zeros_like(root))
+
+
+@define_loss(
+    options=[
+        Option("margin", "float", 1.0, "How much farther the negative should be than the positive.", low=0.0),
+        Option("p", "float", 2.0, "The degree of the p-norm distance.", low=0.0, low_open=True),
+        Option("eps", "float", 1e-6, "Added to each difference before the norm (as torch).", low=0.0),
+        Option("swap", "bool", False, "Use min(d(a, n), d(p, n)) as the negative distance (distance swap)."),
+        FEATURE_AXIS,
+    ],
+    inputs=[
+        Input("anchor", "prediction", "Anchor embeddings."),
+        Input("positive", "dense", "Embeddings of the same class as the anchors."),
+        Input("negative", "dense", "Embeddings of another class."),
+    ],
+    class_axis=True,
+    example=_triplet_example,
+    showcase=({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0}),
+)
+def triplet_margin(xp, anchor, positive, negative, *, margin, p, eps, swap, axis):
+    """Triplet margin loss ``max(0, margin + d(a, p) − d(a, n))`` per row.
+
+    ``d(x, y) = (Σ |x − y + ε|^p)^(1/p)`` over the feature axis, with ε added to the
+    difference as torch.pairwise_distance does. With ``swap=True`` the negative
+    distance is ``min(d(a, n), d(p, n))`` (Balntas et al.'s distance swap).
+    Shapes: ``anchor`` (..., D, ...) with the feature axis ``axis``; ``positive`` and
+    ``negative`` broadcast with it; the unreduced loss has anchor's shape without ``axis``.
+    Reference: Balntas et al. (2016), "Learning local feature descriptors with triplets
+    and shallow convolutional neural networks"; torch.nn.TripletMarginLoss(margin, p,
+    eps, swap) (this is its formula). optax.triplet_margin_loss adds ε to the sum of
+    powers instead, and raises signed differences to the power (not |·|); with
+    ``eps=0`` and ``p=2`` the two agree.
+    """
+    axis = _negative_axis(axis, anchor.ndim)
+    positive_distance = _p_distance(xp, anchor, positive, p, eps, axis)
+    negative_distance = _p_distance(xp, anchor, negative, p, eps, axis)
+    if swap:
+        negative_distance = xp.minimum(negative_distance, _p_distance(xp, positive, negative, p, eps, axis))
+    hinge = margin + positive_distance - negative_distance
+    return xp.maximum(hinge, xp.zeros_like(hinge))
+
+
+@define_loss(
+    options=[Option("temperature", "float", 0.07, "τ: similarities are divided by it.", low=0.0, low_open=True)],
+    inputs=[
+        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
+        Input("labels", "groups", "Group ids, shape (N,); rows with equal ids are positive pairs."),
+    ],
+    class_axis=True,
+    example=_ntxent_example,
+    showcase=({}, {"temperature": 0.5}),
+)
+def ntxent(xp, embeddings, labels, *, temperature):
+    """NT-Xent (normalized temperature-scaled cross entropy), SimCLR's contrastive loss.
+
+    With ``s_ij = cos(e_i, e_j)/τ``, P(i) the other rows of i's group and N(i) the rows
+    of other groups, each positive pair contributes
+    ``ℓ_ij = −log( exp(s_ij) / (exp(s_ij) + Σ_{k∈N(i)} exp(s_ik)) )``, computed as
+    ``softplus(logsumexp_{k∈N(i)} s_ik − s_ij)`` (0 when N(i) is empty).
+    The unreduced loss of anchor row i is ``Σ_{j∈P(i)} ℓ_ij``, weighted by ``|P(i)|``:
+    ``"mean"`` is ``Σ_ij ℓ_ij / Σ_i |P(i)|``, the mean over positive pairs that
+    optax.ntxent returns; rows with no positive count nothing. With no positive pair
+    at all ``"mean"`` is 0 (optax: NaN). Norms are clipped below at the dtype's
+    machine epsilon, as optax does: ``cos = e_i·e_j / (√max(|e_i|², ε) √max(|e_j|², ε))``.
+    Shapes: ``embeddings`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: Chen et al. (2020), "A Simple Framework for Contrastive Learning of Visual
+    Representations"; optax.ntxent (this is its formula); pytorch-metric-learning NTXentLoss.
+    """
+    if embeddings.ndim != 2:
+        raise ShapeError(
+            f"ntxent: embeddings must have shape (N, D), got shape {tuple(embeddings.shape)}; "
+            "reshape a batch of pairs (2, N, D) to (2N, D) with group ids for the pairs."
+        )
+    squared_norm = xp.sum(embeddings * embeddings, axis=-1, keepdims=True)
+    tiny = xp.full_like(squared_norm, float(xp.finfo(embeddings.dtype).eps))
+    unit = embeddings / xp.sqrt(xp.maximum(squared_norm, tiny))
+    if hasattr(xp, "matmul"):
+        cosine = xp.matmul(unit, xp.permute_dims(unit, (1, 0)))
+    else:  # a namespace without matmul (lossx's TensorFlow namespace): an (N, N, D) product
+        cosine = xp.sum(xp.expand_dims(unit, axis=1) * xp.expand_dims(unit, axis=0), axis=-1)
+    similarity = cosine / temperature
+
+    rows = embeddings.shape[0]
+    if rows is None:  # a TensorFlow graph with an unknown batch size
+        rows = xp.sum(xp.ones_like(labels, dtype=xp.int32))
+    index = xp.arange(rows, dtype=xp.int32, **device_of(embeddings))
+    diagonal = xp.equal(xp.expand_dims(index, axis=1), xp.expand_dims(index, axis=0))
+    same = xp.equal(xp.expand_dims(labels, axis=1), xp.expand_dims(labels, axis=0))
+    positive = xp.logical_and(same, xp.logical_not(diagonal))
+    negative = xp.logical_not(same)
+
+    # logsumexp over each row's negatives, shifted by their maximum; the fill value (the
+    # row's minimum) keeps every number finite, also for rows with no negative.
+    row_min = xp.min(similarity, axis=1, keepdims=True)
+    shift = xp.max(xp.where(negative, similarity, row_min), axis=1, keepdims=True)
+    scaled = xp.exp(xp.where(negative, similarity - shift, xp.zeros_like(similarity)))
+    total = xp.sum(xp.where(negative, scaled, xp.zeros_like(scaled)), axis=1, keepdims=True)
+    has_negative = xp.any(negative, axis=1, keepdims=True)
+    log_negatives = xp.log(xp.where(has_negative, total, xp.ones_like(total))) + shift
+    pair_loss = P.softplus(log_negatives - similarity)
+    pair_loss = xp.where(xp.logical_and(positive, has_negative), pair_loss, xp.zeros_like(pair_loss))
+    value = xp.sum(pair_loss, axis=1)
+    weight = xp.sum(xp.astype(positive, value.dtype), axis=1)
+    return LossTerms(value, weight)
+
+
+# ----------------------------------------------------------------- presets
+
+define_preset("MarginRankingLoss", "torch", "margin_ranking", doc="torch.nn.MarginRankingLoss(margin).")
+define_preset("HingeEmbeddingLoss", "torch", "hinge_embedding", doc="torch.nn.HingeEmbeddingLoss(margin).")
+define_preset(
+    "CosineEmbeddingLoss", "torch", "cosine_embedding",
+    doc="torch.nn.CosineEmbeddingLoss(margin): features on the last axis, as torch.",
+)
+define_preset(
+    "TripletMarginLoss", "torch", "triplet_margin",
+    doc="torch.nn.TripletMarginLoss(margin, p, eps, swap): features on the last axis, as torch. "
+        "torch refuses margin ≤ 0; lossx accepts margin = 0.",
+)

@@ -1,18 +1,35 @@
-"""Regression losses: elementwise errors between predictions and real targets."""
+"""Regression losses: errors between predictions and real targets (elementwise, or per row for
+cosine similarity), and the Poisson and Gaussian negative log-likelihoods."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .. import primitives as P
+from .._errors import LossxError, OptionValueError
+from .._namespace import is_eager
 from .._options import Option
 from .._presets import define_preset
-from .._registry import define_loss
+from .._registry import Input, define_loss
 from ._shared import regression_example
 
 __all__ = [
     "mean_squared_error",
     "mean_absolute_error",
     "huber",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
+    "smooth_l1",
+    "log_cosh",
+    "quantile",
+    "poisson",
+    "gaussian_nll",
+    "cosine_similarity",
 ]
-
 
 
 @define_loss(aliases=("mse",), example=regression_example)
@@ -56,8 +73,303 @@ def huber(xp, y_pred, y_true, *, delta):
     return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
 
 
+# ----------------------------------------------------------------- relative errors
+
+
+def _percentage_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    y_true = rng.choice([-1.0, 1.0], (4, 6)) * rng.uniform(0.5, 3.0, (4, 6))
+    return y_true + rng.standard_normal((4, 6)), y_true
+
+
+@define_loss(
+    options=[
+        Option(
+            "eps", "float", 1e-7,
+            "Floor ε of the denominator max(|y_true|, ε) (Keras: 1e-7; scikit-learn: float64 machine epsilon).",
+            low=0.0,
+        ),
+    ],
+    aliases=("mape",),
+    example=_percentage_example,
+    showcase=({}, {"eps": 1.0}),
+)
+def mean_absolute_percentage_error(xp, y_pred, y_true, *, eps):
+    """Absolute percentage error ``100 · |y_pred − y_true| / max(|y_true|, ε)``, elementwise.
+
+    The floor ε only guards against division by zero: with the default 1e-7 the
+    value is exact wherever ``|y_true| ≥ 1e-7``; ``eps=0`` gives the unguarded ratio
+    (inf at ``y_true = 0``).
+    Shapes: ``y_pred`` and ``y_true`` broadcast to a common shape (one of theirs).
+    Reference: keras.losses.MeanAbsolutePercentageError (this formula, ε = 1e-7);
+    sklearn.metrics.mean_absolute_percentage_error (a fraction, not a percentage:
+    lossx's value / 100, with ε the float64 machine epsilon).
+    """
+    denominator = xp.maximum(xp.abs(y_true), xp.full_like(y_true, eps))
+    return 100.0 * xp.abs(y_pred - y_true) / denominator
+
+
+def _log_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    low = -0.9 if options.get("eps", 1e-7) is None else 0.01
+    return rng.uniform(low, 4.0, (4, 6)), rng.uniform(low, 4.0, (4, 6))
+
+
+@define_loss(
+    options=[
+        Option(
+            "eps", "float", 1e-7,
+            "Inputs below ε are raised to ε before the logarithm, as Keras does; None: no floor "
+            "(exact for inputs > −1, as scikit-learn).",
+            low=0.0, allow_none=True,
+        ),
+    ],
+    aliases=("msle",),
+    example=_log_example,
+    showcase=({}, {"eps": None}),
+)
+def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
+    """Squared logarithmic error ``(log(1 + y_pred) − log(1 + y_true))²``, elementwise.
+
+    Computed with ``log1p``. By default both inputs are first raised to at least
+    ε = 1e-7 (Keras's rule, so negative predictions give a finite loss with zero
+    gradient); ``eps=None`` takes the inputs as they are (defined for inputs > −1).
+    Shapes: as :func:`mean_squared_error`.
+    Reference: keras.losses.MeanSquaredLogarithmicError;
+    sklearn.metrics.mean_squared_log_error (with ``eps=None``).
+    """
+    if eps is not None:
+        y_pred = xp.maximum(y_pred, xp.full_like(y_pred, eps))
+        y_true = xp.maximum(y_true, xp.full_like(y_true, eps))
+    log_ratio = xp.log1p(y_pred) - xp.log1p(y_true)
+    return log_ratio * log_ratio
+
+
+# ----------------------------------------------------------------- robust errors
+
+
+@define_loss(
+    options=[
+        Option(
+            "beta", "float", 1.0, "Where the loss turns from quadratic to linear; 0 gives the absolute error.",
+            low=0.0,
+        ),
+    ],
+    example=regression_example,
+    showcase=({}, {"beta": 0.5}, {"beta": 0.0}),
+)
+def smooth_l1(xp, y_pred, y_true, *, beta):
+    """Smooth L1: ``½e²/β`` for ``|e| < β``, ``|e| − ½β`` beyond, with ``e = y_pred − y_true``.
+
+    Computed as ``½q²/β + (|e| − q)`` with ``q = min(|e|, β)``, which never squares a
+    large residual; ``β = 0`` is the absolute error. It is ``huber(δ=β) / β``.
+    Shapes: as :func:`mean_squared_error`.
+    Reference: Girshick (2015), "Fast R-CNN"; torch.nn.SmoothL1Loss(beta).
+    """
+    magnitude = xp.abs(y_pred - y_true)
+    if beta == 0:
+        return magnitude
+    quadratic = xp.minimum(magnitude, xp.full_like(magnitude, beta))
+    return (0.5 / beta) * quadratic * quadratic + (magnitude - quadratic)
+
+
+@define_loss(example=regression_example)
+def log_cosh(xp, y_pred, y_true):
+    """Log-cosh ``log(cosh(e))`` with ``e = y_pred − y_true``, elementwise.
+
+    Computed as ``|e| + softplus(−2|e|) − log 2``, never through ``cosh``, so it is
+    finite for every finite residual (``|e| − log 2`` where cosh would overflow);
+    its gradient is ``tanh(e)``. The accuracy is absolute, about the dtype's ε: for
+    ``|e| ≲ √ε`` the value ``≈ e²/2`` loses relative precision (as Keras's and optax's).
+    Shapes: as :func:`mean_squared_error`.
+    Reference: keras.losses.LogCosh; optax.log_cosh.
+    """
+    magnitude = xp.abs(y_pred - y_true)
+    return magnitude + P.softplus(-2.0 * magnitude) - math.log(2.0)
+
+
+def _quantile_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    levels = options.get("quantile", 0.5)
+    columns = 6 if isinstance(levels, float) else len(levels)
+    return rng.standard_normal((4, columns)), rng.standard_normal((4, columns))
+
+
+@define_loss(
+    options=[
+        Option(
+            "quantile", "float_or_weights", 0.5,
+            "The quantile level τ (scikit-learn's alpha): a scalar, or one level per entry of the last axis.",
+            low=0.0, high=1.0, low_open=True, high_open=True,
+        ),
+    ],
+    aliases=("pinball",),
+    example=_quantile_example,
+    showcase=({}, {"quantile": 0.9}, {"quantile": (0.1, 0.5, 0.9)}),
+)
+def quantile(xp, y_pred, y_true, *, quantile):
+    """Pinball loss ``max(τ·e, (τ − 1)·e)`` with ``e = y_true − y_pred``, elementwise.
+
+    Under-prediction costs τ per unit, over-prediction 1 − τ; its minimiser is the
+    τ-quantile (τ = 0.5 gives half the absolute error).
+    Shapes: as :func:`mean_squared_error`; a vector ``quantile`` runs along the last
+    axis (one level per output column, e.g. predicting several quantiles at once).
+    Reference: Koenker & Bassett (1978), "Regression Quantiles";
+    sklearn.metrics.mean_pinball_loss(alpha).
+    """
+    error = y_true - y_pred
+    return xp.maximum(quantile * error, (quantile - 1.0) * error)
+
+
+# ----------------------------------------------------------------- likelihoods
+
+
+def _poisson_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    log_rate = rng.standard_normal((4, 6))
+    counts = rng.poisson(np.exp(log_rate) * 2.0).astype(np.float64)
+    return (log_rate if options.get("log_input", False) else np.exp(log_rate)), counts
+
+
+def _stirling(xp, counts):
+    """``t·log t − t + ½·log(2πt)`` where ``t > 1``, else 0 (torch's ``full`` term)."""
+    above_one = xp.greater(counts, 1.0)
+    safe = xp.where(above_one, counts, xp.full_like(counts, 2.0))
+    term = safe * xp.log(safe) - safe + 0.5 * xp.log(safe) + 0.5 * math.log(2.0 * math.pi)
+    return xp.where(above_one, term, xp.zeros_like(term))
+
+
+@define_loss(
+    options=[
+        Option("log_input", "bool", False, "True: y_pred is the log-rate log λ; False: the rate λ itself."),
+        Option("full", "bool", False, "Add the Stirling approximation of log(y_true!) (where y_true > 1)."),
+        Option(
+            "eps", "float", 1e-7, "Added to the rate inside the logarithm when log_input=False (Keras: 1e-7; "
+            "torch: 1e-8).", low=0.0,
+        ),
+    ],
+    example=_poisson_example,
+    showcase=({}, {"log_input": True}, {"log_input": True, "full": True}, {"full": True, "eps": 1e-8}),
+)
+def poisson(xp, y_pred, y_true, *, log_input, full, eps):
+    """Poisson negative log-likelihood ``λ − t·log(λ + ε)`` (or ``exp(x) − t·x`` from log-rates x).
+
+    ``t`` is the observed count. With ``log_input=True`` the prediction is the
+    log-rate ``x`` (no ε needed); with ``full=True`` the Stirling term
+    ``t·log t − t + ½·log(2πt)`` is added where ``t > 1`` (torch's rule), making the
+    value approach the full NLL ``λ − t·log λ + log(t!)``. ``t·log(·)`` is 0 where
+    ``t = 0``, even for a zero rate with ``eps=0``.
+    Shapes: as :func:`mean_squared_error`.
+    Reference: torch.nn.PoissonNLLLoss(log_input, full, eps) (the ``PoissonNLLLoss``
+    preset has its defaults: log_input=True, eps=1e-8); keras.losses.Poisson (the
+    defaults here: rates, ε = 1e-7).
+    """
+    if log_input:
+        value = xp.exp(y_pred) - y_true * y_pred
+    else:
+        value = y_pred - P.xlogy(y_true, y_pred + eps)
+    return value + _stirling(xp, y_true) if full else value
+
+
+class VarianceRangeError(LossxError, ValueError):
+    """A negative variance passed to :func:`gaussian_nll`."""
+
+
+def _gaussian_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    return rng.standard_normal((4, 6)), rng.standard_normal((4, 6)), rng.uniform(0.1, 2.0, (4, 6))
+
+
+@define_loss(
+    options=[
+        Option("full", "bool", False, "Add the constant ½·log(2π), giving the full negative log-likelihood."),
+        Option("eps", "float", 1e-6, "Variances below ε are raised to ε (for stability).",
+               low=0.0, low_open=True),
+    ],
+    inputs=[
+        Input("mean", "prediction", "Predicted means."),
+        Input("target", "dense", "Observed values."),
+        Input("variance", "dense", "Predicted variances σ² (≥ 0); shape (N, 1) for one variance per sample."),
+    ],
+    example=_gaussian_example,
+    showcase=({}, {"full": True}, {"eps": 0.5}),
+)
+def gaussian_nll(xp, mean, target, variance, *, full, eps):
+    """Gaussian negative log-likelihood ``½·(log v + (mean − target)² / v)``, elementwise.
+
+    ``v = max(variance, ε)``; ``full=True`` adds ``½·log(2π)``. A negative variance
+    is an error (checked in eager mode, as torch does). Below ε the gradient with
+    respect to the variance is 0, the derivative of the clamped function (torch
+    passes it through the clamp as if it were the identity).
+    Shapes: ``mean``, ``target`` and ``variance`` broadcast to a common shape; a
+    variance of shape (N, 1) is one variance per sample (torch's homoscedastic case;
+    torch's variance of shape (N,) for inputs (N, D) is written (N, 1) here).
+    Reference: Nix & Weigend (1994), "Estimating the mean and variance of the target
+    probability distribution"; torch.nn.GaussianNLLLoss(full, eps).
+    """
+    # Both eager: under jax.jit even operations on a closed-over concrete array are traced.
+    if is_eager(mean) and is_eager(variance) and bool(xp.any(xp.less(variance, xp.zeros_like(variance)))):
+        raise VarianceRangeError(
+            "gaussian_nll: variance has negative entries; variances must be ≥ 0 (e.g. produce them "
+            "with softplus or exp)."
+        )
+    clamped = xp.maximum(variance, xp.full_like(variance, eps))
+    residual = mean - target
+    value = 0.5 * (xp.log(clamped) + residual * residual / clamped)
+    return value + 0.5 * math.log(2.0 * math.pi) if full else value
+
+
+# ----------------------------------------------------------------- directions
+
+
+def _at_least(xp, x, floor):
+    """``max(x, floor)``; the floor applies to squared norms so sqrt never sees 0 when ε > 0."""
+    return xp.maximum(x, xp.full_like(x, floor))
+
+
+@define_loss(
+    options=[
+        Option("axis", "axis", -1, "The axis the cosine is taken over (one loss per row along it)."),
+        Option(
+            "eps", "float", 1e-7, "Lower bound of each vector's norm, so zero vectors give 0 (Keras: 1e-7; "
+            "torch: 1e-8; optax: 0).", low=0.0,
+        ),
+    ],
+    class_axis=True,
+    example=regression_example,
+    showcase=({}, {"axis": 0}, {"eps": 0.0}),
+)
+def cosine_similarity(xp, y_pred, y_true, *, axis, eps):
+    """Negative cosine similarity ``−Σ p·t / (max(‖p‖, ε)·max(‖t‖, ε))`` over ``axis``.
+
+    Ranges over [−1, 1]; −1 when the vectors point the same way. A zero vector gives
+    0 (with a finite gradient for ε > 0). ``1 + loss`` is the cosine distance.
+    Shapes: ``y_true`` broadcasts with ``y_pred``; result without ``axis``.
+    Reference: keras.losses.CosineSimilarity(axis) (this sign and ε = 1e-7);
+    torch.nn.functional.cosine_similarity(dim, eps) and optax.cosine_similarity
+    (the similarity itself, i.e. −loss).
+    """
+    if not -y_pred.ndim <= axis < y_pred.ndim:
+        raise OptionValueError(
+            f"cosine_similarity: axis={axis} is out of range for y_pred of shape {tuple(y_pred.shape)}; "
+            f"use an axis in [{-y_pred.ndim}, {y_pred.ndim - 1}]."
+        )
+    if tuple(y_pred.shape) != tuple(y_true.shape):
+        y_pred, y_true = xp.broadcast_arrays(y_pred, y_true)
+    floor = eps * eps
+    pred_norm = xp.sqrt(_at_least(xp, xp.sum(y_pred * y_pred, axis=axis), floor))
+    true_norm = xp.sqrt(_at_least(xp, xp.sum(y_true * y_true, axis=axis), floor))
+    return -xp.sum(y_pred * y_true, axis=axis) / (pred_norm * true_norm)
+
+
 # ----------------------------------------------------------------- presets
 
 define_preset("MSELoss", "torch", "mean_squared_error", doc="torch.nn.MSELoss.")
 define_preset("L1Loss", "torch", "mean_absolute_error", doc="torch.nn.L1Loss.")
 define_preset("HuberLoss", "torch", "huber", doc="torch.nn.HuberLoss(delta).")
+define_preset("SmoothL1Loss", "torch", "smooth_l1", doc="torch.nn.SmoothL1Loss(beta).")
+define_preset(
+    "PoissonNLLLoss", "torch", "poisson", defaults={"log_input": True, "eps": 1e-8},
+    doc="torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8).",
+)
+define_preset(
+    "GaussianNLLLoss", "torch", "gaussian_nll",
+    doc="torch.nn.GaussianNLLLoss(full, eps=1e-6): forward(input, target, var). Below eps lossx's gradient "
+        "with respect to var is 0 (torch passes it through the clamp); torch's var of shape (N,) for inputs "
+        "(N, D) is written (N, 1).",
+)
