@@ -26,7 +26,9 @@ __all__ = ["load", "unavailable"]
 
 def unavailable(spec: LossSpec, backend: str) -> str | None:
     """Why loss ``spec`` has no object in ``backend``'s adapter, or None when it has one."""
-    if canonical_backend(backend) != "keras" or spec.required_inputs <= 2:
+    # By name, not canonical_backend(): that refuses a backend that is not installed,
+    # and `lossx list` asks this question with or without Keras.
+    if backend not in ("keras", "tensorflow") or spec.required_inputs <= 2:
         return None
     names = ", ".join(i.name for i in spec.inputs if not i.optional)
     return (
