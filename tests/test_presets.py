@@ -31,7 +31,8 @@ def test_torch_preset_equals_torch_class_of_the_same_name(preset):
     import lossx.backends.torch as LT
 
     ours = getattr(LT, preset.name)()
-    assert isinstance(ours, getattr(LT, preset.spec.camel_name))
+    # By name: a test elsewhere re-imports lossx, which makes new class objects.
+    assert [base.__name__ for base in type(ours).__bases__] == [preset.spec.camel_name]
     theirs = getattr(torch.nn, preset.name)(reduction=preset.default_reduction or "mean")
     arrays = [torch.from_numpy(np.array(a)) for a in _example(preset)]
     leaf = arrays[0].requires_grad_(True)

@@ -10,7 +10,7 @@ import pytest
 
 import lossx
 from conftest import framework
-from test_matrix import CASES, assert_matches, expected, inputs
+from test_matrix import SMOKE_CASES as CASES, assert_matches, expected, inputs
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

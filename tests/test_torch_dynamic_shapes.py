@@ -11,7 +11,7 @@ import pytest
 import lossx
 import reference
 from conftest import framework, to_backend
-from test_matrix import CASES, _fresh, assert_matches, inputs
+from test_matrix import SMOKE_CASES as CASES, _fresh, assert_matches, inputs
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
