@@ -129,12 +129,28 @@ def _param(row: Row, row_id: str) -> Any:
     return pytest.param(row, id=row_id, marks=pytest.mark.skipif(absent, reason=f"{module} is not installed"))
 
 
+#: Keras's JAX and torch engines compute its float64 losses partly in float32 (its
+#: means and some constants), so on those engines Keras's own number is exact only to
+#: float32 precision; lossx's value there is the float64 one. Rows hold at their own
+#: rtol on Keras's TensorFlow engine (the `all` tox environment).
+KERAS_FLOAT32_ENGINE_RTOL = 1e-6
+
+
+def _rtol(row: Row) -> float:
+    if row.framework == "keras":
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            return max(row.rtol, KERAS_FLOAT32_ENGINE_RTOL)
+    return row.rtol
+
+
 @pytest.mark.parametrize("row", [_param(row, row_id) for row, row_id in _ids()])
 def test_row(row: Row) -> None:
     inputs = row.make(np.random.default_rng(zlib.crc32(f"{row.loss}{row.native}".encode())))
     native, native_grad = _value_and_grad(row, row.native, inputs)
     ours, our_grad = _value_and_grad(row, row.lossx, inputs)
-    _close(ours, native, row.rtol, f"value: {row.lossx} vs {row.native}")
+    _close(ours, native, _rtol(row), f"value: {row.lossx} vs {row.native}")
     if native_grad is not None:
         _close(our_grad, native_grad, row.rtol, f"gradient w.r.t. {row.grad}")
 
@@ -158,7 +174,8 @@ def render() -> str:
         "Generated from tests/mapping*.py by `python tests/test_mapping.py > docs/mapping.md`; do not edit by",
         "hand. Every row is a conformance test (`pytest tests/test_mapping.py`): both expressions are",
         "evaluated verbatim on the same float64 inputs and agree to the row's tolerance (1e-10 relative",
-        "unless the notes say otherwise), values and, for torch and optax rows, gradients.",
+        "unless the notes say otherwise; Keras rows on Keras's JAX and torch engines, which compute parts",
+        "of float64 losses in float32, to 1e-6), values and, for torch and optax rows, gradients.",
         "",
         "Names used: `F` = `torch.nn.functional`, `nn` = `torch.nn`, `LT` = `lossx.backends.torch`,",
         "`LJ` = `lossx.backends.jax`, `LK` = `lossx.backends.keras`, `ops` = `keras.ops`. torch-style",
