@@ -10,7 +10,7 @@ conformance tests cannot drift apart. Expressions see the row's named inputs
   (lossx.backends.torch);
 * optax rows: ``optax``, ``jnp``, ``jax``, ``lossx``, ``LJ`` (lossx.backends.jax);
 * keras rows: ``keras``, ``ops`` (keras.ops), ``lossx``, ``LK`` (lossx.backends.keras); inputs
-  are NumPy arrays, which Keras converts;
+  are tensors of the current Keras engine;
 * sklearn rows: ``sklearn`` (with ``sklearn.metrics`` imported), ``np``, ``lossx``;
   inputs are NumPy arrays.
 

@@ -42,7 +42,7 @@ ROWS: list[Row] = []
 # ----------------------------------------------------------------- dice
 ROWS += [
     Row("dice", "keras", 'keras.losses.Dice(dtype="float64")(y_true, y_pred)',
-        "lossx.dice(y_pred.reshape(1, -1, 1), y_true.reshape(1, -1, 1))", _masks, GLOBAL),
+        "lossx.dice(ops.reshape(y_pred, (1, -1, 1)), ops.reshape(y_true, (1, -1, 1)))", _masks, GLOBAL),
     Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2), dtype="float64")(y_true, y_pred)',
         'LK.Dice(dtype="float64")(y_true, y_pred)', _masks,
         "Keras's axis = every axis but the batch and the (last) class axis is lossx's default: one score per "
@@ -78,7 +78,7 @@ ROWS += [
 # ----------------------------------------------------------------- tversky
 ROWS += [
     Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)',
-        "lossx.tversky(y_pred.reshape(1, -1, 1), y_true.reshape(1, -1, 1), alpha=0.3, beta=0.7)", _masks,
+        "lossx.tversky(ops.reshape(y_pred, (1, -1, 1)), ops.reshape(y_true, (1, -1, 1)), alpha=0.3, beta=0.7)", _masks,
         GLOBAL + " Keras's code applies alpha to Σ t·(1−p), the false negatives (its docs say false "
         "positives); lossx's alpha weights false positives (Salehi et al., optax, MONAI), so alpha and "
         "beta swap."),

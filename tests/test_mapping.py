@@ -78,7 +78,7 @@ def _namespace(framework: str, inputs: dict[str, np.ndarray]) -> dict[str, Any]:
         import lossx.backends.keras as LK
 
         names.update(keras=keras, ops=keras.ops, LK=LK)
-        names.update(inputs)
+        names.update({k: keras.ops.convert_to_tensor(v) for k, v in inputs.items()})
     else:
         import sklearn.metrics
 
