@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import _namespace, primitives
+from . import _namespace, losses, primitives
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (
     BackendError,
@@ -32,12 +32,19 @@ from ._errors import (
     ShapeError,
     UnknownLossError,
     UnknownOptionError,
+    VarianceRangeError,
 )
 from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
-from ._registry import Input, LossSpec, define_loss, generic_function, lookup, registered
-from . import losses
+from ._registry import (
+    Input,
+    LossSpec,
+    define_loss,
+    generic_function,
+    lookup,
+    registered,
+)
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
 
 __version__ = "0.1.0"
@@ -60,6 +67,7 @@ __all__ = [
     "ShapeError",
     "UnknownLossError",
     "UnknownOptionError",
+    "VarianceRangeError",
     "define_loss",
     "get",
     "get_backend",

@@ -20,6 +20,7 @@ __all__ = [
     "BackendError",
     "ConfigError",
     "UnknownLossError",
+    "VarianceRangeError",
 ]
 
 
@@ -69,3 +70,7 @@ class ConfigError(LossxError, ValueError):
 
 class UnknownLossError(LossxError, ValueError):
     """A loss name that is not registered."""
+
+
+class VarianceRangeError(LossxError, ValueError):
+    """A negative variance (``gaussian_nll``)."""

@@ -129,8 +129,7 @@ def define_preset(name: str, framework: str, loss: str, **details: Any) -> Prese
     spec = preset.spec
     if spec.camel_name == name:
         raise ValueError(f"{name} is already lossx's own class for {loss}; a preset would shadow it.")
-    preset.lossx_options({})  # the declared defaults and fixed options must be valid
-    spec.validate(preset.lossx_options({}))
+    spec.validate(preset.lossx_options({}))  # the declared defaults and fixed options must be valid
     _PRESETS[(framework, name)] = preset
     return preset
 

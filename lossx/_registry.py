@@ -254,8 +254,8 @@ class LossSpec:
         kind = spec_input.kind
         if kind == "classes":
             kind = "labels" if xp.isdtype(value.dtype, "integral") else "dense"
-            spec_input = Input(spec_input.name, kind, spec_input.doc, spec_input.optional)
-        if spec_input.is_integer and not xp.isdtype(value.dtype, "integral"):
+        is_integer = kind in _INTEGER_KINDS
+        if is_integer and not xp.isdtype(value.dtype, "integral"):
             what, hint = ("integer class indices", "; for one-hot or probability targets use the categorical "
                           "loss") if kind == "labels" else ("an integer array", "")
             raise DTypeError(
@@ -272,7 +272,7 @@ class LossSpec:
             self._check_leading(spec_input.name, y_pred, value, 1)
         elif kind == "sequences":
             self._check_leading(spec_input.name, y_pred, value, 2)
-        if spec_input.is_integer:
+        if is_integer:
             return value
         if xp.isdtype(value.dtype, "complex floating"):
             raise DTypeError(f"{self.name}: {spec_input.name} has complex dtype {value.dtype}; use real values.")
@@ -355,14 +355,10 @@ class LossSpec:
             )
 
     def _check_probabilities(self, xp: Any, y_pred: Any) -> None:
-        outside = xp.logical_or(xp.less(y_pred, 0), xp.greater(y_pred, 1))
-        if bool(xp.any(outside)):
-            low, high = float(xp.min(y_pred)), float(xp.max(y_pred))
-            raise ProbabilityRangeError(
-                f"{self.name}: with from_logits=False y_pred must be probabilities in [0, 1], "
-                f"but it ranges over [{low:g}, {high:g}]. If these are logits (raw scores), "
-                "pass from_logits=True."
-            )
+        check_probabilities(
+            xp, self.name, y_pred, y_pred, "with from_logits=False y_pred",
+            "If these are logits (raw scores), pass from_logits=True.",
+        )
 
     def _option_arrays(
         self, xp: Any, y_pred: Any, options: Mapping[str, Any], dtype: Any, axis: int
@@ -386,6 +382,21 @@ class LossSpec:
                 )
             arrays[option.name] = array
         return arrays
+
+
+def check_probabilities(xp: Any, loss: str, y_pred: Any, array: Any, what: str, hint: str) -> None:
+    """Eager-mode check that ``array`` holds probabilities in [0, 1], else a ProbabilityRangeError.
+
+    Skipped when ``y_pred`` (which sets the namespace) or ``array`` is traced: under
+    ``jax.jit`` a constant target is concrete, but operations on it are traced.
+    """
+    if not (is_eager(y_pred) and is_eager(array)):
+        return
+    if bool(xp.any(xp.logical_or(xp.less(array, 0), xp.greater(array, 1)))):
+        low, high = float(xp.min(array)), float(xp.max(array))
+        raise ProbabilityRangeError(
+            f"{loss}: {what} must be probabilities in [0, 1], but it ranges over [{low:g}, {high:g}]. {hint}"
+        )
 
 
 def _shape(x: Any) -> tuple:

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import __version__
+from . import __version__, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError
 from ._presets import presets
@@ -37,7 +37,7 @@ def _list(console: Console) -> int:
     table.add_column("names and presets")
     table.add_column("options (default: valid range)")
     table.add_column("summary")
-    for spec in registered():
+    for spec in _catalogue():
         options = "\n".join(f"{o.name}={o.default!r}: {o.range_text()}" for o in spec.options) or "-"
         names = ", ".join((spec.camel_name, *spec.aliases, *(f"{p.framework}:{p.name}" for p in _presets_of(spec))))
         inputs = ", ".join(i.name + ("?" if i.optional else "") for i in spec.inputs)
@@ -63,7 +63,7 @@ def catalogue_markdown() -> str:
         "Every loss also takes `reduction`, `sample_weight` and `mask` (see the README's semantics table).",
         "",
     ]
-    for spec in registered():
+    for spec in _catalogue():
         lines += [f"## `{spec.name}`", "", f"`lossx.{spec.name}` · `{spec.camel_name}`"
                   + "".join(f" · `{alias}`" for alias in spec.aliases), "", inspect.cleandoc(spec.doc), ""]
         lines.append("Inputs: " + ", ".join(
@@ -79,6 +79,12 @@ def catalogue_markdown() -> str:
             lines += [f"| `{o.name}` | `{o.default!r}` | {o.range_text()} | {o.doc} |" for o in spec.options]
             lines.append("")
     return "\n".join(lines)
+
+
+def _catalogue() -> list[LossSpec]:
+    """Built-in losses by family (``lossx.losses.__all__``), then custom ones in registration order."""
+    builtin = [lookup(name) for name in losses.__all__]
+    return builtin + [spec for spec in registered() if spec.name not in losses.__all__]
 
 
 def _presets_of(spec: LossSpec) -> list:

@@ -34,7 +34,6 @@ FAMILIES = (
 )
 ROWS: list[Row] = [row for family in FAMILIES for row in family.ROWS]
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "mapping.md"
-_MODULE_OF = {"torch": "torch", "optax": "optax", "keras": "keras", "sklearn": "sklearn"}
 
 
 def _row_id(row: Row, index: int) -> str:
@@ -124,7 +123,7 @@ def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, what: str) -> 
 
 
 def _param(row: Row, row_id: str) -> Any:
-    module = _MODULE_OF[row.framework]
+    module = row.framework  # each framework's name is its module's
     absent = importlib.util.find_spec(module) is None
     return pytest.param(row, id=row_id, marks=pytest.mark.skipif(absent, reason=f"{module} is not installed"))
 
@@ -185,11 +184,9 @@ def render() -> str:
     by_loss: dict[str, list[Row]] = {}
     for row in ROWS:
         by_loss.setdefault(row.loss, []).append(row)
-    for spec in lossx.registered():
-        if spec.name not in lossx.losses.__all__:
-            continue
-        lines += [f"## `{spec.name}`", ""]
-        rows = by_loss.get(spec.name, [])
+    for name in lossx.losses.__all__:
+        lines += [f"## `{name}`", ""]
+        rows = by_loss.get(name, [])
         if not rows:
             lines += ["No counterpart in torch, Keras, optax or scikit-learn.", ""]
             continue

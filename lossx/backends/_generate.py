@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import inspect
+from typing import Any, Callable
 
 import numpy as np
 

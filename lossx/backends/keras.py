@@ -29,7 +29,13 @@ from keras.src.losses.loss import squeeze_or_expand_to_same_rank
 from .._presets import Preset, presets
 from .._registry import LossSpec, on_register, registered
 from . import unavailable
-from ._generate import class_doc, hashable_options, lazy_module, option_values_repr, preset_doc
+from ._generate import (
+    class_doc,
+    hashable_options,
+    lazy_module,
+    option_values_repr,
+    preset_doc,
+)
 
 
 class KerasLoss(keras.losses.Loss):
@@ -90,7 +96,7 @@ def _make_function(spec: LossSpec) -> Any:
 
 
 def unsupported_reason(spec: LossSpec) -> str | None:
-    """Why ``spec`` has no Keras class (None when it has one)."""
+    """Why ``spec`` has no Keras class (None when it has one): see :func:`lossx.backends.unavailable`."""
     return unavailable(spec, "keras")
 
 

@@ -16,7 +16,13 @@ import torch
 from .._presets import Preset
 from .._reduction import check_reduction
 from .._registry import LossSpec, loss_function
-from ._generate import class_doc, hashable_options, lazy_module, option_values_repr, preset_doc
+from ._generate import (
+    class_doc,
+    hashable_options,
+    lazy_module,
+    option_values_repr,
+    preset_doc,
+)
 
 
 class TorchLoss(torch.nn.Module):

@@ -9,10 +9,9 @@ order ``lossx list`` shows.
 
 from __future__ import annotations
 
-# Registration order is catalogue order (`lossx list`, docs/losses.md).
-from . import regression, classification, margin, overlap, ranking, sequence  # noqa: I001
+from . import classification, margin, overlap, ranking, regression, sequence
 
-#: The families, in catalogue order.
+#: The families, in catalogue order (``__all__``, which `lossx list` and docs/losses.md follow).
 FAMILIES = (regression, classification, margin, overlap, ranking, sequence)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]

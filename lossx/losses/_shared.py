@@ -86,3 +86,16 @@ def along_axis(xp, vector, ndim, axis):
     shape = [1] * ndim
     shape[axis] = -1
     return xp.reshape(vector, tuple(shape))
+
+
+def class_positions(xp, y_pred, axis, dtype):
+    """``0, 1, ..., C−1`` along ``axis`` of ``y_pred`` (broadcastable), as integers of ``dtype``.
+
+    ``C`` is read from the static shape; in a TensorFlow graph whose class axis is
+    unknown it is counted from one line of ``y_pred`` along ``axis``.
+    """
+    num_classes = y_pred.shape[axis]
+    if num_classes is None:
+        line = y_pred[tuple(slice(None) if d == axis % y_pred.ndim else 0 for d in range(y_pred.ndim))]
+        num_classes = xp.astype(xp.sum(xp.ones_like(line)), dtype)
+    return along_axis(xp, xp.arange(num_classes, dtype=dtype), y_pred.ndim, axis)

@@ -8,12 +8,11 @@ import math
 import numpy as np
 
 from .. import primitives as P
-from .._errors import OptionValueError, ProbabilityRangeError
-from .._namespace import is_eager
+from .._errors import OptionValueError
 from .._options import Option
-from .._reduction import LossTerms
 from .._presets import define_preset
-from .._registry import define_loss
+from .._reduction import LossTerms
+from .._registry import check_probabilities, define_loss
 from ._shared import (
     BINARY_SMOOTHING,
     CATEGORICAL_SMOOTHING,
@@ -140,6 +139,43 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
 # ----------------------------------------------------------------- categorical
 
 
+_IGNORE_INDEX = Option("ignore_index", "int", None, "A label value that contributes nothing and counts nothing.")
+
+
+_MINUS_LOG_2 = -math.log(2.0)
+
+
+def _split_labels(xp, y_true, ignore_index):
+    """``(labels, valid)``: ignored entries become class 0 and are False in ``valid`` (None: none ignored)."""
+    if ignore_index is None:
+        return y_true, None
+    valid = xp.not_equal(y_true, ignore_index)
+    return xp.where(valid, y_true, xp.zeros_like(y_true)), valid
+
+
+def _pick(xp, x, labels, axis):
+    """The entries of ``x`` chosen by ``labels`` along ``axis``, with that axis removed."""
+    return P.drop_axis(P.take_along_axis(x, xp.expand_dims(labels, axis=axis), axis=axis), axis)
+
+
+def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
+    """Categorical label smoothing ``t·(1−ε) + ε/C`` (SPEC §3)."""
+    if not label_smoothing:
+        return y_true
+    return y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
+
+
+def _log_terms(xp, y_pred, scaled_target, from_logits, axis):
+    """``(t̃·log p, log p)`` per class, with ``t̃·log p = 0`` where ``t̃ = 0`` (−inf logits allowed).
+
+    ``log p`` is log-softmax from logits and None from probabilities (``0·log 0 = 0`` via xlogy).
+    """
+    if from_logits:
+        log_p = P.log_softmax(y_pred, axis=axis)
+        return xp.where(xp.equal(scaled_target, 0), xp.zeros_like(log_p), scaled_target * log_p), log_p
+    return P.xlogy(scaled_target, y_pred), None
+
+
 @define_loss(
     options=[FROM_LOGITS, CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT],
     class_axis=True,
@@ -166,18 +202,11 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     Reference: torch.nn.CrossEntropyLoss with probability targets;
     keras.losses.CategoricalCrossentropy; optax.softmax_cross_entropy.
     """
-    target = y_true
-    if label_smoothing:
-        target = y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
-    scaled_target = target
+    scaled_target = _smoothed(xp, y_pred, y_true, label_smoothing, axis)
     if class_weight is not None:
         weights = along_axis(xp, class_weight, y_pred.ndim, axis)
-        scaled_target = target * weights
-    if from_logits:
-        log_p = P.log_softmax(y_pred, axis=axis)
-        terms = xp.where(xp.equal(scaled_target, 0), xp.zeros_like(log_p), scaled_target * log_p)
-    else:
-        terms = P.xlogy(scaled_target, y_pred)
+        scaled_target = scaled_target * weights
+    terms, _ = _log_terms(xp, y_pred, scaled_target, from_logits, axis)
     value = -xp.sum(terms, axis=axis)
     if class_weight is None:
         return value
@@ -190,7 +219,7 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
         CATEGORICAL_SMOOTHING,
         CLASS_AXIS,
         CLASS_WEIGHT,
-        Option("ignore_index", "int", None, "A label value that contributes nothing and counts nothing."),
+        _IGNORE_INDEX,
     ],
     target="labels",
     class_axis=True,
@@ -220,15 +249,12 @@ def sparse_categorical_cross_entropy(
     class indices; keras.losses.SparseCategoricalCrossentropy(ignore_class);
     optax.softmax_cross_entropy_with_integer_labels.
     """
-    valid = None if ignore_index is None else xp.not_equal(y_true, ignore_index)
-    labels = y_true if valid is None else xp.where(valid, y_true, xp.zeros_like(y_true))
-    index = xp.expand_dims(labels, axis=axis)
+    labels, valid = _split_labels(xp, y_true, ignore_index)
     if from_logits:
         log_normaliser = P.logsumexp(y_pred, axis=axis, keepdims=True)
-        picked = P.take_along_axis(y_pred, index, axis=axis)
-        nll = P.drop_axis(log_normaliser - picked, axis)
+        nll = P.drop_axis(log_normaliser, axis) - _pick(xp, y_pred, labels, axis)
     else:
-        nll = -xp.log(P.drop_axis(P.take_along_axis(y_pred, index, axis=axis), axis))
+        nll = -xp.log(_pick(xp, y_pred, labels, axis))
     weight = None if class_weight is None else P.gather(class_weight, labels)
     value = nll if weight is None else weight * nll
     if label_smoothing:
@@ -243,30 +269,6 @@ def sparse_categorical_cross_entropy(
 
 
 # ----------------------------------------------------------------- helpers of the losses below
-
-_IGNORE_INDEX = Option("ignore_index", "int", None, "A label value that contributes nothing and counts nothing.")
-_MINUS_LOG_2 = -math.log(2.0)
-
-
-def _split_labels(xp, y_true, ignore_index):
-    """``(labels, valid)``: ignored entries become class 0 and are False in ``valid`` (None: none ignored)."""
-    if ignore_index is None:
-        return y_true, None
-    valid = xp.not_equal(y_true, ignore_index)
-    return xp.where(valid, y_true, xp.zeros_like(y_true)), valid
-
-
-def _pick(xp, x, labels, axis):
-    """The entries of ``x`` chosen by ``labels`` along ``axis``, with that axis removed."""
-    return P.drop_axis(P.take_along_axis(x, xp.expand_dims(labels, axis=axis), axis=axis), axis)
-
-
-def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
-    """Categorical label smoothing ``t·(1−ε) + ε/C`` (SPEC §3)."""
-    if not label_smoothing:
-        return y_true
-    return y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
-
 
 def _is_scalar(factor):
     return isinstance(factor, float) or factor.ndim == 0
@@ -309,21 +311,6 @@ def _modulating_from_probabilities(xp, p, gamma):
     certain = xp.greater_equal(p, 1)
     safe = xp.where(certain, xp.zeros_like(p), p)
     return xp.where(certain, xp.zeros_like(p), xp.exp(gamma * xp.log1p(-safe)))
-
-
-def _check_distribution(xp, loss, y_pred, array, name, hint):
-    """Eager-mode check that ``array`` holds probabilities in [0, 1].
-
-    Eager means ``y_pred`` (the array that sets the namespace) is not traced: under
-    ``jax.jit`` a constant target is concrete, but operations on it are traced.
-    """
-    if not (is_eager(y_pred) and is_eager(array)):
-        return
-    if bool(xp.any(xp.logical_or(xp.less(array, 0), xp.greater(array, 1)))):
-        low, high = float(xp.min(array)), float(xp.max(array))
-        raise ProbabilityRangeError(
-            f"{loss}: {name} must be probabilities in [0, 1], but it ranges over [{low:g}, {high:g}]. {hint}"
-        )
 
 
 def _log_probability_example(rng, options):
@@ -533,13 +520,8 @@ def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smooth
     if class_weight is not None:
         weights = along_axis(xp, class_weight, y_pred.ndim, axis)
         scaled = target * weights
-    if from_logits:
-        log_p = P.log_softmax(y_pred, axis=axis)
-        log_terms = xp.where(xp.equal(scaled, 0), xp.zeros_like(log_p), scaled * log_p)
-        one_minus_p = -xp.expm1(log_p)
-    else:
-        log_terms = P.xlogy(scaled, y_pred)
-        one_minus_p = 1.0 - y_pred
+    log_terms, log_p = _log_terms(xp, y_pred, scaled, from_logits, axis)
+    one_minus_p = -xp.expm1(log_p) if from_logits else 1.0 - y_pred
     value = xp.sum(epsilon * (scaled * one_minus_p) - log_terms, axis=axis)
     if class_weight is None:
         return value
@@ -652,7 +634,7 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
             "logits (normalised by log-softmax) or log-probabilities (used as given): pass one of them."
         )
     if not (from_logits or log_input):
-        _check_distribution(
+        check_probabilities(
             xp, "kl_divergence", y_pred, y_pred, "y_pred",
             "Pass log_input=True for log-probabilities, or from_logits=True for logits.",
         )
@@ -661,7 +643,7 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
         log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
         t = xp.exp(log_t)
     else:
-        _check_distribution(
+        check_probabilities(
             xp, "kl_divergence", y_pred, y_true, "y_true", "Pass log_target=True for log-probability targets."
         )
         absent = xp.equal(y_true, 0)

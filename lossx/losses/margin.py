@@ -7,12 +7,19 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import primitives as P
-from .._options import Option
 from .._errors import OptionValueError
+from .._options import Option
 from .._presets import define_preset
 from .._reduction import LossTerms
 from .._registry import define_loss
-from ._shared import CLASS_AXIS, CLASS_WEIGHT, along_axis, categorical_example, hinge_example
+from ._shared import (
+    CLASS_AXIS,
+    CLASS_WEIGHT,
+    along_axis,
+    categorical_example,
+    class_positions,
+    hinge_example,
+)
 
 __all__ = [
     "hinge",
@@ -27,19 +34,6 @@ __all__ = [
 def _signs(xp, y_true):
     """−1/1 targets; a target of exactly 0 reads as −1, so 0/1 labels work too."""
     return xp.where(xp.equal(y_true, 0), -xp.ones_like(y_true), y_true)
-
-
-def class_positions(xp, y_pred, axis, dtype):
-    """``0, 1, ..., C−1`` along ``axis`` of ``y_pred`` (broadcastable), as integers of ``dtype``.
-
-    ``C`` is read from the static shape; in a TensorFlow graph whose class axis is
-    unknown it is counted from one line of ``y_pred`` along ``axis``.
-    """
-    num_classes = y_pred.shape[axis]
-    if num_classes is None:
-        line = y_pred[tuple(slice(None) if d == axis % y_pred.ndim else 0 for d in range(y_pred.ndim))]
-        num_classes = xp.astype(xp.sum(xp.ones_like(line)), dtype)
-    return along_axis(xp, xp.arange(num_classes, dtype=dtype), y_pred.ndim, axis)
 
 
 @define_loss(example=hinge_example)

@@ -31,8 +31,7 @@ from .._errors import OptionValueError, ShapeError
 from .._options import Option
 from .._reduction import LossTerms
 from .._registry import Input, define_loss
-from ._shared import along_axis
-from .margin import class_positions
+from ._shared import along_axis, class_positions
 
 __all__ = ["dice", "tversky", "jaccard"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from .._errors import LossxError, OptionValueError
+from .._errors import OptionValueError, VarianceRangeError
 from .._namespace import is_eager
 from .._options import Option
 from .._presets import define_preset
@@ -265,10 +265,6 @@ def poisson(xp, y_pred, y_true, *, log_input, full, eps):
     else:
         value = y_pred - P.xlogy(y_true, y_pred + eps)
     return value + _stirling(xp, y_true) if full else value
-
-
-class VarianceRangeError(LossxError, ValueError):
-    """A negative variance passed to :func:`gaussian_nll`."""
 
 
 def _gaussian_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
