@@ -20,11 +20,13 @@ from typing import Any
 from . import _namespace, losses, primitives
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (
+    ArgumentError,
     BackendError,
     ConfigError,
     DTypeError,
     LabelRangeError,
     LossxError,
+    MissingFrameworkError,
     MixedFrameworkError,
     OptionValueError,
     ProbabilityRangeError,
@@ -50,6 +52,7 @@ from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__al
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "BACKENDS",
     "BackendError",
     "ConfigError",
@@ -59,6 +62,7 @@ __all__ = [
     "LossSpec",
     "LossTerms",
     "LossxError",
+    "MissingFrameworkError",
     "MixedFrameworkError",
     "Option",
     "OptionValueError",

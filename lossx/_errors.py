@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "LossxError",
+    "ArgumentError",
     "ShapeError",
     "LabelRangeError",
     "ProbabilityRangeError",
@@ -18,6 +19,7 @@ __all__ = [
     "ReductionError",
     "MixedFrameworkError",
     "BackendError",
+    "MissingFrameworkError",
     "ConfigError",
     "UnknownLossError",
     "VarianceRangeError",
@@ -26,6 +28,15 @@ __all__ = [
 
 class LossxError(Exception):
     """Base class of every error raised by lossx on bad input or configuration."""
+
+    # TensorFlow's autograph re-creates an error raised while tracing a tf.function to add
+    # the user's source lines, and keeps its type only when __init__ is Exception's own
+    # (ValueError's is another object); otherwise it raises a StagingError instead.
+    __init__ = Exception.__init__
+
+
+class ArgumentError(LossxError, TypeError):
+    """Arrays passed in the wrong number, or None for a required input."""
 
 
 class ShapeError(LossxError, ValueError):
@@ -62,6 +73,14 @@ class MixedFrameworkError(LossxError, TypeError):
 
 class BackendError(LossxError, ValueError):
     """An unknown or uninstalled backend name."""
+
+
+class MissingFrameworkError(BackendError, ImportError):
+    """An adapter module imported without its framework (absent or broken).
+
+    Also an ``ImportError``, so ``try: import lossx.backends.torch except ImportError``
+    and ``pytest.importorskip`` behave as they do for the framework itself.
+    """
 
 
 class ConfigError(LossxError, ValueError):

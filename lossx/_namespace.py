@@ -16,7 +16,7 @@ from typing import Any
 import array_api_compat
 import numpy as np
 
-from ._errors import MixedFrameworkError
+from ._errors import DTypeError, MixedFrameworkError
 
 __all__ = ["namespace_of", "to_namespace", "device_of", "is_eager", "framework_name"]
 
@@ -78,9 +78,15 @@ def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
     can drop ``requires_grad``); NumPy arrays, lists and scalars are converted;
     an array of another framework raises :class:`MixedFrameworkError`.
     """
+    numpy_like = _is_numpy_like(value)
+    if numpy_like and np.asarray(value).dtype.kind not in "biuf":
+        raise DTypeError(
+            f"{name} holds values of dtype {np.asarray(value).dtype}; lossx needs real numbers (a "
+            "boolean, integer or floating array). Convert it, e.g. np.asarray(values, dtype='float32')."
+        )
     if not isinstance(value, _PYTHON_SCALARS) and namespace_of(value) is xp:
         return value
-    if not _is_numpy_like(value):
+    if not numpy_like:
         raise MixedFrameworkError(
             f"{name} is a {framework_name(value)} array but y_pred is a {framework_name(like)} "
             f"array; convert {name} to {framework_name(like)} (or pass a NumPy array, which "

@@ -8,6 +8,7 @@ knows any option by name.
 from __future__ import annotations
 
 import difflib
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -134,7 +135,7 @@ class Option:
             return value
         try:
             entries = tuple(float(v) for v in value)
-        except TypeError:
+        except (TypeError, ValueError):  # not iterable, or entries such as "a" that are not numbers
             raise OptionValueError(
                 f"{where} must be a sequence of numbers (one per class), got {value!r}."
             ) from None
@@ -147,8 +148,12 @@ class Option:
     def _check_range(self, where: str, value: float) -> None:
         if value != value:  # NaN; unlike math.isnan, also traceable on torch.compile's symbolic floats
             raise OptionValueError(f"{where} is NaN; pass a value in {self.range_text()}.")
-        too_low = self.low is not None and (value < self.low or (self.low_open and value == self.low))
-        too_high = self.high is not None and (
+        # An unbounded side is open (range_text writes "inf)"): an infinite option turns the
+        # loss into NaN (huber's delta·(|r| − ∞)), so it is refused like any out-of-range value.
+        too_low = value == -math.inf if self.low is None else (
+            value < self.low or (self.low_open and value == self.low)
+        )
+        too_high = value == math.inf if self.high is None else (
             value > self.high or (self.high_open and value == self.high)
         )
         if too_low or too_high:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from ._errors import ReductionError, ShapeError
 
-__all__ = ["LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "reduce_terms"]
+__all__ = ["LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "reduce_terms"]
 
 REDUCTIONS = ("none", "sum", "mean")
 
@@ -57,6 +57,21 @@ def align_leading(xp: ModuleType, weight: Any, loss: Any, name: str) -> Any:
     """
     weight_shape = _static_shape(weight)
     loss_shape = _static_shape(loss)
+    aligned = check_alignment(weight_shape, loss_shape, name)
+    if aligned != weight_shape:
+        weight = xp.reshape(weight, aligned)
+    missing = len(loss_shape) - len(aligned)
+    if missing:
+        weight = xp.reshape(weight, tuple(-1 if d is None else d for d in aligned) + (1,) * missing)
+    return weight
+
+
+def check_alignment(weight_shape: tuple, loss_shape: tuple, name: str) -> tuple:
+    """``weight_shape`` without trailing singleton axes beyond the loss's rank, if it aligns.
+
+    The shape-only half of :func:`align_leading` (None: a size unknown while tracing);
+    raises :class:`ShapeError` naming both shapes.
+    """
     if len(weight_shape) > len(loss_shape):
         extra = weight_shape[len(loss_shape):]
         if any(d != 1 for d in extra):
@@ -66,7 +81,6 @@ def align_leading(xp: ModuleType, weight: Any, loss: Any, name: str) -> Any:
                 f"{loss_shape[:1]} or {loss_shape}."
             )
         weight_shape = weight_shape[: len(loss_shape)]
-        weight = xp.reshape(weight, weight_shape)
     for weight_dim, loss_dim in zip(weight_shape, loss_shape):
         if weight_dim is None or loss_dim is None:
             continue
@@ -76,10 +90,7 @@ def align_leading(xp: ModuleType, weight: Any, loss: Any, name: str) -> Any:
                 f"{loss_shape}; {name} is matched to the leading (batch) axes: give it shape "
                 f"{loss_shape[: max(len(weight_shape), 1)]} (trailing axes may be 1)."
             )
-    missing = len(loss_shape) - len(weight_shape)
-    if missing:
-        weight = xp.reshape(weight, tuple(-1 if d is None else d for d in weight_shape) + (1,) * missing)
-    return weight
+    return weight_shape
 
 
 def reduce_terms(
@@ -94,20 +105,26 @@ def reduce_terms(
     if mask is not None:
         mask = align_leading(xp, mask, value, "mask")
         valid = mask if valid is None else xp.logical_and(valid, mask)
+    if valid is not None:
+        # `where`, not a product, and before the sample weights: an ignored entry may hold inf or NaN.
+        value = xp.where(valid, value, xp.zeros_like(value))
     if sample_weight is not None:
         sample_weight = align_leading(xp, sample_weight, value, "sample_weight")
         value = value * sample_weight
         weight = sample_weight if weight is None else weight * sample_weight
     if valid is not None:
-        # `where`, not a product: an ignored entry may hold inf or NaN.
-        value = xp.where(valid, value, xp.zeros_like(value))
         weight = xp.where(valid, xp.ones_like(value) if weight is None else weight, xp.zeros_like(value))
     if reduction == "none":
         return value
     if reduction == "sum":
         return xp.sum(value)
     if weight is None:
+        if 0 in value.shape:  # an empty batch: Σw = 0, so the mean is 0 (SPEC §3), not NaN
+            return xp.sum(value)
         return xp.mean(value)
     total_weight = xp.sum(weight * xp.ones_like(value))
     nonzero = xp.not_equal(total_weight, 0)
-    return xp.sum(value) / xp.where(nonzero, total_weight, xp.ones_like(total_weight))
+    mean = xp.sum(value) / xp.where(nonzero, total_weight, xp.ones_like(total_weight))
+    # Σw = 0 need not mean Σ w·l = 0: label smoothing spreads loss onto classes whose
+    # weights are not in the denominator (torch's Σ w_y), so 0 is chosen explicitly.
+    return xp.where(nonzero, mean, xp.zeros_like(mean))

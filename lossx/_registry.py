@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from ._errors import (
+    ArgumentError,
     DTypeError,
     LabelRangeError,
     OptionValueError,
@@ -167,13 +168,13 @@ class LossSpec:
                     break
                 inputs = (*inputs, named.pop(spec_input.name))
         if not self.required_inputs <= len(inputs) <= len(self.inputs):
-            raise TypeError(
+            raise ArgumentError(
                 f"{self.name} takes the inputs ({names}); got {len(inputs)} positional arrays. "
                 "Pass sample_weight and mask by keyword."
             )
         for spec_input, value in zip(self.inputs, inputs):
             if value is None and not spec_input.optional:
-                raise TypeError(f"{self.name}: input {spec_input.name!r} is required; got None.")
+                raise ArgumentError(f"{self.name}: input {spec_input.name!r} is required; got None. Pass an array.")
         return tuple(inputs) + (None,) * (len(self.inputs) - len(inputs))
 
     def evaluate(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
@@ -184,17 +185,28 @@ class LossSpec:
         """
         y_pred, *others = self.bind(inputs)
         if isinstance(y_pred, (list, tuple, int, float)):
-            y_pred = np.asarray(y_pred, dtype=np.float64)
+            y_pred = np.asarray(y_pred)
+            y_pred = y_pred.astype(np.float64) if y_pred.dtype.kind in "biu" else y_pred
         xp = namespace_of(y_pred)
-        if not xp.isdtype(y_pred.dtype, "real floating"):
+        try:
+            floating = xp.isdtype(y_pred.dtype, "real floating")
+        except TypeError:  # a dtype foreign to the namespace: ml_dtypes' bfloat16 in a NumPy array
+            raise DTypeError(
+                f"{self.name}: {self.inputs[0].name} has dtype {y_pred.dtype}, which {xp.__name__} cannot "
+                "compute with (NumPy has no bfloat16). Cast to float32, e.g. y_pred.astype('float32'); "
+                "torch, JAX and TensorFlow bfloat16 tensors are supported as they are."
+            ) from None
+        if not floating:
             raise DTypeError(
                 f"{self.name}: {self.inputs[0].name} has dtype {y_pred.dtype}; predictions must be "
                 "floating point. Cast them, e.g. y_pred.astype('float32') or tensor.float()."
             )
+        axis = options.get("axis", -1)
+        if "axis" in options:
+            self._check_axis(y_pred, axis)
         result_dtype = y_pred.dtype
         compute_dtype = xp.float32 if _dtype_name(result_dtype) in _HALF_PRECISION else result_dtype
         y_pred = xp.astype(y_pred, compute_dtype) if compute_dtype != result_dtype else y_pred
-        axis = options.get("axis", -1)
         checked = [y_pred]
         for spec_input, value in zip(self.inputs[1:], others):
             if value is not None:
@@ -263,7 +275,8 @@ class LossSpec:
                 f"(cast with .astype('int64') / .long()){hint}."
             )
         if kind == "dense":
-            self._check_broadcast(spec_input.name, y_pred, value)
+            reduced = axis if self.class_axis and "axis" in options else None
+            self._check_broadcast(spec_input.name, y_pred, value, reduced)
         elif kind in ("labels", "rows", "groups"):
             value = self._check_rows(spec_input.name, y_pred, value, axis)
             if kind == "labels":
@@ -278,35 +291,45 @@ class LossSpec:
             raise DTypeError(f"{self.name}: {spec_input.name} has complex dtype {value.dtype}; use real values.")
         return value if value.dtype == compute_dtype else xp.astype(value, compute_dtype)
 
-    def _check_broadcast(self, name: str, y_pred: Any, value: Any) -> None:
+    def _check_broadcast(self, name: str, y_pred: Any, value: Any, reduced: int | None = None) -> None:
+        """``value`` broadcasts to ``y_pred``'s shape, and not along the ``reduced`` (class) axis."""
         first = self.inputs[0].name
         pred_shape, shape = _shape(y_pred), _shape(value)
-        if None in pred_shape + shape:
-            return
-        try:
-            joint = np.broadcast_shapes(pred_shape, shape)
-        except ValueError:
+        joint = _broadcast_static(pred_shape, shape)
+        if joint is None:
             raise ShapeError(
                 f"{self.name}: {first} of shape {pred_shape} and {name} of shape {shape} "
                 f"cannot be broadcast together; give {name} the shape of {first}."
-            ) from None
-        if joint not in (pred_shape, shape):
+            )
+        if None not in joint and joint not in (pred_shape, shape):
             raise ShapeError(
                 f"{self.name}: {first} of shape {pred_shape} and {name} of shape {shape} "
                 f"would broadcast to {joint}, larger than both, which is almost always a bug; "
                 f"reshape {name} to {first}'s shape (e.g. {name}.reshape({first}.shape))."
+            )
+        if reduced is None:
+            return
+        # Broadcasting along the reduced axis repeats one target value for every class:
+        # (N, 1) class indices given to a categorical loss would give a silent wrong number.
+        from_end = reduced % len(pred_shape) - len(pred_shape)
+        classes = pred_shape[from_end]
+        size = shape[from_end] if len(shape) >= -from_end else 1
+        if None not in (size, classes) and size != classes:
+            hint = (
+                "; integer class labels must be one-hot encoded first, or given to a loss that takes "
+                "labels (sparse_categorical_cross_entropy, ...)" if name == "y_true" else ""
+            )
+            raise ShapeError(
+                f"{self.name}: {name} of shape {shape} would be broadcast along axis {reduced} of {first} "
+                f"of shape {pred_shape}, the axis the loss reduces over; give {name} {classes} entries "
+                f"along that axis (check the axis option){hint}."
             )
 
     def _check_rows(self, name: str, y_pred: Any, value: Any, axis: int) -> Any:
         """``value`` has ``y_pred``'s shape without ``axis`` (a kept singleton axis is dropped)."""
         first = self.inputs[0].name
         pred_shape, shape = _shape(y_pred), _shape(value)
-        if not -len(pred_shape) <= axis < len(pred_shape):
-            raise OptionValueError(
-                f"{self.name}: axis={axis} is out of range for {first} of shape {pred_shape}; "
-                f"use an axis in [{-len(pred_shape)}, {len(pred_shape) - 1}]."
-            )
-        axis = axis % len(pred_shape)
+        axis = self._check_axis(y_pred, axis)
         if len(shape) == len(pred_shape) and shape[axis] == 1:
             value = drop_axis(value, axis)
             shape = _shape(value)
@@ -323,6 +346,20 @@ class LossSpec:
                 f"{pred_shape} with the axis {axis} removed, {expected}; {hint}."
             )
         return value
+
+    def _check_axis(self, y_pred: Any, axis: int) -> int:
+        """``axis`` as a non-negative index into ``y_pred``'s axes, or an OptionValueError."""
+        first = self.inputs[0].name
+        pred_shape = _shape(y_pred)
+        ndim = len(pred_shape)
+        if not -ndim <= axis < ndim:
+            where = f"use an axis in [{-ndim}, {ndim - 1}]" if ndim else (
+                f"{first} is a scalar: give it a class (feature) axis, e.g. shape (N, C)"
+            )
+            raise OptionValueError(
+                f"{self.name}: axis={axis} is out of range for {first} of shape {pred_shape}; {where}."
+            )
+        return axis % ndim
 
     def _check_leading(self, name: str, y_pred: Any, value: Any, rank: int) -> None:
         first = self.inputs[0].name
@@ -376,9 +413,13 @@ class LossSpec:
                 array = xp.astype(array, dtype) if array.dtype != dtype else array
             classes = _shape(y_pred)[axis]
             if array.ndim == 1 and classes is not None and array.shape[0] != classes:
+                # Per-class vectors of elementwise losses (pos_weight, quantile) run along the last axis.
+                unit = "class" if self.class_axis else "entry of the last axis (one per column)"
+                scalar = ", or a single number" if option.kind == "float_or_weights" else ""
                 raise ShapeError(
-                    f"{self.name}: {option.name} has {array.shape[0]} entries but y_pred of shape "
-                    f"{_shape(y_pred)} has {classes} classes along axis {axis}; give one weight per class."
+                    f"{self.name}: {option.name} has {array.shape[0]} entries but {self.inputs[0].name} of "
+                    f"shape {_shape(y_pred)} has {classes} {'classes' if self.class_axis else 'entries'} "
+                    f"along axis {axis}; give {option.name} one value per {unit}{scalar}."
                 )
             arrays[option.name] = array
         return arrays
@@ -397,6 +438,21 @@ def check_probabilities(xp: Any, loss: str, y_pred: Any, array: Any, what: str, 
         raise ProbabilityRangeError(
             f"{loss}: {what} must be probabilities in [0, 1], but it ranges over [{low:g}, {high:g}]. {hint}"
         )
+
+
+def _broadcast_static(first: tuple, second: tuple) -> tuple | None:
+    """The broadcast of two static shapes (None: an unknown size), or None if they clash.
+
+    Sizes known in both must be equal or 1, so a TensorFlow graph with an unknown batch
+    size still refuses (None, 3) against (None, 2) when it is traced.
+    """
+    joint = []
+    for a, b in zip(((1,) * len(second) + first)[-max(len(first), len(second)):],
+                    ((1,) * len(first) + second)[-max(len(first), len(second)):]):
+        if a is not None and b is not None and 1 not in (a, b) and a != b:
+            return None
+        joint.append(b if a == 1 else a if b == 1 else a if a == b else None)
+    return tuple(joint)
 
 
 def _shape(x: Any) -> tuple:

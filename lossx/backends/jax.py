@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax.numpy as jnp
+from .._config import missing_framework
 
+try:
+    import jax.numpy as jnp
+except ImportError as error:
+    raise missing_framework("jax", error) from error
+
+from .._errors import MixedFrameworkError
+from .._namespace import framework_name
 from .._registry import LossSpec, loss_function
 from ._generate import FrozenLoss, class_doc, lazy_module
 
@@ -18,6 +25,14 @@ from ._generate import FrozenLoss, class_doc, lazy_module
 def _as_jax(value: Any) -> Any:
     if value is None or isinstance(value, jnp.ndarray):
         return value
+    framework = framework_name(value)
+    if framework not in ("numpy", "python"):
+        # jnp.asarray would copy a torch or TensorFlow tensor to the host, off its autograd graph.
+        raise MixedFrameworkError(
+            f"lossx.backends.jax takes JAX arrays (or NumPy arrays, lists and numbers); got a "
+            f"{framework} array. Convert it with jnp.asarray, or call the array-generic "
+            f"lossx.<loss> functions, which compute in the array's own framework."
+        )
     return jnp.asarray(value)
 
 

@@ -21,12 +21,26 @@ extra inputs (``ctc``'s lengths) take their defaults.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-import keras
-from keras.src.losses.loss import squeeze_or_expand_to_same_rank
+from .._config import missing_framework
 
+try:
+    import keras
+    from keras.src.losses.loss import (
+        squeeze_or_expand_to_same_rank,
+        standardize_reduction,
+    )
+except ImportError as error:
+    raise missing_framework("keras", error) from error
+
+import numpy as np
+
+from .._errors import LabelRangeError, ReductionError
+from .._namespace import is_eager
 from .._presets import Preset, presets
+from .._reduction import check_alignment
 from .._registry import LossSpec, on_register, registered
 from . import unavailable
 from ._generate import (
@@ -37,6 +51,8 @@ from ._generate import (
     preset_doc,
 )
 
+_HALF_PRECISION = ("float16", "bfloat16")
+
 
 class KerasLoss(keras.losses.Loss):
     """Base of the generated Keras losses."""
@@ -44,12 +60,56 @@ class KerasLoss(keras.losses.Loss):
     spec: LossSpec
 
     def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None, **options: Any) -> None:
+        try:
+            standardize_reduction(reduction)
+        except ValueError as error:
+            raise ReductionError(
+                f"{self.spec.name}: {error}. The Keras adapter takes Keras's reductions "
+                "(default 'sum_over_batch_size', the mean over the batch)."
+            ) from None
         super().__init__(name=name or self.spec.name, reduction=reduction, dtype=dtype)
         self.lossx_options = self.spec.validate(options)
 
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        if sample_weight is not None:
+            self._check_sample_weight(y_pred, sample_weight)
+        if self.dtype not in _HALF_PRECISION:
+            return super().__call__(y_true, y_pred, sample_weight)
+        # A float16/bfloat16 loss dtype (dtype="bfloat16", or the function form on half
+        # predictions): Keras would cast y_true to it before `call`, rounding integer labels
+        # above 2048 (float16) or 256 (bfloat16) to a neighbouring class, and would reduce
+        # in half precision (a float16 sum overflows past 65504). Run Keras's machinery in
+        # float32, as lossx computes half precision everywhere, and return the loss dtype.
+        in_float32 = copy.copy(self)
+        keras.losses.Loss.__init__(in_float32, name=self.name, reduction=self.reduction, dtype="float32")
+        return keras.ops.cast(keras.losses.Loss.__call__(in_float32, y_true, y_pred, sample_weight), self.dtype)
+
+    def _check_sample_weight(self, y_pred: Any, sample_weight: Any) -> None:
+        """Refuse a sample_weight that cannot align with the per-sample losses, naming both shapes.
+
+        Keras multiplies it in after ``call``; misaligned, it would fail inside the engine
+        with a bare broadcasting error. Per-sample losses have y_pred's shape without the
+        class axis (categorical losses) or the last axis (elementwise ones, averaged per sample).
+        """
+        pred_shape = _static_shape(y_pred)
+        if not pred_shape:
+            return
+        axis = self.lossx_options.get("axis", -1) if self.spec.class_axis else -1
+        axis %= len(pred_shape)
+        check_alignment(_static_shape(sample_weight), pred_shape[:axis] + pred_shape[axis + 1:], "sample_weight")
+
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        if self.spec.target.is_integer:
-            # Keras casts every target to the loss's float dtype before `call`.
+        # Keras casts every target to the loss's float dtype before `call`; a "classes"
+        # target one rank below the prediction (no class axis) held integer labels.
+        is_labels = self.spec.target.kind == "classes" and len(y_true.shape) == len(y_pred.shape) - 1
+        if self.spec.target.is_integer or is_labels:
+            if is_eager(y_true):
+                # The float cast would otherwise truncate a fractional label silently.
+                if bool(keras.ops.any(keras.ops.not_equal(y_true, keras.ops.floor(y_true)))):
+                    raise LabelRangeError(
+                        f"{self.spec.name}: {self.spec.target.name} holds non-integer values; "
+                        "class labels must be whole numbers (integer class indices)."
+                    )
             y_true = keras.ops.cast(y_true, "int32")
         elif self.spec.target.kind in ("dense", "classes"):
             # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
@@ -77,6 +137,11 @@ class KerasLoss(keras.losses.Loss):
         # Keras's base config has only name and reduction, so a loss built with
         # dtype="float64" would come back from a saved model as float32.
         return {**super().get_config(), "dtype": self._dtype_policy.name, **options}
+
+
+def _static_shape(x: Any) -> tuple:
+    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def _make_class(spec: LossSpec) -> type:

@@ -135,8 +135,6 @@ def _class_axis(name: str, ndim: int, axis: int) -> int:
             f"{name}: y_pred has {ndim} axes; overlap losses need a batch axis and a class axis, "
             "e.g. shape (N, C) or (N, H, W, C). Add a class axis of size 1 for binary masks."
         )
-    if not -ndim <= axis < ndim:
-        raise OptionValueError(f"{name}: axis={axis} is out of range for {ndim}-D inputs.")
     if axis % ndim == 0:
         raise OptionValueError(
             f"{name}: axis={axis} is the batch axis 0; the class axis is another one (−1 for "

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
-from .._errors import OptionValueError, VarianceRangeError
+from .._errors import VarianceRangeError
 from .._namespace import is_eager
 from .._options import Option
 from .._presets import define_preset
@@ -340,11 +340,6 @@ def cosine_similarity(xp, y_pred, y_true, *, axis, eps):
     torch.nn.functional.cosine_similarity(dim, eps) and optax.cosine_similarity
     (the similarity itself, i.e. −loss).
     """
-    if not -y_pred.ndim <= axis < y_pred.ndim:
-        raise OptionValueError(
-            f"cosine_similarity: axis={axis} is out of range for y_pred of shape {tuple(y_pred.shape)}; "
-            f"use an axis in [{-y_pred.ndim}, {y_pred.ndim - 1}]."
-        )
     if tuple(y_pred.shape) != tuple(y_true.shape):
         y_pred, y_true = xp.broadcast_arrays(y_pred, y_true)
     floor = eps * eps
