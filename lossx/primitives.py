@@ -216,18 +216,20 @@ def drop_axis(x: Any, axis: int) -> Any:
 def xlogy(x: Any, y: Any) -> Any:
     """``x * log(y)`` with the convention ``0 * log(0) = 0``, in value and gradient.
 
-    The inner ``where`` keeps ``log`` away from 0 where ``x == 0`` so that the
-    gradient there is 0 rather than ``0 * inf = NaN``.
+    Only where both are 0 is the product replaced: there the inner ``where`` keeps
+    ``log`` away from 0, so the gradient is 0 rather than ``0 * inf = NaN``.
+    Elsewhere the gradient with respect to ``x`` is ``log(y)``, also at ``x = 0``
+    (soft targets that are themselves differentiated).
     """
     xp = namespace_of(y)
-    zero = xp.equal(x, 0)
+    zero = xp.logical_and(xp.equal(x, 0), xp.equal(y, 0))
     safe_y = xp.where(zero, xp.ones_like(y), y)
     return xp.where(zero, xp.zeros_like(y), x * xp.log(safe_y))
 
 
 def xlog1py(x: Any, y: Any) -> Any:
-    """``x * log1p(y)`` with the convention ``0 * log(0) = 0`` (used for ``log(1 - p)``)."""
+    """``x * log1p(y)`` with the convention ``0 * log(0) = 0`` (used for ``log(1 - p)``), as :func:`xlogy`."""
     xp = namespace_of(y)
-    zero = xp.equal(x, 0)
+    zero = xp.logical_and(xp.equal(x, 0), xp.equal(y, -1))
     safe_y = xp.where(zero, xp.zeros_like(y), y)
     return xp.where(zero, xp.zeros_like(y), x * xp.log1p(safe_y))

@@ -3,9 +3,10 @@
 Written from the mathematics, not from lossx (nothing here imports it): each loss
 is evaluated in mpmath at 40 significant digits on NumPy object arrays, then
 rounded once to float64, so the reference is exact to the last float64 bit.
-Gradients with respect to ``y_pred`` are central differences (h = 1e-15) of the
-same high-precision function: truncation error ~h² and rounding error ~1e-40/h
-are both far below float64 resolution on inputs kept away from kinks.
+Gradients with respect to ``y_pred`` are central differences (h = 1e-15·max(1, |x|))
+of the same high-precision function: truncation error ~h² and rounding error ~1e-40/h
+are both far below float64 resolution on inputs kept away from kinks (one-sided at
+the edge of a loss's domain, 0 at an infinite input: see :func:`_partial`).
 
 Semantics (the lossx contract, SPEC §3):
 
@@ -85,7 +86,7 @@ def binary_cross_entropy(y_pred, y_true, from_logits=False, label_smoothing=0.0,
     target = _smoothed_binary(y_true, label_smoothing)
     log_p, log_not_p = _binary_logs(y_pred, from_logits)
     weight = M.ONE if pos_weight is None else M.mp_array(pos_weight)
-    return -(weight * target * log_p + (1 - target) * log_not_p), None, None
+    return -(M.times_log(weight * target, log_p) + M.times_log(1 - target, log_not_p)), None, None
 
 
 def binary_focal_cross_entropy(
@@ -97,7 +98,7 @@ def binary_focal_cross_entropy(
     else:
         p = y_pred
     log_p, log_not_p = _binary_logs(y_pred, from_logits)
-    cross_entropy = -(target * log_p + (1 - target) * log_not_p)
+    cross_entropy = -(M.times_log(target, log_p) + M.times_log(1 - target, log_not_p))
     p_t = target * p + (1 - target) * (1 - p)
     gamma = M.mp_scalar(gamma)
     modulating = np.frompyfunc(lambda base: M.mp.power(base, gamma), 1, 1)(1 - p_t)
@@ -116,7 +117,7 @@ def categorical_cross_entropy(
     target = y_true * (1 - eps) + eps / num_classes
     weights = M.class_vector(np.ones(num_classes) if class_weight is None else class_weight, y_pred.ndim, axis)
     log_p = M.log_probabilities(y_pred, from_logits, axis)
-    value = -np.sum(weights * target * log_p, axis=axis)
+    value = -np.sum(M.times_log(weights * target, log_p), axis=axis)
     if class_weight is None:
         return value, None, None
     return value, np.sum(weights * y_true, axis=axis), None
@@ -135,8 +136,10 @@ def sparse_categorical_cross_entropy(
     label_weight = M.mp_array(weights)[safe_labels]
     nll = -np.squeeze(picked, axis=axis)
     eps = M.mp_scalar(label_smoothing)
-    uniform = -np.sum(M.class_vector(weights, y_pred.ndim, axis) * log_p, axis=axis)
-    value = (1 - eps) * label_weight * nll + eps / num_classes * uniform
+    value = label_weight * nll
+    if eps:  # without smoothing a −inf log-probability off the label must not enter (0·inf)
+        uniform = -np.sum(M.class_vector(weights, y_pred.ndim, axis) * log_p, axis=axis)
+        value = (1 - eps) * value + eps / num_classes * uniform
     return value, (None if class_weight is None else label_weight), valid
 
 
@@ -241,10 +244,16 @@ def loss_and_grad(
     mask: Any = None,
     cotangent: Any = None,
     wrt: Sequence[int] = (0,),
+    digits: int | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The float64 reference value and the gradients of ``Σ cotangent·loss`` w.r.t. ``inputs[i]``, i in ``wrt``.
 
     ``cotangent`` defaults to ones (the gradient of the sum of the loss).
+    ``digits`` (for extreme inputs): the difference quotients run at that many
+    significant digits with the step ``10^(−digits/2)·max(1, |x|)``, which resolves
+    a gradient entry of 1 next to loss terms of 1e60, and quotients below their
+    rounding error ``10^(10 − digits/2)·max(1, |f|)`` are 0 (a flat direction, such as
+    a saturated probability, has truncation noise ~h² that is not a gradient).
     """
     options = dict(options or {})
     inputs_mp = _as_inputs(inputs)
@@ -255,14 +264,48 @@ def loss_and_grad(
 
     value = _evaluate(name, inputs_mp, options, reduction, sample_weight, mask)
     grads = []
-    for position in wrt:
-        base = inputs_mp[position]
-        grad = np.empty(base.shape, dtype=object)
-        for index in np.ndindex(base.shape):
-            above, below = base.copy(), base.copy()
-            above[index] += _STEP
-            below[index] -= _STEP
-            shifted = [scalar([*inputs_mp[:position], moved, *inputs_mp[position + 1:]]) for moved in (above, below)]
-            grad[index] = (shifted[0] - shifted[1]) / (2 * _STEP)
-        grads.append(M.as_float64(grad))
+    with M.mp.workdps(digits or M.mp.dps):
+        step = _STEP if digits is None else M.mp.mpf(10) ** (-(digits // 2))
+        noise = None if digits is None else M.mp.mpf(10) ** (10 - digits // 2) * max(M.ONE, abs(scalar(inputs_mp)))
+        for position in wrt:
+            base = inputs_mp[position]
+            grad = np.empty(base.shape, dtype=object)
+            for index in np.ndindex(base.shape):
+                partial = _partial(scalar, inputs_mp, position, index, step)
+                grad[index] = M.ZERO if noise is not None and abs(partial) < noise else partial
+            grads.append(M.as_float64(grad))
     return M.as_float64(value), grads
+
+
+def _is_real(value: Any) -> bool:
+    return not isinstance(value, M.mp.mpc) and M.mp.isfinite(value)
+
+
+def _partial(scalar: Callable, inputs_mp: list, position: int, index: tuple, relative_step: Any) -> Any:
+    """``∂ scalar / ∂ inputs_mp[position][index]`` by a difference quotient.
+
+    The step is relative (``h·max(1, |x|)``), so inputs up to 1e30 are resolved. Where one side leaves the domain (a probability below 0: a complex
+    or infinite value), the one-sided quotient of the other side is taken (error
+    ~h, still far below float64 resolution). At an infinite input (a −inf logit)
+    the gradient is its limit there, 0: every loss is flat in a logit whose
+    probability is exp(−inf) = 0.
+    """
+    base = inputs_mp[position]
+    if not M.mp.isfinite(base[index]):
+        return M.ZERO
+    step = relative_step * max(M.ONE, abs(base[index]))
+
+    def at(offset: Any) -> Any:
+        moved = base.copy()
+        moved[index] += offset
+        return scalar([*inputs_mp[:position], moved, *inputs_mp[position + 1:]])
+
+    above, below = at(step), at(-step)
+    if _is_real(above) and _is_real(below):
+        return (above - below) / (2 * step)
+    centre = at(M.ZERO)
+    if _is_real(above):
+        return (above - centre) / step
+    if _is_real(below):
+        return (centre - below) / step
+    return M.mp.nan

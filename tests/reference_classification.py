@@ -49,7 +49,7 @@ def _valid_labels(labels, ignore_index):
 def _focal_terms(p, log_p, target, factor, gamma):
     """``Σ_c factor_c·t_c·(1 − p_c)^γ·(−log p_c)`` per entry, before the sum."""
     modulating = power(1 - p, M.mp_scalar(gamma))
-    return factor * target * modulating * (-log_p)
+    return -M.times_log(factor * target * modulating, log_p)
 
 
 def categorical_focal_cross_entropy(
@@ -84,7 +84,7 @@ def poly_cross_entropy(y_pred, y_true, epsilon=2.0, from_logits=False, label_smo
     p, log_p = _probabilities(y_pred, from_logits, axis)
     target = _smoothed(y_true, label_smoothing, num_classes)
     weights = _class_factor(class_weight, num_classes, y_pred.ndim, axis)
-    cross_entropy = np.sum(weights * target * (-log_p), axis=axis)
+    cross_entropy = -np.sum(M.times_log(weights * target, log_p), axis=axis)
     one_minus_pt = np.sum(weights * target * (1 - p), axis=axis)
     value = cross_entropy + M.mp_scalar(epsilon) * one_minus_pt
     return value, (None if class_weight is None else np.sum(weights * y_true, axis=axis)), None

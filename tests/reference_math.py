@@ -50,6 +50,11 @@ def log_probabilities(y_pred: np.ndarray, from_logits: bool, axis: int) -> np.nd
     return y_pred - log(np.sum(exp(y_pred), axis=axis, keepdims=True))
 
 
+def times_log(weight: np.ndarray, log_value: np.ndarray) -> np.ndarray:
+    """``weight·log_value`` with ``0·log 0 = 0`` (mpmath gives NaN for 0·(−inf))."""
+    return np.where(weight == 0, ZERO, weight * log_value)
+
+
 def class_vector(values: Any, ndim: int, axis: int) -> np.ndarray:
     shape = [1] * ndim
     shape[axis] = -1

@@ -153,6 +153,13 @@ def _split_labels(xp, y_true, ignore_index):
     return xp.where(valid, y_true, xp.zeros_like(y_true)), valid
 
 
+def _valid_rows(xp, y_pred, valid, axis):
+    """Probabilities with the rows of ignored entries set to 1: zeros there would give NaN gradients."""
+    if valid is None:
+        return y_pred
+    return xp.where(xp.expand_dims(valid, axis=axis), y_pred, xp.ones_like(y_pred))
+
+
 def _pick(xp, x, labels, axis):
     """The entries of ``x`` chosen by ``labels`` along ``axis``, with that axis removed."""
     return P.drop_axis(P.take_along_axis(x, xp.expand_dims(labels, axis=axis), axis=axis), axis)
@@ -172,8 +179,20 @@ def _log_terms(xp, y_pred, scaled_target, from_logits, axis):
     """
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis)
-        return xp.where(xp.equal(scaled_target, 0), xp.zeros_like(log_p), scaled_target * log_p), log_p
+        return _times_log(xp, scaled_target, log_p), log_p
     return P.xlogy(scaled_target, y_pred), None
+
+
+def _times_log(xp, weight, log_p):
+    """``weight·log p`` with ``0·log 0 = 0`` where ``log p = −inf``, finite in value and every gradient.
+
+    The product is replaced only where the weight is 0 AND ``log p = −inf``; there the
+    inner ``where`` hides the −inf too, since the untaken branch's gradient is
+    ``0·(−inf) = NaN``. Elsewhere the gradient with respect to the weight is ``log p``.
+    """
+    absent = xp.logical_and(xp.equal(weight, 0), xp.equal(log_p, -math.inf))
+    safe = xp.where(absent, xp.zeros_like(log_p), log_p)
+    return xp.where(absent, xp.zeros_like(log_p), weight * safe)
 
 
 @define_loss(
@@ -254,11 +273,14 @@ def sparse_categorical_cross_entropy(
         log_normaliser = P.logsumexp(y_pred, axis=axis, keepdims=True)
         nll = P.drop_axis(log_normaliser, axis) - _pick(xp, y_pred, labels, axis)
     else:
-        nll = -xp.log(_pick(xp, y_pred, labels, axis))
+        p_y = _pick(xp, y_pred, labels, axis)
+        if valid is not None:  # an ignored entry may sit over p = 0: a stand-in keeps its gradient finite
+            p_y = xp.where(valid, p_y, xp.ones_like(p_y))
+        nll = -xp.log(p_y)
     weight = None if class_weight is None else P.gather(class_weight, labels)
     value = nll if weight is None else weight * nll
     if label_smoothing:
-        neg_log_p = log_normaliser - y_pred if from_logits else -xp.log(y_pred)
+        neg_log_p = log_normaliser - y_pred if from_logits else -xp.log(_valid_rows(xp, y_pred, valid, axis))
         if class_weight is not None:
             neg_log_p = along_axis(xp, class_weight, y_pred.ndim, axis) * neg_log_p
         num_classes = class_count(xp, y_pred, axis, False)
@@ -385,7 +407,7 @@ def categorical_focal_cross_entropy(
         scaled = scaled * _along_classes(xp, alpha, y_pred.ndim, axis)
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis)
-        terms = xp.where(xp.equal(scaled, 0), xp.zeros_like(log_p), scaled * log_p)
+        terms = _times_log(xp, scaled, log_p)
         if gamma:
             terms = terms * _modulating_from_log(xp, log_p, gamma)
     else:
@@ -461,6 +483,7 @@ def sparse_categorical_focal_cross_entropy(
             if gamma:
                 every = every * _modulating_from_log(xp, log_p, gamma)
         else:
+            y_pred = _valid_rows(xp, y_pred, valid, axis)
             every = -xp.log(y_pred)
             if gamma:
                 every = every * _modulating_from_probabilities(xp, y_pred, gamma)

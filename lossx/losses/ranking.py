@@ -283,6 +283,9 @@ def ntxent(xp, embeddings, labels, *, temperature):
     similarity = cosine / temperature
 
     rows = embeddings.shape[0]
+    if rows == 0:  # an empty batch (a static shape): no pairs, and a row maximum would have nothing to reduce
+        no_pairs = xp.sum(similarity, axis=1)
+        return LossTerms(no_pairs, no_pairs)
     if rows is None:  # a TensorFlow graph with an unknown batch size
         rows = xp.sum(xp.ones_like(labels, dtype=xp.int32))
     index = xp.arange(rows, dtype=xp.int32, **device_of(embeddings))
