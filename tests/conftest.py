@@ -87,3 +87,22 @@ def to_numpy(x: Any) -> np.ndarray:
 def backend(request: pytest.FixtureRequest) -> str:
     """Each installed backend's name in turn."""
     return request.param
+
+
+# Hypothesis profiles (tests/test_properties.py): "ci", the default, is derandomized with a
+# fixed example budget, so every run draws the same examples; HYPOTHESIS_PROFILE=dev draws
+# ten times as many, at random, for a developer hunting counterexamples.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is only needed by the property tests
+    pass
+else:
+    _SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile(
+        "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
+        suppress_health_check=_SLOW_DRAWS,
+    )
+    settings.register_profile(
+        "dev", max_examples=1000, deadline=None, print_blob=True, suppress_health_check=_SLOW_DRAWS,
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
