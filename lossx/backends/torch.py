@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
+from .._config import missing_framework
+
+try:
+    import torch
+except ImportError as error:
+    raise missing_framework("torch", error) from error
 
 from .._presets import Preset
 from .._reduction import check_reduction
@@ -23,6 +28,27 @@ from ._generate import (
     option_values_repr,
     preset_doc,
 )
+
+_HALF_PRECISION = (torch.float16, torch.bfloat16)
+
+
+def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: str, sample_weight: Any,
+            mask: Any) -> Any:
+    """:meth:`LossSpec.compute`, behaving under ``torch.autocast`` as torch's own losses do.
+
+    Autocast puts torch's losses (``F.cross_entropy``, ``F.mse_loss``, ...) on its
+    float32 list: half-precision inputs are cast to float32 and the loss comes back
+    in float32, not rounded to the 8 significant bits of bfloat16. lossx does the
+    same, with autocast off inside the loss, since autocast would otherwise run
+    matmuls on lossx's float32 intermediates (``ntxent``) in half precision.
+    Outside autocast the SPEC §3 rule holds: the result has the input's dtype.
+    """
+    y_pred = inputs[0]
+    if not (isinstance(y_pred, torch.Tensor) and torch.is_autocast_enabled(y_pred.device.type)):
+        return spec.compute(inputs, options, reduction, sample_weight, mask)
+    with torch.autocast(y_pred.device.type, enabled=False):
+        inputs = tuple(x.float() if isinstance(x, torch.Tensor) and x.dtype in _HALF_PRECISION else x for x in inputs)
+        return spec.compute(inputs, options, reduction, sample_weight, mask)
 
 
 class TorchLoss(torch.nn.Module):
@@ -58,7 +84,7 @@ class TorchLoss(torch.nn.Module):
         """
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
             *inputs, sample_weight = inputs
-        return self.spec.compute(self.spec.bind(inputs), self._options(), self.reduction, sample_weight, mask)
+        return _compute(self.spec, self.spec.bind(inputs), self._options(), self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
         shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
@@ -79,5 +105,8 @@ def _make_preset(preset: Preset) -> type:
     return type(preset.name, (base,), {"__init__": __init__, "preset": preset, "__doc__": preset_doc(preset, base)})
 
 
-# Tensors need no conversion: the function is the spec's own compute path.
-__getattr__, __dir__ = lazy_module(globals(), loss_function, _make_class, make_preset=_make_preset, framework="torch")
+def _make_function(spec: LossSpec) -> Any:
+    return loss_function(spec, _compute)
+
+
+__getattr__, __dir__ = lazy_module(globals(), _make_function, _make_class, make_preset=_make_preset, framework="torch")
