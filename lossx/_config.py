@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Iterator
 
-from ._errors import BackendError, ConfigError
+from ._errors import BackendError, ConfigError, MissingFrameworkError
 
 __all__ = [
     "BACKENDS",
@@ -26,6 +26,7 @@ __all__ = [
     "installed_backends",
     "canonical_backend",
     "user_config_path",
+    "missing_framework",
 ]
 
 BACKENDS = ("numpy", "torch", "jax", "keras")
@@ -60,6 +61,16 @@ def installed_backends() -> tuple[str, ...]:
 def _install_hint(name: str) -> str:
     extra = EXTRAS[name]
     return f"pip install 'lossx[{extra}]'" if extra else "pip install lossx"
+
+
+def missing_framework(backend: str, error: ImportError) -> MissingFrameworkError:
+    """The error ``lossx.backends.<backend>`` raises when its framework cannot be imported."""
+    missing = MissingFrameworkError(
+        f"lossx.backends.{backend} needs the {backend} framework, which could not be imported ({error}); "
+        f"install it with {_install_hint(backend)}. Installed here: {', '.join(installed_backends())}."
+    )
+    missing.name = error.name  # as ImportError's own, for code that inspects which module was missing
+    return missing
 
 
 def canonical_backend(name: str, *, require_installed: bool = True) -> str:
@@ -106,8 +117,23 @@ def _read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"Malformed TOML in lossx config file {path}: {error}. Fix or remove it.") from None
+    except OSError as error:
+        raise ConfigError(f"Cannot read lossx config file {path}: {error}. Fix its permissions or remove it.") from None
+
+
+def _table(path: Path, document: dict, keys: tuple[str, ...]) -> dict:
+    """``document[keys[0]][keys[1]]...``, or {} when absent; a non-table there is a ConfigError."""
+    table = document
+    for depth, key in enumerate(keys, 1):
+        table = table.get(key, {})
+        if not isinstance(table, dict):
+            name = ".".join(keys[:depth])
+            raise ConfigError(
+                f"{path}: {name} must be a table such as [{'.'.join(keys)}] with backend = \"torch\", got {table!r}."
+            )
+    return table
 
 
 def _backend_from(path: Path, table: dict, key_text: str) -> str | None:
@@ -126,7 +152,7 @@ def _config_file_backend() -> str | None:
     for directory in (Path.cwd(), *Path.cwd().parents):
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            table = _read_toml(pyproject).get("tool", {}).get("lossx", {})
+            table = _table(pyproject, _read_toml(pyproject), ("tool", "lossx"))
             found = _backend_from(pyproject, table, "[tool.lossx] backend")
             if found is not None:
                 return found

@@ -43,7 +43,8 @@ _HOOK = _AfterImport()
 
 def when_imported(name: str, callback: Callable[[ModuleType], None]) -> None:
     """Call ``callback(module)`` now if ``name`` is imported, else right after its import."""
-    if name in sys.modules:
+    # A None entry is a module blocked from import (the usual way to hide an installed one).
+    if sys.modules.get(name) is not None:
         callback(sys.modules[name])
         return
     _PENDING.setdefault(name, []).append(callback)

@@ -164,3 +164,214 @@ def test_uninstalled_backend_names_the_extra(monkeypatch):
     monkeypatch.setattr(config, "installed_backends", lambda: ("numpy",))
     with pytest.raises(BackendError, match=r"pip install 'lossx\[torch\]'"):
         lossx.set_backend("torch")
+
+
+# ----------------------------------------------------------------- context-local state
+
+
+@pytest.fixture
+def every_backend_installed(monkeypatch):
+    """Let use_backend accept all four names, so these tests mean the same in every tox env."""
+    import lossx._config as config
+
+    monkeypatch.setattr(config, "installed_backends", lambda: config.BACKENDS)
+
+
+def test_use_backend_is_thread_safe_under_contention(every_backend_installed):
+    """32 threads switch backends 300 times each; none ever sees another thread's choice."""
+    threads_count, iterations = 32, 300
+    barrier = threading.Barrier(threads_count)
+    failures: list[str] = []
+    lossx.set_backend("numpy")
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        for step in range(iterations):
+            mine = lossx.BACKENDS[(index + step) % len(lossx.BACKENDS)]
+            with lossx.use_backend(mine):
+                inner = lossx.BACKENDS[(index + step + 1) % len(lossx.BACKENDS)]
+                with lossx.use_backend(inner):
+                    if lossx.get_backend() != inner:
+                        failures.append(f"thread {index} step {step}: {lossx.get_backend()} != {inner}")
+                if lossx.get_backend() != mine:
+                    failures.append(f"thread {index} step {step}: {lossx.get_backend()} != {mine}")
+            if lossx.get_backend() != "numpy":
+                failures.append(f"thread {index} step {step}: leaked {lossx.get_backend()}")
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(threads_count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures[:5]
+    assert lossx.get_backend() == "numpy"
+
+
+def test_set_backend_is_process_wide_and_use_backend_overrides_it(every_backend_installed):
+    """set_backend from one thread is seen by every thread not inside use_backend."""
+    inside = threading.Event()
+    switched = threading.Event()
+    seen: dict[str, str] = {}
+
+    def holder() -> None:
+        with lossx.use_backend("jax"):
+            inside.set()
+            switched.wait(5)
+            seen["holder"] = lossx.get_backend()
+
+    def bystander() -> None:
+        seen["bystander"] = lossx.get_backend()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    inside.wait(5)
+    lossx.set_backend("torch")
+    switched.set()
+    thread.join()
+    other = threading.Thread(target=bystander)
+    other.start()
+    other.join()
+    assert seen == {"holder": "jax", "bystander": "torch"}
+
+
+def test_use_backend_restores_on_exception_and_when_nested(every_backend_installed):
+    with lossx.use_backend("torch"):
+        with pytest.raises(RuntimeError):
+            with lossx.use_backend("jax"):
+                assert lossx.get_backend() == "jax"
+                raise RuntimeError("boom")
+        assert lossx.get_backend() == "torch"
+    assert lossx.get_backend() == "numpy"
+
+
+def test_new_threads_do_not_inherit_use_backend(every_backend_installed):
+    """Python starts a thread in an empty context: it sees set_backend/env/file, not the block."""
+    seen = []
+    with lossx.use_backend("jax"):
+        thread = threading.Thread(target=lambda: seen.append(lossx.get_backend()))
+        thread.start()
+        thread.join()
+    assert seen == ["numpy"]
+
+
+def test_asyncio_tasks_have_their_own_backend(every_backend_installed):
+    import asyncio
+
+    async def task(name: str, rounds: int) -> list[str]:
+        seen = []
+        with lossx.use_backend(name):
+            for _ in range(rounds):
+                await asyncio.sleep(0)  # interleave with the other tasks
+                seen.append(lossx.get_backend())
+        seen.append(lossx.get_backend())
+        return seen
+
+    async def main() -> list[list[str]]:
+        return await asyncio.gather(*(task(name, 20) for name in lossx.BACKENDS * 4))
+
+    for name, seen in zip(lossx.BACKENDS * 4, asyncio.run(main())):
+        assert seen == [name] * 20 + ["numpy"]
+    assert lossx.get_backend() == "numpy"
+
+
+def test_asyncio_task_inherits_the_block_and_cannot_change_its_parent(every_backend_installed):
+    import asyncio
+
+    async def child() -> str:
+        inherited = lossx.get_backend()
+        lossx._config._context_backend.set("torch")  # what a stray use_backend without exit would leave
+        return inherited
+
+    async def main() -> tuple[str, str]:
+        with lossx.use_backend("jax"):
+            inherited = await asyncio.create_task(child())
+            return inherited, lossx.get_backend()
+
+    assert asyncio.run(main()) == ("jax", "jax")
+
+
+def test_copied_context_keeps_the_backend_of_its_creation(every_backend_installed):
+    import contextvars
+
+    with lossx.use_backend("keras"):
+        snapshot = contextvars.copy_context()
+    assert lossx.get_backend() == "numpy"
+    assert snapshot.run(lossx.get_backend) == "keras"
+
+    def switch_inside() -> str:
+        with lossx.use_backend("jax"):
+            return lossx.get_backend()
+
+    assert snapshot.run(switch_inside) == "jax"
+    assert snapshot.run(lossx.get_backend) == "keras"
+    assert lossx.get_backend() == "numpy"
+
+
+# ----------------------------------------------------------------- malformed config files
+
+
+def _user_config(tmp_path, text: bytes):
+    user = tmp_path / "xdg" / "lossx" / "config.toml"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_bytes(text)
+    return user
+
+
+BAD_FILES = [
+    ("pyproject-bad-toml", "pyproject", b"[tool.lossx\nbackend = \n", r"Malformed TOML .*pyproject\.toml.*Fix or remove it"),
+    ("pyproject-not-utf8", "pyproject", b'[tool.lossx]\nbackend = "\xff\xfe"\n', r"Malformed TOML .*pyproject\.toml"),
+    ("pyproject-backend-int", "pyproject", b"[tool.lossx]\nbackend = 3\n",
+     r"pyproject\.toml: \[tool\.lossx\] backend must be a string such as \"torch\", got 3"),
+    ("pyproject-backend-table", "pyproject", b"[tool.lossx.backend]\nname = 'torch'\n",
+     r"pyproject\.toml: \[tool\.lossx\] backend must be a string"),
+    ("pyproject-backend-unknown", "pyproject", b'[tool.lossx]\nbackend = "caffe"\n',
+     r"pyproject\.toml: \[tool\.lossx\] backend = 'caffe': Unknown lossx backend 'caffe'\. Known: numpy, torch, jax, keras"),
+    ("pyproject-lossx-not-a-table", "pyproject", b'[tool]\nlossx = "torch"\n',
+     r"pyproject\.toml: tool\.lossx must be a table such as \[tool\.lossx\] with backend = \"torch\", got 'torch'"),
+    ("pyproject-tool-not-a-table", "pyproject", b"tool = 3\n", r"pyproject\.toml: tool must be a table"),
+    ("user-bad-toml", "user", b"backend = 'torch\n", r"Malformed TOML .*lossx.config\.toml.*Fix or remove it"),
+    ("user-not-utf8", "user", b"backend = '\xff'\n", r"Malformed TOML .*lossx.config\.toml"),
+    ("user-backend-int", "user", b"backend = 3\n", r"config\.toml: backend must be a string such as \"torch\", got 3"),
+    ("user-backend-list", "user", b"backend = ['torch']\n", r"config\.toml: backend must be a string .* got \['torch'\]"),
+    ("user-backend-unknown", "user", b"backend = 'theano'\n", r"config\.toml: backend = 'theano': Unknown lossx backend"),
+]
+
+
+@pytest.mark.parametrize(("where", "text", "message"), [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
+def test_malformed_config_gives_config_error_naming_the_file(tmp_path, where, text, message):
+    path = tmp_path / "pyproject.toml" if where == "pyproject" else _user_config(tmp_path, b"")
+    path.write_bytes(text)
+    with pytest.raises(ConfigError, match=message) as raised:
+        lossx.get_backend()
+    assert str(path) in str(raised.value)
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, lossx.LossxError)
+    assert raised.value.__cause__ is None  # the message says it all; no TOML parser traceback
+
+
+def test_malformed_user_config_is_not_read_when_a_higher_setting_wins(tmp_path, monkeypatch):
+    """Files are the lowest precedence: a broken one does not break set_backend/env users."""
+    _user_config(tmp_path, b"backend = 3\n")
+    lossx.set_backend("numpy")
+    assert lossx.get_backend() == "numpy"
+    lossx.set_backend(None)
+    monkeypatch.setenv("LOSSX_BACKEND", "numpy")
+    assert lossx.get_backend() == "numpy"
+
+
+def test_pyproject_without_lossx_backend_falls_back_to_user_config(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.lossx]\n# no backend here\n[tool.other]\nbackend = 'torch'\n")
+    _user_config(tmp_path, b"backend = 'jax'\n")
+    assert lossx.get_backend() == "jax"
+
+
+def test_config_file_may_name_an_uninstalled_backend_until_it_is_used(tmp_path, monkeypatch):
+    """Reading the file does not import or require the framework; using it names the extra."""
+    import lossx._config as config
+
+    monkeypatch.setattr(config, "installed_backends", lambda: ("numpy",))
+    (tmp_path / "pyproject.toml").write_text('[tool.lossx]\nbackend = "torch"\n')
+    assert lossx.get_backend() == "torch"
+    with pytest.raises(BackendError, match=r"torch backend is not installed; install it with pip install 'lossx\[torch\]'"):
+        lossx.get("huber")
+    with pytest.raises(BackendError, match=r"pip install 'lossx\[torch\]'"):
+        lossx.Huber(delta=2.0)

@@ -18,7 +18,7 @@ import importlib
 from types import ModuleType
 
 from .._config import EXTRAS, canonical_backend, installed_backends
-from .._errors import BackendError
+from .._errors import BackendError, MissingFrameworkError
 from .._registry import LossSpec
 
 __all__ = ["load", "unavailable"]
@@ -43,6 +43,8 @@ def load(name: str) -> ModuleType:
     canonical = canonical_backend(name)
     try:
         return importlib.import_module(f"lossx.backends.{canonical}")
+    except MissingFrameworkError:
+        raise
     except ImportError as error:
         raise BackendError(
             f"The {canonical} backend could not be imported ({error}); install it with "
