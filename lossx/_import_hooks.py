@@ -18,20 +18,28 @@ from typing import Any, Callable
 __all__ = ["when_imported"]
 
 _PENDING: dict[str, list[Callable[[ModuleType], None]]] = {}
+#: Names whose spec this finder is looking up itself (find_spec would recurse into it).
+_SEARCHING: set[str] = set()
 
 
 class _AfterImport(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        callbacks = _PENDING.pop(fullname, None)
-        if callbacks is None:
+        # importlib.util.find_spec (availability checks: `is_torch_available()`, pytest's
+        # importorskip) also asks this finder without importing: the callbacks must stay
+        # pending until the module really executes.
+        if fullname not in _PENDING or fullname in _SEARCHING:
             return None
-        spec = importlib.util.find_spec(fullname)
+        _SEARCHING.add(fullname)
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            _SEARCHING.discard(fullname)
         if spec is not None and spec.loader is not None:
             execute = spec.loader.exec_module
 
             def exec_module(module: ModuleType) -> None:
                 execute(module)
-                for callback in callbacks:
+                for callback in _PENDING.pop(fullname, ()):
                     callback(module)
 
             spec.loader.exec_module = exec_module  # type: ignore[method-assign]

@@ -57,7 +57,16 @@ print("compiled once")
 """
 
 
-@pytest.mark.parametrize("imports", ["import lossx, torch", "import torch, lossx"], ids=["lossx-first", "torch-first"])
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import lossx, torch",
+        "import torch, lossx",
+        # An availability check (importlib.util.find_spec) before the import must not use up lossx's hook.
+        "import importlib.util, lossx; importlib.util.find_spec('torch'); import torch",
+    ],
+    ids=["lossx-first", "torch-first", "find-spec-first"],
+)
 def test_first_compiled_call_does_not_recompile(imports):
     """lossx's per-type caches are warm before Dynamo's first trace, whatever the import order."""
     import subprocess
