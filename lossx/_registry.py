@@ -29,7 +29,7 @@ from ._errors import (
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._options import Option, validate_options
 from ._reduction import LossTerms, check_reduction, reduce_terms
-from .primitives import drop_axis
+from .primitives import drop_axis, extrema
 
 __all__ = [
     "Input",
@@ -137,9 +137,14 @@ class LossSpec:
     def camel_name(self) -> str:
         return camel_case(self.name)
 
+    def __post_init__(self) -> None:
+        # Derived once, as plain attributes (torch.compile cannot trace functools.cached_property's lock).
+        object.__setattr__(self, "_tensor_options", tuple(option for option in self.options if option.is_tensor))
+        object.__setattr__(self, "_required_inputs", sum(not i.optional for i in self.inputs))
+
     @property
     def required_inputs(self) -> int:
-        return sum(not i.optional for i in self.inputs)
+        return self._required_inputs
 
     @property
     def target(self) -> Input:
@@ -161,13 +166,13 @@ class LossSpec:
 
         Inputs given by name are popped from ``named`` (the caller's keyword arguments).
         """
-        names = ", ".join(i.name + ("=None" if i.optional else "") for i in self.inputs)
         if named:
             for spec_input in self.inputs[len(inputs):]:
                 if spec_input.name not in named:
                     break
                 inputs = (*inputs, named.pop(spec_input.name))
         if not self.required_inputs <= len(inputs) <= len(self.inputs):
+            names = ", ".join(i.name + ("=None" if i.optional else "") for i in self.inputs)
             raise ArgumentError(
                 f"{self.name} takes the inputs ({names}); got {len(inputs)} positional arrays. "
                 "Pass sample_weight and mask by keyword."
@@ -275,8 +280,10 @@ class LossSpec:
                 f"(cast with .astype('int64') / .long()){hint}."
             )
         if kind == "dense":
-            reduced = axis if self.class_axis and "axis" in options else None
-            self._check_broadcast(spec_input.name, y_pred, value, reduced)
+            # Equal shapes (the common case) broadcast trivially, also along the class axis.
+            if tuple(value.shape) != tuple(y_pred.shape):
+                reduced = axis if self.class_axis and "axis" in options else None
+                self._check_broadcast(spec_input.name, y_pred, value, reduced)
         elif kind in ("labels", "rows", "groups"):
             value = self._check_rows(spec_input.name, y_pred, value, axis)
             if kind == "labels":
@@ -378,6 +385,11 @@ class LossSpec:
         num_classes = pred_shape[axis]
         if num_classes is None or not is_eager(y_pred):
             return
+        # The common case costs one fused min/max and one host sync; the entry-wise test
+        # below (which also admits ignore_index) runs only when some label is outside [0, C).
+        low, high = extrema(labels)
+        if low >= 0 and high < num_classes:
+            return
         inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
         if ignore_index is not None:
             inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
@@ -402,9 +414,9 @@ class LossSpec:
     ) -> dict[str, Any]:
         """Tensor options (class weights, ...) as arrays of ``xp`` in the compute dtype."""
         arrays = dict(options)
-        for option in self.options:
+        for option in self._tensor_options:
             value = options[option.name]
-            if not option.is_tensor or value is None or isinstance(value, float):
+            if value is None or isinstance(value, float):
                 continue
             if isinstance(value, tuple):
                 array = xp.asarray(value, dtype=dtype, **device_of(y_pred))
@@ -461,6 +473,7 @@ def _shape(x: Any) -> tuple:
 
 def _dtype_name(dtype: Any) -> str:
     return str(getattr(dtype, "name", dtype)).rsplit(".", 1)[-1].strip("'>")
+
 
 
 def _to_numpy(x: Any) -> Any:

@@ -17,6 +17,7 @@ ones do::
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 from typing import Any, Callable
 
@@ -27,6 +28,14 @@ __all__ = [
     "log_softmax",
     "log_sigmoid",
     "softplus",
+    "squared_error",
+    "huber",
+    "smooth_l1",
+    "sigmoid_cross_entropy",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_soft",
+    "multi_margin",
+    "times_log",
     "xlogy",
     "xlog1py",
     "one_hot",
@@ -77,9 +86,80 @@ def _take_along_axis(xp: ModuleType, x: Any, indices: Any, axis: int) -> Any:
     return xp.sum(xp.where(hit, x, xp.zeros_like(x)), axis=axis, keepdims=True)
 
 
+def _extrema(xp: ModuleType, x: Any) -> tuple:
+    if 0 in x.shape:  # no entries: nothing lies outside any range
+        return 0, 0
+    return int(xp.min(x)), int(xp.max(x))
+
+
+def _torch_extrema(x: Any) -> tuple:
+    if x.numel() == 0:
+        return 0, 0
+    low, high = x.aminmax()  # one pass over x for both
+    return low.item(), high.item()
+
+
 def _gather(xp: ModuleType, vector: Any, indices: Any) -> Any:
     flat = xp.take(vector, xp.reshape(indices, (-1,)), axis=0)
     return xp.reshape(flat, indices.shape)
+
+
+def _squared_error(y_pred: Any, y_true: Any) -> Any:
+    residual = y_pred - y_true
+    return residual * residual
+
+
+def _huber(xp: ModuleType, y_pred: Any, y_true: Any, delta: float) -> Any:
+    # ½q² + δ(|e| − q) with q = min(|e|, δ): never squares a large residual.
+    magnitude = xp.abs(y_pred - y_true)
+    quadratic = xp.minimum(magnitude, xp.full_like(magnitude, delta))
+    return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
+
+
+def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: float) -> Any:
+    # ½q²/β + (|e| − q), not huber/β: δ·|e| could overflow where |e| does not.
+    magnitude = xp.abs(y_pred - y_true)
+    quadratic = xp.minimum(magnitude, xp.full_like(magnitude, beta))
+    return (0.5 / beta) * quadratic * quadratic + (magnitude - quadratic)
+
+
+def _sigmoid_cross_entropy(xp: ModuleType, logits: Any, target: Any, pos_weight: Any) -> Any:
+    log_p = _log_sigmoid(xp, logits)
+    positive_scale = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
+    return (1.0 - target) * logits - positive_scale * log_p
+
+
+def _softmax_cross_entropy(table: dict, xp: ModuleType, logits: Any, labels: Any, axis: int) -> Any:
+    log_normaliser = table["logsumexp"](logits, axis, False)
+    picked = table["take_along_axis"](logits, xp.expand_dims(labels, axis=axis), axis)
+    return log_normaliser - table["drop_axis"](picked, axis)
+
+
+def _multi_margin(table: dict, xp: ModuleType, scores: Any, labels: Any, p: int, margin: float, axis: int) -> Any:
+    index = xp.expand_dims(labels, axis=axis)
+    violation = margin - table["take_along_axis"](scores, index, axis) + scores
+    terms = xp.maximum(violation, xp.zeros_like(violation))
+    if p == 2:
+        terms = terms * terms
+    # The true class's own term (always max(m, 0)^p) is left out.
+    num_classes = scores.shape[axis]
+    if num_classes is None:  # a TensorFlow graph with an unknown class count: counted from one line
+        line = scores[tuple(slice(None) if d == axis % scores.ndim else 0 for d in range(scores.ndim))]
+        num_classes = xp.astype(xp.sum(xp.ones_like(line)), labels.dtype)
+    shape = [1] * scores.ndim
+    shape[axis] = -1
+    classes = xp.reshape(xp.arange(num_classes, dtype=labels.dtype), tuple(shape))
+    return xp.mean(xp.where(xp.equal(index, classes), xp.zeros_like(terms), terms), axis=axis)
+
+
+def _times_log(xp: ModuleType, weight: Any, log_p: Any) -> Any:
+    absent = xp.logical_and(xp.equal(weight, 0), xp.equal(log_p, -math.inf))
+    safe = xp.where(absent, xp.zeros_like(log_p), log_p)
+    return xp.where(absent, xp.zeros_like(log_p), weight * safe)
+
+
+def _softmax_cross_entropy_soft(table: dict, xp: ModuleType, logits: Any, target: Any, axis: int) -> Any:
+    return -xp.sum(_times_log(xp, target, table["log_softmax"](logits, axis)), axis=axis)
 
 
 _GENERIC: dict[str, Callable[..., Any]] = {
@@ -91,6 +171,19 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "take_along_axis": lambda xp: lambda x, idx, axis: _take_along_axis(xp, x, idx, axis),
     "gather": lambda xp: lambda vector, indices: _gather(xp, vector, indices),
     "drop_axis": lambda xp: lambda x, axis: xp.squeeze(x, axis=axis),
+    "extrema": lambda xp: lambda x: _extrema(xp, x),
+    "squared_error": lambda xp: _squared_error,
+    "huber": lambda xp: lambda y_pred, y_true, delta: _huber(xp, y_pred, y_true, delta),
+    "smooth_l1": lambda xp: lambda y_pred, y_true, beta: _smooth_l1(xp, y_pred, y_true, beta),
+    "sigmoid_cross_entropy": lambda xp: lambda x, t, w: _sigmoid_cross_entropy(xp, x, t, w),
+}
+# Built from the table they are in, so they use its native pieces (take_along_axis, ...).
+_COMPOSED: dict[str, Callable[..., Any]] = {
+    "softmax_cross_entropy": lambda table, xp: lambda x, labels, axis: _softmax_cross_entropy(table, xp, x, labels, axis),
+    "softmax_cross_entropy_soft": lambda table, xp: lambda x, target, axis: _softmax_cross_entropy_soft(
+        table, xp, x, target, axis),
+    "multi_margin": lambda table, xp: lambda x, labels, p, margin, axis: _multi_margin(
+        table, xp, x, labels, p, margin, axis),
 }
 
 
@@ -99,9 +192,104 @@ _GENERIC: dict[str, Callable[..., Any]] = {
 # of that framework has been seen.
 
 
+def _torch_soft_cross_entropy() -> Any:
+    import torch
+    from torch.autograd.function import once_differentiable
+
+    class SoftTargetCrossEntropy(torch.autograd.Function):
+        """``−Σ_c t_c·log_softmax(x)_c`` with ``0·log 0 = 0``, and its gradients in closed form.
+
+        Autograd of the composed form takes ~10 passes over (N, C) (the `where`s that keep
+        ``0·(−inf)`` out of value and gradient); the closed forms take 3:
+        ``∂/∂x = g·(softmax(x)·Σ_c t_c − t)`` (finite for −inf logits, whose softmax is 0) and
+        ``∂/∂t = −g·log p``, 0 where ``t = 0`` and ``log p = −inf`` (as :func:`times_log`).
+        First derivatives only: a second derivative raises rather than being silently wrong.
+        """
+
+        @staticmethod
+        def forward(ctx: Any, logits: Any, target: Any, axis: int) -> Any:
+            log_p = torch.log_softmax(logits, axis)
+            # t·log p is exact wherever t ≠ 0; where t = 0 the term is 0 even for log p = −inf.
+            terms = (target * log_p).masked_fill_(target == 0, 0.0)
+            ctx.save_for_backward(log_p, target)
+            ctx.axis = axis
+            return -terms.sum(axis)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad: Any) -> Any:
+            log_p, target = ctx.saved_tensors
+            grad = grad.unsqueeze(ctx.axis)
+            grad_logits = grad_target = None
+            if ctx.needs_input_grad[0]:
+                # g·(p·Σt − t) as −g·(t − p·Σt): one fused multiply-add, one in-place product.
+                total = target.sum(ctx.axis, keepdim=True)
+                grad_logits = torch.addcmul(target, torch.exp(log_p), total, value=-1.0).mul_(-grad)
+            if ctx.needs_input_grad[1]:
+                absent = (target == 0) & (log_p == -math.inf)
+                grad_target = -grad * log_p.masked_fill(absent, 0.0)
+            return grad_logits, grad_target, None
+
+    def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
+        if target.shape != logits.shape:
+            logits, target = torch.broadcast_tensors(logits, target)
+        return SoftTargetCrossEntropy.apply(logits, target, axis % logits.ndim)
+
+    return soft_cross_entropy
+
+
 def _torch_kernels() -> dict[str, Callable[..., Any]]:
     import torch
     import torch.nn.functional as F
+
+    def same_shape(a: Any, b: Any) -> tuple:
+        # torch's losses warn when the target's shape differs; lossx broadcasts (checked before).
+        return (a, b) if a.shape == b.shape else torch.broadcast_tensors(a, b)
+
+    def sigmoid_cross_entropy(x: Any, t: Any, pos_weight: Any) -> Any:
+        if isinstance(pos_weight, float):
+            pos_weight = torch.tensor(pos_weight, dtype=x.dtype, device=x.device)
+        elif pos_weight is not None and pos_weight.requires_grad:
+            # torch's kernel has no gradient for pos_weight: a learned weight takes the composed form.
+            return (1.0 - t) * x - (1.0 + (pos_weight - 1.0) * t) * F.logsigmoid(x)
+        x, t = same_shape(x, t)
+        return F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=pos_weight)
+
+    def softmax_cross_entropy(x: Any, labels: Any, axis: int) -> Any:
+        if torch.compiler.is_compiling():
+            # Compiled code fuses the composed form itself, and unlike F.cross_entropy it does
+            # not stop on out-of-range labels, which are only checked in eager mode (SPEC §4).
+            picked = torch.take_along_dim(x, labels.long().unsqueeze(axis), dim=axis).squeeze(axis)
+            return torch.logsumexp(x, dim=axis) - picked
+        if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
+            x = torch.movedim(x, axis, 1)
+        return F.cross_entropy(x, labels.long(), reduction="none")
+
+    def ctc_log_probs(log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, blank: int,
+                      zero_infinity: bool) -> Any:
+        """lossx's ctc on log-softmax outputs (B, T, C), labels padded with the blank; None where unfit.
+
+        torch's kernel serves float32 only (in float64 its gradient is off by ~5e-12 relative,
+        above SPEC §5's 1e-12), non-empty inputs (it refuses them) and finite log-probabilities
+        (−inf from masked classes gives NaN gradients); the caller computes the rest itself.
+        """
+        if log_probs.dtype != torch.float32 or log_probs.numel() == 0 or not bool(torch.isfinite(log_probs).all()):
+            return None
+        batch, frames = log_probs.shape[0], log_probs.shape[1]
+        if input_lengths is None:
+            input_lengths = torch.full((batch,), frames, dtype=torch.long, device=log_probs.device)
+        return F.ctc_loss(
+            log_probs.transpose(0, 1), labels.long(), input_lengths.long(), label_lengths.long(),
+            blank=blank, reduction="none", zero_infinity=zero_infinity,
+        )
+
+    def multi_margin(x: Any, labels: Any, p: int, margin: float, axis: int) -> Any:
+        # torch's kernel takes (N, C) scores only: other layouts are moved and flattened to it.
+        if x.ndim != 2 or axis % 2 != 1:
+            rows = torch.movedim(x, axis, -1).reshape(-1, x.shape[axis])
+            flat = F.multi_margin_loss(rows, labels.reshape(-1).long(), p=p, margin=margin, reduction="none")
+            return flat.reshape(labels.shape)
+        return F.multi_margin_loss(x, labels.long(), p=p, margin=margin, reduction="none")
 
     return {
         "logsumexp": lambda x, axis, keepdims: torch.logsumexp(x, dim=axis, keepdim=keepdims),
@@ -116,6 +304,17 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # array-api-compat's squeeze sorts its axes in Python, which torch.compile
         # cannot trace with dynamic shapes.
         "drop_axis": lambda x, axis: torch.squeeze(x, axis),
+        "extrema": _torch_extrema,
+        "squared_error": lambda y_pred, y_true: F.mse_loss(*same_shape(y_pred, y_true), reduction="none"),
+        "huber": lambda y_pred, y_true, delta: F.huber_loss(*same_shape(y_pred, y_true), reduction="none", delta=delta),
+        "smooth_l1": lambda y_pred, y_true, beta: F.smooth_l1_loss(
+            *same_shape(y_pred, y_true), reduction="none", beta=beta),
+        "sigmoid_cross_entropy": sigmoid_cross_entropy,
+        "softmax_cross_entropy": softmax_cross_entropy,
+        "multi_margin": multi_margin,
+        "softmax_cross_entropy_soft": _torch_soft_cross_entropy(),
+        # Not a primitive of every namespace: the ctc loss uses it where it exists.
+        "ctc_log_probs": ctc_log_probs,
     }
 
 
@@ -164,8 +363,11 @@ def kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
     if table is None:
         table = {name: build(xp) for name, build in _GENERIC.items()}
         builder = _NATIVE_BUILDERS.get(xp.__name__)
-        if builder is not None:
-            table.update(builder())
+        native = builder() if builder is not None else {}
+        table.update(native)
+        for name, build in _COMPOSED.items():
+            if name not in native:
+                table[name] = build(table, xp)
         _KERNELS[xp.__name__] = table
     return table
 
@@ -211,6 +413,62 @@ def gather(vector: Any, indices: Any) -> Any:
 def drop_axis(x: Any, axis: int) -> Any:
     """``x`` without its size-1 axis ``axis`` (a squeeze that every compiler can trace)."""
     return kernels(namespace_of(x))["drop_axis"](x, axis)
+
+
+def squared_error(y_pred: Any, y_true: Any) -> Any:
+    """``(y_pred − y_true)²``, elementwise (one fused kernel where the framework has one)."""
+    return kernels(namespace_of(y_pred))["squared_error"](y_pred, y_true)
+
+
+def huber(y_pred: Any, y_true: Any, delta: float) -> Any:
+    """Huber ``½e²`` for ``|e| ≤ δ``, ``δ(|e| − ½δ)`` beyond, ``e = y_pred − y_true``; finite for any finite ``e``."""
+    return kernels(namespace_of(y_pred))["huber"](y_pred, y_true, delta)
+
+
+def smooth_l1(y_pred: Any, y_true: Any, beta: float) -> Any:
+    """Smooth L1 ``huber(y_pred, y_true, β) / β`` for ``β > 0``."""
+    return kernels(namespace_of(y_pred))["smooth_l1"](y_pred, y_true, beta)
+
+
+def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any = None) -> Any:
+    """``(1−t)·x − (1 + (w−1)·t)·log σ(x)``: binary cross-entropy from logits, elementwise.
+
+    ``pos_weight`` ``w``: None (1), a Python float, or an array broadcasting along the last axis.
+    """
+    return kernels(namespace_of(logits))["sigmoid_cross_entropy"](logits, target, pos_weight)
+
+
+def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Any:
+    """``logsumexp(x) − x_y``: cross-entropy of logits with integer labels, without ``axis``."""
+    return kernels(namespace_of(logits))["softmax_cross_entropy"](logits, labels, axis)
+
+
+def times_log(weight: Any, log_p: Any) -> Any:
+    """``weight·log p`` with ``0·log 0 = 0`` where ``log p = −inf``, finite in value and every gradient.
+
+    The product is replaced only where the weight is 0 AND ``log p = −inf``; there the
+    inner ``where`` hides the −inf too, since the untaken branch's gradient is
+    ``0·(−inf) = NaN``. Elsewhere the gradient with respect to the weight is ``log p``.
+    """
+    return _times_log(namespace_of(log_p), weight, log_p)
+
+
+def softmax_cross_entropy_soft(logits: Any, target: Any, axis: int = -1) -> Any:
+    """``−Σ_c t_c·log_softmax(x)_c`` over ``axis`` for (weighted) probability targets ``t``.
+
+    Terms with ``t_c = 0`` are exactly 0, so −inf logits in masked classes are fine.
+    """
+    return kernels(namespace_of(logits))["softmax_cross_entropy_soft"](logits, target, axis)
+
+
+def multi_margin(scores: Any, labels: Any, p: int, margin: float, axis: int = -1) -> Any:
+    """``Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over ``axis`` (p = 1 or 2), without ``axis``."""
+    return kernels(namespace_of(scores))["multi_margin"](scores, labels, p, margin, axis)
+
+
+def extrema(labels: Any) -> tuple:
+    """``(min, max)`` of an eager integer array as Python ints (0, 0 when empty): for value checks."""
+    return kernels(namespace_of(labels))["extrema"](labels)
 
 
 def xlogy(x: Any, y: Any) -> Any:

@@ -72,9 +72,7 @@ def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, po
     """
     target = _smooth_binary(y_true, label_smoothing)
     if from_logits:
-        log_p = P.log_sigmoid(y_pred)
-        positive_scale = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-        return (1.0 - target) * y_pred - positive_scale * log_p
+        return P.sigmoid_cross_entropy(y_pred, target, pos_weight)
     positive = P.xlogy(target, y_pred)
     if pos_weight is not None:
         positive = pos_weight * positive
@@ -179,20 +177,8 @@ def _log_terms(xp, y_pred, scaled_target, from_logits, axis):
     """
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis)
-        return _times_log(xp, scaled_target, log_p), log_p
+        return P.times_log(scaled_target, log_p), log_p
     return P.xlogy(scaled_target, y_pred), None
-
-
-def _times_log(xp, weight, log_p):
-    """``weight·log p`` with ``0·log 0 = 0`` where ``log p = −inf``, finite in value and every gradient.
-
-    The product is replaced only where the weight is 0 AND ``log p = −inf``; there the
-    inner ``where`` hides the −inf too, since the untaken branch's gradient is
-    ``0·(−inf) = NaN``. Elsewhere the gradient with respect to the weight is ``log p``.
-    """
-    absent = xp.logical_and(xp.equal(weight, 0), xp.equal(log_p, -math.inf))
-    safe = xp.where(absent, xp.zeros_like(log_p), log_p)
-    return xp.where(absent, xp.zeros_like(log_p), weight * safe)
 
 
 @define_loss(
@@ -225,8 +211,10 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     if class_weight is not None:
         weights = along_axis(xp, class_weight, y_pred.ndim, axis)
         scaled_target = scaled_target * weights
-    terms, _ = _log_terms(xp, y_pred, scaled_target, from_logits, axis)
-    value = -xp.sum(terms, axis=axis)
+    if from_logits:
+        value = P.softmax_cross_entropy_soft(y_pred, scaled_target, axis=axis)
+    else:
+        value = -xp.sum(P.xlogy(scaled_target, y_pred), axis=axis)
     if class_weight is None:
         return value
     return LossTerms(value, weight=xp.sum(y_true * weights, axis=axis))
@@ -269,7 +257,9 @@ def sparse_categorical_cross_entropy(
     optax.softmax_cross_entropy_with_integer_labels.
     """
     labels, valid = _split_labels(xp, y_true, ignore_index)
-    if from_logits:
+    if from_logits and not label_smoothing:
+        nll = P.softmax_cross_entropy(y_pred, labels, axis=axis)
+    elif from_logits:
         log_normaliser = P.logsumexp(y_pred, axis=axis, keepdims=True)
         nll = P.drop_axis(log_normaliser, axis) - _pick(xp, y_pred, labels, axis)
     else:
@@ -407,7 +397,7 @@ def categorical_focal_cross_entropy(
         scaled = scaled * _along_classes(xp, alpha, y_pred.ndim, axis)
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis)
-        terms = _times_log(xp, scaled, log_p)
+        terms = P.times_log(scaled, log_p)
         if gamma:
             terms = terms * _modulating_from_log(xp, log_p, gamma)
     else:

@@ -17,7 +17,6 @@ from ._shared import (
     CLASS_WEIGHT,
     along_axis,
     categorical_example,
-    class_positions,
     hinge_example,
 )
 
@@ -109,14 +108,7 @@ def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
     Reference: torch.nn.MultiMarginLoss(p, margin, weight) (2-D inputs, class axis 1);
     Weston & Watkins (1999) multiclass SVM.
     """
-    index = xp.expand_dims(y_true, axis=axis)
-    true_score = P.take_along_axis(y_pred, index, axis=axis)
-    violation = margin - true_score + y_pred
-    terms = xp.maximum(violation, xp.zeros_like(violation))
-    if p == 2:
-        terms = terms * terms
-    is_true = xp.equal(index, class_positions(xp, y_pred, axis, y_true.dtype))
-    value = xp.mean(xp.where(is_true, xp.zeros_like(terms), terms), axis=axis)
+    value = P.multi_margin(y_pred, y_true, p, margin, axis=axis)
     if class_weight is None:
         return value
     weight = P.gather(class_weight, y_true)

@@ -40,8 +40,7 @@ def mean_squared_error(xp, y_pred, y_true):
     Reference: torch.nn.MSELoss; keras.losses.MeanSquaredError (which also
     averages the last axis per sample).
     """
-    residual = y_pred - y_true
-    return residual * residual
+    return P.squared_error(y_pred, y_true)
 
 
 @define_loss(aliases=("mae",), example=regression_example)
@@ -62,15 +61,14 @@ def mean_absolute_error(xp, y_pred, y_true):
 def huber(xp, y_pred, y_true, *, delta):
     """Huber loss: ``½e²`` for ``|e| ≤ δ``, ``δ(|e| − ½δ)`` beyond, with ``e = y_pred − y_true``.
 
-    Computed as ``½q² + δ(|e| − q)`` with ``q = min(|e|, δ)``, which never squares a
+    Computed by :func:`lossx.primitives.huber` (torch's fused kernel on torch; elsewhere
+    ``½q² + δ(|e| − q)`` with ``q = min(|e|, δ)``), which never squares a
     large residual, so it stays finite for residuals up to the dtype's maximum.
     Shapes: as :func:`mean_squared_error`.
     Reference: Huber (1964), "Robust Estimation of a Location Parameter";
     torch.nn.HuberLoss(delta); keras.losses.Huber(delta); optax.huber_loss.
     """
-    magnitude = xp.abs(y_pred - y_true)
-    quadratic = xp.minimum(magnitude, xp.full_like(magnitude, delta))
-    return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
+    return P.huber(y_pred, y_true, delta)
 
 
 # ----------------------------------------------------------------- relative errors
@@ -159,16 +157,15 @@ def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
 def smooth_l1(xp, y_pred, y_true, *, beta):
     """Smooth L1: ``½e²/β`` for ``|e| < β``, ``|e| − ½β`` beyond, with ``e = y_pred − y_true``.
 
-    Computed as ``½q²/β + (|e| − q)`` with ``q = min(|e|, β)``, which never squares a
+    Computed by :func:`lossx.primitives.smooth_l1` (torch's fused kernel on torch; elsewhere
+    ``½q²/β + (|e| − q)`` with ``q = min(|e|, β)``), which never squares a
     large residual; ``β = 0`` is the absolute error. It is ``huber(δ=β) / β``.
     Shapes: as :func:`mean_squared_error`.
     Reference: Girshick (2015), "Fast R-CNN"; torch.nn.SmoothL1Loss(beta).
     """
-    magnitude = xp.abs(y_pred - y_true)
     if beta == 0:
-        return magnitude
-    quadratic = xp.minimum(magnitude, xp.full_like(magnitude, beta))
-    return (0.5 / beta) * quadratic * quadratic + (magnitude - quadratic)
+        return xp.abs(y_pred - y_true)
+    return P.smooth_l1(y_pred, y_true, beta)
 
 
 @define_loss(example=regression_example)

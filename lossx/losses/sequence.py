@@ -293,6 +293,16 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     # Padding may hold any value (-1, ...): the blank stands in for it.
     blank_labels = xp.zeros_like(labels) + blank
     labels = xp.where(valid_position, labels, blank_labels)
+    native = P.kernels(xp).get("ctc_log_probs")
+    if native is not None and from_logits and is_eager(y_pred):
+        # The framework's fused kernel of this recursion (torch's F.ctc_loss, 10-20x faster
+        # in eager mode; torch.compile cannot trace it, so compiled code keeps the recursion).
+        # Only from normalised log-probabilities: its gradient is exp(lp) − γ, the gradient
+        # through the log-softmax above, which is wrong for unnormalised log(probabilities).
+        # It returns None for inputs it cannot serve exactly (see lossx.primitives).
+        loss = native(log_probs, labels, input_lengths, label_lengths, blank, zero_infinity)
+        if loss is not None:
+            return loss
 
     # The extended labels l' (B, S), S = 2L + 1: the blank at even s, label (s − 1)/2 at odd s
     # (gathered from the labels followed by one blank, whose index L the even s take).
