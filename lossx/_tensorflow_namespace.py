@@ -226,6 +226,10 @@ def concat(arrays, /, *, axis=0):
     return tf.concat(arrays, axis=axis)
 
 
+def matmul(x1, x2, /):
+    return tf.linalg.matmul(x1, x2)
+
+
 def take_along_axis(x, indices, /, *, axis=-1):
     rank = x.shape.rank
     axis = axis % rank

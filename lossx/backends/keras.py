@@ -73,6 +73,8 @@ class KerasLoss(keras.losses.Loss):
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         if sample_weight is not None:
             self._check_sample_weight(y_pred, sample_weight)
+        if self._takes_labels(y_true, y_pred):
+            self._check_whole_labels(y_true)
         if self.dtype not in _HALF_PRECISION:
             return super().__call__(y_true, y_pred, sample_weight)
         # A float16/bfloat16 loss dtype (dtype="bfloat16", or the function form on half
@@ -80,9 +82,34 @@ class KerasLoss(keras.losses.Loss):
         # above 2048 (float16) or 256 (bfloat16) to a neighbouring class, and would reduce
         # in half precision (a float16 sum overflows past 65504). Run Keras's machinery in
         # float32, as lossx computes half precision everywhere, and return the loss dtype.
-        in_float32 = copy.copy(self)
-        keras.losses.Loss.__init__(in_float32, name=self.name, reduction=self.reduction, dtype="float32")
+        # The float32 twin is made once, not on every call.
+        in_float32 = self.__dict__.get("_lossx_in_float32")
+        if in_float32 is None:
+            in_float32 = copy.copy(self)
+            keras.losses.Loss.__init__(in_float32, name=self.name, reduction=self.reduction, dtype="float32")
+            self.__dict__["_lossx_in_float32"] = in_float32
         return keras.ops.cast(keras.losses.Loss.__call__(in_float32, y_true, y_pred, sample_weight), self.dtype)
+
+    def _takes_labels(self, y_true: Any, y_pred: Any) -> bool:
+        """Whether ``y_true`` holds integer class labels (a "classes" target one rank below the prediction)."""
+        if self.spec.target.is_integer:
+            return True
+        return self.spec.target.kind == "classes" and np.ndim(y_true) == np.ndim(y_pred) - 1
+
+    def _check_whole_labels(self, y_true: Any) -> None:
+        """Refuse floating labels with a fractional part, which the integer cast would truncate silently.
+
+        Runs before Keras casts the target to the loss's float dtype, so integer labels (the
+        usual case) cost nothing; floating ones are checked in eager mode only.
+        """
+        dtype = keras.backend.standardize_dtype(getattr(y_true, "dtype", None) or np.asarray(y_true).dtype)
+        if not keras.backend.is_float_dtype(dtype) or not is_eager(y_true):
+            return
+        if bool(keras.ops.any(keras.ops.not_equal(y_true, keras.ops.floor(y_true)))):
+            raise LabelRangeError(
+                f"{self.spec.name}: {self.spec.target.name} holds non-integer values; "
+                "class labels must be whole numbers (integer class indices)."
+            )
 
     def _check_sample_weight(self, y_pred: Any, sample_weight: Any) -> None:
         """Refuse a sample_weight that cannot align with the per-sample losses, naming both shapes.
@@ -99,17 +126,9 @@ class KerasLoss(keras.losses.Loss):
         check_alignment(_static_shape(sample_weight), pred_shape[:axis] + pred_shape[axis + 1:], "sample_weight")
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        # Keras casts every target to the loss's float dtype before `call`; a "classes"
-        # target one rank below the prediction (no class axis) held integer labels.
-        is_labels = self.spec.target.kind == "classes" and len(y_true.shape) == len(y_pred.shape) - 1
-        if self.spec.target.is_integer or is_labels:
-            if is_eager(y_true):
-                # The float cast would otherwise truncate a fractional label silently.
-                if bool(keras.ops.any(keras.ops.not_equal(y_true, keras.ops.floor(y_true)))):
-                    raise LabelRangeError(
-                        f"{self.spec.name}: {self.spec.target.name} holds non-integer values; "
-                        "class labels must be whole numbers (integer class indices)."
-                    )
+        # Keras casts every target to the loss's float dtype before `call` (whole labels
+        # were checked in `__call__`): integer labels go back to integers here.
+        if self._takes_labels(y_true, y_pred):
             y_true = keras.ops.cast(y_true, "int32")
         elif self.spec.target.kind in ("dense", "classes"):
             # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)

@@ -276,10 +276,7 @@ def ntxent(xp, embeddings, labels, *, temperature):
     squared_norm = xp.sum(embeddings * embeddings, axis=-1, keepdims=True)
     tiny = xp.full_like(squared_norm, float(xp.finfo(embeddings.dtype).eps))
     unit = embeddings / xp.sqrt(xp.maximum(squared_norm, tiny))
-    if hasattr(xp, "matmul"):
-        cosine = xp.matmul(unit, xp.permute_dims(unit, (1, 0)))
-    else:  # a namespace without matmul (lossx's TensorFlow namespace): an (N, N, D) product
-        cosine = xp.sum(xp.expand_dims(unit, axis=1) * xp.expand_dims(unit, axis=0), axis=-1)
+    cosine = xp.matmul(unit, xp.permute_dims(unit, (1, 0)))
     similarity = cosine / temperature
 
     rows = embeddings.shape[0]
