@@ -6,6 +6,8 @@
   installed framework in one process, against the float64 reference; a table of
   the largest value and gradient deviations, PASS/FAIL per cell, exit status 1 on
   any FAIL. Runs with NumPy alone.
+* ``lossx bench [LOSS ...]`` — times each loss's adapter against the framework's own
+  loss (the harness in the repository's ``benchmarks/``; see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -128,6 +130,66 @@ def _compare(console: Console, names: Sequence[str]) -> int:
     return 1 if failed else 0
 
 
+def _load_benchmarks():
+    """The repository's ``benchmarks/`` package: the directory next to the ``lossx`` package.
+
+    It is not installed with lossx (benchmarks are a development tool), so it is found
+    from an editable install or a checkout, by path rather than ``sys.path``, so that an
+    unrelated ``benchmarks`` module elsewhere cannot stand in for it.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    if "benchmarks" in sys.modules and getattr(sys.modules["benchmarks"], "BENCHMARKS", None) is not None:
+        return sys.modules["benchmarks"]
+    package = Path(__file__).resolve().parent.parent / "benchmarks"
+    if not (package / "__init__.py").is_file():
+        raise LossxError(
+            f"lossx bench needs the benchmarks/ directory of a lossx checkout (looked in {package.parent}); "
+            "clone the repository, `pip install -e .` it and run lossx bench from there."
+        )
+    spec = importlib.util.spec_from_file_location("benchmarks", package / "__init__.py",
+                                                  submodule_search_locations=[str(package)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["benchmarks"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _bench(console: Console, arguments: argparse.Namespace) -> int:
+    bench = _load_benchmarks()
+    names = [lookup(name).name for name in arguments.losses]
+    try:
+        chosen = bench.benchmarks(names, native_only=arguments.native_only)
+    except ValueError as error:
+        console.print(f"[bold red]error:[/bold red] {escape(str(error))}")
+        return 2
+    modes = arguments.backend or list(bench.MODES)
+    skipped = {mode: bench.missing(mode) for mode in modes if bench.missing(mode)}
+    for mode, reason in skipped.items():
+        console.print(f"[yellow]skipping {mode}[/yellow]: {reason}")
+    modes = [mode for mode in modes if mode not in skipped]
+    sizes = arguments.size or list(bench.SIZES)
+    try:
+        for size in sizes:
+            bench.parse_size(size)
+    except ValueError as error:
+        console.print(f"[bold red]error:[/bold red] {escape(str(error))}")
+        return 2
+    with console.status("benchmarking...") as status:
+        results = bench.run(chosen, modes, sizes, repeat=arguments.repeat,
+                            progress=lambda cell: status.update(f"benchmarking {cell}"))
+    bench.print_table(console, results)
+    if arguments.markdown:
+        repeat = str(arguments.repeat) if arguments.repeat else ", ".join(
+            f"{bench.DEFAULT_REPEAT.get(size, 9)} at {size}" for size in sizes)
+        text = bench.markdown(results, repeat, arguments.invocation)
+        with open(arguments.markdown, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        console.print(f"wrote {arguments.markdown}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lossx", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"lossx {__version__}")
@@ -136,7 +198,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     listing.add_argument("--markdown", action="store_true", help="print the catalogue as Markdown (docs/losses.md)")
     compare = commands.add_parser("compare", help="check every loss on every installed framework")
     compare.add_argument("losses", nargs="*", metavar="LOSS", help="losses to check (default: all)")
+    bench = commands.add_parser("bench", help="time lossx against each framework's own losses (from a checkout)")
+    bench.add_argument("losses", nargs="*", metavar="LOSS", help="losses to time (default: all)")
+    bench.add_argument("--backend", action="append", metavar="MODE",
+                       choices=("torch", "torch.compile", "jax.jit", "keras", "tf.function", "numpy"),
+                       help="torch, torch.compile, jax.jit, keras, tf.function or numpy; repeatable (default: all)")
+    bench.add_argument("--size", action="append", metavar="NxC",
+                       help="input size, repeatable (default: 32x10, 4096x1000, 1024x32000)")
+    bench.add_argument("--repeat", type=int, metavar="N", help="samples per side (default: 25, 9, 5 by size)")
+    bench.add_argument("--native-only", action="store_true",
+                       help="only losses with a torch, optax or Keras equivalent")
+    bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
     arguments = parser.parse_args(argv)
+    arguments.invocation = " ".join(["lossx", *(sys.argv[1:] if argv is None else argv)])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     console = Console(width=max(Console().width, 120))
@@ -146,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if arguments.command == "list":
             return _list(console)
+        if arguments.command == "bench":
+            return _bench(console, arguments)
         return _compare(console, arguments.losses)
     except LossxError as error:
         console.print(f"[bold red]error:[/bold red] {error}")
