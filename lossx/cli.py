@@ -131,10 +131,11 @@ def _compare(console: Console, names: Sequence[str]) -> int:
 
 
 def _load_benchmarks():
-    """The repository's ``benchmarks/`` package: the directory next to the ``lossx`` package.
+    """The repository's ``benchmarks/`` package: next to the ``lossx`` package, or in the working directory.
 
     It is not installed with lossx (benchmarks are a development tool), so it is found
-    from an editable install or a checkout, by path rather than ``sys.path``, so that an
+    from an editable install (next to the package) or from a checkout's root directory
+    with lossx installed as a wheel (tox), by path rather than ``sys.path``, so that an
     unrelated ``benchmarks`` module elsewhere cannot stand in for it.
     """
     import importlib.util
@@ -142,12 +143,14 @@ def _load_benchmarks():
 
     if "benchmarks" in sys.modules and getattr(sys.modules["benchmarks"], "BENCHMARKS", None) is not None:
         return sys.modules["benchmarks"]
-    package = Path(__file__).resolve().parent.parent / "benchmarks"
-    if not (package / "__init__.py").is_file():
+    places = (Path(__file__).resolve().parent.parent, Path.cwd())
+    found = [place / "benchmarks" for place in places if (place / "benchmarks" / "__init__.py").is_file()]
+    if not found:
         raise LossxError(
-            f"lossx bench needs the benchmarks/ directory of a lossx checkout (looked in {package.parent}); "
-            "clone the repository, `pip install -e .` it and run lossx bench from there."
+            "lossx bench needs the benchmarks/ directory of a lossx checkout (looked in "
+            f"{' and '.join(map(str, places))}); clone the repository and run lossx bench from its root."
         )
+    package = found[0]
     spec = importlib.util.spec_from_file_location("benchmarks", package / "__init__.py",
                                                   submodule_search_locations=[str(package)])
     module = importlib.util.module_from_spec(spec)
