@@ -382,8 +382,12 @@ def test_keras_mixed_policy(keras_policy):
     (ours_loss, ours), (their_loss, theirs) = updates[2], updates[3]
     np.testing.assert_allclose(ours_loss, their_loss, rtol=FLOAT32_RTOL)
     for mine, their in zip(ours, theirs):
-        tolerance = EPS[half] / 2 * float(np.max(np.abs(their)))
-        np.testing.assert_allclose(mine, their, rtol=EPS[half] / 2, atol=tolerance)
+        # The two losses' gradients agree to float32 precision, but backprop runs in the half
+        # compute dtype: casting them to it may land on adjacent half values (one ulp, eps,
+        # apart), and the next layer's half rounding may flip once more, so updates may differ
+        # by up to two ulps of their scale (seen: 1.45 ulp for mixed_float16 on Keras's JAX engine).
+        tolerance = 2 * EPS[half] * float(np.max(np.abs(their)))
+        np.testing.assert_allclose(mine, their, rtol=2 * EPS[half], atol=tolerance)
 
 
 @needs_keras
