@@ -78,21 +78,21 @@ def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
     can drop ``requires_grad``); NumPy arrays, lists and scalars are converted;
     an array of another framework raises :class:`MixedFrameworkError`.
     """
-    numpy_like = _is_numpy_like(value)
-    if numpy_like and np.asarray(value).dtype.kind not in "biuf":
+    array = np.asarray(value) if _is_numpy_like(value) else None
+    if array is not None and array.dtype.kind not in "biuf":
         raise DTypeError(
-            f"{name} holds values of dtype {np.asarray(value).dtype}; lossx needs real numbers (a "
+            f"{name} holds values of dtype {array.dtype}; lossx needs real numbers (a "
             "boolean, integer or floating array). Convert it, e.g. np.asarray(values, dtype='float32')."
         )
     if not isinstance(value, _PYTHON_SCALARS) and namespace_of(value) is xp:
         return value
-    if not numpy_like:
+    if array is None:
         raise MixedFrameworkError(
             f"{name} is a {framework_name(value)} array but y_pred is a {framework_name(like)} "
             f"array; convert {name} to {framework_name(like)} (or pass a NumPy array, which "
             "lossx converts for you)."
         )
-    return xp.asarray(np.asarray(value), **device_of(like))
+    return xp.asarray(array, **device_of(like))
 
 
 def device_of(like: Any) -> dict[str, Any]:

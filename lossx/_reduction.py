@@ -20,9 +20,11 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from ._errors import ReductionError, ShapeError
 
-__all__ = ["LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "reduce_terms"]
+__all__ = ["LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "reduce_terms", "static_shape"]
 
 REDUCTIONS = ("none", "sum", "mean")
 _SUM_THEN_DIVIDE = 1 << 16  # entries from which "mean" is Σl / n (see reduce_terms)
@@ -54,8 +56,10 @@ def _static_size(x: Any) -> int | None:
     return count
 
 
-def _static_shape(x: Any) -> tuple:
-    return tuple(None if d is None else int(d) for d in x.shape)
+def static_shape(x: Any) -> tuple:
+    """``x``'s shape with None for sizes unknown while tracing (also of lists and scalars)."""
+    shape = x.shape if hasattr(x, "shape") else np.shape(x)
+    return tuple(None if d is None else int(d) for d in shape)
 
 
 def align_leading(xp: ModuleType, weight: Any, loss: Any, name: str) -> Any:
@@ -66,8 +70,8 @@ def align_leading(xp: ModuleType, weight: Any, loss: Any, name: str) -> Any:
     ``(B, 1)`` weights for ``(B,)`` losses). Anything else raises
     :class:`ShapeError` naming both shapes.
     """
-    weight_shape = _static_shape(weight)
-    loss_shape = _static_shape(loss)
+    weight_shape = static_shape(weight)
+    loss_shape = static_shape(loss)
     aligned = check_alignment(weight_shape, loss_shape, name)
     if aligned != weight_shape:
         weight = xp.reshape(weight, aligned)

@@ -40,7 +40,7 @@ import numpy as np
 from .._errors import LabelRangeError, ReductionError
 from .._namespace import is_eager
 from .._presets import Preset, presets
-from .._reduction import check_alignment
+from .._reduction import check_alignment, static_shape
 from .._registry import LossSpec, on_register, registered
 from . import unavailable
 from ._generate import (
@@ -118,12 +118,12 @@ class KerasLoss(keras.losses.Loss):
         with a bare broadcasting error. Per-sample losses have y_pred's shape without the
         class axis (categorical losses) or the last axis (elementwise ones, averaged per sample).
         """
-        pred_shape = _static_shape(y_pred)
+        pred_shape = static_shape(y_pred)
         if not pred_shape:
             return
         axis = self.lossx_options.get("axis", -1) if self.spec.class_axis else -1
         axis %= len(pred_shape)
-        check_alignment(_static_shape(sample_weight), pred_shape[:axis] + pred_shape[axis + 1:], "sample_weight")
+        check_alignment(static_shape(sample_weight), pred_shape[:axis] + pred_shape[axis + 1:], "sample_weight")
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         # Keras casts every target to the loss's float dtype before `call` (whole labels
@@ -156,11 +156,6 @@ class KerasLoss(keras.losses.Loss):
         # Keras's base config has only name and reduction, so a loss built with
         # dtype="float64" would come back from a saved model as float32.
         return {**super().get_config(), "dtype": self._dtype_policy.name, **options}
-
-
-def _static_shape(x: Any) -> tuple:
-    shape = x.shape if hasattr(x, "shape") else np.shape(x)
-    return tuple(None if d is None else int(d) for d in shape)
 
 
 def _make_class(spec: LossSpec) -> type:
