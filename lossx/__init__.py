@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import _namespace, losses, primitives
+from . import _namespace, _registry, losses, primitives
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (
     ArgumentError,
@@ -135,7 +135,9 @@ def _register_keras_classes(_keras: Any) -> None:
 
 def _warm_torch_caches(torch: Any) -> None:
     sample = torch.empty(0)
-    primitives.kernels(_namespace.namespace_of(sample))
+    xp = _namespace.namespace_of(sample)
+    primitives.kernels(xp)
+    _registry.dtype_answers(xp)
     _namespace.framework_name(sample)
 
 

@@ -185,16 +185,16 @@ class LossSpec:
     def evaluate(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
         """Run the body on checked inputs: ``(xp, LossTerms, result dtype)``.
 
-        ``options`` must already be validated. Half-precision inputs are computed
+        ``inputs`` are bound here unless they already are (:meth:`bind`); ``options`` must be validated. Half-precision inputs are computed
         in float32; the caller casts the reduced result back to the returned dtype.
         """
-        y_pred, *others = self.bind(inputs)
+        y_pred, *others = inputs if len(inputs) == len(self.inputs) else self.bind(inputs)
         if isinstance(y_pred, (list, tuple, int, float)):
             y_pred = np.asarray(y_pred)
             y_pred = y_pred.astype(np.float64) if y_pred.dtype.kind in "biu" else y_pred
         xp = namespace_of(y_pred)
         try:
-            floating = xp.isdtype(y_pred.dtype, "real floating")
+            floating = _is_kind(xp, y_pred.dtype, "real floating")
         except TypeError:  # a dtype foreign to the namespace: ml_dtypes' bfloat16 in a NumPy array
             raise DTypeError(
                 f"{self.name}: {self.inputs[0].name} has dtype {y_pred.dtype}, which {xp.__name__} cannot "
@@ -210,7 +210,7 @@ class LossSpec:
         if "axis" in options:
             self._check_axis(y_pred, axis)
         result_dtype = y_pred.dtype
-        compute_dtype = xp.float32 if _dtype_name(result_dtype) in _HALF_PRECISION else result_dtype
+        compute_dtype = xp.float32 if _is_half(xp, result_dtype) else result_dtype
         y_pred = xp.astype(y_pred, compute_dtype) if compute_dtype != result_dtype else y_pred
         checked = [y_pred]
         for spec_input, value in zip(self.inputs[1:], others):
@@ -243,7 +243,7 @@ class LossSpec:
             sample_weight = xp.astype(sample_weight, like.dtype)
         if mask is not None:
             mask = to_namespace(xp, mask, like, "mask")
-            if not xp.isdtype(mask.dtype, "bool"):
+            if not _is_kind(xp, mask.dtype, "bool"):
                 raise DTypeError(
                     f"{self.name}: mask has dtype {mask.dtype}; it must be boolean "
                     "(True = counts, False = ignored). Use mask != 0 to convert."
@@ -270,9 +270,9 @@ class LossSpec:
     ) -> Any:
         kind = spec_input.kind
         if kind == "classes":
-            kind = "labels" if xp.isdtype(value.dtype, "integral") else "dense"
+            kind = "labels" if _is_kind(xp, value.dtype, "integral") else "dense"
         is_integer = kind in _INTEGER_KINDS
-        if is_integer and not xp.isdtype(value.dtype, "integral"):
+        if is_integer and not _is_kind(xp, value.dtype, "integral"):
             what, hint = ("integer class indices", "; for one-hot or probability targets use the categorical "
                           "loss") if kind == "labels" else ("an integer array", "")
             raise DTypeError(
@@ -294,7 +294,7 @@ class LossSpec:
             self._check_leading(spec_input.name, y_pred, value, 2)
         if is_integer:
             return value
-        if xp.isdtype(value.dtype, "complex floating"):
+        if _is_kind(xp, value.dtype, "complex floating"):
             raise DTypeError(f"{self.name}: {spec_input.name} has complex dtype {value.dtype}; use real values.")
         return value if value.dtype == compute_dtype else xp.astype(value, compute_dtype)
 
@@ -474,6 +474,50 @@ def _shape(x: Any) -> tuple:
 def _dtype_name(dtype: Any) -> str:
     return str(getattr(dtype, "name", dtype)).rsplit(".", 1)[-1].strip("'>")
 
+
+# Per-call dtype questions, answered once per namespace when it is first seen:
+# array-api-compat's isdtype and the dtype's name cost microseconds, a measurable share of
+# a small loss. The table is keyed by the namespace's name and never changes afterwards,
+# so torch.compile traces a read-only lookup (a table filled per call would recompile).
+_DTYPE_NAMES = (
+    "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+    "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+)
+_DTYPE_KINDS = ("bool", "integral", "real floating", "complex floating")
+_DTYPE_ANSWERS: dict[str, dict[tuple, bool]] = {}
+
+
+def dtype_answers(xp: Any) -> dict[tuple, bool]:
+    """``{(dtype, kind): bool}`` for every dtype of ``xp`` (kinds of ``isdtype``, and "half")."""
+    answers = _DTYPE_ANSWERS.get(xp.__name__)
+    if answers is None:
+        answers = {}
+        for name in _DTYPE_NAMES:
+            dtype = getattr(xp, name, None)
+            if dtype is None:
+                continue
+            for key in _dtype_keys(dtype):
+                answers.update({(key, kind): bool(xp.isdtype(dtype, kind)) for kind in _DTYPE_KINDS})
+                answers[(key, "half")] = name in _HALF_PRECISION
+        _DTYPE_ANSWERS[xp.__name__] = answers
+    return answers
+
+
+def _dtype_keys(dtype: Any) -> tuple:
+    """The dtype as namespaces name it and as arrays carry it: NumPy and JAX name scalar types
+    (``np.float32``, a class), whose hash differs from their arrays' ``np.dtype('float32')``;
+    torch and TensorFlow dtypes are instances, the very objects their tensors carry."""
+    return (dtype, np.dtype(dtype)) if isinstance(dtype, type) else (dtype,)
+
+
+def _is_kind(xp: Any, dtype: Any, kind: str) -> bool:
+    answer = dtype_answers(xp).get((dtype, kind))
+    return bool(xp.isdtype(dtype, kind)) if answer is None else answer
+
+
+def _is_half(xp: Any, dtype: Any) -> bool:
+    answer = dtype_answers(xp).get((dtype, "half"))
+    return _dtype_name(dtype) in _HALF_PRECISION if answer is None else answer
 
 
 def _to_numpy(x: Any) -> Any:

@@ -449,8 +449,25 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
 def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
     import tensorflow as tf
 
+    # The generic formulas with a scalar δ/β instead of a full array of it (one pass fewer in
+    # each direction, eager Huber 1.22× → 1.07× Keras's); the generic form keeps the array
+    # because array-api-compat's scalar promotion breaks torch.compile's full graph.
+    def huber(y_pred: Any, y_true: Any, delta: float) -> Any:
+        magnitude = tf.abs(y_pred - y_true)
+        quadratic = tf.minimum(magnitude, tf.constant(delta, magnitude.dtype))
+        return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
+
+    def smooth_l1(y_pred: Any, y_true: Any, beta: float) -> Any:
+        magnitude = tf.abs(y_pred - y_true)
+        quadratic = tf.minimum(magnitude, tf.constant(beta, magnitude.dtype))
+        return (0.5 / beta) * quadratic * quadratic + (magnitude - quadratic)
+
     return {
         "softmax_cross_entropy_soft": _tensorflow_soft_cross_entropy(),
+        # tf.square's gradient is one multiplication (2·e·g), a product's two and their sum.
+        "squared_error": lambda y_pred, y_true: tf.square(y_pred - y_true),
+        "huber": huber,
+        "smooth_l1": smooth_l1,
         "logsumexp": lambda x, axis, keepdims: tf.reduce_logsumexp(x, axis=axis, keepdims=keepdims),
         "log_softmax": lambda x, axis: tf.nn.log_softmax(x, axis=axis),
         "softplus": tf.math.softplus,

@@ -74,6 +74,8 @@ class TorchLoss(torch.nn.Module):
                 self._scalar_options[option.name] = value
 
     def _options(self) -> dict[str, Any]:
+        if not self._buffer_names:  # the common case: no per-class tensors, no dictionary to build
+            return self._scalar_options
         return {**self._scalar_options, **{name: getattr(self, name) for name in self._buffer_names}}
 
     def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:

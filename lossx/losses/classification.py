@@ -668,10 +668,10 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
         log_q = y_pred
     else:
         log_q = xp.log(xp.where(absent, xp.ones_like(y_pred), y_pred))
-    # Stand-ins where t = 0, so that neither branch of the `where` holds inf or NaN there.
+    # Stand-ins where t = 0: log t = 0 (above) and log q = 0, so the term is 0·(0 − 0) = 0 with
+    # zero partials, however q_c = 0 or NaN would have made it 0·inf = NaN.
     log_q = xp.where(absent, xp.zeros_like(log_q), log_q)
-    terms = xp.where(absent, xp.zeros_like(log_q), t * (log_t - log_q))
-    return xp.sum(terms, axis=axis)
+    return xp.sum(t * (log_t - log_q), axis=axis)
 
 
 @define_loss(
