@@ -21,7 +21,7 @@ import math
 from types import ModuleType
 from typing import Any, Callable
 
-from ._namespace import namespace_of
+from ._namespace import device_of, namespace_of
 
 __all__ = [
     "logsumexp",
@@ -70,7 +70,7 @@ def _log_sigmoid(xp: ModuleType, x: Any) -> Any:
 
 
 def _one_hot(xp: ModuleType, labels: Any, num_classes: int, dtype: Any) -> Any:
-    classes = xp.arange(num_classes, dtype=labels.dtype)
+    classes = xp.arange(num_classes, dtype=labels.dtype, **device_of(labels))
     return xp.astype(xp.equal(xp.expand_dims(labels, axis=-1), classes), dtype)
 
 
@@ -79,7 +79,7 @@ def _take_along_axis(xp: ModuleType, x: Any, indices: Any, axis: int) -> Any:
         return xp.take_along_axis(x, indices, axis=axis)
     # Select with `where`, not a product, so -inf entries elsewhere on the axis
     # cannot turn the sum into NaN.
-    classes = xp.arange(x.shape[axis], dtype=indices.dtype)
+    classes = xp.arange(x.shape[axis], dtype=indices.dtype, **device_of(x))
     shape = [1] * x.ndim
     shape[axis] = x.shape[axis]
     hit = xp.equal(indices, xp.reshape(classes, tuple(shape)))
@@ -148,7 +148,7 @@ def _multi_margin(table: dict, xp: ModuleType, scores: Any, labels: Any, p: int,
         num_classes = xp.astype(xp.sum(xp.ones_like(line)), labels.dtype)
     shape = [1] * scores.ndim
     shape[axis] = -1
-    classes = xp.reshape(xp.arange(num_classes, dtype=labels.dtype), tuple(shape))
+    classes = xp.reshape(xp.arange(num_classes, dtype=labels.dtype, **device_of(scores)), tuple(shape))
     return xp.mean(xp.where(xp.equal(index, classes), xp.zeros_like(terms), terms), axis=axis)
 
 

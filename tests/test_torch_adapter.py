@@ -323,3 +323,23 @@ def test_learned_scalar_pos_weight_keeps_its_gradient():
     # d/dw of mean(w·t·softplus(−x) + (1−t)·softplus(x)) = mean(t·softplus(−x))
     expected = torch.mean(targets * torch.nn.functional.softplus(-logits))
     torch.testing.assert_close(pos_weight.grad, expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("loss", ["dice", "tversky", "jaccard"])
+def test_class_positions_follow_the_prediction_device(loss, monkeypatch):
+    """Integer labels on an accelerator: every class index array is made on y_pred's device.
+
+    dice/tversky/jaccard once built theirs on the CPU and failed on CUDA ("Expected all
+    tensors to be on the same device"). The meta device stands in for an accelerator here:
+    it is not the CPU, and every operation on it runs without data. The label-range check,
+    which needs data, is skipped as it is under compilation.
+    """
+    from lossx import _registry
+
+    monkeypatch.setattr(_registry, "is_eager", lambda x: False)
+    logits = torch.zeros(2, 4, 3, device="meta", requires_grad=True)
+    labels = torch.zeros(2, 4, dtype=torch.int64, device="meta")
+    out = getattr(lossx, loss)(logits, labels, from_logits=True, axis=-1)
+    assert out.device.type == "meta"
+    out.backward()
+    assert logits.grad.device.type == "meta"

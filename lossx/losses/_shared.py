@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from .._namespace import device_of
 from .._options import Option
 
 # ----------------------------------------------------------------- shared options
@@ -98,4 +99,4 @@ def class_positions(xp, y_pred, axis, dtype):
     if num_classes is None:
         line = y_pred[tuple(slice(None) if d == axis % y_pred.ndim else 0 for d in range(y_pred.ndim))]
         num_classes = xp.astype(xp.sum(xp.ones_like(line)), dtype)
-    return along_axis(xp, xp.arange(num_classes, dtype=dtype), y_pred.ndim, axis)
+    return along_axis(xp, xp.arange(num_classes, dtype=dtype, **device_of(y_pred)), y_pred.ndim, axis)
