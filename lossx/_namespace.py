@@ -23,6 +23,7 @@ __all__ = ["namespace_of", "to_namespace", "device_of", "is_eager", "framework_n
 _NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
 _FRAMEWORK_BY_TYPE: dict[type, str] = {}
 _PYTHON_SCALARS = (bool, int, float, complex, list, tuple)
+_NUMPY_LIKE = (np.ndarray, np.generic, *_PYTHON_SCALARS)
 
 
 def framework_name(x: Any) -> str:
@@ -67,10 +68,6 @@ def namespace_of(x: Any) -> ModuleType:
     return xp
 
 
-def _is_numpy_like(value: Any) -> bool:
-    return isinstance(value, (np.ndarray, np.generic) + _PYTHON_SCALARS)
-
-
 def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
     """``value`` as an array of ``xp`` on ``like``'s device.
 
@@ -78,7 +75,7 @@ def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
     can drop ``requires_grad``); NumPy arrays, lists and scalars are converted;
     an array of another framework raises :class:`MixedFrameworkError`.
     """
-    array = np.asarray(value) if _is_numpy_like(value) else None
+    array = np.asarray(value) if isinstance(value, _NUMPY_LIKE) else None
     if array is not None and array.dtype.kind not in "biuf":
         raise DTypeError(
             f"{name} holds values of dtype {array.dtype}; lossx needs real numbers (a "

@@ -29,7 +29,7 @@ from ._errors import (
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._options import Option, validate_options
 from ._reduction import LossTerms, check_reduction, reduce_terms
-from .primitives import drop_axis, extrema
+from .primitives import Deferred, drop_axis, extrema
 
 __all__ = [
     "Input",
@@ -185,46 +185,62 @@ class LossSpec:
     def evaluate(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
         """Run the body on checked inputs: ``(xp, LossTerms, result dtype)``.
 
-        ``inputs`` are bound here unless they already are (:meth:`bind`); ``options`` must be validated. Half-precision inputs are computed
-        in float32; the caller casts the reduced result back to the returned dtype.
+        ``inputs`` are bound here unless they already are (:meth:`bind`); ``options`` must be
+        validated. Half-precision inputs are computed in float32; the caller casts the reduced
+        result back to the returned dtype.
         """
+        xp, result, result_dtype = self._run(inputs, options)
+        return xp, _as_terms(result), result_dtype
+
+    def _run(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
+        """:meth:`evaluate`, with the body's result as it returned it (possibly :class:`Deferred`)."""
         y_pred, *others = inputs if len(inputs) == len(self.inputs) else self.bind(inputs)
         if isinstance(y_pred, (list, tuple, int, float)):
             y_pred = np.asarray(y_pred)
             y_pred = y_pred.astype(np.float64) if y_pred.dtype.kind in "biu" else y_pred
         xp = namespace_of(y_pred)
-        try:
-            floating = _is_kind(xp, y_pred.dtype, "real floating")
-        except TypeError:  # a dtype foreign to the namespace: ml_dtypes' bfloat16 in a NumPy array
-            raise DTypeError(
-                f"{self.name}: {self.inputs[0].name} has dtype {y_pred.dtype}, which {xp.__name__} cannot "
-                "compute with (NumPy has no bfloat16). Cast to float32, e.g. y_pred.astype('float32'); "
-                "torch, JAX and TensorFlow bfloat16 tensors are supported as they are."
-            ) from None
+        answers = dtype_answers(xp)
+        result_dtype = y_pred.dtype
+        floating = answers.get((result_dtype, "real floating"))
+        if floating is None:
+            floating = self._is_floating_prediction(xp, result_dtype)
         if not floating:
             raise DTypeError(
-                f"{self.name}: {self.inputs[0].name} has dtype {y_pred.dtype}; predictions must be "
+                f"{self.name}: {self.inputs[0].name} has dtype {result_dtype}; predictions must be "
                 "floating point. Cast them, e.g. y_pred.astype('float32') or tensor.float()."
             )
+        # The prediction's static shape and the eagerness of the call, found once for every check.
+        pred_shape = _shape(y_pred)
+        eager = is_eager(y_pred)
         axis = options.get("axis", -1)
         if "axis" in options:
-            self._check_axis(y_pred, axis)
-        result_dtype = y_pred.dtype
-        compute_dtype = xp.float32 if _is_half(xp, result_dtype) else result_dtype
-        y_pred = xp.astype(y_pred, compute_dtype) if compute_dtype != result_dtype else y_pred
+            self._check_axis(pred_shape, axis)
+        half = answers.get((result_dtype, "half"))
+        if half or (half is None and _is_half(xp, result_dtype)):
+            compute_dtype = xp.float32
+            y_pred = xp.astype(y_pred, compute_dtype)
+        else:
+            compute_dtype = result_dtype
         checked = [y_pred]
         for spec_input, value in zip(self.inputs[1:], others):
             if value is not None:
                 value = to_namespace(xp, value, y_pred, spec_input.name)
-                value = self._check_input(xp, spec_input, y_pred, value, compute_dtype, axis, options)
+                value = self._check_input(xp, spec_input, pred_shape, eager, value, compute_dtype, axis, options)
             checked.append(value)
-        if self.probabilities and not options.get("from_logits", False) and is_eager(y_pred):
+        if self.probabilities and eager and not options.get("from_logits", False):
             self._check_probabilities(xp, y_pred)
-        arrays = self._option_arrays(xp, y_pred, options, compute_dtype, axis)
-        terms = self.body(xp, *checked, **arrays)
-        if not isinstance(terms, LossTerms):
-            terms = LossTerms(terms)
-        return xp, terms, result_dtype
+        arrays = self._option_arrays(xp, y_pred, pred_shape, options, compute_dtype, axis)
+        return xp, self.body(xp, *checked, **arrays), result_dtype
+
+    def _is_floating_prediction(self, xp: Any, dtype: Any) -> bool:
+        try:
+            return bool(xp.isdtype(dtype, "real floating"))
+        except TypeError:  # a dtype foreign to the namespace: ml_dtypes' bfloat16 in a NumPy array
+            raise DTypeError(
+                f"{self.name}: {self.inputs[0].name} has dtype {dtype}, which {xp.__name__} cannot "
+                "compute with (NumPy has no bfloat16). Cast to float32, e.g. y_pred.astype('float32'); "
+                "torch, JAX and TensorFlow bfloat16 tensors are supported as they are."
+            ) from None
 
     def compute(
         self,
@@ -236,19 +252,24 @@ class LossSpec:
     ) -> Any:
         """The loss with validated ``options``: the path every adapter calls."""
         check_reduction(reduction)
-        xp, terms, result_dtype = self.evaluate(inputs, options)
-        like = terms.value
-        if sample_weight is not None:
-            sample_weight = to_namespace(xp, sample_weight, like, "sample_weight")
-            sample_weight = xp.astype(sample_weight, like.dtype)
-        if mask is not None:
-            mask = to_namespace(xp, mask, like, "mask")
-            if not _is_kind(xp, mask.dtype, "bool"):
-                raise DTypeError(
-                    f"{self.name}: mask has dtype {mask.dtype}; it must be boolean "
-                    "(True = counts, False = ignored). Use mask != 0 to convert."
-                )
-        out = reduce_terms(xp, terms, reduction, sample_weight, mask)
+        xp, result, result_dtype = self._run(inputs, options)
+        out = None
+        if isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None:
+            out = result.reduced(reduction)
+        if out is None:
+            terms = _as_terms(result)
+            like = terms.value
+            if sample_weight is not None:
+                sample_weight = to_namespace(xp, sample_weight, like, "sample_weight")
+                sample_weight = xp.astype(sample_weight, like.dtype)
+            if mask is not None:
+                mask = to_namespace(xp, mask, like, "mask")
+                if not _is_kind(xp, mask.dtype, "bool"):
+                    raise DTypeError(
+                        f"{self.name}: mask has dtype {mask.dtype}; it must be boolean "
+                        "(True = counts, False = ignored). Use mask != 0 to convert."
+                    )
+            out = reduce_terms(xp, terms, reduction, sample_weight, mask)
         return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
 
     def __call__(
@@ -265,8 +286,8 @@ class LossSpec:
     # ------------------------------------------------------------------ checks
 
     def _check_input(
-        self, xp: Any, spec_input: Input, y_pred: Any, value: Any, compute_dtype: Any, axis: int,
-        options: Mapping[str, Any],
+        self, xp: Any, spec_input: Input, pred_shape: tuple, eager: bool, value: Any, compute_dtype: Any,
+        axis: int, options: Mapping[str, Any],
     ) -> Any:
         kind = spec_input.kind
         if kind == "classes":
@@ -281,27 +302,27 @@ class LossSpec:
             )
         if kind == "dense":
             # Equal shapes (the common case) broadcast trivially, also along the class axis.
-            if tuple(value.shape) != tuple(y_pred.shape):
+            if tuple(value.shape) != pred_shape:
                 reduced = axis if self.class_axis and "axis" in options else None
-                self._check_broadcast(spec_input.name, y_pred, value, reduced)
+                self._check_broadcast(spec_input.name, pred_shape, value, reduced)
         elif kind in ("labels", "rows", "groups"):
-            value = self._check_rows(spec_input.name, y_pred, value, axis)
-            if kind == "labels":
-                self._check_label_range(xp, y_pred, value, axis, options.get("ignore_index"))
+            value = self._check_rows(spec_input.name, pred_shape, value, axis)
+            if kind == "labels" and eager:
+                self._check_label_range(xp, pred_shape, value, axis, options.get("ignore_index"))
         elif kind == "lengths":
-            self._check_leading(spec_input.name, y_pred, value, 1)
+            self._check_leading(spec_input.name, pred_shape, value, 1)
         elif kind == "sequences":
-            self._check_leading(spec_input.name, y_pred, value, 2)
-        if is_integer:
+            self._check_leading(spec_input.name, pred_shape, value, 2)
+        if is_integer or value.dtype == compute_dtype:
             return value
         if _is_kind(xp, value.dtype, "complex floating"):
             raise DTypeError(f"{self.name}: {spec_input.name} has complex dtype {value.dtype}; use real values.")
-        return value if value.dtype == compute_dtype else xp.astype(value, compute_dtype)
+        return xp.astype(value, compute_dtype)
 
-    def _check_broadcast(self, name: str, y_pred: Any, value: Any, reduced: int | None = None) -> None:
-        """``value`` broadcasts to ``y_pred``'s shape, and not along the ``reduced`` (class) axis."""
+    def _check_broadcast(self, name: str, pred_shape: tuple, value: Any, reduced: int | None = None) -> None:
+        """``value`` broadcasts to the prediction's shape, and not along the ``reduced`` (class) axis."""
         first = self.inputs[0].name
-        pred_shape, shape = _shape(y_pred), _shape(value)
+        shape = _shape(value)
         joint = _broadcast_static(pred_shape, shape)
         if joint is None:
             raise ShapeError(
@@ -332,18 +353,18 @@ class LossSpec:
                 f"along that axis (check the axis option){hint}."
             )
 
-    def _check_rows(self, name: str, y_pred: Any, value: Any, axis: int) -> Any:
-        """``value`` has ``y_pred``'s shape without ``axis`` (a kept singleton axis is dropped)."""
+    def _check_rows(self, name: str, pred_shape: tuple, value: Any, axis: int) -> Any:
+        """``value`` has the prediction's shape without ``axis`` (a kept singleton axis is dropped)."""
         first = self.inputs[0].name
-        pred_shape, shape = _shape(y_pred), _shape(value)
-        axis = self._check_axis(y_pred, axis)
+        shape = _shape(value)
+        axis = self._check_axis(pred_shape, axis)
         if len(shape) == len(pred_shape) and shape[axis] == 1:
             value = drop_axis(value, axis)
             shape = _shape(value)
         expected = pred_shape[:axis] + pred_shape[axis + 1:]
-        if len(shape) != len(expected) or any(
+        if shape != expected and (len(shape) != len(expected) or any(
             a is not None and b is not None and a != b for a, b in zip(shape, expected)
-        ):
+        )):
             hint = (
                 "for one-hot or probability targets use the categorical loss, and check the axis option"
                 if name == "y_true" else "check the axis option"
@@ -354,10 +375,9 @@ class LossSpec:
             )
         return value
 
-    def _check_axis(self, y_pred: Any, axis: int) -> int:
-        """``axis`` as a non-negative index into ``y_pred``'s axes, or an OptionValueError."""
+    def _check_axis(self, pred_shape: tuple, axis: int) -> int:
+        """``axis`` as a non-negative index into the prediction's axes, or an OptionValueError."""
         first = self.inputs[0].name
-        pred_shape = _shape(y_pred)
         ndim = len(pred_shape)
         if not -ndim <= axis < ndim:
             where = f"use an axis in [{-ndim}, {ndim - 1}]" if ndim else (
@@ -368,9 +388,9 @@ class LossSpec:
             )
         return axis % ndim
 
-    def _check_leading(self, name: str, y_pred: Any, value: Any, rank: int) -> None:
+    def _check_leading(self, name: str, pred_shape: tuple, value: Any, rank: int) -> None:
         first = self.inputs[0].name
-        pred_shape, shape = _shape(y_pred), _shape(value)
+        shape = _shape(value)
         batch = pred_shape[0] if pred_shape else None
         if len(shape) != rank or (None not in (batch, shape[0]) and shape[0] != batch):
             wanted = "(batch,)" if rank == 1 else "(batch, length)"
@@ -379,11 +399,11 @@ class LossSpec:
                 f"{batch} from {first} of shape {pred_shape}."
             )
 
-    def _check_label_range(self, xp: Any, y_pred: Any, labels: Any, axis: int, ignore_index: Any) -> None:
-        pred_shape = _shape(y_pred)
+    def _check_label_range(self, xp: Any, pred_shape: tuple, labels: Any, axis: int, ignore_index: Any) -> None:
+        """Eager only: every label lies in [0, C) or is ``ignore_index``."""
         axis = axis % len(pred_shape)
         num_classes = pred_shape[axis]
-        if num_classes is None or not is_eager(y_pred):
+        if num_classes is None:
             return
         # The common case costs one fused min/max and one host sync; the entry-wise test
         # below (which also admits ignore_index) runs only when some label is outside [0, C).
@@ -410,27 +430,29 @@ class LossSpec:
         )
 
     def _option_arrays(
-        self, xp: Any, y_pred: Any, options: Mapping[str, Any], dtype: Any, axis: int
-    ) -> dict[str, Any]:
+        self, xp: Any, y_pred: Any, pred_shape: tuple, options: Mapping[str, Any], dtype: Any, axis: int
+    ) -> Mapping[str, Any]:
         """Tensor options (class weights, ...) as arrays of ``xp`` in the compute dtype."""
-        arrays = dict(options)
+        arrays = options  # copied only when an option is replaced by its array
         for option in self._tensor_options:
             value = options[option.name]
             if value is None or isinstance(value, float):
                 continue
+            if arrays is options:
+                arrays = dict(options)
             if isinstance(value, tuple):
                 array = xp.asarray(value, dtype=dtype, **device_of(y_pred))
             else:
                 array = to_namespace(xp, value, y_pred, option.name)
                 array = xp.astype(array, dtype) if array.dtype != dtype else array
-            classes = _shape(y_pred)[axis]
+            classes = pred_shape[axis]
             if array.ndim == 1 and classes is not None and array.shape[0] != classes:
                 # Per-class vectors of elementwise losses (pos_weight, quantile) run along the last axis.
                 unit = "class" if self.class_axis else "entry of the last axis (one per column)"
                 scalar = ", or a single number" if option.kind == "float_or_weights" else ""
                 raise ShapeError(
                     f"{self.name}: {option.name} has {array.shape[0]} entries but {self.inputs[0].name} of "
-                    f"shape {_shape(y_pred)} has {classes} {'classes' if self.class_axis else 'entries'} "
+                    f"shape {pred_shape} has {classes} {'classes' if self.class_axis else 'entries'} "
                     f"along axis {axis}; give {option.name} one value per {unit}{scalar}."
                 )
             arrays[option.name] = array
@@ -445,8 +467,8 @@ def check_probabilities(xp: Any, loss: str, y_pred: Any, array: Any, what: str, 
     """
     if not (is_eager(y_pred) and is_eager(array)):
         return
-    if bool(xp.any(xp.logical_or(xp.less(array, 0), xp.greater(array, 1)))):
-        low, high = float(xp.min(array)), float(xp.max(array))
+    low, high = extrema(array)  # one pass (NaN passes, as it does every comparison)
+    if low < 0 or high > 1:
         raise ProbabilityRangeError(
             f"{loss}: {what} must be probabilities in [0, 1], but it ranges over [{low:g}, {high:g}]. {hint}"
         )
@@ -518,6 +540,13 @@ def _is_kind(xp: Any, dtype: Any, kind: str) -> bool:
 def _is_half(xp: Any, dtype: Any) -> bool:
     answer = dtype_answers(xp).get((dtype, "half"))
     return _dtype_name(dtype) in _HALF_PRECISION if answer is None else answer
+
+
+def _as_terms(result: Any) -> LossTerms:
+    """A body's result as :class:`LossTerms` (a :class:`Deferred` one computed now)."""
+    if isinstance(result, LossTerms):
+        return result
+    return LossTerms(result.compute() if isinstance(result, Deferred) else result)
 
 
 def _to_numpy(x: Any) -> Any:
@@ -641,8 +670,10 @@ def define_loss(
     checked arrays of one namespace (``y_true`` cast to ``y_pred``'s floating
     dtype, or integer labels for ``target="labels"``; tensor options as arrays)
     and returns the unreduced loss, or :class:`lossx.LossTerms` when class weights
-    or ignored entries are involved. Its docstring should state the formula, the
-    shapes and a reference.
+    or ignored entries are involved, or ``P.deferred(primitive, *args)`` when the loss
+    is one primitive of :mod:`lossx.primitives` alone (an unweighted "mean" or "sum"
+    then uses the framework's fused loss-and-reduction kernel where it has one). Its
+    docstring should state the formula, the shapes and a reference.
 
     Losses with other inputs than ``(y_pred, y_true)`` declare them with
     ``inputs=[Input(...), ...]`` (the first is the prediction); the body then takes

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ._namespace import device_of, namespace_of
 
@@ -29,11 +29,14 @@ __all__ = [
     "log_sigmoid",
     "softplus",
     "squared_error",
+    "absolute_error",
     "huber",
     "smooth_l1",
     "sigmoid_cross_entropy",
     "softmax_cross_entropy",
     "softmax_cross_entropy_soft",
+    "relative_entropy",
+    "negative_log_likelihood",
     "multi_margin",
     "times_log",
     "xlogy",
@@ -42,6 +45,8 @@ __all__ = [
     "take_along_axis",
     "gather",
     "drop_axis",
+    "deferred",
+    "Deferred",
 ]
 
 
@@ -89,7 +94,8 @@ def _take_along_axis(xp: ModuleType, x: Any, indices: Any, axis: int) -> Any:
 def _extrema(xp: ModuleType, x: Any) -> tuple:
     if 0 in x.shape:  # no entries: nothing lies outside any range
         return 0, 0
-    return int(xp.min(x)), int(xp.max(x))
+    number = int if xp.isdtype(x.dtype, "integral") else float
+    return number(xp.min(x)), number(xp.max(x))
 
 
 def _torch_extrema(x: Any) -> tuple:
@@ -107,6 +113,10 @@ def _gather(xp: ModuleType, vector: Any, indices: Any) -> Any:
 def _squared_error(y_pred: Any, y_true: Any) -> Any:
     residual = y_pred - y_true
     return residual * residual
+
+
+def _absolute_error(xp: ModuleType, y_pred: Any, y_true: Any) -> Any:
+    return xp.abs(y_pred - y_true)
 
 
 def _capped(xp: ModuleType, magnitude: Any, cap: float, scalar_cap: bool) -> Any:
@@ -140,6 +150,11 @@ def _softmax_cross_entropy(table: dict, xp: ModuleType, logits: Any, labels: Any
     log_normaliser = table["logsumexp"](logits, axis, False)
     picked = table["take_along_axis"](logits, xp.expand_dims(labels, axis=axis), axis)
     return log_normaliser - table["drop_axis"](picked, axis)
+
+
+def _negative_log_likelihood(table: dict, xp: ModuleType, log_p: Any, labels: Any, axis: int) -> Any:
+    picked = table["take_along_axis"](log_p, xp.expand_dims(labels, axis=axis), axis)
+    return -table["drop_axis"](picked, axis)
 
 
 def _multi_margin(table: dict, xp: ModuleType, scores: Any, labels: Any, p: int, margin: float, axis: int) -> Any:
@@ -179,6 +194,15 @@ def _xlog1py(xp: ModuleType, x: Any, y: Any) -> Any:
     return x * xp.log1p(xp.where(zero, xp.zeros_like(y), y))
 
 
+def _relative_entropy(xp: ModuleType, target: Any, log_q: Any, axis: int) -> Any:
+    # Stand-ins where t = 0: log t = 0 and log q = 0, so the term is 0·(0 − 0) = 0 with zero
+    # partials, where q = 0 or NaN would have made it 0·inf = NaN.
+    absent = xp.equal(target, 0)
+    log_t = xp.log(xp.where(absent, xp.ones_like(target), target))
+    log_q = xp.where(absent, xp.zeros_like(log_q), log_q)
+    return xp.sum(target * (log_t - log_q), axis=axis)
+
+
 def _softmax_cross_entropy_soft(table: dict, xp: ModuleType, logits: Any, target: Any, axis: int) -> Any:
     return -xp.sum(_times_log(xp, target, table["log_softmax"](logits, axis)), axis=axis)
 
@@ -194,10 +218,12 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "drop_axis": lambda xp: lambda x, axis: xp.squeeze(x, axis=axis),
     "extrema": lambda xp: lambda x: _extrema(xp, x),
     "squared_error": lambda xp: _squared_error,
+    "absolute_error": lambda xp: lambda y_pred, y_true: _absolute_error(xp, y_pred, y_true),
     "huber": lambda xp: lambda y_pred, y_true, delta: _huber(xp, y_pred, y_true, delta),
     "smooth_l1": lambda xp: lambda y_pred, y_true, beta: _smooth_l1(xp, y_pred, y_true, beta),
     "sigmoid_cross_entropy": lambda xp: lambda x, t, w: _sigmoid_cross_entropy(xp, x, t, w),
     "times_log": lambda xp: lambda weight, log_p: _times_log(xp, weight, log_p),
+    "relative_entropy": lambda xp: lambda target, log_q, axis: _relative_entropy(xp, target, log_q, axis),
     "xlogy": lambda xp: lambda x, y: _xlogy(xp, x, y),
     "xlog1py": lambda xp: lambda x, y: _xlog1py(xp, x, y),
 }
@@ -208,6 +234,8 @@ _COMPOSED: dict[str, Callable[..., Any]] = {
         table, xp, x, target, axis),
     "multi_margin": lambda table, xp: lambda x, labels, p, margin, axis: _multi_margin(
         table, xp, x, labels, p, margin, axis),
+    "negative_log_likelihood": lambda table, xp: lambda log_p, labels, axis: _negative_log_likelihood(
+        table, xp, log_p, labels, axis),
 }
 
 
@@ -272,6 +300,58 @@ def _torch_soft_cross_entropy() -> Any:
     return soft_cross_entropy
 
 
+def _torch_relative_entropy() -> Any:
+    import torch
+    from torch.autograd.function import once_differentiable
+
+    def _masked(target: Any, log_q: Any, axis: int) -> Any:
+        # t·log t is 0 at t = 0 (xlogy); t·log q is exact wherever t ≠ 0, and 0 where t = 0.
+        own = torch.special.xlogy(target, target)
+        return (own - target * log_q).masked_fill_(target == 0, 0.0).sum(axis)
+
+    class RelativeEntropy(torch.autograd.Function):
+        """``Σ_c t_c·(log t_c − log q_c)``, 0 where ``t_c = 0``, with its gradients in closed form.
+
+        The composed form (the `where`s that keep ``0·(−inf)`` out of value and gradient)
+        takes ~9 passes each way; these take 2 forward (``Σ t·log t`` and one fused dot
+        product ``Σ t·log q``) and 1 per gradient: ``∂/∂log q = −g·t`` and
+        ``∂/∂t = g·(log t + 1 − log q)``, 0 where ``t = 0`` (the composed form's stand-ins).
+        First derivatives only: a second derivative raises rather than being silently wrong.
+        """
+
+        @staticmethod
+        def forward(ctx: Any, target: Any, log_q: Any, axis: int) -> Any:
+            ctx.save_for_backward(target, log_q)
+            ctx.axis = axis
+            if torch.compiler.is_compiling():  # the compiler fuses the masked form into one pass
+                return _masked(target, log_q, axis)
+            # NaN only where a 0·log 0 = 0·(−inf) term is (or the inputs hold NaN, which the
+            # masked form keeps): the masked form runs only then, as in soft cross-entropy.
+            loss = torch.special.xlogy(target, target).sum(axis) - torch.linalg.vecdot(target, log_q, dim=axis)
+            if bool(torch.isnan(loss).any()):
+                loss = _masked(target, log_q, axis)
+            return loss
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad: Any) -> Any:
+            target, log_q = ctx.saved_tensors
+            grad = grad.unsqueeze(ctx.axis)
+            grad_target = grad_log_q = None
+            if ctx.needs_input_grad[0]:
+                grad_target = (grad * (torch.log(target) + 1.0 - log_q)).masked_fill_(target == 0, 0.0)
+            if ctx.needs_input_grad[1]:
+                grad_log_q = -grad * target
+            return grad_target, grad_log_q, None
+
+    def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
+        if target.shape != log_q.shape:
+            target, log_q = torch.broadcast_tensors(target, log_q)
+        return RelativeEntropy.apply(target, log_q, axis % log_q.ndim)
+
+    return relative_entropy
+
+
 def _torch_kernels() -> dict[str, Callable[..., Any]]:
     import torch
     import torch.nn.functional as F
@@ -280,24 +360,58 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # torch's losses warn when the target's shape differs; lossx broadcasts (checked before).
         return (a, b) if a.shape == b.shape else torch.broadcast_tensors(a, b)
 
-    def sigmoid_cross_entropy(x: Any, t: Any, pos_weight: Any) -> Any:
+    # Each loss kernel takes a `reduction`: "none" serves the primitive, "mean" and "sum" its
+    # fused form (see Deferred), and returns None where the kernel does not fit the inputs.
+    # They call the C++ bindings that torch's F.mse_loss & co. call: the Python wrappers
+    # spend ~5 µs a call (a third of a small MSE) on what lossx has done already (shapes
+    # checked and broadcast, options validated); the bindings keep __torch_function__ and
+    # autocast, and torch.compile traces them.
+    code = {"none": 0, "mean": 1, "sum": 2}  # torch's reduction enum (torch.nn._reduction)
+
+    def squared_error(y_pred: Any, y_true: Any, reduction: str = "none") -> Any:
+        return torch._C._nn.mse_loss(*same_shape(y_pred, y_true), code[reduction])
+
+    def absolute_error(y_pred: Any, y_true: Any, reduction: str = "none") -> Any:
+        return torch._C._nn.l1_loss(*same_shape(y_pred, y_true), code[reduction])
+
+    def huber(y_pred: Any, y_true: Any, delta: float, reduction: str = "none") -> Any:
+        return torch._C._nn.huber_loss(*same_shape(y_pred, y_true), code[reduction], delta)
+
+    def smooth_l1(y_pred: Any, y_true: Any, beta: float, reduction: str = "none") -> Any:
+        return torch._C._nn.smooth_l1_loss(*same_shape(y_pred, y_true), code[reduction], beta)
+
+    def sigmoid_cross_entropy(x: Any, t: Any, pos_weight: Any, reduction: str = "none") -> Any:
         if isinstance(pos_weight, float):
             pos_weight = torch.tensor(pos_weight, dtype=x.dtype, device=x.device)
         elif pos_weight is not None and pos_weight.requires_grad:
             # torch's kernel has no gradient for pos_weight: a learned weight takes the composed form.
+            if reduction != "none":
+                return None
             return (1.0 - t) * x - (1.0 + (pos_weight - 1.0) * t) * F.logsigmoid(x)
         x, t = same_shape(x, t)
-        return F.binary_cross_entropy_with_logits(x, t, reduction="none", pos_weight=pos_weight)
+        return torch.binary_cross_entropy_with_logits(x, t, None, pos_weight, code[reduction])
 
-    def softmax_cross_entropy(x: Any, labels: Any, axis: int) -> Any:
+    def softmax_cross_entropy(x: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():
             # Compiled code fuses the composed form itself, and unlike F.cross_entropy it does
             # not stop on out-of-range labels, which are only checked in eager mode (SPEC §4).
+            if reduction != "none":
+                return None
             picked = torch.take_along_dim(x, labels.long().unsqueeze(axis), dim=axis).squeeze(axis)
             return torch.logsumexp(x, dim=axis) - picked
         if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
             x = torch.movedim(x, axis, 1)
-        return F.cross_entropy(x, labels.long(), reduction="none")
+        # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
+        return torch._C._nn.cross_entropy_loss(x, labels.long(), None, code[reduction], -100, 0.0)
+
+    def negative_log_likelihood(log_p: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
+        if torch.compiler.is_compiling():  # as softmax_cross_entropy
+            if reduction != "none":
+                return None
+            return -torch.take_along_dim(log_p, labels.long().unsqueeze(axis), dim=axis).squeeze(axis)
+        if log_p.ndim > 1 and axis % log_p.ndim != 1:
+            log_p = torch.movedim(log_p, axis, 1)
+        return torch._C._nn.nll_loss_nd(log_p, labels.long(), None, code[reduction], -100)
 
     def ctc_log_probs(log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, blank: int,
                       zero_infinity: bool) -> Any:
@@ -317,14 +431,34 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             blank=blank, reduction="none", zero_infinity=zero_infinity,
         )
 
-    def multi_margin(x: Any, labels: Any, p: int, margin: float, axis: int) -> Any:
+    def multi_margin(x: Any, labels: Any, p: int, margin: float, axis: int, reduction: str = "none") -> Any:
         # torch's kernel takes (N, C) scores only: other layouts are moved and flattened to it.
         if x.ndim != 2 or axis % 2 != 1:
             rows = torch.movedim(x, axis, -1).reshape(-1, x.shape[axis])
-            flat = F.multi_margin_loss(rows, labels.reshape(-1).long(), p=p, margin=margin, reduction="none")
-            return flat.reshape(labels.shape)
-        return F.multi_margin_loss(x, labels.long(), p=p, margin=margin, reduction="none")
+            flat = torch._C._nn.multi_margin_loss(rows, labels.reshape(-1).long(), p, margin, None, code[reduction])
+            return flat if reduction != "none" else flat.reshape(labels.shape)
+        return torch._C._nn.multi_margin_loss(x, labels.long(), p, margin, None, code[reduction])
 
+    def fused(kernel: Callable[..., Any]) -> Callable[..., Any]:
+        def reduced(reduction: str, *args: Any) -> Any:
+            # torch's "mean" of no entries is NaN; lossx's is 0 (SPEC §3), from the unfused path.
+            # (The first two arguments of every loss kernel are its arrays.)
+            if reduction == "mean" and (args[0].numel() == 0 or args[1].numel() == 0):
+                return None
+            return kernel(*args, reduction=reduction)
+
+        return reduced
+
+    losses = {
+        "squared_error": squared_error,
+        "absolute_error": absolute_error,
+        "huber": huber,
+        "smooth_l1": smooth_l1,
+        "sigmoid_cross_entropy": sigmoid_cross_entropy,
+        "softmax_cross_entropy": softmax_cross_entropy,
+        "negative_log_likelihood": negative_log_likelihood,
+        "multi_margin": multi_margin,
+    }
     return {
         "logsumexp": lambda x, axis, keepdims: torch.logsumexp(x, dim=axis, keepdim=keepdims),
         "log_softmax": lambda x, axis: torch.log_softmax(x, dim=axis),
@@ -339,14 +473,10 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # cannot trace with dynamic shapes.
         "drop_axis": lambda x, axis: torch.squeeze(x, axis),
         "extrema": _torch_extrema,
-        "squared_error": lambda y_pred, y_true: F.mse_loss(*same_shape(y_pred, y_true), reduction="none"),
-        "huber": lambda y_pred, y_true, delta: F.huber_loss(*same_shape(y_pred, y_true), reduction="none", delta=delta),
-        "smooth_l1": lambda y_pred, y_true, beta: F.smooth_l1_loss(
-            *same_shape(y_pred, y_true), reduction="none", beta=beta),
-        "sigmoid_cross_entropy": sigmoid_cross_entropy,
-        "softmax_cross_entropy": softmax_cross_entropy,
-        "multi_margin": multi_margin,
+        **losses,
+        **{_REDUCED + name: fused(kernel) for name, kernel in losses.items()},
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(),
+        "relative_entropy": _torch_relative_entropy(),
         # Not a primitive of every namespace: the ctc loss uses it where it exists.
         "ctc_log_probs": ctc_log_probs,
     }
@@ -398,12 +528,51 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
     return soft_cross_entropy_broadcast
 
 
+def _jax_relative_entropy() -> Callable[..., Any]:
+    """``Σ_c t_c·(log t_c − log q_c)`` (0 where ``t_c = 0``) with its JVP in closed form:
+    ``Σ_c [t_c ≠ 0]·((log t_c + 1 − log q_c)·dt_c − t_c·d log q_c)``; as soft cross-entropy,
+    a non-differentiated input (the usual target) costs nothing."""
+    import jax
+    import jax.numpy as jnp
+    from jax.custom_derivatives import SymbolicZero
+
+    def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
+        return _relative_entropy(jnp, target, log_q, axis)
+
+    def relative_entropy_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
+        target, log_q = primals
+        d_target, d_log_q = tangents
+        present = target != 0
+        log_t = jnp.log(jnp.where(present, target, 1.0))
+        safe_log_q = jnp.where(present, log_q, 0.0)
+        out = jnp.sum(target * (log_t - safe_log_q), axis=axis)
+        terms = []
+        if not isinstance(d_log_q, SymbolicZero):
+            terms.append(-target * d_log_q)  # t = 0 where absent: no stand-in needed
+        if not isinstance(d_target, SymbolicZero):
+            terms.append(jnp.where(present, log_t + 1.0 - safe_log_q, 0.0) * d_target)
+        if not terms:
+            return out, jnp.zeros_like(out)
+        return out, jnp.sum(sum(terms[1:], terms[0]), axis=axis)
+
+    relative_entropy = jax.custom_jvp(relative_entropy, nondiff_argnums=(2,))
+    relative_entropy.defjvp(relative_entropy_jvp, symbolic_zeros=True)
+
+    def relative_entropy_broadcast(target: Any, log_q: Any, axis: int) -> Any:
+        if target.shape != log_q.shape:
+            target, log_q = jnp.broadcast_arrays(target, log_q)
+        return relative_entropy(target, log_q, axis)
+
+    return relative_entropy_broadcast
+
+
 def _jax_kernels() -> dict[str, Callable[..., Any]]:
     import jax
     import jax.numpy as jnp
 
     return {
         "softmax_cross_entropy_soft": _jax_soft_cross_entropy(),
+        "relative_entropy": _jax_relative_entropy(),
         "logsumexp": lambda x, axis, keepdims: jax.nn.logsumexp(x, axis=axis, keepdims=keepdims),
         "log_softmax": lambda x, axis: jax.nn.log_softmax(x, axis=axis),
         "softplus": jax.nn.softplus,
@@ -453,6 +622,41 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
     return soft_cross_entropy
 
 
+def _tensorflow_relative_entropy() -> Callable[..., Any]:
+    """``Σ_c t_c·(log t_c − log q_c)`` (0 where ``t_c = 0``) with its gradients in closed form
+    (``tf.custom_gradient``): ``∂/∂log q = −g·t``, ``∂/∂t = g·(log t + 1 − log q)`` where
+    ``t ≠ 0`` and 0 elsewhere, as for torch."""
+    import tensorflow as tf
+
+    by_axis: dict[int, Callable[..., Any]] = {}
+
+    def build(axis: int) -> Callable[..., Any]:
+        @tf.custom_gradient
+        def relative_entropy(target: Any, log_q: Any) -> Any:
+            present = tf.not_equal(target, 0)
+            log_t = tf.math.log(tf.where(present, target, tf.ones_like(target)))
+            safe_log_q = tf.where(present, log_q, tf.zeros_like(log_q))
+
+            def gradient(upstream: Any) -> tuple:
+                upstream = tf.expand_dims(upstream, axis)
+                grad_target = tf.where(present, upstream * (log_t + 1.0 - safe_log_q), tf.zeros_like(target))
+                return grad_target, -upstream * target
+
+            return tf.reduce_sum(target * (log_t - safe_log_q), axis=axis), gradient
+
+        return relative_entropy
+
+    def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
+        if not (log_q.shape.is_fully_defined() and log_q.shape == target.shape):
+            shape = tf.broadcast_dynamic_shape(tf.shape(log_q), tf.shape(target))
+            log_q, target = tf.broadcast_to(log_q, shape), tf.broadcast_to(target, shape)
+        if axis not in by_axis:
+            by_axis[axis] = build(axis)
+        return by_axis[axis](target, log_q)
+
+    return relative_entropy
+
+
 def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
     import tensorflow as tf
 
@@ -460,6 +664,7 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
 
     return {
         "softmax_cross_entropy_soft": _tensorflow_soft_cross_entropy(),
+        "relative_entropy": _tensorflow_relative_entropy(),
         # tf.square's gradient is one multiplication (2·e·g), a product's two and their sum.
         "squared_error": lambda y_pred, y_true: tf.square(y_pred - y_true),
         # Eager Huber 1.22× → 1.07× Keras's with a scalar cap (see _capped).
@@ -480,6 +685,10 @@ _NATIVE_BUILDERS: dict[str, Callable[[], dict[str, Callable[..., Any]]]] = {
     "lossx._tensorflow_namespace": _tensorflow_kernels,
 }
 
+# The kernel of a loss primitive fused with its "mean" or "sum" is filed under this prefix and
+# the primitive's name: ``reduced(reduction, *args)``, None where it does not fit the arguments.
+_REDUCED = "reduced "
+
 # Keyed by the namespace's module name, not the module: torch.compile cannot trace
 # a dictionary lookup that compares module objects.
 _KERNELS: dict[str, dict[str, Callable[..., Any]]] = {}
@@ -498,6 +707,43 @@ def kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
                 table[name] = build(table, xp)
         _KERNELS[xp.__name__] = table
     return table
+
+
+# ---------------------------------------------------------------- deferred losses
+
+
+class Deferred(NamedTuple):
+    """The per-element losses ``primitive(*args)``, not yet computed: see :func:`deferred`."""
+
+    primitive: str
+    args: tuple
+
+    def compute(self) -> Any:
+        """The per-element losses, as the primitive computes them."""
+        return kernels(namespace_of(self.args[0]))[self.primitive](*self.args)
+
+    def reduced(self, reduction: str) -> Any:
+        """Their unweighted "mean" or "sum" from the framework's fused kernel, or None where it has none."""
+        fused = kernels(namespace_of(self.args[0])).get(_REDUCED + self.primitive)
+        return None if fused is None else fused(reduction, *self.args)
+
+
+def deferred(primitive: Callable[..., Any], *args: Any) -> Deferred:
+    """``primitive(*args)`` as a loss body's result, computed when the reduction is known.
+
+    A body whose loss is one primitive alone returns
+    ``P.deferred(P.huber, y_pred, y_true, delta)`` rather than ``P.huber(y_pred, y_true,
+    delta)``. Where the framework computes that loss and its mean or sum in one kernel
+    (torch's ``F.huber_loss(reduction="mean")``), an unweighted, unmasked "mean" or "sum"
+    call uses it: one autograd node instead of the loss's and the reduction's, a quarter
+    to a third of torch's own time for a small batch. Every other call (``"none"``,
+    weights, masks, other frameworks, :meth:`LossSpec.evaluate`) computes
+    ``primitive(*args)`` and reduces it as usual, so the value is the same either way.
+    """
+    name = getattr(primitive, "__name__", None)
+    if name not in _GENERIC and name not in _COMPOSED:
+        raise ValueError(f"deferred takes a primitive of lossx.primitives; got {primitive!r}.")
+    return Deferred(name, args)
 
 
 # ---------------------------------------------------------------- public functions
@@ -548,6 +794,11 @@ def squared_error(y_pred: Any, y_true: Any) -> Any:
     return kernels(namespace_of(y_pred))["squared_error"](y_pred, y_true)
 
 
+def absolute_error(y_pred: Any, y_true: Any) -> Any:
+    """``|y_pred − y_true|``, elementwise (one fused kernel where the framework has one)."""
+    return kernels(namespace_of(y_pred))["absolute_error"](y_pred, y_true)
+
+
 def huber(y_pred: Any, y_true: Any, delta: float) -> Any:
     """Huber ``½e²`` for ``|e| ≤ δ``, ``δ(|e| − ½δ)`` beyond, ``e = y_pred − y_true``; finite for any finite ``e``."""
     return kernels(namespace_of(y_pred))["huber"](y_pred, y_true, delta)
@@ -589,14 +840,28 @@ def softmax_cross_entropy_soft(logits: Any, target: Any, axis: int = -1) -> Any:
     return kernels(namespace_of(logits))["softmax_cross_entropy_soft"](logits, target, axis)
 
 
+def relative_entropy(target: Any, log_q: Any, axis: int = -1) -> Any:
+    """``Σ_c t_c·(log t_c − log q_c)`` over ``axis``: the KL divergence of ``q`` from ``t``.
+
+    Terms with ``t_c = 0`` are exactly 0 in value and gradient, whatever ``log q_c`` is
+    (−inf, NaN); ``t_c > 0`` with ``log q_c = −inf`` gives +inf.
+    """
+    return kernels(namespace_of(log_q))["relative_entropy"](target, log_q, axis)
+
+
+def negative_log_likelihood(log_p: Any, labels: Any, axis: int = -1) -> Any:
+    """``−log_p[y]``: the negative log-probability of each integer label, without ``axis``."""
+    return kernels(namespace_of(log_p))["negative_log_likelihood"](log_p, labels, axis)
+
+
 def multi_margin(scores: Any, labels: Any, p: int, margin: float, axis: int = -1) -> Any:
     """``Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over ``axis`` (p = 1 or 2), without ``axis``."""
     return kernels(namespace_of(scores))["multi_margin"](scores, labels, p, margin, axis)
 
 
-def extrema(labels: Any) -> tuple:
-    """``(min, max)`` of an eager integer array as Python ints (0, 0 when empty): for value checks."""
-    return kernels(namespace_of(labels))["extrema"](labels)
+def extrema(x: Any) -> tuple:
+    """``(min, max)`` of an eager array as Python numbers (0, 0 when empty; NaN if any is NaN): for value checks."""
+    return kernels(namespace_of(x))["extrema"](x)
 
 
 def xlogy(x: Any, y: Any) -> Any:

@@ -68,3 +68,29 @@ def test_custom_loss_torch_module():
     y_pred = torch.tensor([1.0, -2.0], requires_grad=True)
     module(y_pred, torch.zeros(2)).backward()
     torch.testing.assert_close(y_pred.grad, torch.tensor([3.0, -12.0]))
+
+
+@lossx.define_loss(options=[lossx.Option("delta", "float", 1.0, "Huber threshold.", low=0.0, low_open=True)])
+def deferred_huber(xp, y_pred, y_true, *, delta):
+    """Huber as a deferred primitive: ``P.deferred(P.huber, ...)``. Reference: torch.nn.HuberLoss."""
+    return lossx.primitives.deferred(lossx.primitives.huber, y_pred, y_true, delta)
+
+
+def test_deferred_primitive_is_the_primitive_under_every_reduction():
+    y_pred, y_true = np.array([[0.2, -3.0], [1.5, 0.4]]), np.array([[0.0, 0.0], [0.0, 1.0]])
+    error = np.abs(y_pred - y_true)
+    per_entry = np.where(error <= 0.5, 0.5 * error**2, 0.5 * (error - 0.25))
+    np.testing.assert_allclose(deferred_huber(y_pred, y_true, delta=0.5, reduction="none"), per_entry, rtol=1e-15)
+    np.testing.assert_allclose(deferred_huber(y_pred, y_true, delta=0.5), per_entry.mean(), rtol=1e-15)
+    weights = np.array([2.0, 1.0])
+    np.testing.assert_allclose(deferred_huber(y_pred, y_true, delta=0.5, sample_weight=weights),
+                               (2 * per_entry[0].sum() + per_entry[1].sum()) / 6.0, rtol=1e-15)
+    terms = deferred_huber.spec.evaluate((y_pred, y_true), {"delta": 0.5})[1]
+    np.testing.assert_allclose(terms.value, per_entry, rtol=1e-15)
+    rows = lossx.testing.compare("deferred_huber", {"delta": 0.5})
+    assert all(row.passed for row in rows), [row for row in rows if not row.passed]
+
+
+def test_deferred_takes_primitives_only():
+    with pytest.raises(ValueError, match="primitive of lossx.primitives"):
+        lossx.primitives.deferred(np.abs, np.ones(2))

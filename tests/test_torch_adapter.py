@@ -343,3 +343,52 @@ def test_class_positions_follow_the_prediction_device(loss, monkeypatch):
     assert out.device.type == "meta"
     out.backward()
     assert logits.grad.device.type == "meta"
+
+
+# One autograd node for loss and reduction (lossx.primitives.deferred): the loss and the
+# node torch's own loss of the same reduction ends in. (torch's l1_loss is itself abs then
+# mean, two nodes: MAE is left out.)
+_FUSED = [
+    ("MeanSquaredError", {}, "regression", "MseLossBackward0"),
+    ("Huber", {"delta": 0.5}, "regression", "HuberLossBackward0"),
+    ("SmoothL1", {"beta": 0.5}, "regression", "SmoothL1LossBackward0"),
+    ("BinaryCrossEntropy", {"from_logits": True, "pos_weight": 2.0}, "binary", "BinaryCrossEntropyWithLogitsBackward0"),
+    ("SparseCategoricalCrossEntropy", {"from_logits": True}, "labels", "NllLossBackward0"),
+    ("Nll", {}, "labels", "NllLossBackward0"),
+    ("MultiMargin", {"p": 2}, "labels", "MultiMarginLossBackward0"),
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize(
+    "name, options, kind, node", _FUSED, ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in o.items()) or 'default'}"
+                                              for n, o, _, _ in _FUSED],
+)
+def test_unweighted_reduction_is_one_node_with_the_loss(name, options, kind, node, reduction):
+    features, y_true, width = _data(kind, torch.float64)
+    if kind == "labels":
+        y_true = y_true.clamp(min=0)  # no padding: ignore_index is not set
+    y_pred = features[:, :1].repeat(1, width).requires_grad_()
+    loss = _make(name, reduction=reduction, **options)
+    fused = loss(y_pred, y_true)
+    assert fused.grad_fn.name() == node
+    # The same loss through the unfused path (reduction "none", then the reduction by hand).
+    unfused = loss.spec.compute((y_pred, y_true), loss._options(), "none")
+    by_hand = unfused.mean() if reduction == "mean" else unfused.sum()
+    torch.testing.assert_close(fused, by_hand, rtol=1e-13, atol=0)
+    fused_grad, = torch.autograd.grad(fused, y_pred)
+    hand_grad, = torch.autograd.grad(by_hand, y_pred)
+    torch.testing.assert_close(fused_grad, hand_grad, rtol=1e-13, atol=1e-15)
+
+
+def test_weighted_or_empty_reductions_take_the_general_path():
+    y_pred = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    y_true = torch.randn(4, 3, dtype=torch.float64)
+    loss = LT.MeanSquaredError()
+    weighted = loss(y_pred, y_true, sample_weight=torch.tensor([1.0, 0.0, 2.0, 1.0], dtype=torch.float64))
+    assert weighted.grad_fn.name() != "MseLossBackward0"
+    expected = ((y_pred - y_true) ** 2).detach().numpy() * np.array([[1.0], [0.0], [2.0], [1.0]])
+    np.testing.assert_allclose(float(weighted), expected.sum() / 12.0, rtol=1e-13)
+    # torch's fused mean of no entries is NaN; lossx's is 0 (SPEC §3).
+    empty = loss(torch.zeros(0, 3, requires_grad=True), torch.zeros(0, 3))
+    assert float(empty) == 0.0

@@ -72,7 +72,7 @@ def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, po
     """
     target = _smooth_binary(y_true, label_smoothing)
     if from_logits:
-        return P.sigmoid_cross_entropy(y_pred, target, pos_weight)
+        return P.deferred(P.sigmoid_cross_entropy, y_pred, target, pos_weight)
     positive = P.xlogy(target, y_pred)
     if pos_weight is not None:
         positive = pos_weight * positive
@@ -256,6 +256,8 @@ def sparse_categorical_cross_entropy(
     class indices; keras.losses.SparseCategoricalCrossentropy(ignore_class);
     optax.softmax_cross_entropy_with_integer_labels.
     """
+    if from_logits and not label_smoothing and class_weight is None and ignore_index is None:
+        return P.deferred(P.softmax_cross_entropy, y_pred, y_true, axis)
     labels, valid = _split_labels(xp, y_true, ignore_index)
     if from_logits and not label_smoothing:
         nll = P.softmax_cross_entropy(y_pred, labels, axis=axis)
@@ -653,25 +655,24 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
         )
     if log_target:
         absent = xp.equal(y_true, -math.inf)
-        log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
-        t = xp.exp(log_t)
     else:
         check_probabilities(
             xp, "kl_divergence", y_pred, y_true, "y_true", "Pass log_target=True for log-probability targets."
         )
-        absent = xp.equal(y_true, 0)
-        t = y_true
-        log_t = xp.log(xp.where(absent, xp.ones_like(y_true), y_true))
     if from_logits:
         log_q = P.log_softmax(y_pred, axis=axis)
     elif log_input:
         log_q = y_pred
     else:
-        log_q = xp.log(xp.where(absent, xp.ones_like(y_pred), y_pred))
-    # Stand-ins where t = 0: log t = 0 (above) and log q = 0, so the term is 0·(0 − 0) = 0 with
-    # zero partials, however q_c = 0 or NaN would have made it 0·inf = NaN.
+        # The stand-in q = 1 where t = 0 keeps the log's gradient there finite (q = 0 would give 0·inf).
+        log_q = xp.log(xp.where(absent if log_target else xp.equal(y_true, 0), xp.ones_like(y_pred), y_pred))
+    if not log_target:
+        return P.relative_entropy(y_true, log_q, axis=axis)
+    # Stand-ins where t = 0 (log t = −inf): log t = 0 and log q = 0, so the term is 1·(0 − 0) = 0
+    # with zero partials, however q_c = 0 or NaN would have made it NaN.
+    log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
     log_q = xp.where(absent, xp.zeros_like(log_q), log_q)
-    return xp.sum(t * (log_t - log_q), axis=axis)
+    return xp.sum(xp.exp(log_t) * (log_t - log_q), axis=axis)
 
 
 @define_loss(
@@ -698,8 +699,10 @@ def nll(xp, y_pred, y_true, *, axis, class_weight, ignore_index):
     ``y_pred``'s shape without that axis (a size-1 class axis is also accepted).
     Reference: torch.nn.NLLLoss(weight, ignore_index).
     """
+    if class_weight is None and ignore_index is None:
+        return P.deferred(P.negative_log_likelihood, y_pred, y_true, axis)
     labels, valid = _split_labels(xp, y_true, ignore_index)
-    value = -_pick(xp, y_pred, labels, axis)
+    value = P.negative_log_likelihood(y_pred, labels, axis)
     weight = None if class_weight is None else P.gather(class_weight, labels)
     if weight is not None:
         value = weight * value

@@ -110,9 +110,9 @@ def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
     Reference: torch.nn.MultiMarginLoss(p, margin, weight) (2-D inputs, class axis 1);
     Weston & Watkins (1999) multiclass SVM.
     """
-    value = P.multi_margin(y_pred, y_true, p, margin, axis=axis)
     if class_weight is None:
-        return value
+        return P.deferred(P.multi_margin, y_pred, y_true, p, margin, axis)
+    value = P.multi_margin(y_pred, y_true, p, margin, axis=axis)
     weight = P.gather(class_weight, y_true)
     return LossTerms(weight * value, weight=weight)
 

@@ -40,7 +40,7 @@ def mean_squared_error(xp, y_pred, y_true):
     Reference: torch.nn.MSELoss; keras.losses.MeanSquaredError (which also
     averages the last axis per sample).
     """
-    return P.squared_error(y_pred, y_true)
+    return P.deferred(P.squared_error, y_pred, y_true)
 
 
 @define_loss(aliases=("mae",), example=regression_example)
@@ -50,7 +50,7 @@ def mean_absolute_error(xp, y_pred, y_true):
     Shapes: as :func:`mean_squared_error`.
     Reference: torch.nn.L1Loss; keras.losses.MeanAbsoluteError.
     """
-    return xp.abs(y_pred - y_true)
+    return P.deferred(P.absolute_error, y_pred, y_true)
 
 
 @define_loss(
@@ -68,7 +68,7 @@ def huber(xp, y_pred, y_true, *, delta):
     Reference: Huber (1964), "Robust Estimation of a Location Parameter";
     torch.nn.HuberLoss(delta); keras.losses.Huber(delta); optax.huber_loss.
     """
-    return P.huber(y_pred, y_true, delta)
+    return P.deferred(P.huber, y_pred, y_true, delta)
 
 
 # ----------------------------------------------------------------- relative errors
@@ -165,8 +165,8 @@ def smooth_l1(xp, y_pred, y_true, *, beta):
     Reference: Girshick (2015), "Fast R-CNN"; torch.nn.SmoothL1Loss(beta).
     """
     if beta == 0:
-        return xp.abs(y_pred - y_true)
-    return P.smooth_l1(y_pred, y_true, beta)
+        return P.deferred(P.absolute_error, y_pred, y_true)
+    return P.deferred(P.smooth_l1, y_pred, y_true, beta)
 
 
 @define_loss(example=regression_example)
