@@ -528,51 +528,12 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
     return soft_cross_entropy_broadcast
 
 
-def _jax_relative_entropy() -> Callable[..., Any]:
-    """``Σ_c t_c·(log t_c − log q_c)`` (0 where ``t_c = 0``) with its JVP in closed form:
-    ``Σ_c [t_c ≠ 0]·((log t_c + 1 − log q_c)·dt_c − t_c·d log q_c)``; as soft cross-entropy,
-    a non-differentiated input (the usual target) costs nothing."""
-    import jax
-    import jax.numpy as jnp
-    from jax.custom_derivatives import SymbolicZero
-
-    def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
-        return _relative_entropy(jnp, target, log_q, axis)
-
-    def relative_entropy_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
-        target, log_q = primals
-        d_target, d_log_q = tangents
-        present = target != 0
-        log_t = jnp.log(jnp.where(present, target, 1.0))
-        safe_log_q = jnp.where(present, log_q, 0.0)
-        out = jnp.sum(target * (log_t - safe_log_q), axis=axis)
-        terms = []
-        if not isinstance(d_log_q, SymbolicZero):
-            terms.append(-target * d_log_q)  # t = 0 where absent: no stand-in needed
-        if not isinstance(d_target, SymbolicZero):
-            terms.append(jnp.where(present, log_t + 1.0 - safe_log_q, 0.0) * d_target)
-        if not terms:
-            return out, jnp.zeros_like(out)
-        return out, jnp.sum(sum(terms[1:], terms[0]), axis=axis)
-
-    relative_entropy = jax.custom_jvp(relative_entropy, nondiff_argnums=(2,))
-    relative_entropy.defjvp(relative_entropy_jvp, symbolic_zeros=True)
-
-    def relative_entropy_broadcast(target: Any, log_q: Any, axis: int) -> Any:
-        if target.shape != log_q.shape:
-            target, log_q = jnp.broadcast_arrays(target, log_q)
-        return relative_entropy(target, log_q, axis)
-
-    return relative_entropy_broadcast
-
-
 def _jax_kernels() -> dict[str, Callable[..., Any]]:
     import jax
     import jax.numpy as jnp
 
     return {
         "softmax_cross_entropy_soft": _jax_soft_cross_entropy(),
-        "relative_entropy": _jax_relative_entropy(),
         "logsumexp": lambda x, axis, keepdims: jax.nn.logsumexp(x, axis=axis, keepdims=keepdims),
         "log_softmax": lambda x, axis: jax.nn.log_softmax(x, axis=axis),
         "softplus": jax.nn.softplus,
@@ -633,16 +594,16 @@ def _tensorflow_relative_entropy() -> Callable[..., Any]:
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
         def relative_entropy(target: Any, log_q: Any) -> Any:
-            present = tf.not_equal(target, 0)
-            log_t = tf.math.log(tf.where(present, target, tf.ones_like(target)))
-            safe_log_q = tf.where(present, log_q, tf.zeros_like(log_q))
-
             def gradient(upstream: Any) -> tuple:
                 upstream = tf.expand_dims(upstream, axis)
-                grad_target = tf.where(present, upstream * (log_t + 1.0 - safe_log_q), tf.zeros_like(target))
+                present = tf.not_equal(target, 0)
+                log_t = tf.math.log(tf.where(present, target, tf.ones_like(target)))
+                grad_target = tf.where(present, upstream * (log_t + 1.0 - log_q), tf.zeros_like(target))
                 return grad_target, -upstream * target
 
-            return tf.reduce_sum(target * (log_t - safe_log_q), axis=axis), gradient
+            # xlogy and multiply_no_nan are 0 where t = 0, whatever log q is there (−inf, NaN).
+            terms = tf.math.xlogy(target, target) - tf.math.multiply_no_nan(log_q, target)
+            return tf.reduce_sum(terms, axis=axis), gradient
 
         return relative_entropy
 
