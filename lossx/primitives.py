@@ -449,6 +449,32 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
 
         return reduced
 
+    def soft_cross_entropy_reduced(reduction: str, logits: Any, target: Any, axis: int) -> Any:
+        # torch's own cross-entropy with probability targets: one graph of C++ nodes, no Python
+        # backward. It is NaN for a 0·log 0 term (a −inf logit where t = 0), which lossx's is
+        # not: a NaN result (that, or NaN inputs) is left to the exact form.
+        if torch.compiler.is_compiling() or logits.numel() == 0:
+            return None
+        if target.shape != logits.shape:
+            logits, target = torch.broadcast_tensors(logits, target)
+        if logits.ndim > 1 and axis % logits.ndim != 1:
+            logits, target = torch.movedim(logits, axis, 1), torch.movedim(target, axis, 1)
+        out = torch._C._nn.cross_entropy_loss(logits, target, None, code[reduction], -100, 0.0)
+        return None if bool(torch.isnan(out)) else out
+
+    def relative_entropy_reduced(reduction: str, target: Any, log_q: Any, axis: int) -> Any:
+        # torch.kl_div, Σ xlogy(t, t) − t·log q, as above: NaN for a 0·log 0 term (t = 0 where
+        # log q = −inf), and its target gradient is NaN wherever t = 0, so a differentiated
+        # target also takes the exact form.
+        if torch.compiler.is_compiling() or target.requires_grad or log_q.numel() == 0:
+            return None
+        if target.shape != log_q.shape:
+            target, log_q = torch.broadcast_tensors(target, log_q)
+        total = torch.kl_div(log_q, target, code["sum"], log_target=False)
+        if bool(torch.isnan(total)):
+            return None
+        return total / (log_q.numel() // log_q.shape[axis]) if reduction == "mean" else total
+
     losses = {
         "squared_error": squared_error,
         "absolute_error": absolute_error,
@@ -476,7 +502,9 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         **losses,
         **{_REDUCED + name: fused(kernel) for name, kernel in losses.items()},
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(),
+        _REDUCED + "softmax_cross_entropy_soft": soft_cross_entropy_reduced,
         "relative_entropy": _torch_relative_entropy(),
+        _REDUCED + "relative_entropy": relative_entropy_reduced,
         # Not a primitive of every namespace: the ctc loss uses it where it exists.
         "ctc_log_probs": ctc_log_probs,
     }

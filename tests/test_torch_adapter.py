@@ -8,6 +8,7 @@ shows every option.
 from __future__ import annotations
 
 import copy
+import math
 import io
 
 import numpy as np
@@ -392,3 +393,34 @@ def test_weighted_or_empty_reductions_take_the_general_path():
     # torch's fused mean of no entries is NaN; lossx's is 0 (SPEC §3).
     empty = loss(torch.zeros(0, 3, requires_grad=True), torch.zeros(0, 3))
     assert float(empty) == 0.0
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fused_soft_targets_keep_zero_log_zero(reduction):
+    # torch's own soft-target cross-entropy and kl_div are NaN for a 0·log 0 term: the fused
+    # path must hand those calls to the exact form (value 0 for the term, finite gradients).
+    logits = torch.tensor([[2.0, -math.inf, 0.5], [0.1, 0.2, 0.3]], dtype=torch.float64, requires_grad=True)
+    target = torch.tensor([[0.7, 0.0, 0.3], [0.2, 0.5, 0.3]], dtype=torch.float64)
+    log_p = torch.log_softmax(logits.detach(), 1).numpy()
+    t = target.numpy()
+    rows = -np.where(t > 0, t * np.where(t > 0, log_p, 0.0), 0.0).sum(1)
+    cce = LT.CategoricalCrossEntropy(from_logits=True, reduction=reduction)(logits, target)
+    np.testing.assert_allclose(float(cce), rows.mean() if reduction == "mean" else rows.sum(), rtol=1e-13)
+    grad, = torch.autograd.grad(cce, logits)
+    assert torch.isfinite(grad).all()
+    kl_rows = rows + np.where(t > 0, t * np.log(np.where(t > 0, t, 1.0)), 0.0).sum(1)
+    kl = LT.KlDivergence(from_logits=True, reduction=reduction)(logits, target)
+    np.testing.assert_allclose(float(kl), kl_rows.mean() if reduction == "mean" else kl_rows.sum(), rtol=1e-13)
+    assert torch.isfinite(torch.autograd.grad(kl, logits)[0]).all()
+
+
+def test_fused_kl_leaves_a_differentiated_target_to_the_exact_form():
+    # kl_div's target gradient is NaN wherever t = 0; lossx's is 0 there.
+    log_q = torch.log_softmax(torch.randn(3, 4, dtype=torch.float64), 1)
+    target = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]],
+                          dtype=torch.float64, requires_grad=True)
+    kl = LT.KlDivergence(log_input=True)(log_q, target)
+    grad, = torch.autograd.grad(kl, target)
+    t, q = target.detach().numpy(), log_q.numpy()
+    expected = np.where(t > 0, np.log(np.where(t > 0, t, 1.0)) + 1.0 - q, 0.0) / 3.0
+    np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-13)

@@ -211,6 +211,8 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     if class_weight is not None:
         weights = along_axis(xp, class_weight, y_pred.ndim, axis)
         scaled_target = scaled_target * weights
+    if from_logits and class_weight is None:
+        return P.deferred(P.softmax_cross_entropy_soft, y_pred, scaled_target, axis)
     if from_logits:
         value = P.softmax_cross_entropy_soft(y_pred, scaled_target, axis=axis)
     else:
@@ -667,7 +669,7 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
         # The stand-in q = 1 where t = 0 keeps the log's gradient there finite (q = 0 would give 0·inf).
         log_q = xp.log(xp.where(absent if log_target else xp.equal(y_true, 0), xp.ones_like(y_pred), y_pred))
     if not log_target:
-        return P.relative_entropy(y_true, log_q, axis=axis)
+        return P.deferred(P.relative_entropy, y_true, log_q, axis)
     # Stand-ins where t = 0 (log t = −inf): log t = 0 and log q = 0, so the term is 1·(0 − 0) = 0
     # with zero partials, however q_c = 0 or NaN would have made it NaN.
     log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
