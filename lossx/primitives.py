@@ -556,12 +556,56 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
     return soft_cross_entropy_broadcast
 
 
+def _jax_relative_entropy() -> Callable[..., Any]:
+    """``Σ_c t_c·(log t_c − log q_c)`` (0 where ``t_c = 0``) with its JVP in closed form.
+
+    The value is one `where` over the finished term, ``where(t = 0, 0, t·(log t − log q))``,
+    which XLA fuses into the sum; the composed form's two stand-ins (needed so that
+    autodiff does not meet ``0·inf``) each cost XLA:CPU a separate pass and an (N, C)
+    buffer: 1.48× optax. Here autodiff never sees the value's form: the tangent is
+    ``Σ_c (−t_c·d log q_c + [t_c ≠ 0]·(log t_c + 1 − log q_c)·dt_c)``, and a target that is
+    not differentiated costs nothing (symbolic zero).
+    """
+    import jax
+    import jax.numpy as jnp
+    from jax.custom_derivatives import SymbolicZero
+
+    def value(target: Any, log_q: Any, axis: int) -> Any:
+        return jnp.sum(jnp.where(target == 0, 0.0, target * (jnp.log(target) - log_q)), axis=axis)
+
+    def relative_entropy_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
+        target, log_q = primals
+        d_target, d_log_q = tangents
+        out = value(target, log_q, axis)
+        terms = []
+        if not isinstance(d_log_q, SymbolicZero):
+            terms.append(-target * d_log_q)
+        if not isinstance(d_target, SymbolicZero):
+            absent = target == 0
+            log_t = jnp.log(jnp.where(absent, 1.0, target))
+            terms.append(jnp.where(absent, 0.0, log_t + 1.0 - log_q) * d_target)
+        if not terms:
+            return out, jnp.zeros_like(out)
+        return out, jnp.sum(sum(terms[1:], terms[0]), axis=axis)
+
+    relative_entropy = jax.custom_jvp(value, nondiff_argnums=(2,))
+    relative_entropy.defjvp(relative_entropy_jvp, symbolic_zeros=True)
+
+    def relative_entropy_broadcast(target: Any, log_q: Any, axis: int) -> Any:
+        if target.shape != log_q.shape:
+            target, log_q = jnp.broadcast_arrays(target, log_q)
+        return relative_entropy(target, log_q, axis)
+
+    return relative_entropy_broadcast
+
+
 def _jax_kernels() -> dict[str, Callable[..., Any]]:
     import jax
     import jax.numpy as jnp
 
     return {
         "softmax_cross_entropy_soft": _jax_soft_cross_entropy(),
+        "relative_entropy": _jax_relative_entropy(),
         "logsumexp": lambda x, axis, keepdims: jax.nn.logsumexp(x, axis=axis, keepdims=keepdims),
         "log_softmax": lambda x, axis: jax.nn.log_softmax(x, axis=axis),
         "softplus": jax.nn.softplus,
