@@ -26,7 +26,9 @@ from ._namespace import device_of, namespace_of
 __all__ = [
     "logsumexp",
     "log_softmax",
+    "softmax",
     "log_sigmoid",
+    "sigmoid",
     "softplus",
     "squared_error",
     "absolute_error",
@@ -212,6 +214,9 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "log_softmax": lambda xp: lambda x, axis: _log_softmax(xp, x, axis),
     "softplus": lambda xp: lambda x: _softplus(xp, x),
     "log_sigmoid": lambda xp: lambda x: _log_sigmoid(xp, x),
+    # exp of the stable logarithms: no overflow (nor NumPy's warning) for any finite x.
+    "softmax": lambda xp: lambda x, axis: xp.exp(_log_softmax(xp, x, axis)),
+    "sigmoid": lambda xp: lambda x: xp.exp(_log_sigmoid(xp, x)),
     "one_hot": lambda xp: lambda labels, n, dtype: _one_hot(xp, labels, n, dtype),
     "take_along_axis": lambda xp: lambda x, idx, axis: _take_along_axis(xp, x, idx, axis),
     "gather": lambda xp: lambda vector, indices: _gather(xp, vector, indices),
@@ -488,6 +493,8 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     return {
         "logsumexp": lambda x, axis, keepdims: torch.logsumexp(x, dim=axis, keepdim=keepdims),
         "log_softmax": lambda x, axis: torch.log_softmax(x, dim=axis),
+        "softmax": lambda x, axis: torch.softmax(x, dim=axis),
+        "sigmoid": torch.sigmoid,
         # torch's default threshold=20 returns x above 20, an error of exp(-20)
         # relative to x: too coarse for float64. Above 50 the error is < 1e-22.
         "softplus": lambda x: F.softplus(x, beta=1.0, threshold=50.0),
@@ -705,6 +712,8 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
         "smooth_l1": lambda y_pred, y_true, beta: _smooth_l1(tnp, y_pred, y_true, beta, scalar_cap=True),
         "logsumexp": lambda x, axis, keepdims: tf.reduce_logsumexp(x, axis=axis, keepdims=keepdims),
         "log_softmax": lambda x, axis: tf.nn.log_softmax(x, axis=axis),
+        "softmax": lambda x, axis: tf.nn.softmax(x, axis=axis),
+        "sigmoid": tf.math.sigmoid,
         "softplus": tf.math.softplus,
         "log_sigmoid": tf.math.log_sigmoid,
         "one_hot": lambda labels, n, dtype: tf.one_hot(labels, n, dtype=dtype),
@@ -795,6 +804,16 @@ def log_softmax(x: Any, axis: int = -1) -> Any:
 def softplus(x: Any) -> Any:
     """``log(1 + exp(x))`` computed as ``max(x, 0) + log1p(exp(-|x|))``."""
     return kernels(namespace_of(x))["softplus"](x)
+
+
+def softmax(x: Any, axis: int = -1) -> Any:
+    """``exp(log_softmax(x))``: probabilities from logits (one fused kernel where the framework has one)."""
+    return kernels(namespace_of(x))["softmax"](x, axis)
+
+
+def sigmoid(x: Any) -> Any:
+    """``1 / (1 + exp(−x))``, as ``exp(log_sigmoid(x))``: no overflow for any finite ``x``."""
+    return kernels(namespace_of(x))["sigmoid"](x)
 
 
 def log_sigmoid(x: Any) -> Any:

@@ -109,12 +109,12 @@ def _overlap_sums(
     """
     if xp.isdtype(y_true.dtype, "integral"):
         class_axis = _class_axis(name, y_pred.ndim, axis)
-        p = xp.exp(P.log_softmax(y_pred, axis=class_axis)) if from_logits else y_pred
+        p = P.softmax(y_pred, axis=class_axis) if from_logits else y_pred
         index = xp.expand_dims(y_true, axis=class_axis)
         t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
         valid = None if ignore_index is None else xp.not_equal(index, ignore_index)
     else:
-        p = xp.exp(P.log_sigmoid(y_pred)) if from_logits else y_pred
+        p = P.sigmoid(y_pred) if from_logits else y_pred
         t = y_true
         valid = None if ignore_index is None else xp.not_equal(t, ignore_index)
     if valid is not None:
