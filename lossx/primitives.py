@@ -214,9 +214,6 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "log_softmax": lambda xp: lambda x, axis: _log_softmax(xp, x, axis),
     "softplus": lambda xp: lambda x: _softplus(xp, x),
     "log_sigmoid": lambda xp: lambda x: _log_sigmoid(xp, x),
-    # exp of the stable logarithms: no overflow (nor NumPy's warning) for any finite x.
-    "softmax": lambda xp: lambda x, axis: xp.exp(_log_softmax(xp, x, axis)),
-    "sigmoid": lambda xp: lambda x: xp.exp(_log_sigmoid(xp, x)),
     "one_hot": lambda xp: lambda labels, n, dtype: _one_hot(xp, labels, n, dtype),
     "take_along_axis": lambda xp: lambda x, idx, axis: _take_along_axis(xp, x, idx, axis),
     "gather": lambda xp: lambda vector, indices: _gather(xp, vector, indices),
@@ -241,6 +238,9 @@ _COMPOSED: dict[str, Callable[..., Any]] = {
         table, xp, x, labels, p, margin, axis),
     "negative_log_likelihood": lambda table, xp: lambda log_p, labels, axis: _negative_log_likelihood(
         table, xp, log_p, labels, axis),
+    # exp of the table's stable logarithms: no overflow (nor NumPy's warning) for any finite x.
+    "softmax": lambda table, xp: lambda x, axis: xp.exp(table["log_softmax"](x, axis)),
+    "sigmoid": lambda table, xp: lambda x: xp.exp(table["log_sigmoid"](x)),
 }
 
 
