@@ -103,7 +103,7 @@ def _extrema(xp: ModuleType, x: Any) -> tuple:
 def _torch_extrema(x: Any) -> tuple:
     if x.numel() == 0:
         return 0, 0
-    low, high = x.aminmax()  # one pass over x for both
+    low, high = x.detach().aminmax()  # one pass over x for both; a value check records no autograd node
     return low.item(), high.item()
 
 
@@ -249,7 +249,7 @@ _COMPOSED: dict[str, Callable[..., Any]] = {
 # of that framework has been seen.
 
 
-def _torch_soft_cross_entropy() -> Any:
+def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
     import torch
     from torch.autograd.function import once_differentiable
 
@@ -298,14 +298,13 @@ def _torch_soft_cross_entropy() -> Any:
             return grad_logits, grad_target, None
 
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
-        if target.shape != logits.shape:
-            logits, target = torch.broadcast_tensors(logits, target)
+        logits, target = same_shape(logits, target)
         return SoftTargetCrossEntropy.apply(logits, target, axis % logits.ndim)
 
     return soft_cross_entropy
 
 
-def _torch_relative_entropy() -> Any:
+def _torch_relative_entropy(same_shape: Callable[..., tuple]) -> Any:
     import torch
     from torch.autograd.function import once_differentiable
 
@@ -350,8 +349,7 @@ def _torch_relative_entropy() -> Any:
             return grad_target, grad_log_q, None
 
     def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
-        if target.shape != log_q.shape:
-            target, log_q = torch.broadcast_tensors(target, log_q)
+        target, log_q = same_shape(target, log_q)
         return RelativeEntropy.apply(target, log_q, axis % log_q.ndim)
 
     return relative_entropy
@@ -362,7 +360,8 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     import torch.nn.functional as F
 
     def same_shape(a: Any, b: Any) -> tuple:
-        # torch's losses warn when the target's shape differs; lossx broadcasts (checked before).
+        # torch's losses warn when the target's shape differs, and the closed-form gradients
+        # need equal shapes; lossx broadcasts (checked before).
         return (a, b) if a.shape == b.shape else torch.broadcast_tensors(a, b)
 
     # Each loss kernel takes a `reduction`: "none" serves the primitive, "mean" and "sum" its
@@ -460,8 +459,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # not: a NaN result (that, or NaN inputs) is left to the exact form.
         if torch.compiler.is_compiling() or logits.numel() == 0:
             return None
-        if target.shape != logits.shape:
-            logits, target = torch.broadcast_tensors(logits, target)
+        logits, target = same_shape(logits, target)
         if logits.ndim > 1 and axis % logits.ndim != 1:
             logits, target = torch.movedim(logits, axis, 1), torch.movedim(target, axis, 1)
         out = torch._C._nn.cross_entropy_loss(logits, target, None, code[reduction], -100, 0.0)
@@ -473,8 +471,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # target also takes the exact form.
         if torch.compiler.is_compiling() or target.requires_grad or log_q.numel() == 0:
             return None
-        if target.shape != log_q.shape:
-            target, log_q = torch.broadcast_tensors(target, log_q)
+        target, log_q = same_shape(target, log_q)
         total = torch.kl_div(log_q, target, code["sum"], log_target=False)
         if bool(torch.isnan(total)):
             return None
@@ -508,9 +505,9 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         "extrema": _torch_extrema,
         **losses,
         **{_REDUCED + name: fused(kernel) for name, kernel in losses.items()},
-        "softmax_cross_entropy_soft": _torch_soft_cross_entropy(),
+        "softmax_cross_entropy_soft": _torch_soft_cross_entropy(same_shape),
         _REDUCED + "softmax_cross_entropy_soft": soft_cross_entropy_reduced,
-        "relative_entropy": _torch_relative_entropy(),
+        "relative_entropy": _torch_relative_entropy(same_shape),
         _REDUCED + "relative_entropy": relative_entropy_reduced,
         # Not a primitive of every namespace: the ctc loss uses it where it exists.
         "ctc_log_probs": ctc_log_probs,
@@ -623,6 +620,27 @@ def _jax_kernels() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _tensorflow_per_axis(build: Callable[[int], Callable[..., Any]]) -> Callable[..., Any]:
+    """``call(first, second, axis)``: both broadcast to one shape, then ``build(axis)(first, second)``.
+
+    ``tf.custom_gradient`` functions take tensors only, so the axis is closed over: one
+    function per axis, built when first asked for.
+    """
+    import tensorflow as tf
+
+    by_axis: dict[int, Callable[..., Any]] = {}
+
+    def call(first: Any, second: Any, axis: int) -> Any:
+        if not (first.shape.is_fully_defined() and first.shape == second.shape):
+            shape = tf.broadcast_dynamic_shape(tf.shape(first), tf.shape(second))
+            first, second = tf.broadcast_to(first, shape), tf.broadcast_to(second, shape)
+        if axis not in by_axis:
+            by_axis[axis] = build(axis)
+        return by_axis[axis](first, second)
+
+    return call
+
+
 def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
     """Soft-target cross-entropy with its gradients in closed form (``tf.custom_gradient``).
 
@@ -632,8 +650,6 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
     ``softmax_cross_entropy_with_logits``, which gives NaN for a −inf logit).
     """
     import tensorflow as tf
-
-    by_axis: dict[int, Callable[..., Any]] = {}
 
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
@@ -651,15 +667,7 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
 
         return cross_entropy
 
-    def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
-        if not (logits.shape.is_fully_defined() and logits.shape == target.shape):
-            shape = tf.broadcast_dynamic_shape(tf.shape(logits), tf.shape(target))
-            logits, target = tf.broadcast_to(logits, shape), tf.broadcast_to(target, shape)
-        if axis not in by_axis:
-            by_axis[axis] = build(axis)
-        return by_axis[axis](logits, target)
-
-    return soft_cross_entropy
+    return _tensorflow_per_axis(build)
 
 
 def _tensorflow_relative_entropy() -> Callable[..., Any]:
@@ -667,8 +675,6 @@ def _tensorflow_relative_entropy() -> Callable[..., Any]:
     (``tf.custom_gradient``): ``∂/∂log q = −g·t``, ``∂/∂t = g·(log t + 1 − log q)`` where
     ``t ≠ 0`` and 0 elsewhere, as for torch."""
     import tensorflow as tf
-
-    by_axis: dict[int, Callable[..., Any]] = {}
 
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
@@ -686,15 +692,7 @@ def _tensorflow_relative_entropy() -> Callable[..., Any]:
 
         return relative_entropy
 
-    def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
-        if not (log_q.shape.is_fully_defined() and log_q.shape == target.shape):
-            shape = tf.broadcast_dynamic_shape(tf.shape(log_q), tf.shape(target))
-            log_q, target = tf.broadcast_to(log_q, shape), tf.broadcast_to(target, shape)
-        if axis not in by_axis:
-            by_axis[axis] = build(axis)
-        return by_axis[axis](target, log_q)
-
-    return relative_entropy
+    return _tensorflow_per_axis(build)
 
 
 def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
