@@ -255,7 +255,7 @@ class LossSpec:
         xp, result, result_dtype = self._run(inputs, options)
         out = None
         if isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None:
-            out = result.reduced(reduction)
+            out = result.reduced(reduction, xp)
         if out is None:
             terms = _as_terms(result)
             like = terms.value

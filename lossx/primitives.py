@@ -40,6 +40,9 @@ __all__ = [
     "relative_entropy",
     "negative_log_likelihood",
     "multi_margin",
+    "margin_ranking",
+    "hinge_embedding",
+    "pairwise_distance",
     "times_log",
     "xlogy",
     "xlog1py",
@@ -98,13 +101,6 @@ def _extrema(xp: ModuleType, x: Any) -> tuple:
         return 0, 0
     number = int if xp.isdtype(x.dtype, "integral") else float
     return number(xp.min(x)), number(xp.max(x))
-
-
-def _torch_extrema(x: Any) -> tuple:
-    if x.numel() == 0:
-        return 0, 0
-    low, high = x.detach().aminmax()  # one pass over x for both; a value check records no autograd node
-    return low.item(), high.item()
 
 
 def _gather(xp: ModuleType, vector: Any, indices: Any) -> Any:
@@ -205,6 +201,34 @@ def _relative_entropy(xp: ModuleType, target: Any, log_q: Any, axis: int) -> Any
     return xp.sum(target * (log_t - log_q), axis=axis)
 
 
+def _pairwise_distance(xp: ModuleType, x1: Any, x2: Any, p: float, eps: float, axis: int) -> Any:
+    # At zero distance (possible only with eps = 0) the value is 0 with gradient 0, the
+    # subgradient torch's norm gives, not the NaN of a bare root.
+    difference = x1 - x2 + eps if eps else x1 - x2  # x + 0 is x (up to the sign of 0, which |·| drops)
+    if p == 1.0:
+        return xp.sum(xp.abs(difference), axis=axis)
+    powered = difference * difference if p == 2.0 else xp.abs(difference) ** p
+    total = xp.sum(powered, axis=axis)
+    positive = xp.greater(total, 0.0)
+    safe = xp.where(positive, total, xp.ones_like(total))
+    root = xp.sqrt(safe) if p == 2.0 else safe ** (1.0 / p)
+    return xp.where(positive, root, xp.zeros_like(root))
+
+
+def _margin_ranking(xp: ModuleType, x1: Any, x2: Any, target: Any, margin: float) -> Any:
+    # margin − t·(x₁ − x₂) is exactly t·(x₂ − x₁) when margin = 0: one pass fewer each way.
+    hinge = target * (x2 - x1) if margin == 0.0 else margin - target * (x1 - x2)
+    return xp.maximum(hinge, xp.zeros_like(hinge))
+
+
+def _hinge_embedding(xp: ModuleType, x: Any, target: Any, margin: float) -> Any:
+    hinge = margin - x
+    zeros = xp.zeros_like(hinge)
+    dissimilar = xp.where(xp.not_equal(target, 1.0), xp.maximum(hinge, zeros), zeros)
+    similar = xp.where(xp.not_equal(target, -1.0), x, xp.zeros_like(x))
+    return dissimilar + similar
+
+
 def _softmax_cross_entropy_soft(table: dict, xp: ModuleType, logits: Any, target: Any, axis: int) -> Any:
     return -xp.sum(_times_log(xp, target, table["log_softmax"](logits, axis)), axis=axis)
 
@@ -226,6 +250,9 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "sigmoid_cross_entropy": lambda xp: lambda x, t, w: _sigmoid_cross_entropy(xp, x, t, w),
     "times_log": lambda xp: lambda weight, log_p: _times_log(xp, weight, log_p),
     "relative_entropy": lambda xp: lambda target, log_q, axis: _relative_entropy(xp, target, log_q, axis),
+    "pairwise_distance": lambda xp: lambda x1, x2, p, eps, axis: _pairwise_distance(xp, x1, x2, p, eps, axis),
+    "margin_ranking": lambda xp: lambda x1, x2, target, margin: _margin_ranking(xp, x1, x2, target, margin),
+    "hinge_embedding": lambda xp: lambda x, target, margin: _hinge_embedding(xp, x, target, margin),
     "xlogy": lambda xp: lambda x, y: _xlogy(xp, x, y),
     "xlog1py": lambda xp: lambda x, y: _xlog1py(xp, x, y),
 }
@@ -372,6 +399,13 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     # autocast, and torch.compile traces them.
     code = {"none": 0, "mean": 1, "sum": 2}  # torch's reduction enum (torch.nn._reduction)
 
+    def extrema(x: Any) -> tuple:
+        if x.numel() == 0:
+            return 0, 0
+        # One pass over x for both; a value check records no autograd node (labels need no detach).
+        low, high = torch.aminmax(x.detach() if x.requires_grad else x)
+        return low.item(), high.item()
+
     def squared_error(y_pred: Any, y_true: Any, reduction: str = "none") -> Any:
         return torch._C._nn.mse_loss(*same_shape(y_pred, y_true), code[reduction])
 
@@ -443,11 +477,24 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             return flat if reduction != "none" else flat.reshape(labels.shape)
         return torch._C._nn.multi_margin_loss(x, labels.long(), p, margin, None, code[reduction])
 
+    def margin_ranking(x1: Any, x2: Any, target: Any, margin: float, reduction: str = "none") -> Any:
+        # torch's C++ composite of lossx's formula (−t·(x₁ − x₂) + margin, clamped at 0): the
+        # same values, without a Python call per operation.
+        return torch.margin_ranking_loss(x1, x2, target, margin, code[reduction])
+
+    def hinge_embedding(x: Any, target: Any, margin: float, reduction: str = "none") -> Any:
+        return torch.hinge_embedding_loss(x, target, margin, code[reduction])
+
+    def pairwise_distance(x1: Any, x2: Any, p: float, eps: float, axis: int) -> Any:
+        # torch.pairwise_distance's norm, over any axis; its gradient at zero distance is 0.
+        return torch.linalg.vector_norm(x1 - x2 + eps if eps else x1 - x2, p, dim=axis)
+
     def fused(kernel: Callable[..., Any]) -> Callable[..., Any]:
         def reduced(reduction: str, *args: Any) -> Any:
             # torch's "mean" of no entries is NaN; lossx's is 0 (SPEC §3), from the unfused path.
-            # (The first two arguments of every loss kernel are its arrays.)
-            if reduction == "mean" and (args[0].numel() == 0 or args[1].numel() == 0):
+            # (The first two arguments of every loss kernel are arrays; margin_ranking's third too.)
+            if reduction == "mean" and (args[0].numel() == 0 or args[1].numel() == 0 or (
+                    kernel is margin_ranking and args[2].numel() == 0)):
                 return None
             return kernel(*args, reduction=reduction)
 
@@ -486,8 +533,11 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         "softmax_cross_entropy": softmax_cross_entropy,
         "negative_log_likelihood": negative_log_likelihood,
         "multi_margin": multi_margin,
+        "margin_ranking": margin_ranking,
+        "hinge_embedding": hinge_embedding,
     }
     return {
+        "pairwise_distance": pairwise_distance,
         "logsumexp": lambda x, axis, keepdims: torch.logsumexp(x, dim=axis, keepdim=keepdims),
         "log_softmax": lambda x, axis: torch.log_softmax(x, dim=axis),
         "softmax": lambda x, axis: torch.softmax(x, dim=axis),
@@ -502,7 +552,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # array-api-compat's squeeze sorts its axes in Python, which torch.compile
         # cannot trace with dynamic shapes.
         "drop_axis": lambda x, axis: torch.squeeze(x, axis),
-        "extrema": _torch_extrema,
+        "extrema": extrema,
         **losses,
         **{_REDUCED + name: fused(kernel) for name, kernel in losses.items()},
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(same_shape),
@@ -762,9 +812,12 @@ class Deferred(NamedTuple):
         """The per-element losses, as the primitive computes them."""
         return kernels(namespace_of(self.args[0]))[self.primitive](*self.args)
 
-    def reduced(self, reduction: str) -> Any:
-        """Their unweighted "mean" or "sum" from the framework's fused kernel, or None where it has none."""
-        fused = kernels(namespace_of(self.args[0])).get(_REDUCED + self.primitive)
+    def reduced(self, reduction: str, xp: ModuleType | None = None) -> Any:
+        """Their unweighted "mean" or "sum" from the framework's fused kernel, or None where it has none.
+
+        ``xp`` is the arrays' namespace, where the caller knows it already.
+        """
+        fused = kernels(xp or namespace_of(self.args[0])).get(_REDUCED + self.primitive)
         return None if fused is None else fused(reduction, *self.args)
 
 
@@ -907,6 +960,28 @@ def negative_log_likelihood(log_p: Any, labels: Any, axis: int = -1) -> Any:
 def multi_margin(scores: Any, labels: Any, p: int, margin: float, axis: int = -1) -> Any:
     """``Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over ``axis`` (p = 1 or 2), without ``axis``."""
     return kernels(namespace_of(scores))["multi_margin"](scores, labels, p, margin, axis)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float, eps: float, axis: int = -1) -> Any:
+    """``(Σ |x₁ − x₂ + ε|^p)^(1/p)`` over ``axis``, without it (torch.pairwise_distance, any axis).
+
+    ``p`` > 0 and finite. At zero distance (possible only with ``eps = 0``) the value is 0
+    with gradient 0, the subgradient of torch's norm, not the NaN of a bare root.
+    """
+    return kernels(namespace_of(x1))["pairwise_distance"](x1, x2, p, eps, axis)
+
+
+def margin_ranking(x1: Any, x2: Any, target: Any, margin: float) -> Any:
+    """``max(0, −t·(x₁ − x₂) + margin)``, elementwise (torch.nn.MarginRankingLoss's formula)."""
+    return kernels(namespace_of(x1))["margin_ranking"](x1, x2, target, margin)
+
+
+def hinge_embedding(x: Any, target: Any, margin: float) -> Any:
+    """``x`` where ``t = 1``, ``max(0, margin − x)`` where ``t = −1``, both terms for any other ``t``.
+
+    Elementwise; torch.nn.HingeEmbeddingLoss's formula.
+    """
+    return kernels(namespace_of(x))["hinge_embedding"](x, target, margin)
 
 
 def extrema(x: Any) -> tuple:

@@ -115,9 +115,7 @@ def margin_ranking(xp, input1, input2, target, *, margin):
     theirs); the unreduced loss has that shape. Targets are ±1.
     Reference: torch.nn.MarginRankingLoss(margin) (this is its formula).
     """
-    # margin − t·(x₁ − x₂) is exactly t·(x₂ − x₁) when margin = 0: one pass fewer each way.
-    hinge = target * (input2 - input1) if margin == 0.0 else margin - target * (input1 - input2)
-    return xp.maximum(hinge, xp.zeros_like(hinge))
+    return P.deferred(P.margin_ranking, input1, input2, target, margin)
 
 
 @define_loss(
@@ -137,11 +135,7 @@ def hinge_embedding(xp, y_pred, y_true, *, margin):
     Shapes: as :func:`mean_squared_error`.
     Reference: torch.nn.HingeEmbeddingLoss(margin) (this is its formula).
     """
-    hinge = margin - y_pred
-    zeros = xp.zeros_like(hinge)
-    dissimilar = xp.where(xp.not_equal(y_true, 1.0), xp.maximum(hinge, zeros), zeros)
-    similar = xp.where(xp.not_equal(y_true, -1.0), y_pred, xp.zeros_like(y_pred))
-    return dissimilar + similar
+    return P.deferred(P.hinge_embedding, y_pred, y_true, margin)
 
 
 # ----------------------------------------------------------------- embeddings
@@ -186,23 +180,6 @@ def cosine_embedding(xp, input1, input2, target, *, margin, axis, eps):
     return similar + dissimilar
 
 
-def _p_distance(xp, x1, x2, p, eps, axis):
-    """``(Σ |x₁ − x₂ + ε|^p)^(1/p)`` over ``axis`` (torch.pairwise_distance).
-
-    At zero distance (possible only with ``eps=0``) the value is 0 with gradient 0, the
-    subgradient torch's norm gives, not the NaN of a bare root.
-    """
-    difference = x1 - x2 + eps if eps else x1 - x2  # x + 0 is x (up to the sign of 0, squared away)
-    if p == 1.0:
-        return xp.sum(xp.abs(difference), axis=axis)
-    powered = difference * difference if p == 2.0 else xp.abs(difference) ** p
-    total = xp.sum(powered, axis=axis)
-    positive = xp.greater(total, 0.0)
-    safe = xp.where(positive, total, xp.ones_like(total))
-    root = xp.sqrt(safe) if p == 2.0 else safe ** (1.0 / p)
-    return xp.where(positive, root, xp.zeros_like(root))
-
-
 @define_loss(
     options=[
         Option("margin", "float", 1.0, "How much farther the negative should be than the positive.", low=0.0),
@@ -235,10 +212,10 @@ def triplet_margin(xp, anchor, positive, negative, *, margin, p, eps, swap, axis
     ``eps=0`` and ``p=2`` the two agree.
     """
     axis = _negative_axis(axis, anchor.ndim)
-    positive_distance = _p_distance(xp, anchor, positive, p, eps, axis)
-    negative_distance = _p_distance(xp, anchor, negative, p, eps, axis)
+    positive_distance = P.pairwise_distance(anchor, positive, p, eps, axis)
+    negative_distance = P.pairwise_distance(anchor, negative, p, eps, axis)
     if swap:
-        negative_distance = xp.minimum(negative_distance, _p_distance(xp, positive, negative, p, eps, axis))
+        negative_distance = xp.minimum(negative_distance, P.pairwise_distance(positive, negative, p, eps, axis))
     hinge = margin + positive_distance - negative_distance
     return xp.maximum(hinge, xp.zeros_like(hinge))
 
