@@ -537,9 +537,14 @@ def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smooth
     if class_weight is not None:
         weights = along_axis(xp, class_weight, y_pred.ndim, axis)
         scaled = target * weights
-    log_terms, log_p = _log_terms(xp, y_pred, scaled, from_logits, axis)
-    one_minus_p = -xp.expm1(log_p) if from_logits else 1.0 - y_pred
-    value = xp.sum(epsilon * (scaled * one_minus_p) - log_terms, axis=axis)
+    if from_logits:
+        # The cross-entropy through its primitive (closed-form derivatives where the framework
+        # has them), the polynomial term beside it.
+        one_minus_p = -xp.expm1(P.log_softmax(y_pred, axis=axis))
+        value = P.softmax_cross_entropy_soft(y_pred, scaled, axis=axis) + epsilon * xp.sum(
+            scaled * one_minus_p, axis=axis)
+    else:
+        value = xp.sum(epsilon * (scaled * (1.0 - y_pred)) - P.xlogy(scaled, y_pred), axis=axis)
     if class_weight is None:
         return value
     return LossTerms(value, weight=xp.sum(y_true * weights, axis=axis))
