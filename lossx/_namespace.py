@@ -75,6 +75,8 @@ def to_namespace(xp: ModuleType, value: Any, like: Any, name: str) -> Any:
     can drop ``requires_grad``); NumPy arrays, lists and scalars are converted;
     an array of another framework raises :class:`MixedFrameworkError`.
     """
+    if type(value) is type(like) and not isinstance(like, np.ndarray):
+        return value  # the common case: an array of y_pred's own type (a NumPy array's dtype is checked below)
     array = np.asarray(value) if isinstance(value, _NUMPY_LIKE) else None
     if array is not None and array.dtype.kind not in "biuf":
         raise DTypeError(

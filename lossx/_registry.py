@@ -141,6 +141,7 @@ class LossSpec:
         # Derived once, as plain attributes (torch.compile cannot trace functools.cached_property's lock).
         object.__setattr__(self, "_tensor_options", tuple(option for option in self.options if option.is_tensor))
         object.__setattr__(self, "_required_inputs", sum(not i.optional for i in self.inputs))
+        object.__setattr__(self, "_other_inputs", self.inputs[1:])
 
     @property
     def required_inputs(self) -> int:
@@ -222,7 +223,7 @@ class LossSpec:
         else:
             compute_dtype = result_dtype
         checked = [y_pred]
-        for spec_input, value in zip(self.inputs[1:], others):
+        for spec_input, value in zip(self._other_inputs, others):
             if value is not None:
                 value = to_namespace(xp, value, y_pred, spec_input.name)
                 value = self._check_input(xp, spec_input, pred_shape, eager, value, compute_dtype, axis, options)
@@ -490,7 +491,7 @@ def _broadcast_static(first: tuple, second: tuple) -> tuple | None:
 
 
 def _shape(x: Any) -> tuple:
-    return tuple(None if d is None else int(d) for d in x.shape)
+    return tuple([None if d is None else int(d) for d in x.shape])  # a list is built faster than a generator runs
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -399,6 +399,10 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     # autocast, and torch.compile traces them.
     code = {"none": 0, "mean": 1, "sum": 2}  # torch's reduction enum (torch.nn._reduction)
 
+    def long(labels: Any) -> Any:
+        # .long() of an int64 tensor returns it, after a dispatch that costs a quarter microsecond.
+        return labels if labels.dtype == torch.int64 else labels.long()
+
     def extrema(x: Any) -> tuple:
         if x.numel() == 0:
             return 0, 0
@@ -440,7 +444,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
             x = torch.movedim(x, axis, 1)
         # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
-        return torch._C._nn.cross_entropy_loss(x, labels.long(), None, code[reduction], -100, 0.0)
+        return torch._C._nn.cross_entropy_loss(x, long(labels), None, code[reduction], -100, 0.0)
 
     def negative_log_likelihood(log_p: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():  # as softmax_cross_entropy
@@ -449,7 +453,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             return -torch.take_along_dim(log_p, labels.long().unsqueeze(axis), dim=axis).squeeze(axis)
         if log_p.ndim > 1 and axis % log_p.ndim != 1:
             log_p = torch.movedim(log_p, axis, 1)
-        return torch._C._nn.nll_loss_nd(log_p, labels.long(), None, code[reduction], -100)
+        return torch._C._nn.nll_loss_nd(log_p, long(labels), None, code[reduction], -100)
 
     def ctc_log_probs(log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, blank: int,
                       zero_infinity: bool) -> Any:
@@ -475,7 +479,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             rows = torch.movedim(x, axis, -1).reshape(-1, x.shape[axis])
             flat = torch._C._nn.multi_margin_loss(rows, labels.reshape(-1).long(), p, margin, None, code[reduction])
             return flat if reduction != "none" else flat.reshape(labels.shape)
-        return torch._C._nn.multi_margin_loss(x, labels.long(), p, margin, None, code[reduction])
+        return torch._C._nn.multi_margin_loss(x, long(labels), p, margin, None, code[reduction])
 
     def margin_ranking(x1: Any, x2: Any, target: Any, margin: float, reduction: str = "none") -> Any:
         # torch's C++ composite of lossx's formula (−t·(x₁ − x₂) + margin, clamped at 0): the
