@@ -754,7 +754,20 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
 
     from . import _tensorflow_namespace as tnp
 
+    def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
+        # TensorFlow's own compositions of the same stable formula (max(x, 0) − x·t +
+        # log1p(exp(−|x|)), and (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)): about half the
+        # generic form's eager operations. They refuse static shapes that differ, so
+        # targets that broadcast are broadcast first.
+        if not logits.shape.is_compatible_with(target.shape):
+            shape = tf.broadcast_dynamic_shape(tf.shape(logits), tf.shape(target))
+            logits, target = tf.broadcast_to(logits, shape), tf.broadcast_to(target, shape)
+        if pos_weight is None:
+            return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
+        return tf.nn.weighted_cross_entropy_with_logits(labels=target, logits=logits, pos_weight=pos_weight)
+
     return {
+        "sigmoid_cross_entropy": sigmoid_cross_entropy,
         "softmax_cross_entropy_soft": _tensorflow_soft_cross_entropy(),
         "relative_entropy": _tensorflow_relative_entropy(),
         # tf.square's gradient is one multiplication (2·e·g), a product's two and their sum.
