@@ -131,20 +131,25 @@ def _fold(xp: Any, alpha: Any, constants: tuple, sequences: tuple, steps: Any) -
     return alpha
 
 
-def _check_values(xp, y_pred, labels, input_lengths, label_lengths, blank, valid_position) -> None:
-    """Eager-mode checks of label values and lengths (skipped under jit/compile)."""
+def _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position) -> None:
+    """Eager-mode checks of label values and lengths (skipped under jit/compile).
+
+    ``padded_labels`` are the labels with the blank in place of the padding: their extrema
+    (one pass each, as for the lengths) say whether every label within its length is in range.
+    """
     frames, classes, max_labels = y_pred.shape[1], y_pred.shape[2], labels.shape[1]
     for name, lengths, limit in (("input_lengths", input_lengths, frames), ("label_lengths", label_lengths, max_labels)):
         if lengths is None:
             continue
-        if bool(xp.any((lengths < 0) | (lengths > limit))):
+        low, high = P.extrema(lengths)
+        if low < 0 or high > limit:
             raise ShapeError(
                 f"ctc: {name} must lie in [0, {limit}] (the padded size of "
                 f"{'y_pred along axis 1' if name == 'input_lengths' else 'y_true along axis 1'}); "
                 f"got {np.asarray(_numpy(lengths)).tolist()}."
             )
-    outside = (labels < 0) | (labels >= classes)
-    if bool(xp.any(xp.logical_and(valid_position, outside))):
+    low, high = P.extrema(padded_labels)
+    if low < 0 or high >= classes:
         raise LabelRangeError(
             f"ctc: labels within label_lengths must lie in [0, {classes}) (y_pred has {classes} "
             "classes, blank included); fix the labels or the lengths."
@@ -288,11 +293,11 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     valid_position = xp.less(xp.expand_dims(label_position, axis=0), xp.expand_dims(label_lengths, axis=1))
     if input_lengths is not None:
         input_lengths = xp.astype(input_lengths, xp.int32)
-    if is_eager(y_pred):
-        _check_values(xp, y_pred, labels, input_lengths, label_lengths, blank, valid_position)
     # Padding may hold any value (-1, ...): the blank stands in for it.
-    blank_labels = xp.zeros_like(labels) + blank
-    labels = xp.where(valid_position, labels, blank_labels)
+    padded_labels = xp.where(valid_position, labels, xp.zeros_like(labels) + blank)
+    if is_eager(y_pred):
+        _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position)
+    labels = padded_labels
     native = P.kernels(xp).get("ctc_log_probs")
     if native is not None and from_logits and is_eager(y_pred):
         # The framework's fused kernel of this recursion (torch's F.ctc_loss, 10-20x faster
