@@ -204,7 +204,7 @@ def _relative_entropy(xp: ModuleType, target: Any, log_q: Any, axis: int) -> Any
 def _pairwise_distance(xp: ModuleType, x1: Any, x2: Any, p: float, eps: float, axis: int) -> Any:
     # At zero distance (possible only with eps = 0) the value is 0 with gradient 0, the
     # subgradient torch's norm gives, not the NaN of a bare root.
-    difference = x1 - x2 + eps if eps else x1 - x2  # x + 0 is x (up to the sign of 0, which |·| drops)
+    difference = x1 - x2 + eps if eps else x1 - x2  # x + 0 is x (up to the sign of 0, which |·| and the square drop)
     if p == 1.0:
         return xp.sum(xp.abs(difference), axis=axis)
     powered = difference * difference if p == 2.0 else xp.abs(difference) ** p

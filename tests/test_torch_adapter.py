@@ -393,6 +393,9 @@ def test_weighted_or_empty_reductions_take_the_general_path():
     # torch's fused mean of no entries is NaN; lossx's is 0 (SPEC §3).
     empty = loss(torch.zeros(0, 3, requires_grad=True), torch.zeros(0, 3))
     assert float(empty.detach()) == 0.0
+    # Also where only the third array is empty (margin ranking's target; the scores broadcast to it).
+    ranking = LT.MarginRanking()(torch.zeros(1, requires_grad=True), torch.zeros(1), torch.zeros(0))
+    assert ranking.shape == () and float(ranking.detach()) == 0.0
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
