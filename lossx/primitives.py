@@ -439,7 +439,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             # not stop on out-of-range labels, which are only checked in eager mode (SPEC §4).
             if reduction != "none":
                 return None
-            picked = torch.take_along_dim(x, labels.long().unsqueeze(axis), dim=axis).squeeze(axis)
+            picked = torch.take_along_dim(x, long(labels).unsqueeze(axis), dim=axis).squeeze(axis)
             return torch.logsumexp(x, dim=axis) - picked
         if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
             x = torch.movedim(x, axis, 1)
@@ -450,7 +450,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         if torch.compiler.is_compiling():  # as softmax_cross_entropy
             if reduction != "none":
                 return None
-            return -torch.take_along_dim(log_p, labels.long().unsqueeze(axis), dim=axis).squeeze(axis)
+            return -torch.take_along_dim(log_p, long(labels).unsqueeze(axis), dim=axis).squeeze(axis)
         if log_p.ndim > 1 and axis % log_p.ndim != 1:
             log_p = torch.movedim(log_p, axis, 1)
         return torch._C._nn.nll_loss_nd(log_p, long(labels), None, code[reduction], -100)
@@ -469,7 +469,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         if input_lengths is None:
             input_lengths = torch.full((batch,), frames, dtype=torch.long, device=log_probs.device)
         return F.ctc_loss(
-            log_probs.transpose(0, 1), labels.long(), input_lengths.long(), label_lengths.long(),
+            log_probs.transpose(0, 1), long(labels), long(input_lengths), long(label_lengths),
             blank=blank, reduction="none", zero_infinity=zero_infinity,
         )
 
@@ -477,7 +477,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # torch's kernel takes (N, C) scores only: other layouts are moved and flattened to it.
         if x.ndim != 2 or axis % 2 != 1:
             rows = torch.movedim(x, axis, -1).reshape(-1, x.shape[axis])
-            flat = torch._C._nn.multi_margin_loss(rows, labels.reshape(-1).long(), p, margin, None, code[reduction])
+            flat = torch._C._nn.multi_margin_loss(rows, long(labels.reshape(-1)), p, margin, None, code[reduction])
             return flat if reduction != "none" else flat.reshape(labels.shape)
         return torch._C._nn.multi_margin_loss(x, long(labels), p, margin, None, code[reduction])
 
@@ -493,12 +493,20 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # torch.pairwise_distance's norm, over any axis; its gradient at zero distance is 0.
         return torch.linalg.vector_norm(x1 - x2 + eps if eps else x1 - x2, p, dim=axis)
 
+    def no_entries(args: tuple) -> bool:
+        # A loss kernel's arrays come first; the loss has no entries if one of them has none
+        # (they broadcast to the shape of one of them).
+        for arg in args:
+            if not isinstance(arg, torch.Tensor):
+                return False
+            if arg.numel() == 0:
+                return True
+        return False
+
     def fused(kernel: Callable[..., Any]) -> Callable[..., Any]:
         def reduced(reduction: str, *args: Any) -> Any:
             # torch's "mean" of no entries is NaN; lossx's is 0 (SPEC §3), from the unfused path.
-            # (The first two arguments of every loss kernel are arrays; margin_ranking's third too.)
-            if reduction == "mean" and (args[0].numel() == 0 or args[1].numel() == 0 or (
-                    kernel is margin_ranking and args[2].numel() == 0)):
+            if reduction == "mean" and no_entries(args):
                 return None
             return kernel(*args, reduction=reduction)
 
@@ -550,9 +558,9 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         # relative to x: too coarse for float64. Above 50 the error is < 1e-22.
         "softplus": lambda x: F.softplus(x, beta=1.0, threshold=50.0),
         "log_sigmoid": F.logsigmoid,
-        "one_hot": lambda labels, n, dtype: F.one_hot(labels.long(), n).to(dtype),
-        "take_along_axis": lambda x, idx, axis: torch.take_along_dim(x, idx.long(), dim=axis),
-        "gather": lambda vector, indices: vector[indices.long()],
+        "one_hot": lambda labels, n, dtype: F.one_hot(long(labels), n).to(dtype),
+        "take_along_axis": lambda x, idx, axis: torch.take_along_dim(x, long(idx), dim=axis),
+        "gather": lambda vector, indices: vector[long(indices)],
         # array-api-compat's squeeze sorts its axes in Python, which torch.compile
         # cannot trace with dynamic shapes.
         "drop_axis": lambda x, axis: torch.squeeze(x, axis),
@@ -674,23 +682,32 @@ def _jax_kernels() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _tensorflow_same_shape(first: Any, second: Any) -> tuple:
+    """Both tensors broadcast to one shape (untouched where their static shapes are equal).
+
+    ``tf.custom_gradient`` needs gradients of its inputs' shapes, and TensorFlow's loss ops
+    refuse static shapes that differ.
+    """
+    import tensorflow as tf
+
+    if first.shape.is_fully_defined() and first.shape == second.shape:
+        return first, second
+    shape = tf.broadcast_dynamic_shape(tf.shape(first), tf.shape(second))
+    return tf.broadcast_to(first, shape), tf.broadcast_to(second, shape)
+
+
 def _tensorflow_per_axis(build: Callable[[int], Callable[..., Any]]) -> Callable[..., Any]:
     """``call(first, second, axis)``: both broadcast to one shape, then ``build(axis)(first, second)``.
 
     ``tf.custom_gradient`` functions take tensors only, so the axis is closed over: one
     function per axis, built when first asked for.
     """
-    import tensorflow as tf
-
     by_axis: dict[int, Callable[..., Any]] = {}
 
     def call(first: Any, second: Any, axis: int) -> Any:
-        if not (first.shape.is_fully_defined() and first.shape == second.shape):
-            shape = tf.broadcast_dynamic_shape(tf.shape(first), tf.shape(second))
-            first, second = tf.broadcast_to(first, shape), tf.broadcast_to(second, shape)
         if axis not in by_axis:
             by_axis[axis] = build(axis)
-        return by_axis[axis](first, second)
+        return by_axis[axis](*_tensorflow_same_shape(first, second))
 
     return call
 
@@ -769,11 +786,9 @@ def _tensorflow_times_log(log: Callable[..., Any], singular: float, stand_in: fl
         return x * safe_log, gradient
 
     def call(x: Any, y: Any) -> Any:
-        if not isinstance(x, tf.Tensor) or not (x.shape.is_fully_defined() and x.shape == y.shape):
+        if not isinstance(x, tf.Tensor):  # a variable or a number (converting a tensor costs ~5 µs eagerly)
             x = tf.convert_to_tensor(x, dtype=y.dtype)
-            shape = tf.broadcast_dynamic_shape(tf.shape(x), tf.shape(y))
-            x, y = tf.broadcast_to(x, shape), tf.broadcast_to(y, shape)
-        return times_log(x, y)
+        return times_log(*_tensorflow_same_shape(x, y))
 
     return call
 
@@ -786,11 +801,8 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
     def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
         # TensorFlow's own compositions of the same stable formula (max(x, 0) − x·t +
         # log1p(exp(−|x|)), and (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)): about half the
-        # generic form's eager operations. They refuse static shapes that differ, so
-        # targets that broadcast are broadcast first.
-        if not logits.shape.is_compatible_with(target.shape):
-            shape = tf.broadcast_dynamic_shape(tf.shape(logits), tf.shape(target))
-            logits, target = tf.broadcast_to(logits, shape), tf.broadcast_to(target, shape)
+        # generic form's eager operations.
+        logits, target = _tensorflow_same_shape(logits, target)
         if pos_weight is None:
             return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
         return tf.nn.weighted_cross_entropy_with_logits(labels=target, logits=logits, pos_weight=pos_weight)

@@ -170,17 +170,6 @@ def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
     return y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
 
 
-def _log_terms(xp, y_pred, scaled_target, from_logits, axis):
-    """``(t̃·log p, log p)`` per class, with ``t̃·log p = 0`` where ``t̃ = 0`` (−inf logits allowed).
-
-    ``log p`` is log-softmax from logits and None from probabilities (``0·log 0 = 0`` via xlogy).
-    """
-    if from_logits:
-        log_p = P.log_softmax(y_pred, axis=axis)
-        return P.times_log(scaled_target, log_p), log_p
-    return P.xlogy(scaled_target, y_pred), None
-
-
 @define_loss(
     options=[FROM_LOGITS, CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT],
     class_axis=True,
