@@ -17,6 +17,8 @@ float32 and float64). The properties, each parametrized by loss (test id
 * ``test_batch_permutation``: permuting the batch of every input and of the sample weights
   permutes ``"none"`` and leaves ``"sum"``/``"mean"`` unchanged;
 * ``test_unit_sample_weight`` / ``test_unit_class_weight``: all-ones weights change nothing;
+* ``test_read_only_inputs``: read-only NumPy inputs are accepted (no kernel writes into an
+  input: the NumPy kernels write only into arrays they have created);
 * ``test_label_smoothing_is_target_smoothing``: ``label_smoothing=ε`` (ε = 0 included) equals
   the loss of the smoothed targets ``t·(1−ε)+ε/K`` (K = 2 binary, C categorical); the sparse
   losses equal their dense counterpart on one-hot targets;
@@ -644,6 +646,23 @@ def test_batch_permutation(loss, data):
         expected = sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight)
         actual = permuted.call(dtype=dtype, reduction=reduction, sample_weight=permuted_weight)
         assert_close(actual, expected, dtype, reduction, scale=scale)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+@_examples(6)
+@given(data=st.data())
+def test_read_only_inputs(loss, data):
+    sample = data.draw(samples(loss))
+    dtype = data.draw(st.sampled_from(DTYPES))
+    arrays = [np.array(a, dtype=None if a.dtype.kind in "iub" else dtype) for a in sample.arrays]
+    sample_weight = draw_sample_weight(data, sample.batch) if data.draw(st.booleans()) else None
+    for array in [*arrays, *([] if sample_weight is None else [sample_weight])]:
+        array.setflags(write=False)
+    originals = [a.copy() for a in arrays]
+    for reduction in ("none", "sum", "mean"):
+        getattr(lossx, loss)(*arrays, **sample.options, reduction=reduction, sample_weight=sample_weight)
+    for array, original in zip(arrays, originals):
+        np.testing.assert_array_equal(array, original)
 
 
 # ------------------------------------------------------------------ 5. identities

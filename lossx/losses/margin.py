@@ -46,8 +46,7 @@ def hinge(xp, y_pred, y_true):
     Shapes: as :func:`mean_squared_error`.
     Reference: keras.losses.Hinge; optax.hinge_loss.
     """
-    margin = 1.0 - _signs(xp, y_true) * y_pred
-    return xp.maximum(margin, xp.zeros_like(margin))
+    return P.positive_part(1.0 - _signs(xp, y_true) * y_pred)
 
 
 @define_loss(options=[CLASS_AXIS], class_axis=True, example=categorical_example)
@@ -60,8 +59,7 @@ def categorical_hinge(xp, y_pred, y_true, *, axis):
     """
     positive = xp.sum(y_true * y_pred, axis=axis)
     negative = xp.max((1.0 - y_true) * y_pred, axis=axis)
-    margin = 1.0 + negative - positive
-    return xp.maximum(margin, xp.zeros_like(margin))
+    return P.positive_part(1.0 + negative - positive)
 
 
 @define_loss(example=hinge_example)
@@ -74,10 +72,9 @@ def squared_hinge(xp, y_pred, y_true):
     Reference: keras.losses.SquaredHinge (which also averages the last axis per sample);
     the L2-SVM loss.
     """
-    margin = 1.0 - _signs(xp, y_true) * y_pred
     # square, not a product: the same values, and its gradient is one multiplication
     # (2·positive·g) instead of two products and their sum.
-    return xp.square(xp.maximum(margin, xp.zeros_like(margin)))
+    return xp.square(P.positive_part(1.0 - _signs(xp, y_true) * y_pred))
 
 
 def _margin_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
