@@ -734,15 +734,16 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
         @tf.custom_gradient
         def cross_entropy(logits: Any, target: Any) -> Any:
             log_p = tf.nn.log_softmax(logits, axis=axis)
-            absent = tf.logical_and(tf.equal(target, 0), tf.equal(log_p, -math.inf))
-            safe_log_p = tf.where(absent, tf.zeros_like(log_p), log_p)
 
             def gradient(upstream: Any) -> tuple:
                 upstream = tf.expand_dims(upstream, axis)
                 total = tf.reduce_sum(target, axis=axis, keepdims=True)
+                absent = tf.logical_and(tf.equal(target, 0), tf.equal(log_p, -math.inf))
+                safe_log_p = tf.where(absent, tf.zeros_like(log_p), log_p)
                 return upstream * (tf.exp(log_p) * total - target), -upstream * safe_log_p
 
-            return -tf.reduce_sum(target * safe_log_p, axis=axis), gradient
+            # multiply_no_nan: t·log p, and 0 where t = 0 whatever log p is (−inf included).
+            return -tf.reduce_sum(tf.math.multiply_no_nan(log_p, target), axis=axis), gradient
 
         return cross_entropy
 
