@@ -105,8 +105,7 @@ def _extrema(xp: ModuleType, x: Any) -> tuple:
 
 
 def _positive_part(xp: ModuleType, x: Any) -> Any:
-    # An array of zeros, not a scalar: array-api-compat's scalar promotion breaks
-    # torch.compile's full graph (as in _capped).
+    # An array of zeros, not a scalar: as in _capped.
     return xp.maximum(x, xp.zeros_like(x))
 
 
@@ -124,24 +123,23 @@ def _absolute_error(xp: ModuleType, y_pred: Any, y_true: Any) -> Any:
     return xp.abs(y_pred - y_true)
 
 
-def _capped(xp: ModuleType, magnitude: Any, cap: float, scalar_cap: bool) -> Any:
-    # A scalar cap saves a full array of it (a pass each way) where the namespace takes
-    # scalars cheaply (TensorFlow); array-api-compat's scalar promotion breaks
-    # torch.compile's full graph, so elsewhere the cap is an array.
-    return xp.minimum(magnitude, cap if scalar_cap else xp.full_like(magnitude, cap))
+def _capped(xp: ModuleType, magnitude: Any, cap: float) -> Any:
+    # An array of the cap, not a scalar: array-api-compat's scalar promotion breaks
+    # torch.compile's full graph.
+    return xp.minimum(magnitude, xp.full_like(magnitude, cap))
 
 
-def _huber(xp: ModuleType, y_pred: Any, y_true: Any, delta: float, scalar_cap: bool = False) -> Any:
+def _huber(xp: ModuleType, y_pred: Any, y_true: Any, delta: float) -> Any:
     # ½q² + δ(|e| − q) with q = min(|e|, δ): never squares a large residual.
     magnitude = xp.abs(y_pred - y_true)
-    quadratic = _capped(xp, magnitude, delta, scalar_cap)
+    quadratic = _capped(xp, magnitude, delta)
     return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
 
 
-def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: float, scalar_cap: bool = False) -> Any:
+def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: float) -> Any:
     # ½q²/β + (|e| − q), not huber/β: δ·|e| could overflow where |e| does not.
     magnitude = xp.abs(y_pred - y_true)
-    quadratic = _capped(xp, magnitude, beta, scalar_cap)
+    quadratic = _capped(xp, magnitude, beta)
     return (0.5 / beta) * quadratic * quadratic + (magnitude - quadratic)
 
 
@@ -715,18 +713,18 @@ def _tensorflow_same_shape(first: Any, second: Any) -> tuple:
     return tf.broadcast_to(first, shape), tf.broadcast_to(second, shape)
 
 
-def _tensorflow_per_axis(build: Callable[[int], Callable[..., Any]]) -> Callable[..., Any]:
-    """``call(first, second, axis)``: both broadcast to one shape, then ``build(axis)(first, second)``.
+def _tensorflow_per_constant(build: Callable[[Any], Callable[..., Any]]) -> Callable[..., Any]:
+    """``call(first, second, constant)``: both broadcast to one shape, then ``build(constant)(first, second)``.
 
-    ``tf.custom_gradient`` functions take tensors only, so the axis is closed over: one
-    function per axis, built when first asked for.
+    ``tf.custom_gradient`` functions take tensors only, so a Python constant (an axis, a
+    threshold) is closed over: one function per value, built when first asked for.
     """
-    by_axis: dict[int, Callable[..., Any]] = {}
+    by_constant: dict[Any, Callable[..., Any]] = {}
 
-    def call(first: Any, second: Any, axis: int) -> Any:
-        if axis not in by_axis:
-            by_axis[axis] = build(axis)
-        return by_axis[axis](*_tensorflow_same_shape(first, second))
+    def call(first: Any, second: Any, constant: Any) -> Any:
+        if constant not in by_constant:
+            by_constant[constant] = build(constant)
+        return by_constant[constant](*_tensorflow_same_shape(first, second))
 
     return call
 
@@ -758,7 +756,7 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
 
         return cross_entropy
 
-    return _tensorflow_per_axis(build)
+    return _tensorflow_per_constant(build)
 
 
 def _tensorflow_relative_entropy() -> Callable[..., Any]:
@@ -783,7 +781,41 @@ def _tensorflow_relative_entropy() -> Callable[..., Any]:
 
         return relative_entropy
 
-    return _tensorflow_per_axis(build)
+    return _tensorflow_per_constant(build)
+
+
+def _tensorflow_capped_quadratic(smooth_l1: bool) -> Callable[..., Any]:
+    """Huber (``smooth_l1=False``) or smooth L1 with the derivative in closed form (``tf.custom_gradient``).
+
+    The value is the generic form's, ``½q² + δ(|e| − q)`` (smooth L1: ``½q²/β + (|e| − q)``)
+    with ``q = min(|e|, δ)``; ``∂/∂y_pred = clip(e, −δ, δ)`` (smooth L1: divided by β) and
+    ``∂/∂y_true`` its negative, the generic form's gradient everywhere (at ``|e| = δ``
+    ``tf.minimum`` passes it to ``|e|``). The tape's walk through the composed form took some
+    ten operations a call, Keras's own Huber about as many.
+    """
+    import tensorflow as tf
+
+    def build(cap: float) -> Callable[..., Any]:
+        @tf.custom_gradient
+        def loss(y_pred: Any, y_true: Any) -> Any:
+            error = y_pred - y_true
+            magnitude = tf.abs(error)
+            quadratic = tf.minimum(magnitude, cap)
+            if smooth_l1:
+                value = (0.5 / cap) * quadratic * quadratic + (magnitude - quadratic)
+            else:
+                value = 0.5 * quadratic * quadratic + cap * (magnitude - quadratic)
+
+            def gradient(upstream: Any) -> tuple:
+                slope = tf.clip_by_value(error, -cap, cap)
+                grad = upstream * (slope / cap if smooth_l1 else slope)
+                return grad, -grad
+
+            return value, gradient
+
+        return loss
+
+    return _tensorflow_per_constant(build)
 
 
 def _tensorflow_times_log(log: Callable[..., Any], singular: float, stand_in: float) -> Callable[..., Any]:
@@ -816,8 +848,6 @@ def _tensorflow_times_log(log: Callable[..., Any], singular: float, stand_in: fl
 def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
     import tensorflow as tf
 
-    from . import _tensorflow_namespace as tnp
-
     def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
         # TensorFlow's own compositions of the same stable formula (max(x, 0) − x·t +
         # log1p(exp(−|x|)), and (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)): about half the
@@ -835,9 +865,8 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
         "relative_entropy": _tensorflow_relative_entropy(),
         # tf.square's gradient is one multiplication (2·e·g), a product's two and their sum.
         "squared_error": lambda y_pred, y_true: tf.square(y_pred - y_true),
-        # Eager Huber 1.22× → 1.07× Keras's with a scalar cap (see _capped).
-        "huber": lambda y_pred, y_true, delta: _huber(tnp, y_pred, y_true, delta, scalar_cap=True),
-        "smooth_l1": lambda y_pred, y_true, beta: _smooth_l1(tnp, y_pred, y_true, beta, scalar_cap=True),
+        "huber": _tensorflow_capped_quadratic(smooth_l1=False),
+        "smooth_l1": _tensorflow_capped_quadratic(smooth_l1=True),
         "logsumexp": lambda x, axis, keepdims: tf.reduce_logsumexp(x, axis=axis, keepdims=keepdims),
         "log_softmax": lambda x, axis: tf.nn.log_softmax(x, axis=axis),
         "softmax": lambda x, axis: tf.nn.softmax(x, axis=axis),
