@@ -236,9 +236,7 @@ def _hinge_embedding(xp: ModuleType, x: Any, target: Any, margin: float) -> Any:
 
 
 def _log_cosh(table: dict, xp: ModuleType, y_pred: Any, y_true: Any) -> Any:
-    # |e| + softplus(−2|e|) − log 2: never cosh, so finite for every finite residual. The
-    # scalar second: TensorFlow's gradient of a product by a scalar second factor is a single
-    # multiplication, with none of the broadcast bookkeeping of a scalar first one.
+    # |e| + softplus(−2|e|) − log 2: never cosh, so finite for every finite residual.
     magnitude = xp.abs(y_pred - y_true)
     return magnitude + table["softplus"](magnitude * -2.0) - math.log(2.0)
 
