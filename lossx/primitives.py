@@ -30,7 +30,7 @@ __all__ = [
     "log_sigmoid",
     "sigmoid",
     "softplus",
-    "positive_part",
+    "at_least",
     "squared_error",
     "absolute_error",
     "huber",
@@ -105,9 +105,9 @@ def _extrema(xp: ModuleType, x: Any) -> tuple:
     return number(xp.min(x)), number(xp.max(x))
 
 
-def _positive_part(xp: ModuleType, x: Any) -> Any:
-    # An array of zeros, not a scalar: as in _capped.
-    return xp.maximum(x, xp.zeros_like(x))
+def _at_least(xp: ModuleType, x: Any, floor: float) -> Any:
+    # An array of the floor, not a scalar: as in _capped.
+    return xp.maximum(x, xp.full_like(x, floor))
 
 
 def _gather(xp: ModuleType, vector: Any, indices: Any) -> Any:
@@ -250,7 +250,7 @@ _GENERIC: dict[str, Callable[..., Any]] = {
     "log_softmax": lambda xp: lambda x, axis: _log_softmax(xp, x, axis),
     "softplus": lambda xp: lambda x: _softplus(xp, x),
     "log_sigmoid": lambda xp: lambda x: _log_sigmoid(xp, x),
-    "positive_part": lambda xp: lambda x: _positive_part(xp, x),
+    "at_least": lambda xp: lambda x, floor: _at_least(xp, x, floor),
     "one_hot": lambda xp: lambda labels, n, dtype: _one_hot(xp, labels, n, dtype),
     "take_along_axis": lambda xp: lambda x, idx, axis: _take_along_axis(xp, x, idx, axis),
     "gather": lambda xp: lambda vector, indices: _gather(xp, vector, indices),
@@ -911,8 +911,8 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
         "sigmoid": tf.math.sigmoid,
         "softplus": tf.math.softplus,
         "log_sigmoid": tf.math.log_sigmoid,
-        # A scalar 0 saves an array of zeros; the gradient at a tie is tf.maximum's either way.
-        "positive_part": lambda x: tf.maximum(x, 0.0),
+        # A scalar floor saves an array of it; the gradient at a tie is tf.maximum's either way.
+        "at_least": lambda x, floor: tf.maximum(x, floor),
         "one_hot": lambda labels, n, dtype: tf.one_hot(labels, n, dtype=dtype),
         "gather": lambda vector, indices: tf.gather(vector, indices),
     }
@@ -1034,7 +1034,7 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return np.maximum(hinge, 0.0, out=hinge)
 
     return {
-        "positive_part": lambda x: np.maximum(x, 0.0),
+        "at_least": lambda x, floor: np.maximum(x, floor),
         "squared_error": squared_error,
         "huber": huber,
         "smooth_l1": smooth_l1,
@@ -1141,9 +1141,12 @@ def softplus(x: Any) -> Any:
     return kernels(namespace_of(x))["softplus"](x)
 
 
-def positive_part(x: Any) -> Any:
-    """``max(x, 0)``, elementwise (the hinge); its gradient at ``x = 0`` is the framework's ``maximum``'s."""
-    return kernels(namespace_of(x))["positive_part"](x)
+def at_least(x: Any, floor: float) -> Any:
+    """``max(x, floor)`` for a Python number ``floor``, elementwise (``floor=0.0``: the hinge).
+
+    Its gradient where ``x = floor`` is the framework's ``maximum``'s.
+    """
+    return kernels(namespace_of(x))["at_least"](x, floor)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:

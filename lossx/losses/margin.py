@@ -46,7 +46,7 @@ def hinge(xp, y_pred, y_true):
     Shapes: as :func:`mean_squared_error`.
     Reference: keras.losses.Hinge; optax.hinge_loss.
     """
-    return P.positive_part(1.0 - _signs(xp, y_true) * y_pred)
+    return P.at_least(1.0 - _signs(xp, y_true) * y_pred, 0.0)
 
 
 @define_loss(options=[CLASS_AXIS], class_axis=True, example=categorical_example)
@@ -59,7 +59,7 @@ def categorical_hinge(xp, y_pred, y_true, *, axis):
     """
     positive = xp.sum(y_true * y_pred, axis=axis)
     negative = xp.max((1.0 - y_true) * y_pred, axis=axis)
-    return P.positive_part(1.0 + negative - positive)
+    return P.at_least(1.0 + negative - positive, 0.0)
 
 
 @define_loss(example=hinge_example)
@@ -74,7 +74,7 @@ def squared_hinge(xp, y_pred, y_true):
     """
     # square, not a product: the same values, and its gradient is one multiplication
     # (2·positive·g) instead of two products and their sum.
-    return xp.square(P.positive_part(1.0 - _signs(xp, y_true) * y_pred))
+    return xp.square(P.at_least(1.0 - _signs(xp, y_true) * y_pred, 0.0))
 
 
 def _margin_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:

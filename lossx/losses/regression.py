@@ -102,7 +102,7 @@ def mean_absolute_percentage_error(xp, y_pred, y_true, *, eps):
     sklearn.metrics.mean_absolute_percentage_error (a fraction, not a percentage:
     lossx's value / 100, with ε the float64 machine epsilon).
     """
-    denominator = xp.maximum(xp.abs(y_true), xp.full_like(y_true, eps))
+    denominator = P.at_least(xp.abs(y_true), eps)
     # The scalar second factor: the same product, with TensorFlow's short gradient path.
     return xp.abs(y_pred - y_true) * 100.0 / denominator
 
@@ -136,8 +136,8 @@ def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
     sklearn.metrics.mean_squared_log_error (with ``eps=None``).
     """
     if eps is not None:
-        y_pred = xp.maximum(y_pred, xp.full_like(y_pred, eps))
-        y_true = xp.maximum(y_true, xp.full_like(y_true, eps))
+        y_pred = P.at_least(y_pred, eps)
+        y_true = P.at_least(y_true, eps)
     # square, not a product: the same values, with a one-multiplication gradient.
     return xp.square(xp.log1p(y_pred) - xp.log1p(y_true))
 
@@ -303,18 +303,13 @@ def gaussian_nll(xp, mean, target, variance, *, full, eps):
             "gaussian_nll: variance has negative entries; variances must be ≥ 0 (e.g. produce them "
             "with softplus or exp)."
         )
-    clamped = xp.maximum(variance, xp.full_like(variance, eps))
+    clamped = P.at_least(variance, eps)
     residual = mean - target
     value = 0.5 * (xp.log(clamped) + residual * residual / clamped)
     return value + 0.5 * math.log(2.0 * math.pi) if full else value
 
 
 # ----------------------------------------------------------------- directions
-
-
-def _at_least(xp, x, floor):
-    """``max(x, floor)``; the floor applies to squared norms so sqrt never sees 0 when ε > 0."""
-    return xp.maximum(x, xp.full_like(x, floor))
 
 
 @define_loss(
@@ -342,8 +337,9 @@ def cosine_similarity(xp, y_pred, y_true, *, axis, eps):
     if tuple(y_pred.shape) != tuple(y_true.shape):
         y_pred, y_true = xp.broadcast_arrays(y_pred, y_true)
     floor = eps * eps
-    pred_norm = xp.sqrt(_at_least(xp, xp.sum(y_pred * y_pred, axis=axis), floor))
-    true_norm = xp.sqrt(_at_least(xp, xp.sum(y_true * y_true, axis=axis), floor))
+    # The floor applies to the squared norms, so sqrt never sees 0 when ε > 0.
+    pred_norm = xp.sqrt(P.at_least(xp.sum(y_pred * y_pred, axis=axis), floor))
+    true_norm = xp.sqrt(P.at_least(xp.sum(y_true * y_true, axis=axis), floor))
     return -xp.sum(y_pred * y_true, axis=axis) / (pred_norm * true_norm)
 
 
