@@ -28,7 +28,7 @@ from ._errors import (
 )
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._options import Option, validate_options
-from ._reduction import LossTerms, check_reduction, reduce_terms
+from ._reduction import LossTerms, check_reduction, reduce_terms, static_shape
 from .primitives import Deferred, drop_axis, extrema
 
 __all__ = [
@@ -211,7 +211,7 @@ class LossSpec:
                 "floating point. Cast them, e.g. y_pred.astype('float32') or tensor.float()."
             )
         # The prediction's static shape and the eagerness of the call, found once for every check.
-        pred_shape = _shape(y_pred)
+        pred_shape = static_shape(y_pred)
         eager = is_eager(y_pred)
         axis = options.get("axis", -1)
         if "axis" in options:
@@ -323,7 +323,7 @@ class LossSpec:
     def _check_broadcast(self, name: str, pred_shape: tuple, value: Any, reduced: int | None = None) -> None:
         """``value`` broadcasts to the prediction's shape, and not along the ``reduced`` (class) axis."""
         first = self.inputs[0].name
-        shape = _shape(value)
+        shape = static_shape(value)
         joint = _broadcast_static(pred_shape, shape)
         if joint is None:
             raise ShapeError(
@@ -357,11 +357,11 @@ class LossSpec:
     def _check_rows(self, name: str, pred_shape: tuple, value: Any, axis: int) -> Any:
         """``value`` has the prediction's shape without ``axis`` (a kept singleton axis is dropped)."""
         first = self.inputs[0].name
-        shape = _shape(value)
+        shape = static_shape(value)
         axis = self._check_axis(pred_shape, axis)
         if len(shape) == len(pred_shape) and shape[axis] == 1:
             value = drop_axis(value, axis)
-            shape = _shape(value)
+            shape = static_shape(value)
         expected = pred_shape[:axis] + pred_shape[axis + 1:]
         if shape != expected and (len(shape) != len(expected) or any(
             a is not None and b is not None and a != b for a, b in zip(shape, expected)
@@ -391,7 +391,7 @@ class LossSpec:
 
     def _check_leading(self, name: str, pred_shape: tuple, value: Any, rank: int) -> None:
         first = self.inputs[0].name
-        shape = _shape(value)
+        shape = static_shape(value)
         batch = pred_shape[0] if pred_shape else None
         if len(shape) != rank or (None not in (batch, shape[0]) and shape[0] != batch):
             wanted = "(batch,)" if rank == 1 else "(batch, length)"
@@ -488,10 +488,6 @@ def _broadcast_static(first: tuple, second: tuple) -> tuple | None:
             return None
         joint.append(b if a == 1 else a if b == 1 else a if a == b else None)
     return tuple(joint)
-
-
-def _shape(x: Any) -> tuple:
-    return tuple([None if d is None else int(d) for d in x.shape])  # a list is built faster than a generator runs
 
 
 def _dtype_name(dtype: Any) -> str:

@@ -1112,8 +1112,8 @@ def deferred(primitive: Callable[..., Any], *args: Any) -> Deferred:
     ``P.deferred(P.huber, y_pred, y_true, delta)`` rather than ``P.huber(y_pred, y_true,
     delta)``. Where the framework computes that loss and its mean or sum in one kernel
     (torch's ``F.huber_loss(reduction="mean")``), an unweighted, unmasked "mean" or "sum"
-    call uses it: one autograd node instead of the loss's and the reduction's, a quarter
-    to a third of torch's own time for a small batch. Every other call (``"none"``,
+    call uses it: one autograd node instead of the loss's and the reduction's, a third
+    less of torch's own time for a small batch. Every other call (``"none"``,
     weights, masks, other frameworks, :meth:`LossSpec.evaluate`) computes
     ``primitive(*args)`` and reduces it as usual, so the value is the same either way.
     """
