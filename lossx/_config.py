@@ -1,4 +1,4 @@
-"""Backend configuration (SPEC §6).
+"""Backend configuration (docs/semantics.md, backend configuration).
 
 Precedence, highest first: ``use_backend`` (context-local) > ``set_backend``
 (process-wide) > ``LOSSX_BACKEND`` > ``[tool.lossx] backend`` in the nearest

@@ -1,4 +1,4 @@
-"""The lossx error hierarchy (SPEC §4).
+"""The lossx error hierarchy (docs/semantics.md, errors).
 
 Every error lossx raises on bad input is a :class:`LossxError` and also a
 built-in ``ValueError`` or ``TypeError``, so callers can catch either. Each

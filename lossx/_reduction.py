@@ -1,4 +1,4 @@
-"""The one reduction, weighting and masking machinery (SPEC §3), used by every loss.
+"""The one reduction, weighting and masking machinery (docs/semantics.md, reductions and weights), used by every loss.
 
 A loss body returns either a plain array of per-element losses or
 :class:`LossTerms`, which adds
@@ -144,7 +144,7 @@ def reduce_terms(
         weight = xp.where(valid, weight, xp.zeros_like(weight))
     if weight is None:
         count = _static_size(value)
-        if count == 0:  # an empty batch: Σw = 0, so the mean is 0 (SPEC §3), not NaN
+        if count == 0:  # an empty batch: Σw = 0, so the mean is 0 (docs/semantics.md, reductions and weights), not NaN
             return xp.sum(value)
         if count is None or count < _SUM_THEN_DIVIDE:
             return xp.mean(value)

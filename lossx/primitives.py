@@ -460,7 +460,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     def softmax_cross_entropy(x: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():
             # Compiled code fuses the composed form itself, and unlike F.cross_entropy it does
-            # not stop on out-of-range labels, which are only checked in eager mode (SPEC §4).
+            # not stop on out-of-range labels, which are only checked in eager mode (docs/semantics.md, errors).
             if reduction != "none":
                 return None
             return torch.logsumexp(x, dim=axis) - take_along_axis(x, labels.unsqueeze(axis), axis).squeeze(axis)
@@ -485,7 +485,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         """lossx's ctc on log-softmax outputs (B, T, C), labels padded with the blank; None where unfit.
 
         torch's kernel serves float32 only (in float64 its gradient is off by ~5e-12 relative,
-        above SPEC §5's 1e-12), non-empty inputs (it refuses them) and finite log-probabilities
+        above the numerical promise's 1e-12), non-empty inputs (it refuses them) and finite log-probabilities
         (−inf from masked classes gives NaN gradients); the caller computes the rest itself.
         """
         if log_probs.dtype != torch.float32 or log_probs.numel() == 0 or not bool(torch.isfinite(log_probs).all()):
@@ -530,7 +530,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
 
     def fused(kernel: Callable[..., Any]) -> Callable[..., Any]:
         def reduced(reduction: str, *args: Any) -> Any:
-            # torch's "mean" of no entries is NaN; lossx's is 0 (SPEC §3), from the unfused path.
+            # torch's "mean" of no entries is NaN; lossx's is 0 (docs/semantics.md, reductions and weights), from the unfused path.
             if reduction == "mean" and no_entries(args):
                 return None
             return kernel(*args, reduction=reduction)

@@ -10,7 +10,7 @@ The reference value is the loss evaluated by NumPy in float64 on the same
 (dtype-rounded) inputs; the reference gradient is float64 automatic
 differentiation by the first installed framework of JAX, torch, TensorFlow, and
 is itself checked against float64 central finite differences (row mode
-``finite-differences``). Tolerances are SPEC §5: relative 1e-12 for float64 and
+``finite-differences``). Tolerances are the numerical promise's (docs/semantics.md): relative 1e-12 for float64 and
 1e-5 for float32, measured against ``max(1, max|reference|)``.
 """
 

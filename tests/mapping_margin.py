@@ -105,7 +105,7 @@ ROWS += [
     Row("multi_margin", "torch", f"F.multi_margin_loss(input, target, weight={W4})",
         f'lossx.multi_margin(input, target, class_weight={W4}, reduction="sum") / len(target)', _margins,
         "Deviation: with weights torch's 'mean' divides by the number of rows N; lossx's 'mean' divides by "
-        "Σ w[y] (SPEC §3, as torch's own CrossEntropyLoss and NLLLoss), so torch's number is lossx's "
+        "Σ w[y] (docs/semantics.md, reductions and weights; as torch's own CrossEntropyLoss and NLLLoss), so torch's number is lossx's "
         "'sum' / N.", grad="input"),
     Row("multi_margin", "torch", "nn.MultiMarginLoss(p=2, margin=0.5)(input, target)",
         "LT.MultiMarginLoss(p=2, margin=0.5)(input, target)", _margins,

@@ -34,7 +34,7 @@ def _segmentation(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 GLOBAL = ("Deviation: Keras's default axis=None pools the whole batch into one score, which is not a "
-          "per-sample loss (SPEC §3); lossx reproduces it by treating the batch as one sample of one class.")
+          "per-sample loss (docs/semantics.md, reductions and weights); lossx reproduces it by treating the batch as one sample of one class.")
 W3 = "jnp.array([1.0, 2.0, 0.5])"
 
 ROWS: list[Row] = []

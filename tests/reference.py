@@ -8,7 +8,7 @@ of the same high-precision function: truncation error ~h² and rounding error ~1
 are both far below float64 resolution on inputs kept away from kinks (one-sided at
 the edge of a loss's domain, 0 at an infinite input: see :func:`_partial`).
 
-Semantics (the lossx contract, SPEC §3):
+Semantics (the lossx contract, docs/semantics.md, reductions and weights):
 
 * ``"none"`` returns ``w·l`` with ignored/masked entries 0;
 * ``"sum"`` returns ``Σ w·l``;

@@ -208,7 +208,7 @@ def test_torch_binary_cross_entropy(targets, reduction, dtype):
 def test_torch_binary_cross_entropy_weight_is_sample_weight(reduction, dtype):
     """torch's elementwise ``weight`` of shape (N, 1) is lossx's sample_weight of shape (N,).
 
-    Not for 'mean': torch divides Σ w·l by the element count, lossx by Σ w (SPEC §3).
+    Not for 'mean': torch divides Σ w·l by the element count, lossx by Σ w (docs/semantics.md, reductions and weights).
     """
     F = _torch().nn.functional
     weight = _rng(5).uniform(0.1, 2.0, 7)

@@ -1,4 +1,4 @@
-"""SPEC §7: a user-defined loss exists everywhere, through the same machinery."""
+"""docs/semantics.md (custom losses): a user-defined loss exists everywhere, through the same machinery."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""SPEC §4: bad input raises a LossxError (also ValueError/TypeError) that says what to do.
+"""docs/semantics.md (errors): bad input raises a LossxError (also ValueError/TypeError) that says what to do.
 
-The matrix ``test_error[<error>-<backend>-<form>]`` runs each SPEC §4 error through every
+The matrix ``test_error[<error>-<backend>-<form>]`` runs each error of docs/semantics.md through every
 way a user calls a loss: the array-generic ``lossx.<name>`` on NumPy, torch, JAX and
 TensorFlow arrays, and the adapters (NumPy functions and objects, torch modules, JAX
 functions and objects, Keras classes on the engine ``KERAS_BACKEND`` selects). Each test

@@ -1,14 +1,14 @@
-"""Every loss at the inputs where the anchors break (SPEC §5: finite wherever the math is).
+"""Every loss at the inputs where the anchors break (docs/semantics.md, numerical promise: finite wherever the math is).
 
 Each case of tests/cases_extremes.py is run through the array-generic
 ``lossx.<name>(..., reduction="sum")`` on NumPy (value only), torch, JAX and
 TensorFlow (value and the gradient w.r.t. every differentiable input), in float32
 and float64, eagerly, and compared with the mpmath reference of tests/reference.py
-(SPEC §5's tolerances, as in tests/test_matrix.py). The reference is asserted
+(the numerical promise's tolerances, as in tests/test_matrix.py). The reference is asserted
 finite first, so every case lies where the mathematics is finite; a NaN or inf
 from lossx then fails ``assert_allclose``.
 
-Besides, every loss's first case runs (in float32) with degenerate weights, where SPEC §3 fixes
+Besides, every loss's first case runs (in float32) with degenerate weights, where docs/semantics.md (reductions and weights) fixes
 the result: ``"mean"`` with all-zero sample weights, with every entry masked, and
 (labels with ``ignore_index``) with every target ignored is exactly 0, with an
 exactly-zero gradient (never 0/0 = NaN); so is the unweighted "mean" of an empty batch
@@ -88,7 +88,7 @@ LIMITS = {
     ("ctc-logits1e4", "float32"): (
         "float32 gradient off by up to 8e-5 relative: competing alignments whose log-probabilities "
         "differ by O(1) at −3e4 are resolved only to float32's spacing there (2e-3); torch's own "
-        "F.ctc_loss is off by 1.2e-3 on the same input. The value and float64 meet SPEC §5."
+        "F.ctc_loss is off by 1.2e-3 on the same input. The value and float64 meet the numerical promise (docs/semantics.md)."
     ),
 }
 
@@ -138,7 +138,7 @@ def test_extreme(case: Extreme, weighting: str | None, backend: str, dtype: str)
     differentiable = [arrays[position] for position in case.wrt]
     value, grads = RUNNERS[backend](loss, differentiable, None, dtype, "eager")
     if weighting is not None:
-        # SPEC §3: Σw = 0 gives exactly 0 with an exactly-zero gradient.
+        # docs/semantics.md (reductions and weights): Σw = 0 gives exactly 0 with an exactly-zero gradient.
         assert str(to_numpy(value).dtype) == dtype
         np.testing.assert_array_equal(to_numpy(value), 0.0, err_msg="value")
         for position, grad in zip(case.wrt, grads or ()):
@@ -160,7 +160,7 @@ def test_case_ids_are_unique() -> None:
      for case, weighting in ALL_CASES if weighting == "zero-weights" for backend in BACKENDS],
 )
 def test_empty_batch_mean_is_zero(case: Extreme, backend: str) -> None:
-    """A batch of zero entries has Σw = 0: its "mean" is 0 with a zero gradient (SPEC §3), not 0/0."""
+    """A batch of zero entries has Σw = 0: its "mean" is 0 with a zero gradient (docs/semantics.md, reductions and weights), not 0/0."""
     arrays = [a[:0] for a in case_inputs(case, _scale(case, "float32"), None)]
     function = getattr(lossx, case.loss)
     fixed = [to_backend(backend, a, None if a.dtype.kind in "iub" else "float32") for a in arrays]

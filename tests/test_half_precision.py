@@ -1,8 +1,8 @@
-"""float16 and bfloat16 (SPEC §3): computed in float32 internally, returned in the input's dtype.
+"""float16 and bfloat16 (docs/semantics.md, reductions and weights): computed in float32 internally, returned in the input's dtype.
 
 The reference is the float64 reference (tests/reference.py) on the inputs *after*
 rounding to half precision, so what is left is lossx's float32 computation, which
-the matrix bounds by SPEC §5's float32 tolerance (rtol 1e-5, atol 1e-5·max|ref|),
+the matrix bounds by the numerical promise's float32 tolerance (rtol 1e-5, atol 1e-5·max|ref|),
 plus one final rounding to the half dtype: at most half an ulp, eps/2 relative
 (float16 eps = 2⁻¹⁰, bfloat16 eps = 2⁻⁷), or half the smallest subnormal near zero.
 :func:`half_tolerance` adds the two. A loss computed in half precision, or inputs
@@ -43,7 +43,7 @@ import lossx
 EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 0.0}
 #: The spacing of the dtype near zero (its smallest subnormal).
 SUBNORMAL = {"float16": 2.0**-24, "bfloat16": 2.0**-133, "float32": 2.0**-149}
-FLOAT32_RTOL = 1e-5  # SPEC §5; test_matrix.py asserts it for float32 computation
+FLOAT32_RTOL = 1e-5  # docs/semantics.md (numerical promise); test_matrix.py asserts it for float32 computation
 HALF = [
     backend_param("numpy", "numpy", "float16", id="numpy-float16"),
     backend_param("torch", "torch", "float16", id="torch-float16"),

@@ -3,7 +3,7 @@
 ``lossx.backends.jax.<snake_name>`` is pure: it works under ``jax.jit`` (options closed
 over or static), ``jax.grad`` and ``jax.vmap``; ``lossx.backends.jax.<CamelName>``
 objects are hashable and compare by options, so they can be static arguments
-(SPEC §2). NumPy loss objects pickle too.
+(docs/semantics.md, calling conventions). NumPy loss objects pickle too.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The cross-backend numerical matrix (SPEC §3 and §5).
+"""The cross-backend numerical matrix (docs/semantics.md: reductions and weights, numerical promise).
 
 Every built-in loss, called through the array-generic ``lossx.<snake_name>`` on
 each framework's own tensors, is checked against the independent float64
 reference of ``tests/reference.py`` (mpmath, 40 digits): the value, its dtype and
 shape, and (except on NumPy) the gradient with respect to ``y_pred`` (of the loss
-for "sum"/"mean", of ``Σ cotangent·loss`` for "none"). Tolerances are SPEC §5's:
+for "sum"/"mean", of ``Σ cotangent·loss`` for "none"). Tolerances are the numerical promise's:
 rtol 1e-12 for float64 and 1e-5 for float32, with ``atol = rtol · max|reference|``.
 Inputs are float32-representable, so one reference serves both dtypes, and are
 drawn away from kinks (|e| near 0 or δ, hinge margins near 0, tied maxima).
@@ -64,13 +64,13 @@ FAMILIES = (
     cases_regression, cases_classification, cases_margin, cases_overlap, cases_ranking, cases_sequence
 )
 
-# ------------------------------------------------------------------ tolerances (SPEC §5)
+# ------------------------------------------------------------------ tolerances (docs/semantics.md, numerical promise)
 
 RTOL = {"float64": 1e-12, "float32": 1e-5}
 
 
 def assert_matches(actual: Any, expected: np.ndarray, dtype: str, what: str) -> None:
-    """``actual`` within SPEC §5 of the float64 reference; atol scales with the reference."""
+    """``actual`` within the numerical promise (docs/semantics.md) of the float64 reference; atol scales with the reference."""
     actual = to_numpy(actual)
     assert str(actual.dtype) == dtype, f"{what}: dtype {actual.dtype}, expected {dtype}"
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"

@@ -2,7 +2,7 @@
 
 The cases live in ``scripts/numerical_notes.py`` (``CASES``), shared with the page it
 writes (``docs/numerical-notes.md``). For every case this checks that lossx is finite
-and within SPEC §5's tolerance of the script's mpmath value, and that the framework's
+and within the numerical promise's tolerance of the script's mpmath value, and that the framework's
 failure still reproduces: a framework that fixes its bug fails the test, so the page
 gets updated. Keras cases run on this process's Keras engine (each tox Keras
 environment covers one engine); the page test regenerates all of them, one

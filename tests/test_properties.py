@@ -27,7 +27,7 @@ float32 and float64). The properties, each parametrized by loss (test id
   (torch, jax, tensorflow) matches central finite differences of that NumPy evaluation.
 
 The first six run on NumPy (present in every environment); dtypes float32/float64 are
-drawn. Tolerances scale with the dtype (``RTOL``, SPEC §5).
+drawn. Tolerances scale with the dtype (``RTOL``; docs/semantics.md, numerical promise).
 
 Profiles (registered in tests/conftest.py): ``ci`` (default) is derandomized with a fixed
 number of examples, so CI is reproducible; ``HYPOTHESIS_PROFILE=dev`` draws more random
@@ -564,7 +564,7 @@ def test_zero_at_perfect_prediction(loss, data):
 
 
 def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
-    """The weight of each unreduced entry before sample weights (SPEC §3), written from the
+    """The weight of each unreduced entry before sample weights (docs/semantics.md, reductions and weights), written from the
     documented semantics: the class weight picked by the target and 0 where ignored."""
     name, options, arrays = sample.loss, sample.options, sample.arrays
     class_weight = options.get("class_weight")
@@ -620,7 +620,7 @@ def test_sum_is_mean_times_total_weight(loss, data):
     if total > 0:
         assert_close(loss_sum, loss_mean * total, dtype, "sum vs mean·Σw", scale=scale)
     else:
-        # Σw = 0: "mean" is 0 (SPEC §3). "sum" need not be: label smoothing spreads loss onto
+        # Σw = 0: "mean" is 0 (docs/semantics.md, reductions and weights). "sum" need not be: label smoothing spreads loss onto
         # classes whose weights are not in the denominator (torch's Σ w_y).
         assert loss_mean == 0
 
@@ -736,7 +736,7 @@ assert set(SMOOTHED) == {n for n in LOSSES if any(o.name == "label_smoothing" fo
 @_examples(10)
 @given(data=st.data())
 def test_label_smoothing_is_target_smoothing(loss, data):
-    """``label_smoothing=ε`` equals the loss of the targets smoothed by hand (SPEC §3)."""
+    """``label_smoothing=ε`` equals the loss of the targets smoothed by hand (docs/semantics.md, reductions and weights)."""
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
     epsilon = data.draw(st.sampled_from([0.0, 1.0]) | st.floats(0, 1, width=32))
@@ -753,7 +753,7 @@ def test_label_smoothing_is_target_smoothing(loss, data):
     with_option = Sample(loss, (y_pred, y_true), {**options, "label_smoothing": epsilon}, sample.batch)
     note(f"ε={epsilon}")
     # With class weights "mean" divides by the weight of the unsmoothed target (torch's
-    # Σ w_y, SPEC §3), while the hand-smoothed target would divide by Σ_c t̃_c·w_c.
+    # Σ w_y; docs/semantics.md, reductions and weights), while the hand-smoothed target would divide by Σ_c t̃_c·w_c.
     for reduction in ("none", "sum") if "class_weight" in options else ("none", "sum", "mean"):
         expected = to_numpy(smoothed.call(dtype=dtype, reduction=reduction))
         actual = with_option.call(dtype=dtype, reduction=reduction)
@@ -826,7 +826,7 @@ def reference_gradients(sample, reduction, sample_weight, cotangent):
 AUTODIFF = ("torch", "jax", "tensorflow")
 #: Finite differences of float64 values are good to about 1e-9 of the gradient's scale
 #: (O(h⁴) truncation at h = 1e-3, O(ε/h) rounding), so float64 gradients are compared
-#: at that precision; float32 ones at SPEC §5's 1e-5.
+#: at that precision; float32 ones at the numerical promise's 1e-5.
 GRADIENT_RTOL = {"float64": 1e-8, "float32": 1e-5}
 
 

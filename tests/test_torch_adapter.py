@@ -1,6 +1,6 @@
 """The torch adapter as a torch user meets it: training steps, buffers, state_dict, pickling.
 
-``lossx.backends.torch.<CamelName>`` is an ``nn.Module`` (SPEC §2): ``forward(y_pred,
+``lossx.backends.torch.<CamelName>`` is an ``nn.Module`` (docs/semantics.md, calling conventions): ``forward(y_pred,
 y_true, sample_weight=None)``, per-class tensor options are buffers, ``extra_repr``
 shows every option.
 """
@@ -114,7 +114,7 @@ def test_tensor_options_are_buffers(name, option, value):
     buffers = dict(module.named_buffers())
     assert set(buffers) == {option}
     assert option in module.state_dict()
-    # float64 buffers keep the weights exact for float64 inputs (SPEC §5).
+    # float64 buffers keep the weights exact for float64 inputs (docs/semantics.md, numerical promise).
     torch.testing.assert_close(buffers[option], torch.tensor(value, dtype=torch.float64), rtol=0, atol=0)
     assert not list(module.parameters())
 
@@ -390,7 +390,7 @@ def test_weighted_or_empty_reductions_take_the_general_path():
     assert weighted.grad_fn.name() != "MseLossBackward0"
     expected = ((y_pred - y_true) ** 2).detach().numpy() * np.array([[1.0], [0.0], [2.0], [1.0]])
     np.testing.assert_allclose(float(weighted.detach()), expected.sum() / 12.0, rtol=1e-13)
-    # torch's fused mean of no entries is NaN; lossx's is 0 (SPEC §3).
+    # torch's fused mean of no entries is NaN; lossx's is 0 (docs/semantics.md, reductions and weights).
     empty = loss(torch.zeros(0, 3, requires_grad=True), torch.zeros(0, 3))
     assert float(empty.detach()) == 0.0
     # Also where only the third array is empty (margin ranking's target; the scores broadcast to it).

@@ -41,7 +41,7 @@ def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: 
     in float32, not rounded to the 8 significant bits of bfloat16. lossx does the
     same, with autocast off inside the loss, since autocast would otherwise run
     matmuls on lossx's float32 intermediates (``ntxent``) in half precision.
-    Outside autocast the SPEC §3 rule holds: the result has the input's dtype.
+    Outside autocast lossx's dtype rule holds (docs/semantics.md, reductions and weights): the result has the input's dtype.
     """
     y_pred = inputs[0]
     # The first test is one flag read; the second, per device type, costs a microsecond.
@@ -83,7 +83,7 @@ class TorchLoss(torch.nn.Module):
     def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
         """The loss of ``inputs`` (``y_pred, y_true`` for most losses; see the class doc).
 
-        As in SPEC §2 (``forward(y_pred, y_true, sample_weight=None)``), one positional
+        As in docs/semantics.md, calling conventions (``forward(y_pred, y_true, sample_weight=None)``), one positional
         array after every input of the loss is the sample weight.
         """
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:

@@ -164,7 +164,7 @@ def _pick(xp, x, labels, axis):
 
 
 def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
-    """Categorical label smoothing ``t·(1−ε) + ε/C`` (SPEC §3)."""
+    """Categorical label smoothing ``t·(1−ε) + ε/C`` (docs/semantics.md, reductions and weights)."""
     if not label_smoothing:
         return y_true
     return y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
@@ -425,7 +425,7 @@ def sparse_categorical_focal_cross_entropy(
 
     With label smoothing ε it is the focal loss of the smoothed one-hot target,
     ``(1−ε)·α_y·w_y·(1 − p_y)^γ·(−log p_y) + (ε/C)·Σ_c α_c·w_c·(1 − p_c)^γ·(−log p_c)``
-    (torch's label-smoothing rule, SPEC §3), so it equals
+    (torch's label-smoothing rule; docs/semantics.md, reductions and weights), so it equals
     :func:`categorical_focal_cross_entropy` on one-hot targets. From logits
     ``log p_y = x_y − logsumexp(x)`` and ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))``
     (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute

@@ -100,7 +100,7 @@ def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
     ``x`` are the scores (any real numbers), ``y`` the integer label, ``C`` the number
     of classes and ``w_y`` the class weight of the label (1 by default); the term of the
     true class itself is left out. With ``class_weight``, 'mean' divides by ``Σ w_y``
-    (SPEC §3, as torch's CrossEntropyLoss); torch's MultiMarginLoss divides by the
+    (docs/semantics.md, reductions and weights; as torch's CrossEntropyLoss); torch's MultiMarginLoss divides by the
     number of rows even with weights, so there only 'sum' and 'none' agree.
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of ``y_pred``'s
     shape without that axis; result of the labels' shape.
@@ -166,7 +166,7 @@ def _refuse_torch_weight(options: dict[str, Any], torch_only: dict[str, Any]) ->
     if torch_only["weight"] is not None:
         raise OptionValueError(
             "MultiMarginLoss: weight is not supported: torch's MultiMarginLoss divides 'mean' by the "
-            "number of rows even with class weights, lossx by the sum of the picked weights (SPEC §3). "
+            "number of rows even with class weights, lossx by the sum of the picked weights (docs/semantics.md, reductions and weights). "
             "Use lossx.backends.torch.MultiMargin(class_weight=weight, axis=1) for lossx's weighted "
             "mean, or its reduction='sum' divided by the number of rows for torch's number."
         )
@@ -178,7 +178,7 @@ define_preset(
     defaults={"axis": 1}, framework_options={"weight": None}, translate=_refuse_torch_weight,
     doc="torch.nn.MultiMarginLoss(p, margin) on scores of shape (N, C) (and (N, C, d1, ...), class "
         "axis 1). torch's `weight` is refused: with it torch's 'mean' divides by N, not by Σ w[y] "
-        "(SPEC §3); use MultiMargin(class_weight=w, axis=1), whose 'sum' and 'none' are torch's.",
+        "(docs/semantics.md, reductions and weights); use MultiMargin(class_weight=w, axis=1), whose 'sum' and 'none' are torch's.",
 )
 define_preset(
     "SoftMarginLoss", "torch", "soft_margin",

@@ -193,7 +193,7 @@ def dice(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight
     Shapes: ``y_pred`` (N, ..., C, ...); ``y_true`` integer labels without the class
     axis, or dense like ``y_pred``; result (N, C), or (N,) with ``per_class=False``.
     Keras: its default ``Dice()`` (axis=None) pools the whole batch into one score,
-    which is not a per-sample loss (SPEC §3); lossx reproduces it as
+    which is not a per-sample loss (docs/semantics.md, reductions and weights); lossx reproduces it as
     ``dice(y_pred.reshape(1, -1, 1), y_true.reshape(1, -1, 1))``. Keras's
     ``Dice(axis=(1, ..., ndim−2))`` on channels-last inputs is lossx's default exactly,
     and ``Dice(axis=(1, ..., ndim−1))`` is ``per_class=False``.
