@@ -14,16 +14,51 @@ cannot express is refused with an error that says what to use instead.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import OptionValueError, UnknownOptionError
+from ._errors import OptionValueError, ReductionError, UnknownOptionError
+from ._namespace import namespace_of, to_namespace
+from ._reduction import static_shape
 from ._registry import LossSpec, lookup
 
-__all__ = ["PRESET_FRAMEWORKS", "Preset", "define_preset", "presets"]
+__all__ = ["PRESET_FRAMEWORKS", "Preset", "PresetReduction", "TargetVariant", "define_preset", "presets"]
 
 PRESET_FRAMEWORKS = ("torch", "keras")
+
+#: Constructor arguments every preset of a framework takes besides its loss options
+#: (torch's deprecated size_average/reduce map to a reduction, as in torch).
+COMMON_ARGUMENTS = {"torch": ("reduction", "size_average", "reduce"), "keras": ("reduction", "name", "dtype")}
+
+
+@dataclass(frozen=True)
+class PresetReduction:
+    """A framework reduction computed as a lossx reduction of a rescaled loss.
+
+    reduction: the lossx reduction (``"none"``, ``"sum"`` or ``"mean"``).
+    scale: ``scale(xp, inputs) -> factor``: multiplies the unreduced loss without entering the
+        mean's denominator, from the (lossx-layout) inputs; e.g. torch's KLDivLoss
+        ``"batchmean"`` is the sum scaled by ``1 / batch size``, CTCLoss's ``"mean"`` the mean of
+        each loss divided by its target length.
+    """
+
+    reduction: str
+    scale: Callable[[Any, tuple], Any] | None = None
+
+
+@dataclass(frozen=True)
+class TargetVariant:
+    """The loss a preset computes when its targets are floating (torch's probability targets).
+
+    loss: the lossx loss (snake name); it receives the preset's options that it declares.
+    count_class_weights: whether its class weights are the mean's denominator (torch's
+        CrossEntropyLoss divides by Σ w[y] for class indices, by the count for probabilities).
+    """
+
+    loss: str
+    count_class_weights: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,10 +80,23 @@ class Preset:
         into lossx options and ``untranslate`` back (for Keras ``get_config``).
     translate: ``translate(options, framework_values) -> lossx options``, after renames.
     untranslate: ``untranslate(lossx_options) -> framework-style options``.
-    reductions: the framework's reduction names that mean a lossx reduction
-        (``{"batchmean": "mean"}``), and refused ones mapped to a reason (``"!..."``).
+    reductions: the framework's reduction names and what they are: a lossx reduction name, a
+        :class:`PresetReduction`, or a reason for refusing it (``"!..."``); names not listed mean
+        the lossx reduction of the same name.
     default_reduction: the preset's default reduction (a framework name).
     doc: what the preset is, and any deviation from the framework's class.
+    count_class_weights: whether the class weights are the mean's denominator (lossx's rule and
+        torch's for class indices); False for torch's losses whose ``weight`` only rescales
+        (MultiMarginLoss: 'mean' divides by the number of rows).
+    rescale: a framework option holding an array that multiplies the unreduced loss, broadcast
+        from the trailing axes and not counted by 'mean' (torch's BCELoss ``weight``).
+    probability_targets: the :class:`TargetVariant` computed for floating targets.
+    unbatched_ndim: the rank of an unbatched prediction (one sample without its batch axis,
+        torch's ``(C,)`` for CrossEntropyLoss): computed as a batch of one, 'none' without it.
+    prepare: ``prepare(xp, inputs, unbatched) -> inputs``: the framework's layouts as the lossx
+        loss takes them (CTCLoss: time-first log-probabilities, concatenated targets).
+    example: ``example(rng, options) -> inputs`` in the framework's layout, for presets with
+        ``prepare`` (by default the loss's own example).
     """
 
     name: str
@@ -61,18 +109,40 @@ class Preset:
     framework_options: Mapping[str, Any] = field(default_factory=dict)
     translate: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
     untranslate: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    reductions: Mapping[str, str] = field(default_factory=dict)
+    reductions: Mapping[str, str | PresetReduction] = field(default_factory=dict)
     default_reduction: str | None = None
     doc: str = ""
+    count_class_weights: bool = True
+    rescale: str | None = None
+    probability_targets: TargetVariant | None = None
+    unbatched_ndim: int | None = None
+    prepare: Callable[[Any, tuple, bool], tuple] | None = None
+    example: Callable[..., tuple] | None = None
 
     @property
     def spec(self) -> LossSpec:
         return lookup(self.loss)
 
+    def example_inputs(self, rng: Any) -> tuple:
+        """NumPy inputs on which the preset is exercised, in the framework's layout."""
+        options = self.spec.validate(self.lossx_options({}))
+        return (self.example or self.spec.example)(rng, options)
+
+    def accepted_names(self) -> tuple[str, ...]:
+        """Every constructor argument the preset takes, its framework's common ones included."""
+        fixed = set(self.fixed)
+        lossx_names = [o.name for o in self.spec.options if o.name not in fixed]
+        framework_names = [*self.renames, *self.framework_options, *self.accepted]
+        if self.rescale is not None:
+            framework_names.append(self.rescale)
+        common = COMMON_ARGUMENTS[self.framework]
+        return tuple(dict.fromkeys([*framework_names, *lossx_names, *common]))
+
     def lossx_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """The lossx options meant by the framework-style ``given`` options."""
         options = dict(self.defaults)
         framework_values = dict(self.framework_options)
+        lossx_names = {o.name for o in self.spec.options}
         for name, value in given.items():
             if name in self.framework_options:
                 framework_values[name] = value
@@ -90,11 +160,11 @@ class Preset:
                         f"use lossx's {self.spec.camel_name}."
                     )
                 continue
-            known = {o.name for o in self.spec.options} | set(self.renames) | set(self.framework_options)
-            if target not in {o.name for o in self.spec.options}:
-                raise UnknownOptionError(
-                    f"{self.name} has no option {name!r}; it takes {', '.join(sorted(known - set(self.fixed)))}."
-                )
+            if target not in lossx_names:
+                accepted = self.accepted_names()
+                close = difflib.get_close_matches(name, accepted, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise UnknownOptionError(f"{self.name} has no option {name!r}.{hint} It takes {', '.join(accepted)}.")
             options[target] = value
         if self.translate is not None:
             options = self.translate(options, framework_values)
@@ -108,12 +178,76 @@ class Preset:
         framework_name = {lossx_name: name for name, lossx_name in self.renames.items()}
         return {framework_name.get(k, k): v for k, v in options.items()}
 
+    def reduction_rule(self, reduction: str) -> PresetReduction:
+        """What the framework's ``reduction`` name means, or a ReductionError naming the preset."""
+        meant = self.reductions.get(reduction, reduction)
+        if isinstance(meant, PresetReduction):
+            return meant
+        if meant.startswith("!"):
+            raise ReductionError(f"{self.name}: reduction={reduction!r} is not supported: {meant[1:]}")
+        if meant not in ("none", "sum", "mean"):
+            names = dict.fromkeys(["none", "mean", "sum", *self.reductions])
+            known = ", ".join(repr(name) for name in names if not str(self.reductions.get(name, "")).startswith("!"))
+            raise ReductionError(f"{self.name}: unknown reduction {reduction!r}; use one of {known}.")
+        return PresetReduction(meant)
+
     def lossx_reduction(self, reduction: str) -> str:
         """The lossx reduction meant by the framework's ``reduction`` name."""
-        meant = self.reductions.get(reduction, reduction)
-        if meant.startswith("!"):
-            raise OptionValueError(f"{self.name}: reduction={reduction!r} is not supported: {meant[1:]}")
-        return meant
+        return self.reduction_rule(reduction).reduction
+
+    def variant_conflicts(self, options: Mapping[str, Any]) -> tuple[str, ...]:
+        """Options set away from the preset's default that :attr:`probability_targets`'s loss has not."""
+        if self.probability_targets is None:
+            return ()
+        kept = {o.name for o in lookup(self.probability_targets.loss).options}
+        defaults = {o.name: o.default for o in self.spec.options} | dict(self.defaults) | dict(self.fixed)
+        return tuple(name for name, value in options.items() if name not in kept and value != defaults.get(name))
+
+    def compute(
+        self,
+        run: Callable[..., Any],
+        inputs: tuple,
+        options: Mapping[str, Any],
+        probability_options: Mapping[str, Any] | None,
+        rule: PresetReduction,
+        sample_weight: Any = None,
+        mask: Any = None,
+        rescale: Any = None,
+    ) -> Any:
+        """The preset's loss of the framework-layout ``inputs``.
+
+        ``run(spec, inputs, options, reduction, sample_weight, mask, rescale=, count_class_weights=)``
+        is the adapter's :meth:`LossSpec.compute` (with its own conversions around it);
+        ``probability_options`` are the validated options of :attr:`probability_targets`'s loss
+        (None where :meth:`variant_conflicts` found an option it cannot honour).
+        """
+        spec, count = self.spec, self.count_class_weights
+        y_pred = inputs[0]
+        unbatched = self.unbatched_ndim is not None and len(static_shape(y_pred)) == self.unbatched_ndim
+        reshaped = unbatched or self.prepare is not None
+        if reshaped or self.probability_targets is not None:
+            xp = namespace_of(y_pred)
+            inputs = (y_pred, *(None if x is None else to_namespace(xp, x, y_pred, i.name)
+                                for x, i in zip(inputs[1:], self.spec.inputs[1:])))
+            if self.prepare is not None:
+                inputs = self.prepare(xp, inputs, unbatched)
+            elif unbatched:
+                inputs = tuple(None if x is None else xp.expand_dims(x, axis=0) for x in inputs)
+            variant = self.probability_targets
+            if variant is not None and xp.isdtype(inputs[1].dtype, "real floating"):
+                if probability_options is None:
+                    names = ", ".join(self.variant_conflicts(options))
+                    raise OptionValueError(
+                        f"{self.name}: {names} does not apply to probability (floating) targets, as in "
+                        f"{self.framework}; leave it at its default, or give integer class indices."
+                    )
+                spec, options, count = lookup(variant.loss), probability_options, variant.count_class_weights
+        if rule.scale is not None:
+            factor = rule.scale(namespace_of(inputs[0]), inputs)
+            rescale = factor if rescale is None else rescale * factor
+        out = run(spec, spec.bind(inputs), options, rule.reduction, sample_weight, mask,
+                  rescale=rescale, count_class_weights=count)
+        return out[0] if unbatched and rule.reduction == "none" else out
 
 
 _PRESETS: dict[tuple[str, str], Preset] = {}

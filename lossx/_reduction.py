@@ -38,10 +38,11 @@ class LossTerms(NamedTuple):
     valid: Any = None
 
 
-def check_reduction(reduction: str) -> str:
+def check_reduction(reduction: str, loss: str) -> str:
+    """``reduction`` if it is one of :data:`REDUCTIONS`, else a ReductionError naming ``loss``."""
     if reduction not in REDUCTIONS:
         raise ReductionError(
-            f"Unknown reduction {reduction!r}; use one of {', '.join(map(repr, REDUCTIONS))}."
+            f"{loss}: unknown reduction {reduction!r}; use one of {', '.join(map(repr, REDUCTIONS))}."
         )
     return reduction
 
@@ -114,15 +115,29 @@ def reduce_terms(
     reduction: str,
     sample_weight: Any = None,
     mask: Any = None,
+    rescale: Any = None,
+    count_class_weights: bool = True,
 ) -> Any:
-    """Apply sample weights, class weights, validity and the reduction."""
+    """Apply sample weights, class weights, validity and the reduction.
+
+    Two knobs serve the presets of frameworks whose "mean" is the mean of their
+    weighted unreduced losses (torch's ``BCELoss(weight)``, ``MultiMarginLoss(weight)``,
+    ``CrossEntropyLoss`` with probability targets, Keras's reductions):
+    ``rescale`` multiplies the unreduced loss (broadcast against it from the trailing
+    axes, as torch broadcasts its ``weight``) without entering the mean's denominator,
+    and ``count_class_weights=False`` leaves the class weights out of it too.
+    """
     value, weight, valid = terms
+    if not count_class_weights:
+        weight = None
     if mask is not None:
         mask = align_leading(xp, mask, value, "mask")
         valid = mask if valid is None else xp.logical_and(valid, mask)
     if valid is not None:
         # `where`, not a product, and before the sample weights: an ignored entry may hold inf or NaN.
         value = xp.where(valid, value, xp.zeros_like(value))
+    if rescale is not None:
+        value = value * rescale
     if sample_weight is not None:
         sample_weight = align_leading(xp, sample_weight, value, "sample_weight")
         value = value * sample_weight

@@ -43,21 +43,24 @@ __all__ = [
     "on_register",
 ]
 
-TARGET_KINDS = ("dense", "labels")
+TARGET_KINDS = ("dense", "binary", "labels")
 _HALF_PRECISION = ("float16", "bfloat16")
 
 #: What each kind of input must be; checked before the body runs (see :class:`Input`).
 INPUT_KINDS = {
     "prediction": "floating; sets the namespace, dtype and device of the call",
     "dense": "floating, broadcastable to the prediction's shape",
+    "binary": "floating targets in [0, 1] (0/1 labels or probabilities), broadcastable to the prediction's shape",
     "labels": "integer class indices in [0, C) (or ignore_index); the prediction's shape without axis",
+    "label_lists": "integer class indices of the prediction's shape: along axis, each entry lists its labels "
+                   "and ends them with −1 (torch's MultiLabelMarginLoss)",
     "classes": "integer class labels like 'labels', or floating targets like 'dense' (the body checks the dtype)",
     "rows": "floating, one value per row: the prediction's shape without axis",
     "groups": "integer group ids (any values); the prediction's shape without axis",
     "lengths": "integer, one per batch entry: shape (batch,)",
     "sequences": "integer, padded sequences: shape (batch, length)",
 }
-_INTEGER_KINDS = ("labels", "groups", "lengths", "sequences")
+_INTEGER_KINDS = ("labels", "label_lists", "groups", "lengths", "sequences")
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ class Input:
 def _default_inputs(target: str) -> tuple[Input, ...]:
     return (
         Input("y_pred", "prediction", "Predictions."),
-        Input("y_true", target, "Targets." if target == "dense" else "Integer class labels."),
+        Input("y_true", target, {"dense": "Targets.", "binary": "Binary targets in [0, 1]."}.get(target, "Integer class labels.")),
     )
 
 
@@ -250,12 +253,19 @@ class LossSpec:
         reduction: str = "mean",
         sample_weight: Any = None,
         mask: Any = None,
+        rescale: Any = None,
+        count_class_weights: bool = True,
     ) -> Any:
-        """The loss with validated ``options``: the path every adapter calls."""
-        check_reduction(reduction)
+        """The loss with validated ``options``: the path every adapter calls.
+
+        ``rescale`` and ``count_class_weights`` are the presets' knobs of
+        :func:`lossx._reduction.reduce_terms`.
+        """
+        check_reduction(reduction, self.name)
         xp, result, result_dtype = self._run(inputs, options)
         out = None
-        if isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None:
+        if (isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None
+                and rescale is None):
             out = result.reduced(reduction, xp)
         if out is None:
             terms = _as_terms(result)
@@ -270,7 +280,10 @@ class LossSpec:
                         f"{self.name}: mask has dtype {mask.dtype}; it must be boolean "
                         "(True = counts, False = ignored). Use mask != 0 to convert."
                     )
-            out = reduce_terms(xp, terms, reduction, sample_weight, mask)
+            if rescale is not None and not isinstance(rescale, (int, float)):
+                rescale = to_namespace(xp, rescale, like, "weight")
+                rescale = xp.astype(rescale, like.dtype) if rescale.dtype != like.dtype else rescale
+            out = reduce_terms(xp, terms, reduction, sample_weight, mask, rescale, count_class_weights)
         return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
 
     def __call__(
@@ -301,11 +314,18 @@ class LossSpec:
                 f"{self.name}: {spec_input.name} has dtype {value.dtype}; it must be {what} "
                 f"(cast with .astype('int64') / .long()){hint}."
             )
-        if kind == "dense":
+        if kind in ("dense", "binary"):
             # Equal shapes (the common case) broadcast trivially, also along the class axis.
             if tuple(value.shape) != pred_shape:
                 reduced = axis if self.class_axis and "axis" in options else None
                 self._check_broadcast(spec_input.name, pred_shape, value, reduced)
+            if kind == "binary" and eager:
+                check_probabilities(
+                    xp, self.name, value, value, spec_input.name,
+                    "Binary targets are 0/1 labels or probabilities; for −1/1 labels use hinge or soft_margin.",
+                )
+        elif kind == "label_lists":
+            self._check_label_lists(xp, spec_input.name, pred_shape, eager, value, axis)
         elif kind in ("labels", "rows", "groups"):
             value = self._check_rows(spec_input.name, pred_shape, value, axis)
             if kind == "labels" and eager:
@@ -375,6 +395,27 @@ class LossSpec:
                 f"{pred_shape} with the axis {axis} removed, {expected}; {hint}."
             )
         return value
+
+    def _check_label_lists(self, xp: Any, name: str, pred_shape: tuple, eager: bool, value: Any, axis: int) -> None:
+        """``value`` has the prediction's shape and (eager) holds labels in [0, C) or the end marker −1."""
+        first = self.inputs[0].name
+        shape = static_shape(value)
+        if len(shape) != len(pred_shape) or any(
+            a is not None and b is not None and a != b for a, b in zip(shape, pred_shape)
+        ):
+            raise ShapeError(
+                f"{self.name}: {name} of shape {shape} must have the shape of {first}, {pred_shape}: along "
+                "the class axis each entry lists its labels, then −1 (torch's MultiLabelMarginLoss)."
+            )
+        num_classes = pred_shape[self._check_axis(pred_shape, axis)]
+        if not eager or num_classes is None:
+            return
+        low, high = extrema(value)
+        if low < -1 or high >= num_classes:
+            raise LabelRangeError(
+                f"{self.name}: {name} must hold labels in [0, {num_classes}) or −1 (which ends each list); "
+                f"found values in [{low}, {high}]."
+            )
 
     def _check_axis(self, pred_shape: tuple, axis: int) -> int:
         """``axis`` as a non-negative index into the prediction's axes, or an OptionValueError."""
@@ -665,7 +706,8 @@ def define_loss(
 
     The decorated function ``body(xp, y_pred, y_true, **options)`` receives
     checked arrays of one namespace (``y_true`` cast to ``y_pred``'s floating
-    dtype, or integer labels for ``target="labels"``; tensor options as arrays)
+    dtype, or integer labels for ``target="labels"``, range-checked 0/1 or soft targets for
+    ``target="binary"``; tensor options as arrays)
     and returns the unreduced loss, or :class:`lossx.LossTerms` when class weights
     or ignored entries are involved, or ``P.deferred(primitive, *args)`` when the loss
     is one primitive of :mod:`lossx.primitives` alone (an unweighted "mean" or "sum"

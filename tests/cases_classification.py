@@ -114,6 +114,10 @@ CASES: list[Case] = [
          _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
     Case("kl", "kl_divergence", "axis1-from_logits-zeros", {"from_logits": True, "axis": 1},
          functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "log_input-pointwise-zeros", {"log_input": True, "pointwise": True},
+         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "log_target-pointwise", {"log_input": True, "log_target": True, "pointwise": True},
+         _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
     # ---------------------------------------------------------------- negative log-likelihood
     Case("nll", "nll", "default", {}, _log_probabilities, SCCE_WEIGHTINGS),
     Case("nll", "nll", "cw-ii-100", {"class_weight": CW4, "ignore_index": -100}, _log_probabilities,

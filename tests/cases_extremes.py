@@ -267,6 +267,11 @@ def _multilabel_logits(big):
     return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 1e4]]), _a([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
 
 
+def _label_list_scores(big):
+    # Scores ±1e4 (margins away from the kink at 1); row 1 lists no label, row 2 every class.
+    return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 2.0], [0.25, -1e4, 1e4]]), _labels([[0, 2, -1], [-1, 0, 1], [2, 0, 1]])
+
+
 MARGIN = [
     Extreme("hinge", "margins1e4", _signed_margins),
     Extreme("categorical_hinge", "scores1e4", _class_scores),
@@ -275,6 +280,7 @@ MARGIN = [
     Extreme("multi_margin", "scores1e4-p2-cw", _label_scores, {"p": 2, "class_weight": _CW3}),
     Extreme("soft_margin", "margins1e4", _signed_margins),
     Extreme("multilabel_soft_margin", "logits1e4-cw", _multilabel_logits, {"class_weight": _CW3}),
+    Extreme("multilabel_margin", "scores1e4", _label_list_scores),
 ]
 
 # ----------------------------------------------------------------- overlap (N, pixels, C)

@@ -30,6 +30,24 @@ def _multilabel(rng, options, soft=False):
     return logits, f32(targets)
 
 
+def _label_lists(rng, options):
+    """Scores and −1-ended label lists (class axis ``axis``), every hinge term away from its kink."""
+    axis = options.get("axis", -1)
+    shape = (2, 3, 4) if axis == 1 else (3, 4)
+    classes = shape[axis]
+    while True:
+        scores = np.moveaxis(f32(rng.standard_normal(shape) * 1.5), axis, -1)
+        lists = np.full(scores.shape, -1, dtype=np.int64)
+        for index in np.ndindex(scores.shape[:-1]):
+            labels = rng.permutation(classes)[: rng.integers(1, classes)]
+            lists[index + (slice(0, len(labels)),)] = labels
+            if len(labels) < classes - 1:  # something after the −1, which must not be read
+                lists[index + (len(labels) + 1,)] = rng.integers(0, classes)
+        differences = scores[..., :, None] - scores[..., None, :]
+        if away_from(1 - differences, (0.0,), gap=1e-2):
+            return np.moveaxis(scores, -1, axis), np.moveaxis(lists, -1, axis)
+
+
 CASES: list[Case] = [
     Case("sq_hinge", "squared_hinge", "pm1", {}, _hinge),
     Case("sq_hinge", "squared_hinge", "01", {}, functools.partial(_hinge, zero_one=True)),
@@ -47,4 +65,6 @@ CASES: list[Case] = [
          functools.partial(_multilabel, soft=True), LABEL_WEIGHTINGS, wrt=(0, 1)),
     Case("ml_soft_margin", "multilabel_soft_margin", "axis1-cw", {"axis": 1, "class_weight": CW4}, _multilabel,
          LABEL_WEIGHTINGS),
+    Case("ml_margin", "multilabel_margin", "default", {}, _label_lists, LABEL_WEIGHTINGS),
+    Case("ml_margin", "multilabel_margin", "axis1", {"axis": 1}, _label_lists, LABEL_WEIGHTINGS),
 ]

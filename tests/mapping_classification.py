@@ -138,17 +138,19 @@ ROWS: list[Row] = [
     Row("kl_divergence", "torch", 'F.kl_div(F.log_softmax(logits, dim=1), target, reduction="batchmean")',
         "lossx.kl_divergence(logits, target, from_logits=True, axis=1)", _distributions,
         "Distillation-style: from_logits applies the log-softmax.", grad="logits"),
-    Row("kl_divergence", "torch", "nn.KLDivLoss(reduction=\"batchmean\")(input, target)",
-        "LT.KLDivLoss()(input, target)", _distributions,
-        "torch preset; its default reduction is 'batchmean'. torch's elementwise 'mean' (its default) and "
-        "'none' are refused with the reason.", grad="input"),
+    Row("kl_divergence", "torch", "nn.KLDivLoss()(input, target)", "LT.KLDivLoss()(input, target)", _distributions,
+        "torch preset, with torch's default reduction 'mean': the mean of the elementwise terms over every "
+        "element (N·C here), as torch's.", grad="input"),
+    Row("kl_divergence", "torch", 'nn.KLDivLoss(reduction="none")(input, target)',
+        'LT.KLDivLoss(reduction="none")(input, target)', _distributions,
+        "torch preset: 'none' is the elementwise terms t·(log t − input), of the input's shape.", grad="input"),
     Row("kl_divergence", "torch", 'nn.KLDivLoss(reduction="sum")(input, target)',
         'LT.KLDivLoss(reduction="sum")(input, target)', _distributions_3d,
         "torch preset on (N, C, d): 'sum' is identical for every shape.", grad="input"),
     Row("kl_divergence", "torch", 'nn.KLDivLoss(reduction="batchmean")(input, target)',
-        'LT.KLDivLoss(reduction="sum")(input, target) / input.shape[0]', _distributions_3d,
-        "On (N, C, d) torch's 'batchmean' still divides by N while lossx's 'mean' divides by the N·d "
-        "distributions: divide the sum by N for torch's number.", grad="input"),
+        'LT.KLDivLoss(reduction="batchmean")(input, target)', _distributions_3d,
+        "torch preset on (N, C, d): 'batchmean' is the sum divided by N, as torch's (lossx's own "
+        "kl_divergence 'mean' divides by the N·d distributions).", grad="input"),
     Row("kl_divergence", "keras", "keras.losses.kl_divergence(y_true, y_pred)", "LK.kl_divergence(y_true, y_pred)",
         _distributions, "Probabilities, summed over the last axis. Keras clips both to [1e-7, 1] (so a zero "
         "target gives 1e-7·log(1e-7/q) there, lossx exactly 0); these inputs lie inside."),

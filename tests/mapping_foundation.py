@@ -98,6 +98,11 @@ ROWS: list[Row] = [
         grad="logits"),
     Row("binary_cross_entropy", "torch", "nn.BCELoss()(input, target)", "LT.BCELoss()(input, target)", _binary,
         "torch preset (probabilities).", grad="input"),
+    Row("binary_cross_entropy", "torch",
+        "nn.BCEWithLogitsLoss(weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64))(logits, target)",
+        "LT.BCEWithLogitsLoss(weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64))(logits, target)", _binary,
+        "torch preset: weight rescales each element (broadcast from the last axis) and 'mean' is the mean of "
+        "the rescaled losses, as torch's.", grad="logits"),
     Row("binary_cross_entropy", "keras", "keras.losses.binary_crossentropy(y_true, logits, from_logits=True, label_smoothing=0.1)",
         "LK.binary_cross_entropy(y_true, logits, from_logits=True, label_smoothing=0.1)", _binary, KERAS_SAMPLE),
     Row("binary_cross_entropy", "keras", 'keras.losses.BinaryCrossentropy(dtype="float64")(y_true, y_pred)',
@@ -126,6 +131,11 @@ ROWS: list[Row] = [
         "lossx.categorical_cross_entropy(input, soft, from_logits=True, axis=1, label_smoothing=0.1)", _classes,
         "Probability targets; class axis 1. With class weights torch's 'mean' divides by N, lossx's by Σ w·t.",
         grad="input"),
+    Row("categorical_cross_entropy", "torch",
+        "nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), label_smoothing=0.1)(input, soft)",
+        "LT.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), label_smoothing=0.1)(input, soft)",
+        _classes, "torch preset with probability targets (mixup, cutmix): torch's 'mean' divides by N even with "
+        "weights, and the preset does the same.", grad="input"),
     Row("categorical_cross_entropy", "keras",
         "keras.losses.categorical_crossentropy(one_hot, logits, from_logits=True, label_smoothing=0.1)",
         "LK.categorical_cross_entropy(one_hot, logits, from_logits=True, label_smoothing=0.1)", _classes),

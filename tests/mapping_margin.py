@@ -109,8 +109,37 @@ ROWS += [
         "'sum' / N.", grad="input"),
     Row("multi_margin", "torch", "nn.MultiMarginLoss(p=2, margin=0.5)(input, target)",
         "LT.MultiMarginLoss(p=2, margin=0.5)(input, target)", _margins,
-        "Preset: axis=1 (torch layout, also for (N, C, d1, ...)). It refuses torch's `weight` (its 'mean' "
-        "would differ, see above); use LT.MultiMargin(class_weight=w, axis=1).", grad="input"),
+        "Preset: axis=1 (torch layout, also for (N, C, d1, ...)).", grad="input"),
+    Row("multi_margin", "torch", f"nn.MultiMarginLoss(weight={W4})(input, target)",
+        f"LT.MultiMarginLoss(weight={W4})(input, target)", _margins,
+        "The preset takes torch's weight with torch's 'mean' (divided by the number of rows).", grad="input"),
+]
+
+# ----------------------------------------------------------------- multi-label margin
+
+
+def _label_lists(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(5, 4) scores and label lists ended by −1 (with values after the −1, which are not read)."""
+    while True:
+        scores = rng.standard_normal((5, 4)) * 1.5
+        lists = np.full((5, 4), -1, dtype=np.int64)
+        for row in range(5):
+            labels = rng.permutation(4)[: rng.integers(1, 3)]
+            lists[row, : len(labels)] = labels
+            lists[row, len(labels) + 1] = rng.integers(0, 4)
+        if np.all(np.abs(1 - (scores[:, :, None] - scores[:, None, :])) > 1e-3):
+            return {"input": scores, "target": lists, "unbatched_input": scores[0], "unbatched_target": lists[0]}
+
+
+ROWS += [
+    Row("multilabel_margin", "torch", "F.multilabel_margin_loss(input, target)",
+        "lossx.multilabel_margin(input, target)", _label_lists,
+        "Each row's labels up to the first −1; what follows it is not read.", grad="input"),
+    Row("multilabel_margin", "torch", 'F.multilabel_margin_loss(input, target, reduction="none")',
+        'lossx.multilabel_margin(input, target, reduction="none")', _label_lists, grad="input"),
+    Row("multilabel_margin", "torch", "nn.MultiLabelMarginLoss()(unbatched_input, unbatched_target)",
+        "LT.MultiLabelMarginLoss()(unbatched_input, unbatched_target)", _label_lists,
+        "torch preset; unbatched (C,) input.", grad="unbatched_input"),
 ]
 
 # ----------------------------------------------------------------- soft margin

@@ -103,7 +103,7 @@ def generalized_cross_entropy(y_pred, labels, q=0.7, from_logits=False, axis=-1,
     return label_weight * value, label_weight, valid
 
 
-def kl_divergence(y_pred, y_true, from_logits=False, log_input=False, log_target=False, axis=-1):
+def kl_divergence(y_pred, y_true, from_logits=False, log_input=False, log_target=False, axis=-1, pointwise=False):
     if from_logits:
         y_pred = M.log_probabilities(y_pred, True, axis)
     y_pred, y_true = np.broadcast_arrays(y_pred, y_true)
@@ -116,7 +116,7 @@ def kl_divergence(y_pred, y_true, from_logits=False, log_input=False, log_target
         log_t = y_true[index] if log_target else M.mp.log(t)
         log_q = y_pred[index] if (from_logits or log_input) else M.mp.log(y_pred[index])
         terms[index] = t * (log_t - log_q)
-    return np.sum(terms, axis=axis), None, None
+    return (terms if pointwise else np.sum(terms, axis=axis)), None, None
 
 
 def nll(y_pred, labels, axis=-1, class_weight=None, ignore_index=None):

@@ -50,6 +50,27 @@ def multilabel_soft_margin(y_pred, y_true, axis=-1, class_weight=None):
     return np.sum(terms, axis=axis) / y_pred.shape[axis], None, None
 
 
+def multilabel_margin(y_pred, label_lists, axis=-1):
+    """Σ_{j∈Y} Σ_{i∉Y} max(0, 1 − (x_j − x_i)) / C, Y the labels before the first −1; a loop per entry."""
+    scores = np.moveaxis(y_pred, axis, -1)
+    lists = np.moveaxis(np.asarray(label_lists), axis, -1)
+    num_classes = scores.shape[-1]
+    value = np.empty(scores.shape[:-1], dtype=object)
+    for index in np.ndindex(value.shape):
+        labels = []
+        for label in lists[index]:
+            if label == -1:
+                break
+            labels.append(int(label))
+        row, total = scores[index], M.ZERO
+        for j in labels:
+            for i in range(num_classes):
+                if i not in labels:
+                    total += max(M.ZERO, 1 - (row[j] - row[i]))
+        value[index] = total / num_classes
+    return value, None, None
+
+
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (squared_hinge, multi_margin, soft_margin, multilabel_soft_margin)
+    f.__name__: f for f in (squared_hinge, multi_margin, soft_margin, multilabel_soft_margin, multilabel_margin)
 }

@@ -503,7 +503,7 @@ def test_every_loss_refuses_unknown_options_and_reductions(spec: lossx.LossSpec)
     inputs = _example(spec)
     with pytest.raises(UnknownOptionError, match=f"{spec.name}: unknown option 'colour'. Its options are"):
         getattr(lossx, spec.name)(*inputs, colour=1)
-    with pytest.raises(ReductionError, match="Unknown reduction 'batchmean'; use one of 'none', 'sum', 'mean'"):
+    with pytest.raises(ReductionError, match=f"{spec.name}: unknown reduction 'batchmean'; use one of 'none', 'sum', 'mean'"):
         getattr(lossx, spec.name)(*inputs, reduction="batchmean")
 
 

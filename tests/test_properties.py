@@ -270,7 +270,7 @@ def _categorical(d, loss, dims):
     if "ignore_index" in options:
         labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
     soft = d.draw(st.booleans())
-    if loss in ("cosine_similarity", "categorical_hinge", "multi_margin", "multilabel_soft_margin"):
+    if loss in ("cosine_similarity", "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin"):
         y_pred = logits
     elif loss == "nll":
         y_pred = f32(logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True)))
@@ -282,6 +282,8 @@ def _categorical(d, loss, dims):
         y_pred = f32(softmax(logits))
     if lossx.lookup(loss).target.kind == "labels":
         return (to_class_axis(y_pred, axis), labels), options
+    if loss == "multilabel_margin":
+        return (to_class_axis(y_pred, axis), to_class_axis(_label_lists(d.bools(shape)), axis)), options
     if loss == "cosine_similarity":
         y_true = d.floats(shape, -3, 3)
     elif loss == "multilabel_soft_margin":
@@ -293,6 +295,15 @@ def _categorical(d, loss, dims):
     else:
         y_true = one_hot(labels, classes)
     return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), options
+
+
+def _label_lists(is_label: np.ndarray) -> np.ndarray:
+    """multilabel_margin's targets: along the last axis, each entry's labels (True classes), then −1."""
+    lists = np.full(is_label.shape, -1, dtype=np.int64)
+    for index in np.ndindex(is_label.shape[:-1]):
+        labels = np.flatnonzero(is_label[index])
+        lists[index][: len(labels)] = labels
+    return lists
 
 
 def _overlap(d, loss, dims):
@@ -361,7 +372,7 @@ _FAMILY = {
         "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
         "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
         "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
-        "multilabel_soft_margin")},
+        "multilabel_soft_margin", "multilabel_margin")},
     **{name: _overlap for name in ("dice", "tversky", "jaccard")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent")},
     "ctc": _ctc,
@@ -417,6 +428,8 @@ def test_non_negative(loss, data):
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
     value = to_numpy(sample.call(dtype=dtype, reduction="none"))
+    if sample.options.get("pointwise"):  # KL's terms may be negative; their sum over the support is not
+        value = np.sum(value, axis=sample.options.get("axis", -1))
     # Distributions are float32-rounded (they sum to 1 within float32's ε, also as float64
     # inputs), so a divergence that cancels to 0 may end a few float32 ulps below it.
     tolerance = 64 * np.finfo(np.float32).eps * max(1.0, float(np.max(np.abs(value), initial=0.0)))
@@ -450,6 +463,11 @@ def _perfect_margin(d, loss, dims):
         target = d.signs(shape)
         distances = np.where(target > 0, 0.0, max(margin, 0) + d.floats(shape, 0.25, 2))
         return (distances, target), options
+    if loss == "multilabel_margin":  # every label's score leads every other class's by more than 1
+        is_label = d.bools((batch, *extra, classes))
+        scores = np.where(is_label, d.floats(is_label.shape, 2.25, 4), d.floats(is_label.shape, -1, 1))
+        axis = options.get("axis", -1)
+        return (to_class_axis(scores, axis), to_class_axis(_label_lists(is_label), axis)), options
     # categorical_hinge (margin 1) and multi_margin: the true class leads by the margin.
     # Keras's categorical hinge takes max_c((1−t_c)·y_c), which is ≥ 0 (the true class's
     # term is 0), so there the true score must also exceed 1 itself.
@@ -522,7 +540,8 @@ PERFECT = {
         "mean_squared_error", "mean_absolute_error", "huber", "smooth_l1", "log_cosh", "quantile",
         "mean_absolute_percentage_error", "mean_squared_logarithmic_error")},
     **{name: _perfect_margin for name in (
-        "hinge", "squared_hinge", "margin_ranking", "hinge_embedding", "categorical_hinge", "multi_margin")},
+        "hinge", "squared_hinge", "margin_ranking", "hinge_embedding", "categorical_hinge", "multi_margin",
+        "multilabel_margin")},
     **{name: _perfect_classification for name in (
         "binary_cross_entropy", "binary_focal_cross_entropy", "categorical_cross_entropy",
         "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",

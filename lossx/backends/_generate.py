@@ -134,7 +134,7 @@ class FrozenLoss:
     run: Runner
 
     def __init__(self, reduction: str = "mean", **options: Any) -> None:
-        self.reduction = check_reduction(reduction)
+        self.reduction = check_reduction(reduction, self.spec.name)
         self.options = hashable_options(self.spec.validate(options))
 
     def __call__(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> Any:

@@ -130,7 +130,7 @@ class KerasLoss(keras.losses.Loss):
         # were checked in `__call__`): integer labels go back to integers here.
         if self._takes_labels(y_true, y_pred):
             y_true = keras.ops.cast(y_true, "int32")
-        elif self.spec.target.kind in ("dense", "classes"):
+        elif self.spec.target.kind in ("dense", "binary", "classes"):
             # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
             # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)

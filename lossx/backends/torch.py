@@ -9,6 +9,8 @@ moves them and ``state_dict`` saves them; ``extra_repr`` shows every option.
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from typing import Any
 
 from .._config import missing_framework
@@ -18,9 +20,10 @@ try:
 except ImportError as error:
     raise missing_framework("torch", error) from error
 
+from .._errors import ArgumentError, MixedFrameworkError
 from .._presets import Preset
 from .._reduction import check_reduction
-from .._registry import LossSpec, loss_function
+from .._registry import LossSpec, loss_function, lookup
 from ._generate import (
     class_doc,
     hashable_options,
@@ -33,24 +36,36 @@ _HALF_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: str, sample_weight: Any,
-            mask: Any) -> Any:
-    """:meth:`LossSpec.compute`, behaving under ``torch.autocast`` as torch's own losses do.
+             mask: Any, **knobs: Any) -> Any:
+    """:meth:`LossSpec.compute` on torch tensors, behaving under ``torch.autocast`` as torch's own losses do.
+
+    The prediction must be a tensor: a NumPy prediction would give a NumPy number, with no
+    graph to differentiate (targets and weights may be NumPy arrays or lists: they are moved
+    onto the prediction's device).
 
     Autocast puts torch's losses (``F.cross_entropy``, ``F.mse_loss``, ...) on its
     float32 list: half-precision inputs are cast to float32 and the loss comes back
     in float32, not rounded to the 8 significant bits of bfloat16. lossx does the
     same, with autocast off inside the loss, since autocast would otherwise run
     matmuls on lossx's float32 intermediates (``ntxent``) in half precision.
-    Outside autocast lossx's dtype rule holds (docs/semantics.md, reductions and weights): the result has the input's dtype.
+    Outside autocast lossx's dtype rule holds (docs/semantics.md, reductions and weights):
+    the result has the input's dtype. ``knobs`` are the presets' (``rescale``,
+    ``count_class_weights``).
     """
     y_pred = inputs[0]
+    if not isinstance(y_pred, torch.Tensor):
+        raise MixedFrameworkError(
+            f"{spec.name}: lossx.backends.torch takes a torch tensor as {spec.inputs[0].name}, got "
+            f"{type(y_pred).__module__}.{type(y_pred).__qualname__}. Convert it with torch.as_tensor "
+            f"(a model's output already is one), or use lossx.{spec.name} or lossx.backends.numpy "
+            "for NumPy arrays."
+        )
     # The first test is one flag read; the second, per device type, costs a microsecond.
-    if not (torch._C._is_any_autocast_enabled() and isinstance(y_pred, torch.Tensor)
-            and torch.is_autocast_enabled(y_pred.device.type)):
-        return spec.compute(inputs, options, reduction, sample_weight, mask)
+    if not (torch._C._is_any_autocast_enabled() and torch.is_autocast_enabled(y_pred.device.type)):
+        return spec.compute(inputs, options, reduction, sample_weight, mask, **knobs)
     with torch.autocast(y_pred.device.type, enabled=False):
         inputs = tuple(x.float() if isinstance(x, torch.Tensor) and x.dtype in _HALF_PRECISION else x for x in inputs)
-        return spec.compute(inputs, options, reduction, sample_weight, mask)
+        return spec.compute(inputs, options, reduction, sample_weight, mask, **knobs)
 
 
 class TorchLoss(torch.nn.Module):
@@ -60,7 +75,7 @@ class TorchLoss(torch.nn.Module):
 
     def __init__(self, reduction: str = "mean", **options: Any) -> None:
         super().__init__()
-        self.reduction = check_reduction(reduction)
+        self.reduction = check_reduction(reduction, self.spec.name)
         validated = self.spec.validate(options)
         self._scalar_options: dict[str, Any] = {}
         self._buffer_names: list[str] = []
@@ -100,13 +115,83 @@ def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (TorchLoss,), {"spec": spec, "__doc__": class_doc(spec, "torch")})
 
 
+def _preset_arguments(preset: Preset, positional: tuple, given: dict[str, Any]) -> dict[str, Any]:
+    """``positional`` named in the order of torch's own class (``CrossEntropyLoss(weight)``), merged with ``given``."""
+    torch_class = getattr(torch.nn, preset.name, None)
+    order = list(inspect.signature(torch_class).parameters) if torch_class is not None else []
+    if len(positional) > len(order):
+        raise ArgumentError(
+            f"{preset.name} takes at most {len(order)} positional arguments ({', '.join(order)}), got "
+            f"{len(positional)}; pass the others by keyword."
+        )
+    named = dict(zip(order, positional))
+    for name in named.keys() & given.keys():
+        raise ArgumentError(f"{preset.name} got two values for {name!r}, one positional and one by keyword.")
+    return {**named, **given}
+
+
+def _torch_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
+    """torch's deprecated ``size_average``/``reduce`` as the reduction they mean, with torch's warning."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    meant = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{meant}' instead.",
+        UserWarning, stacklevel=3,
+    )
+    return meant
+
+
 def _make_preset(preset: Preset) -> type:
     base = __getattr__(preset.spec.camel_name)
+    variant = preset.probability_targets
+    variant_spec = None if variant is None else lookup(variant.loss)
+    variant_names = () if variant_spec is None else tuple(o.name for o in variant_spec.options)
 
-    def __init__(self, reduction: str = preset.default_reduction or "mean", **options: Any) -> None:
-        base.__init__(self, preset.lossx_reduction(reduction), **preset.lossx_options(options))
+    def __init__(self, *positional: Any, **given: Any) -> None:
+        given = _preset_arguments(preset, positional, given)
+        reduction = _torch_reduction(
+            given.pop("reduction", preset.default_reduction or "mean"),
+            given.pop("size_average", None), given.pop("reduce", None),
+        )
+        weight = given.pop(preset.rescale, None) if preset.rescale is not None else None
+        rule = preset.reduction_rule(reduction)
+        base.__init__(self, rule.reduction, **preset.lossx_options(given))
+        self.reduction = reduction  # torch's name, as torch's own module keeps it
+        self._rule = rule
+        if weight is not None:
+            self.register_buffer(preset.rescale, weight if isinstance(weight, torch.Tensor) else
+                                 torch.tensor(weight, dtype=torch.float64))
+        self._variant_scalars = None
+        if variant_spec is not None and not preset.variant_conflicts(self._options()):
+            scalars = {name: value for name, value in self._scalar_options.items() if name in variant_names}
+            self._variant_scalars = variant_spec.validate(scalars)
 
-    return type(preset.name, (base,), {"__init__": __init__, "preset": preset, "__doc__": preset_doc(preset, base)})
+    def _variant_options(self) -> dict[str, Any] | None:
+        if self._variant_scalars is None:
+            return None
+        return {**self._variant_scalars, **{n: getattr(self, n) for n in self._buffer_names if n in variant_names}}
+
+    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
+        if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
+            *inputs, sample_weight = inputs
+        rescale = getattr(self, preset.rescale, None) if preset.rescale is not None else None
+        return preset.compute(_compute, tuple(inputs), self._options(), self._variant_options(), self._rule,
+                              sample_weight, mask, rescale)
+
+    def extra_repr(self) -> str:
+        shown = base.extra_repr(self)
+        if preset.rescale is not None and getattr(self, preset.rescale, None) is not None:
+            shown += f", {preset.rescale}=Tensor{tuple(getattr(self, preset.rescale).shape)}"
+        return shown
+
+    namespace = {
+        "__init__": __init__, "forward": forward, "_variant_options": _variant_options, "extra_repr": extra_repr,
+        "preset": preset, "__doc__": preset_doc(preset, base),
+    }
+    return type(preset.name, (base,), namespace)
 
 
 def _make_function(spec: LossSpec) -> Any:

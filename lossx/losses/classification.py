@@ -10,7 +10,7 @@ import numpy as np
 from .. import primitives as P
 from .._errors import OptionValueError
 from .._options import Option
-from .._presets import define_preset
+from .._presets import PresetReduction, TargetVariant, define_preset
 from .._reduction import LossTerms
 from .._registry import check_probabilities, define_loss
 from ._shared import (
@@ -53,6 +53,7 @@ __all__ = [
             "Weight of the positive term (scalar, or one per entry of the last axis).", low=0.0,
         ),
     ],
+    target="binary",
     probabilities=True,
     aliases=("bce",),
     example=binary_example,
@@ -100,6 +101,7 @@ def _smooth_binary(target, label_smoothing):
         FROM_LOGITS,
         BINARY_SMOOTHING,
     ],
+    target="binary",
     probabilities=True,
     aliases=("focal", "binary_focal"),
     example=binary_example,
@@ -612,6 +614,11 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
         ),
         Option("log_target", "bool", False, "True: y_true are log-probabilities log t (torch's log_target)."),
         Option("axis", "axis", -1, "The axis summed over: the distributions' support (torch layout: 1)."),
+        Option(
+            "pointwise", "bool", False,
+            "True: the terms t_c·(log t_c − log q_c) themselves, not summed over axis (torch.nn.KLDivLoss's "
+            "unreduced output, which its 'mean' averages over every element).",
+        ),
     ],
     class_axis=True,
     aliases=("kld", "kl_div"),
@@ -621,9 +628,10 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
         {"from_logits": True},
         {"log_input": True, "log_target": True},
         {"from_logits": True, "axis": 1},
+        {"log_input": True, "pointwise": True},
     ),
 )
-def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axis):
+def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axis, pointwise):
     """Kullback–Leibler divergence ``KL(t ‖ q) = Σ_c t_c·(log t_c − log q_c)`` over ``axis``.
 
     ``q`` is the prediction: probabilities by default, log-probabilities with
@@ -635,7 +643,9 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
     No clipping. In eager mode probability inputs are range-checked.
     Shapes: ``y_true`` broadcastable to ``y_pred`` (..., C, ...); result without ``axis``
     (one value per distribution; 'mean' averages over distributions, which is
-    torch's ``reduction="batchmean"`` for inputs of shape (N, C)).
+    torch's ``reduction="batchmean"`` for inputs of shape (N, C)). With ``pointwise=True``
+    the result is the terms ``t_c·(log t_c − log q_c)``, of the broadcast shape of the
+    inputs: torch.nn.KLDivLoss's elementwise output ('mean' is then torch's 'mean').
     Reference: Kullback & Leibler (1951); torch.nn.KLDivLoss(log_target);
     keras.losses.KLDivergence; optax.kl_divergence(_with_log_targets).
     """
@@ -662,13 +672,20 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
     else:
         # The stand-in q = 1 where t = 0 keeps the log's gradient there finite (q = 0 would give 0·inf).
         log_q = xp.log(xp.where(absent if log_target else xp.equal(y_true, 0), xp.ones_like(y_pred), y_pred))
-    if not log_target:
+    if not (log_target or pointwise):
         return P.deferred(P.relative_entropy, y_true, log_q, axis)
-    # Stand-ins where t = 0 (log t = −inf): log t = 0 and log q = 0, so the term is 1·(0 − 0) = 0
-    # with zero partials, however q_c = 0 or NaN would have made it NaN.
-    log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
-    log_q = xp.where(absent, xp.zeros_like(log_q), log_q)
-    return xp.sum(xp.exp(log_t) * (log_t - log_q), axis=axis)
+    if log_target:
+        # Stand-ins where t = 0 (log t = −inf): log t = 0 and log q = 0, so the term is 1·(0 − 0) = 0
+        # with zero partials, however q_c = 0 or NaN would have made it NaN.
+        log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
+        log_q = xp.where(absent, xp.zeros_like(log_q), log_q)
+        terms = xp.exp(log_t) * (log_t - log_q)
+    else:
+        # The same stand-ins where t = 0: log t = log 1 and log q = 0 give t·(0 − 0) = 0.
+        absent = xp.equal(y_true, 0)
+        log_t = xp.log(xp.where(absent, xp.ones_like(y_true), y_true))
+        terms = y_true * (log_t - xp.where(absent, xp.zeros_like(log_q), log_q))
+    return terms if pointwise else xp.sum(terms, axis=axis)
 
 
 @define_loss(
@@ -712,21 +729,25 @@ def nll(xp, y_pred, y_true, *, axis, class_weight, ignore_index):
 _KERAS_AXIS = {"axis": (-1, "lossx's Keras losses average the last axis per sample, as Keras's do by default.")}
 
 define_preset(
-    "BCELoss", "torch", "binary_cross_entropy",
-    doc="torch.nn.BCELoss on probabilities. torch clamps log p at −100; lossx is exact (0·log 0 = 0, and "
-        "inf where a saturated probability contradicts its label). torch's per-element `weight` is "
-        "lossx's sample_weight argument of forward.",
+    "BCELoss", "torch", "binary_cross_entropy", rescale="weight",
+    doc="torch.nn.BCELoss(weight) on probabilities: weight rescales each element's loss (broadcast like torch's) "
+        "and 'mean' is the mean of the rescaled losses, as torch's. torch clamps log p at −100; lossx is exact "
+        "(0·log 0 = 0, and inf where a saturated probability contradicts its label).",
 )
 define_preset(
-    "BCEWithLogitsLoss", "torch", "binary_cross_entropy", fixed={"from_logits": True},
-    doc="torch.nn.BCEWithLogitsLoss(pos_weight): logits; pos_weight scalar or one per last-axis entry.",
+    "BCEWithLogitsLoss", "torch", "binary_cross_entropy", fixed={"from_logits": True}, rescale="weight",
+    doc="torch.nn.BCEWithLogitsLoss(weight, pos_weight): logits; weight rescales each element's loss as in "
+        "BCELoss; pos_weight is a scalar or one per last-axis entry.",
 )
 define_preset(
     "CrossEntropyLoss", "torch", "sparse_categorical_cross_entropy",
     fixed={"from_logits": True}, defaults={"axis": 1, "ignore_index": -100}, renames={"weight": "class_weight"},
-    doc="torch.nn.CrossEntropyLoss(weight, ignore_index=-100, label_smoothing) with class-index targets: "
-        "logits of shape (N, C, d1, ...). When every target is ignored, 'mean' is 0 (torch: NaN). "
-        "For probability targets use CategoricalCrossEntropy(from_logits=True, axis=1).",
+    probability_targets=TargetVariant("categorical_cross_entropy", count_class_weights=False), unbatched_ndim=1,
+    doc="torch.nn.CrossEntropyLoss(weight, ignore_index=-100, label_smoothing): logits of shape (N, C, d1, ...) "
+        "or unbatched (C,). Class-index targets: 'mean' divides by Σ w[y] over the entries not ignored; when "
+        "every target is ignored it is 0 (torch: NaN). Probability targets (floating, of the logits' shape, as "
+        "for mixup and cutmix): the categorical cross-entropy, with weight and label_smoothing, and 'mean' "
+        "divides by the number of entries, as torch's; ignore_index does not apply.",
 )
 define_preset(
     "BinaryCrossentropy", "keras", "binary_cross_entropy", accepted=_KERAS_AXIS,
@@ -775,29 +796,28 @@ define_preset(
         "[1e-7, 1], so a zero target contributes 1e-7·log(1e-7/q) there; lossx uses 0·log 0 = 0 (identical "
         "on inputs inside that range). For log-probability inputs use lossx's KlDivergence.",
 )
+
+
+def _per_batch_entry(xp, inputs):
+    """1 / the size of the first axis (1 for a scalar): torch's KLDivLoss 'batchmean' is Σ / input.size(0)."""
+    shape = inputs[0].shape
+    return 1.0 / shape[0] if len(shape) else 1.0
+
+
 define_preset(
     "KLDivLoss", "torch", "kl_divergence",
-    fixed={"log_input": True, "from_logits": False}, defaults={"axis": 1},
-    default_reduction="batchmean",
-    reductions={
-        "batchmean": "mean",
-        "mean": "!torch's 'mean' averages over every element (batch and classes), which is not the KL "
-                "divergence of anything; use reduction='batchmean' (the KL divergence averaged over rows) "
-                "or 'sum'.",
-        "none": "!torch's 'none' returns the elementwise terms t·(log t − input); lossx's KL is one value "
-                "per distribution. For per-row values use lossx's KlDivergence(log_input=True, axis=1, "
-                "reduction='none').",
-    },
-    doc="torch.nn.KLDivLoss(reduction='batchmean', log_target=False): input holds log-probabilities, target "
-        "probabilities (or log-probabilities with log_target=True); zero targets contribute exactly 0 "
-        "(torch: also 0, but NaN for log_target with −inf targets). 'batchmean' is lossx's 'mean' over "
-        "distributions: identical to torch's Σ/N for inputs of shape (N, C) (axis=1). For higher-rank inputs "
-        "(N, C, d1, ...) torch still divides by N while lossx divides by the number of distributions "
-        "N·d1·...; 'sum' is identical for every shape. The default reduction is 'batchmean'; torch's default, "
-        "the elementwise 'mean' (which torch itself warns about), and its elementwise 'none' are refused.",
+    fixed={"log_input": True, "from_logits": False, "pointwise": True},
+    reductions={"batchmean": PresetReduction("sum", scale=_per_batch_entry)},
+    doc="torch.nn.KLDivLoss(reduction='mean', log_target=False): input holds log-probabilities, target "
+        "probabilities (or log-probabilities with log_target=True), of any shape. As torch's: 'none' is the "
+        "elementwise terms t·(log t − input), 'mean' their mean over every element (torch's default, which "
+        "torch's own docs advise against), 'batchmean' their sum divided by the size of the first axis (the KL "
+        "divergence averaged over rows), 'sum' their sum. Zero targets contribute exactly 0 (torch: also 0, but "
+        "NaN for log_target with −inf targets or for −inf input).",
 )
 define_preset(
     "NLLLoss", "torch", "nll", defaults={"axis": 1, "ignore_index": -100}, renames={"weight": "class_weight"},
-    doc="torch.nn.NLLLoss(weight, ignore_index=-100): log-probabilities of shape (N, C, d1, ...) and class "
-        "indices. When every target is ignored, 'mean' is 0 (torch: NaN).",
+    unbatched_ndim=1,
+    doc="torch.nn.NLLLoss(weight, ignore_index=-100): log-probabilities of shape (N, C, d1, ...) or unbatched "
+        "(C,), and class indices. When every target is ignored, 'mean' is 0 (torch: NaN).",
 )

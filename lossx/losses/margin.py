@@ -7,16 +7,17 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import primitives as P
-from .._errors import OptionValueError
 from .._options import Option
 from .._presets import define_preset
 from .._reduction import LossTerms
-from .._registry import define_loss
+from .._registry import Input, define_loss
 from ._shared import (
     CLASS_AXIS,
     CLASS_WEIGHT,
     along_axis,
     categorical_example,
+    class_count,
+    class_positions,
     hinge_example,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "multi_margin",
     "soft_margin",
     "multilabel_soft_margin",
+    "multilabel_margin",
 ]
 
 
@@ -100,8 +102,9 @@ def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
     ``x`` are the scores (any real numbers), ``y`` the integer label, ``C`` the number
     of classes and ``w_y`` the class weight of the label (1 by default); the term of the
     true class itself is left out. With ``class_weight``, 'mean' divides by ``Σ w_y``
-    (docs/semantics.md, reductions and weights; as torch's CrossEntropyLoss); torch's MultiMarginLoss divides by the
-    number of rows even with weights, so there only 'sum' and 'none' agree.
+    (docs/semantics.md, reductions and weights; as torch's CrossEntropyLoss); torch's
+    MultiMarginLoss divides by the number of rows even with weights (its preset
+    ``lossx.backends.torch.MultiMarginLoss(weight=w)`` does the same).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of ``y_pred``'s
     shape without that axis; result of the labels' shape.
     Reference: torch.nn.MultiMarginLoss(p, margin, weight) (2-D inputs, class axis 1);
@@ -140,6 +143,7 @@ def _multilabel_example(rng: np.random.Generator, options: Mapping[str, Any]) ->
             "(torch's weight: Σ_c w_c·ℓ_c / C).", low=0.0,
         ),
     ],
+    target="binary",
     class_axis=True,
     example=_multilabel_example,
     showcase=({}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}),
@@ -160,25 +164,66 @@ def multilabel_soft_margin(xp, y_pred, y_true, *, axis, class_weight):
     return xp.mean(terms, axis=axis)
 
 
+def _label_lists_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """(N, C) scores and label lists: each row's labels first, then −1 (and anything after it)."""
+    scores = rng.standard_normal((5, 4))
+    lists = np.full((5, 4), -1, dtype=np.int64)
+    for row in range(5):
+        labels = rng.permutation(4)[: rng.integers(1, 4)]
+        lists[row, : len(labels)] = labels
+    lists[0, 3] = 2  # entries after the first −1 are not labels (here lists[0] ends before index 3)
+    lists[0, 2] = -1
+    return np.moveaxis(scores, -1, options.get("axis", -1)), np.moveaxis(lists, -1, options.get("axis", -1))
+
+
+@define_loss(
+    options=[Option("axis", "axis", -1, "The class axis (torch: the last axis).")],
+    inputs=[
+        Input("y_pred", "prediction", "Scores, (..., C, ...)."),
+        Input("y_true", "label_lists", "Each entry's labels along axis, ended by −1: the shape of y_pred."),
+    ],
+    class_axis=True,
+    example=_label_lists_example,
+    showcase=({}, {"axis": 0}),
+)
+def multilabel_margin(xp, y_pred, y_true, *, axis):
+    """Multi-label margin loss ``Σ_{j∈Y} Σ_{i∉Y} max(0, 1 − (x_j − x_i)) / C`` over the class axis.
+
+    ``x`` are the scores and ``Y`` the entry's labels: the values of ``y_true`` along the class
+    axis up to the first −1 (what follows it is not read); a label listed twice counts twice,
+    as in torch. Every label's score should exceed every other class's by the margin 1.
+    Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; ``y_true`` integers of the
+    same shape; result without the class axis.
+    Reference: torch.nn.MultiLabelMarginLoss; Weston & Watkins (1999), "Support vector
+    machines for multi-class pattern recognition".
+    """
+    axis = axis % y_pred.ndim
+    classes = class_count(xp, y_pred, axis, False)
+    positions = class_positions(xp, y_pred, axis, y_true.dtype)
+    # Entry j is a label when no −1 comes before it: the first −1's position (C if none) exceeds j.
+    beyond = xp.zeros_like(y_true) + (xp.max(positions) + 1)
+    first_end = xp.min(xp.where(xp.equal(y_true, -1), positions, beyond), axis=axis, keepdims=True)
+    listed = xp.less(positions, first_end)
+    labels = xp.where(listed, y_true, xp.zeros_like(y_true))
+    label_scores = P.take_along_axis(y_pred, labels, axis=axis)
+    # Pairs (label j, class i) on two axes: j at `axis`, i at `axis + 1`.
+    is_label = xp.any(xp.logical_and(xp.expand_dims(listed, axis=axis + 1),
+                                     xp.equal(xp.expand_dims(labels, axis=axis + 1),
+                                              xp.expand_dims(positions, axis=axis))), axis=axis, keepdims=True)
+    margins = 1.0 - xp.expand_dims(label_scores, axis=axis + 1) + xp.expand_dims(y_pred, axis=axis)
+    counted = xp.logical_and(xp.expand_dims(listed, axis=axis + 1), xp.logical_not(is_label))
+    hinge = xp.where(counted, P.at_least(margins, 0.0), xp.zeros_like(margins))
+    return xp.sum(hinge, axis=(axis, axis + 1)) / classes
+
+
 # ----------------------------------------------------------------- presets
-
-def _refuse_torch_weight(options: dict[str, Any], torch_only: dict[str, Any]) -> dict[str, Any]:
-    if torch_only["weight"] is not None:
-        raise OptionValueError(
-            "MultiMarginLoss: weight is not supported: torch's MultiMarginLoss divides 'mean' by the "
-            "number of rows even with class weights, lossx by the sum of the picked weights (docs/semantics.md, reductions and weights). "
-            "Use lossx.backends.torch.MultiMargin(class_weight=weight, axis=1) for lossx's weighted "
-            "mean, or its reduction='sum' divided by the number of rows for torch's number."
-        )
-    return options
-
 
 define_preset(
     "MultiMarginLoss", "torch", "multi_margin",
-    defaults={"axis": 1}, framework_options={"weight": None}, translate=_refuse_torch_weight,
-    doc="torch.nn.MultiMarginLoss(p, margin) on scores of shape (N, C) (and (N, C, d1, ...), class "
-        "axis 1). torch's `weight` is refused: with it torch's 'mean' divides by N, not by Σ w[y] "
-        "(docs/semantics.md, reductions and weights); use MultiMargin(class_weight=w, axis=1), whose 'sum' and 'none' are torch's.",
+    defaults={"axis": 1}, renames={"weight": "class_weight"}, count_class_weights=False, unbatched_ndim=1,
+    doc="torch.nn.MultiMarginLoss(p, margin, weight) on scores of shape (N, C), (N, C, d1, ...) (class axis 1) "
+        "or unbatched (C,). As torch's, weight[y] rescales each loss and 'mean' divides by the number of "
+        "entries, not by Σ w[y] (lossx's MultiMargin(class_weight=w) divides by Σ w[y]).",
 )
 define_preset(
     "SoftMarginLoss", "torch", "soft_margin",
@@ -188,4 +233,9 @@ define_preset(
     "MultiLabelSoftMarginLoss", "torch", "multilabel_soft_margin", renames={"weight": "class_weight"},
     doc="torch.nn.MultiLabelSoftMarginLoss(weight): logits of shape (N, C), 0/1 targets; the class "
         "axis is the last one, as torch's.",
+)
+define_preset(
+    "MultiLabelMarginLoss", "torch", "multilabel_margin",
+    doc="torch.nn.MultiLabelMarginLoss: scores (N, C) or unbatched (C,), and targets of the same shape "
+        "listing each entry's labels, ended by −1.",
 )
