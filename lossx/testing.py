@@ -183,9 +183,9 @@ class Comparison(Sequence[Deviation]):
             subject = losses[0] if options == options_label({}) else f"{losses[0]} ({options})"
 
         def where(row: Deviation) -> str:
-            case = [row.loss] if len(losses) > 1 else []
-            case += [row.options] if len(option_sets) > 1 else []
-            return f"{' '.join(case)}: {row.cell}" if case else row.cell
+            if len(losses) > 1:
+                return f"{row.loss} ({row.options}): {row.cell}"
+            return f"{row.options}: {row.cell}" if len(option_sets) > 1 else row.cell
 
         failures = self.failures
         text = f"{subject}: {len(self.rows)} cells, {len(self.rows) - len(failures)} passed, {len(failures)} failed"

@@ -91,3 +91,5 @@ def test_compare_all_is_one_comparison_over_the_option_sets():
     option_sets = len(lossx.lookup("huber").showcase) + len(lossx.lookup("mse").showcase)
     assert isinstance(result, Comparison) and len(result) == 2 * option_sets
     assert result.summary.startswith(f"2 losses, {option_sets} option sets: {2 * option_sets} cells, ")
+    worst = max(result, key=lambda row: row.value / row.tolerance)
+    assert f"worst value deviation {worst.value:.1e} ({worst.loss} ({worst.options}): numpy eager " in result.summary
