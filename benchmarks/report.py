@@ -50,22 +50,39 @@ HEADER = ["loss", "size", "lossx", "native", "lossx/native", "Δ µs/call", "los
 
 
 def print_table(console, results: Sequence[Result]) -> None:
+    """One table per mode; where the table does not fit the console, two lines per cell instead."""
+    from rich.cells import cell_len
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
 
     for mode in dict.fromkeys(r.mode for r in results):
-        table = Table(title=f"lossx bench · {mode}: {MODES[mode]().description}")
+        title = f"lossx bench · {mode}: {MODES[mode]().description}"
+        table = Table(title=title)
         for column in HEADER:
             table.add_column(column, justify="right" if column not in ("loss", "note") else "left",
-                             overflow="fold", max_width=48 if column == "note" else None)
-        for result in results:
-            if result.mode == mode:
-                cells = _row(result)
-                if result.ratio is not None and result.ratio > RATIO_TARGETS.get(mode, float("inf")) \
-                        and result.size == TARGET_SIZE:
-                    cells[4] = f"[yellow]{cells[4]}[/yellow]"
-                table.add_row(*map(escape, cells[:4]), cells[4], *map(escape, cells[5:]))
-        console.print(table)
+                             no_wrap=column != "note", overflow="fold", max_width=48 if column == "note" else None)
+        rows = [_row(result) for result in results if result.mode == mode]
+        # Every column but the note whole, the note folded at its longest word, 3 cells of rule and padding each.
+        widths = [max(cell_len(text) for text in column) for column in zip(HEADER, *rows)]
+        longest_word = max((cell_len(word) for row in rows for word in row[-1].split()), default=len("note"))
+        lines = []
+        for result, cells in zip((r for r in results if r.mode == mode), rows):
+            cells = [escape(cell) for cell in cells]
+            if result.ratio is not None and result.ratio > RATIO_TARGETS.get(mode, float("inf")) \
+                    and result.size == TARGET_SIZE:
+                cells[4] = f"[yellow]{cells[4]}[/yellow]"
+            table.add_row(*cells)
+            lines.append((f"[bold]{cells[0]}[/bold] · {cells[1]}",
+                          f"lossx {cells[2]} · native {cells[3]} · lossx/native {cells[4]} · Δ µs/call {cells[5]} · "
+                          f"peak {cells[6]}, native {cells[7]}" + (f"\n{cells[8]}" if cells[8] else "")))
+        if sum(widths[:-1]) + max(longest_word, len("note")) + 3 * len(HEADER) + 1 <= console.width:
+            console.print(table)
+        else:
+            console.print(escape(title), style="italic", justify="center")
+            for head, detail in lines:
+                console.print(head)
+                console.print(Padding(detail, (0, 0, 0, 4)))
 
 
 def misses(results: Sequence[Result]) -> list[str]:

@@ -1,7 +1,7 @@
 """The ``lossx`` command (also ``python -m lossx``).
 
-* ``lossx list`` — the catalogue: every loss with its aliases and options, and the
-  installed backends.
+* ``lossx list [LOSS ...] [--family FAMILY]`` — the catalogue by family (the modules of
+  ``lossx.losses``; a user's losses are ``custom``), or the named losses whole.
 * ``lossx compare [LOSS ...]`` — every registered loss (or the named ones) on every
   installed framework in one process, against the float64 reference; a table of
   the largest value and gradient deviations, PASS/FAIL per cell, exit status 1 on
@@ -15,44 +15,200 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
+import re
 import sys
 import warnings
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from rich.console import Console
-from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__, losses
 from ._config import get_backend, installed_backends
-from ._errors import LossxError
+from ._errors import LossxError, UnknownLossError
 from ._presets import presets
-from ._registry import LossSpec, lookup, registered
+from ._registry import INPUT_KINDS, LossSpec, lookup, registered
 from .backends import unavailable
-from .testing import compare_all, installed_frameworks
+from .testing import FINITE_DIFFERENCES, compare_all, installed_frameworks
 
 
-def _list(console: Console) -> int:
-    table = Table(title="lossx losses", show_lines=True)
-    table.add_column("loss")
-    table.add_column("inputs")
-    table.add_column("names and presets")
-    table.add_column("options (default: valid range)")
-    table.add_column("summary")
-    for spec in _catalogue():
-        options = "\n".join(f"{o.name}={o.default!r}: {o.range_text()}" for o in spec.options) or "-"
-        names = ", ".join((spec.camel_name, *spec.aliases, *(f"{p.framework}:{p.name}" for p in _presets_of(spec))))
-        inputs = ", ".join(i.name + ("?" if i.optional else "") for i in spec.inputs)
-        if unavailable(spec, "keras"):
-            inputs += "\n[yellow]no Keras class[/yellow]"
-        table.add_row(spec.name, inputs, escape(names), escape(options), escape(spec.summary))
-    console.print(table)
-    console.print(
-        "Every loss exists in lossx.<name> and lossx.backends.{numpy,torch,jax}, and in lossx.backends.keras "
-        "unless marked 'no Keras class' (a keras.losses.Loss takes only y_true and y_pred); '?' marks an "
-        "optional input.\n"
-        f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."
-    )
+#: The family of losses registered outside lossx.losses (a user's define_loss).
+CUSTOM_FAMILY = "custom"
+#: How code (a docstring's ``literal``) looks in the terminal.
+_CODE_STYLE = "cyan"
+#: Inline reStructuredText in docstrings: ``literal``, :role:`target` and `interpreted` text.
+_INLINE_RST = re.compile(r"``(?P<literal>.+?)``|:[\w:]+:`(?P<role>[^`]+)`|`(?P<interpreted>[^`]+)`", re.S)
+#: A docstring line that opens a labelled paragraph ("Shapes: ...", "Reference: ...").
+_LABELLED_LINE = re.compile(r"[A-Z][a-z]+: ")
+
+
+def families() -> dict[str, list[LossSpec]]:
+    """Every registered loss by family: the modules of ``lossx.losses`` in catalogue order, then custom losses."""
+    grouped = {module.__name__.rsplit(".", 1)[-1]: [lookup(name) for name in module.__all__]
+               for module in losses.FAMILIES}
+    custom = [spec for spec in registered() if spec.name not in losses.__all__]
+    if custom:
+        grouped[CUSTOM_FAMILY] = custom
+    return grouped
+
+
+def _family_docs() -> dict[str, str]:
+    docs = {module.__name__.rsplit(".", 1)[-1]: _paragraphs(module.__doc__ or "")[0] for module in losses.FAMILIES}
+    docs[CUSTOM_FAMILY] = "Losses registered with lossx.define_loss outside the lossx package."
+    return docs
+
+
+def terminal_text(rst: str, style: str = "") -> Text:
+    """Docstring text for the terminal: inline reStructuredText markers dropped, code styled."""
+    text = Text(style=style)
+    position = 0
+    for match in _INLINE_RST.finditer(rst):
+        text.append(rst[position:match.start()])
+        code = match.group("literal") or match.group("interpreted") or match.group("role")
+        if match.group("role") and code.startswith("~"):
+            code = code.rsplit(".", 1)[-1]
+        text.append(code, style=_CODE_STYLE)
+        position = match.end()
+    text.append(rst[position:])
+    return text
+
+
+def _paragraphs(doc: str) -> list[str]:
+    """A docstring's paragraphs with their line breaks removed, for the terminal to wrap.
+
+    The docstrings break lines at a fixed width; a sentence opening with a label
+    (``Shapes:``, ``Reference:``) on a line of its own starts a paragraph.
+    """
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", inspect.cleandoc(doc)):
+        lines: list[str] = []
+        for line in block.splitlines():
+            if lines and lines[-1].endswith(".") and _LABELLED_LINE.match(line):
+                paragraphs.append(" ".join(lines))
+                lines = []
+            lines.append(line.strip())
+        if lines:
+            paragraphs.append(" ".join(lines))
+    return paragraphs
+
+
+def _indented(renderable, level: int = 1) -> Padding:
+    return Padding(renderable, (0, 0, 0, 2 * level), expand=False)
+
+
+def _hanging(label: Text, text: Text) -> Table:
+    """``label`` then ``text``, whose wrapped lines stay right of the label (the label is never cut)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True, min_width=len(label))
+    grid.add_column()
+    grid.add_row(label, text)
+    return grid
+
+
+def _other_names(spec: LossSpec) -> list[str]:
+    return [spec.camel_name, *spec.aliases, *(f"{p.framework}:{p.name}" for p in _presets_of(spec))]
+
+
+def _overview(console: Console, grouped: Mapping[str, list[LossSpec]]) -> None:
+    docs = _family_docs()
+    for family, specs in grouped.items():
+        console.print()
+        console.rule(f"[bold]{family}[/bold] · {len(specs)} loss{'es' if len(specs) != 1 else ''}",
+                     align="left", style="dim")
+        console.print(terminal_text(docs[family], style="dim"))
+        for spec in specs:
+            others = Text(" · ".join(_other_names(spec)), style="dim")
+            if unavailable(spec, "keras"):
+                others.append("  no Keras class", style="yellow")
+            console.print(_indented(_hanging(Text(spec.name, style="bold"), others)))
+            console.print(_indented(terminal_text(spec.summary), 2))
+            if tuple(i.name for i in spec.inputs) != ("y_pred", "y_true"):
+                console.print(_indented(Text("inputs: " + ", ".join(
+                    i.name + ("?" if i.optional else "") for i in spec.inputs), style="dim"), 2))
+            if spec.options:
+                console.print(_indented(Text("options: " + ", ".join(
+                    f"{o.name}={o.default!r}" for o in spec.options), style="dim"), 2))
+    console.print()
+    console.print(Text(
+        "Every loss exists as lossx.<name> and in lossx.backends.numpy, torch, jax and keras (except where "
+        "marked: a keras.losses.Loss takes only y_true and y_pred). Inputs are (y_pred, y_true) unless listed; "
+        "'?' marks an optional one. Every loss also takes reduction, sample_weight and mask. "
+        "lossx list NAME shows one loss whole; lossx list --family FAMILY shows one family."
+    ))
+    console.print(Text(f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."))
+
+
+def _one_loss(console: Console, spec: LossSpec, family: str) -> None:
+    console.rule(Text.assemble((spec.name, "bold"), f" · {family}"), align="left")
+    first, *rest = _paragraphs(spec.doc) or [spec.name]
+    console.print(terminal_text(first, style="bold"))
+    console.print()
+    for paragraph in rest:
+        console.print(terminal_text(paragraph))
+    console.print()
+    console.print(Text("Names", style="bold"))
+    names = Text.assemble(f"lossx.{spec.name}", " function; ", (spec.camel_name, _CODE_STYLE), " class in lossx.backends."
+                          + ("numpy, torch and jax" if unavailable(spec, "keras") else "numpy, torch, jax and keras"))
+    console.print(_indented(names))
+    if spec.aliases:
+        console.print(_indented(Text("aliases, for lossx.get and lossx list: " + ", ".join(spec.aliases))))
+    reason = unavailable(spec, "keras")
+    if reason:
+        console.print(_indented(Text.assemble(("no Keras class: ", "yellow"), reason)))
+    console.print(Text("Inputs", style="bold"))
+    for spec_input in spec.inputs:
+        optional = ", optional" if spec_input.optional else ""
+        console.print(_indented(Text.assemble((spec_input.name, "bold"), (f"   kind: {spec_input.kind}{optional}", "dim"))))
+        kind = INPUT_KINDS[spec_input.kind]
+        console.print(_indented(Text.assemble(terminal_text(spec_input.doc), f" {kind[:1].upper()}{kind[1:]}."), 2))
+    console.print(Text("Options", style="bold"))
+    if not spec.options:
+        console.print(_indented(Text("none")))
+    for option in spec.options:
+        console.print(_indented(Text.assemble((option.name, "bold"), f" = {option.default!r}",
+                                              ("   valid: ", "dim"), option.range_text())))
+        console.print(_indented(terminal_text(option.doc), 2))
+    console.print(_indented(Text(
+        'Every loss also takes reduction ("none", "sum" or "mean", the default), sample_weight and mask '
+        "(docs/semantics.md, reductions and weights).", style="dim")))
+    specs_presets = _presets_of(spec)
+    if specs_presets:
+        console.print(Text("Presets", style="bold"))
+        for preset in specs_presets:
+            console.print(_indented(Text.assemble((f"lossx.backends.{preset.framework}.{preset.name}", "bold"))))
+            console.print(_indented(terminal_text(preset.doc), 2))
+
+
+def _resolve(name: str) -> LossSpec:
+    """The loss of a snake, Camel or alias name (:func:`lossx.lookup`) or of a preset (``torch:MSELoss``)."""
+    try:
+        return lookup(name)
+    except UnknownLossError:
+        framework, _, preset_name = name.rpartition(":")
+        for preset in presets():
+            if preset.name == preset_name and framework in ("", preset.framework):
+                return lookup(preset.loss)
+        raise
+
+
+def _list(console: Console, names: Sequence[str], chosen_families: Sequence[str]) -> int:
+    grouped = families()
+    unknown = [family for family in chosen_families if family not in grouped]
+    if unknown:
+        _error(console, f"unknown family {', '.join(map(repr, unknown))}; the families are "
+                        f"{', '.join(grouped)}.")
+        return 2
+    if not names:
+        _overview(console, {family: specs for family, specs in grouped.items()
+                            if not chosen_families or family in chosen_families})
+        return 0
+    family_of = {spec.name: family for family, specs in grouped.items() for spec in specs}
+    for index, spec in enumerate([_resolve(name) for name in names]):
+        if index:
+            console.print()
+        _one_loss(console, spec, family_of[spec.name])
     return 0
 
 
@@ -65,7 +221,7 @@ def catalogue_markdown() -> str:
         "Every loss also takes `reduction`, `sample_weight` and `mask` (see the README's semantics table).",
         "",
     ]
-    for spec in _catalogue():
+    for spec in (spec for specs in families().values() for spec in specs):
         lines += [f"## `{spec.name}`", "", f"`lossx.{spec.name}` · `{spec.camel_name}`"
                   + "".join(f" · `{alias}`" for alias in spec.aliases), "", inspect.cleandoc(spec.doc), ""]
         lines.append("Inputs: " + ", ".join(
@@ -83,12 +239,6 @@ def catalogue_markdown() -> str:
     return "\n".join(lines)
 
 
-def _catalogue() -> list[LossSpec]:
-    """Built-in losses by family (``lossx.losses.__all__``), then custom ones in registration order."""
-    builtin = [lookup(name) for name in losses.__all__]
-    return builtin + [spec for spec in registered() if spec.name not in losses.__all__]
-
-
 def _presets_of(spec: LossSpec) -> list:
     return [preset for preset in presets() if preset.loss == spec.name]
 
@@ -102,32 +252,34 @@ def _compare(console: Console, names: Sequence[str]) -> int:
         lookup(name)
     frameworks = installed_frameworks()
     console.print(
-        f"Comparing on {', '.join(frameworks)} against the float64 reference "
-        "(NumPy value, autodiff gradient); deviations are max|Δ| / max(1, max|reference|)."
+        f"Comparing on {', '.join(frameworks)} against the float64 reference (NumPy value, autodiff gradient "
+        "checked by finite differences); deviations are max|Δ| / max(1, max|reference|)."
     )
     with console.status("running every loss on every framework..."):
-        rows = compare_all(names or None)
+        result = compare_all(names or None)
     table = Table(title="lossx compare")
-    table.add_column("loss · options", overflow="fold", max_width=36)
-    table.add_column("framework · mode", no_wrap=True)
+    table.add_column("loss (options) / run", overflow="fold", max_width=80)
     table.add_column("dtype", no_wrap=True)
     for column in ("value Δ", "gradient Δ", "tolerance"):
         table.add_column(column, justify="right", no_wrap=True)
     table.add_column("result", no_wrap=True)
     previous = None
-    for row in rows:
-        group = (row.loss, row.options)
-        if previous is not None and group != previous:
-            table.add_section()
-        label = f"[bold]{row.loss}[/bold]\n{row.options}" if group != previous else ""
-        previous = group
-        result = "[green]PASS[/green]" if row.passed else "[bold red]FAIL[/bold red]"
-        table.add_row(label, f"{row.framework} · {row.mode}", row.dtype, _format(row.value),
-                      _format(row.gradient), f"{row.tolerance:.0e}", result)
+    for row in result:
+        if (row.loss, row.options) != previous:
+            if previous is not None:
+                table.add_section()
+            table.add_row(Text.assemble((row.loss, "bold"), f" ({row.options})"))
+            previous = (row.loss, row.options)
+        value = "[red]error[/red]" if row.error else _format(row.value)
+        verdict = "[green]PASS[/green]" if row.passed else "[bold red]FAIL[/bold red]"
+        run = f"{row.framework} vs finite diff." if row.mode == FINITE_DIFFERENCES else f"{row.framework} {row.mode}"
+        table.add_row(f"  {run}", row.dtype, value, _format(row.gradient), f"{row.tolerance:.0e}", verdict)
     console.print(table)
-    failed = sum(not row.passed for row in rows)
-    console.print(f"{len(rows) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    for row in result.failures:
+        failure = Text(f"{row.loss} ({row.options}) {row.cell}: {row.problem}")
+        console.print(_hanging(Text("FAIL", style="bold red"), failure))
+    console.print(Text(result.summary))
+    return 0 if result.passed else 1
 
 
 def _load_benchmarks():
@@ -165,7 +317,7 @@ def _bench(console: Console, arguments: argparse.Namespace) -> int:
     try:
         chosen = bench.benchmarks(names, native_only=arguments.native_only)
     except ValueError as error:
-        console.print(f"[bold red]error:[/bold red] {escape(str(error))}")
+        _error(console, str(error))
         return 2
     modes = arguments.backend or list(bench.MODES)
     skipped = {mode: bench.missing(mode) for mode in modes if bench.missing(mode)}
@@ -177,7 +329,7 @@ def _bench(console: Console, arguments: argparse.Namespace) -> int:
         for size in sizes:
             bench.parse_size(size)
     except ValueError as error:
-        console.print(f"[bold red]error:[/bold red] {escape(str(error))}")
+        _error(console, str(error))
         return 2
     with console.status("benchmarking...") as status:
         results = bench.run(chosen, modes, sizes, repeat=arguments.repeat,
@@ -193,15 +345,64 @@ def _bench(console: Console, arguments: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="lossx", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--version", action="version", version=f"lossx {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="show every loss, its options and the installed backends")
-    listing.add_argument("--markdown", action="store_true", help="print the catalogue as Markdown (docs/losses.md)")
-    compare = commands.add_parser("compare", help="check every loss on every installed framework")
+def _error(console: Console, message: str) -> None:
+    console.print(Text.assemble(("error: ", "bold red"), message))
+
+
+def _unknown_loss(console: Console, error: UnknownLossError) -> None:
+    _error(console, str(error))
+    console.print("The losses, by family:")
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for family, specs in families().items():
+        grid.add_row(Text(family, style="bold"), ", ".join(spec.name for spec in specs))
+    console.print(_indented(grid))
+
+
+DESCRIPTION = "lossx: loss functions written once, identical in NumPy, torch, JAX and Keras."
+EXIT_STATUS = {
+    "lossx": "Exit status: 0 on success; 1 when lossx compare finds a failing cell; 2 for a bad argument, "
+             "an unknown loss or family, or a missing benchmarks/ directory. lossx COMMAND --help describes "
+             "each command.",
+    "list": "Exit status: 0 when the listing is printed; 2 for an unknown loss or family (the error lists "
+            "the valid ones) or a bad argument.",
+    "compare": "Exit status: 0 when every cell passes; 1 when any cell fails (a deviation above its tolerance, "
+               "or an exception, printed under the table); 2 for an unknown loss or a bad argument.",
+    "bench": "Exit status: 0 when the table is printed (a loss that fails is reported in its row's note); 2 "
+             "for an unknown loss, a bad --size, a missing benchmarks/ directory or a bad argument.",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: ``lossx list``, ``lossx compare`` and ``lossx bench``."""
+    top = argparse.ArgumentParser(prog="lossx", description=DESCRIPTION, epilog=EXIT_STATUS["lossx"])
+    top.add_argument("--version", action="version", version=f"lossx {__version__}")
+    commands = top.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
+    listing = commands.add_parser(
+        "list", help="show every loss, or one loss whole", epilog=EXIT_STATUS["list"],
+        description="Without LOSS: every loss by family, with its other names (class, aliases, presets), its "
+                    "first docstring line and its options, then the installed backends. With LOSS (a snake_case "
+                    "name, class name, alias or preset): the whole loss: its docstring, inputs, every option with its "
+                    "default, valid range and meaning, its presets and whether it has a Keras class.")
+    listing.add_argument("losses", nargs="*", metavar="LOSS", help="losses to show whole (default: the overview)")
+    listing.add_argument("--family", action="append", metavar="FAMILY", default=[],
+                         help=f"show only this family, repeatable: {', '.join(families())}")
+    listing.add_argument("--markdown", action="store_true",
+                         help="print the whole catalogue as Markdown (docs/losses.md)")
+    compare = commands.add_parser(
+        "compare", help="check every loss on every installed framework", epilog=EXIT_STATUS["compare"],
+        description="Runs every loss (or the named ones) with each of its showcase option sets on every installed "
+                    "framework (NumPy, torch, JAX, TensorFlow; eager and compiled modes) in float64 and float32, "
+                    "in one process, and prints each cell's largest value and gradient deviation from the "
+                    "float64 reference with PASS or FAIL. Runs with NumPy alone.")
     compare.add_argument("losses", nargs="*", metavar="LOSS", help="losses to check (default: all)")
-    bench = commands.add_parser("bench", help="time lossx against each framework's own losses (from a checkout)")
+    bench = commands.add_parser(
+        "bench", help="time lossx against each framework's own losses (from a checkout)", epilog=EXIT_STATUS["bench"],
+        description="Times each loss's adapter, forward and backward, against the framework's own loss (torch, "
+                    "torch.compile, JAX jit against optax, Keras, tf.function, NumPy), interleaved in one process, "
+                    "with peak memory. Needs the benchmarks/ directory of a lossx checkout; docs/performance.md "
+                    "explains the columns.")
     bench.add_argument("losses", nargs="*", metavar="LOSS", help="losses to time (default: all)")
     bench.add_argument("--backend", action="append", metavar="MODE",
                        choices=("torch", "torch.compile", "jax.jit", "keras", "tf.function", "numpy"),
@@ -212,22 +413,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--native-only", action="store_true",
                        help="only losses with a torch, optax or Keras equivalent")
     bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
-    arguments = parser.parse_args(argv)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
     arguments.invocation = " ".join(["lossx", *(sys.argv[1:] if argv is None else argv)])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    console = Console(width=max(Console().width, 120))
+    console = Console()
     try:
         if arguments.command == "list" and arguments.markdown:
+            if arguments.losses or arguments.family:
+                _error(console, "--markdown prints the whole catalogue; leave out LOSS and --family.")
+                return 2
             print(catalogue_markdown())
             return 0
         if arguments.command == "list":
-            return _list(console)
+            if arguments.losses and arguments.family:
+                _error(console, "give loss names or --family, not both.")
+                return 2
+            return _list(console, arguments.losses, arguments.family)
         if arguments.command == "bench":
             return _bench(console, arguments)
         return _compare(console, arguments.losses)
+    except UnknownLossError as error:
+        _unknown_loss(console, error)
+        return 2
     except LossxError as error:
-        console.print(f"[bold red]error:[/bold red] {error}")
+        _error(console, str(error))
         return 2
 
 

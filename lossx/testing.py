@@ -3,8 +3,13 @@
 These are what ``lossx compare`` uses, and what a user checks a custom loss with::
 
     import lossx.testing
-    rows = lossx.testing.compare("my_loss")
-    assert all(row.passed for row in rows)
+    result = lossx.testing.compare("my_loss")
+    print(result.summary)        # my_loss: 13 cells, 13 passed, 0 failed; worst value deviation ...
+    assert result.passed, result
+
+:func:`compare` returns a :class:`Comparison`: a sequence of :class:`Deviation` rows,
+one per (framework, mode, dtype) cell, so ``all(row.passed for row in result)`` works
+too. A cell whose framework raised keeps the exception in its ``error`` field.
 
 The reference value is the loss evaluated by NumPy in float64 on the same
 (dtype-rounded) inputs; the reference gradient is float64 automatic
@@ -19,37 +24,189 @@ from __future__ import annotations
 import importlib.util
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, overload
 
 import numpy as np
 
 from ._registry import LossSpec, lookup, registered
 
-__all__ = ["FRAMEWORKS", "TOLERANCE", "Deviation", "installed_frameworks", "evaluate", "compare", "compare_all"]
+__all__ = [
+    "FRAMEWORKS",
+    "TOLERANCE",
+    "FINITE_DIFFERENCES",
+    "Deviation",
+    "Comparison",
+    "installed_frameworks",
+    "evaluate",
+    "compare",
+    "compare_all",
+]
 
 FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow")
 MODES = {"numpy": ("eager",), "torch": ("eager",), "jax": ("eager", "jit"), "tensorflow": ("eager", "function")}
 TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
 FINITE_DIFFERENCE_TOLERANCE = 1e-6
+#: The mode of the row that checks the reference gradient against finite differences.
+FINITE_DIFFERENCES = "finite-differences"
+#: Failing cells a Comparison's repr shows, one line each.
+_REPR_FAILURES = 10
 
 
 @dataclass(frozen=True)
 class Deviation:
-    """The largest scaled deviation of one (framework, mode, dtype) cell from the reference."""
+    """The largest scaled deviation of one (framework, mode, dtype) cell from the reference.
+
+    ``value`` and ``gradient`` are max|Δ| / max(1, max|reference|); None where nothing was
+    measured: no gradient on NumPy, no value in the ``finite-differences`` row (which checks
+    the reference gradient itself), neither when the framework raised, whose exception is
+    then ``error`` (``"TypeError: ..."``). ``options`` is only the option set's label.
+    """
 
     loss: str
     options: str
     framework: str
     mode: str
     dtype: str
-    value: float
+    value: float | None
     gradient: float | None
     tolerance: float
+    error: str | None = None
 
     @property
     def passed(self) -> bool:
-        worst = max(self.value, self.gradient or 0.0)
-        return bool(np.isfinite(worst) and worst <= self.tolerance)
+        measured = [d for d in (self.value, self.gradient) if d is not None]
+        return self.error is None and bool(measured) and all(np.isfinite(d) and d <= self.tolerance for d in measured)
+
+    @property
+    def cell(self) -> str:
+        """``torch eager float32``: where this row was measured."""
+        return f"{self.framework} {self.mode} {self.dtype}"
+
+    @property
+    def problem(self) -> str | None:
+        """Why the cell failed, in one line (None when it passed); ``error`` has the whole exception."""
+        if self.passed:
+            return None
+        if self.error is not None:
+            return f"raised {_one_line(self.error)}"
+        if self.value is None and self.gradient is None:
+            return "nothing was measured"
+        return ", ".join(
+            f"{what} deviation {_number(deviation)} above the tolerance {self.tolerance:.0e}"
+            for what, deviation in (("value", self.value), ("gradient", self.gradient))
+            if deviation is not None and not (np.isfinite(deviation) and deviation <= self.tolerance)
+        )
+
+
+def _one_line(error: str) -> str:
+    """An exception's gist: its first line, or its last where the first only introduces a traceback.
+
+    (TensorFlow re-raises an error from inside a ``tf.function`` as "in user code:", the
+    traced frames, and the original message last.)
+    """
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    if not lines:
+        return error
+    return lines[-1] if lines[0].endswith(":") else lines[0]
+
+
+def _number(deviation: float) -> str:
+    return f"{deviation:.1e}" if np.isfinite(deviation) else str(deviation)
+
+
+def _closeness(deviation: float, tolerance: float) -> float:
+    """How near ``deviation`` is to failing: the fraction of the tolerance it uses (NaN counts as infinite)."""
+    return deviation / tolerance if not np.isnan(deviation) else float("inf")
+
+
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+@dataclass(frozen=True, repr=False)
+class Comparison(Sequence[Deviation]):
+    """What :func:`compare` and :func:`compare_all` return: the cells' rows and their verdict.
+
+    A read-only sequence of :class:`Deviation` (iterate, index, ``len``) with ``passed``
+    (every cell passed), ``failures`` and a one-line ``summary``; its repr is the summary
+    followed by one line per failing cell. It has no truth value: ``assert result`` would
+    pass on failures, so it raises; write ``assert result.passed, result``.
+    """
+
+    rows: tuple[Deviation, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rows", tuple(self.rows))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Deviation: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Comparison: ...
+
+    def __getitem__(self, index):
+        return Comparison(self.rows[index]) if isinstance(index, slice) else self.rows[index]
+
+    def __iter__(self) -> Iterator[Deviation]:
+        return iter(self.rows)
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "A lossx.testing.Comparison has no truth value: use .passed (every cell passed), "
+            ".failures or len()."
+        )
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.rows) and all(row.passed for row in self.rows)
+
+    @property
+    def failures(self) -> tuple[Deviation, ...]:
+        return tuple(row for row in self.rows if not row.passed)
+
+    @property
+    def summary(self) -> str:
+        """One line: what was compared, how many cells passed, the worst deviations and the first failure."""
+        if not self.rows:
+            return "nothing compared: no cells"
+        losses = list(dict.fromkeys(row.loss for row in self.rows))
+        option_sets = list(dict.fromkeys((row.loss, row.options) for row in self.rows))
+        if len(losses) > 1:
+            subject = f"{len(losses)} losses, {len(option_sets)} option sets"
+        elif len(option_sets) > 1:
+            subject = f"{losses[0]}, {len(option_sets)} option sets"
+        else:
+            options = self.rows[0].options
+            subject = losses[0] if options == options_label({}) else f"{losses[0]} ({options})"
+
+        def where(row: Deviation) -> str:
+            if len(losses) > 1:
+                return f"{row.loss} ({row.options}): {row.cell}"
+            return f"{row.options}: {row.cell}" if len(option_sets) > 1 else row.cell
+
+        failures = self.failures
+        text = f"{subject}: {len(self.rows)} cells, {len(self.rows) - len(failures)} passed, {len(failures)} failed"
+        for what in ("value", "gradient"):
+            measured = [row for row in self.rows if getattr(row, what) is not None]
+            if measured:
+                worst = max(measured, key=lambda row: _closeness(getattr(row, what), row.tolerance))
+                text += (f"; worst {what} deviation {_number(getattr(worst, what))} "
+                         f"({where(worst)}, tolerance {worst.tolerance:.0e})")
+        if failures:
+            text += f"; first failure: {where(failures[0])} {failures[0].problem}"
+        return text
+
+    def __repr__(self) -> str:
+        failures = self.failures
+        lines = [f"<Comparison {self.summary}"]
+        for row in failures[:_REPR_FAILURES]:
+            lines.append(f"  FAIL {row.loss} ({row.options}) {row.cell}: {row.problem}")
+        if len(failures) > _REPR_FAILURES:
+            lines.append(f"  ... and {len(failures) - _REPR_FAILURES} more failing cells (.failures has them all)")
+        return "\n".join(lines) + ">"
 
 
 def installed_frameworks() -> tuple[str, ...]:
@@ -183,7 +340,7 @@ def compare(
     frameworks: Iterable[str] | None = None,
     dtypes: Iterable[str] = ("float64", "float32"),
     seed: int = 0,
-) -> list[Deviation]:
+) -> Comparison:
     """Deviations of every installed framework, mode and dtype from the float64 reference.
 
     ``inputs`` (NumPy arrays in the loss's input order) default to the loss's own
@@ -206,20 +363,24 @@ def compare(
         reference_value, _ = evaluate(spec, "numpy", exact, options, reduction)
         reference_gradient = None
         if gradient_framework is not None:
-            _, reference_gradient = evaluate(spec, gradient_framework, exact, options, reduction)
-            if dtype == "float64":
-                numeric = finite_difference_gradient(spec, exact, options, reduction)
-                rows.append(
-                    Deviation(spec.name, label, gradient_framework, "finite-differences", dtype, 0.0,
-                              _scaled_deviation(reference_gradient, numeric), FINITE_DIFFERENCE_TOLERANCE)
-                )
+            try:
+                _, reference_gradient = evaluate(spec, gradient_framework, exact, options, reduction)
+            except Exception as error:  # no reference gradient: its own FAIL cell; values are still compared
+                rows.append(Deviation(spec.name, label, gradient_framework, FINITE_DIFFERENCES, dtype, None,
+                                      None, FINITE_DIFFERENCE_TOLERANCE, error=_error_text(error)))
+        if reference_gradient is not None and dtype == "float64":
+            numeric = finite_difference_gradient(spec, exact, options, reduction)
+            rows.append(
+                Deviation(spec.name, label, gradient_framework, FINITE_DIFFERENCES, dtype, None,
+                          _scaled_deviation(reference_gradient, numeric), FINITE_DIFFERENCE_TOLERANCE)
+            )
         for framework in frameworks:
             for mode in MODES[framework]:
                 try:
                     value, gradient = evaluate(spec, framework, rounded, options, reduction, mode)
                 except Exception as error:  # a crash is a FAIL cell, not an aborted report
-                    rows.append(Deviation(spec.name, f"{label} ({type(error).__name__}: {error})"[:120],
-                                          framework, mode, dtype, float("inf"), None, TOLERANCE[dtype]))
+                    rows.append(Deviation(spec.name, label, framework, mode, dtype, None, None, TOLERANCE[dtype],
+                                          error=_error_text(error)))
                     continue
                 gradient_deviation = (
                     None if gradient is None or reference_gradient is None
@@ -229,10 +390,11 @@ def compare(
                     Deviation(spec.name, label, framework, mode, dtype,
                               _scaled_deviation(value, reference_value), gradient_deviation, TOLERANCE[dtype])
                 )
-    return rows
+    return Comparison(tuple(rows))
 
 
-def compare_all(names: Iterable[str] | None = None, **kwargs: Any) -> list[Deviation]:
-    """:func:`compare` for every showcase option set of the named (default: all) losses."""
+def compare_all(names: Iterable[str] | None = None, **kwargs: Any) -> Comparison:
+    """:func:`compare` for every showcase option set of the named (default: all) losses, as one :class:`Comparison`."""
     specs = [lookup(name) for name in names] if names else list(registered())
-    return [row for spec in specs for options in spec.showcase for row in compare(spec, options, **kwargs)]
+    return Comparison(tuple(
+        row for spec in specs for options in spec.showcase for row in compare(spec, options, **kwargs)))
