@@ -176,15 +176,43 @@ class LossSpec:
                     break
                 inputs = (*inputs, named.pop(spec_input.name))
         if not self.required_inputs <= len(inputs) <= len(self.inputs):
-            names = ", ".join(i.name + ("=None" if i.optional else "") for i in self.inputs)
-            raise ArgumentError(
-                f"{self.name} takes the inputs ({names}); got {len(inputs)} positional arrays. "
-                "Pass sample_weight and mask by keyword."
-            )
+            raise ArgumentError(self._arity_message(inputs))
         for spec_input, value in zip(self.inputs, inputs):
             if value is None and not spec_input.optional:
                 raise ArgumentError(f"{self.name}: input {spec_input.name!r} is required; got None. Pass an array.")
         return tuple(inputs) + (None,) * (len(self.inputs) - len(inputs))
+
+    def _arity_message(self, inputs: tuple) -> str:
+        """What is wrong with the number of positional ``inputs``: a missing input, or an option passed positionally."""
+        names = ", ".join(i.name + ("=None" if i.optional else "") for i in self.inputs)
+        if len(inputs) < self.required_inputs:
+            missing = [i.name for i in self.inputs[len(inputs):] if not i.optional]
+            plural = "s" if len(missing) > 1 else ""
+            return (f"{self.name}: missing input{plural} {', '.join(map(repr, missing))}; it takes ({names})."
+                    if inputs else f"{self.name}: no inputs given; it takes ({names}).")
+        extra = inputs[len(self.inputs)]
+        option = self._option_like(extra)
+        shown = repr(extra) if isinstance(extra, (bool, int, float)) else "..."
+        example = f": pass {option.name}={shown}" if option is not None else ""
+        keywords = ", ".join(o.name for o in self.options)
+        return (
+            f"{self.name} takes {len(self.inputs)} positional inputs ({names}) but got {len(inputs)}; "
+            + (f"its options ({keywords}) are keyword-only{example}, " if self.options else "")
+            + "and sample_weight and mask are keyword-only too."
+        )
+
+    def _option_like(self, value: Any) -> Option | None:
+        """The first declared option that a positional ``value`` looks like (a bool, int or float, or a 0-d array)."""
+        dtype = str(getattr(value, "dtype", "")) if getattr(value, "shape", None) == () else ""
+        if isinstance(value, bool) or "bool" in dtype:
+            kinds: tuple[str, ...] = ("bool",)
+        elif isinstance(value, int) or "int" in dtype:
+            kinds = ("int", "axis", "float", "float_or_weights")
+        elif isinstance(value, float) or "float" in dtype:
+            kinds = ("float", "float_or_weights")
+        else:
+            return None
+        return next((o for o in self.options if o.kind in kinds), None)
 
     def evaluate(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
         """Run the body on checked inputs: ``(xp, LossTerms, result dtype)``.
@@ -211,7 +239,7 @@ class LossSpec:
         if not floating:
             raise DTypeError(
                 f"{self.name}: {self.inputs[0].name} has dtype {result_dtype}; predictions must be "
-                "floating point. Cast them, e.g. y_pred.astype('float32') or tensor.float()."
+                f"floating point. Cast them, e.g. y_pred.astype('float32') or tensor.float().{self._swap_hint(others)}"
             )
         # The prediction's static shape and the eagerness of the call, found once for every check.
         pred_shape = static_shape(y_pred)
@@ -235,6 +263,17 @@ class LossSpec:
             self._check_probabilities(xp, y_pred)
         arrays = self._option_arrays(xp, y_pred, pred_shape, options, compute_dtype, axis)
         return xp, self.body(xp, *checked, **arrays), result_dtype
+
+    def _swap_hint(self, others: list) -> str:
+        """A hint that the arguments are swapped, when a later input looks like the predictions."""
+        target = others[0] if others else None
+        dtype = getattr(target, "dtype", None)
+        if dtype is None or not _dtype_name(dtype).startswith(("float", "bfloat")):
+            return ""
+        return (
+            f" {self.inputs[1].name} is floating ({dtype}): are the arguments swapped? lossx functions and "
+            "torch modules take (y_pred, y_true); Keras classes take (y_true, y_pred)."
+        )
 
     def _is_floating_prediction(self, xp: Any, dtype: Any) -> bool:
         try:
@@ -310,6 +349,12 @@ class LossSpec:
         if is_integer and not _is_kind(xp, value.dtype, "integral"):
             what, hint = ("integer class indices", "; for one-hot or probability targets use the categorical "
                           "loss") if kind == "labels" else ("an integer array", "")
+            if kind == "labels" and len(static_shape(value)) == len(pred_shape) + 1:
+                hint += (
+                    f" ({spec_input.name} has one axis more than {self.inputs[0].name}: are the arguments "
+                    "swapped? lossx functions and torch modules take (y_pred, y_true); Keras classes take "
+                    "(y_true, y_pred))"
+                )
             raise DTypeError(
                 f"{self.name}: {spec_input.name} has dtype {value.dtype}; it must be {what} "
                 f"(cast with .astype('int64') / .long()){hint}."

@@ -105,7 +105,25 @@ CASES = {
         {"from_logits": True, "axis": 5},
     ),
     "unknown_reduction": Case(
-        "huber", (np.ones(3), np.zeros(3)), ReductionError, r"avg.*'sum'|'sum'.*avg", call={"reduction": "avg"}
+        "huber", (np.ones(3), np.zeros(3)), ReductionError, r"huber: .*(avg.*'sum'|'sum'.*avg)",
+        call={"reduction": "avg"},
+    ),
+    "swapped_arguments": Case(
+        "sparse_categorical_cross_entropy", (LABELS, LOGITS), DTypeError,
+        r"y_pred has dtype .*int.*are the arguments swapped\? lossx functions and torch modules take "
+        r"\(y_pred, y_true\); Keras classes take \(y_true, y_pred\)", {"from_logits": True},
+    ),
+    "swapped_float_labels": Case(
+        "sparse_categorical_cross_entropy", (LABELS * 1.0, LOGITS), DTypeError,
+        r"y_true has one axis more than y_pred: are the arguments swapped\?", {"from_logits": True},
+    ),
+    "missing_input": Case(
+        "huber", (np.ones(3),), ArgumentError, r"huber: missing input 'y_true'; it takes \(y_pred, y_true\)"
+    ),
+    "positional_option": Case(
+        "huber", (np.ones(3), np.zeros(3), 2.0), ArgumentError,
+        r"huber takes 2 positional inputs \(y_pred, y_true\) but got 3; its options \(delta\) are "
+        r"keyword-only: pass delta=",
     ),
     "sample_weight": Case(
         "mean_squared_error", (np.ones((4, 6)), np.zeros((4, 6))), ShapeError,
@@ -126,14 +144,21 @@ KERAS_MOOT = {
     "integer_prediction": "Keras casts y_pred to the loss's float dtype before the loss sees it",
     "float_labels": "Keras casts labels to the loss's float dtype before the loss sees them",
     "shape_mismatch": "Keras squeezes a (B, 1) target for a (B,) output, as its own losses do",
+    "missing_input": "Keras calls its losses with both arrays",
+    "swapped_arguments": "Keras casts y_pred to floats; its swap is caught at the labels (test_keras_adapter.py)",
+    "swapped_float_labels": "Keras casts y_pred to floats; its swap is caught at the labels (test_keras_adapter.py)",
+    "positional_option": "a Keras loss takes sample_weight as its third argument",
 }
+# The calling convention gives the module's forward one positional argument after the inputs: the sample weight.
+TORCH_MODULE_MOOT = {"positional_option": "forward(y_pred, y_true, sample_weight) takes the sample weight third"}
 
-_CONVERT = {
-    "numpy": lambda array: array,
-    "torch": lambda array: to_backend("torch", array),
-    "jax": lambda array: to_backend("jax", array),
-    "tensorflow": lambda array: to_backend("tensorflow", array),
-}
+
+def _converter(backend: str) -> Callable[[Any], Any]:
+    """NumPy arrays into ``backend``'s arrays; Python numbers (a mistaken positional option) stay as they are."""
+    return lambda value: value if isinstance(value, (int, float)) or backend == "numpy" else to_backend(backend, value)
+
+
+_CONVERT = {backend: _converter(backend) for backend in ("numpy", "torch", "jax", "tensorflow")}
 
 
 def _generic(backend: str) -> Callable[[Case], Any]:
@@ -155,13 +180,15 @@ def _object(module_name: str, backend: str) -> Callable[[Case], Any]:
         weight = {k: v for k, v in case.call.items() if k == "sample_weight"}
         return built(*arrays, **weight)
 
+    run.module_form = module_name  # type: ignore[attr-defined]
     return run
 
 
 def _function(module_name: str) -> Callable[[Case], Any]:
     def run(case: Case) -> Any:
         module = importlib.import_module(f"lossx.backends.{module_name}")
-        return getattr(module, case.loss)(*case.inputs, **case.options, **case.call)
+        arrays = [_CONVERT[module_name](a) for a in case.inputs]
+        return getattr(module, case.loss)(*arrays, **case.options, **case.call)
 
     return run
 
@@ -190,6 +217,7 @@ FORMS = [
     backend_param("numpy", _function("numpy"), id="numpy-function"),
     backend_param("numpy", _object("numpy", "numpy"), id="numpy-object"),
     backend_param("torch", _object("torch", "torch"), id="torch-module"),
+    backend_param("torch", _function("torch"), id="torch-function"),
     backend_param("jax", _function("jax"), id="jax-function"),
     backend_param("jax", _object("jax", "jax"), id="jax-object"),
     pytest.param(
@@ -210,6 +238,8 @@ def test_error(name: str, form: Callable[[Case], Any]) -> None:
     case = CASES[name]
     if name in KERAS_MOOT and form is _keras:
         pytest.skip(KERAS_MOOT[name])
+    if name in TORCH_MODULE_MOOT and getattr(form, "module_form", None) == "torch":
+        pytest.skip(TORCH_MODULE_MOOT[name])
     with pytest.raises(case.error, match=case.match) as raised:
         form(case)
     _check(raised)
@@ -600,8 +630,9 @@ def test_misaligned_mask_names_both_shapes():
 @pytest.mark.parametrize(
     "inputs, match",
     [
-        ((np.ones(3),), r"takes the inputs \(y_pred, y_true\); got 1 positional arrays"),
-        ((np.ones(3), np.ones(3), np.ones(3)), "got 3 positional arrays. Pass sample_weight and mask by keyword"),
+        ((np.ones(3),), r"mean_squared_error: missing input 'y_true'; it takes \(y_pred, y_true\)"),
+        ((np.ones(3), np.ones(3), np.ones(3)),
+         r"takes 2 positional inputs \(y_pred, y_true\) but got 3; .*sample_weight and mask are keyword-only"),
         ((np.ones(3), None), "input 'y_true' is required; got None"),
     ],
     ids=["too-few", "too-many", "none"],
