@@ -14,8 +14,7 @@ Every loss is one function against the Python Array API standard. It is exposed 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from . import _namespace, _registry, losses, primitives
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
@@ -48,6 +47,9 @@ from ._registry import (
     registered,
 )
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
+
+if _TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
@@ -125,12 +127,21 @@ def __getattr__(name: str) -> Any:
     return _facade(spec) if is_class else generic_function(spec.name)
 
 
+#: Public submodules, besides the names in ``__all__``.
+_SUBMODULES = ("backends", "losses", "testing")
+
+
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | {n for s in registered() for n in (s.name, s.camel_name)})
+    """The public names only: ``__all__``, every loss's names (custom ones too) and the public submodules."""
+    from .backends._generate import public_names
+
+    return sorted({*__all__, *public_names(), *_SUBMODULES, "__version__"})
 
 
 def _register_keras_classes(_keras: Any) -> None:
-    importlib.import_module("lossx.backends.keras")
+    from importlib import import_module
+
+    import_module("lossx.backends.keras")
 
 
 def _warm_torch_caches(torch: Any) -> None:
@@ -143,3 +154,4 @@ def _warm_torch_caches(torch: Any) -> None:
 
 when_imported("keras", _register_keras_classes)
 when_imported("torch", _warm_torch_caches)
+del annotations  # the __future__ import's binding: not part of the namespace

@@ -68,3 +68,60 @@ def test_adapter_has_the_loss(adapter, name):
 
 def test_keras_exceptions_are_the_losses_with_more_than_two_inputs():
     assert {name for name in CATALOGUE if unavailable(lossx.lookup(name), "keras")} == KERAS_EXCEPTIONS
+
+
+ALIASES = [(alias, spec.name) for spec in lossx.registered() if spec.name in CATALOGUE for alias in spec.aliases]
+
+
+@pytest.mark.parametrize(("alias", "name"), ALIASES, ids=[alias for alias, _ in ALIASES])
+@pytest.mark.parametrize("adapter", ["lossx", *ADAPTERS])
+def test_aliases_are_attributes(adapter, alias, name):
+    """The README's short names (mse, bce, scce, ...) are the loss's own function in lossx and every adapter."""
+    if adapter == "lossx":
+        module = lossx
+    else:
+        if not installed(ADAPTERS[adapter]) and not (adapter == "keras" and (installed("jax") or installed("torch"))):
+            pytest.skip(f"{adapter} is not installed")
+        if adapter == "keras":
+            pytest.importorskip("keras")
+        module = load(adapter)
+    if adapter == "keras" and name in KERAS_EXCEPTIONS:
+        with pytest.raises(AttributeError, match="receives only"):
+            getattr(module, alias)
+        return
+    assert getattr(module, alias) is getattr(module, name)
+    assert alias in dir(module)
+
+
+PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss"}, "jax": {"JaxLoss"}, "torch": {"TorchLoss"},
+                          "keras": {"KerasLoss", "unsupported_reason"}}
+
+
+def _loss_names(module_name: str) -> set[str]:
+    from lossx._presets import presets
+
+    framework = "keras" if module_name == "keras" else module_name
+    names = {n for spec in lossx.registered() if not (module_name == "keras" and unavailable(spec, "keras"))
+             for n in (spec.name, spec.camel_name, *spec.aliases)}
+    return names | {p.name for p in presets(framework)}
+
+
+@pytest.mark.parametrize("adapter", ["lossx", *ADAPTERS])
+def test_namespaces_list_public_names_only(adapter):
+    """dir() and __all__ hold the API, not the modules' imports (importlib, annotations, Any, torch, ...)."""
+    if adapter == "lossx":
+        module = lossx
+        expected = set(lossx.__all__) | {n for spec in lossx.registered() for n in (spec.name, spec.camel_name, *spec.aliases)}
+        expected |= {"backends", "losses", "testing", "__version__"}
+        assert set(dir(module)) == expected
+        for name in ("importlib", "annotations", "Any"):
+            assert not hasattr(module, name), name
+        return
+    if not installed(ADAPTERS[adapter]) and not (adapter == "keras" and (installed("jax") or installed("torch"))):
+        pytest.skip(f"{adapter} is not installed")
+    if adapter == "keras":
+        pytest.importorskip("keras")
+    module = load(adapter)
+    expected = _loss_names(adapter) | PUBLIC_ADAPTER_HELPERS[adapter]
+    assert set(dir(module)) == expected, set(dir(module)) ^ expected
+    assert set(module.__all__) == expected

@@ -28,16 +28,23 @@ Runner = Callable[..., Any]
 def spec_for_attribute(name: str) -> tuple[LossSpec, bool] | None:
     """The loss an adapter attribute names: ``(spec, is_class)`` or None.
 
-    Exact names only: the snake name gives the function, the CamelName the class.
+    Exact names only: the snake name and the short aliases (``mse``) give the function,
+    the CamelName the class.
     """
     if name.startswith("_"):
         return None
     for spec in registered():
-        if name == spec.name:
+        if name == spec.name or name in spec.aliases:
             return spec, False
         if name == spec.camel_name:
             return spec, True
     return None
+
+
+def public_names(unsupported: Callable[[LossSpec], str | None] = lambda spec: None) -> list[str]:
+    """Every loss's snake name, aliases and CamelName, but those ``unsupported`` gives a reason for."""
+    return [name for spec in registered() if unsupported(spec) is None
+            for name in (spec.name, *spec.aliases, spec.camel_name)]
 
 
 def lazy_module(
@@ -47,11 +54,14 @@ def lazy_module(
     unsupported: Callable[[LossSpec], str | None] = lambda spec: None,
     make_preset: Callable[[Preset], type] | None = None,
     framework: str | None = None,
+    exported: tuple[str, ...] = (),
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """Module ``__getattr__``/``__dir__`` that build and cache adapter objects on access.
 
     ``unsupported(spec)`` gives the reason a loss cannot exist in this adapter, or None;
-    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx._presets`).
+    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx._presets`);
+    ``exported`` names the module's own public objects (its base class). ``__dir__`` and
+    ``__all__`` list the public names only, not the module's imports.
     """
     module_name = namespace["__name__"]
 
@@ -61,6 +71,8 @@ def lazy_module(
         return next((p for p in presets(framework) if p.name == name), None)
 
     def __getattr__(name: str) -> Any:
+        if name == "__all__":  # computed, so losses registered later are listed too
+            return __dir__()
         found = spec_for_attribute(name)
         preset = None if found is not None else preset_named(name)
         if preset is not None:
@@ -74,6 +86,9 @@ def lazy_module(
         reason = unsupported(spec)
         if reason is not None:
             raise AttributeError(f"module {module_name!r} has no {name!r}: {reason}")
+        if not is_class and name != spec.name:  # an alias names the loss's own function
+            made = namespace[name] = __getattr__(spec.name)
+            return made
         made = make_class(spec) if is_class else make_function(spec)
         made.__module__ = module_name
         made.__qualname__ = made.__name__ = name
@@ -81,10 +96,10 @@ def lazy_module(
         return made
 
     def __dir__() -> list[str]:
-        names = [n for spec in registered() if unsupported(spec) is None for n in (spec.name, spec.camel_name)]
+        names = [*public_names(unsupported), *exported]
         if make_preset is not None:
             names += [p.name for p in presets(framework)]
-        return sorted(set(namespace) | set(names))
+        return sorted(set(names))
 
     return __getattr__, __dir__
 

@@ -200,7 +200,8 @@ def _make_preset(preset: Preset) -> type:
 
 
 __getattr__, __dir__ = lazy_module(
-    globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras"
+    globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras",
+    exported=("KerasLoss", "unsupported_reason"),
 )
 
 

@@ -45,4 +45,6 @@ def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (NumpyLoss,), {"spec": spec, "__doc__": class_doc(spec, "NumPy")})
 
 
-__getattr__, __dir__ = lazy_module(globals(), lambda spec: loss_function(spec, _run), _make_class)
+__getattr__, __dir__ = lazy_module(
+    globals(), lambda spec: loss_function(spec, _run), _make_class, exported=("NumpyLoss",)
+)

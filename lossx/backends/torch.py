@@ -198,4 +198,6 @@ def _make_function(spec: LossSpec) -> Any:
     return loss_function(spec, _compute)
 
 
-__getattr__, __dir__ = lazy_module(globals(), _make_function, _make_class, make_preset=_make_preset, framework="torch")
+__getattr__, __dir__ = lazy_module(
+    globals(), _make_function, _make_class, make_preset=_make_preset, framework="torch", exported=("TorchLoss",)
+)
