@@ -171,16 +171,42 @@ class LossSpec:
         Inputs given by name are popped from ``named`` (the caller's keyword arguments).
         """
         if named:
-            for spec_input in self.inputs[len(inputs):]:
-                if spec_input.name not in named:
-                    break
-                inputs = (*inputs, named.pop(spec_input.name))
+            inputs = self._bind_named(tuple(inputs), named)
         if not self.required_inputs <= len(inputs) <= len(self.inputs):
             raise ArgumentError(self._arity_message(inputs))
         for spec_input, value in zip(self.inputs, inputs):
             if value is None and not spec_input.optional:
                 raise ArgumentError(f"{self.name}: input {spec_input.name!r} is required; got None. Pass an array.")
         return tuple(inputs) + (None,) * (len(self.inputs) - len(inputs))
+
+    def _bind_named(self, inputs: tuple, named: dict[str, Any]) -> tuple:
+        """``inputs`` followed by the inputs given by name (popped from ``named``), in the declared order."""
+        names = [spec_input.name for spec_input in self.inputs]
+        for name in names[: len(inputs)]:
+            if name in named:
+                raise ArgumentError(f"{self.name} got two values for input {name!r}, one positional and one by name.")
+        given = [name for name in names[len(inputs):] if name in named]
+        if not given:
+            return inputs
+        values = list(inputs) + [None] * (len(names) - len(inputs))
+        for name in given:
+            values[names.index(name)] = named.pop(name)
+        missing = [i.name for i, v in zip(self.inputs, values) if v is None and not i.optional]
+        if missing:
+            raise ArgumentError(
+                f"{self.name}: missing input{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "
+                f"it takes ({', '.join(names)})."
+            )
+        return tuple(values[: max(names.index(name) for name in given) + 1])
+
+    def check_no_arguments_left(self, named: Mapping[str, Any]) -> None:
+        """Refuse keyword arguments an object's call does not take (its options were given when it was built)."""
+        if named:
+            inputs = ", ".join(i.name for i in self.inputs)
+            raise ArgumentError(
+                f"{self.name}: unexpected argument {next(iter(named))!r}; a loss object takes its inputs ({inputs}), "
+                "sample_weight and mask when called, and its options when it is built."
+            )
 
     def _arity_message(self, inputs: tuple) -> str:
         """What is wrong with the number of positional ``inputs``: a missing input, or an option passed positionally."""

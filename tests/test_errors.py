@@ -723,3 +723,39 @@ def test_every_error_is_a_lossx_error_and_a_builtin():
         error = getattr(errors, name)
         assert issubclass(error, LossxError)
         assert error is LossxError or issubclass(error, (ValueError, TypeError)), name
+
+
+# ---------------------------------------------------------------- inputs by name
+
+NAMED_FORMS = [
+    pytest.param("numpy-generic", id="numpy-generic"),
+    backend_param("numpy", "numpy-object", id="numpy-object"),
+    backend_param("torch", "torch-module", id="torch-module"),
+    backend_param("jax", "jax-object", id="jax-object"),
+]
+
+
+def _named_loss(form: str) -> Callable[..., Any]:
+    if form == "numpy-generic":
+        return lossx.mean_absolute_percentage_error
+    module = importlib.import_module(f"lossx.backends.{form.split('-')[0]}")
+    return module.MeanAbsolutePercentageError()
+
+
+@pytest.mark.parametrize("form", NAMED_FORMS)
+def test_inputs_by_name_mean_the_same_on_every_backend(form: str) -> None:
+    """criterion(y_pred=..., y_true=...) is the call that means the same thing everywhere (README)."""
+    backend = "numpy" if form.startswith("numpy") else form.split("-")[0]
+    y_pred, y_true = LOGITS, 0.5 * LOGITS + 1.0
+    loss = _named_loss(form)
+    by_name = loss(y_true=_CONVERT[backend](y_true), y_pred=_CONVERT[backend](y_pred))
+    in_order = loss(_CONVERT[backend](y_pred), _CONVERT[backend](y_true))
+    np.testing.assert_array_equal(np.asarray(by_name), np.asarray(in_order))
+    assert float(by_name) != float(loss(_CONVERT[backend](y_true), _CONVERT[backend](y_pred)))  # MAPE is asymmetric
+    with pytest.raises(ArgumentError, match="got two values for input 'y_pred'"):
+        loss(_CONVERT[backend](y_pred), y_pred=_CONVERT[backend](y_pred))
+    with pytest.raises(ArgumentError, match="missing input 'y_pred'"):
+        loss(y_true=_CONVERT[backend](y_true))
+    if form != "numpy-generic":
+        with pytest.raises(ArgumentError, match="unexpected argument 'epsilon'.*its options when it is built"):
+            loss(_CONVERT[backend](y_pred), _CONVERT[backend](y_true), epsilon=2.0)

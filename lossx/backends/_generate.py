@@ -152,8 +152,11 @@ class FrozenLoss:
         self.reduction = check_reduction(reduction, self.spec.name)
         self.options = hashable_options(self.spec.validate(options))
 
-    def __call__(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> Any:
-        return type(self).run(self.spec, self.spec.bind(inputs), self.options, self.reduction, sample_weight, mask)
+    def __call__(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> Any:
+        """The loss of ``inputs``, given in order or by name (``y_pred=..., y_true=...``)."""
+        bound = self.spec.bind(inputs, named)
+        self.spec.check_no_arguments_left(named)
+        return type(self).run(self.spec, bound, self.options, self.reduction, sample_weight, mask)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({option_values_repr({**self.options, 'reduction': self.reduction})})"

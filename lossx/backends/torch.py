@@ -95,15 +95,18 @@ class TorchLoss(torch.nn.Module):
             return self._scalar_options
         return {**self._scalar_options, **{name: getattr(self, name) for name in self._buffer_names}}
 
-    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
+    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> torch.Tensor:
         """The loss of ``inputs`` (``y_pred, y_true`` for most losses; see the class doc).
 
         As in docs/semantics.md, calling conventions (``forward(y_pred, y_true, sample_weight=None)``), one positional
-        array after every input of the loss is the sample weight.
+        array after every input of the loss is the sample weight. Inputs may also be given by
+        name (``y_pred=..., y_true=...``), which means the same on every backend.
         """
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
             *inputs, sample_weight = inputs
-        return _compute(self.spec, self.spec.bind(inputs), self._options(), self.reduction, sample_weight, mask)
+        bound = self.spec.bind(tuple(inputs), named)
+        self.spec.check_no_arguments_left(named)
+        return _compute(self.spec, bound, self._options(), self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
         shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
@@ -174,12 +177,14 @@ def _make_preset(preset: Preset) -> type:
             return None
         return {**self._variant_scalars, **{n: getattr(self, n) for n in self._buffer_names if n in variant_names}}
 
-    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None) -> torch.Tensor:
+    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> torch.Tensor:
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
             *inputs, sample_weight = inputs
         rescale = getattr(self, preset.rescale, None) if preset.rescale is not None else None
-        return preset.compute(_compute, tuple(inputs), self._options(), self._variant_options(), self._rule,
-                              sample_weight, mask, rescale)
+        bound = self.spec.bind(tuple(inputs), named)
+        self.spec.check_no_arguments_left(named)
+        return preset.compute(_compute, bound, self._options(), self._variant_options(), self._rule, sample_weight,
+                              mask, rescale)
 
     def extra_repr(self) -> str:
         shown = base.extra_repr(self)
