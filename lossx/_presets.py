@@ -191,10 +191,6 @@ class Preset:
             raise ReductionError(f"{self.name}: unknown reduction {reduction!r}; use one of {known}.")
         return PresetReduction(meant)
 
-    def lossx_reduction(self, reduction: str) -> str:
-        """The lossx reduction meant by the framework's ``reduction`` name."""
-        return self.reduction_rule(reduction).reduction
-
     def variant_conflicts(self, options: Mapping[str, Any]) -> tuple[str, ...]:
         """Options set away from the preset's default that :attr:`probability_targets`'s loss has not."""
         if self.probability_targets is None:
