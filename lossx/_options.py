@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from ._errors import OptionValueError, UnknownOptionError
+from ._namespace import is_eager
 
 __all__ = ["Option", "validate_options"]
 
@@ -110,9 +111,12 @@ class Option:
             value = int(value)
             self._check_range(where, value)
             return value
-        if self.kind == "float_or_weights" and not isinstance(value, numbers.Real) and getattr(value, "shape", None) == ():
-            # A 0-d array (a traced or learned scalar weight) stays an array: float() would
-            # fail under jit and detach a torch tensor from autograd.
+        if self.kind in ("float", "float_or_weights") and _is_zero_dim_array(value):
+            # A 0-d array (a value traced by jax.jit/vmap/grad, a learned torch parameter) stays
+            # an array: float() would fail under tracing and cut it off from autograd. Its range
+            # is checked whenever its value is concrete.
+            if _is_concrete(value):
+                self._check_range(where, float(value))
             return value
         if self.kind == "float" or (self.kind == "float_or_weights" and _is_scalar(value)):
             if isinstance(value, bool) or not _is_scalar(value):
@@ -161,6 +165,17 @@ class Option:
             raise OptionValueError(
                 f"{loss_name}: {self.name}={value!r} is out of range; valid: {self.range_text()}."
             )
+
+
+def _is_zero_dim_array(value: Any) -> bool:
+    """A framework's 0-d array (not a Python or NumPy number or 0-d array, which become Python floats)."""
+    return (not isinstance(value, (numbers.Real, np.generic, np.ndarray)) and getattr(value, "shape", None) == ()
+            and hasattr(value, "dtype"))
+
+
+def _is_concrete(value: Any) -> bool:
+    """Whether a 0-d array's value can be read now (not a tracer of jax.jit, tf.function or torch.compile)."""
+    return is_eager(value)
 
 
 def _is_scalar(value: Any) -> bool:

@@ -60,6 +60,11 @@ __all__ = [
 # ---------------------------------------------------------------- generic versions
 
 
+def _is_number(value: Any) -> bool:
+    """A Python number (or None): an option's usual form. A 0-d array is a traced or learned one."""
+    return value is None or isinstance(value, (int, float))
+
+
 def _logsumexp(xp: ModuleType, x: Any, axis: int, keepdims: bool) -> Any:
     largest = xp.max(x, axis=axis, keepdims=True)
     # A shift by an infinite maximum would turn every entry into NaN; shifting by 0
@@ -105,9 +110,9 @@ def _extrema(xp: ModuleType, x: Any) -> tuple:
     return number(xp.min(x)), number(xp.max(x))
 
 
-def _at_least(xp: ModuleType, x: Any, floor: float) -> Any:
+def _at_least(xp: ModuleType, x: Any, floor: Any) -> Any:
     # An array of the floor, not a scalar: as in _capped.
-    return xp.maximum(x, xp.full_like(x, floor))
+    return xp.maximum(x, xp.full_like(x, floor) if _is_number(floor) else floor)
 
 
 def _gather(xp: ModuleType, vector: Any, indices: Any) -> Any:
@@ -124,10 +129,10 @@ def _absolute_error(xp: ModuleType, y_pred: Any, y_true: Any) -> Any:
     return xp.abs(y_pred - y_true)
 
 
-def _capped(xp: ModuleType, magnitude: Any, cap: float) -> Any:
+def _capped(xp: ModuleType, magnitude: Any, cap: Any) -> Any:
     # An array of the cap, not a scalar: array-api-compat's scalar promotion breaks
-    # torch.compile's full graph.
-    return xp.minimum(magnitude, xp.full_like(magnitude, cap))
+    # torch.compile's full graph. A 0-d array cap (a traced option) broadcasts as it is.
+    return xp.minimum(magnitude, xp.full_like(magnitude, cap) if _is_number(cap) else cap)
 
 
 def _huber(xp: ModuleType, y_pred: Any, y_true: Any, delta: float) -> Any:
@@ -137,11 +142,13 @@ def _huber(xp: ModuleType, y_pred: Any, y_true: Any, delta: float) -> Any:
     return 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
 
 
-def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: float) -> Any:
-    # ½q²/β + (|e| − q), not huber/β: δ·|e| could overflow where |e| does not.
+def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: Any) -> Any:
+    # ½q²/β + (|e| − q), not huber/β: δ·|e| could overflow where |e| does not. A traced β
+    # may be 0, where q = 0 and the quadratic term's 0/0 is replaced by 0 (the L1 loss).
     magnitude = xp.abs(y_pred - y_true)
     quadratic = _capped(xp, magnitude, beta)
-    return (0.5 / beta) * quadratic * quadratic + (magnitude - quadratic)
+    scale = 0.5 / (beta if _is_number(beta) else xp.where(xp.greater(beta, 0), beta, xp.ones_like(beta)))
+    return scale * quadratic * quadratic + (magnitude - quadratic)
 
 
 def _sigmoid_cross_entropy(xp: ModuleType, logits: Any, target: Any, pos_weight: Any) -> Any:
@@ -207,23 +214,25 @@ def _relative_entropy(xp: ModuleType, target: Any, log_q: Any, axis: int) -> Any
     return xp.sum(target * (log_t - log_q), axis=axis)
 
 
-def _pairwise_distance(xp: ModuleType, x1: Any, x2: Any, p: float, eps: float, axis: int) -> Any:
+def _pairwise_distance(xp: ModuleType, x1: Any, x2: Any, p: Any, eps: Any, axis: int) -> Any:
     # At zero distance (possible only with eps = 0) the value is 0 with gradient 0, the
-    # subgradient torch's norm gives, not the NaN of a bare root.
-    difference = x1 - x2 + eps if eps else x1 - x2  # x + 0 is x (up to the sign of 0, which |·| and the square drop)
-    if p == 1.0:
+    # subgradient torch's norm gives, not the NaN of a bare root. Traced p or eps (0-d
+    # arrays) take the general power form.
+    # x + 0 is x (up to the sign of 0, which |·| and the square drop).
+    difference = x1 - x2 if _is_number(eps) and eps == 0 else x1 - x2 + eps
+    if _is_number(p) and p == 1.0:
         return xp.sum(xp.abs(difference), axis=axis)
-    powered = difference * difference if p == 2.0 else xp.abs(difference) ** p
+    powered = difference * difference if _is_number(p) and p == 2.0 else xp.abs(difference) ** p
     total = xp.sum(powered, axis=axis)
     positive = xp.greater(total, 0.0)
     safe = xp.where(positive, total, xp.ones_like(total))
-    root = xp.sqrt(safe) if p == 2.0 else safe ** (1.0 / p)
+    root = xp.sqrt(safe) if _is_number(p) and p == 2.0 else safe ** (1.0 / p)
     return xp.where(positive, root, xp.zeros_like(root))
 
 
-def _margin_ranking(xp: ModuleType, x1: Any, x2: Any, target: Any, margin: float) -> Any:
+def _margin_ranking(xp: ModuleType, x1: Any, x2: Any, target: Any, margin: Any) -> Any:
     # margin − t·(x₁ − x₂) is exactly t·(x₂ − x₁) when margin = 0: one pass fewer each way.
-    hinge = target * (x2 - x1) if margin == 0.0 else margin - target * (x1 - x2)
+    hinge = target * (x2 - x1) if _is_number(margin) and margin == 0.0 else margin - target * (x1 - x2)
     return xp.maximum(hinge, xp.zeros_like(hinge))
 
 
@@ -703,7 +712,21 @@ def _jax_kernels() -> dict[str, Callable[..., Any]]:
         error = y_pred - y_true
         return jnp.logaddexp(error, -error) - math.log(2.0)
 
+    def extrema(x: Any) -> tuple:
+        # Inside a jax.jit trace (one whose only traced values are options, say) an array
+        # captured from outside is concrete, but operations on it are traced: its range is
+        # not known until the compiled call runs, so there is nothing to check yet, as for
+        # a traced input.
+        if 0 in x.shape:
+            return 0, 0
+        low, high = jnp.min(x), jnp.max(x)
+        if isinstance(low, jax.core.Tracer):
+            return 0, 0
+        number = int if jnp.issubdtype(x.dtype, jnp.integer) else float
+        return number(low), number(high)
+
     return {
+        "extrema": extrema,
         "softmax_cross_entropy_soft": _jax_soft_cross_entropy(),
         "relative_entropy": _jax_relative_entropy(),
         "log_cosh": log_cosh,
@@ -1083,6 +1106,37 @@ def kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
     return table
 
 
+_GENERIC_KERNELS: dict[str, dict[str, Callable[..., Any]]] = {}
+
+#: The positions of each primitive's option parameters: Python numbers, which the native
+#: kernels take (torch's ``F.huber_loss(delta=...)``), or 0-d arrays (an option traced by
+#: ``jax.jit``/``vmap``/``grad``, a learned torch tensor), which only the generic formulas take.
+_OPTION_PARAMETERS = {
+    "at_least": (1,), "huber": (2,), "smooth_l1": (2,), "multi_margin": (3,), "pairwise_distance": (2, 3),
+    "margin_ranking": (3,), "hinge_embedding": (2,),
+}
+
+
+def _generic_kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The generic formulas of namespace ``xp`` alone (for primitives called with array options)."""
+    table = _GENERIC_KERNELS.get(xp.__name__)
+    if table is None:
+        table = {name: build(xp) for name, build in _GENERIC.items()}
+        table.update({name: build(table, xp) for name, build in _COMPOSED.items()})
+        _GENERIC_KERNELS[xp.__name__] = table
+    return table
+
+
+def _has_array_option(name: str, args: tuple) -> bool:
+    return any(not _is_number(args[i]) for i in _OPTION_PARAMETERS.get(name, ()))
+
+
+def _call(name: str, xp: ModuleType, *args: Any) -> Any:
+    """Primitive ``name`` on ``args``: the namespace's kernel, or its generic formula for array options."""
+    table = _generic_kernels(xp) if _has_array_option(name, args) else kernels(xp)
+    return table[name](*args)
+
+
 # ---------------------------------------------------------------- deferred losses
 
 
@@ -1094,13 +1148,15 @@ class Deferred(NamedTuple):
 
     def compute(self) -> Any:
         """The per-element losses, as the primitive computes them."""
-        return kernels(namespace_of(self.args[0]))[self.primitive](*self.args)
+        return _call(self.primitive, namespace_of(self.args[0]), *self.args)
 
     def reduced(self, reduction: str, xp: ModuleType | None = None) -> Any:
         """Their unweighted "mean" or "sum" from the framework's fused kernel, or None where it has none.
 
         ``xp`` is the arrays' namespace, where the caller knows it already.
         """
+        if _has_array_option(self.primitive, self.args):
+            return None
         fused = kernels(xp or namespace_of(self.args[0])).get(_REDUCED + self.primitive)
         return None if fused is None else fused(reduction, *self.args)
 
@@ -1146,7 +1202,7 @@ def at_least(x: Any, floor: float) -> Any:
 
     Its gradient where ``x = floor`` is the framework's ``maximum``'s.
     """
-    return kernels(namespace_of(x))["at_least"](x, floor)
+    return _call("at_least", namespace_of(x), x, floor)
 
 
 def softmax(x: Any, axis: int = -1) -> Any:
@@ -1196,12 +1252,12 @@ def absolute_error(y_pred: Any, y_true: Any) -> Any:
 
 def huber(y_pred: Any, y_true: Any, delta: float) -> Any:
     """Huber ``½e²`` for ``|e| ≤ δ``, ``δ(|e| − ½δ)`` beyond, ``e = y_pred − y_true``; finite for any finite ``e``."""
-    return kernels(namespace_of(y_pred))["huber"](y_pred, y_true, delta)
+    return _call("huber", namespace_of(y_pred), y_pred, y_true, delta)
 
 
 def smooth_l1(y_pred: Any, y_true: Any, beta: float) -> Any:
     """Smooth L1 ``huber(y_pred, y_true, β) / β`` for ``β > 0``."""
-    return kernels(namespace_of(y_pred))["smooth_l1"](y_pred, y_true, beta)
+    return _call("smooth_l1", namespace_of(y_pred), y_pred, y_true, beta)
 
 
 def log_cosh(y_pred: Any, y_true: Any) -> Any:
@@ -1256,7 +1312,7 @@ def negative_log_likelihood(log_p: Any, labels: Any, axis: int = -1) -> Any:
 
 def multi_margin(scores: Any, labels: Any, p: int, margin: float, axis: int = -1) -> Any:
     """``Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over ``axis`` (p = 1 or 2), without ``axis``."""
-    return kernels(namespace_of(scores))["multi_margin"](scores, labels, p, margin, axis)
+    return _call("multi_margin", namespace_of(scores), scores, labels, p, margin, axis)
 
 
 def pairwise_distance(x1: Any, x2: Any, p: float, eps: float, axis: int = -1) -> Any:
@@ -1265,12 +1321,12 @@ def pairwise_distance(x1: Any, x2: Any, p: float, eps: float, axis: int = -1) ->
     ``p`` > 0 and finite. At zero distance (possible only with ``eps = 0``) the value is 0
     with gradient 0, the subgradient of torch's norm, not the NaN of a bare root.
     """
-    return kernels(namespace_of(x1))["pairwise_distance"](x1, x2, p, eps, axis)
+    return _call("pairwise_distance", namespace_of(x1), x1, x2, p, eps, axis)
 
 
 def margin_ranking(x1: Any, x2: Any, target: Any, margin: float) -> Any:
     """``max(0, −t·(x₁ − x₂) + margin)``, elementwise (torch.nn.MarginRankingLoss's formula)."""
-    return kernels(namespace_of(x1))["margin_ranking"](x1, x2, target, margin)
+    return _call("margin_ranking", namespace_of(x1), x1, x2, target, margin)
 
 
 def hinge_embedding(x: Any, target: Any, margin: float) -> Any:
@@ -1278,11 +1334,15 @@ def hinge_embedding(x: Any, target: Any, margin: float) -> Any:
 
     Elementwise; torch.nn.HingeEmbeddingLoss's formula.
     """
-    return kernels(namespace_of(x))["hinge_embedding"](x, target, margin)
+    return _call("hinge_embedding", namespace_of(x), x, target, margin)
 
 
 def extrema(x: Any) -> tuple:
-    """``(min, max)`` of an eager array as Python numbers (0, 0 when empty; NaN if any is NaN): for value checks."""
+    """``(min, max)`` of an eager array as Python numbers, for value checks.
+
+    ``(0, 0)`` when there is nothing to check: an empty array, or one whose values a
+    ``jax.jit`` trace does not know yet. NaN if any entry is NaN.
+    """
     return kernels(namespace_of(x))["extrema"](x)
 
 
