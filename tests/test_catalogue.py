@@ -26,7 +26,7 @@ CATALOGUE = [
     # overlap
     "dice", "tversky", "jaccard",
     # embeddings and ranking
-    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent",
+    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
     # sequences
     "ctc",
 ]

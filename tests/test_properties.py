@@ -324,7 +324,7 @@ def _overlap(d, loss, dims):
 
 
 def _rows(d, loss, dims):
-    """cosine_embedding and triplet_margin: (B, D) rows; ntxent (N, D) with group ids."""
+    """cosine_embedding and triplet_margin: (B, D) rows; ntxent and circle (N, D) with group ids."""
     batch, extra, classes = dims
     options = d.draw(options_for(loss, classes, classes))
     shape = (batch, classes + 1)
@@ -363,7 +363,7 @@ _FAMILY = {
         "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
         "multilabel_soft_margin")},
     **{name: _overlap for name in ("dice", "tversky", "jaccard")},
-    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent")},
+    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
     "ctc": _ctc,
 }
 
@@ -541,6 +541,7 @@ NO_EXACT_ZERO = {
     "multilabel_soft_margin": "softplus > 0 for every finite logit",
     "cosine_embedding": "1 − cos(x, c·x) is 0 only up to rounding of the norms (and of eps)",
     "ntxent": "a softplus of finite similarities, > 0",
+    "circle": "a softplus of finite weighted similarities, > 0",
     "ctc": "−log p(y|x) > 0 for finite logits (softmax never reaches 1)",
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
@@ -573,6 +574,11 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
     if name == "ntxent":  # each anchor counts its positive pairs
         labels = arrays[1]
         return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
+    if name == "circle":  # each anchor with a positive and a negative counts once
+        labels = arrays[1]
+        same = labels[:, None] == labels[None, :]
+        positives = same.sum(axis=1) - (1 if options.get("remove_diagonal", True) else 0)
+        return ((positives > 0) & (~same).any(axis=1)).astype(np.float64)
     if name in ("dice", "tversky", "jaccard"):
         y_pred, y_true = arrays
         per_class = options.get("per_class", True)
