@@ -180,6 +180,8 @@ def _non_default(option):
     """A valid value of ``option`` that differs from its default (generic over declarations)."""
     if option.kind == "bool":
         return not option.default
+    if option.kind == "axes":
+        return [1, 2]
     if option.kind in ("weights", "float_or_weights"):
         high = 3.0 if option.high is None else option.high
         return [high * 0.2, high * 0.6, high * 0.4]

@@ -168,6 +168,8 @@ def options_for(draw, loss: str, classes: int, last: int, fixed: dict | None = N
         if option.name in fixed:
             options[option.name] = fixed[option.name]
             continue
+        if option.kind == "axes":
+            continue  # axes depend on the rank of the inputs: the family's sampler draws them
         if option.name == "ignore_index":
             candidates = st.sampled_from([None, -100, -1, 0, classes - 1])
         elif option.name == "blank":
@@ -313,14 +315,26 @@ def _overlap(d, loss, dims):
         labels = d.ints(shape[:-1], 0, classes - 1)
         if options.get("ignore_index") is not None:
             labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
-        return (to_class_axis(y_pred, axis), labels), options
+        return (to_class_axis(y_pred, axis), labels), _draw_sum_axes(d, options, len(shape))
     options.pop("ignore_index", None)
     y_pred = logits if options.get("from_logits") else d.floats(shape, 0.02, 0.98)
     y_true = d.floats(shape, 0, 1) if target == "soft" else d.ints(shape, 0, 1).astype(np.float64)
     if target != "soft" and d.draw(st.booleans()):
         options["ignore_index"] = 2
         y_true = np.where(d.bools(shape), 2.0, y_true)
-    return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), options
+    return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), _draw_sum_axes(d, options, len(shape))
+
+
+def _draw_sum_axes(d, options, ndim):
+    """Half the time, sum_axes: some axes other than the batch axis (sample weights align with it),
+    the class axis among them when per_class=False pools the classes."""
+    if not d.draw(st.booleans()):
+        return options
+    class_axis = options.get("axis", -1) % ndim
+    axes = d.draw(st.lists(st.sampled_from(range(1, ndim)), min_size=1, unique=True))
+    if not options.get("per_class", True) and class_axis not in axes:
+        axes.append(class_axis)
+    return {**options, "sum_axes": tuple(axes)}
 
 
 def _rows(d, loss, dims):
@@ -581,16 +595,22 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         return ((positives > 0) & (~same).any(axis=1)).astype(np.float64)
     if name in ("dice", "tversky", "jaccard"):
         y_pred, y_true = arrays
-        per_class = options.get("per_class", True)
+        ndim, class_axis = y_pred.ndim, axis % y_pred.ndim
         if y_true.dtype.kind == "i":
-            valid = np.moveaxis(np.broadcast_to(np.expand_dims(y_true != ignore_index, axis), y_pred.shape), axis, -1)
+            valid = np.broadcast_to(np.expand_dims(y_true != ignore_index, class_axis), y_pred.shape)
         else:
-            valid = np.moveaxis(y_true != ignore_index, axis, -1)
-        spatial = tuple(range(1, valid.ndim - 1))
-        scored = valid.any(axis=spatial) if per_class else valid.any(axis=tuple(range(1, valid.ndim)))
-        weight = scored.astype(np.float64)
-        if per_class and class_weight is not None:
-            weight = weight * np.asarray(class_weight)
+            valid = y_true != ignore_index
+        sum_axes = options.get("sum_axes", "per_sample")
+        if sum_axes == "per_sample":
+            per_class = options.get("per_class", True)
+            summed = tuple(d for d in range(1, ndim) if not (per_class and d == class_axis))
+        else:
+            summed = tuple(sorted(a % ndim for a in sum_axes))
+        weight = valid.any(axis=summed).astype(np.float64)
+        if class_weight is not None and class_axis not in summed:
+            shape = [1] * weight.ndim
+            shape[class_axis - sum(d < class_axis for d in summed)] = -1
+            weight = weight * np.reshape(class_weight, shape)
         return weight
     spec = lossx.lookup(name)
     weight = np.ones(loss_shape)
