@@ -340,14 +340,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               # optax's smooth s is lossx's 2s with epsilon 0 (docs/mapping.md).
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot))", ("logits", "labels"),
                            {"smooth": 2.0, "epsilon": 0.0, **_LOGITS}),
-              keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"))),
+              keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"), {"axis": (1,)})),
     Benchmark("tversky", segmentation, ("logits", "labels"), _LOGITS,
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=0.3, beta=0.7))",
                            ("logits", "labels"),
                            {"alpha": 0.3, "beta": 0.7, "smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
-              # Keras's alpha weighs the false negatives, lossx's the false positives.
+              # lossx's Keras Tversky takes Keras's alpha and beta (alpha weighs the false negatives).
               keras=Native("keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1,))", ("probs", "one_hot"),
-                           {"alpha": 0.3, "beta": 0.7})),
+                           {"alpha": 0.7, "beta": 0.3, "axis": (1,)})),
     Benchmark("jaccard", segmentation, ("logits", "labels"), _LOGITS,
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=1.0, beta=1.0))",
                            ("logits", "labels"), {"smooth": 1.0, "epsilon": 0.0, **_LOGITS}),

@@ -160,6 +160,9 @@ ROWS += [
               "(lossx's default normalises, giving cosine similarities of any embeddings). Keras masks rows "
               "whose loss is 0 (no positive or no negative pair), so its sum_over_batch_size averages the "
               "other rows: lossx's 'mean'."),
+    Row("circle", "keras", 'keras.losses.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, y_pred)',
+        'LK.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, y_pred)',
+        _circle_inputs, notes="lossx's Keras Circle takes Keras's arguments and defaults (normalize=False)."),
     Row("circle", "keras", "keras.losses.circle(y_true, y_pred)",
         'lossx.circle(y_pred, y_true, normalize=False, reduction="none")', _circle_inputs,
         notes="Per-row values; a row without positives is 0 on both sides. keras.losses.circle's "
