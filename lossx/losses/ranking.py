@@ -318,15 +318,16 @@ def _diagonal(xp, embeddings, labels):
 def _masked_logsumexp(xp, x, mask):
     """Row-wise ``log Σ_{mask} exp(x)`` and whether the row has an entry at all.
 
-    Shifted by each row's largest masked entry; the fill value of rows without one (the
-    row's minimum) keeps every number, and so every gradient, finite.
+    Entries outside the mask are set to a finite stand-in far below any logit, so they
+    vanish from the sum (exp underflows to 0) and every number, and so every gradient,
+    stays finite; a row with no entry gets a finite, very negative value, which the
+    caller masks out.
     """
-    row_min = xp.min(x, axis=1, keepdims=True)
-    shift = xp.max(xp.where(mask, x, row_min), axis=1, keepdims=True)
-    scaled = xp.exp(xp.where(mask, x - shift, xp.zeros_like(x)))
-    total = xp.sum(xp.where(mask, scaled, xp.zeros_like(scaled)), axis=1, keepdims=True)
-    present = xp.any(mask, axis=1, keepdims=True)
-    return xp.log(xp.where(present, total, xp.ones_like(total))) + shift, present
+    stand_in = -float(xp.finfo(x.dtype).max) / 4  # twice it is still finite
+    masked = xp.where(mask, x, xp.full_like(x, stand_in))
+    shift = xp.max(masked, axis=1, keepdims=True)
+    total = xp.sum(xp.exp(masked - shift), axis=1, keepdims=True)
+    return xp.log(total) + shift, xp.any(mask, axis=1, keepdims=True)
 
 
 @define_loss(
