@@ -191,8 +191,11 @@ def triplets(rng, n, c) -> Arrays:
 
 
 def contrastive(rng, n, c) -> Arrays:
-    """A SimCLR batch: rows 2k and 2k+1 are two views of one example (pairs of labels)."""
-    return {"embeddings": _normal(rng, (n, c)), "labels": np.arange(n, dtype=np.int64) // 2}
+    """A SimCLR batch: rows 2k and 2k+1 are two views of one example (pairs of labels); the
+    embeddings also scaled to unit rows, as Keras's Circle expects them."""
+    embeddings = _normal(rng, (n, c))
+    unit = (embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)).astype(np.float32)
+    return {"embeddings": embeddings, "unit_embeddings": unit, "labels": np.arange(n, dtype=np.int64) // 2}
 
 
 CTC_FRAMES, CTC_LABELS = 32, 8
@@ -337,14 +340,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               # optax's smooth s is lossx's 2s with epsilon 0 (docs/mapping.md).
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot))", ("logits", "labels"),
                            {"smooth": 2.0, "epsilon": 0.0, **_LOGITS}),
-              keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"))),
+              keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"), {"axis": (1,)})),
     Benchmark("tversky", segmentation, ("logits", "labels"), _LOGITS,
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=0.3, beta=0.7))",
                            ("logits", "labels"),
                            {"alpha": 0.3, "beta": 0.7, "smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
-              # Keras's alpha weighs the false negatives, lossx's the false positives.
+              # lossx's Keras Tversky takes Keras's alpha and beta (alpha weighs the false negatives).
               keras=Native("keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1,))", ("probs", "one_hot"),
-                           {"alpha": 0.3, "beta": 0.7})),
+                           {"alpha": 0.7, "beta": 0.3, "axis": (1,)})),
     Benchmark("jaccard", segmentation, ("logits", "labels"), _LOGITS,
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=1.0, beta=1.0))",
                            ("logits", "labels"), {"smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
@@ -362,6 +365,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                            ("anchor", "positive", "negative"), {"eps": 0.0})),
     Benchmark("ntxent", contrastive, ("embeddings", "labels"),
               optax=Native("optax.losses.ntxent(embeddings, labels)", ("embeddings", "labels"))),
+    Benchmark("circle", contrastive, ("unit_embeddings", "labels"),
+              keras=Native("keras.losses.Circle()", ("unit_embeddings", "labels"))),
     Benchmark("ctc", sequences, ("logits", "labels", "input_lengths", "label_lengths"),
               # torch's 'mean' divides by the label lengths; 'sum' is the same on both sides.
               torch=Native('F.ctc_loss(logits.transpose(0, 1).log_softmax(2), labels, input_lengths, label_lengths, '

@@ -20,7 +20,7 @@ from ._namespace import is_eager
 
 __all__ = ["Option", "validate_options"]
 
-_KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights")
+_KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights", "axes")
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class Option:
         Keyword name of the option.
     kind:
         ``"float"``, ``"int"``, ``"bool"``, ``"axis"`` (an int, may be negative),
-        ``"weights"`` (a vector of per-class weights) or ``"float_or_weights"``
-        (a scalar or a per-class vector).
+        ``"weights"`` (a vector of per-class weights), ``"float_or_weights"``
+        (a scalar or a per-class vector) or ``"axes"`` (a tuple of distinct axes, an int
+        meaning a tuple of one, or one of the ``named`` values).
     default:
         Default value; ``None`` means "off".
     doc:
@@ -45,6 +46,9 @@ class Option:
         Whether the corresponding bound is excluded.
     allow_none:
         Whether ``None`` is a valid value (implied when the default is ``None``).
+    named:
+        Names an ``"axes"`` option also accepts, each meaning a set of axes the loss
+        works out from the input's rank (``"all"``).
     """
 
     name: str
@@ -56,10 +60,13 @@ class Option:
     low_open: bool = False
     high_open: bool = False
     allow_none: bool = False
+    named: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"Option kind must be one of {_KINDS}, got {self.kind!r}")
+        if self.named and self.kind != "axes":
+            raise ValueError(f"Option {self.name!r}: named values are for options of kind 'axes'.")
 
     @property
     def is_tensor(self) -> bool:
@@ -70,6 +77,10 @@ class Option:
         """The valid range as interval notation, e.g. ``(0, inf)``."""
         if self.kind == "bool":
             return "True or False"
+        if self.kind == "axes":
+            names = "".join(f"{name!r}, " for name in self.named)
+            text = f"{names}or a tuple of distinct integer axes"
+            return text + (", or None" if self.allow_none or self.default is None else "")
         low = "-inf" if self.low is None else f"{self.low:g}"
         high = "inf" if self.high is None else f"{self.high:g}"
         left = "(" if self.low_open or self.low is None else "["
@@ -105,6 +116,8 @@ class Option:
             if isinstance(value, bool):
                 return value
             raise OptionValueError(f"{where} must be True or False, got {value!r}.")
+        if self.kind == "axes":
+            return self._canonical_axes(where, value)
         if self.kind in ("int", "axis"):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise OptionValueError(f"{where} must be an integer, got {value!r}.")
@@ -128,6 +141,24 @@ class Option:
             self._check_range(where, value)
             return value
         return self._canonical_vector(where, value)
+
+    def _canonical_axes(self, where: str, value: Any) -> Any:
+        """A named value as it is; an int or a sequence of ints as a tuple (axes in range are the loss's check)."""
+        if isinstance(value, str):
+            if value in self.named:
+                return value
+            raise OptionValueError(f"{where} must be {self.range_text()}, got {value!r}.")
+        axes = (value,) if isinstance(value, numbers.Integral) else value
+        if not isinstance(axes, (tuple, list)) or not all(
+            isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes
+        ):
+            raise OptionValueError(f"{where} must be {self.range_text()}, got {value!r}.")
+        axes = tuple(int(a) for a in axes)
+        if not axes:
+            raise OptionValueError(f"{where} is empty; give at least one axis, or one of {self.named}.")
+        if len(set(axes)) != len(axes):
+            raise OptionValueError(f"{where} names an axis twice: {axes}; give each axis once.")
+        return axes
 
     def _canonical_vector(self, where: str, value: Any) -> Any:
         if not isinstance(value, (tuple, list, np.ndarray)) and hasattr(value, "shape"):

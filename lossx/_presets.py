@@ -97,6 +97,15 @@ class Preset:
         loss takes them (CTCLoss: time-first log-probabilities, concatenated targets).
     example: ``example(rng, options) -> inputs`` in the framework's layout, for presets with
         ``prepare`` (by default the loss's own example).
+    replaces_own_class: the preset carries the loss's own class name (Keras's ``Dice``) and
+        takes the place of the loss's own class in its framework's adapter, because the
+        framework's class of that name has other semantics; lossx's own behaviour stays
+        reachable through the preset's options.
+    function: the framework's function for the same loss (Keras's ``"binary_crossentropy"``):
+        the adapter exposes it under that name, with the preset's options, returning
+        per-sample values.
+    same_shape: the framework refuses a target whose shape differs from the prediction's
+        (after its own rank alignment) where lossx broadcasts it; the preset refuses too.
     """
 
     name: str
@@ -118,6 +127,9 @@ class Preset:
     unbatched_ndim: int | None = None
     prepare: Callable[[Any, tuple, bool], tuple] | None = None
     example: Callable[..., tuple] | None = None
+    replaces_own_class: bool = False
+    function: str | None = None
+    same_shape: bool = False
 
     @property
     def spec(self) -> LossSpec:
@@ -149,8 +161,10 @@ class Preset:
                 continue
             if name in self.accepted:
                 allowed, reason = self.accepted[name]
-                if value != allowed:
-                    raise OptionValueError(f"{self.name}: {name}={value!r} is not supported: {reason}")
+                # By identity for None: the value may be an array, which `!=` compares entrywise.
+                if (value is not None) if allowed is None else value != allowed:
+                    shown = f" of shape {tuple(value.shape)}" if hasattr(value, "shape") else f"={value!r}"
+                    raise OptionValueError(f"{self.name}: {name}{shown} is not supported: {reason}")
                 continue
             target = self.renames.get(name, name)
             if target in self.fixed:
@@ -257,8 +271,16 @@ def define_preset(name: str, framework: str, loss: str, **details: Any) -> Prese
         raise ValueError(f"A {framework} preset named {name!r} is already declared.")
     preset = Preset(name, framework, loss, **details)
     spec = preset.spec
-    if spec.camel_name == name:
-        raise ValueError(f"{name} is already lossx's own class for {loss}; a preset would shadow it.")
+    if (spec.camel_name == name) != preset.replaces_own_class:
+        raise ValueError(
+            f"{name} is already lossx's own class for {loss}; a preset would shadow it "
+            "(replaces_own_class=True declares that it takes that class's place)."
+            if spec.camel_name == name else
+            f"{name}: replaces_own_class is for a preset named like the loss's own class, {spec.camel_name}."
+        )
+    keras_only = [key for key in ("replaces_own_class", "function", "same_shape") if getattr(preset, key)]
+    if keras_only and framework != "keras":
+        raise ValueError(f"{name}: {', '.join(keras_only)} are implemented by the Keras adapter only.")
     spec.validate(preset.lossx_options({}))  # the declared defaults and fixed options must be valid
     _PRESETS[(framework, name)] = preset
     return preset

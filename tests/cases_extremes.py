@@ -371,6 +371,26 @@ def _huge_embeddings(big):
     return embeddings * big, labels
 
 
+_CLASSES = _labels([0, 0, 1, 1, 2, 3])  # class 3 alone: its row has no positive
+
+
+def _circle_embeddings(big):
+    return _a([[1.0, 0.5, -0.25], [0.75, 0.5, 0.0], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5],
+               [-0.5, 0.25, -1.0]]), _CLASSES
+
+
+def _circle_identical(big):
+    # Identical positives: s = 1 exactly, the top of the cosine (and the floor of Keras's distance 1 − s).
+    embeddings, labels = _circle_embeddings(big)
+    embeddings[1] = embeddings[0]
+    return embeddings, labels
+
+
+def _circle_huge(big):
+    embeddings, labels = _circle_embeddings(big)
+    return embeddings * big, labels
+
+
 RANKING = [
     Extreme("margin_ranking", "scores-big", _ranking_scores, wrt=(0, 1), scaled=True),
     Extreme("hinge_embedding", "distances-big", _big_distances, scaled=True),
@@ -383,6 +403,10 @@ RANKING = [
     Extreme("ntxent", "temperature1e-4", _embeddings, {"temperature": 1e-4}),
     Extreme("ntxent", "identical-positives", _identical_embeddings),
     Extreme("ntxent", "huge-norms", _huge_embeddings, scaled=True),
+    # γ = 1e4: exponents of ±1e4 inside the log-sum-exps, which overflow a naive log(1 + Σ·Σ).
+    Extreme("circle", "gamma1e4", _circle_embeddings, {"gamma": 1e4}),
+    Extreme("circle", "identical-positives", _circle_identical),
+    Extreme("circle", "huge-norms", _circle_huge, scaled=True),
 ]
 
 # ----------------------------------------------------------------- sequence (B, T, C)

@@ -69,6 +69,13 @@ def _cases(short, loss, extra=None):
              functools.partial(_dense, classes=3, ignored=2.0), LABEL_WEIGHTINGS),
         Case(short, loss, f"pooled-axis1-multiclass-probs-eps1e-3{tag}",
              {**extra, "axis": 1, "per_class": False, "epsilon": 1e-3}, functools.partial(_labels, classes=3)),
+        # Keras's axis: the whole batch in one score (its default), and the batch pooled per class.
+        Case(short, loss, f"sum_all-multilabel-probs{tag}", {**extra, "sum_axes": "all"}, _dense),
+        Case(short, loss, f"sum_axes01-multiclass-from_logits-cw-ii-1{tag}",
+             {**extra, "sum_axes": (0, 1), "from_logits": True, "class_weight": CW4, "ignore_index": -1}, _labels,
+             SCCE_WEIGHTINGS),
+        Case(short, loss, f"sum_axes-1-axis1-soft{tag}", {**extra, "sum_axes": (-1,), "axis": 1},
+             functools.partial(_dense, soft=True), LABEL_WEIGHTINGS, wrt=(0, 1)),
     ]
 
 
@@ -79,3 +86,13 @@ CASES: list[Case] = [
     Case("tversky", "tversky", "a1.5-b0-multiclass-ii-1", {"alpha": 1.5, "beta": 0.0, "ignore_index": -1}, _labels),
     *_cases("jaccard", "jaccard"),
 ]
+
+
+def _pools_batch(options) -> bool:
+    axes = options.get("sum_axes", "per_sample")
+    return axes == "all" or (axes != "per_sample" and 0 in axes)
+
+
+#: Cases whose scores pool the batch axis (Keras's axis=None, or axes with 0): their loss has no
+#: batch axis, so tests that vary the batch size leave them out.
+BATCH_POOLED = frozenset(case.id for case in CASES if _pools_batch(case.options))

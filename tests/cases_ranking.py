@@ -1,7 +1,8 @@
 """Matrix option sets of the ranking losses (see tests/cases.py and tests/test_matrix.py).
 
 Inputs are float32-representable and drawn away from the kinks: max(·, 0) of every
-hinge, the min of the triplet distance swap, |·| at 0 of the L1 distance.
+hinge (Circle loss's negative weights [s + m]₊ included), the min of the triplet distance
+swap, |·| at 0 of the L1 distance.
 """
 
 from __future__ import annotations
@@ -96,6 +97,24 @@ def _ntxent(rng, options, labels):
             return embeddings, labels
 
 
+def _circle(rng, options, labels, unit=False):
+    """Embeddings whose pairs stay away from the kinks of α_n = [s + m]₊ (negatives, s = −m) and
+    α_p = [1 + m − s]₊ (positives, s = 1 + m); ``unit`` rows (float32-rounded, so |x| = 1 within
+    1e-7) for ``normalize=False``."""
+    labels = np.asarray(labels)
+    margin = options.get("margin", 0.4)
+    negative = labels[:, None] != labels[None, :]
+    positive = ~negative & ~np.eye(labels.size, dtype=bool)
+    while True:
+        embeddings = rng.standard_normal((labels.size, 3))
+        norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+        if np.any(norms < 0.3):
+            continue
+        cosine = (embeddings / norms) @ (embeddings / norms).T
+        if away_from(cosine[negative], (-margin,), gap=1e-2) and away_from(cosine[positive], (1 + margin,), gap=1e-2):
+            return f32(embeddings / norms if unit else embeddings), labels
+
+
 CASES: list[Case] = [
     Case("margin_rank", "margin_ranking", "default", {}, _margin_ranking, LABEL_WEIGHTINGS, wrt=(0, 1)),
     Case("margin_rank", "margin_ranking", "margin0.5-broadcast", {"margin": 0.5},
@@ -123,4 +142,14 @@ CASES: list[Case] = [
          functools.partial(_ntxent, labels=np.array([0, 1, 0, 2, 0, 1], dtype=np.int32)), GROUP_WEIGHTINGS),
     Case("ntxent", "ntxent", "t0.25-one-group", {"temperature": 0.25},
          functools.partial(_ntxent, labels=[3, 3, 3, 3, 3]), BASE_WEIGHTINGS),
+    # Class 3 has one member: its row has no positive and counts nothing.
+    Case("circle", "circle", "default-lonely-row", {}, functools.partial(_circle, labels=[0, 0, 1, 1, 2, 2, 0, 3]),
+         GROUP_WEIGHTINGS),
+    Case("circle", "circle", "g32-m0.25-keepdiag-int32", {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
+         functools.partial(_circle, labels=np.array([1, 0, 1, 2, 0, 2], dtype=np.int32)), GROUP_WEIGHTINGS),
+    Case("circle", "circle", "unit-rows-g16-m-0.1", {"normalize": False, "gamma": 16.0, "margin": -0.1},
+         functools.partial(_circle, labels=[0, 1, 0, 1, 2, 2], unit=True)),
+    # No negatives at all: every row counts nothing, "mean" is 0.
+    Case("circle", "circle", "g4-one-class", {"gamma": 4.0}, functools.partial(_circle, labels=[5, 5, 5, 5]),
+         BASE_WEIGHTINGS),
 ]

@@ -1,11 +1,10 @@
 """Mapping rows of the overlap losses (see tests/mapping.py).
 
-Keras's Dice and Tversky pool the axes they are given (default: every axis, the batch
-included); lossx scores each sample and class. Keras's ``axis=(1, 2)`` on channels-last
-(N, H, W, C) inputs is therefore lossx's default, and its default is reproduced by
-treating the whole batch as one sample with one class. optax.dice_loss scores each
-sample and class and averages the classes: lossx's ``reduction="none"`` then a mean over
-the class axis.
+Keras's Dice and Tversky sum over the axes they are given (default: every axis, the batch
+included): lossx's ``sum_axes``, and the Keras adapter's classes take Keras's arguments.
+lossx's default scores each sample and class, which is Keras's ``axis=(1, 2)`` on
+channels-last (N, H, W, C) inputs. optax.dice_loss scores each sample and class and averages
+the classes: lossx's ``reduction="none"`` then a mean over the class axis.
 """
 
 from __future__ import annotations
@@ -33,8 +32,8 @@ def _segmentation(rng: np.random.Generator) -> dict[str, np.ndarray]:
     }
 
 
-GLOBAL = ("Deviation: Keras's default axis=None pools the whole batch into one score, which is not a "
-          "per-sample loss (docs/semantics.md, reductions and weights); lossx reproduces it by treating the batch as one sample of one class.")
+POOLED = ("Keras's default axis=None pools the whole batch into one score, which is not a per-sample loss "
+          "(docs/semantics.md, reductions and weights): lossx's sum_axes='all'.")
 W3 = "jnp.array([1.0, 2.0, 0.5])"
 
 ROWS: list[Row] = []
@@ -42,16 +41,20 @@ ROWS: list[Row] = []
 # ----------------------------------------------------------------- dice
 ROWS += [
     Row("dice", "keras", 'keras.losses.Dice(dtype="float64")(y_true, y_pred)',
-        "lossx.dice(ops.reshape(y_pred, (1, -1, 1)), ops.reshape(y_true, (1, -1, 1)))", _masks, GLOBAL),
+        'lossx.dice(y_pred, y_true, sum_axes="all")', _masks, POOLED),
+    Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2, 3), reduction=None, dtype="float64")(y_true, y_pred)',
+        'LK.Dice(axis=(1, 2, 3), reduction=None, dtype="float64")(y_true, y_pred)', _masks,
+        "lossx's Keras Dice takes Keras's arguments: axis (lossx's sum_axes), epsilon 1e-7 in the denominator "
+        "only. lossx's own per-sample Dice there is LK.Dice(axis='per_sample'), its class axis class_axis."),
     Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2), dtype="float64")(y_true, y_pred)',
-        'LK.Dice(dtype="float64")(y_true, y_pred)', _masks,
+        "lossx.dice(y_pred, y_true)", _masks,
         "Keras's axis = every axis but the batch and the (last) class axis is lossx's default: one score per "
         "sample and class, averaged by Keras's sum_over_batch_size."),
     Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2), reduction=None, dtype="float64")(y_true, y_pred)',
         'lossx.dice(y_pred, y_true, reduction="none")', _masks, "Shape (N, C)."),
     Row("dice", "keras", "keras.losses.dice(y_true, y_pred, axis=(1, 2, 3))",
         'lossx.dice(y_pred, y_true, per_class=False, reduction="none")', _masks,
-        "Pooling the classes too: per_class=False, shape (N,)."),
+        "Pooling the classes too: per_class=False (or sum_axes=(1, 2, 3)), shape (N,)."),
     Row("dice", "optax", "optax.losses.dice_loss(logits, targets)",
         'jnp.mean(lossx.dice(logits, labels, from_logits=True, smooth=2.0, epsilon=0.0, reduction="none"), axis=-1)',
         _segmentation,
@@ -78,12 +81,15 @@ ROWS += [
 # ----------------------------------------------------------------- tversky
 ROWS += [
     Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)',
-        "lossx.tversky(ops.reshape(y_pred, (1, -1, 1)), ops.reshape(y_true, (1, -1, 1)), alpha=0.3, beta=0.7)", _masks,
-        GLOBAL + " Keras's code applies alpha to Σ t·(1−p), the false negatives (its docs say false "
+        'lossx.tversky(y_pred, y_true, alpha=0.3, beta=0.7, sum_axes="all")', _masks,
+        POOLED + " Keras's code applies alpha to Σ t·(1−p), the false negatives (its docs say false "
         "positives); lossx's alpha weights false positives (Salehi et al., optax, MONAI), so alpha and "
         "beta swap."),
+    Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)',
+        'LK.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)', _masks,
+        "lossx's Keras Tversky takes Keras's arguments in Keras's convention (alpha on the false negatives)."),
     Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1, 2), dtype="float64")(y_true, y_pred)',
-        'LK.Tversky(alpha=0.3, beta=0.7, dtype="float64")(y_true, y_pred)', _masks,
+        'lossx.tversky(y_pred, y_true, alpha=0.3, beta=0.7)', _masks,
         "Per sample and class, as for Dice; alpha and beta swap."),
     Row("tversky", "keras", "keras.losses.tversky(y_true, y_pred, axis=(1, 2, 3))",
         'lossx.tversky(y_pred, y_true, per_class=False, reduction="none")', _masks,

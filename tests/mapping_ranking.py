@@ -143,3 +143,28 @@ ROWS += [
               "anchors with no positive count nothing. With no positive pair at all optax gives NaN, "
               "lossx 0.", grad="embeddings"),
 ]
+
+# ----------------------------------------------------------------- circle
+
+
+def _circle_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Keras names: y_true integer labels (class 3 alone: a row without positives), y_pred unit rows."""
+    embeddings = rng.standard_normal((7, 3))
+    return {"y_true": np.array([0, 1, 2, 0, 1, 2, 3]), "y_pred": embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)}
+
+
+ROWS += [
+    Row("circle", "keras", 'keras.losses.Circle(dtype="float64")(y_true, y_pred)',
+        "lossx.circle(y_pred, y_true, normalize=False)", _circle_inputs,
+        notes="Keras expects unit-norm embeddings and takes 1 − y_pred·y_predᵀ as distances: normalize=False "
+              "(lossx's default normalises, giving cosine similarities of any embeddings). Keras masks rows "
+              "whose loss is 0 (no positive or no negative pair), so its sum_over_batch_size averages the "
+              "other rows: lossx's 'mean'."),
+    Row("circle", "keras", 'keras.losses.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, y_pred)',
+        'LK.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, y_pred)',
+        _circle_inputs, notes="lossx's Keras Circle takes Keras's arguments and defaults (normalize=False)."),
+    Row("circle", "keras", "keras.losses.circle(y_true, y_pred)",
+        'lossx.circle(y_pred, y_true, normalize=False, reduction="none")', _circle_inputs,
+        notes="Per-row values; a row without positives is 0 on both sides. keras.losses.circle's "
+              "ref_labels/ref_embeddings (a reference set other than the batch) have no lossx counterpart."),
+]

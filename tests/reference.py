@@ -189,7 +189,7 @@ def _reduce(value, class_weight, valid, reduction, sample_weight, mask):
         valid = mask if valid is None else valid & mask
     if sample_weight is not None:
         sample_weight = _leading(M.mp_array(sample_weight), value.ndim)
-        value = value * sample_weight
+        value = np.asarray(value * sample_weight, dtype=object)  # 0-d arrays multiply to a bare mpf
         weight = sample_weight if weight is None else weight * sample_weight
     if valid is not None:
         value = np.where(valid, value, M.ZERO)

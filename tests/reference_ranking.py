@@ -1,7 +1,7 @@
 """Independent mpmath references of the ranking losses (see tests/reference.py).
 
-Written from the definitions (torch's documented formulas, the NT-Xent paper), loop by
-loop where that is clearest; nothing here imports lossx.
+Written from the definitions (torch's documented formulas, the NT-Xent and Circle loss
+papers), loop by loop where that is clearest; nothing here imports lossx.
 """
 
 from __future__ import annotations
@@ -94,6 +94,32 @@ def ntxent(embeddings, labels, temperature=0.07):
     return value, positives, None
 
 
+def circle(embeddings, labels, gamma=80.0, margin=0.4, remove_diagonal=True, normalize=True):
+    """Sun et al. (2020), eq. 6, anchor by anchor: log(1 + Σ_n exp(γ·α_n·(s_n − m)) · Σ_p exp(−γ·α_p·(s_p − 1 + m))).
+
+    α_p = [1 + m − s_p]₊ and α_n = [s_n + m]₊; s is the cosine (or, without normalising, the
+    dot product) capped at 1, Keras's floor of the distance 1 − s at 0. Anchors without a
+    positive or a negative have no loss and are not valid.
+    """
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    gamma, margin = M.mp_scalar(gamma), M.mp_scalar(margin)
+    rows = [row / M.mp.sqrt(np.sum(row * row)) if normalize else row for row in embeddings]
+    value = np.empty(count, dtype=object)
+    valid = np.zeros(count, dtype=bool)
+    for i in range(count):
+        positives, negatives = [], []
+        for j in range(count):
+            s = min(np.sum(rows[i] * rows[j]), M.ONE)
+            if labels[j] != labels[i]:
+                negatives.append(M.mp.exp(gamma * max(s + margin, M.ZERO) * (s - margin)))
+            elif j != i or not remove_diagonal:
+                positives.append(M.mp.exp(-gamma * max(1 + margin - s, M.ZERO) * (s - (1 - margin))))
+        valid[i] = bool(positives) and bool(negatives)
+        value[i] = M.mp.log(1 + sum(negatives) * sum(positives)) if valid[i] else M.ZERO
+    return value, None, valid
+
+
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, triplet_margin, ntxent)
+    f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, triplet_margin, ntxent, circle)
 }

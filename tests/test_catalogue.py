@@ -26,7 +26,7 @@ CATALOGUE = [
     # overlap
     "dice", "tversky", "jaccard",
     # embeddings and ranking
-    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent",
+    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
     # sequences
     "ctc",
 ]
@@ -103,7 +103,7 @@ def _loss_names(module_name: str) -> set[str]:
     framework = "keras" if module_name == "keras" else module_name
     names = {n for spec in lossx.registered() if not (module_name == "keras" and unavailable(spec, "keras"))
              for n in (spec.name, spec.camel_name, *spec.aliases)}
-    return names | {p.name for p in presets(framework)}
+    return names | {p.name for p in presets(framework)} | {p.function for p in presets(framework) if p.function}
 
 
 @pytest.mark.parametrize("adapter", ["lossx", *ADAPTERS])

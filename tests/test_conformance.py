@@ -599,6 +599,15 @@ KERAS_CASES = [
     ("Hinge[signed]", "Hinge", {}, "Hinge", {}, "hinge-signed"),
     ("Hinge[binary01]", "Hinge", {}, "Hinge", {}, "hinge-binary"),
     ("CategoricalHinge", "CategoricalHinge", {}, "CategoricalHinge", {}, "scores-one_hot"),
+    # Keras's Dice and Tversky: the batch pooled (axis=None), or one score per sample.
+    ("Dice[axis=None]", "Dice", {}, "Dice", {}, "masks"),
+    ("Dice[axis=(1,2,3)]", "Dice", {"axis": (1, 2, 3)}, "Dice", {"axis": (1, 2, 3)}, "masks"),
+    ("Tversky[a0.7-b0.3]", "Tversky", {"alpha": 0.7, "beta": 0.3}, "Tversky", {"alpha": 0.7, "beta": 0.3}, "masks"),
+    ("Tversky[a0.2-b0.6-axis=(1,2,3)]", "Tversky", {"alpha": 0.2, "beta": 0.6, "axis": (1, 2, 3)},
+     "Tversky", {"alpha": 0.2, "beta": 0.6, "axis": (1, 2, 3)}, "masks"),
+    ("Circle", "Circle", {}, "Circle", {}, "unit-embeddings"),
+    ("Circle[g32-m0.25-keepdiag]", "Circle", {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
+     "Circle", {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False}, "unit-embeddings"),
 ]
 
 KERAS_REDUCTIONS = ["sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight"]
@@ -638,6 +647,12 @@ def keras_inputs(kind):
         return hard_labels(), logits(scale=1.3)
     if kind == "scores-one_hot":
         return one_hot(class_labels((7,)), 4), logits(shape=(7, 4), scale=0.8)
+    if kind == "masks":
+        return hard_labels(shape=(7, 3, 4, 2)), probabilities(shape=(7, 3, 4, 2))
+    if kind == "unit-embeddings":
+        embeddings = logits(shape=(7, 3), scale=1.0)
+        # Class 3 has one member: a row without positives, which Keras masks and lossx does not count.
+        return np.array([0, 1, 2, 0, 1, 2, 3]), embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
     raise AssertionError(kind)
 
 

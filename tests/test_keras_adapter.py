@@ -5,12 +5,18 @@ that carry non-default options, saves them, reloads them in a fresh Python proce
 without ``custom_objects`` and checks the options and loss values survive; and it checks
 ``get_config``/``from_config``, ``sample_weight``, Keras's reduction names and
 ``ignore_index`` against Keras's own ``SparseCategoricalCrossentropy(ignore_class)``.
+The drop-ins are checked against Keras's own losses: ``Dice`` and ``Tversky`` for every
+``axis`` and ``sample_weight`` Keras accepts (and refusing the ones it refuses), inside
+``fit``; the cross-entropy presets' shape rule; every function of ``keras.losses``
+(signature and per-sample values); ``Circle``.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -91,6 +97,12 @@ TRAINED = {
         _sparse_data,
         4,
     ),
+    # Keras's Tversky (its alpha and beta, the batch pooled) with lossx's from_logits on top.
+    "tversky": (
+        lambda: LK.Tversky(alpha=0.7, beta=0.3, from_logits=True, smooth=0.5),
+        _binary_data,
+        1,
+    ),
 }
 
 
@@ -127,6 +139,9 @@ def test_model_loss_keeps_lossx_class_and_options(saved_models):
     _, scce_config, *_ = saved_models["scce"]
     assert scce_config["class_weight"] == CLASS_WEIGHT and scce_config["ignore_index"] == -1
     assert scce_config["reduction"] == "sum"
+    _, tversky_config, *_ = saved_models["tversky"]
+    assert (tversky_config["alpha"], tversky_config["beta"], tversky_config["axis"]) == (0.7, 0.3, None)
+    assert tversky_config["from_logits"] is True and tversky_config["smooth"] == 0.5
 
 
 def test_load_model_in_fresh_process_without_custom_objects(saved_models):
@@ -180,6 +195,8 @@ def _non_default(option):
     """A valid value of ``option`` that differs from its default (generic over declarations)."""
     if option.kind == "bool":
         return not option.default
+    if option.kind == "axes":
+        return [1, 2]
     if option.kind in ("weights", "float_or_weights"):
         high = 3.0 if option.high is None else option.high
         return [high * 0.2, high * 0.6, high * 0.4]
@@ -200,11 +217,23 @@ SPECS = [
 ]
 
 
+def keras_arguments(cls, options):
+    """lossx ``options`` as the arguments of the Keras class ``cls``: a preset that replaces the
+    loss's own class (Keras's ``Dice``) takes every option, under its framework's names."""
+    preset = getattr(cls, "preset", None)
+    if preset is None or not preset.replaces_own_class:
+        return dict(options)
+    arguments = preset.framework_config(preset.spec.validate(options))
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in arguments.items()}
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=[spec.camel_name for spec in SPECS])
 def test_get_config_from_config_round_trips_every_option(spec):
     cls = getattr(LK, spec.camel_name)
-    options = {option.name: _non_default(option) for option in spec.options}
+    lossx_options = {option.name: _non_default(option) for option in spec.options}
+    options = keras_arguments(cls, lossx_options)
     loss = cls(reduction="sum", name="my_loss", dtype="float64", **options)
+    assert loss.lossx_options == spec.validate(lossx_options), "the arguments mean these lossx options"
     config = loss.get_config()
     assert json.loads(json.dumps(config)) == config, "config must be JSON-serialisable"
     for name, value in options.items():
@@ -226,9 +255,10 @@ def test_get_config_from_config_round_trips_every_option(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=[spec.camel_name for spec in SPECS])
 def test_default_config_has_every_declared_option(spec):
-    config = getattr(LK, spec.camel_name)().get_config()
-    for option in spec.options:
-        assert option.name in config
+    cls = getattr(LK, spec.camel_name)
+    config = cls().get_config()
+    for name in keras_arguments(cls, {}):
+        assert name in config
     assert config["reduction"] == "sum_over_batch_size"
     assert config["name"] == spec.name
 
@@ -397,3 +427,306 @@ def test_repr_shows_every_option_and_the_reduction():
         "SparseCategoricalCrossEntropy(from_logits=True, label_smoothing=0.0, axis=-1, "
         "class_weight=(1.0, 2.0), ignore_index=None, reduction='sum')"
     )
+
+
+# ----------------------------------------------------------------- Keras's Dice and Tversky
+
+
+def _masks(seed=8, shape=(3, 4, 5, 2)):
+    """Channels-last probabilities in (0.05, 0.95) and 0/1 masks, (N, H, W, C), float32."""
+    rng = np.random.default_rng(seed)
+    return (rng.random(shape) < 0.5).astype("float32"), rng.uniform(0.05, 0.95, shape).astype("float32")
+
+
+#: Keras's axis values: None (the whole batch pooled), per sample and class, per sample, along
+#: one axis, the batch pooled per class, and a list (what a JSON config gives back).
+OVERLAP_AXES = [None, (1, 2), (1, 2, 3), (1,), (0, 1, 2), [1, 2]]
+#: Every sample_weight shape Keras accepts for some axis, and some it refuses.
+OVERLAP_WEIGHTS = {
+    "none": None, "N": np.array([0.5, 2.0, 1.0]), "N1": np.array([[0.5], [2.0], [1.0]]), "scalar": 2.5,
+    "C": np.array([0.25, 1.5]), "NC": np.linspace(0.5, 2.0, 6).reshape(3, 2),
+}
+
+
+def _keras_outcome(make_loss, y_true, y_pred, sample_weight):
+    """The loss's value as NumPy, or the exception it raised."""
+    try:
+        return _numpy(make_loss()(y_true, y_pred, sample_weight=sample_weight))
+    except Exception as error:  # noqa: BLE001 - Keras's engines raise their own error types
+        return error
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("weighting", list(OVERLAP_WEIGHTS))
+@pytest.mark.parametrize("axis", OVERLAP_AXES, ids=[str(a).replace(" ", "") for a in OVERLAP_AXES])
+@pytest.mark.parametrize(("name", "options"), [("Dice", {}), ("Tversky", {"alpha": 0.7, "beta": 0.2})],
+                         ids=["dice", "tversky-a0.7-b0.2"])
+def test_overlap_classes_are_keras_drop_ins(name, options, axis, weighting, dtype):
+    """Keras's numbers for Keras's arguments, every reduction; what Keras refuses, lossx refuses clearly.
+
+    So does a weight that would enlarge a per-sample loss that is not a scalar (Keras's silent
+    outer product, docs/framework-differences.md).
+    """
+    if dtype == "float64" and ENGINE == "jax":
+        pytest.skip("Keras's JAX engine has float64 only with jax_enable_x64, and then its own losses are exact "
+                    "to float32 only (tests/test_conformance.py, _keras_float64_problem)")
+    y_true, y_pred = _masks()
+    y_pred = y_pred.astype(dtype)
+    sample_weight = OVERLAP_WEIGHTS[weighting]
+    per_sample = tuple(getattr(keras.losses, name.lower())(y_true, y_pred, axis=axis, **options).shape)
+    weighted = _keras_outcome(
+        lambda: getattr(keras.losses, name)(axis=axis, reduction="none", **options), y_true, y_pred, sample_weight
+    )
+    enlarges = per_sample != () and not isinstance(weighted, Exception) and weighted.size > np.prod(per_sample)
+    for reduction in KERAS_REDUCTIONS:
+        theirs = _keras_outcome(
+            lambda: getattr(keras.losses, name)(axis=axis, reduction=reduction, dtype=dtype, **options),
+            y_true, y_pred, sample_weight,
+        )
+        make_ours = lambda: getattr(LK, name)(axis=axis, reduction=reduction, dtype=dtype, **options)  # noqa: E731
+        if isinstance(theirs, Exception) or enlarges:
+            with pytest.raises(lossx.ShapeError, match=r"sample_weight of shape .* does not align .* give it shape"):
+                make_ours()(y_true, y_pred, sample_weight=sample_weight)
+            continue
+        ours = make_ours()(y_true, y_pred, sample_weight=sample_weight)
+        # Keras's reductions on its torch engine give float64 losses in float32 (docs/framework-differences.md).
+        assert keras.backend.standardize_dtype(ours.dtype) == theirs.dtype.name
+        assert tuple(ours.shape) == theirs.shape, reduction
+        tolerance = 1e-12 if dtype == "float64" and ENGINE == "tensorflow" else 2e-6
+        _close(ours, theirs, rtol=tolerance, atol=tolerance)
+
+
+def test_overlap_functions_are_keras_functions():
+    y_true, y_pred = _masks(9)
+    for axis in OVERLAP_AXES:
+        _close(LK.dice(y_true, y_pred, axis=axis), keras.losses.dice(y_true, y_pred, axis=axis))
+        _close(LK.tversky(y_true, y_pred, alpha=0.3, beta=0.6, axis=axis),
+               keras.losses.tversky(y_true, y_pred, alpha=0.3, beta=0.6, axis=axis))
+    assert tuple(LK.dice(y_true, y_pred).shape) == ()
+
+
+def test_tversky_takes_keras_alpha_and_beta():
+    """Keras's alpha weighs Σ t·(1−p): lossx's beta. The config keeps Keras's names and values."""
+    y_true, y_pred = _masks(10)
+    loss = LK.Tversky(alpha=0.9, beta=0.1, axis=(1, 2, 3))
+    assert (loss.lossx_options["alpha"], loss.lossx_options["beta"]) == (0.1, 0.9)
+    config = loss.get_config()
+    assert (config["alpha"], config["beta"], config["axis"]) == (0.9, 0.1, [1, 2, 3])
+    assert repr(loss).startswith("Tversky(") and "alpha=0.9" in repr(loss) and "beta=0.1" in repr(loss)
+    per_sample = lossx.tversky(y_pred, y_true, alpha=0.1, beta=0.9, sum_axes=(1, 2, 3), reduction="none")
+    _close(loss(y_true, y_pred), np.mean(per_sample))
+    restored = LK.Tversky.from_config(json.loads(json.dumps(config)))
+    _close(restored(y_true, y_pred), loss(y_true, y_pred))
+
+
+def test_lossx_per_sample_dice_stays_reachable():
+    """axis='per_sample' is lossx's own Dice: one score per sample and class at any rank (class_axis: torch layout)."""
+    y_true, y_pred = _masks(11)
+    ours = LK.Dice(axis="per_sample", reduction="none")(y_true, y_pred)
+    expected = lossx.dice(y_pred, y_true, reduction="none")
+    assert tuple(ours.shape) == (3, 2)
+    _close(ours, expected)
+    # Keras's spelling of the same scores on channels-last inputs of rank 4:
+    _close(ours, keras.losses.Dice(axis=(1, 2), reduction="none")(y_true, y_pred))
+    torch_layout = LK.Dice(axis="per_sample", class_axis=1, reduction="none")(
+        np.moveaxis(y_true, -1, 1), np.moveaxis(y_pred, -1, 1)
+    )
+    _close(torch_layout, expected)
+    labels = np.argmax(y_true, axis=-1)
+    _close(LK.Dice(axis="per_sample", reduction="none")(labels, y_pred),
+           lossx.dice(y_pred, labels, reduction="none"))
+
+
+def test_overlap_lossx_extras_under_keras_axis():
+    """from_logits, smooth, class_weight and ignore_index keep their meaning under Keras's axis."""
+    rng = np.random.default_rng(12)
+    logits = rng.standard_normal((3, 4, 5, 2)).astype("float32")
+    y_true = (rng.random((3, 4, 5, 2)) < 0.5).astype("float32")
+    y_true[0, 0, 0, 0] = 255.0
+    options = {"from_logits": True, "smooth": 1.0, "class_weight": [1.0, 3.0], "ignore_index": 255}
+    probabilities = 1 / (1 + np.exp(-logits))
+    for axis, sum_axes in ((None, "all"), ((1, 2), (1, 2)), ((1, 2, 3), (1, 2, 3))):
+        ours = LK.Dice(axis=axis, reduction="none", **options)(y_true, logits)
+        expected = lossx.dice(probabilities, y_true, sum_axes=sum_axes, reduction="none",
+                              **{k: v for k, v in options.items() if k != "from_logits"})
+        _close(ours, expected)
+
+
+def test_binary_masks_without_class_axis_like_keras():
+    """A (N, H, W) mask for a (N, H, W, 1) output: Keras aligns the ranks; one class takes no labels."""
+    y_true, y_pred = _masks(13, shape=(3, 4, 5, 1))
+    for axis in (None, (1, 2)):
+        _close(LK.Dice(axis=axis)(y_true[..., 0], y_pred), keras.losses.Dice(axis=axis)(y_true[..., 0], y_pred))
+
+
+def test_dice_inside_fit_with_sample_weight_matches_keras():
+    """Dice() pools the batch into one score; fit's (N,) sample_weight scales it by the mean weight, as Keras's."""
+    keras.utils.set_random_seed(3)
+    x, y = _binary_data()
+    y = np.concatenate([y, 1 - y], axis=1)
+    sample_weight = np.linspace(0.5, 1.5, len(x)).astype("float32")
+
+    def sigmoid_model():
+        return keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                                 keras.layers.Dense(2, activation="sigmoid")])
+
+    ours, theirs = sigmoid_model(), sigmoid_model()
+    theirs.set_weights(ours.get_weights())
+    ours.compile(optimizer=keras.optimizers.SGD(0.1), loss=LK.Dice())
+    theirs.compile(optimizer=keras.optimizers.SGD(0.1), loss=keras.losses.Dice())
+    fit = {"sample_weight": sample_weight, "epochs": 2, "batch_size": 32, "shuffle": False, "verbose": 0}
+    history = ours.fit(x, y, **fit).history["loss"]
+    expected = theirs.fit(x, y, **fit).history["loss"]
+    np.testing.assert_allclose(history, expected, rtol=1e-5)
+    np.testing.assert_allclose(ours.get_weights()[-1], theirs.get_weights()[-1], rtol=1e-5, atol=1e-7)
+
+
+# ----------------------------------------------------------------- Keras's shape rule of the cross-entropies
+
+
+@pytest.mark.parametrize(("preset", "own", "y_true_shape"), [
+    ("BinaryCrossentropy", "BinaryCrossEntropy", (3, 1)),
+    ("BinaryCrossentropy", "BinaryCrossEntropy", (1, 3)),
+    ("BinaryFocalCrossentropy", "BinaryFocalCrossEntropy", (3, 1)),
+    ("CategoricalCrossentropy", "CategoricalCrossEntropy", (1, 3)),
+], ids=["bce-3x1", "bce-1x3", "focal-3x1", "cce-1x3"])
+def test_cross_entropy_presets_refuse_other_shapes_as_keras(preset, own, y_true_shape):
+    rng = np.random.default_rng(14)
+    y_pred = rng.uniform(0.1, 0.9, (3, 3)).astype("float32")
+    y_true = (rng.random(y_true_shape) < 0.5).astype("float32")
+    with pytest.raises(ValueError, match="same shape"):
+        getattr(keras.losses, preset)()(y_true, y_pred)
+    with pytest.raises(lossx.ShapeError, match=rf"y_true of shape {re.escape(str(y_true_shape))} and "
+                                               rf"y_pred of shape \(3, 3\) must have the same shape.*{own}"):
+        getattr(LK, preset)()(y_true, y_pred)
+    function = getattr(LK, getattr(LK, preset).preset.function)
+    with pytest.raises(lossx.ShapeError, match="must have the same shape"):
+        function(y_true, y_pred)
+    if preset != "CategoricalCrossentropy":  # a (3, 1) target broadcast along the classes is refused anyway
+        assert np.isfinite(float(_numpy(getattr(LK, own)()(y_true, y_pred)))), "lossx's own class broadcasts"
+
+
+def test_cross_entropy_presets_refuse_inside_a_traced_train_step():
+    model = _model(3)
+    model.compile(optimizer="sgd", loss=LK.BinaryCrossentropy(from_logits=True))
+    x, y = _binary_data()
+    with pytest.raises(lossx.ShapeError, match=r"y_true of shape \(None, 1\)|y_true of shape \(32, 1\)"):
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+
+
+# ----------------------------------------------------------------- Keras's loss functions
+
+
+def _function_inputs():
+    rng = np.random.default_rng(15)
+
+    def softmax(x):
+        shifted = np.exp(x - x.max(-1, keepdims=True))
+        return shifted / shifted.sum(-1, keepdims=True)
+
+    regression = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    positive = rng.uniform(0.5, 2.0, (4, 5)), rng.uniform(0.5, 2.0, (4, 5))
+    bits = (rng.random((4, 5)) < 0.5).astype("float64")
+    probabilities, logits = rng.uniform(0.05, 0.95, (4, 5)), rng.standard_normal((4, 5)) * 2
+    labels = rng.integers(0, 5, (4,))
+    one_hot = np.eye(5)[labels]
+    embeddings = rng.standard_normal((8, 4))
+    embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    groups = np.array([0, 1, 2, 0, 1, 2, 0, 3])
+    masks, masks_pred = _masks(16)
+    signs = np.where(bits > 0, 1.0, -1.0)
+    return {
+        "mean_squared_error": [(regression, {})],
+        "mean_absolute_error": [(regression, {})],
+        "mean_absolute_percentage_error": [(positive, {})],
+        "mean_squared_logarithmic_error": [(positive, {})],
+        "cosine_similarity": [(regression, {}), (regression, {"axis": 0})],
+        "huber": [(regression, {}), (regression, {"delta": 0.5})],
+        "log_cosh": [(regression, {})],
+        "hinge": [((signs, regression[1]), {}), ((bits, regression[1]), {})],
+        "squared_hinge": [((signs, regression[1]), {}), ((bits, regression[1]), {})],
+        "categorical_hinge": [((one_hot, logits), {})],
+        "poisson": [(positive, {})],
+        "kl_divergence": [((softmax(logits), softmax(regression[0])), {})],
+        "binary_crossentropy": [((bits, probabilities), {}),
+                                ((bits, logits), {"from_logits": True, "label_smoothing": 0.1})],
+        "binary_focal_crossentropy": [((bits, probabilities), {}), (
+            (bits, logits), {"from_logits": True, "apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5})],
+        "categorical_crossentropy": [((one_hot, softmax(logits)), {}),
+                                     ((one_hot, logits), {"from_logits": True, "label_smoothing": 0.2})],
+        "categorical_focal_crossentropy": [((one_hot, softmax(logits)), {}),
+                                           ((one_hot, logits), {"from_logits": True, "alpha": 0.5, "gamma": 1.0})],
+        "sparse_categorical_crossentropy": [((labels, softmax(logits)), {}), (
+            (np.array([0, -1, 3, 2]), logits), {"from_logits": True, "ignore_class": -1})],
+        "categorical_generalized_cross_entropy": [((labels, softmax(logits)), {"q": 0.5}),
+                                                  ((labels, softmax(logits)), {"q": 0.7})],
+        "ctc": [((np.array([[1, 2, 0], [3, 1, 2], [2, 0, 0], [1, 1, 0]]), rng.standard_normal((4, 7, 5))), {})],
+        "circle": [((groups, embeddings), {}),
+                   ((groups, embeddings), {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False})],
+        "dice": [((masks, masks_pred), {}), ((masks, masks_pred), {"axis": (1, 2)})],
+        "tversky": [((masks, masks_pred), {"alpha": 0.7, "beta": 0.3}), ((masks, masks_pred), {"axis": (1, 2, 3)})],
+    }
+
+
+FUNCTION_INPUTS = _function_inputs()
+KERAS_FUNCTIONS = sorted(
+    name for name in dir(keras.losses)
+    if name[0].islower() and callable(getattr(keras.losses, name)) and name not in ("get", "serialize", "deserialize")
+)
+
+
+def test_every_keras_function_is_checked_here():
+    assert KERAS_FUNCTIONS == sorted(FUNCTION_INPUTS)
+
+
+@pytest.mark.parametrize("name", KERAS_FUNCTIONS)
+def test_keras_function_gives_keras_per_sample_values(name):
+    theirs, ours = getattr(keras.losses, name), getattr(LK, name)
+    signature = inspect.signature(ours)
+    assert list(signature.parameters)[:2] == ["y_true", "y_pred"]
+    for parameter in list(inspect.signature(theirs).parameters.values())[2:]:
+        assert parameter.name in signature.parameters, f"Keras's argument {parameter.name!r}"
+        if parameter.default is not inspect.Parameter.empty:
+            assert signature.parameters[parameter.name].default == parameter.default, parameter.name
+    for (y_true, y_pred), options in FUNCTION_INPUTS[name]:
+        # Keras tensors: Keras's own categorical_generalized_cross_entropy fails on NumPy input on torch.
+        y_true = keras.ops.convert_to_tensor(y_true)
+        y_pred = keras.ops.convert_to_tensor(y_pred.astype("float32"))
+        expected = theirs(y_true, y_pred, **options)
+        value = ours(y_true, y_pred, **options)
+        assert tuple(value.shape) == tuple(expected.shape), options
+        assert keras.backend.standardize_dtype(value.dtype) == "float32"
+        _close(value, expected, rtol=2e-5, atol=1e-6)
+
+
+def test_keras_functions_take_options_by_keyword_only():
+    y_true, y_pred = FUNCTION_INPUTS["binary_crossentropy"][0][0]
+    with pytest.raises(TypeError):
+        LK.binary_crossentropy(y_true, y_pred, True)
+
+
+# ----------------------------------------------------------------- Keras's Circle
+
+
+@pytest.mark.parametrize("reduction", KERAS_REDUCTIONS, ids=[str(r) for r in KERAS_REDUCTIONS])
+def test_circle_class_matches_keras_with_sample_weight(reduction):
+    (groups, embeddings), _ = FUNCTION_INPUTS["circle"][0]
+    embeddings = embeddings.astype("float32")
+    for sample_weight in (None, np.linspace(0.5, 2.0, 8), np.linspace(0.5, 2.0, 8)[:, None]):
+        for options in ({}, {"gamma": 16.0, "margin": 0.1, "remove_diagonal": False}):
+            ours = LK.Circle(reduction=reduction, **options)(groups, embeddings, sample_weight=sample_weight)
+            theirs = keras.losses.Circle(reduction=reduction, **options)(groups, embeddings, sample_weight=sample_weight)
+            assert tuple(ours.shape) == tuple(theirs.shape)
+            _close(ours, theirs)
+
+
+def test_circle_normalize_takes_any_embeddings():
+    (groups, embeddings), _ = FUNCTION_INPUTS["circle"][0]
+    scaled = (embeddings * np.linspace(0.5, 3.0, 8)[:, None]).astype("float32")
+    _close(LK.Circle(normalize=True)(groups, scaled), keras.losses.Circle()(groups, embeddings.astype("float32")))
+
+
+def test_circle_refuses_reference_embeddings():
+    (groups, embeddings), _ = FUNCTION_INPUTS["circle"][0]
+    with pytest.raises(lossx.OptionValueError, match=r"ref_embeddings of shape \(8, 4\) is not supported: lossx's circle"):
+        LK.circle(groups, embeddings, ref_embeddings=embeddings)

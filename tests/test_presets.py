@@ -13,7 +13,7 @@ import pytest
 
 import lossx
 from conftest import framework, installed
-from lossx._presets import presets
+from lossx._presets import define_preset, presets
 
 TORCH_PRESETS = presets("torch")
 KERAS_PRESETS = presets("keras")
@@ -373,3 +373,90 @@ def test_torch_preset_compiles_whole(preset):
     arrays = [torch.from_numpy(np.array(a)) for a in _example(preset)]
     compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
     torch.testing.assert_close(compiled(*arrays), module(*arrays), rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------- Keras presets: Keras's functions and shapes
+
+
+def _keras_modules():
+    keras = pytest.importorskip("keras")
+    import lossx.backends.keras as LK
+
+    return keras, LK
+
+
+needs_keras = pytest.mark.skipif(
+    not installed("tensorflow") and not installed("jax") and not installed("torch"), reason="no Keras engine installed"
+)
+REPLACING = [p for p in KERAS_PRESETS if p.replaces_own_class]
+DENSE_TARGET_PRESETS = [p for p in KERAS_PRESETS if p.spec.target.kind in ("dense", "classes")]
+#: Keras gives a number for a broadcast target that its own formula does not: keras.losses.dice
+#: sums y_true before broadcasting it (Σt counts it once, Σ t·p once per prediction).
+REFUSED_THOUGH_KERAS_BROADCASTS = {"Dice"}
+
+
+def test_replacing_presets_are_keras_classes_named_like_lossx_ones():
+    assert {p.name for p in REPLACING} == {"Dice", "Tversky", "Circle"}
+    for preset in REPLACING:
+        assert preset.name == preset.spec.camel_name
+
+
+@needs_keras
+@pytest.mark.parametrize("preset", REPLACING, ids=[p.name for p in REPLACING])
+def test_replacing_preset_takes_the_place_of_the_own_class(preset):
+    keras, LK = _keras_modules()
+    cls = getattr(LK, preset.name)
+    assert cls.preset is preset
+    assert keras.saving.get_registered_object(f"lossx>{preset.name}") is cls
+    assert preset.spec.camel_name in dir(LK) and preset.function in dir(LK)
+    # lossx's own class is the base, with lossx's semantics (the generic function's numbers).
+    (base,) = cls.__bases__
+    y_pred, y_true = _example(preset)[:2]
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(base(reduction="none", dtype="float64")(y_true, y_pred)),
+        getattr(lossx, preset.loss)(y_pred, y_true, reduction="none"), rtol=1e-12,
+    )
+
+
+def test_presets_declare_their_features_consistently():
+    with pytest.raises(ValueError, match="replaces_own_class is for a preset named like the loss's own class, Dice"):
+        define_preset("KerasDice", "keras", "dice", replaces_own_class=True)
+    with pytest.raises(ValueError, match="Dice is already lossx's own class for dice.*replaces_own_class=True"):
+        define_preset("Dice", "torch", "dice")
+    with pytest.raises(ValueError, match="function, same_shape are implemented by the Keras adapter only"):
+        define_preset("TorchDice", "torch", "dice", function="dice", same_shape=True)
+    assert "TorchDice" not in {p.name for p in presets()}
+
+
+@needs_keras
+def test_keras_preset_functions_are_keras_functions():
+    keras, LK = _keras_modules()
+    functions = {p.function for p in KERAS_PRESETS if p.function}
+    assert functions <= set(dir(keras.losses))
+    assert {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "dice",
+            "tversky", "circle", "kl_divergence", "ctc"} <= functions
+
+
+@needs_keras
+@pytest.mark.parametrize("preset", DENSE_TARGET_PRESETS, ids=[p.name for p in DENSE_TARGET_PRESETS])
+def test_keras_preset_refuses_a_broadcast_target_exactly_where_keras_does(preset):
+    """``same_shape`` is checked against Keras itself: a (1, ...) target for an (N, ...) prediction."""
+    keras, LK = _keras_modules()
+    y_pred, y_true = _example(preset)[:2]
+    y_true = y_true[:1]
+    theirs = getattr(keras.losses, preset.name)(dtype="float64")
+    ours = getattr(LK, preset.name)(dtype="float64")
+    try:
+        expected = keras.ops.convert_to_numpy(theirs(y_true, y_pred))
+    except ValueError:
+        assert preset.same_shape, "Keras refuses the broadcast target; declare same_shape=True"
+        with pytest.raises(lossx.ShapeError, match="must have the same shape"):
+            ours(y_true, y_pred)
+        return
+    if preset.name in REFUSED_THOUGH_KERAS_BROADCASTS:
+        assert preset.same_shape
+        with pytest.raises(lossx.ShapeError, match="must have the same shape"):
+            ours(y_true, y_pred)
+        return
+    assert not preset.same_shape, "Keras broadcasts the target"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(ours(y_true, y_pred)), expected, rtol=1e-6)

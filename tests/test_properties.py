@@ -168,6 +168,8 @@ def options_for(draw, loss: str, classes: int, last: int, fixed: dict | None = N
         if option.name in fixed:
             options[option.name] = fixed[option.name]
             continue
+        if option.kind == "axes":
+            continue  # axes depend on the rank of the inputs: the family's sampler draws them
         if option.name == "ignore_index":
             candidates = st.sampled_from([None, -100, -1, 0, classes - 1])
         elif option.name == "blank":
@@ -324,18 +326,30 @@ def _overlap(d, loss, dims):
         labels = d.ints(shape[:-1], 0, classes - 1)
         if options.get("ignore_index") is not None:
             labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
-        return (to_class_axis(y_pred, axis), labels), options
+        return (to_class_axis(y_pred, axis), labels), _draw_sum_axes(d, options, len(shape))
     options.pop("ignore_index", None)
     y_pred = logits if options.get("from_logits") else d.floats(shape, 0.02, 0.98)
     y_true = d.floats(shape, 0, 1) if target == "soft" else d.ints(shape, 0, 1).astype(np.float64)
     if target != "soft" and d.draw(st.booleans()):
         options["ignore_index"] = 2
         y_true = np.where(d.bools(shape), 2.0, y_true)
-    return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), options
+    return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), _draw_sum_axes(d, options, len(shape))
+
+
+def _draw_sum_axes(d, options, ndim):
+    """Half the time, sum_axes: some axes other than the batch axis (sample weights align with it),
+    the class axis among them when per_class=False pools the classes."""
+    if not d.draw(st.booleans()):
+        return options
+    class_axis = options.get("axis", -1) % ndim
+    axes = d.draw(st.lists(st.sampled_from(range(1, ndim)), min_size=1, unique=True))
+    if not options.get("per_class", True) and class_axis not in axes:
+        axes.append(class_axis)
+    return {**options, "sum_axes": tuple(axes)}
 
 
 def _rows(d, loss, dims):
-    """cosine_embedding and triplet_margin: (B, D) rows; ntxent (N, D) with group ids."""
+    """cosine_embedding and triplet_margin: (B, D) rows; ntxent and circle (N, D) with group ids."""
     batch, extra, classes = dims
     options = d.draw(options_for(loss, classes, classes))
     shape = (batch, classes + 1)
@@ -374,7 +388,7 @@ _FAMILY = {
         "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
         "multilabel_soft_margin", "multilabel_margin")},
     **{name: _overlap for name in ("dice", "tversky", "jaccard")},
-    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent")},
+    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
     "ctc": _ctc,
 }
 
@@ -560,6 +574,7 @@ NO_EXACT_ZERO = {
     "multilabel_soft_margin": "softplus > 0 for every finite logit",
     "cosine_embedding": "1 − cos(x, c·x) is 0 only up to rounding of the norms (and of eps)",
     "ntxent": "a softplus of finite similarities, > 0",
+    "circle": "a softplus of finite weighted similarities, > 0",
     "ctc": "−log p(y|x) > 0 for finite logits (softmax never reaches 1)",
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
@@ -592,18 +607,29 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
     if name == "ntxent":  # each anchor counts its positive pairs
         labels = arrays[1]
         return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
+    if name == "circle":  # each anchor with a positive and a negative counts once
+        labels = arrays[1]
+        same = labels[:, None] == labels[None, :]
+        positives = same.sum(axis=1) - (1 if options.get("remove_diagonal", True) else 0)
+        return ((positives > 0) & (~same).any(axis=1)).astype(np.float64)
     if name in ("dice", "tversky", "jaccard"):
         y_pred, y_true = arrays
-        per_class = options.get("per_class", True)
+        ndim, class_axis = y_pred.ndim, axis % y_pred.ndim
         if y_true.dtype.kind == "i":
-            valid = np.moveaxis(np.broadcast_to(np.expand_dims(y_true != ignore_index, axis), y_pred.shape), axis, -1)
+            valid = np.broadcast_to(np.expand_dims(y_true != ignore_index, class_axis), y_pred.shape)
         else:
-            valid = np.moveaxis(y_true != ignore_index, axis, -1)
-        spatial = tuple(range(1, valid.ndim - 1))
-        scored = valid.any(axis=spatial) if per_class else valid.any(axis=tuple(range(1, valid.ndim)))
-        weight = scored.astype(np.float64)
-        if per_class and class_weight is not None:
-            weight = weight * np.asarray(class_weight)
+            valid = y_true != ignore_index
+        sum_axes = options.get("sum_axes", "per_sample")
+        if sum_axes == "per_sample":
+            per_class = options.get("per_class", True)
+            summed = tuple(d for d in range(1, ndim) if not (per_class and d == class_axis))
+        else:
+            summed = tuple(sorted(a % ndim for a in sum_axes))
+        weight = valid.any(axis=summed).astype(np.float64)
+        if class_weight is not None and class_axis not in summed:
+            shape = [1] * weight.ndim
+            shape[class_axis - sum(d < class_axis for d in summed)] = -1
+            weight = weight * np.reshape(class_weight, shape)
         return weight
     spec = lossx.lookup(name)
     weight = np.ones(loss_shape)

@@ -56,9 +56,13 @@ def _camel(case) -> str:
     return lossx.lookup(case.loss).camel_name
 
 
-def _differing(options: dict) -> dict:
-    """``options`` with every per-class vector reversed (still valid), so a loaded state shows in the value."""
-    return {name: tuple(reversed(value)) if isinstance(value, (tuple, list)) else value for name, value in options.items()}
+def _differing(case) -> dict:
+    """The case's options with every per-class vector reversed (still valid), so a loaded state shows in the value."""
+    vectors = {option.name for option in lossx.lookup(case.loss).options if option.is_tensor}
+    return {
+        name: tuple(reversed(value)) if name in vectors and isinstance(value, (tuple, list)) else value
+        for name, value in case.options.items()
+    }
 
 
 def _buffer_names(spec, options: dict) -> set[str]:
@@ -160,7 +164,7 @@ def test_torch_state_dict_save_load_and_deepcopy(case):
     saved = io.BytesIO()
     torch.save(module.state_dict(), saved)
     saved.seek(0)
-    target = cls(reduction="sum", **_differing(case.options))
+    target = cls(reduction="sum", **_differing(case))
     if buffers:
         assert not torch.equal(_torch_value(target, arrays), value)
     target.load_state_dict(torch.load(saved))
@@ -278,12 +282,16 @@ KERAS_ONE_PER_LOSS = [case for case in ONE_PER_LOSS if case in KERAS_CASES]
 
 @pytest.mark.parametrize("case", KERAS_CASES, ids=[case.id for case in KERAS_CASES])
 def test_keras_config_round_trip(case, keras_adapter):
+    from test_keras_adapter import keras_arguments
+
     keras, LK = keras_adapter
     cls = getattr(LK, _camel(case))
-    loss = cls(reduction="sum", name="my_loss", **case.options)
+    options = keras_arguments(cls, case.options)  # Keras's Dice takes Keras's names
+    loss = cls(reduction="sum", name="my_loss", **options)
+    assert loss.lossx_options == lossx.lookup(case.loss).validate(case.options)
     config = loss.get_config()
     assert json.loads(json.dumps(config)) == config, "the config must be JSON"
-    for name, value in _json_options(case.options).items():
+    for name, value in _json_options(options).items():
         assert config[name] == value, (name, config)
     assert config["reduction"] == "sum" and config["name"] == "my_loss"
 
@@ -366,12 +374,15 @@ def reloaded_models(keras_adapter, tmp_path_factory):
     The model is an identity map, so ``y_pred`` is the case's prediction itself and
     saving costs no weights. Returns ``{case id: (loss, original value, reloaded)}``.
     """
+    from test_keras_adapter import keras_arguments
+
     keras, LK = keras_adapter
     directory = tmp_path_factory.mktemp("keras_losses")
     saved, paths = {}, {}
     for case in KERAS_ONE_PER_LOSS:
         y_true, y_pred = _keras_inputs(case)
-        loss = getattr(LK, _camel(case))(**case.options)
+        cls = getattr(LK, _camel(case))
+        loss = cls(**keras_arguments(cls, case.options))
         inputs = keras.Input(y_pred.shape[1:])
         model = keras.Model(inputs, keras.layers.Identity()(inputs))
         model.compile(loss=loss)

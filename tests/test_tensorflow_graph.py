@@ -26,7 +26,7 @@ def test_unknown_shapes_in_a_tensorflow_graph(case, dtype):
     @tf.function(
         input_signature=[
             *(tf.TensorSpec([None] * a.ndim, d) for a, d in zip(data.arrays, dtypes)),
-            tf.TensorSpec([None], float_dtype),
+            tf.TensorSpec([None] * data.sample_weight.ndim, float_dtype),  # 0-d for a loss that pools the batch
         ],
         autograph=False,
     )

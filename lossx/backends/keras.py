@@ -13,6 +13,13 @@ order (:mod:`lossx._import_hooks`) — so
 ``keras.models.load_model`` restores a compiled model without ``custom_objects``,
 and ``get_config``/``from_config`` round-trip every declared option.
 
+Keras's presets (:mod:`lossx._presets`) give Keras's class names, argument names and
+defaults; a preset that ``replaces_own_class`` (Keras's ``Dice``, whose ``axis`` is not
+lossx's) takes the place of the loss's own class here. Keras's functions
+(``binary_crossentropy(y_true, y_pred, from_logits=False, ...)``) are the presets that
+declare a ``function``, and the loss's own snake name otherwise: each returns
+per-sample values, as ``keras.losses.<function>`` does.
+
 A ``keras.losses.Loss`` receives exactly ``(y_true, y_pred)``, so losses that need
 more arrays (``triplet_margin``'s anchor, positive and negative, ...) have no Keras
 class; :func:`unsupported_reason` says why, and ``lossx list`` shows it. Optional
@@ -21,7 +28,9 @@ extra inputs (``ctc``'s lengths) take their defaults.
 
 from __future__ import annotations
 
+import contextvars
 import copy
+import inspect
 from typing import Any
 
 from .._config import missing_framework
@@ -37,10 +46,10 @@ except ImportError as error:
 
 import numpy as np
 
-from .._errors import LabelRangeError, ReductionError
+from .._errors import LabelRangeError, ReductionError, ShapeError
 from .._namespace import is_eager
 from .._presets import Preset, presets
-from .._reduction import check_alignment, static_shape
+from .._reduction import static_shape
 from .._registry import LossSpec, on_register, registered
 from . import unavailable
 from ._generate import (
@@ -53,11 +62,19 @@ from ._generate import (
 
 _HALF_PRECISION = ("float16", "bfloat16")
 
+#: The static shape of the sample_weight of the call in progress: Keras multiplies it into
+#: the per-sample losses after `call`, so `call` checks it against their shape.
+_SAMPLE_WEIGHT_SHAPE: contextvars.ContextVar[tuple | None] = contextvars.ContextVar(
+    "lossx_keras_sample_weight_shape", default=None
+)
+
 
 class KerasLoss(keras.losses.Loss):
     """Base of the generated Keras losses."""
 
     spec: LossSpec
+    #: Refuse targets whose shape differs from the prediction's (a preset's ``same_shape``).
+    same_shape = False
 
     def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None, **options: Any) -> None:
         try:
@@ -71,8 +88,13 @@ class KerasLoss(keras.losses.Loss):
         self.lossx_options = self.spec.validate(options)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        if sample_weight is not None:
-            self._check_sample_weight(y_pred, sample_weight)
+        token = _SAMPLE_WEIGHT_SHAPE.set(None if sample_weight is None else static_shape(sample_weight))
+        try:
+            return self._keras_call(y_true, y_pred, sample_weight)
+        finally:
+            _SAMPLE_WEIGHT_SHAPE.reset(token)
+
+    def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
         if self._takes_labels(y_true, y_pred):
             self._check_whole_labels(y_true)
         if self.dtype not in _HALF_PRECISION:
@@ -91,10 +113,18 @@ class KerasLoss(keras.losses.Loss):
         return keras.ops.cast(keras.losses.Loss.__call__(in_float32, y_true, y_pred, sample_weight), self.dtype)
 
     def _takes_labels(self, y_true: Any, y_pred: Any) -> bool:
-        """Whether ``y_true`` holds integer class labels (a "classes" target one rank below the prediction)."""
+        """Whether ``y_true`` holds integer class labels (a "classes" target one rank below the prediction).
+
+        Not for a class axis of size 1: one class takes no labels, and Keras reads such a
+        target as a binary mask, aligning its rank as for any dense target.
+        """
         if self.spec.target.is_integer:
             return True
-        return self.spec.target.kind == "classes" and np.ndim(y_true) == np.ndim(y_pred) - 1
+        if self.spec.target.kind != "classes" or np.ndim(y_true) != np.ndim(y_pred) - 1:
+            return False
+        shape = static_shape(y_pred)
+        axis = self.lossx_options.get("axis", -1)
+        return not (-len(shape) <= axis < len(shape) and shape[axis] == 1)
 
     def _check_whole_labels(self, y_true: Any) -> None:
         """Refuse floating labels with a fractional part, which the integer cast would truncate silently.
@@ -111,19 +141,54 @@ class KerasLoss(keras.losses.Loss):
                 "class labels must be whole numbers (integer class indices)."
             )
 
-    def _check_sample_weight(self, y_pred: Any, sample_weight: Any) -> None:
-        """Refuse a sample_weight that cannot align with the per-sample losses, naming both shapes.
+    def _check_sample_weight(self, weight_shape: tuple, loss_shape: tuple) -> None:
+        """Refuse a sample_weight that Keras cannot multiply into the per-sample losses, naming both shapes.
 
-        Keras multiplies it in after ``call``; misaligned, it would fail inside the engine
-        with a bare broadcasting error. Per-sample losses have y_pred's shape without the
-        class axis (categorical losses) or the last axis (elementwise ones, averaged per sample).
+        Keras aligns the ranks (a trailing axis of size 1 dropped or added, as
+        ``squeeze_or_expand_to_same_rank`` does) and broadcasts from the trailing axes; a
+        weight that does not broadcast, or would enlarge the losses, fails inside the
+        engine with a bare broadcasting error, or gives a silent outer product. A pooled
+        (scalar) loss takes any weight: Keras averages the weighted copies.
         """
-        pred_shape = static_shape(y_pred)
-        if not pred_shape:
+        if not loss_shape:
             return
-        axis = self.lossx_options.get("axis", -1) if self.spec.class_axis else -1
-        axis %= len(pred_shape)
-        check_alignment(static_shape(sample_weight), pred_shape[:axis] + pred_shape[axis + 1:], "sample_weight")
+        weight, loss = list(weight_shape), list(loss_shape)
+        if len(loss) == len(weight) + 1 and loss[-1] == 1:
+            if len(weight) == 1:
+                weight.append(1)
+            else:
+                loss.pop()
+        elif len(weight) == len(loss) + 1 and weight[-1] == 1:
+            if len(loss) == 1:
+                loss.append(1)
+            else:
+                weight.pop()
+        extra = weight[: max(len(weight) - len(loss), 0)]
+        paired = zip(reversed(weight), reversed(loss))
+        if any(d not in (1, None) for d in extra) or any(
+            None not in (w, l) and w not in (1, l) for w, l in paired
+        ):
+            wanted = f"{loss_shape}" if len(loss_shape) == 1 else (
+                f"{loss_shape[:1] + (1,) * (len(loss_shape) - 1)} or {loss_shape}"
+            )
+            raise ShapeError(
+                f"{type(self).__name__}: sample_weight of shape {weight_shape} does not align with the unreduced "
+                f"loss of shape {loss_shape}; Keras multiplies sample_weight into the per-sample losses, "
+                f"broadcasting from their last axis: give it shape {wanted}."
+            )
+
+    def _check_same_shape(self, y_true: Any, y_pred: Any) -> None:
+        """Keras's own loss of a ``same_shape`` preset refuses a target of another shape; so does lossx."""
+        true_shape, pred_shape = static_shape(y_true), static_shape(y_pred)
+        if len(true_shape) == len(pred_shape) and all(
+            None in (t, p) or t == p for t, p in zip(true_shape, pred_shape)
+        ):
+            return
+        raise ShapeError(
+            f"{type(self).__name__}: y_true of shape {true_shape} and y_pred of shape {pred_shape} must have the "
+            f"same shape, as Keras's {type(self).__name__} requires; give y_true one target per entry of "
+            f"y_pred, or use lossx's {self.spec.camel_name}, which broadcasts y_true to y_pred's shape."
+        )
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         # Keras casts every target to the loss's float dtype before `call` (whole labels
@@ -134,6 +199,8 @@ class KerasLoss(keras.losses.Loss):
             # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
             # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+            if self.same_shape:
+                self._check_same_shape(y_true, y_pred)
         xp, (value, _, valid), _ = self.spec.evaluate((y_pred, y_true), self.lossx_options)
         if valid is not None:
             value = xp.where(valid, value, xp.zeros_like(value))
@@ -141,6 +208,9 @@ class KerasLoss(keras.losses.Loss):
             value = xp.mean(value, axis=-1)
         elif valid is not None:
             keras.src.backend.set_keras_mask(value, valid)
+        weight_shape = _SAMPLE_WEIGHT_SHAPE.get()
+        if weight_shape is not None:
+            self._check_sample_weight(weight_shape, static_shape(value))
         return value
 
     def __repr__(self) -> str:
@@ -158,20 +228,61 @@ class KerasLoss(keras.losses.Loss):
         return {**super().get_config(), "dtype": self._dtype_policy.name, **options}
 
 
+def _own_class(spec: LossSpec) -> type:
+    return type(spec.camel_name, (KerasLoss,), {"spec": spec, "__doc__": class_doc(spec, "Keras"), "__module__": __name__})
+
+
 def _make_class(spec: LossSpec) -> type:
-    cls = type(spec.camel_name, (KerasLoss,), {"spec": spec, "__doc__": class_doc(spec, "Keras"), "__module__": __name__})
-    return keras.saving.register_keras_serializable(package="lossx", name=spec.camel_name)(cls)
+    return keras.saving.register_keras_serializable(package="lossx", name=spec.camel_name)(_own_class(spec))
+
+
+def _per_sample(cls: type, y_true: Any, y_pred: Any, options: dict[str, Any]) -> Any:
+    """``cls(**options)``'s per-sample values, as Keras's loss functions return them (in y_pred's floating dtype)."""
+    dtype = getattr(y_pred, "dtype", None)
+    dtype = keras.backend.standardize_dtype(dtype) if dtype is not None else None
+    floating = dtype is not None and keras.backend.is_float_dtype(dtype)
+    return cls(reduction="none", dtype=dtype if floating else None, **options)(y_true, y_pred)
+
+
+def _with_signature(loss: Any, options: dict[str, Any], doc: str) -> Any:
+    """``loss(y_true, y_pred, *, options...)``'s signature (every option by keyword, with its default) and doc."""
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    loss.__signature__ = inspect.Signature([
+        inspect.Parameter("y_true", positional), inspect.Parameter("y_pred", positional),
+        *(inspect.Parameter(name, keyword, default=default) for name, default in options.items()),
+    ])
+    loss.__doc__ = doc
+    return loss
 
 
 def _make_function(spec: LossSpec) -> Any:
     def loss(y_true, y_pred, **options):
-        """Per-sample values, as Keras's loss functions return them (in y_pred's floating dtype)."""
-        dtype = getattr(y_pred, "dtype", None)
-        dtype = keras.backend.standardize_dtype(dtype) if dtype is not None else None
-        floating = dtype is not None and keras.backend.is_float_dtype(dtype)
-        return globals()[spec.camel_name](reduction="none", dtype=dtype if floating else None, **options)(y_true, y_pred)
+        return _per_sample(_attribute(spec.camel_name), y_true, y_pred, options)
 
-    return loss
+    defaults = {option.name: option.default for option in spec.options}
+    return _with_signature(loss, defaults, _function_doc(spec.camel_name, spec.name))
+
+
+def _function_doc(class_name: str, what: str) -> str:
+    return (
+        f"{what}(y_true, y_pred, **options): the per-sample values of :class:`{class_name}` with these options "
+        "(by keyword), as Keras's loss functions return them, in y_pred's floating dtype."
+    )
+
+
+def _preset_defaults(preset: Preset) -> dict[str, Any]:
+    """The options a preset takes, under the framework's names, with their defaults."""
+    spec = preset.spec
+    config = preset.framework_config(spec.validate(preset.lossx_options({})))
+    return {**config, **{name: allowed for name, (allowed, _) in preset.accepted.items()}}
+
+
+def _make_preset_function(preset: Preset) -> Any:
+    def loss(y_true, y_pred, **options):
+        return _per_sample(_attribute(preset.name), y_true, y_pred, options)
+
+    return _with_signature(loss, _preset_defaults(preset), _function_doc(preset.name, f"keras.losses.{preset.function}"))
 
 
 def unsupported_reason(spec: LossSpec) -> str | None:
@@ -180,7 +291,9 @@ def unsupported_reason(spec: LossSpec) -> str | None:
 
 
 def _make_preset(preset: Preset) -> type:
-    base = __getattr__(preset.spec.camel_name)
+    # A preset that replaces the loss's own class subclasses an unregistered twin of it:
+    # the registered name (``lossx>Dice``) is the preset's.
+    base = _own_class(preset.spec) if preset.replaces_own_class else _attribute(preset.spec.camel_name)
 
     def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
                  **options: Any) -> None:
@@ -192,26 +305,64 @@ def _make_preset(preset: Preset) -> type:
         kept = {k: v for k, v in config.items() if k not in lossx_names}
         return {**kept, **preset.framework_config({k: v for k, v in config.items() if k in lossx_names})}
 
+    def __repr__(self) -> str:
+        shown = {**hashable_options(preset.framework_config(self.lossx_options)), "reduction": self.reduction}
+        return f"{preset.name}({option_values_repr(shown)})"
+
     cls = type(preset.name, (base,), {
-        "__init__": __init__, "get_config": get_config, "preset": preset,
-        "__doc__": preset_doc(preset, base), "__module__": __name__,
+        "__init__": __init__, "get_config": get_config, "__repr__": __repr__, "preset": preset,
+        "same_shape": preset.same_shape, "__doc__": preset_doc(preset, base), "__module__": __name__,
     })
     return keras.saving.register_keras_serializable(package="lossx", name=preset.name)(cls)
 
 
-__getattr__, __dir__ = lazy_module(
+_generated_attribute, _generated_names = lazy_module(
     globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras",
     exported=("KerasLoss", "unsupported_reason"),
 )
 
 
+def _keras_preset(name: str) -> tuple[Preset, bool] | None:
+    """The Keras preset that owns attribute ``name``: ``(preset, is_class)`` for a preset that
+    replaces a loss's own class or declares the function ``name``; None otherwise."""
+    for preset in presets("keras"):
+        if preset.replaces_own_class and preset.name == name:
+            return preset, True
+        if preset.function == name:
+            return preset, False
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__all__":
+        return __dir__()
+    found = _keras_preset(name)
+    if found is None:
+        return _generated_attribute(name)
+    preset, is_class = found
+    made = _make_preset(preset) if is_class else _make_preset_function(preset)
+    made.__module__ = __name__
+    made.__qualname__ = made.__name__ = name
+    globals()[name] = made
+    return made
+
+
+def _attribute(name: str) -> Any:
+    """This module's attribute ``name``, made on first use (``__getattr__`` makes a new object each call)."""
+    return globals()[name] if name in globals() else __getattr__(name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(_generated_names()) | {p.function for p in presets("keras") if p.function})
+
+
 def _register(spec: LossSpec) -> None:
     if unsupported_reason(spec) is None:
-        __getattr__(spec.camel_name)
+        _attribute(spec.camel_name)
 
 
 for _spec in registered():
     _register(_spec)
 for _preset in presets("keras"):
-    __getattr__(_preset.name)
+    _attribute(_preset.name)
 on_register(_register)

@@ -751,12 +751,15 @@ define_preset(
 )
 define_preset(
     "BinaryCrossentropy", "keras", "binary_cross_entropy", accepted=_KERAS_AXIS,
+    function="binary_crossentropy", same_shape=True,
     doc="keras.losses.BinaryCrossentropy(from_logits, label_smoothing). Keras clips probabilities to "
-        "[1e-7, 1 − 1e-7]; lossx does not (identical on probabilities inside that range).",
+        "[1e-7, 1 − 1e-7]; lossx does not (identical on probabilities inside that range). y_true must have "
+        "y_pred's shape, as in Keras (lossx's BinaryCrossEntropy broadcasts it).",
 )
 define_preset(
     "BinaryFocalCrossentropy", "keras", "binary_focal_cross_entropy",
     accepted=_KERAS_AXIS, defaults={"alpha": 0.25}, framework_options={"apply_class_balancing": False},
+    function="binary_focal_crossentropy", same_shape=True,
     translate=lambda options, keras_only: {
         **options, "alpha": options["alpha"] if keras_only["apply_class_balancing"] else None,
     },
@@ -765,20 +768,24 @@ define_preset(
         "alpha": 0.25 if options["alpha"] is None else options["alpha"],
     },
     doc="keras.losses.BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2.0, "
-        "from_logits, label_smoothing): alpha applies only with apply_class_balancing=True, as in Keras.",
+        "from_logits, label_smoothing): alpha applies only with apply_class_balancing=True, as in Keras. "
+        "y_true must have y_pred's shape, as in Keras.",
 )
 define_preset(
     "CategoricalCrossentropy", "keras", "categorical_cross_entropy",
+    function="categorical_crossentropy", same_shape=True,
     doc="keras.losses.CategoricalCrossentropy(from_logits, label_smoothing, axis). Keras rescales "
-        "probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as given.",
+        "probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as given. y_true "
+        "must have y_pred's shape, as in Keras.",
 )
 define_preset(
     "SparseCategoricalCrossentropy", "keras", "sparse_categorical_cross_entropy",
-    renames={"ignore_class": "ignore_index"},
+    renames={"ignore_class": "ignore_index"}, function="sparse_categorical_crossentropy",
     doc="keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis).",
 )
 define_preset(
     "CategoricalFocalCrossentropy", "keras", "categorical_focal_cross_entropy", defaults={"alpha": 0.25},
+    function="categorical_focal_crossentropy",
     doc="keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits, label_smoothing, axis). "
         "Keras rescales probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as "
         "given (identical on normalised probabilities inside that range). Keras's label smoothing divides "
@@ -786,12 +793,14 @@ define_preset(
 )
 define_preset(
     "CategoricalGeneralizedCrossEntropy", "keras", "generalized_cross_entropy", defaults={"q": 0.5},
+    function="categorical_generalized_cross_entropy",
     doc="keras.losses.CategoricalGeneralizedCrossEntropy(q=0.5): integer labels and probabilities, as in "
         "Keras. Keras requires 0 < q < 1; lossx also accepts q = 1. from_logits, axis, class_weight and "
         "ignore_index are lossx extensions.",
 )
 define_preset(
     "KLDivergence", "keras", "kl_divergence", fixed={"from_logits": False, "log_input": False, "log_target": False},
+    function="kl_divergence",
     doc="keras.losses.KLDivergence: probabilities, summed over the last axis. Keras clips both inputs to "
         "[1e-7, 1], so a zero target contributes 1e-7·log(1e-7/q) there; lossx uses 0·log 0 = 0 (identical "
         "on inputs inside that range). For log-probability inputs use lossx's KlDivergence.",

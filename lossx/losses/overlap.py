@@ -4,7 +4,9 @@ All three compare soft true positives ``TP = Σ p·t``, false positives
 ``FP = Σ p·(1−t)`` and false negatives ``FN = Σ (1−p)·t``, summed over every axis
 but the batch axis (0) and, by default, the class axis: one score per sample and
 class, which the reduction averages (weighted by ``class_weight``), as
-segmentation_models_pytorch and MONAI average per-class scores. Each loss is
+segmentation_models_pytorch and MONAI average per-class scores. ``sum_axes`` names
+other axes to sum over, as Keras's ``axis`` does (``"all"``: the whole batch pooled
+into one score, Keras's default). Each loss is
 ``1 − (overlap + s) / (overlap + penalty + s + ε)`` with non-negative sums
 (``Σp + Σt`` is never formed); below ½ it is computed as
 ``(penalty + ε) / (overlap + penalty + s + ε)``, so a nearly perfect overlap loses
@@ -29,6 +31,7 @@ import numpy as np
 from .. import primitives as P
 from .._errors import OptionValueError, ShapeError
 from .._options import Option
+from .._presets import define_preset
 from .._reduction import LossTerms
 from .._registry import Input, define_loss
 from ._shared import along_axis, class_positions
@@ -65,9 +68,17 @@ _IGNORE_INDEX = Option(
 _PER_CLASS = Option(
     "per_class", "bool", True,
     "True: one score per sample and class, shape (N, C); False: the classes pooled into one score "
-    "per sample, shape (N,) (Keras's Dice(axis=(1, ..., ndim−1))).",
+    "per sample, shape (N,) (Keras's Dice(axis=(1, ..., ndim−1))). Applies with sum_axes='per_sample'.",
 )
-_OPTIONS = [_FROM_LOGITS, _SMOOTH, _EPSILON, _AXIS, _CLASS_WEIGHT, _IGNORE_INDEX, _PER_CLASS]
+_SUM_AXES = Option(
+    "sum_axes", "axes", "per_sample",
+    "The axes each score sums its counts over, one score per index of the others: 'per_sample', every "
+    "axis but the batch axis 0 and (per_class=True) the class axis; 'all', every axis, one score for the "
+    "whole batch (Keras's Dice() default, axis=None); or a tuple of axes (Keras's axis), where the class "
+    "axis among them pools the classes.",
+    named=("per_sample", "all"),
+)
+_OPTIONS = [_FROM_LOGITS, _SMOOTH, _EPSILON, _AXIS, _CLASS_WEIGHT, _IGNORE_INDEX, _PER_CLASS, _SUM_AXES]
 _INPUTS = [
     Input("y_pred", "prediction", "Probabilities (or logits with from_logits=True), (N, ..., C, ...)."),
     Input("y_true", "classes", "Integer labels (multiclass) or dense targets in [0, 1] like y_pred."),
@@ -94,21 +105,31 @@ _SHOWCASE = (
     {"from_logits": True, "smooth": 1.0},
     {"from_logits": True, "ignore_index": -1, "class_weight": (1.0, 2.0, 0.5)},
     {"axis": 1, "per_class": False, "epsilon": 0.0, "smooth": 1e-5},
+    {"sum_axes": "all"},
+    {"sum_axes": (0, 1), "class_weight": (1.0, 2.0, 0.5)},
 )
 
 
 def _overlap_sums(
-    xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class
+    xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes
 ):
-    """``(TP, α·FP + β·FN, scored)``: the soft counts of each score, and where a score has pixels.
+    """``(TP, α·FP + β·FN, scored, kept)``: the soft counts of each score, where a score has
+    pixels, and the class axis of the scores (None when the classes are pooled).
 
     The penalty is summed as one sum of ``α·(p − p·t) + β·(t − p·t)``: the same
     non-negative terms as ``α·p·(1−t)`` and ``β·(1−p)·t`` (exactly so for 0/1 targets),
     but with ``p·t`` formed once and one reduction instead of two, which saves a pass
     over the (N, ..., C) arrays in the forward and in the backward.
     """
-    if xp.isdtype(y_true.dtype, "integral"):
-        class_axis = _class_axis(name, y_pred.ndim, axis)
+    ndim = y_pred.ndim
+    labels = xp.isdtype(y_true.dtype, "integral")
+    # The class axis matters for labels (one-hot along it), class weights and the per-sample
+    # axes; Keras's pooled scores of dense targets take inputs of any rank.
+    if labels or class_weight is not None or sum_axes == "per_sample":
+        class_axis = _class_axis(name, ndim, axis)
+    else:
+        class_axis = axis % ndim
+    if labels:
         p = P.softmax(y_pred, axis=class_axis) if from_logits else y_pred
         index = xp.expand_dims(y_true, axis=class_axis)
         t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
@@ -124,19 +145,43 @@ def _overlap_sums(
     tp = p * t
     fp, fn = p - tp, t - tp  # p·(1−t) and (1−p)·t; never negative, as p·t ≤ p and p·t ≤ t
     penalty = (fp + fn) if alpha == beta == 1.0 else alpha * fp + beta * fn
-    ndim = tp.ndim
-    class_axis = _class_axis(name, ndim, axis)
-    if class_weight is not None and not per_class:
+    reduced = _summed_axes(name, ndim, class_axis, per_class, sum_axes)
+    kept = None if class_axis in reduced else class_axis - sum(d < class_axis for d in reduced)
+    if class_weight is not None and kept is None:
         weights = along_axis(xp, class_weight, ndim, class_axis)
         tp, penalty = weights * tp, weights * penalty
-    reduced = tuple(d for d in range(1, ndim) if not (per_class and d == class_axis))
     scored = None
     if valid is not None:
         counts = xp.where(valid, xp.ones_like(tp), xp.zeros_like(tp))
         scored = xp.greater(xp.sum(counts, axis=reduced) if reduced else counts, 0)
     if reduced:
         tp, penalty = xp.sum(tp, axis=reduced), xp.sum(penalty, axis=reduced)
-    return tp, penalty, scored
+    return tp, penalty, scored, kept
+
+
+def _summed_axes(name: str, ndim: int, class_axis: int, per_class: bool, sum_axes: Any) -> tuple[int, ...]:
+    """The axes the counts of one score are summed over, from ``sum_axes`` and ``per_class``."""
+    if sum_axes == "per_sample":
+        return tuple(d for d in range(1, ndim) if not (per_class and d == class_axis))
+    if sum_axes == "all":
+        return tuple(range(ndim))
+    outside = [a for a in sum_axes if not -ndim <= a < ndim]
+    if outside:
+        raise OptionValueError(
+            f"{name}: sum_axes={sum_axes} names axis {outside[0]}, out of range for y_pred with {ndim} axes; "
+            f"use axes in [{-ndim}, {ndim - 1}]."
+        )
+    reduced = tuple(sorted({a % ndim for a in sum_axes}))
+    if len(reduced) != len(sum_axes):
+        raise OptionValueError(
+            f"{name}: sum_axes={sum_axes} names one axis twice for y_pred with {ndim} axes; give each axis once."
+        )
+    if not per_class and class_axis not in reduced:
+        raise OptionValueError(
+            f"{name}: per_class=False pools the classes, but sum_axes={sum_axes} keeps the class axis "
+            f"{class_axis}; add it to sum_axes (per_class applies only with sum_axes='per_sample')."
+        )
+    return reduced
 
 
 def _class_axis(name: str, ndim: int, axis: int) -> int:
@@ -153,12 +198,13 @@ def _class_axis(name: str, ndim: int, axis: int) -> int:
     return axis % ndim
 
 
-def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, per_class):
+def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept):
     """``1 − (overlap + s) / (overlap + penalty + s + ε)`` with the class weights and validity.
 
     Below ½ the loss is computed as ``(penalty + ε) / denominator`` (no cancellation near
     a perfect overlap), elsewhere as ``1 − (overlap + s) / denominator`` (whose gradient
     has no cancellation, e.g. it is exactly 0 where a class is absent from the targets and s = 0).
+    ``kept`` is the class axis of the scores; class weights weigh the scores along it.
     """
     agreement = overlap + smooth
     numerator = penalty + epsilon
@@ -169,9 +215,10 @@ def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, per_clas
     value = xp.where(
         xp.less(numerator, agreement), numerator / denominator, 1.0 - agreement / denominator
     )
-    if class_weight is None or not per_class:
+    if class_weight is None or kept is None:
         return value if scored is None else LossTerms(value, valid=scored)
-    return LossTerms(class_weight * value, weight=class_weight, valid=scored)
+    weights = along_axis(xp, class_weight, value.ndim, kept)
+    return LossTerms(weights * value, weight=weights, valid=scored)
 
 
 @define_loss(
@@ -182,32 +229,37 @@ def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, per_clas
     example=_overlap_example,
     showcase=_SHOWCASE,
 )
-def dice(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class):
+def dice(
+    xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
+):
     """Dice loss ``1 − (2·TP + s) / (Σp + Σt + s + ε) = (FP + FN + ε) / (2·TP + FP + FN + s + ε)``.
 
     ``TP = Σ p·t``, ``FP = Σ p·(1−t)``, ``FN = Σ (1−p)·t`` over every axis but the batch
-    axis and (``per_class=True``) the class axis ``axis``; ``s`` is ``smooth``, ``ε``
-    ``epsilon``. With ``class_weight`` each class's score is weighted and 'mean'
-    divides by the weights' sum (``per_class=False``: each class's counts are weighted
-    before pooling, the generalised Dice of Sudre et al. with fixed weights).
+    axis and (``per_class=True``) the class axis ``axis``, or over the axes ``sum_axes``
+    names; ``s`` is ``smooth``, ``ε`` ``epsilon``. With ``class_weight`` each class's
+    score is weighted and 'mean' divides by the weights' sum (where the classes are
+    pooled, ``per_class=False`` or the class axis among ``sum_axes``, each class's
+    counts are weighted before pooling: the generalised Dice of Sudre et al. with fixed
+    weights).
     Shapes: ``y_pred`` (N, ..., C, ...); ``y_true`` integer labels without the class
-    axis, or dense like ``y_pred``; result (N, C), or (N,) with ``per_class=False``.
-    Keras: its default ``Dice()`` (axis=None) pools the whole batch into one score,
-    which is not a per-sample loss (docs/semantics.md, reductions and weights); lossx reproduces it as
-    ``dice(y_pred.reshape(1, -1, 1), y_true.reshape(1, -1, 1))``. Keras's
-    ``Dice(axis=(1, ..., ndim−2))`` on channels-last inputs is lossx's default exactly,
-    and ``Dice(axis=(1, ..., ndim−1))`` is ``per_class=False``.
+    axis, or dense like ``y_pred``; result (N, C), or (N,) with ``per_class=False``, or
+    the axes ``sum_axes`` leaves (``"all"``: a scalar).
+    Keras: ``keras.losses.Dice(axis=a)`` is ``dice(sum_axes=a, epsilon=keras.backend.epsilon())``
+    (``axis=None``, its default, is ``sum_axes="all"``: the whole batch pooled into one score,
+    not a per-sample loss, docs/semantics.md, reductions and weights); the Keras adapter's
+    ``Dice`` takes Keras's arguments. Keras's ``Dice(axis=(1, ..., ndim−2))`` on
+    channels-last inputs is lossx's default exactly.
     optax.dice_loss(smooth=s) is ``smooth=2s, epsilon=0`` (its score is (TP + s) /
     ((Σp + Σt)/2 + s)), with its class average and class_weights as 'none' then a mean
     over classes.
     Reference: Milletari et al. (2016), V-Net; keras.losses.Dice; optax.dice_loss;
     segmentation_models_pytorch DiceLoss; MONAI DiceLoss.
     """
-    tp, penalty, scored = _overlap_sums(
+    tp, penalty, scored, kept = _overlap_sums(
         xp, y_pred, y_true, "dice", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class,
+        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
-    return _score(xp, penalty, tp + tp, scored, smooth, epsilon, class_weight, per_class)
+    return _score(xp, penalty, tp + tp, scored, smooth, epsilon, class_weight, kept)
 
 
 @define_loss(
@@ -223,7 +275,8 @@ def dice(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight
     showcase=({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:]),
 )
 def tversky(
-    xp, y_pred, y_true, *, alpha, beta, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class
+    xp, y_pred, y_true, *, alpha, beta, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class,
+    sum_axes,
 ):
     """Tversky loss ``1 − (TP + s) / (TP + α·FP + β·FN + s + ε) = (α·FP + β·FN + ε) / (TP + α·FP + β·FN + s + ε)``.
 
@@ -232,17 +285,18 @@ def tversky(
     α weights the false positives and β the false negatives, as in the paper, optax,
     smp and MONAI. keras.losses.Tversky's code applies its ``alpha`` to Σ t·(1−p) (the
     false negatives, although its docs say false positives), so Keras's
-    ``Tversky(alpha=a, beta=b)`` is lossx's ``tversky(alpha=b, beta=a)``; its default
-    (axis=None) pools the batch, reproduced as for :func:`dice`.
+    ``Tversky(alpha=a, beta=b, axis=x)`` is lossx's ``tversky(alpha=b, beta=a, sum_axes=x)``
+    (``axis=None`` is ``sum_axes="all"``, as for :func:`dice`); the Keras adapter's
+    ``Tversky`` takes Keras's arguments, in Keras's convention.
     Shapes: as :func:`dice`.
     Reference: Salehi et al. (2017), "Tversky loss function for image segmentation";
     keras.losses.Tversky; optax.dice_loss(alpha, beta); MONAI TverskyLoss.
     """
-    tp, penalty, scored = _overlap_sums(
+    tp, penalty, scored, kept = _overlap_sums(
         xp, y_pred, y_true, "tversky", alpha=alpha, beta=beta, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class,
+        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
-    return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, per_class)
+    return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
 
 
 @define_loss(
@@ -254,7 +308,9 @@ def tversky(
     example=_overlap_example,
     showcase=_SHOWCASE,
 )
-def jaccard(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class):
+def jaccard(
+    xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
+):
     """Jaccard (soft IoU) loss ``1 − (TP + s) / (Σp + Σt − TP + s + ε) = (FP + FN + ε) / (TP + FP + FN + s + ε)``.
 
     ``TP``, ``FP``, ``FN``, ``s``, ``ε``, the axes and ``class_weight`` as in :func:`dice`;
@@ -263,8 +319,49 @@ def jaccard(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_wei
     Reference: Rahman & Wang (2016), "Optimizing intersection-over-union in deep neural
     networks"; segmentation_models_pytorch JaccardLoss; optax.dice_loss(alpha=1, beta=1).
     """
-    tp, penalty, scored = _overlap_sums(
+    tp, penalty, scored, kept = _overlap_sums(
         xp, y_pred, y_true, "jaccard", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class,
+        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
-    return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, per_class)
+    return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
+
+
+# ----------------------------------------------------------------- presets
+
+
+def _from_keras_axis(options: dict[str, Any], _: Mapping[str, Any]) -> dict[str, Any]:
+    """Keras's ``axis=None`` sums over every axis: lossx's ``sum_axes="all"``."""
+    return {**options, "sum_axes": "all" if options["sum_axes"] is None else options["sum_axes"]}
+
+
+def _to_keras_axis(options: dict[str, Any]) -> dict[str, Any]:
+    return {**options, "sum_axes": None if options["sum_axes"] == "all" else options["sum_axes"]}
+
+
+_KERAS_OVERLAP = {
+    "replaces_own_class": True, "defaults": {"sum_axes": "all"}, "translate": _from_keras_axis,
+    "untranslate": _to_keras_axis,
+}
+_KERAS_OVERLAP_DOC = (
+    "Keras's axis (renamed to lossx's sum_axes) is the tuple of axes summed into each score, None (the default) "
+    "every axis: one score for the whole batch, which sample_weight then scales by its mean, as Keras does. "
+    "lossx's per-sample scores (every axis but the batch and the class axis, at any rank) are axis='per_sample'; "
+    "lossx's class axis, needed for integer labels, class_weight and 'per_sample', is class_axis (default −1). "
+    "epsilon (1e-7, Keras's backend.epsilon()) is added to the denominator only, as in Keras; smooth, "
+    "from_logits, class_weight and ignore_index are lossx extensions."
+)
+define_preset(
+    "Dice", "keras", "dice", renames={"axis": "sum_axes", "class_axis": "axis"}, function="dice",
+    same_shape=True, **_KERAS_OVERLAP,
+    doc="keras.losses.Dice(axis=None): 1 − 2·Σ t·p / (Σ t + Σ p + ε). " + _KERAS_OVERLAP_DOC + " Dense targets "
+        "must have y_pred's shape (after Keras's rank alignment): Keras sums a broadcast target before "
+        "broadcasting it, so its Σ t counts it once while Σ t·p counts it for every prediction.",
+)
+define_preset(
+    "Tversky", "keras", "tversky",
+    renames={"alpha": "beta", "beta": "alpha", "axis": "sum_axes", "class_axis": "axis"}, function="tversky",
+    **_KERAS_OVERLAP,
+    doc="keras.losses.Tversky(alpha=0.5, beta=0.5, axis=None): 1 − TP / (TP + α·Σ t·(1−p) + β·Σ p·(1−t) + ε), "
+        "Keras's convention: its alpha weighs the false negatives and its beta the false positives (lossx's "
+        "tversky, the paper's, the other way round; the preset swaps them). " + _KERAS_OVERLAP_DOC,
+)

@@ -1,5 +1,5 @@
 """Embedding and ranking losses: margin ranking, hinge embedding, cosine embedding,
-triplet margin and NT-Xent (SimCLR's contrastive loss)."""
+triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ __all__ = [
     "cosine_embedding",
     "triplet_margin",
     "ntxent",
+    "circle",
 ]
 
 FEATURE_AXIS = Option("axis", "axis", -1, "The feature axis the distance or similarity is taken over.")
@@ -93,6 +94,15 @@ def _triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tu
 
 def _ntxent_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
     return rng.standard_normal((8, 4)), np.array([0, 1, 2, 3, 0, 1, 2, 3], dtype=np.int64)
+
+
+def _circle_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Eight embeddings in four classes, class 3 with one member (a row without positives);
+    unit rows when ``normalize=False``, which expects them."""
+    embeddings = rng.standard_normal((8, 4))
+    if not options.get("normalize", True):
+        embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    return embeddings, np.array([0, 1, 2, 0, 1, 2, 0, 3], dtype=np.int64)
 
 
 # ----------------------------------------------------------------- pairwise ranking
@@ -284,6 +294,102 @@ def ntxent(xp, embeddings, labels, *, temperature):
     return LossTerms(value, weight)
 
 
+def _unit_rows(xp, embeddings):
+    """Rows scaled to unit norm, their norm clipped below at the dtype's machine epsilon (as :func:`ntxent`)."""
+    squared_norm = xp.sum(embeddings * embeddings, axis=-1, keepdims=True)
+    tiny = xp.full_like(squared_norm, float(xp.finfo(embeddings.dtype).eps))
+    return embeddings / xp.sqrt(xp.maximum(squared_norm, tiny))
+
+
+def _pair_masks(xp, labels):
+    """``(positive, negative)``: the (N, N) pairs of one class (the diagonal included) and of two classes."""
+    same = xp.equal(xp.expand_dims(labels, axis=1), xp.expand_dims(labels, axis=0))
+    return same, xp.logical_not(same)
+
+
+def _diagonal(xp, embeddings, labels):
+    rows = embeddings.shape[0]
+    if rows is None:  # a TensorFlow graph with an unknown batch size
+        rows = xp.sum(xp.ones_like(labels, dtype=xp.int32))
+    index = xp.arange(rows, dtype=xp.int32, **device_of(embeddings))
+    return xp.equal(xp.expand_dims(index, axis=1), xp.expand_dims(index, axis=0))
+
+
+def _masked_logsumexp(xp, x, mask):
+    """Row-wise ``log Σ_{mask} exp(x)`` and whether the row has an entry at all.
+
+    Entries outside the mask are set to a finite stand-in far below any logit, so they
+    vanish from the sum (exp underflows to 0) and every number, and so every gradient,
+    stays finite; a row with no entry gets a finite, very negative value, which the
+    caller masks out.
+    """
+    stand_in = -float(xp.finfo(x.dtype).max) / 4  # twice it is still finite
+    masked = xp.where(mask, x, xp.full_like(x, stand_in))
+    shift = xp.max(masked, axis=1, keepdims=True)
+    total = xp.sum(xp.exp(masked - shift), axis=1, keepdims=True)
+    return xp.log(total) + shift, xp.any(mask, axis=1, keepdims=True)
+
+
+@define_loss(
+    options=[
+        Option("gamma", "float", 80.0, "γ: the scale of the weighted similarities.", low=0.0),
+        Option("margin", "float", 0.4, "m: the relaxation; optima 1 + m (positives) and −m (negatives), "
+                                       "decision margins 1 − m and m."),
+        Option("remove_diagonal", "bool", True, "Leave each row's pair with itself out of its positives."),
+        Option("normalize", "bool", True, "L2-normalise the embeddings, so s is the cosine similarity; False: "
+                                          "s is the dot product of embeddings already of unit norm (Keras's "
+                                          "circle expects them)."),
+    ],
+    inputs=[
+        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
+        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
+    ],
+    class_axis=True,
+    example=_circle_example,
+    showcase=({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False}),
+)
+def circle(xp, embeddings, labels, *, gamma, margin, remove_diagonal, normalize):
+    """Circle loss of Sun et al. (2020), per anchor row i:
+
+    ``L_i = log(1 + Σ_{k∈N(i)} exp(γ·α_n·(s_ik − Δ_n)) · Σ_{j∈P(i)} exp(−γ·α_p·(s_ij − Δ_p)))``
+    with ``α_p = [1 + m − s_ij]₊``, ``α_n = [s_ik + m]₊``, ``Δ_p = 1 − m``, ``Δ_n = m``,
+    computed as ``softplus(logsumexp_P(·) + logsumexp_N(·))``. P(i) are the rows of i's
+    class (without i itself when ``remove_diagonal``), N(i) the rows of other classes;
+    a row with no positive or no negative has no loss and counts nothing (``"mean"``
+    averages the other rows; 0 when none is left). ``s`` is the cosine similarity
+    (``normalize=True``; norms clipped below at the dtype's machine epsilon) or the dot
+    product, taken as at most 1: keras.losses.circle works with the distance 1 − s,
+    floored at 0.
+    Shapes: ``embeddings`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: Sun et al. (2020), "Circle Loss: A Unified Perspective of Pair Similarity
+    Optimization", eq. 6 (the pair-wise form); keras.losses.Circle (gamma=80, margin=0.4,
+    on unit-norm embeddings: ``normalize=False``); pytorch-metric-learning CircleLoss.
+    """
+    if embeddings.ndim != 2:
+        raise ShapeError(
+            f"circle: embeddings must have shape (N, D), got shape {tuple(embeddings.shape)}; "
+            "flatten the leading axes into the batch, with one class id per row."
+        )
+    unit = _unit_rows(xp, embeddings) if normalize else embeddings
+    similarity = xp.matmul(unit, xp.permute_dims(unit, (1, 0)))
+    if embeddings.shape[0] == 0:  # an empty batch (a static shape): a row reduction would have nothing to reduce
+        no_pairs = xp.sum(similarity, axis=1)
+        return LossTerms(no_pairs, valid=xp.zeros_like(no_pairs, dtype=xp.bool))
+    # Keras's distance 1 − s, floored at 0 (s above 1 only by rounding, or from rows longer than 1).
+    distance = xp.maximum(1.0 - similarity, xp.zeros_like(similarity))
+    zeros = xp.zeros_like(distance)
+    positive_logits = -gamma * xp.maximum(margin + distance, zeros) * (margin - distance)
+    negative_logits = gamma * xp.maximum((1.0 + margin) - distance, zeros) * ((1.0 - margin) - distance)
+    positive, negative = _pair_masks(xp, labels)
+    if remove_diagonal:
+        positive = xp.logical_and(positive, xp.logical_not(_diagonal(xp, embeddings, labels)))
+    log_positive, has_positive = _masked_logsumexp(xp, positive_logits, positive)
+    log_negative, has_negative = _masked_logsumexp(xp, negative_logits, negative)
+    scored = xp.logical_and(has_positive, has_negative)[:, 0]
+    value = P.softplus(log_positive + log_negative)[:, 0]
+    return LossTerms(xp.where(scored, value, xp.zeros_like(value)), valid=scored)
+
+
 # ----------------------------------------------------------------- presets
 
 define_preset("MarginRankingLoss", "torch", "margin_ranking", doc="torch.nn.MarginRankingLoss(margin).")
@@ -296,4 +402,16 @@ define_preset(
     "TripletMarginLoss", "torch", "triplet_margin",
     doc="torch.nn.TripletMarginLoss(margin, p, eps, swap): features on the last axis, as torch. "
         "torch refuses margin ≤ 0; lossx accepts margin = 0.",
+)
+define_preset(
+    "Circle", "keras", "circle", replaces_own_class=True, function="circle", defaults={"normalize": False},
+    accepted={
+        name: (None, "lossx's circle compares the batch with itself; reference embeddings and labels other "
+                     "than the batch's have no lossx counterpart.")
+        for name in ("ref_labels", "ref_embeddings")
+    },
+    doc="keras.losses.Circle(gamma=80.0, margin=0.4, remove_diagonal=True): y_true integer labels (N,), y_pred "
+        "embeddings (N, D) of unit norm (a UnitNormalization layer), used as given (normalize=False); "
+        "normalize=True takes cosine similarities of any embeddings. Rows without a positive or a negative "
+        "count nothing, as Keras masks rows whose loss is 0.",
 )

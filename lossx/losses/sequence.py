@@ -353,7 +353,7 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
 # ----------------------------------------------------------------- presets
 
 define_preset(
-    "CTC", "keras", "ctc", fixed={"blank": 0, "from_logits": True},
+    "CTC", "keras", "ctc", fixed={"blank": 0, "from_logits": True}, function="ctc",
     doc="keras.losses.CTC: y_true (B, L) integer labels padded with 0 (the blank), y_pred (B, T, C) "
         "logits; every frame counts and label lengths are the number of nonzero labels. Keras on "
         "TensorFlow computes in float32 even for float64 inputs; lossx computes in the input's dtype.",
