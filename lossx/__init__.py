@@ -97,12 +97,25 @@ def get(name: str, **options: Any) -> Any:
     """The active backend's native loss object for ``name`` (snake, Camel or alias).
 
     NumPy and JAX give frozen callable objects, torch an ``nn.Module``, Keras a
-    ``keras.losses.Loss``; ``options`` are the loss's options (and ``reduction``).
+    ``keras.losses.Loss``; ``options`` are the loss's options (and ``reduction``), with
+    lossx's names on every backend.
+
+    What stays the same when only the backend changes (the README's "Switching framework
+    by configuration"): this call, and calling the object with its arrays named,
+    ``loss(y_pred=..., y_true=...)``, whose value for the default reduction without
+    weights is the same number on every backend. Positional arrays follow the framework:
+    ``(y_pred, y_true)`` on numpy, torch and jax, ``(y_true, y_pred)`` on Keras, whose
+    compile/fit/evaluate call the object so. Under the keras backend the object refuses
+    positional arrays from any other caller, so a script written for the other backends
+    cannot silently swap them.
     """
     from .backends import load
 
     spec = lookup(name)
-    return getattr(load(get_backend()), spec.camel_name)(**options)
+    adapter = load(get_backend())
+    made = getattr(adapter, spec.camel_name)(**options)
+    for_portable_use = getattr(adapter, "_for_portable_use", None)
+    return made if for_portable_use is None else for_portable_use(made)
 
 
 def _facade(spec: LossSpec) -> Any:

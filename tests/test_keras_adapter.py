@@ -730,3 +730,54 @@ def test_circle_refuses_reference_embeddings():
     (groups, embeddings), _ = FUNCTION_INPUTS["circle"][0]
     with pytest.raises(lossx.OptionValueError, match=r"ref_embeddings of shape \(8, 4\) is not supported: lossx's circle"):
         LK.circle(groups, embeddings, ref_embeddings=embeddings)
+
+
+# ----------------------------------------------------------------- lossx.get under the keras backend
+
+
+def test_get_under_keras_refuses_positional_arrays_from_user_code():
+    """A script written for (y_pred, y_true) cannot silently swap its arrays under LOSSX_BACKEND=keras."""
+    y_pred = np.array([[0.2, 0.7], [0.4, 0.9]])
+    y_true = np.array([[0.0, 1.0], [0.0, 1.0]])
+    with lossx.use_backend("keras"):
+        loss = lossx.get("quantile", quantile=0.8)
+        with pytest.raises(lossx.ArgumentError, match=r"made by lossx.get under the keras backend.*loss\(y_pred=\.\.\., y_true=\.\.\.\)"):
+            loss(y_pred, y_true)
+        by_name = float(keras.ops.convert_to_numpy(loss(y_pred=y_pred, y_true=y_true)))
+        facade = lossx.Quantile(quantile=0.8)
+    with lossx.use_backend("numpy"):
+        assert by_name == pytest.approx(float(lossx.get("quantile", quantile=0.8)(y_pred=y_pred, y_true=y_true)), rel=1e-6)
+        assert by_name != pytest.approx(float(lossx.quantile(y_true, y_pred, quantile=0.8)), rel=1e-3)
+    with pytest.raises(lossx.ArgumentError, match="made by lossx.get"):
+        facade(y_pred, y_true)
+    # The adapter's own class keeps Keras's positional order.
+    assert float(keras.ops.convert_to_numpy(LK.Quantile(quantile=0.8)(y_true, y_pred))) == pytest.approx(by_name, rel=1e-6)
+
+
+def test_get_under_keras_trains_and_evaluates_through_compile():
+    """Keras's own machinery still calls the object positionally, in Keras's order."""
+    keras.utils.set_random_seed(4)
+    x, y = _binary_data()
+    with lossx.use_backend("keras"):
+        loss = lossx.get("binary_cross_entropy", from_logits=True)
+    model = _model(1)
+    model.compile(optimizer="sgd", loss=loss)
+    history = model.fit(x, y, epochs=1, batch_size=32, verbose=0).history["loss"]
+    reference = _model(1)
+    reference.set_weights(model.get_weights())
+    reference.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))
+    assert np.isfinite(history[0])
+    np.testing.assert_allclose(model.evaluate(x, y, batch_size=96, verbose=0),
+                               reference.evaluate(x, y, batch_size=96, verbose=0), rtol=1e-5)
+
+
+def test_keras_class_takes_arrays_by_name_and_says_when_labels_look_like_predictions():
+    logits = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]])
+    labels = np.array([0, 2])
+    loss = LK.SparseCategoricalCrossEntropy(from_logits=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss(y_pred=logits, y_true=labels)),
+                               keras.ops.convert_to_numpy(loss(labels, logits)), rtol=1e-6)
+    with pytest.raises(lossx.LabelRangeError, match=r"arguments are swapped: Keras classes take \(y_true, y_pred\)"):
+        loss(logits, labels)
+    with pytest.raises(lossx.ArgumentError, match="missing y_true"):
+        loss(y_pred=logits)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import inspect
+import sys
 from typing import Any
 
 from .._config import missing_framework
@@ -46,7 +47,7 @@ except ImportError as error:
 
 import numpy as np
 
-from .._errors import LabelRangeError, ReductionError, ShapeError
+from .._errors import ArgumentError, LabelRangeError, ReductionError, ShapeError
 from .._namespace import is_eager
 from .._presets import Preset, presets
 from .._reduction import static_shape
@@ -87,12 +88,53 @@ class KerasLoss(keras.losses.Loss):
         super().__init__(name=name or self.spec.name, reduction=reduction, dtype=dtype)
         self.lossx_options = self.spec.validate(options)
 
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+    #: Set on the objects ``lossx.get`` makes (see :func:`_for_portable_use`).
+    _arrays_by_name_only = False
+
+    def __call__(self, *arrays: Any, **named: Any) -> Any:
+        """``loss(y_true, y_pred, sample_weight=None)`` in Keras's order, or with the arrays named.
+
+        ``y_pred=`` and ``y_true=`` (or the loss's own input names) mean the same on every
+        backend. An object made by :func:`lossx.get` refuses positional arrays from anything
+        but Keras's own training machinery, since a script written for the other backends
+        passes ``(y_pred, y_true)``.
+        """
+        if arrays and self._arrays_by_name_only and not _called_by_keras(sys._getframe(1)):
+            raise ArgumentError(
+                f"{type(self).__name__} was made by lossx.get under the keras backend, and Keras's losses take "
+                "their arrays as (y_true, y_pred), the reverse of lossx's (y_pred, y_true) on the other "
+                "backends. Name them, loss(y_pred=..., y_true=...), which means the same on every backend, or "
+                f"use lossx.backends.keras.{type(self).__name__} to call it in Keras's order; Keras's compile, fit "
+                "and evaluate call it as usual."
+            )
+        y_true, y_pred, sample_weight = self._keras_arguments(arrays, named)
         token = _SAMPLE_WEIGHT_SHAPE.set(None if sample_weight is None else static_shape(sample_weight))
         try:
             return self._keras_call(y_true, y_pred, sample_weight)
         finally:
             _SAMPLE_WEIGHT_SHAPE.reset(token)
+
+    def _keras_arguments(self, arrays: tuple, named: dict[str, Any]) -> tuple:
+        """``(y_true, y_pred, sample_weight)`` from Keras's positional order and names (lossx's input names too)."""
+        prediction, target = (i.name for i in self.spec.inputs[:2])
+        aliases = {prediction: "y_pred", target: "y_true"}
+        named = {aliases.get(name, name): value for name, value in named.items()}
+        values = dict(zip(("y_true", "y_pred", "sample_weight"), arrays))
+        if len(arrays) > 3:
+            raise ArgumentError(f"{type(self).__name__} takes (y_true, y_pred, sample_weight); got {len(arrays)} arrays.")
+        for name, value in named.items():
+            if name not in ("y_true", "y_pred", "sample_weight"):
+                raise ArgumentError(
+                    f"{type(self).__name__}: unexpected argument {name!r}; a Keras loss takes y_true, y_pred and "
+                    "sample_weight when called, and its options when it is built."
+                )
+            if name in values:
+                raise ArgumentError(f"{type(self).__name__} got two values for {name!r}.")
+            values[name] = value
+        missing = [name for name in ("y_true", "y_pred") if name not in values]
+        if missing:
+            raise ArgumentError(f"{type(self).__name__}: missing {' and '.join(missing)}; it takes (y_true, y_pred).")
+        return values["y_true"], values["y_pred"], values.get("sample_weight")
 
     def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
         if self._takes_labels(y_true, y_pred):
@@ -138,7 +180,9 @@ class KerasLoss(keras.losses.Loss):
         if bool(keras.ops.any(keras.ops.not_equal(y_true, keras.ops.floor(y_true)))):
             raise LabelRangeError(
                 f"{self.spec.name}: {self.spec.target.name} holds non-integer values; "
-                "class labels must be whole numbers (integer class indices)."
+                "class labels must be whole numbers (integer class indices). If these are the predictions, "
+                "the arguments are swapped: Keras classes take (y_true, y_pred); lossx functions and torch "
+                "modules take (y_pred, y_true)."
             )
 
     def _check_sample_weight(self, weight_shape: tuple, loss_shape: tuple) -> None:
@@ -253,6 +297,17 @@ def _with_signature(loss: Any, options: dict[str, Any], doc: str) -> Any:
         *(inspect.Parameter(name, keyword, default=default) for name, default in options.items()),
     ])
     loss.__doc__ = doc
+    return loss
+
+
+def _called_by_keras(frame: Any) -> bool:
+    """Whether ``frame`` (the caller's) is Keras's own code: compile/fit/evaluate call losses as (y_true, y_pred)."""
+    return str(frame.f_globals.get("__name__", "")).startswith("keras.")
+
+
+def _for_portable_use(loss: KerasLoss) -> KerasLoss:
+    """``loss`` as :func:`lossx.get` returns it: its arrays go by name, except from Keras's own machinery."""
+    loss._arrays_by_name_only = True
     return loss
 
 
