@@ -76,6 +76,11 @@ CASES = {
         "binary_cross_entropy", (LOGITS, (LOGITS > 0) * 1.0), ProbabilityRangeError,
         r"probabilities in \[0, 1\].*pass from_logits=True", static=False,
     ),
+    "binary_target_range": Case(
+        "binary_cross_entropy", (np.array([0.2, 0.7]), np.array([0.0, 2.0])), ProbabilityRangeError,
+        r"binary_cross_entropy: y_true must be probabilities in \[0, 1\], but it ranges over \[0, 2\]\. "
+        r"Binary targets are 0/1 labels or probabilities", static=False,
+    ),
     "integer_prediction": Case(
         "mean_absolute_error", (np.arange(4), np.arange(4.0)), DTypeError, "must be floating point.*Cast"
     ),

@@ -144,7 +144,8 @@ def _overlap_sums(
         t = xp.where(valid, t, xp.zeros_like(t))
     tp = p * t
     fp, fn = p - tp, t - tp  # p·(1−t) and (1−p)·t; never negative, as p·t ≤ p and p·t ≤ t
-    penalty = (fp + fn) if alpha == beta == 1.0 else alpha * fp + beta * fn
+    unit_weights = isinstance(alpha, float) and isinstance(beta, float) and alpha == beta == 1.0  # not traced ones
+    penalty = (fp + fn) if unit_weights else alpha * fp + beta * fn
     reduced = _summed_axes(name, ndim, class_axis, per_class, sum_axes)
     kept = None if class_axis in reduced else class_axis - sum(d < class_axis for d in reduced)
     if class_weight is not None and kept is None:
