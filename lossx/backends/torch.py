@@ -128,8 +128,9 @@ def _preset_arguments(preset: Preset, positional: tuple, given: dict[str, Any]) 
             f"{len(positional)}; pass the others by keyword."
         )
     named = dict(zip(order, positional))
-    for name in named.keys() & given.keys():
-        raise ArgumentError(f"{preset.name} got two values for {name!r}, one positional and one by keyword.")
+    twice = sorted(named.keys() & given.keys())
+    if twice:
+        raise ArgumentError(f"{preset.name} got two values for {twice[0]!r}, one positional and one by keyword.")
     return {**named, **given}
 
 
