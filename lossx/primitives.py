@@ -145,9 +145,18 @@ def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: float) -> Any:
 
 
 def _sigmoid_cross_entropy(xp: ModuleType, logits: Any, target: Any, pos_weight: Any) -> Any:
-    log_p = _log_sigmoid(xp, logits)
-    positive_scale = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-    return (1.0 - target) * logits - positive_scale * log_p
+    # (1−t)·softplus(x) + w·t·softplus(−x) as where(x ≥ 0, (1−t)·x, −w·t·x) + (1 − t + w·t)·log1p(e^−|x|):
+    # every term is non-negative, so a tiny loss keeps its digits (x = −30, t = 0: log1p(e^−30)),
+    # where (1−t)·x − log σ(x) = −30 + 30.0000000000000936 cancels them. −|x| is taken by the same
+    # `where`, so autodiff at x = 0 differentiates one branch of both (|x|'s subgradient 0 there
+    # would lose σ(0)), and its derivative (1−t)·σ(x) − w·t·σ(−x) is as accurate as the value.
+    complement = 1.0 - target
+    nonnegative = logits >= 0
+    tail = xp.log1p(xp.exp(xp.where(nonnegative, -logits, logits)))
+    if pos_weight is None:
+        return xp.where(nonnegative, complement * logits, -target * logits) + tail
+    positive = pos_weight * target
+    return xp.where(nonnegative, complement * logits, -positive * logits) + (complement + positive) * tail
 
 
 def _softmax_cross_entropy(table: dict, xp: ModuleType, logits: Any, labels: Any, axis: int) -> Any:
@@ -396,6 +405,71 @@ def _torch_relative_entropy(same_shape: Callable[..., tuple]) -> Any:
     return relative_entropy
 
 
+def _torch_sigmoid_cross_entropy() -> Callable[..., Any]:
+    import torch
+    import torch.nn.functional as F
+    from torch.autograd.function import once_differentiable
+
+    def softplus(x: Any) -> Any:
+        return F.softplus(x, 1.0, 50.0)  # threshold 50: see the "softplus" kernel
+
+    def positive_term(logits: Any, pos_weight: Any) -> Any:
+        # w·softplus(−x) (the positive term's factor of w·t), in a fresh array.
+        term = softplus(torch.neg(logits))
+        return term if pos_weight is None else term.mul_(pos_weight)
+
+    reduce = {"none": lambda loss: loss, "mean": torch.mean, "sum": torch.sum}
+
+    class SigmoidCrossEntropy(torch.autograd.Function):
+        """``(1−t)·softplus(x) + w·t·softplus(−x)`` and its reduction, with its gradients in closed form.
+
+        torch's ``binary_cross_entropy_with_logits`` computes ``(1−t)·x − (1 + (w−1)·t)·log σ(x)``,
+        whose terms cancel where the loss is tiny (x = −30, t = 0 gives 9.2371e−14 for
+        log1p(e^−30) = 9.3576e−14 in float64, 0 in float32), and its gradient ``σ(x) − t`` does
+        the same for x = 30, t = 1. Here both softplus terms are non-negative and ``lerp``
+        combines them without cancelling (it is exact at t = 0 and t = 1); the gradients are
+        ``∂/∂x = (1−t)·σ(x) − w·t·σ(−x)``, each σ computed on its own side, ``∂/∂t = w·softplus(−x) −
+        softplus(x)`` and ``∂/∂w = t·softplus(−x)`` (summed to w's shape). First derivatives only:
+        a second derivative raises rather than being silently wrong.
+        """
+
+        @staticmethod
+        def forward(ctx: Any, logits: Any, target: Any, pos_weight: Any, reduction: str) -> Any:
+            # The positive term first: its −x is freed before softplus(x) is allocated.
+            positive = positive_term(logits, pos_weight)
+            loss = softplus(logits).lerp_(positive, target)
+            weight_tensor = pos_weight if isinstance(pos_weight, torch.Tensor) else None
+            ctx.save_for_backward(logits, target, weight_tensor)
+            ctx.weight_number = pos_weight if weight_tensor is None else None
+            ctx.reduction = reduction
+            return reduce[reduction](loss)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad: Any) -> Any:
+            logits, target, pos_weight = ctx.saved_tensors
+            pos_weight = ctx.weight_number if pos_weight is None else pos_weight
+            if ctx.reduction == "mean":
+                grad = grad / logits.numel()
+            grad_logits = grad_target = grad_pos_weight = None
+            if ctx.needs_input_grad[0]:
+                negative = torch.sigmoid_(torch.neg(logits))
+                if pos_weight is not None:
+                    negative.mul_(pos_weight)
+                grad_logits = torch.sigmoid(logits).lerp_(negative.neg_(), target).mul_(grad)
+            if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+                positive = positive_term(logits, None)
+                if ctx.needs_input_grad[2]:
+                    grad_pos_weight = (target * positive * grad).sum_to_size(pos_weight.shape)
+                if ctx.needs_input_grad[1]:
+                    if pos_weight is not None:
+                        positive.mul_(pos_weight)
+                    grad_target = positive.sub_(softplus(logits)).mul_(grad)
+            return grad_logits, grad_target, grad_pos_weight, None
+
+    return SigmoidCrossEntropy.apply
+
+
 def _torch_kernels() -> dict[str, Callable[..., Any]]:
     import torch
     import torch.nn.functional as F
@@ -436,16 +510,16 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     def smooth_l1(y_pred: Any, y_true: Any, beta: float, reduction: str = "none") -> Any:
         return torch._C._nn.smooth_l1_loss(*same_shape(y_pred, y_true), code[reduction], beta)
 
+    sigmoid_cross_entropy_function = _torch_sigmoid_cross_entropy()
+
     def sigmoid_cross_entropy(x: Any, t: Any, pos_weight: Any, reduction: str = "none") -> Any:
-        if isinstance(pos_weight, float):
-            pos_weight = torch.tensor(pos_weight, dtype=x.dtype, device=x.device)
-        elif pos_weight is not None and pos_weight.requires_grad:
-            # torch's kernel has no gradient for pos_weight: a learned weight takes the composed form.
+        if torch.compiler.is_compiling():
+            # Inductor fuses the generic form, and autodiff of it, into one pass each way.
             if reduction != "none":
                 return None
-            return (1.0 - t) * x - (1.0 + (pos_weight - 1.0) * t) * F.logsigmoid(x)
+            return _sigmoid_cross_entropy(torch, x, t, pos_weight)
         x, t = same_shape(x, t)
-        return torch.binary_cross_entropy_with_logits(x, t, None, pos_weight, code[reduction])
+        return sigmoid_cross_entropy_function(x, t, pos_weight, reduction)
 
     def take_along_axis(x: Any, indices: Any, axis: int) -> Any:
         if torch.compiler.is_compiling() and indices.shape[axis] == 1:
@@ -885,14 +959,18 @@ def _tensorflow_times_log(log: Callable[..., Any], singular: float, stand_in: fl
 def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
     import tensorflow as tf
 
+    from . import _tensorflow_namespace
+
     def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
-        # TensorFlow's own compositions of the same stable formula (max(x, 0) − x·t +
-        # log1p(exp(−|x|)), and (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)): about half the
-        # generic form's eager operations.
-        logits, target = _tensorflow_same_shape(logits, target)
         if pos_weight is None:
+            # TensorFlow's own composition of the generic form's non-negative terms,
+            # (max(x, 0) − x·t) + log1p(e^−|x|), with −|x| and max(x, 0) from one `where`
+            # (so its gradient at 0 is right too): about half the generic form's eager operations.
+            logits, target = _tensorflow_same_shape(logits, target)
             return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
-        return tf.nn.weighted_cross_entropy_with_logits(labels=target, logits=logits, pos_weight=pos_weight)
+        # Not weighted_cross_entropy_with_logits: its (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)
+        # cancels where the loss is tiny, and its gradient at x = 0 takes |x|'s subgradient 0.
+        return _sigmoid_cross_entropy(_tensorflow_namespace, logits, target, pos_weight)
 
     return {
         "sigmoid_cross_entropy": sigmoid_cross_entropy,
@@ -970,8 +1048,9 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         np.add(absolute, out, out=out)
         return np.subtract(out, math.log(2.0), out=out)
 
-    def log1p_exp_minus_abs(x: Any) -> Any:
-        out = owned(np.abs(x))
+    def log1p_exp_minus_abs(x: Any, out: Any = None) -> Any:
+        # Into ``out`` (a fresh array of x's shape and dtype) where the caller has one to spare.
+        out = owned(np.abs(x)) if out is None else np.abs(x, out=out)
         np.negative(out, out=out)
         np.exp(out, out=out)
         return np.log1p(out, out=out)
@@ -988,11 +1067,21 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return np.subtract(np.minimum(x, 0.0), tail, out=tail)
 
     def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
-        log_p = log_sigmoid(logits)
-        if pos_weight is not None:
-            log_p = into(np.multiply, log_p, 1.0 + (pos_weight - 1.0) * target)
-        out = into(np.multiply, owned(np.subtract(1.0, target)), logits)
-        return into(np.subtract, out, log_p)
+        # The generic form's non-negative terms, each summed only once it is complete: a tiny loss
+        # (x = 30, t = 1) is (x − x) + log1p(e^−30), never (x + log1p(e^−30)) − x.
+        if pos_weight is None:
+            # (max(x, 0) − t·x) + log1p(e^−|x|), in two arrays.
+            products = owned(np.multiply(target, logits))
+            linear = into(np.subtract, owned(np.maximum(logits, 0.0)), products)
+            tail = log1p_exp_minus_abs(logits, products if products.shape == np.shape(logits) else None)
+            return into(np.add, linear, tail)
+        # (1−t)·softplus(x) + w·t·softplus(−x)
+        negative = log1p_exp_minus_abs(logits)
+        positive = owned(np.add(negative, np.maximum(logits, 0.0)))
+        negative = into(np.subtract, negative, np.minimum(logits, 0.0))
+        positive = into(np.multiply, positive, np.subtract(1.0, target))
+        negative = into(np.multiply, negative, np.multiply(pos_weight, target))
+        return into(np.add, positive, negative)
 
     def logsumexp(x: Any, axis: int, keepdims: bool) -> Any:
         largest = np.max(x, axis=axis, keepdims=True)
@@ -1210,8 +1299,10 @@ def log_cosh(y_pred: Any, y_true: Any) -> Any:
 
 
 def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any = None) -> Any:
-    """``(1−t)·x − (1 + (w−1)·t)·log σ(x)``: binary cross-entropy from logits, elementwise.
+    """``(1−t)·softplus(x) + w·t·softplus(−x)``: binary cross-entropy from logits, elementwise.
 
+    Summed from non-negative terms, so a tiny loss keeps its relative accuracy (``x = −30, t = 0``:
+    ``log1p(e^−30)``), in value and gradient ``(1−t)·σ(x) − w·t·σ(−x)``.
     ``pos_weight`` ``w``: None (1), a Python float, or an array broadcasting along the last axis.
     """
     return kernels(namespace_of(logits))["sigmoid_cross_entropy"](logits, target, pos_weight)

@@ -126,6 +126,24 @@ def _binary_logits(big):
     return _a([[1e4, -1e4, 1e4], [-1e4, 0.5, -2.0]]), _BINARY_TARGETS
 
 
+def _binary_tiny(big):
+    # Nearly perfect logits: every loss is ~e^−30 (log1p(e^−30) = 9.3576e−14), summed from
+    # non-negative terms, where (1−t)·x − log σ(x) = −30 + 30.0000000000000936 cancels its digits.
+    return _a([[30.0, -30.0, -25.5], [27.25, -28.0, 31.5]]), _BINARY_TARGETS
+
+
+def _binary_tiny_negatives(big):
+    # Label 0 everywhere: smoothed by ε the target is ε/2, exact enough; a smoothed 1 is 1 − ε/2,
+    # whose complement ε/2 float64 holds only to ~1e−16/ε relative, whatever the loss does with it.
+    return _a([[-30.0, -25.5, -28.0], [-27.25, -31.5, -26.0]]), np.zeros((2, 3))
+
+
+def _binary_tiny_focal(big):
+    # As above at ±10: the cross-entropy ~e^−10 (which −10 + 10.0000454 loses in float32), times
+    # the modulating factor σ(−|x|)² ~ e^−20.
+    return _a([[10.0, -10.0, -9.5], [11.0, -10.5, 9.75]]), _BINARY_TARGETS
+
+
 def _binary_saturated(big):
     # p = 0 with t = 0 and p = 1 with t = 1: 0·log 0 = 0, loss 0, gradient ±1.
     return _a([[0.0, 1.0, 0.25], [1.0, 0.0, 0.75]]), _a([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
@@ -203,12 +221,21 @@ CLASSIFICATION = [
     Extreme("binary_cross_entropy", "logits1e4", _binary_logits, {"from_logits": True}),
     Extreme("binary_cross_entropy", "logits1e4-ls0.1-pwvec", _binary_logits,
             {"from_logits": True, "label_smoothing": 0.1, "pos_weight": _CW3}, wrt=(0, 1)),
+    Extreme("binary_cross_entropy", "tiny-loss", _binary_tiny, {"from_logits": True}),
+    Extreme("binary_cross_entropy", "tiny-loss-pwvec", _binary_tiny, {"from_logits": True, "pos_weight": _CW3},
+            wrt=(0, 1)),
+    # A smoothing of 1e-13 keeps the loss tiny (~1e-12 per entry).
+    Extreme("binary_cross_entropy", "tiny-loss-ls1e-13-pw2", _binary_tiny_negatives,
+            {"from_logits": True, "label_smoothing": 1e-13, "pos_weight": 2.0}, wrt=(0, 1)),
     Extreme("binary_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("binary_cross_entropy", "soft-targets", _binary_soft, wrt=(0, 1)),
     Extreme("binary_focal_cross_entropy", "logits1e4-alpha0.25", _binary_logits,
             {"from_logits": True, "alpha": 0.25}),
     Extreme("binary_focal_cross_entropy", "logits1e4-gamma0.5", _binary_logits,
             {"from_logits": True, "gamma": 0.5}),
+    Extreme("binary_focal_cross_entropy", "tiny-loss", _binary_tiny_focal, {"from_logits": True}),
+    Extreme("binary_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _binary_tiny,
+            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
     Extreme("binary_focal_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("categorical_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("categorical_cross_entropy", "masked-inf-cw", _class_masked, {"from_logits": True, "class_weight": _CW3}),
@@ -263,6 +290,11 @@ def _label_scores(big):
     return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 2.0], [0.25, -1e4, 1e4]]), _labels([1, 2, 2])
 
 
+def _tiny_margins(big):
+    # t·y ≈ 30: softplus(−t·y) ~ e^−30, computed as log1p(e^−30), not as a difference.
+    return _a([[30.0, -30.0, 25.5], [-27.25, 28.0, -31.5]]), _a([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]])
+
+
 def _multilabel_logits(big):
     return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 1e4]]), _a([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
 
@@ -274,7 +306,9 @@ MARGIN = [
     Extreme("multi_margin", "scores1e4", _label_scores),
     Extreme("multi_margin", "scores1e4-p2-cw", _label_scores, {"p": 2, "class_weight": _CW3}),
     Extreme("soft_margin", "margins1e4", _signed_margins),
+    Extreme("soft_margin", "tiny-loss", _tiny_margins),
     Extreme("multilabel_soft_margin", "logits1e4-cw", _multilabel_logits, {"class_weight": _CW3}),
+    Extreme("multilabel_soft_margin", "tiny-loss-cw", _binary_tiny, {"class_weight": _CW3}),
 ]
 
 # ----------------------------------------------------------------- overlap (N, pixels, C)

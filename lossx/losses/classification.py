@@ -62,9 +62,10 @@ def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, po
     """Binary cross-entropy ``−[w·t·log p + (1−t)·log(1−p)]``, elementwise.
 
     ``t`` is the (smoothed) target in [0, 1], ``w`` the positive weight (1 by default).
-    From logits ``x`` it is ``(1−t)·x − (1 + (w−1)·t)·log σ(x)``, computed with
-    log-sigmoid: finite for logits ±1e4. From probabilities it uses ``0·log 0 = 0``,
-    so saturated probabilities give exact values (no clipping).
+    From logits ``x`` it is ``(1−t)·softplus(x) + w·t·softplus(−x)``, summed from
+    non-negative terms: finite for logits ±1e4, and a tiny loss keeps its relative
+    accuracy (logit −30 with label 0: ``log1p(e^−30)``). From probabilities it uses
+    ``0·log 0 = 0``, so saturated probabilities give exact values (no clipping).
     Shapes: ``y_true`` broadcasts with ``y_pred``; a vector ``pos_weight`` runs along
     the last axis.
     Reference: torch.nn.BCEWithLogitsLoss(pos_weight) and BCELoss;
@@ -120,7 +121,7 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
     if from_logits:
         log_sigmoid = P.log_sigmoid(y_pred)
         log_sigmoid_neg = log_sigmoid - y_pred
-        cross_entropy = (1.0 - target) * y_pred - log_sigmoid
+        cross_entropy = P.sigmoid_cross_entropy(y_pred, target)
         log_one_minus_pt = xp.logaddexp(_log_or_minus_inf(xp, target) + log_sigmoid_neg,
                                         _log_or_minus_inf(xp, 1.0 - target) + log_sigmoid)
         modulating = xp.exp(gamma * log_one_minus_pt)
