@@ -231,7 +231,11 @@ class LossSpec:
         if self.probabilities and eager and not options.get("from_logits", False):
             self._check_probabilities(xp, y_pred)
         arrays = self._option_arrays(xp, y_pred, pred_shape, options, compute_dtype, axis)
-        return xp, self.body(xp, *checked, **arrays), result_dtype
+        scope = _default_floating_scope(xp)
+        if scope is None:
+            return xp, self.body(xp, *checked, **arrays), result_dtype
+        with scope(compute_dtype):
+            return xp, self.body(xp, *checked, **arrays), result_dtype
 
     def _is_floating_prediction(self, xp: Any, dtype: Any) -> bool:
         try:
@@ -537,6 +541,21 @@ def _is_kind(xp: Any, dtype: Any, kind: str) -> bool:
 def _is_half(xp: Any, dtype: Any) -> bool:
     answer = dtype_answers(xp).get((dtype, "half"))
     return _dtype_name(dtype) in _HALF_PRECISION if answer is None else answer
+
+
+_DEFAULT_FLOATING_SCOPES: dict[str, Any] = {}
+
+
+def _default_floating_scope(xp: Any) -> Any:
+    """The namespace's ``default_floating_dtype`` context manager, or None (looked up once per namespace).
+
+    TensorFlow's namespace has one: it has no weakly typed scalars, so the body's Python floats
+    with no array beside them (``xp.where(e < 0, 2.0, 1.0)``) take the dtype the call computes in.
+    """
+    scope = _DEFAULT_FLOATING_SCOPES.get(xp.__name__, False)  # False: not looked up yet
+    if scope is False:
+        scope = _DEFAULT_FLOATING_SCOPES[xp.__name__] = getattr(xp, "default_floating_dtype", None)
+    return scope
 
 
 def _as_terms(result: Any) -> LossTerms:
