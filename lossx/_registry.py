@@ -508,6 +508,7 @@ _DTYPE_NAMES = (
 )
 _DTYPE_KINDS = ("bool", "integral", "real floating", "complex floating")
 _DTYPE_ANSWERS: dict[str, dict[tuple, bool]] = {}
+_DEFAULT_FLOATING_SCOPES: dict[str, Any] = {}
 
 
 def dtype_answers(xp: Any) -> dict[tuple, bool]:
@@ -522,6 +523,7 @@ def dtype_answers(xp: Any) -> dict[tuple, bool]:
             for key in _dtype_keys(dtype):
                 answers.update({(key, kind): bool(xp.isdtype(dtype, kind)) for kind in _DTYPE_KINDS})
                 answers[(key, "half")] = name in _HALF_PRECISION
+        _DEFAULT_FLOATING_SCOPES[xp.__name__] = getattr(xp, "default_floating_dtype", None)
         _DTYPE_ANSWERS[xp.__name__] = answers
     return answers
 
@@ -543,19 +545,13 @@ def _is_half(xp: Any, dtype: Any) -> bool:
     return _dtype_name(dtype) in _HALF_PRECISION if answer is None else answer
 
 
-_DEFAULT_FLOATING_SCOPES: dict[str, Any] = {}
-
-
 def _default_floating_scope(xp: Any) -> Any:
-    """The namespace's ``default_floating_dtype`` context manager, or None (looked up once per namespace).
+    """The namespace's ``default_floating_dtype`` context manager, or None (found with its dtype answers).
 
     TensorFlow's namespace has one: it has no weakly typed scalars, so the body's Python floats
     with no array beside them (``xp.where(e < 0, 2.0, 1.0)``) take the dtype the call computes in.
     """
-    scope = _DEFAULT_FLOATING_SCOPES.get(xp.__name__, False)  # False: not looked up yet
-    if scope is False:
-        scope = _DEFAULT_FLOATING_SCOPES[xp.__name__] = getattr(xp, "default_floating_dtype", None)
-    return scope
+    return _DEFAULT_FLOATING_SCOPES.get(xp.__name__)
 
 
 def _as_terms(result: Any) -> LossTerms:

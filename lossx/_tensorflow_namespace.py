@@ -185,6 +185,7 @@ negative = tf.negative
 isnan = tf.math.is_nan
 isinf = tf.math.is_inf
 isfinite = tf.math.is_finite
+sinh = tf.sinh
 tanh = tf.tanh
 
 

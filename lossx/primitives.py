@@ -70,7 +70,30 @@ def _logsumexp(xp: ModuleType, x: Any, axis: int, keepdims: bool) -> Any:
 
 
 def _log_softmax(xp: ModuleType, x: Any, axis: int) -> Any:
-    return x - _logsumexp(xp, x, axis, True)
+    largest = xp.max(x, axis=axis, keepdims=True)
+    shift = xp.where(xp.isfinite(largest), largest, xp.zeros_like(largest))
+    shifted = x - shift  # as _logsumexp; shifted first, so x − lse never rounds a large lse
+    log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return _sharpened(xp, log_p, axis)
+
+
+_LOG_HALF = -math.log(2.0)
+
+
+def _sharpened(xp: ModuleType, log_p: Any, axis: int) -> Any:
+    """``log_p`` (a log-softmax) with its entry above log ½, if any, recomputed as ``log1p(−Σ others)``.
+
+    Where one class dominates, ``x_k − m − log(Σ e^{x−m})`` takes the log of ``1 + tiny``
+    and keeps few of the tiny's digits: logits [30, 0] give ``log p_0`` = −9.3481e−14 for
+    −log1p(e^−30) = −9.3576e−14 in float64, 0 in float32. The sum of the other probabilities, each accurate, restores them,
+    and the loss ``−log p_y`` and ``1 − p_y`` keep their relative accuracy where they are tiny.
+    Autodiff of it is as accurate: the dominant entry's value depends on the others only, so no
+    gradient is a rounded ``p_y − 1``. At most one entry per line lies above log ½.
+    """
+    dominant = log_p > _LOG_HALF
+    others = xp.sum(xp.where(dominant, xp.zeros_like(log_p), xp.exp(log_p)), axis=axis, keepdims=True)
+    # Below ½ on a line with a dominant entry; the cap keeps log1p, and its gradient, finite on the others.
+    return xp.where(dominant, xp.log1p(-_capped(xp, others, 0.5)), log_p)
 
 
 def _softplus(xp: ModuleType, x: Any) -> Any:
@@ -159,10 +182,45 @@ def _sigmoid_cross_entropy(xp: ModuleType, logits: Any, target: Any, pos_weight:
     return xp.where(nonnegative, complement * logits, -positive * logits) + (complement + positive) * tail
 
 
-def _softmax_cross_entropy(table: dict, xp: ModuleType, logits: Any, labels: Any, axis: int) -> Any:
-    log_normaliser = table["logsumexp"](logits, axis, False)
-    picked = table["take_along_axis"](logits, xp.expand_dims(labels, axis=axis), axis)
-    return log_normaliser - table["drop_axis"](picked, axis)
+def _softmax_cross_entropy(
+    table: dict, xp: ModuleType, logits: Any, labels: Any, axis: int,
+    stop_gradient: Callable[[Any], Any] = lambda x: x,
+) -> Any:
+    """``−log softmax(x)_y``, relative to the label: ``g + log1p(expm1(−g) + Σ_{c≠y} e^{x_c − x_y − g})``.
+
+    ``g = max(x) − x_y ≥ 0`` is only a shift (the value does not depend on it), so the sum
+    never overflows. Both terms are non-negative, and where the label's logit is the largest
+    (g = 0) the loss is ``log1p(Σ_{c≠y} e^{x_c − x_y})``: a tiny loss keeps its digits, which
+    ``logsumexp(x) − x_y`` loses (logits [30, 0], label 0: 9.2371e−14 for 9.3576e−14). ``x_y``
+    enters only through the differences in the sum, so autodiff gives ``∂/∂x_y = −Σ_{c≠y} p_c``
+    as one sum, not the rounded ``p_y − 1``. ``stop_gradient`` (the framework's) keeps autodiff
+    off the shift, whose derivative is 0 but would come out as a rounding error.
+    A label at a −inf logit gives +inf (as ``logsumexp(x) − x_y``).
+    """
+    index = xp.expand_dims(labels, axis=axis)
+    picked = table["take_along_axis"](logits, index, axis)
+    largest = stop_gradient(xp.max(logits, axis=axis, keepdims=True))
+    gap = largest - picked
+    finite = xp.isfinite(gap)
+    shift = stop_gradient(xp.where(finite, gap, xp.zeros_like(gap)))
+    reference = xp.where(finite, picked, largest)  # a stand-in where the gap is infinite: no NaN gradient
+    at_label = xp.equal(index, _class_positions(xp, logits, axis, labels.dtype))
+    # −inf in the exponent, not a `where` on the exponential: its gradient is then 0 without a pass.
+    exponents = xp.where(at_label, xp.full_like(logits, -math.inf), (logits - reference) - shift)
+    others = xp.sum(xp.exp(exponents), axis=axis, keepdims=True)
+    loss = xp.where(finite, shift + xp.log1p(xp.expm1(-shift) + others), gap)
+    return table["drop_axis"](loss, axis)
+
+
+def _class_positions(xp: ModuleType, x: Any, axis: int, dtype: Any) -> Any:
+    """``0, 1, …, C−1`` along ``axis`` of ``x`` (1 elsewhere), also where C is unknown until run time."""
+    num_classes = x.shape[axis]
+    if num_classes is None:  # a TensorFlow graph with an unknown class count: counted from one line
+        line = x[tuple(slice(None) if d == axis % x.ndim else 0 for d in range(x.ndim))]
+        num_classes = xp.astype(xp.sum(xp.ones_like(line)), dtype)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    return xp.reshape(xp.arange(num_classes, dtype=dtype, **device_of(x)), tuple(shape))
 
 
 def _negative_log_likelihood(table: dict, xp: ModuleType, log_p: Any, labels: Any, axis: int) -> Any:
@@ -177,13 +235,7 @@ def _multi_margin(table: dict, xp: ModuleType, scores: Any, labels: Any, p: int,
     if p == 2:
         terms = terms * terms
     # The true class's own term (always max(m, 0)^p) is left out.
-    num_classes = scores.shape[axis]
-    if num_classes is None:  # a TensorFlow graph with an unknown class count: counted from one line
-        line = scores[tuple(slice(None) if d == axis % scores.ndim else 0 for d in range(scores.ndim))]
-        num_classes = xp.astype(xp.sum(xp.ones_like(line)), labels.dtype)
-    shape = [1] * scores.ndim
-    shape[axis] = -1
-    classes = xp.reshape(xp.arange(num_classes, dtype=labels.dtype, **device_of(scores)), tuple(shape))
+    classes = _class_positions(xp, scores, axis, labels.dtype)
     return xp.mean(xp.where(xp.equal(index, classes), xp.zeros_like(terms), terms), axis=axis)
 
 
@@ -244,14 +296,34 @@ def _hinge_embedding(xp: ModuleType, x: Any, target: Any, margin: float) -> Any:
     return dissimilar + similar
 
 
+def _log_cosh_near_zero(xp: ModuleType, magnitude: Any) -> tuple:
+    """``(|e| < 1, log1p(2·sinh²(|e|/2)))``: log-cosh where ``|e| + softplus(−2|e|) − log 2`` cancels.
+
+    Near 0 log cosh e ≈ e²/2 is tiny and the far form's terms are ~log 2: e = 1e−4 gives
+    4.99999997e−9 for 4.99999996e−9 in float64 (relative error 2.5e−9) and 0 in float32. The
+    near form is a product of accurate factors, its derivative tanh(e) too; it is taken on a
+    stand-in 0 beyond 1, where sinh² would overflow (and leak a NaN gradient) and the far form
+    loses at most two bits.
+    """
+    near = magnitude < 1.0
+    sinh_half = xp.sinh(xp.where(near, magnitude, xp.zeros_like(magnitude)) * 0.5)
+    return near, xp.log1p(2.0 * sinh_half * sinh_half)
+
+
 def _log_cosh(table: dict, xp: ModuleType, y_pred: Any, y_true: Any) -> Any:
-    # |e| + softplus(−2|e|) − log 2: never cosh, so finite for every finite residual.
+    # |e| + softplus(−2|e|) − log 2: never cosh, so finite for every finite residual; near 0, see
+    # _log_cosh_near_zero.
     magnitude = xp.abs(y_pred - y_true)
-    return magnitude + table["softplus"](magnitude * -2.0) - math.log(2.0)
+    near, small = _log_cosh_near_zero(xp, magnitude)
+    return xp.where(near, small, magnitude + table["softplus"](magnitude * -2.0) - math.log(2.0))
 
 
 def _softmax_cross_entropy_soft(table: dict, xp: ModuleType, logits: Any, target: Any, axis: int) -> Any:
     return -xp.sum(_times_log(xp, target, table["log_softmax"](logits, axis)), axis=axis)
+
+
+def _unchanged(x: Any) -> Any:
+    return x
 
 
 _GENERIC: dict[str, Callable[..., Any]] = {
@@ -280,7 +352,8 @@ _GENERIC: dict[str, Callable[..., Any]] = {
 }
 # Built from the table they are in, so they use its native pieces (take_along_axis, ...).
 _COMPOSED: dict[str, Callable[..., Any]] = {
-    "softmax_cross_entropy": lambda table, xp: lambda x, labels, axis: _softmax_cross_entropy(table, xp, x, labels, axis),
+    "softmax_cross_entropy": lambda table, xp: lambda x, labels, axis: _softmax_cross_entropy(
+        table, xp, x, labels, axis, table.get("stop_gradient", _unchanged)),
     "softmax_cross_entropy_soft": lambda table, xp: lambda x, target, axis: _softmax_cross_entropy_soft(
         table, xp, x, target, axis),
     "multi_margin": lambda table, xp: lambda x, labels, p, margin, axis: _multi_margin(
@@ -299,8 +372,83 @@ _COMPOSED: dict[str, Callable[..., Any]] = {
 # of that framework has been seen.
 
 
+def _torch_sharpened_log_softmax(x: Any, axis: int) -> Any:
+    """:func:`_sharpened` of ``torch.log_softmax`` with torch's ops (differentiable, traced whole by torch.compile)."""
+    import torch
+
+    log_p = torch.log_softmax(x, dim=axis)
+    dominant = log_p > _LOG_HALF
+    others = torch.where(dominant, 0.0, log_p.exp()).sum(axis, keepdim=True)
+    return torch.where(dominant, torch.log1p(-others.clamp(max=0.5)), log_p)
+
+
+def _torch_sharpened_in_place(log_p: Any, axis: int) -> tuple:
+    """:func:`_sharpened` of a fresh log-softmax outside autograd, in place: ``(log_p, top, others)``.
+
+    The dominant entry can only be the largest, so it is found with one ``max`` and rewritten
+    with one ``scatter_`` per line, where the `where` form takes two full passes more.
+    ``others`` is the sum of the probabilities but the largest (``1 − p_top``, without the
+    rounding of ``1 − p``).
+    """
+    import torch
+
+    top_log_p, top = log_p.max(axis, keepdim=True)
+    others = log_p.exp().scatter_(axis, top, 0.0).sum(axis, keepdim=True)
+    dominant = top_log_p > _LOG_HALF
+    log_p.scatter_(axis, top, torch.where(dominant, torch.log1p(-others.clamp(max=0.5)), top_log_p))
+    return log_p, top, others
+
+
+def _torch_sparse_cross_entropy() -> Callable[..., Any]:
+    import torch
+    from torch.autograd.function import once_differentiable
+
+    reduce = {"none": lambda loss: loss, "mean": torch.mean, "sum": torch.sum}
+
+    class SparseCrossEntropy(torch.autograd.Function):
+        """``−log softmax(x)_y`` and its reduction, with the gradient ``p − onehot(y)`` in closed form.
+
+        torch's ``cross_entropy`` takes ``log_softmax(x)_y = x_y − m − log Σ e^{x−m}``, which
+        keeps few of the digits of a tiny loss (logits [30, 0], label 0: 9.3481e−14 for
+        log1p(e^−30) = 9.3576e−14 in float64, 0 in float32), and its gradient ``p_y − 1`` rounds
+        the same way. Here, with ``k`` the largest logit, ``−log p_y = (x_k − x_y) − log p_k``:
+        non-negative terms, the second ``−log1p(−Σ_{c≠k} p_c)`` where ``p_k > ½`` (``−log p_k``
+        elsewhere, where no digit is lost); the gradient at the label is ``expm1(−loss)``.
+        First derivatives only: a second derivative raises rather than being silently wrong.
+        """
+
+        @staticmethod
+        def forward(ctx: Any, logits: Any, labels: Any, axis: int, reduction: str) -> Any:
+            probabilities = torch.softmax(logits, axis)
+            top_logit, top = logits.max(axis, keepdim=True)
+            top_p = probabilities.gather(axis, top)
+            others = probabilities.scatter_(axis, top, 0.0).sum(axis, keepdim=True)
+            probabilities.scatter_(axis, top, top_p)
+            minus_log_top = torch.where(others < 0.5, torch.log1p(-others).neg_(), top_p.log().neg_())
+            index = labels.unsqueeze(axis)
+            loss = (top_logit - logits.gather(axis, index)).add_(minus_log_top).squeeze(axis)
+            ctx.save_for_backward(probabilities, index, loss)
+            ctx.axis, ctx.reduction = axis, reduction
+            return reduce[reduction](loss)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad: Any) -> Any:
+            probabilities, index, loss = ctx.saved_tensors
+            if ctx.reduction == "mean":
+                grad = grad / loss.numel()
+            if ctx.reduction == "none":
+                grad = grad.unsqueeze(ctx.axis)
+            at_label = torch.expm1(loss.neg()).unsqueeze(ctx.axis).mul_(grad)
+            grad_logits = (probabilities * grad).scatter_(ctx.axis, index, at_label)
+            return grad_logits, None, None, None
+
+    return SparseCrossEntropy.apply
+
+
 def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
     import torch
+    from array_api_compat import torch as torch_namespace
     from torch.autograd.function import once_differentiable
 
     def _masked_dot(target: Any, log_p: Any, axis: int) -> Any:
@@ -319,8 +467,8 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
 
         @staticmethod
         def forward(ctx: Any, logits: Any, target: Any, axis: int) -> Any:
-            log_p = torch.log_softmax(logits, axis)
-            ctx.save_for_backward(log_p, target)
+            log_p, top, others = _torch_sharpened_in_place(torch.log_softmax(logits, axis), axis)
+            ctx.save_for_backward(log_p, target, top, others)
             ctx.axis = axis
             if torch.compiler.is_compiling():  # the compiler fuses the masked form into one pass
                 return -_masked_dot(target, log_p, axis)
@@ -335,13 +483,21 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
         @staticmethod
         @once_differentiable
         def backward(ctx: Any, grad: Any) -> Any:
-            log_p, target = ctx.saved_tensors
-            grad = grad.unsqueeze(ctx.axis)
+            log_p, target, top, others = ctx.saved_tensors
+            axis = ctx.axis
+            grad = grad.unsqueeze(axis)
             grad_logits = grad_target = None
             if ctx.needs_input_grad[0]:
                 # g·(p·Σt − t) is log-softmax's backward of the upstream gradient −g·t: torch's
-                # fused kernel for it takes one pass where the composed form takes three.
-                grad_logits = torch.ops.aten._log_softmax_backward_data(-grad * target, log_p, ctx.axis, log_p.dtype)
+                # fused kernel for it takes one pass where the composed form takes three. At a
+                # dominant class it rounds p − 1; there it is g·(p·(Σt − t) − t·(1 − p)), with
+                # 1 − p the sum of the other probabilities.
+                grad_logits = torch.ops.aten._log_softmax_backward_data(-grad * target, log_p, axis, log_p.dtype)
+                top_target = target.gather(axis, top)
+                top_p = 1.0 - others
+                slope = top_p * (target.sum(axis, keepdim=True) - top_target) - top_target * others
+                dominant = log_p.gather(axis, top) > _LOG_HALF
+                grad_logits.scatter_(axis, top, torch.where(dominant, slope * grad, grad_logits.gather(axis, top)))
             if ctx.needs_input_grad[1]:
                 absent = (target == 0) & (log_p == -math.inf)
                 grad_target = -grad * log_p.masked_fill(absent, 0.0)
@@ -349,6 +505,10 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
 
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
         logits, target = same_shape(logits, target)
+        if torch.compiler.is_compiling():
+            # Inductor fuses the composed form (the sharpened log-softmax, times_log, the sum) and
+            # its autodiff; through the Function it kept the (N, C) log p for the backward.
+            return -torch.sum(_times_log(torch_namespace, target, _torch_sharpened_log_softmax(logits, axis)), dim=axis)
         return SoftTargetCrossEntropy.apply(logits, target, axis % logits.ndim)
 
     return soft_cross_entropy
@@ -531,17 +691,21 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             return torch.sum(torch.where(positions == indices, x, 0.0), dim=axis, keepdim=True)
         return torch.take_along_dim(x, long(indices), dim=axis)
 
+    sparse_cross_entropy = _torch_sparse_cross_entropy()
+    from array_api_compat import torch as torch_namespace
+
+    composed_table = {"take_along_axis": lambda x, idx, axis: take_along_axis(x, idx, axis),
+                      "drop_axis": lambda x, axis: torch.squeeze(x, axis)}
+
     def softmax_cross_entropy(x: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():
-            # Compiled code fuses the composed form itself, and unlike F.cross_entropy it does
-            # not stop on out-of-range labels, which are only checked in eager mode (docs/semantics.md, errors).
+            # Compiled code fuses the generic form itself, and it does not stop on out-of-range
+            # labels, which are only checked in eager mode (docs/semantics.md, errors).
             if reduction != "none":
                 return None
-            return torch.logsumexp(x, dim=axis) - take_along_axis(x, labels.unsqueeze(axis), axis).squeeze(axis)
-        if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
-            x = torch.movedim(x, axis, 1)
-        # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
-        return torch._C._nn.cross_entropy_loss(x, long(labels), None, code[reduction], -100, 0.0)
+            return _softmax_cross_entropy(composed_table, torch_namespace, x, labels, axis, torch.Tensor.detach)
+        # Not torch's cross_entropy, which loses a tiny loss's digits (SparseCrossEntropy).
+        return sparse_cross_entropy(x, long(labels), axis % x.ndim, reduction)
 
     def negative_log_likelihood(log_p: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():  # as softmax_cross_entropy
@@ -611,18 +775,6 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
 
         return reduced
 
-    def soft_cross_entropy_reduced(reduction: str, logits: Any, target: Any, axis: int) -> Any:
-        # torch's own cross-entropy with probability targets: one graph of C++ nodes, no Python
-        # backward. It is NaN for a 0·log 0 term (a −inf logit where t = 0), which lossx's is
-        # not: a NaN result (that, or NaN inputs) is left to the exact form.
-        if torch.compiler.is_compiling() or logits.numel() == 0:
-            return None
-        logits, target = same_shape(logits, target)
-        if logits.ndim > 1 and axis % logits.ndim != 1:
-            logits, target = torch.movedim(logits, axis, 1), torch.movedim(target, axis, 1)
-        out = torch._C._nn.cross_entropy_loss(logits, target, None, code[reduction], -100, 0.0)
-        return None if bool(torch.isnan(out)) else out
-
     def relative_entropy_reduced(reduction: str, target: Any, log_q: Any, axis: int) -> Any:
         # torch.kl_div, Σ xlogy(t, t) − t·log q, as above: NaN for a 0·log 0 term (t = 0 where
         # log q = −inf), and its target gradient is NaN wherever t = 0, so a differentiated
@@ -650,7 +802,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     return {
         "pairwise_distance": pairwise_distance,
         "logsumexp": lambda x, axis, keepdims: torch.logsumexp(x, dim=axis, keepdim=keepdims),
-        "log_softmax": lambda x, axis: torch.log_softmax(x, dim=axis),
+        "log_softmax": _torch_sharpened_log_softmax,
         "softmax": lambda x, axis: torch.softmax(x, dim=axis),
         "sigmoid": torch.sigmoid,
         # torch's default threshold=20 returns x above 20, an error of exp(-20)
@@ -667,7 +819,6 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         **losses,
         **{_REDUCED + name: fused(kernel) for name, kernel in losses.items()},
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(same_shape),
-        _REDUCED + "softmax_cross_entropy_soft": soft_cross_entropy_reduced,
         "relative_entropy": _torch_relative_entropy(same_shape),
         _REDUCED + "relative_entropy": relative_entropy_reduced,
         # Not a primitive of every namespace: the ctc loss uses it where it exists.
@@ -680,8 +831,9 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
 
     Autodiff of the composed form (log-softmax, the ``where`` that keeps ``0·(−inf)``
     out, the sum) ran at 3.3× optax's NaN-prone ``−Σ t·log_softmax(x)`` under jit on
-    CPU; the closed form ``d = −Σ_c (t_c·(dx_c − Σ_k p_k·dx_k) + log p_c·dt_c)`` gives
-    the same values and derivatives at optax's cost. It is a JVP, so forward mode,
+    CPU; the closed form ``d = Σ_c (q_c·dx_c − log p_c·dt_c)``, with ``q = p·Σt − t``
+    (at a dominant class ``p·(Σt − t) − t·(1 − p)``, with ``1 − p`` the sum of the other
+    probabilities), gives the same values and derivatives at optax's cost. It is a JVP, so forward mode,
     reverse mode and higher derivatives keep working, and a non-differentiated input
     (the usual target) costs nothing: its tangent stays a symbolic zero.
     """
@@ -689,26 +841,38 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
     import jax.numpy as jnp
     from jax.custom_derivatives import SymbolicZero
 
+    def sharpened(logits: Any, axis: int) -> tuple:
+        # _sharpened, keeping its mask and sum for the slope: XLA:CPU runs each further masked
+        # reduction over (N, C) as a pass of its own (recomputing them cost 3× optax).
+        log_p = jax.nn.log_softmax(logits, axis=axis)
+        dominant = log_p > _LOG_HALF
+        others = jnp.sum(jnp.where(dominant, 0.0, jnp.exp(log_p)), axis=axis, keepdims=True)
+        return jnp.where(dominant, jnp.log1p(-jnp.minimum(others, 0.5)), log_p), dominant, others
+
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
-        return -jnp.sum(_times_log(jnp, target, jax.nn.log_softmax(logits, axis=axis)), axis=axis)
+        return -jnp.sum(_times_log(jnp, target, sharpened(logits, axis)[0]), axis=axis)
 
     def soft_cross_entropy_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
         logits, target = primals
         d_logits, d_target = tangents
-        log_p = jax.nn.log_softmax(logits, axis=axis)
+        log_p, dominant, others = sharpened(logits, axis)
         # −inf stands in as 0 where t = 0 (times_log): in the value, and as ∂/∂t = −log p.
         safe_log_p = jnp.where((target == 0) & (log_p == -jnp.inf), 0.0, log_p)
         out = -jnp.sum(target * safe_log_p, axis=axis)
         terms = []
         if not isinstance(d_logits, SymbolicZero):
-            # d log p = dx − Σ_c p_c·dx_c
-            d_log_p = d_logits - jnp.sum(jnp.exp(log_p) * d_logits, axis=axis, keepdims=True)
-            terms.append(target * d_log_p)
+            # One product with the slope p·Σt − t, at the dominant class p·(Σt − t) − t·(1 − p)
+            # with 1 − p the sum of the others: its transpose, the reverse-mode gradient, is that slope
+            # itself, not a sum of parts that would round p − 1.
+            p = jnp.exp(log_p)
+            total = jnp.sum(target, axis=axis, keepdims=True)
+            slope = jnp.where(dominant, p * (total - target) - target * others, p * total - target)
+            terms.append(slope * d_logits)
         if not isinstance(d_target, SymbolicZero):
-            terms.append(safe_log_p * d_target)
+            terms.append(-safe_log_p * d_target)
         if not terms:
             return out, jnp.zeros_like(out)
-        return out, -jnp.sum(sum(terms[1:], terms[0]), axis=axis)
+        return out, jnp.sum(sum(terms[1:], terms[0]), axis=axis)
 
     soft_cross_entropy = jax.custom_jvp(soft_cross_entropy, nondiff_argnums=(2,))
     soft_cross_entropy.defjvp(soft_cross_entropy_jvp, symbolic_zeros=True)
@@ -764,6 +928,41 @@ def _jax_relative_entropy() -> Callable[..., Any]:
     return relative_entropy_broadcast
 
 
+def _jax_log_softmax() -> Callable[..., Any]:
+    """The sharpened log-softmax (:func:`_sharpened`) with its JVP in closed form.
+
+    Autodiff of the sharpened form is accurate but XLA:CPU runs its extra masked sum and
+    `where` slowly (sparse cross-entropy through it 6.8× the plain form, side by side). The
+    JVP ``d log p = dx − Σ_c p_c·dx_c`` is written so that its transpose, the gradient, never
+    rounds ``1 − p`` at the dominant class ``k``: there it is ``(1 − p_k)·dx_k − Σ_{c≠k} p_c·dx_c``
+    with ``1 − p_k`` the sum of the other probabilities, elsewhere ``dx_c − p_k·dx_k − Σ_{c≠k} p_c·dx_c``.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    def parts(logits: Any, axis: int) -> tuple:
+        log_p = jax.nn.log_softmax(logits, axis=axis)
+        dominant = log_p > _LOG_HALF
+        others = jnp.sum(jnp.where(dominant, 0.0, jnp.exp(log_p)), axis=axis, keepdims=True)
+        return jnp.where(dominant, jnp.log1p(-jnp.minimum(others, 0.5)), log_p), dominant, others
+
+    def log_softmax(logits: Any, axis: int) -> Any:
+        return parts(logits, axis)[0]
+
+    def log_softmax_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
+        (logits,), (d_logits,) = primals, tangents
+        log_p, dominant, others = parts(logits, axis)
+        p = jnp.exp(log_p)
+        rest = jnp.sum(jnp.where(dominant, 0.0, p * d_logits), axis=axis, keepdims=True)  # Σ_{c≠k} p_c·dx_c
+        d_top = jnp.sum(jnp.where(dominant, d_logits, 0.0), axis=axis, keepdims=True)  # dx_k (0 without a k)
+        p_top = jnp.sum(jnp.where(dominant, p, 0.0), axis=axis, keepdims=True)
+        return log_p, jnp.where(dominant, others * d_logits - rest, d_logits - p_top * d_top - rest)
+
+    log_softmax = jax.custom_jvp(log_softmax, nondiff_argnums=(1,))
+    log_softmax.defjvp(log_softmax_jvp)
+    return log_softmax
+
+
 def _jax_kernels() -> dict[str, Callable[..., Any]]:
     import jax
     import jax.numpy as jnp
@@ -773,16 +972,20 @@ def _jax_kernels() -> dict[str, Callable[..., Any]]:
         # JVP is tanh(e). XLA fuses it whole, keeping no (N, C) array for the backward;
         # autodiff of the generic form kept one (31.3 MB against optax's 15.6 MB at
         # 4096x1000), a custom_jvp or custom_vjp with tanh(e) two (49 MB): XLA does not
-        # fuse across their boundary.
+        # fuse across their boundary. Near 0, _log_cosh_near_zero.
         error = y_pred - y_true
-        return jnp.logaddexp(error, -error) - math.log(2.0)
+        near, small = _log_cosh_near_zero(jnp, jnp.abs(error))
+        return jnp.where(near, small, jnp.logaddexp(error, -error) - math.log(2.0))
 
     return {
         "softmax_cross_entropy_soft": _jax_soft_cross_entropy(),
         "relative_entropy": _jax_relative_entropy(),
         "log_cosh": log_cosh,
         "logsumexp": lambda x, axis, keepdims: jax.nn.logsumexp(x, axis=axis, keepdims=keepdims),
-        "log_softmax": lambda x, axis: jax.nn.log_softmax(x, axis=axis),
+        "log_softmax": _jax_log_softmax(),
+        "softmax": lambda x, axis: jax.nn.softmax(x, axis=axis),
+        # Not a primitive: the composed forms that need one (softmax_cross_entropy) look it up.
+        "stop_gradient": jax.lax.stop_gradient,
         "softplus": jax.nn.softplus,
         "log_sigmoid": jax.nn.log_sigmoid,
         "one_hot": lambda labels, n, dtype: jax.nn.one_hot(labels, n, dtype=dtype),
@@ -834,14 +1037,21 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
         def cross_entropy(logits: Any, target: Any) -> Any:
+            # _sharpened, keeping its mask, probabilities and sum for the slope
+            # instead of recomputing them in the backward (the slope: see the JAX kernel).
             log_p = tf.nn.log_softmax(logits, axis=axis)
+            dominant = log_p > _LOG_HALF
+            p = tf.exp(log_p)
+            others = tf.reduce_sum(tf.where(dominant, tf.zeros_like(p), p), axis=axis, keepdims=True)
+            log_p = tf.where(dominant, tf.math.log1p(-tf.minimum(others, 0.5)), log_p)
 
             def gradient(upstream: Any) -> tuple:
                 upstream = tf.expand_dims(upstream, axis)
                 total = tf.reduce_sum(target, axis=axis, keepdims=True)
+                slope = tf.where(dominant, p * (total - target) - target * others, p * total - target)
                 absent = tf.logical_and(tf.equal(target, 0), tf.equal(log_p, -math.inf))
                 safe_log_p = tf.where(absent, tf.zeros_like(log_p), log_p)
-                return upstream * (tf.exp(log_p) * total - target), -upstream * safe_log_p
+                return upstream * slope, -upstream * safe_log_p
 
             # multiply_no_nan: t·log p, and 0 where t = 0 whatever log p is (−inf included).
             return -tf.reduce_sum(tf.math.multiply_no_nan(log_p, target), axis=axis), gradient
@@ -915,6 +1125,8 @@ def _tensorflow_log_cosh() -> Callable[..., Any]:
     the tape walked back through the absolute value, the softplus and the sums."""
     import tensorflow as tf
 
+    from . import _tensorflow_namespace
+
     @tf.custom_gradient
     def log_cosh(y_pred: Any, y_true: Any) -> Any:
         error = y_pred - y_true
@@ -924,7 +1136,8 @@ def _tensorflow_log_cosh() -> Callable[..., Any]:
             grad = upstream * tf.tanh(error)
             return grad, -grad
 
-        return magnitude + tf.math.softplus(magnitude * -2.0) - math.log(2.0), gradient
+        near, small = _log_cosh_near_zero(_tensorflow_namespace, magnitude)
+        return tf.where(near, small, magnitude + tf.math.softplus(magnitude * -2.0) - math.log(2.0)), gradient
 
     return lambda y_pred, y_true: log_cosh(*_tensorflow_same_shape(y_pred, y_true))
 
@@ -984,8 +1197,9 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
         "smooth_l1": _tensorflow_capped_quadratic(smooth_l1=True),
         "log_cosh": _tensorflow_log_cosh(),
         "logsumexp": lambda x, axis, keepdims: tf.reduce_logsumexp(x, axis=axis, keepdims=keepdims),
-        "log_softmax": lambda x, axis: tf.nn.log_softmax(x, axis=axis),
+        "log_softmax": lambda x, axis: _sharpened(_tensorflow_namespace, tf.nn.log_softmax(x, axis=axis), axis),
         "softmax": lambda x, axis: tf.nn.softmax(x, axis=axis),
+        "stop_gradient": tf.stop_gradient,
         "sigmoid": tf.math.sigmoid,
         "softplus": tf.math.softplus,
         "log_sigmoid": tf.math.log_sigmoid,
@@ -1041,12 +1255,21 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return np.add(quadratic, linear, out=quadratic)
 
     def log_cosh(y_pred: Any, y_true: Any) -> Any:
-        # |e| + softplus(−2|e|) − log 2, where softplus of x = −2|e| ≤ 0 is log1p(exp(x)).
+        # |e| + softplus(−2|e|) − log 2, where softplus of x = −2|e| ≤ 0 is log1p(exp(x));
+        # below |e| = 1, log1p(2·sinh²(|e|/2)) (_log_cosh_near_zero).
         absolute = magnitude(y_pred, y_true)
         out = np.multiply(absolute, -2.0)
         np.log1p(np.exp(out, out=out), out=out)
         np.add(absolute, out, out=out)
-        return np.subtract(out, math.log(2.0), out=out)
+        np.subtract(out, math.log(2.0), out=out)
+        near = np.less(absolute, 1.0)
+        small = np.multiply(absolute, 0.5, out=absolute)
+        np.copyto(small, 0.0, where=~near)
+        np.sinh(small, out=small)
+        np.multiply(small, small, out=small)
+        np.log1p(np.multiply(small, 2.0, out=small), out=small)
+        np.copyto(out, small, where=near)
+        return out
 
     def log1p_exp_minus_abs(x: Any, out: Any = None) -> Any:
         # Into ``out`` (a fresh array of x's shape and dtype) where the caller has one to spare.
@@ -1091,7 +1314,33 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return out if keepdims else np.squeeze(out, axis=axis)
 
     def log_softmax(x: Any, axis: int) -> Any:
-        return owned(np.subtract(x, logsumexp(x, axis, True)))
+        # (x − shift) − log Σ e^(x − shift), then sharpened (_sharpened) from the same exponentials.
+        largest = np.max(x, axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(largest), largest, 0.0).astype(largest.dtype, copy=False)
+        log_p = owned(np.subtract(x, shift))
+        exponentials = np.exp(log_p)
+        total = np.sum(exponentials, axis=axis, keepdims=True)
+        np.subtract(log_p, np.log(total), out=log_p)
+        dominant = np.greater(log_p, _LOG_HALF)
+        np.copyto(exponentials, 0.0, where=dominant)
+        others = np.sum(exponentials, axis=axis, keepdims=True)
+        others = np.minimum(np.divide(others, total, out=others, where=total > 0), 0.5)  # 0 for a line of −inf
+        np.copyto(log_p, np.log1p(-others), where=dominant)
+        return log_p
+
+    def softmax_cross_entropy(logits: Any, labels: Any, axis: int) -> Any:
+        # _softmax_cross_entropy's label-relative form in one (N, C) array.
+        index = np.expand_dims(labels, axis)
+        picked = np.take_along_axis(logits, index, axis=axis)
+        largest = np.max(logits, axis=axis, keepdims=True)
+        gap = largest - picked
+        finite = np.isfinite(gap)
+        shift = np.where(finite, gap, 0.0).astype(gap.dtype, copy=False)
+        exponents = owned(np.subtract(logits, np.where(finite, picked, largest) + shift))
+        np.put_along_axis(exponents, index, -math.inf, axis=axis)
+        others = np.sum(np.exp(exponents, out=exponents), axis=axis, keepdims=True)
+        loss = np.where(finite, shift + np.log1p(np.expm1(-shift) + others), gap)
+        return np.squeeze(loss, axis=axis)
 
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
         # −Σ t·log p, with the term 0 where t = 0 and log p = −inf (as times_log).
@@ -1133,6 +1382,7 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         "sigmoid_cross_entropy": sigmoid_cross_entropy,
         "logsumexp": logsumexp,
         "log_softmax": log_softmax,
+        "softmax_cross_entropy": softmax_cross_entropy,
         "softmax_cross_entropy_soft": soft_cross_entropy,
         "relative_entropy": relative_entropy,
         "margin_ranking": margin_ranking,
@@ -1221,7 +1471,12 @@ def logsumexp(x: Any, axis: int = -1, keepdims: bool = False) -> Any:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
-    """``x - logsumexp(x, axis)``: log-probabilities from logits."""
+    """``x − logsumexp(x, axis)``: log-probabilities from logits.
+
+    Accurate where one class dominates: its entry is ``log1p(−Σ others)``, so ``−log p`` and
+    ``1 − p = −expm1(log p)`` keep their relative accuracy where they are tiny (logits [30, 0]:
+    ``log p_0 = −log1p(e^−30)``), in value and gradient.
+    """
     return kernels(namespace_of(x))["log_softmax"](x, axis)
 
 
@@ -1294,7 +1549,11 @@ def smooth_l1(y_pred: Any, y_true: Any, beta: float) -> Any:
 
 
 def log_cosh(y_pred: Any, y_true: Any) -> Any:
-    """``log(cosh(y_pred − y_true))`` as ``|e| + softplus(−2|e|) − log 2``, finite for any finite ``e``; derivative ``tanh(e)``."""
+    """``log(cosh(y_pred − y_true))`` as ``|e| + softplus(−2|e|) − log 2``, finite for any finite ``e``; derivative ``tanh(e)``.
+
+    Below ``|e| = 1`` it is ``log1p(2·sinh²(e/2))``, which keeps the relative accuracy of the
+    tiny ``≈ e²/2`` that the first form cancels.
+    """
     return kernels(namespace_of(y_pred))["log_cosh"](y_pred, y_true)
 
 
@@ -1309,7 +1568,11 @@ def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any = None) -> A
 
 
 def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Any:
-    """``logsumexp(x) − x_y``: cross-entropy of logits with integer labels, without ``axis``."""
+    """``logsumexp(x) − x_y = −log_softmax(x)_y``: cross-entropy of logits with integer labels, without ``axis``.
+
+    Accurate where the label dominates (logits [30, 0], label 0: ``log1p(e^−30)``), in value and
+    gradient ``p − onehot(y)``.
+    """
     return kernels(namespace_of(logits))["softmax_cross_entropy"](logits, labels, axis)
 
 
@@ -1326,7 +1589,8 @@ def times_log(weight: Any, log_p: Any) -> Any:
 def softmax_cross_entropy_soft(logits: Any, target: Any, axis: int = -1) -> Any:
     """``−Σ_c t_c·log_softmax(x)_c`` over ``axis`` for (weighted) probability targets ``t``.
 
-    Terms with ``t_c = 0`` are exactly 0, so −inf logits in masked classes are fine.
+    Terms with ``t_c = 0`` are exactly 0, so −inf logits in masked classes are fine. Accurate
+    where the target's class dominates (see :func:`log_softmax`), in value and gradient.
     """
     return kernels(namespace_of(logits))["softmax_cross_entropy_soft"](logits, target, axis)
 

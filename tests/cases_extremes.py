@@ -81,6 +81,20 @@ def _big_counts(big):
     return log_rates, counts
 
 
+def _small_residuals(big):
+    # log cosh e ≈ e²/2 from 2e−12 up: |e| + softplus(−2|e|) − log 2 cancels every digit there.
+    y_true = _a([[0.5, -1.25, 2.0], [3.0, -0.75, 0.125]])
+    residuals = _a([[1e-4, -3e-3, 2e-6], [-5e-5, 1e-2, 7e-4]])
+    return y_true + residuals, y_true
+
+
+def _near_logarithms(big):
+    # Predictions within a few 1e−6 relative (a few dozen float32 ulps): log1p(ŷ) − log1p(y) would
+    # cancel most of its digits.
+    y_true = _a([[0.5, 2.0, 3.0], [1e-3, 10.0, 0.25]])
+    return y_true * _a([[1 + 2e-6, 1 - 3e-6, 1 + 5e-6], [1 - 1e-5, 1 + 4e-6, 1 - 2e-6]]), y_true
+
+
 def _tiny_variances(big):
     # Variances at 0 and below ε = 1e-6 are raised to ε (zero variance gradient there).
     mean, target = _residuals(big)
@@ -103,9 +117,11 @@ REGRESSION = [
     Extreme("huber", "residual-big-delta1e-3", _residuals, {"delta": 1e-3}, wrt=(0, 1), scaled=True),
     Extreme("mean_absolute_percentage_error", "residual-big-true0", _percentages, wrt=(0, 1), scaled=True),
     Extreme("mean_squared_logarithmic_error", "big-and-negative", _log_errors, wrt=(0, 1), scaled=True),
+    Extreme("mean_squared_logarithmic_error", "near-perfect", _near_logarithms, wrt=(0, 1)),
     Extreme("smooth_l1", "residual-big", _residuals, wrt=(0, 1), scaled=True),
     Extreme("smooth_l1", "residual-big-beta0", _residuals, {"beta": 0.0}, wrt=(0, 1), scaled=True),
     Extreme("log_cosh", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("log_cosh", "residual-small", _small_residuals, wrt=(0, 1)),
     Extreme("quantile", "residual-big-q0.9", _residuals, {"quantile": 0.9}, wrt=(0, 1), scaled=True),
     Extreme("poisson", "rate0", _rates_at_zero, wrt=(0, 1), scaled=True),
     Extreme("poisson", "log_input-1e4", _log_rates, {"log_input": True}, wrt=(0, 1)),
@@ -156,6 +172,29 @@ def _binary_soft(big):
 
 def _class_logits(big):
     return _a([[1e4, -1e4, 0.0], [-1e4, 1e4, 2.0]]), _a([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+
+def _class_tiny(big):
+    # The target class dominates by 26 to 32: every loss is ~e^−28, which logsumexp(x) − x_y and
+    # x_y − m − log Σ e^{x−m} lose (log of 1 + tiny); a −inf logit and a tie among the others too.
+    return _a([[30.0, 0.0, 1.5], [-2.0, 27.5, 0.25], [-INF, 0.5, 32.0], [1.0, 1.0, 28.0]]), \
+        _a([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+
+
+def _class_tiny_focal(big):
+    # As above at margins ~10: the focal factor (1 − p)² ~ e^−20 keeps the loss representable in float32.
+    return _a([[10.0, 0.0, 0.5], [-1.0, 9.5, 0.25], [-INF, 0.5, 11.0], [1.0, 1.0, 10.5]]), \
+        _class_tiny(big)[1]
+
+
+def _label_tiny(big):
+    logits, one_hot = _class_tiny(big)
+    return logits, _labels(np.argmax(one_hot, axis=1))
+
+
+def _label_tiny_focal(big):
+    logits, one_hot = _class_tiny_focal(big)
+    return logits, _labels(np.argmax(one_hot, axis=1))
 
 
 def _class_masked(big):
@@ -239,6 +278,8 @@ CLASSIFICATION = [
     Extreme("binary_focal_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("categorical_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("categorical_cross_entropy", "masked-inf-cw", _class_masked, {"from_logits": True, "class_weight": _CW3}),
+    Extreme("categorical_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
+    Extreme("categorical_cross_entropy", "tiny-loss-cw", _class_tiny, {"from_logits": True, "class_weight": _CW3}),
     Extreme("categorical_cross_entropy", "probs0or1", _class_saturated),
     Extreme("categorical_cross_entropy", "soft-targets", _class_soft, {"from_logits": True}, wrt=(0, 1)),
     Extreme("sparse_categorical_cross_entropy", "logits1e4-ii", _label_logits,
@@ -247,31 +288,43 @@ CLASSIFICATION = [
             {"from_logits": True, "ignore_index": -100, "label_smoothing": 0.1}),
     Extreme("sparse_categorical_cross_entropy", "masked-inf-ii", _label_masked,
             {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
+    Extreme("sparse_categorical_cross_entropy", "tiny-loss-cw", _label_tiny, {"from_logits": True, "class_weight": _CW3}),
     Extreme("sparse_categorical_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
     Extreme("sparse_categorical_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
             {"ignore_index": -100, "label_smoothing": 0.1}),
     Extreme("categorical_focal_cross_entropy", "logits1e4-alpha0.25", _class_logits,
             {"from_logits": True, "alpha": 0.25}),
     Extreme("categorical_focal_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
+    Extreme("categorical_focal_cross_entropy", "tiny-loss", _class_tiny_focal, {"from_logits": True}),
+    Extreme("categorical_focal_cross_entropy", "tiny-loss-gamma0.5", _class_tiny, {"from_logits": True, "gamma": 0.5}),
     Extreme("categorical_focal_cross_entropy", "probs0or1", _class_saturated),
     Extreme("sparse_categorical_focal_cross_entropy", "logits1e4-ii-cw", _label_logits,
             {"from_logits": True, "ignore_index": -100, "class_weight": _CW3}),
     Extreme("sparse_categorical_focal_cross_entropy", "masked-inf-ii", _label_masked,
             {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss", _label_tiny_focal, {"from_logits": True}),
+    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _label_tiny,
+            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
     Extreme("sparse_categorical_focal_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
     Extreme("sparse_categorical_focal_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
             {"ignore_index": -100, "label_smoothing": 0.1}),
     Extreme("poly_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("poly_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
+    Extreme("poly_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
     Extreme("poly_cross_entropy", "probs0or1", _class_saturated),
     Extreme("generalized_cross_entropy", "logits1e4-ii", _label_logits, {"from_logits": True, "ignore_index": -100}),
     Extreme("generalized_cross_entropy", "masked-inf-ii", _label_masked, {"from_logits": True, "ignore_index": -100}),
+    Extreme("generalized_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
     # p_y = 0 has a finite gradient only at q = 1 (−p^(q−1)).
     Extreme("generalized_cross_entropy", "probs0or1-q1", _gce_saturated, {"q": 1.0}),
     Extreme("generalized_cross_entropy", "probs1-ii", _label_saturated, {"ignore_index": -100}),
     Extreme("kl_divergence", "zero-targets", _kl_zero_targets),
     Extreme("kl_divergence", "logits-inf-1e4", _kl_logits, {"from_logits": True}),
     Extreme("kl_divergence", "log-inf-targets", _kl_log_targets, {"log_input": True, "log_target": True}),
+    # One-hot targets: KL is the cross-entropy −log q_y, tiny where q_y → 1 (well conditioned there,
+    # unlike KL of soft targets near t = q: docs/performance.md).
+    Extreme("kl_divergence", "tiny-loss-one-hot", _class_tiny, {"from_logits": True}),
     Extreme("nll", "inf-logprobs-ii", _nll_inputs, {"ignore_index": -100, "class_weight": _CW3}),
 ]
 
@@ -335,11 +388,33 @@ def _ignored_labels(big):
     return y_pred, _labels([[0, 1, 0, -1], [-1, -1, -1, -1]])
 
 
+def _nearly_perfect_mask_logits(big):
+    # Every score has pixels, and every pixel is right by 25 to 31: the loss, penalty / (2·TP + penalty)
+    # with ε = 0, is ~e^−25, which t − p·t with p = σ(x) rounds away (to 0 in float32).
+    y_true = np.zeros((2, 4, 2))
+    y_true[0, :2, 0] = y_true[0, 1:, 1] = y_true[1, ::2, 0] = y_true[1, 3, 1] = 1.0
+    margins = _a([[[25.0, 31.0], [27.5, 26.0], [30.0, 28.25], [26.5, 29.0]],
+                  [[28.0, 25.5], [29.5, 27.0], [26.25, 30.5], [31.0, 25.75]]])
+    return np.where(y_true > 0, margins, -margins), y_true
+
+
+def _nearly_perfect_label_logits(big):
+    # As above for integer labels over 3 classes (each present in each sample): softmax's 1 − p.
+    labels = _labels([[0, 1, 2, 0], [2, 1, 0, 1]])
+    logits = np.zeros((2, 4, 3))
+    np.put_along_axis(logits, labels[..., None], _a([[[27.0], [25.5], [30.0], [26.0]],
+                                                     [[28.5], [29.0], [25.25], [31.0]]]), axis=-1)
+    return logits, labels
+
+
 def _overlap_cases(loss, extra):
     return [
         Extreme(loss, "empty-zero-pred", _empty_masks, dict(extra)),
         Extreme(loss, "logits1e4-smooth1", _saturated_mask_logits, {**extra, "from_logits": True, "smooth": 1.0}),
         Extreme(loss, "labels-ii-empty", _ignored_labels, {**extra, "ignore_index": -1}),
+        Extreme(loss, "tiny-loss-logits-eps0", _nearly_perfect_mask_logits, {**extra, "from_logits": True, "epsilon": 0.0}),
+        Extreme(loss, "tiny-loss-label-logits-eps0", _nearly_perfect_label_logits,
+                {**extra, "from_logits": True, "epsilon": 0.0}),
     ]
 
 

@@ -237,8 +237,10 @@ def sparse_categorical_cross_entropy(
 ):
     """Cross-entropy with integer labels: ``(1−ε)·w_y·(−log p_y) + (ε/C)·Σ_c w_c·(−log p_c)``.
 
-    From logits ``−log p_y = logsumexp(x) − x_y`` (log-softmax is never built unless
-    ε > 0). Entries whose label equals ``ignore_index`` contribute nothing and count
+    From logits ``−log p_y`` is :func:`lossx.primitives.softmax_cross_entropy`: where the
+    label's logit dominates, the tiny loss keeps its relative accuracy (logits [30, 0],
+    label 0: ``log1p(e^−30)``), which ``logsumexp(x) − x_y`` loses, and so does its
+    gradient ``p_y − 1``. Entries whose label equals ``ignore_index`` contribute nothing and count
     nothing; the 'mean' denominator is ``Σ w_y`` over the other entries (torch's
     rule, but 0 instead of NaN when everything is ignored).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
@@ -428,8 +430,8 @@ def sparse_categorical_focal_cross_entropy(
     ``(1−ε)·α_y·w_y·(1 − p_y)^γ·(−log p_y) + (ε/C)·Σ_c α_c·w_c·(1 − p_c)^γ·(−log p_c)``
     (torch's label-smoothing rule; docs/semantics.md, reductions and weights), so it equals
     :func:`categorical_focal_cross_entropy` on one-hot targets. From logits
-    ``log p_y = x_y − logsumexp(x)`` and ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))``
-    (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute
+    ``log p_y = −softmax_cross_entropy(x, y)`` (accurate where ``p_y → 1``) and
+    ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))`` (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute
     nothing and count nothing; the 'mean' denominator is ``Σ w_y`` over the others
     (α is not part of it).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
@@ -441,7 +443,7 @@ def sparse_categorical_focal_cross_entropy(
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis) if label_smoothing else None
         if log_p is None:
-            log_p_y = _pick(xp, y_pred, labels, axis) - P.logsumexp(y_pred, axis=axis)
+            log_p_y = -P.softmax_cross_entropy(y_pred, labels, axis=axis)
         else:
             log_p_y = _pick(xp, log_p, labels, axis)
         if valid is not None:  # a harmless stand-in at ignored entries: no inf there, so no NaN gradient
@@ -571,7 +573,7 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
     """Generalized cross-entropy ``w_y·(1 − p_y^q)/q`` with integer labels.
 
     Computed as ``−expm1(q·log p_y)/q``: accurate for ``p_y`` near 1 and, from logits
-    (``log p_y = x_y − logsumexp(x)``), finite at logits ±1e4. From probabilities
+    (``log p_y = −softmax_cross_entropy(x, y)``, accurate there too), finite at logits ±1e4. From probabilities
     ``p_y = 0`` gives exactly ``1/q`` (gradient ``−p^(q−1)``: −inf for q < 1, −1 at q = 1).
     Entries whose label equals ``ignore_index`` contribute nothing and count
     nothing; the 'mean' denominator is ``Σ w_y`` over the others.
@@ -583,7 +585,7 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
     """
     labels, valid = _split_labels(xp, y_true, ignore_index)
     if from_logits:
-        log_p_y = _pick(xp, y_pred, labels, axis) - P.logsumexp(y_pred, axis=axis)
+        log_p_y = -P.softmax_cross_entropy(y_pred, labels, axis=axis)
         value = -xp.expm1(q * log_p_y) / q
     else:
         p_y = _pick(xp, y_pred, labels, axis)
