@@ -821,8 +821,9 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(same_shape),
         "relative_entropy": _torch_relative_entropy(same_shape),
         _REDUCED + "relative_entropy": relative_entropy_reduced,
-        # Not a primitive of every namespace: the ctc loss uses it where it exists.
+        # Not primitives of every namespace: the ctc loss uses them where they exist.
         "ctc_log_probs": ctc_log_probs,
+        "stop_gradient": torch.Tensor.detach,
     }
 
 

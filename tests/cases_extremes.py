@@ -469,6 +469,13 @@ def _identical_embeddings(big):
     return _a([[0.5, -1.0, 2.0], [0.5, -1.0, 2.0], [1.0, 0.25, 0.5], [1.0, 0.25, 0.5], [-0.5, 1.0, 0.0]]), _GROUPS
 
 
+def _confident_embeddings(big):
+    # Positives identical, negatives orthogonal, τ = 0.05: every pair's loss is
+    # softplus(log Σ_neg e^{s} − 20) ~ e^−18.5, computed as a log1p, not as a difference.
+    embeddings = _a([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    return embeddings, _GROUPS
+
+
 def _huge_embeddings(big):
     embeddings, labels = _embeddings(big)
     return embeddings * big, labels
@@ -486,6 +493,7 @@ RANKING = [
     Extreme("ntxent", "temperature1e-4", _embeddings, {"temperature": 1e-4}),
     Extreme("ntxent", "identical-positives", _identical_embeddings),
     Extreme("ntxent", "huge-norms", _huge_embeddings, scaled=True),
+    Extreme("ntxent", "tiny-loss-temperature0.05", _confident_embeddings, {"temperature": 0.05}),
 ]
 
 # ----------------------------------------------------------------- sequence (B, T, C)
@@ -499,6 +507,14 @@ def _ctc_logits(big):
     return logits, _CTC_LABELS
 
 
+def _ctc_confident(big):
+    # One alignment dominates by 30 on every frame (row 1's blank-padded label too): the loss
+    # is ~e^−29, −log of 1 − tiny, which the per-frame log-softmax must keep.
+    logits = np.array([[[0.5, 30.5, -1.0], [30.0, 0.0, 0.25], [-0.5, 0.0, 30.25], [31.0, 0.5, 1.0]],
+                       [[0.25, 0.0, 30.0], [30.5, -0.25, 0.0], [31.0, 1.0, 0.5], [30.0, 0.0, -1.0]]])
+    return logits, _CTC_LABELS
+
+
 def _ctc_masked(big):
     # Class 2 is masked (−inf) on frames where no alignment of its row needs it.
     logits = np.array([[[0.5, 1.0, -INF], [-0.25, 2.0, 0.5], [1.0, -0.5, 1.5], [0.0, 0.25, -1.0]],
@@ -509,6 +525,7 @@ def _ctc_masked(big):
 SEQUENCE = [
     Extreme("ctc", "logits1e4", _ctc_logits),
     Extreme("ctc", "masked-inf", _ctc_masked),
+    Extreme("ctc", "tiny-loss", _ctc_confident),
 ]
 
 CASES = [*REGRESSION, *CLASSIFICATION, *MARGIN, *OVERLAP, *RANKING, *SEQUENCE]
