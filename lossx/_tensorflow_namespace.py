@@ -185,7 +185,6 @@ negative = tf.negative
 isnan = tf.math.is_nan
 isinf = tf.math.is_inf
 isfinite = tf.math.is_finite
-sinh = tf.sinh
 tanh = tf.tanh
 
 

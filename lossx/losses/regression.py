@@ -179,10 +179,9 @@ def log_cosh(xp, y_pred, y_true):
 
     Computed by :func:`lossx.primitives.log_cosh` as ``|e| + softplus(−2|e|) − log 2``,
     never through ``cosh``, so it is finite for every finite residual (``|e| − log 2``
-    where cosh would overflow), and below ``|e| = 1`` as ``log1p(2·sinh²(e/2))``, where
-    the first form cancels: a nearly perfect prediction keeps its relative accuracy
-    (``≈ e²/2``; Keras's and optax's lose it). Its gradient is ``tanh(e)`` (in closed form
-    on TensorFlow and JAX).
+    where cosh would overflow), and below ``|e| = ⅛`` by its Taylor series, where that form
+    cancels: a nearly perfect prediction keeps its relative accuracy (``≈ e²/2``), which
+    Keras's and optax's lose. Its gradient is ``tanh(e)`` (in closed form on TensorFlow).
     Shapes: as :func:`mean_squared_error`.
     Reference: keras.losses.LogCosh; optax.log_cosh.
     """
