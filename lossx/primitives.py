@@ -393,70 +393,6 @@ def _torch_sharpened_log_softmax(x: Any, axis: int) -> Any:
     return torch.where(dominant, torch.log1p(-others.clamp(max=0.5)), log_p)
 
 
-def _torch_sharpened_in_place(log_p: Any, axis: int) -> tuple:
-    """:func:`_sharpened` of a fresh log-softmax outside autograd, in place: ``(log_p, top, others)``.
-
-    The dominant entry can only be the largest, so it is found with one ``max`` and rewritten
-    with one ``scatter_`` per line, where the `where` form takes two full passes more.
-    ``others`` is the sum of the probabilities but the largest (``1 − p_top``, without the
-    rounding of ``1 − p``).
-    """
-    import torch
-
-    top_log_p, top = log_p.max(axis, keepdim=True)
-    others = log_p.exp().scatter_(axis, top, 0.0).sum(axis, keepdim=True)
-    dominant = top_log_p > _LOG_HALF
-    log_p.scatter_(axis, top, torch.where(dominant, torch.log1p(-others.clamp(max=0.5)), top_log_p))
-    return log_p, top, others
-
-
-def _torch_sparse_cross_entropy() -> Callable[..., Any]:
-    import torch
-    from torch.autograd.function import once_differentiable
-
-    reduce = {"none": lambda loss: loss, "mean": torch.mean, "sum": torch.sum}
-
-    class SparseCrossEntropy(torch.autograd.Function):
-        """``−log softmax(x)_y`` and its reduction, with the gradient ``p − onehot(y)`` in closed form.
-
-        torch's ``cross_entropy`` takes ``log_softmax(x)_y = x_y − m − log Σ e^{x−m}``, which
-        keeps few of the digits of a tiny loss (logits [30, 0], label 0: 9.3481e−14 for
-        log1p(e^−30) = 9.3576e−14 in float64, 0 in float32), and its gradient ``p_y − 1`` rounds
-        the same way. Here, with ``k`` the largest logit, ``−log p_y = (x_k − x_y) − log p_k``:
-        non-negative terms, the second ``−log1p(−Σ_{c≠k} p_c)`` where ``p_k > ½`` (``−log p_k``
-        elsewhere, where no digit is lost); the gradient at the label is ``expm1(−loss)``.
-        First derivatives only: a second derivative raises rather than being silently wrong.
-        """
-
-        @staticmethod
-        def forward(ctx: Any, logits: Any, labels: Any, axis: int, reduction: str) -> Any:
-            probabilities = torch.softmax(logits, axis)
-            top_logit, top = logits.max(axis, keepdim=True)
-            top_p = probabilities.gather(axis, top)
-            others = probabilities.scatter_(axis, top, 0.0).sum(axis, keepdim=True)
-            probabilities.scatter_(axis, top, top_p)
-            minus_log_top = torch.where(others < 0.5, torch.log1p(-others).neg_(), top_p.log().neg_())
-            index = labels.unsqueeze(axis)
-            loss = (top_logit - logits.gather(axis, index)).add_(minus_log_top).squeeze(axis)
-            ctx.save_for_backward(probabilities, index, loss)
-            ctx.axis, ctx.reduction = axis, reduction
-            return reduce[reduction](loss)
-
-        @staticmethod
-        @once_differentiable
-        def backward(ctx: Any, grad: Any) -> Any:
-            probabilities, index, loss = ctx.saved_tensors
-            if ctx.reduction == "mean":
-                grad = grad / loss.numel()
-            if ctx.reduction == "none":
-                grad = grad.unsqueeze(ctx.axis)
-            at_label = torch.expm1(loss.neg()).unsqueeze(ctx.axis).mul_(grad)
-            grad_logits = (probabilities * grad).scatter_(ctx.axis, index, at_label)
-            return grad_logits, None, None, None
-
-    return SparseCrossEntropy.apply
-
-
 def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
     import torch
     from array_api_compat import torch as torch_namespace
@@ -474,15 +410,17 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
         ``∂/∂x = g·(softmax(x)·Σ_c t_c − t)`` (finite for −inf logits, whose softmax is 0) and
         ``∂/∂t = −g·log p``, 0 where ``t = 0`` and ``log p = −inf`` (as :func:`times_log`).
         First derivatives only: a second derivative raises rather than being silently wrong.
+
+        Eager only, and torch's ``log_softmax`` unsharpened: where the target's class dominates,
+        a tiny loss keeps few of its digits, as in torch's own ``cross_entropy``; sharpening it
+        cost 2.2× and +130 µs a call (docs/performance.md, "The digits of a tiny loss").
         """
 
         @staticmethod
         def forward(ctx: Any, logits: Any, target: Any, axis: int) -> Any:
-            log_p, top, others = _torch_sharpened_in_place(torch.log_softmax(logits, axis), axis)
-            ctx.save_for_backward(log_p, target, top, others)
+            log_p = torch.log_softmax(logits, axis)
+            ctx.save_for_backward(log_p, target)
             ctx.axis = axis
-            if torch.compiler.is_compiling():  # the compiler fuses the masked form into one pass
-                return -_masked_dot(target, log_p, axis)
             # One fused dot product; it is NaN only where some 0·log 0 = 0·(−inf) term is (or the
             # inputs hold NaN, which the masked form keeps), so the masked form, 4× slower in
             # eager mode, runs only then.
@@ -494,21 +432,13 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
         @staticmethod
         @once_differentiable
         def backward(ctx: Any, grad: Any) -> Any:
-            log_p, target, top, others = ctx.saved_tensors
-            axis = ctx.axis
-            grad = grad.unsqueeze(axis)
+            log_p, target = ctx.saved_tensors
+            grad = grad.unsqueeze(ctx.axis)
             grad_logits = grad_target = None
             if ctx.needs_input_grad[0]:
                 # g·(p·Σt − t) is log-softmax's backward of the upstream gradient −g·t: torch's
-                # fused kernel for it takes one pass where the composed form takes three. At a
-                # dominant class it rounds p − 1; there it is g·(p·(Σt − t) − t·(1 − p)), with
-                # 1 − p the sum of the other probabilities.
-                grad_logits = torch.ops.aten._log_softmax_backward_data(-grad * target, log_p, axis, log_p.dtype)
-                top_target = target.gather(axis, top)
-                top_p = 1.0 - others
-                slope = top_p * (target.sum(axis, keepdim=True) - top_target) - top_target * others
-                dominant = log_p.gather(axis, top) > _LOG_HALF
-                grad_logits.scatter_(axis, top, torch.where(dominant, slope * grad, grad_logits.gather(axis, top)))
+                # fused kernel for it takes one pass where the composed form takes three.
+                grad_logits = torch.ops.aten._log_softmax_backward_data(-grad * target, log_p, ctx.axis, log_p.dtype)
             if ctx.needs_input_grad[1]:
                 absent = (target == 0) & (log_p == -math.inf)
                 grad_target = -grad * log_p.masked_fill(absent, 0.0)
@@ -518,7 +448,7 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
         logits, target = same_shape(logits, target)
         if torch.compiler.is_compiling():
             # Inductor fuses the composed form (the sharpened log-softmax, times_log, the sum) and
-            # its autodiff; through the Function it kept the (N, C) log p for the backward.
+            # its autodiff, which keeps a tiny loss's digits.
             return -torch.sum(_times_log(torch_namespace, target, _torch_sharpened_log_softmax(logits, axis)), dim=axis)
         return SoftTargetCrossEntropy.apply(logits, target, axis % logits.ndim)
 
@@ -747,7 +677,6 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             return torch.sum(torch.where(positions == indices, x, 0.0), dim=axis, keepdim=True)
         return torch.take_along_dim(x, long(indices), dim=axis)
 
-    sparse_cross_entropy = _torch_sparse_cross_entropy()
     from array_api_compat import torch as torch_namespace
 
     composed_table = {"take_along_axis": lambda x, idx, axis: take_along_axis(x, idx, axis),
@@ -760,8 +689,13 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             if reduction != "none":
                 return None
             return _softmax_cross_entropy(composed_table, torch_namespace, x, labels, axis, torch.Tensor.detach)
-        # Not torch's cross_entropy, which loses a tiny loss's digits (SparseCrossEntropy).
-        return sparse_cross_entropy(x, long(labels), axis % x.ndim, reduction)
+        # torch's fused kernel, although it loses a tiny loss's digits where the label dominates
+        # (its log_softmax): lossx's exact form in eager torch cost +100 µs a call at 32x10
+        # (docs/performance.md, "The digits of a tiny loss"). Compiled code keeps them (above).
+        if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
+            x = torch.movedim(x, axis, 1)
+        # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
+        return torch._C._nn.cross_entropy_loss(x, long(labels), None, code[reduction], -100, 0.0)
 
     def negative_log_likelihood(log_p: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():  # as softmax_cross_entropy
@@ -831,6 +765,19 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
 
         return reduced
 
+    def soft_cross_entropy_reduced(reduction: str, logits: Any, target: Any, axis: int) -> Any:
+        # torch's own cross-entropy with probability targets: one graph of C++ nodes, no Python
+        # backward. It is NaN for a 0·log 0 term (a −inf logit where t = 0), which lossx's is
+        # not: a NaN result (that, or NaN inputs) is left to the exact form. Like the Function,
+        # it keeps few digits of a tiny loss where the target's class dominates.
+        if torch.compiler.is_compiling() or logits.numel() == 0:
+            return None
+        logits, target = same_shape(logits, target)
+        if logits.ndim > 1 and axis % logits.ndim != 1:
+            logits, target = torch.movedim(logits, axis, 1), torch.movedim(target, axis, 1)
+        out = torch._C._nn.cross_entropy_loss(logits, target, None, code[reduction], -100, 0.0)
+        return None if bool(torch.isnan(out)) else out
+
     def relative_entropy_reduced(reduction: str, target: Any, log_q: Any, axis: int) -> Any:
         # torch.kl_div, Σ xlogy(t, t) − t·log q, as above: NaN for a 0·log 0 term (t = 0 where
         # log q = −inf), and its target gradient is NaN wherever t = 0, so a differentiated
@@ -875,6 +822,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         **losses,
         **{_REDUCED + name: fused(kernel) for name, kernel in losses.items()},
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(same_shape),
+        _REDUCED + "softmax_cross_entropy_soft": soft_cross_entropy_reduced,
         "relative_entropy": _torch_relative_entropy(same_shape),
         "log_cosh": _torch_log_cosh(same_shape),
         _REDUCED + "relative_entropy": relative_entropy_reduced,
