@@ -1572,7 +1572,8 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Any:
     """``logsumexp(x) − x_y = −log_softmax(x)_y``: cross-entropy of logits with integer labels, without ``axis``.
 
     Accurate where the label dominates (logits [30, 0], label 0: ``log1p(e^−30)``), in value and
-    gradient ``p − onehot(y)``.
+    gradient ``p − onehot(y)``, except in eager torch, which takes torch's fused ``cross_entropy``
+    (docs/framework-differences.md, tiny losses).
     """
     return kernels(namespace_of(logits))["softmax_cross_entropy"](logits, labels, axis)
 
@@ -1591,7 +1592,8 @@ def softmax_cross_entropy_soft(logits: Any, target: Any, axis: int = -1) -> Any:
     """``−Σ_c t_c·log_softmax(x)_c`` over ``axis`` for (weighted) probability targets ``t``.
 
     Terms with ``t_c = 0`` are exactly 0, so −inf logits in masked classes are fine. Accurate
-    where the target's class dominates (see :func:`log_softmax`), in value and gradient.
+    where the target's class dominates (see :func:`log_softmax`), in value and gradient, except
+    in eager torch, which takes torch's fused kernels (docs/framework-differences.md, tiny losses).
     """
     return kernels(namespace_of(logits))["softmax_cross_entropy_soft"](logits, target, axis)
 

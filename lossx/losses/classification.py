@@ -240,7 +240,8 @@ def sparse_categorical_cross_entropy(
     From logits ``−log p_y`` is :func:`lossx.primitives.softmax_cross_entropy`: where the
     label's logit dominates, the tiny loss keeps its relative accuracy (logits [30, 0],
     label 0: ``log1p(e^−30)``), which ``logsumexp(x) − x_y`` loses, and so does its
-    gradient ``p_y − 1``. Entries whose label equals ``ignore_index`` contribute nothing and count
+    gradient ``p_y − 1`` (eager torch keeps torch's fused kernel, and its digits:
+    docs/framework-differences.md). Entries whose label equals ``ignore_index`` contribute nothing and count
     nothing; the 'mean' denominator is ``Σ w_y`` over the other entries (torch's
     rule, but 0 instead of NaN when everything is ignored).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
