@@ -289,7 +289,11 @@ class LossSpec:
         if self.probabilities and eager and not options.get("from_logits", False):
             self._check_probabilities(xp, y_pred)
         arrays = self._option_arrays(xp, y_pred, pred_shape, options, compute_dtype, axis)
-        return xp, self.body(xp, *checked, **arrays), result_dtype
+        scope = _default_floating_scope(xp)
+        if scope is None:
+            return xp, self.body(xp, *checked, **arrays), result_dtype
+        with scope(compute_dtype):
+            return xp, self.body(xp, *checked, **arrays), result_dtype
 
     def _swap_hint(self, others: list) -> str:
         """A hint that the arguments are swapped, when a later input looks like the predictions."""
@@ -626,6 +630,7 @@ _DTYPE_NAMES = (
 )
 _DTYPE_KINDS = ("bool", "integral", "real floating", "complex floating")
 _DTYPE_ANSWERS: dict[str, dict[tuple, bool]] = {}
+_DEFAULT_FLOATING_SCOPES: dict[str, Any] = {}
 
 
 def dtype_answers(xp: Any) -> dict[tuple, bool]:
@@ -640,6 +645,7 @@ def dtype_answers(xp: Any) -> dict[tuple, bool]:
             for key in _dtype_keys(dtype):
                 answers.update({(key, kind): bool(xp.isdtype(dtype, kind)) for kind in _DTYPE_KINDS})
                 answers[(key, "half")] = name in _HALF_PRECISION
+        _DEFAULT_FLOATING_SCOPES[xp.__name__] = getattr(xp, "default_floating_dtype", None)
         _DTYPE_ANSWERS[xp.__name__] = answers
     return answers
 
@@ -659,6 +665,15 @@ def _is_kind(xp: Any, dtype: Any, kind: str) -> bool:
 def _is_half(xp: Any, dtype: Any) -> bool:
     answer = dtype_answers(xp).get((dtype, "half"))
     return _dtype_name(dtype) in _HALF_PRECISION if answer is None else answer
+
+
+def _default_floating_scope(xp: Any) -> Any:
+    """The namespace's ``default_floating_dtype`` context manager, or None (found with its dtype answers).
+
+    TensorFlow's namespace has one: it has no weakly typed scalars, so the body's Python floats
+    with no array beside them (``xp.where(e < 0, 2.0, 1.0)``) take the dtype the call computes in.
+    """
+    return _DEFAULT_FLOATING_SCOPES.get(xp.__name__)
 
 
 def _as_terms(result: Any) -> LossTerms:

@@ -7,13 +7,25 @@ on eager tensors and inside ``tf.function`` (including ``jit_compile=True``), an
 is imported only after the user's code has imported TensorFlow.
 
 Where TensorFlow deviates from the standard it is bridged here: operators refuse
-mixed dtypes, so every helper casts Python scalars to the array's dtype; shapes may
-be unknown in graph mode, so nothing here reads static shapes.
+mixed dtypes, so every function that the standard lets take a Python scalar (the
+arithmetic and comparison functions, ``maximum``, ``minimum``, ``logaddexp``,
+``where``, ``clip``, ``full_like``) gives it the dtype of the array beside it, float64
+included; shapes may be unknown in graph mode, so nothing here reads static shapes.
+
+TensorFlow has no weakly typed scalars, so a Python float with no array to follow
+(``where(c, 2.0, 1.0)``, ``asarray(0.5)``, ``zeros(shape)``) takes the namespace's
+default floating dtype, which a loss call sets to the dtype it computes in
+(:class:`default_floating_dtype`): float64 in a float64 loss, as NumPy, torch and JAX
+end up there by type promotion. Outside a loss call it is float32, TensorFlow's own
+default. Nothing here touches TensorFlow's process-wide state.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
 
 import tensorflow as tf
 
@@ -39,7 +51,7 @@ _KIND_TEST = {
 
 def isdtype(dtype: tf.DType, kind: Any) -> bool:
     if isinstance(kind, tuple):
-        return any(isdtype(dtype, k) for k in kind)
+        return builtins.any(isdtype(dtype, k) for k in kind)
     if isinstance(kind, str):
         return _KIND_TEST[kind](tf.as_dtype(dtype))
     return tf.as_dtype(dtype) == tf.as_dtype(kind)
@@ -51,10 +63,68 @@ def finfo(dtype: tf.DType):
     return np.finfo(tf.as_dtype(dtype).as_numpy_dtype)
 
 
+_ARRAY = (tf.Tensor, tf.Variable)
+_DEFAULT_FLOATING: ContextVar[tf.DType] = ContextVar("lossx_tensorflow_default_floating", default=tf.float32)
+_DEFAULT_INTEGRAL = tf.int64
+# The complex dtype of a floating one's precision (float16 and bfloat16 have none narrower than complex64).
+_DEFAULT_COMPLEX = {tf.float16: tf.complex64, tf.bfloat16: tf.complex64, tf.float32: tf.complex64}
+
+
+@contextmanager
+def default_floating_dtype(dtype: tf.DType) -> Iterator[None]:
+    """``with default_floating_dtype(dtype):`` Python floats with no array to follow become ``dtype``.
+
+    Context-local (a ``ContextVar``): threads and nested loss calls each see their own.
+    """
+    token = _DEFAULT_FLOATING.set(dtype)
+    try:
+        yield
+    finally:
+        _DEFAULT_FLOATING.reset(token)
+
+
+def _scalar_dtype(value: Any) -> tf.DType | None:
+    """The default dtype of a Python scalar's kind (None for anything else: TensorFlow infers it)."""
+    # `builtins.`: this module's `bool`, `max`, `all`, ... are the standard's.
+    if isinstance(value, builtins.bool):
+        return tf.bool
+    if isinstance(value, builtins.int):
+        return _DEFAULT_INTEGRAL
+    if isinstance(value, builtins.float):
+        return _DEFAULT_FLOATING.get()
+    if isinstance(value, builtins.complex):
+        return _DEFAULT_COMPLEX.get(_DEFAULT_FLOATING.get(), tf.complex128)
+    return None
+
+
+_KIND_ORDER = {tf.bool: 0, _DEFAULT_INTEGRAL: 1}
+
+
+def _scalars_dtype(*values: Any) -> tf.DType | None:
+    """The dtype of Python scalars combined with no array: the default dtype of their highest kind."""
+    dtypes = [_scalar_dtype(value) for value in values]
+    if builtins.any(dtype is None for dtype in dtypes):
+        return None
+    return builtins.max(dtypes, key=lambda dtype: _KIND_ORDER.get(dtype, 2 if dtype.is_floating else 3))
+
+
 def asarray(obj: Any, dtype: tf.DType | None = None, device: Any = None, copy: Any = None):
-    if isinstance(obj, (tf.Tensor, tf.Variable)):
+    if isinstance(obj, _ARRAY):
         return obj if dtype is None or obj.dtype == dtype else tf.cast(obj, dtype)
+    if dtype is None and _python_numbers(obj):
+        import numpy as np
+
+        # Python numbers take the default dtype of their (highest) kind, as in the standard.
+        obj = np.asarray(obj)
+        dtype = _scalar_dtype(obj.dtype.type(0).item())
     return tf.convert_to_tensor(obj, dtype=dtype)
+
+
+def _python_numbers(obj: Any) -> bool:
+    """Whether ``obj`` is a Python number or a (nested) list or tuple of them, and nothing else."""
+    if isinstance(obj, (list, tuple)):
+        return builtins.all(_python_numbers(item) for item in obj)
+    return isinstance(obj, (builtins.bool, builtins.int, builtins.float, builtins.complex))
 
 
 def astype(x, dtype, /, *, copy: Any = None, device: Any = None):
@@ -63,18 +133,24 @@ def astype(x, dtype, /, *, copy: Any = None, device: Any = None):
 
 def _like(x, value):
     """``value`` (a scalar or tensor) as a tensor of ``x``'s dtype."""
-    if isinstance(value, (tf.Tensor, tf.Variable)):
+    if isinstance(value, _ARRAY):
         return value
     return tf.constant(value, dtype=x.dtype)
 
 
+def _pair(x1, x2):
+    """Both as tensors: a scalar takes the other's dtype, two scalars the default dtype of their kind."""
+    if isinstance(x1, _ARRAY):
+        return x1, _like(x1, x2)
+    if isinstance(x2, _ARRAY):
+        return _like(x2, x1), x2
+    dtype = _scalars_dtype(x1, x2)
+    return tf.constant(x1, dtype=dtype), tf.constant(x2, dtype=dtype)
+
+
 def _binary(op):
     def apply(x1, x2, /):
-        if not isinstance(x1, (tf.Tensor, tf.Variable)):
-            x1 = _like(x2, x1)
-        else:
-            x2 = _like(x1, x2)
-        return op(x1, x2)
+        return op(*_pair(x1, x2))
 
     apply.__name__ = op.__name__
     return apply
@@ -113,7 +189,7 @@ tanh = tf.tanh
 
 
 def logaddexp(x1, x2, /):
-    x1, x2 = (_like(x2, x1), x2) if not isinstance(x1, tf.Tensor) else (x1, _like(x1, x2))
+    x1, x2 = _pair(x1, x2)
     larger = tf.maximum(x1, x2)
     # Equal infinities would give inf - inf = NaN in the correction term.
     safe = tf.where(tf.math.is_inf(larger), tf.zeros_like(larger), larger)
@@ -121,10 +197,7 @@ def logaddexp(x1, x2, /):
 
 
 def where(condition, x1, x2, /):
-    if not isinstance(x1, (tf.Tensor, tf.Variable)):
-        x1 = _like(x2, x1) if isinstance(x2, (tf.Tensor, tf.Variable)) else tf.constant(x1)
-    x2 = _like(x1, x2)
-    return tf.where(condition, x1, x2)
+    return tf.where(condition, *_pair(x1, x2))
 
 
 def clip(x, /, min=None, max=None):  # noqa: A002 - standard names
@@ -167,21 +240,21 @@ def full_like(x, /, fill_value, *, dtype=None, device=None):
 
 
 def zeros(shape, *, dtype=None, device=None):
-    return tf.zeros(shape, dtype=dtype or tf.float32)
+    return tf.zeros(shape, dtype=dtype or _DEFAULT_FLOATING.get())
 
 
 def ones(shape, *, dtype=None, device=None):
-    return tf.ones(shape, dtype=dtype or tf.float32)
+    return tf.ones(shape, dtype=dtype or _DEFAULT_FLOATING.get())
 
 
 def full(shape, fill_value, *, dtype=None, device=None):
-    return tf.fill(shape, tf.constant(fill_value, dtype=dtype))
+    return tf.fill(shape, tf.constant(fill_value, dtype=dtype or _scalar_dtype(fill_value)))
 
 
 def arange(start, /, stop=None, step=1, *, dtype=None, device=None):
     if stop is None:
         start, stop = 0, start
-    return tf.range(start, stop, step, dtype=dtype or tf.int64)
+    return tf.range(start, stop, step, dtype=dtype or _scalars_dtype(start, stop, step) or _DEFAULT_INTEGRAL)
 
 
 def reshape(x, /, shape, *, copy=None):

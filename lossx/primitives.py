@@ -75,7 +75,30 @@ def _logsumexp(xp: ModuleType, x: Any, axis: int, keepdims: bool) -> Any:
 
 
 def _log_softmax(xp: ModuleType, x: Any, axis: int) -> Any:
-    return x - _logsumexp(xp, x, axis, True)
+    largest = xp.max(x, axis=axis, keepdims=True)
+    shift = xp.where(xp.isfinite(largest), largest, xp.zeros_like(largest))
+    shifted = x - shift  # as _logsumexp; shifted first, so x − lse never rounds a large lse
+    log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+    return _sharpened(xp, log_p, axis)
+
+
+_LOG_HALF = -math.log(2.0)
+
+
+def _sharpened(xp: ModuleType, log_p: Any, axis: int) -> Any:
+    """``log_p`` (a log-softmax) with its entry above log ½, if any, recomputed as ``log1p(−Σ others)``.
+
+    Where one class dominates, ``x_k − m − log(Σ e^{x−m})`` takes the log of ``1 + tiny``
+    and keeps few of the tiny's digits: logits [30, 0] give ``log p_0`` = −9.3481e−14 for
+    −log1p(e^−30) = −9.3576e−14 in float64, 0 in float32. The sum of the other probabilities, each accurate, restores them,
+    and the loss ``−log p_y`` and ``1 − p_y`` keep their relative accuracy where they are tiny.
+    Autodiff of it is as accurate: the dominant entry's value depends on the others only, so no
+    gradient is a rounded ``p_y − 1``. At most one entry per line lies above log ½.
+    """
+    dominant = log_p > _LOG_HALF
+    others = xp.sum(xp.where(dominant, xp.zeros_like(log_p), xp.exp(log_p)), axis=axis, keepdims=True)
+    # Below ½ on a line with a dominant entry; the cap keeps log1p, and its gradient, finite on the others.
+    return xp.where(dominant, xp.log1p(-_capped(xp, others, 0.5)), log_p)
 
 
 def _softplus(xp: ModuleType, x: Any) -> Any:
@@ -152,15 +175,59 @@ def _smooth_l1(xp: ModuleType, y_pred: Any, y_true: Any, beta: Any) -> Any:
 
 
 def _sigmoid_cross_entropy(xp: ModuleType, logits: Any, target: Any, pos_weight: Any) -> Any:
-    log_p = _log_sigmoid(xp, logits)
-    positive_scale = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
-    return (1.0 - target) * logits - positive_scale * log_p
+    # (1−t)·softplus(x) + w·t·softplus(−x) as where(x ≥ 0, (1−t)·x, −w·t·x) + (1 − t + w·t)·log1p(e^−|x|):
+    # every term is non-negative, so a tiny loss keeps its digits (x = −30, t = 0: log1p(e^−30)),
+    # where (1−t)·x − log σ(x) = −30 + 30.0000000000000936 cancels them. −|x| is taken by the same
+    # `where`, so autodiff at x = 0 differentiates one branch of both (|x|'s subgradient 0 there
+    # would lose σ(0)), and its derivative (1−t)·σ(x) − w·t·σ(−x) is as accurate as the value.
+    complement = 1.0 - target
+    nonnegative = logits >= 0
+    tail = xp.log1p(xp.exp(xp.where(nonnegative, -logits, logits)))
+    if pos_weight is None:
+        return xp.where(nonnegative, complement * logits, -target * logits) + tail
+    positive = pos_weight * target
+    return xp.where(nonnegative, complement * logits, -positive * logits) + (complement + positive) * tail
 
 
-def _softmax_cross_entropy(table: dict, xp: ModuleType, logits: Any, labels: Any, axis: int) -> Any:
-    log_normaliser = table["logsumexp"](logits, axis, False)
-    picked = table["take_along_axis"](logits, xp.expand_dims(labels, axis=axis), axis)
-    return log_normaliser - table["drop_axis"](picked, axis)
+def _softmax_cross_entropy(
+    table: dict, xp: ModuleType, logits: Any, labels: Any, axis: int,
+    stop_gradient: Callable[[Any], Any] = lambda x: x,
+) -> Any:
+    """``−log softmax(x)_y``, relative to the label: ``g + log1p(expm1(−g) + Σ_{c≠y} e^{x_c − x_y − g})``.
+
+    ``g = max(x) − x_y ≥ 0`` is only a shift (the value does not depend on it), so the sum
+    never overflows. Both terms are non-negative, and where the label's logit is the largest
+    (g = 0) the loss is ``log1p(Σ_{c≠y} e^{x_c − x_y})``: a tiny loss keeps its digits, which
+    ``logsumexp(x) − x_y`` loses (logits [30, 0], label 0: 9.2371e−14 for 9.3576e−14). ``x_y``
+    enters only through the differences in the sum, so autodiff gives ``∂/∂x_y = −Σ_{c≠y} p_c``
+    as one sum, not the rounded ``p_y − 1``. ``stop_gradient`` (the framework's) keeps autodiff
+    off the shift, whose derivative is 0 but would come out as a rounding error.
+    A label at a −inf logit gives +inf (as ``logsumexp(x) − x_y``).
+    """
+    index = xp.expand_dims(labels, axis=axis)
+    picked = table["take_along_axis"](logits, index, axis)
+    largest = stop_gradient(xp.max(logits, axis=axis, keepdims=True))
+    gap = largest - picked
+    finite = xp.isfinite(gap)
+    shift = stop_gradient(xp.where(finite, gap, xp.zeros_like(gap)))
+    reference = xp.where(finite, picked, largest)  # a stand-in where the gap is infinite: no NaN gradient
+    at_label = xp.equal(index, _class_positions(xp, logits, axis, labels.dtype))
+    # −inf in the exponent, not a `where` on the exponential: its gradient is then 0 without a pass.
+    exponents = xp.where(at_label, xp.full_like(logits, -math.inf), (logits - reference) - shift)
+    others = xp.sum(xp.exp(exponents), axis=axis, keepdims=True)
+    loss = xp.where(finite, shift + xp.log1p(xp.expm1(-shift) + others), gap)
+    return table["drop_axis"](loss, axis)
+
+
+def _class_positions(xp: ModuleType, x: Any, axis: int, dtype: Any) -> Any:
+    """``0, 1, …, C−1`` along ``axis`` of ``x`` (1 elsewhere), also where C is unknown until run time."""
+    num_classes = x.shape[axis]
+    if num_classes is None:  # a TensorFlow graph with an unknown class count: counted from one line
+        line = x[tuple(slice(None) if d == axis % x.ndim else 0 for d in range(x.ndim))]
+        num_classes = xp.astype(xp.sum(xp.ones_like(line)), dtype)
+    shape = [1] * x.ndim
+    shape[axis] = -1
+    return xp.reshape(xp.arange(num_classes, dtype=dtype, **device_of(x)), tuple(shape))
 
 
 def _negative_log_likelihood(table: dict, xp: ModuleType, log_p: Any, labels: Any, axis: int) -> Any:
@@ -175,13 +242,7 @@ def _multi_margin(table: dict, xp: ModuleType, scores: Any, labels: Any, p: int,
     if p == 2:
         terms = terms * terms
     # The true class's own term (always max(m, 0)^p) is left out.
-    num_classes = scores.shape[axis]
-    if num_classes is None:  # a TensorFlow graph with an unknown class count: counted from one line
-        line = scores[tuple(slice(None) if d == axis % scores.ndim else 0 for d in range(scores.ndim))]
-        num_classes = xp.astype(xp.sum(xp.ones_like(line)), labels.dtype)
-    shape = [1] * scores.ndim
-    shape[axis] = -1
-    classes = xp.reshape(xp.arange(num_classes, dtype=labels.dtype, **device_of(scores)), tuple(shape))
+    classes = _class_positions(xp, scores, axis, labels.dtype)
     return xp.mean(xp.where(xp.equal(index, classes), xp.zeros_like(terms), terms), axis=axis)
 
 
@@ -244,14 +305,45 @@ def _hinge_embedding(xp: ModuleType, x: Any, target: Any, margin: float) -> Any:
     return dissimilar + similar
 
 
+# log cosh e = Σ c_n·e^(2n), n = 1 … 6 (c_n = 2^(2n−1)·(2^(2n) − 1)·B_2n / (n·(2n)!)): below |e| = ⅛ the
+# first omitted term is 5e−13 of the sum (the numerical promise's float64 1e−12), and at ⅛ the far
+# form loses 6e−6 in float32 (the promise's 1e−5) and 1.3e−14 in float64.
+_LOG_COSH_SERIES = (
+    0.5, -0.08333333333333333, 0.022222222222222223, -0.006746031746031746, 0.0021869488536155205,
+    -0.0007386029608251831,
+)
+_LOG_COSH_NEAR = 0.125
+
+
+def _log_cosh_value(xp: ModuleType, magnitude: Any, softplus: Callable[[Any], Any]) -> Any:
+    """``log cosh e`` of ``|e|``: ``|e| + softplus(−2|e|) − log 2``, and its Taylor series below ⅛.
+
+    Near 0 log cosh e ≈ e²/2 is tiny and the first form's terms are ~log 2, which cancel it
+    (e = 1e−4: 4.99999997e−9 for 4.99999996e−9 in float64, 0 in float32). The series (six
+    multiply-adds in e², no transcendental) is within the numerical promise there, and so is
+    its derivative, the series of tanh(e). It is evaluated at min(|e|, ⅛), so it is finite
+    (and its gradient 0) where it is not taken.
+    """
+    near = magnitude < _LOG_COSH_NEAR
+    square = _capped(xp, magnitude, _LOG_COSH_NEAR)
+    square = square * square
+    series = _LOG_COSH_SERIES[-1] * square
+    for coefficient in reversed(_LOG_COSH_SERIES[:-1]):
+        series = (series + coefficient) * square
+    return xp.where(near, series, magnitude + softplus(magnitude * -2.0) - math.log(2.0))
+
+
 def _log_cosh(table: dict, xp: ModuleType, y_pred: Any, y_true: Any) -> Any:
-    # |e| + softplus(−2|e|) − log 2: never cosh, so finite for every finite residual.
-    magnitude = xp.abs(y_pred - y_true)
-    return magnitude + table["softplus"](magnitude * -2.0) - math.log(2.0)
+    # Never cosh, so finite for every finite residual (|e| − log 2 where cosh would overflow).
+    return _log_cosh_value(xp, xp.abs(y_pred - y_true), table["softplus"])
 
 
 def _softmax_cross_entropy_soft(table: dict, xp: ModuleType, logits: Any, target: Any, axis: int) -> Any:
     return -xp.sum(_times_log(xp, target, table["log_softmax"](logits, axis)), axis=axis)
+
+
+def _unchanged(x: Any) -> Any:
+    return x
 
 
 _GENERIC: dict[str, Callable[..., Any]] = {
@@ -280,7 +372,8 @@ _GENERIC: dict[str, Callable[..., Any]] = {
 }
 # Built from the table they are in, so they use its native pieces (take_along_axis, ...).
 _COMPOSED: dict[str, Callable[..., Any]] = {
-    "softmax_cross_entropy": lambda table, xp: lambda x, labels, axis: _softmax_cross_entropy(table, xp, x, labels, axis),
+    "softmax_cross_entropy": lambda table, xp: lambda x, labels, axis: _softmax_cross_entropy(
+        table, xp, x, labels, axis, table.get("stop_gradient", _unchanged)),
     "softmax_cross_entropy_soft": lambda table, xp: lambda x, target, axis: _softmax_cross_entropy_soft(
         table, xp, x, target, axis),
     "multi_margin": lambda table, xp: lambda x, labels, p, margin, axis: _multi_margin(
@@ -299,8 +392,19 @@ _COMPOSED: dict[str, Callable[..., Any]] = {
 # of that framework has been seen.
 
 
+def _torch_sharpened_log_softmax(x: Any, axis: int) -> Any:
+    """:func:`_sharpened` of ``torch.log_softmax`` with torch's ops (differentiable, traced whole by torch.compile)."""
+    import torch
+
+    log_p = torch.log_softmax(x, dim=axis)
+    dominant = log_p > _LOG_HALF
+    others = torch.where(dominant, 0.0, log_p.exp()).sum(axis, keepdim=True)
+    return torch.where(dominant, torch.log1p(-others.clamp(max=0.5)), log_p)
+
+
 def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
     import torch
+    from array_api_compat import torch as torch_namespace
     from torch.autograd.function import once_differentiable
 
     def _masked_dot(target: Any, log_p: Any, axis: int) -> Any:
@@ -315,6 +419,10 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
         ``∂/∂x = g·(softmax(x)·Σ_c t_c − t)`` (finite for −inf logits, whose softmax is 0) and
         ``∂/∂t = −g·log p``, 0 where ``t = 0`` and ``log p = −inf`` (as :func:`times_log`).
         First derivatives only: a second derivative raises rather than being silently wrong.
+
+        Eager only, and torch's ``log_softmax`` unsharpened: where the target's class dominates,
+        a tiny loss keeps few of its digits, as in torch's own ``cross_entropy``; sharpening it
+        cost 2.2× and +130 µs a call (docs/performance.md, "The digits of a tiny loss").
         """
 
         @staticmethod
@@ -322,8 +430,6 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
             log_p = torch.log_softmax(logits, axis)
             ctx.save_for_backward(log_p, target)
             ctx.axis = axis
-            if torch.compiler.is_compiling():  # the compiler fuses the masked form into one pass
-                return -_masked_dot(target, log_p, axis)
             # One fused dot product; it is NaN only where some 0·log 0 = 0·(−inf) term is (or the
             # inputs hold NaN, which the masked form keeps), so the masked form, 4× slower in
             # eager mode, runs only then.
@@ -349,6 +455,10 @@ def _torch_soft_cross_entropy(same_shape: Callable[..., tuple]) -> Any:
 
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
         logits, target = same_shape(logits, target)
+        if torch.compiler.is_compiling():
+            # Inductor fuses the composed form (the sharpened log-softmax, times_log, the sum) and
+            # its autodiff, which keeps a tiny loss's digits.
+            return -torch.sum(_times_log(torch_namespace, target, _torch_sharpened_log_softmax(logits, axis)), dim=axis)
         return SoftTargetCrossEntropy.apply(logits, target, axis % logits.ndim)
 
     return soft_cross_entropy
@@ -405,6 +515,116 @@ def _torch_relative_entropy(same_shape: Callable[..., tuple]) -> Any:
     return relative_entropy
 
 
+def _torch_sigmoid_cross_entropy() -> Callable[..., Any]:
+    import torch
+    import torch.nn.functional as F
+    from torch.autograd.function import once_differentiable
+
+    def softplus(x: Any) -> Any:
+        return F.softplus(x, 1.0, 50.0)  # threshold 50: see the "softplus" kernel
+
+    def positive_term(logits: Any, pos_weight: Any) -> Any:
+        # w·softplus(−x) (the positive term's factor of w·t), in a fresh array.
+        term = softplus(torch.neg(logits))
+        return term if pos_weight is None else term.mul_(pos_weight)
+
+    reduce = {"none": lambda loss: loss, "mean": torch.mean, "sum": torch.sum}
+
+    class SigmoidCrossEntropy(torch.autograd.Function):
+        """``(1−t)·softplus(x) + w·t·softplus(−x)`` and its reduction, with its gradients in closed form.
+
+        torch's ``binary_cross_entropy_with_logits`` computes ``(1−t)·x − (1 + (w−1)·t)·log σ(x)``,
+        whose terms cancel where the loss is tiny (x = −30, t = 0 gives 9.2371e−14 for
+        log1p(e^−30) = 9.3576e−14 in float64, 0 in float32), and its gradient ``σ(x) − t`` does
+        the same for x = 30, t = 1. Here both softplus terms are non-negative and ``lerp``
+        combines them without cancelling (it is exact at t = 0 and t = 1); the gradients are
+        ``∂/∂x = (1−t)·σ(x) − w·t·σ(−x)``, each σ computed on its own side, ``∂/∂t = w·softplus(−x) −
+        softplus(x)`` and ``∂/∂w = t·softplus(−x)`` (summed to w's shape). First derivatives only:
+        a second derivative raises rather than being silently wrong.
+        """
+
+        @staticmethod
+        def forward(ctx: Any, logits: Any, target: Any, pos_weight: Any, reduction: str) -> Any:
+            # The positive term first: its −x is freed before softplus(x) is allocated.
+            positive = positive_term(logits, pos_weight)
+            loss = softplus(logits).lerp_(positive, target)
+            weight_tensor = pos_weight if isinstance(pos_weight, torch.Tensor) else None
+            ctx.save_for_backward(logits, target, weight_tensor)
+            ctx.weight_number = pos_weight if weight_tensor is None else None
+            ctx.reduction = reduction
+            return reduce[reduction](loss)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad: Any) -> Any:
+            logits, target, pos_weight = ctx.saved_tensors
+            pos_weight = ctx.weight_number if pos_weight is None else pos_weight
+            if ctx.reduction == "mean":
+                grad = grad / logits.numel()
+            grad_logits = grad_target = grad_pos_weight = None
+            if ctx.needs_input_grad[0]:
+                negative = torch.sigmoid_(torch.neg(logits))
+                if pos_weight is not None:
+                    negative.mul_(pos_weight)
+                grad_logits = torch.sigmoid(logits).lerp_(negative.neg_(), target).mul_(grad)
+            if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+                positive = positive_term(logits, None)
+                if ctx.needs_input_grad[2]:
+                    grad_pos_weight = (target * positive * grad).sum_to_size(pos_weight.shape)
+                if ctx.needs_input_grad[1]:
+                    if pos_weight is not None:
+                        positive.mul_(pos_weight)
+                    grad_target = positive.sub_(softplus(logits)).mul_(grad)
+            return grad_logits, grad_target, grad_pos_weight, None
+
+    return SigmoidCrossEntropy.apply
+
+
+def _torch_log_cosh(same_shape: Callable[..., tuple]) -> Callable[..., Any]:
+    import torch
+    import torch.nn.functional as F
+    from array_api_compat import torch as torch_namespace
+    from torch.autograd.function import once_differentiable
+
+    class LogCosh(torch.autograd.Function):
+        """:func:`_log_cosh_value` of ``y_pred − y_true`` with the derivative ``tanh(e)`` in closed form.
+
+        The series' multiply-adds run in place in one array, and autograd keeps ``e`` only: the
+        composed form recorded every step of them (at 4096x1000 five times the time of the
+        plain ``|e| + softplus(−2|e|) − log 2``, measured side by side).
+        First derivatives only: a second derivative raises rather than being silently wrong.
+        """
+
+        @staticmethod
+        def forward(ctx: Any, y_pred: Any, y_true: Any) -> Any:
+            error = y_pred - y_true
+            magnitude = error.abs()
+            far = F.softplus(magnitude * -2.0, 1.0, 50.0).add_(magnitude).sub_(math.log(2.0))
+            square = magnitude.clamp(max=_LOG_COSH_NEAR).square_()
+            series = square * _LOG_COSH_SERIES[-1]
+            for coefficient in reversed(_LOG_COSH_SERIES[:-1]):
+                series.add_(coefficient).mul_(square)
+            ctx.save_for_backward(error)
+            return torch.where(magnitude < _LOG_COSH_NEAR, series, far)
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx: Any, grad: Any) -> Any:
+            (error,) = ctx.saved_tensors
+            slope = torch.tanh(error).mul_(grad)
+            return slope, -slope
+
+    def softplus(x: Any) -> Any:
+        return F.softplus(x, 1.0, 50.0)
+
+    def log_cosh(y_pred: Any, y_true: Any) -> Any:
+        if torch.compiler.is_compiling():  # inductor fuses the composed form and its autodiff
+            return _log_cosh_value(torch_namespace, torch.abs(y_pred - y_true), softplus)
+        return LogCosh.apply(*same_shape(y_pred, y_true))
+
+    return log_cosh
+
+
 def _torch_kernels() -> dict[str, Callable[..., Any]]:
     import torch
     import torch.nn.functional as F
@@ -445,16 +665,16 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     def smooth_l1(y_pred: Any, y_true: Any, beta: float, reduction: str = "none") -> Any:
         return torch._C._nn.smooth_l1_loss(*same_shape(y_pred, y_true), code[reduction], beta)
 
+    sigmoid_cross_entropy_function = _torch_sigmoid_cross_entropy()
+
     def sigmoid_cross_entropy(x: Any, t: Any, pos_weight: Any, reduction: str = "none") -> Any:
-        if isinstance(pos_weight, float):
-            pos_weight = torch.tensor(pos_weight, dtype=x.dtype, device=x.device)
-        elif pos_weight is not None and pos_weight.requires_grad:
-            # torch's kernel has no gradient for pos_weight: a learned weight takes the composed form.
+        if torch.compiler.is_compiling():
+            # Inductor fuses the generic form, and autodiff of it, into one pass each way.
             if reduction != "none":
                 return None
-            return (1.0 - t) * x - (1.0 + (pos_weight - 1.0) * t) * F.logsigmoid(x)
+            return _sigmoid_cross_entropy(torch, x, t, pos_weight)
         x, t = same_shape(x, t)
-        return torch.binary_cross_entropy_with_logits(x, t, None, pos_weight, code[reduction])
+        return sigmoid_cross_entropy_function(x, t, pos_weight, reduction)
 
     def take_along_axis(x: Any, indices: Any, axis: int) -> Any:
         if torch.compiler.is_compiling() and indices.shape[axis] == 1:
@@ -466,13 +686,21 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             return torch.sum(torch.where(positions == indices, x, 0.0), dim=axis, keepdim=True)
         return torch.take_along_dim(x, long(indices), dim=axis)
 
+    from array_api_compat import torch as torch_namespace
+
+    composed_table = {"take_along_axis": lambda x, idx, axis: take_along_axis(x, idx, axis),
+                      "drop_axis": lambda x, axis: torch.squeeze(x, axis)}
+
     def softmax_cross_entropy(x: Any, labels: Any, axis: int, reduction: str = "none") -> Any:
         if torch.compiler.is_compiling():
-            # Compiled code fuses the composed form itself, and unlike F.cross_entropy it does
-            # not stop on out-of-range labels, which are only checked in eager mode (docs/semantics.md, errors).
+            # Compiled code fuses the generic form itself, and it does not stop on out-of-range
+            # labels, which are only checked in eager mode (docs/semantics.md, errors).
             if reduction != "none":
                 return None
-            return torch.logsumexp(x, dim=axis) - take_along_axis(x, labels.unsqueeze(axis), axis).squeeze(axis)
+            return _softmax_cross_entropy(composed_table, torch_namespace, x, labels, axis, torch.Tensor.detach)
+        # torch's fused kernel, although it loses a tiny loss's digits where the label dominates
+        # (its log_softmax): lossx's exact form in eager torch cost +100 µs a call at 32x10
+        # (docs/performance.md, "The digits of a tiny loss"). Compiled code keeps them (above).
         if x.ndim > 1 and axis % x.ndim != 1:  # torch's class axis is 1
             x = torch.movedim(x, axis, 1)
         # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
@@ -549,7 +777,8 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     def soft_cross_entropy_reduced(reduction: str, logits: Any, target: Any, axis: int) -> Any:
         # torch's own cross-entropy with probability targets: one graph of C++ nodes, no Python
         # backward. It is NaN for a 0·log 0 term (a −inf logit where t = 0), which lossx's is
-        # not: a NaN result (that, or NaN inputs) is left to the exact form.
+        # not: a NaN result (that, or NaN inputs) is left to the exact form. Like the Function,
+        # it keeps few digits of a tiny loss where the target's class dominates.
         if torch.compiler.is_compiling() or logits.numel() == 0:
             return None
         logits, target = same_shape(logits, target)
@@ -585,7 +814,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
     return {
         "pairwise_distance": pairwise_distance,
         "logsumexp": lambda x, axis, keepdims: torch.logsumexp(x, dim=axis, keepdim=keepdims),
-        "log_softmax": lambda x, axis: torch.log_softmax(x, dim=axis),
+        "log_softmax": _torch_sharpened_log_softmax,
         "softmax": lambda x, axis: torch.softmax(x, dim=axis),
         "sigmoid": torch.sigmoid,
         # torch's default threshold=20 returns x above 20, an error of exp(-20)
@@ -604,9 +833,11 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         "softmax_cross_entropy_soft": _torch_soft_cross_entropy(same_shape),
         _REDUCED + "softmax_cross_entropy_soft": soft_cross_entropy_reduced,
         "relative_entropy": _torch_relative_entropy(same_shape),
+        "log_cosh": _torch_log_cosh(same_shape),
         _REDUCED + "relative_entropy": relative_entropy_reduced,
-        # Not a primitive of every namespace: the ctc loss uses it where it exists.
+        # Not primitives of every namespace: the ctc loss uses them where they exist.
         "ctc_log_probs": ctc_log_probs,
+        "stop_gradient": torch.Tensor.detach,
     }
 
 
@@ -615,8 +846,9 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
 
     Autodiff of the composed form (log-softmax, the ``where`` that keeps ``0·(−inf)``
     out, the sum) ran at 3.3× optax's NaN-prone ``−Σ t·log_softmax(x)`` under jit on
-    CPU; the closed form ``d = −Σ_c (t_c·(dx_c − Σ_k p_k·dx_k) + log p_c·dt_c)`` gives
-    the same values and derivatives at optax's cost. It is a JVP, so forward mode,
+    CPU; the closed form ``d = Σ_c (q_c·dx_c − log p_c·dt_c)``, with ``q = p·Σt − t``
+    (at a dominant class ``p·(Σt − t) − t·(1 − p)``, with ``1 − p`` the sum of the other
+    probabilities), gives the same values and derivatives at optax's cost. It is a JVP, so forward mode,
     reverse mode and higher derivatives keep working, and a non-differentiated input
     (the usual target) costs nothing: its tangent stays a symbolic zero.
     """
@@ -624,26 +856,38 @@ def _jax_soft_cross_entropy() -> Callable[..., Any]:
     import jax.numpy as jnp
     from jax.custom_derivatives import SymbolicZero
 
+    def sharpened(logits: Any, axis: int) -> tuple:
+        # _sharpened, keeping its mask and sum for the slope: XLA:CPU runs each further masked
+        # reduction over (N, C) as a pass of its own (recomputing them cost 3× optax).
+        log_p = jax.nn.log_softmax(logits, axis=axis)
+        dominant = log_p > _LOG_HALF
+        others = jnp.sum(jnp.where(dominant, 0.0, jnp.exp(log_p)), axis=axis, keepdims=True)
+        return jnp.where(dominant, jnp.log1p(-jnp.minimum(others, 0.5)), log_p), dominant, others
+
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
-        return -jnp.sum(_times_log(jnp, target, jax.nn.log_softmax(logits, axis=axis)), axis=axis)
+        return -jnp.sum(_times_log(jnp, target, sharpened(logits, axis)[0]), axis=axis)
 
     def soft_cross_entropy_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
         logits, target = primals
         d_logits, d_target = tangents
-        log_p = jax.nn.log_softmax(logits, axis=axis)
+        log_p, dominant, others = sharpened(logits, axis)
         # −inf stands in as 0 where t = 0 (times_log): in the value, and as ∂/∂t = −log p.
         safe_log_p = jnp.where((target == 0) & (log_p == -jnp.inf), 0.0, log_p)
         out = -jnp.sum(target * safe_log_p, axis=axis)
         terms = []
         if not isinstance(d_logits, SymbolicZero):
-            # d log p = dx − Σ_c p_c·dx_c
-            d_log_p = d_logits - jnp.sum(jnp.exp(log_p) * d_logits, axis=axis, keepdims=True)
-            terms.append(target * d_log_p)
+            # One product with the slope p·Σt − t, at the dominant class p·(Σt − t) − t·(1 − p)
+            # with 1 − p the sum of the others: its transpose, the reverse-mode gradient, is that slope
+            # itself, not a sum of parts that would round p − 1.
+            p = jnp.exp(log_p)
+            total = jnp.sum(target, axis=axis, keepdims=True)
+            slope = jnp.where(dominant, p * (total - target) - target * others, p * total - target)
+            terms.append(slope * d_logits)
         if not isinstance(d_target, SymbolicZero):
-            terms.append(safe_log_p * d_target)
+            terms.append(-safe_log_p * d_target)
         if not terms:
             return out, jnp.zeros_like(out)
-        return out, -jnp.sum(sum(terms[1:], terms[0]), axis=axis)
+        return out, jnp.sum(sum(terms[1:], terms[0]), axis=axis)
 
     soft_cross_entropy = jax.custom_jvp(soft_cross_entropy, nondiff_argnums=(2,))
     soft_cross_entropy.defjvp(soft_cross_entropy_jvp, symbolic_zeros=True)
@@ -699,18 +943,50 @@ def _jax_relative_entropy() -> Callable[..., Any]:
     return relative_entropy_broadcast
 
 
+def _jax_log_softmax() -> Callable[..., Any]:
+    """The sharpened log-softmax (:func:`_sharpened`) with its JVP in closed form.
+
+    Autodiff of the sharpened form is accurate but XLA:CPU runs its extra masked sum and
+    `where` slowly (sparse cross-entropy through it 6.8× the plain form, side by side). The
+    JVP ``d log p = dx − Σ_c p_c·dx_c`` is written so that its transpose, the gradient, never
+    rounds ``1 − p`` at the dominant class ``k``: there it is ``(1 − p_k)·dx_k − Σ_{c≠k} p_c·dx_c``
+    with ``1 − p_k`` the sum of the other probabilities, elsewhere ``dx_c − p_k·dx_k − Σ_{c≠k} p_c·dx_c``.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    def parts(logits: Any, axis: int) -> tuple:
+        log_p = jax.nn.log_softmax(logits, axis=axis)
+        dominant = log_p > _LOG_HALF
+        others = jnp.sum(jnp.where(dominant, 0.0, jnp.exp(log_p)), axis=axis, keepdims=True)
+        return jnp.where(dominant, jnp.log1p(-jnp.minimum(others, 0.5)), log_p), dominant, others
+
+    def log_softmax(logits: Any, axis: int) -> Any:
+        return parts(logits, axis)[0]
+
+    def log_softmax_jvp(axis: int, primals: tuple, tangents: tuple) -> tuple:
+        (logits,), (d_logits,) = primals, tangents
+        log_p, dominant, others = parts(logits, axis)
+        p = jnp.exp(log_p)
+        rest = jnp.sum(jnp.where(dominant, 0.0, p * d_logits), axis=axis, keepdims=True)  # Σ_{c≠k} p_c·dx_c
+        d_top = jnp.sum(jnp.where(dominant, d_logits, 0.0), axis=axis, keepdims=True)  # dx_k (0 without a k)
+        p_top = jnp.sum(jnp.where(dominant, p, 0.0), axis=axis, keepdims=True)
+        return log_p, jnp.where(dominant, others * d_logits - rest, d_logits - p_top * d_top - rest)
+
+    log_softmax = jax.custom_jvp(log_softmax, nondiff_argnums=(1,))
+    log_softmax.defjvp(log_softmax_jvp)
+    return log_softmax
+
+
 def _jax_kernels() -> dict[str, Callable[..., Any]]:
     import jax
     import jax.numpy as jnp
 
     def log_cosh(y_pred: Any, y_true: Any) -> Any:
-        # jnp.logaddexp(e, −e) is |e| + log1p(exp(−2|e|)), the generic form's value, and its
-        # JVP is tanh(e). XLA fuses it whole, keeping no (N, C) array for the backward;
-        # autodiff of the generic form kept one (31.3 MB against optax's 15.6 MB at
-        # 4096x1000), a custom_jvp or custom_vjp with tanh(e) two (49 MB): XLA does not
-        # fuse across their boundary.
-        error = y_pred - y_true
-        return jnp.logaddexp(error, -error) - math.log(2.0)
+        # _log_cosh_value, differentiated by autodiff, which XLA fuses whole (a custom_jvp or
+        # custom_vjp with tanh(e) kept two (N, C) arrays for the backward: XLA does not fuse
+        # across their boundary; 49 MB against optax's 15.6 MB at 4096x1000).
+        return _log_cosh_value(jnp, jnp.abs(y_pred - y_true), jax.nn.softplus)
 
     def extrema(x: Any) -> tuple:
         # Inside a jax.jit trace (one whose only traced values are options, say) an array
@@ -731,7 +1007,10 @@ def _jax_kernels() -> dict[str, Callable[..., Any]]:
         "relative_entropy": _jax_relative_entropy(),
         "log_cosh": log_cosh,
         "logsumexp": lambda x, axis, keepdims: jax.nn.logsumexp(x, axis=axis, keepdims=keepdims),
-        "log_softmax": lambda x, axis: jax.nn.log_softmax(x, axis=axis),
+        "log_softmax": _jax_log_softmax(),
+        "softmax": lambda x, axis: jax.nn.softmax(x, axis=axis),
+        # Not a primitive: the composed forms that need one (softmax_cross_entropy) look it up.
+        "stop_gradient": jax.lax.stop_gradient,
         "softplus": jax.nn.softplus,
         "log_sigmoid": jax.nn.log_sigmoid,
         "one_hot": lambda labels, n, dtype: jax.nn.one_hot(labels, n, dtype=dtype),
@@ -783,14 +1062,21 @@ def _tensorflow_soft_cross_entropy() -> Callable[..., Any]:
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
         def cross_entropy(logits: Any, target: Any) -> Any:
+            # _sharpened, keeping its mask, probabilities and sum for the slope
+            # instead of recomputing them in the backward (the slope: see the JAX kernel).
             log_p = tf.nn.log_softmax(logits, axis=axis)
+            dominant = log_p > _LOG_HALF
+            p = tf.exp(log_p)
+            others = tf.reduce_sum(tf.where(dominant, tf.zeros_like(p), p), axis=axis, keepdims=True)
+            log_p = tf.where(dominant, tf.math.log1p(-tf.minimum(others, 0.5)), log_p)
 
             def gradient(upstream: Any) -> tuple:
                 upstream = tf.expand_dims(upstream, axis)
                 total = tf.reduce_sum(target, axis=axis, keepdims=True)
+                slope = tf.where(dominant, p * (total - target) - target * others, p * total - target)
                 absent = tf.logical_and(tf.equal(target, 0), tf.equal(log_p, -math.inf))
                 safe_log_p = tf.where(absent, tf.zeros_like(log_p), log_p)
-                return upstream * (tf.exp(log_p) * total - target), -upstream * safe_log_p
+                return upstream * slope, -upstream * safe_log_p
 
             # multiply_no_nan: t·log p, and 0 where t = 0 whatever log p is (−inf included).
             return -tf.reduce_sum(tf.math.multiply_no_nan(log_p, target), axis=axis), gradient
@@ -864,6 +1150,8 @@ def _tensorflow_log_cosh() -> Callable[..., Any]:
     the tape walked back through the absolute value, the softplus and the sums."""
     import tensorflow as tf
 
+    from . import _tensorflow_namespace
+
     @tf.custom_gradient
     def log_cosh(y_pred: Any, y_true: Any) -> Any:
         error = y_pred - y_true
@@ -873,7 +1161,7 @@ def _tensorflow_log_cosh() -> Callable[..., Any]:
             grad = upstream * tf.tanh(error)
             return grad, -grad
 
-        return magnitude + tf.math.softplus(magnitude * -2.0) - math.log(2.0), gradient
+        return _log_cosh_value(_tensorflow_namespace, magnitude, tf.math.softplus), gradient
 
     return lambda y_pred, y_true: log_cosh(*_tensorflow_same_shape(y_pred, y_true))
 
@@ -908,14 +1196,18 @@ def _tensorflow_times_log(log: Callable[..., Any], singular: float, stand_in: fl
 def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
     import tensorflow as tf
 
+    from . import _tensorflow_namespace
+
     def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
-        # TensorFlow's own compositions of the same stable formula (max(x, 0) − x·t +
-        # log1p(exp(−|x|)), and (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)): about half the
-        # generic form's eager operations.
-        logits, target = _tensorflow_same_shape(logits, target)
         if pos_weight is None:
+            # TensorFlow's own composition of the generic form's non-negative terms,
+            # (max(x, 0) − x·t) + log1p(e^−|x|), with −|x| and max(x, 0) from one `where`
+            # (so its gradient at 0 is right too): about half the generic form's eager operations.
+            logits, target = _tensorflow_same_shape(logits, target)
             return tf.nn.sigmoid_cross_entropy_with_logits(labels=target, logits=logits)
-        return tf.nn.weighted_cross_entropy_with_logits(labels=target, logits=logits, pos_weight=pos_weight)
+        # Not weighted_cross_entropy_with_logits: its (1 − t)·x + (1 + (w − 1)·t)·softplus(−x)
+        # cancels where the loss is tiny, and its gradient at x = 0 takes |x|'s subgradient 0.
+        return _sigmoid_cross_entropy(_tensorflow_namespace, logits, target, pos_weight)
 
     return {
         "sigmoid_cross_entropy": sigmoid_cross_entropy,
@@ -929,8 +1221,9 @@ def _tensorflow_kernels() -> dict[str, Callable[..., Any]]:
         "smooth_l1": _tensorflow_capped_quadratic(smooth_l1=True),
         "log_cosh": _tensorflow_log_cosh(),
         "logsumexp": lambda x, axis, keepdims: tf.reduce_logsumexp(x, axis=axis, keepdims=keepdims),
-        "log_softmax": lambda x, axis: tf.nn.log_softmax(x, axis=axis),
+        "log_softmax": lambda x, axis: _sharpened(_tensorflow_namespace, tf.nn.log_softmax(x, axis=axis), axis),
         "softmax": lambda x, axis: tf.nn.softmax(x, axis=axis),
+        "stop_gradient": tf.stop_gradient,
         "sigmoid": tf.math.sigmoid,
         "softplus": tf.math.softplus,
         "log_sigmoid": tf.math.log_sigmoid,
@@ -986,15 +1279,25 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return np.add(quadratic, linear, out=quadratic)
 
     def log_cosh(y_pred: Any, y_true: Any) -> Any:
-        # |e| + softplus(−2|e|) − log 2, where softplus of x = −2|e| ≤ 0 is log1p(exp(x)).
+        # |e| + softplus(−2|e|) − log 2, where softplus of x = −2|e| ≤ 0 is log1p(exp(x)); below ⅛
+        # the series of _log_cosh_value.
         absolute = magnitude(y_pred, y_true)
         out = np.multiply(absolute, -2.0)
         np.log1p(np.exp(out, out=out), out=out)
         np.add(absolute, out, out=out)
-        return np.subtract(out, math.log(2.0), out=out)
+        np.subtract(out, math.log(2.0), out=out)
+        near = np.less(absolute, _LOG_COSH_NEAR)
+        square = np.minimum(absolute, _LOG_COSH_NEAR, out=absolute)
+        np.multiply(square, square, out=square)
+        series = np.multiply(square, _LOG_COSH_SERIES[-1])
+        for coefficient in reversed(_LOG_COSH_SERIES[:-1]):
+            np.multiply(np.add(series, coefficient, out=series), square, out=series)
+        np.copyto(out, series, where=near)
+        return out
 
-    def log1p_exp_minus_abs(x: Any) -> Any:
-        out = owned(np.abs(x))
+    def log1p_exp_minus_abs(x: Any, out: Any = None) -> Any:
+        # Into ``out`` (a fresh array of x's shape and dtype) where the caller has one to spare.
+        out = owned(np.abs(x)) if out is None else np.abs(x, out=out)
         np.negative(out, out=out)
         np.exp(out, out=out)
         return np.log1p(out, out=out)
@@ -1011,11 +1314,21 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return np.subtract(np.minimum(x, 0.0), tail, out=tail)
 
     def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
-        log_p = log_sigmoid(logits)
-        if pos_weight is not None:
-            log_p = into(np.multiply, log_p, 1.0 + (pos_weight - 1.0) * target)
-        out = into(np.multiply, owned(np.subtract(1.0, target)), logits)
-        return into(np.subtract, out, log_p)
+        # The generic form's non-negative terms, each summed only once it is complete: a tiny loss
+        # (x = 30, t = 1) is (x − x) + log1p(e^−30), never (x + log1p(e^−30)) − x.
+        if pos_weight is None:
+            # (max(x, 0) − t·x) + log1p(e^−|x|), in two arrays.
+            products = owned(np.multiply(target, logits))
+            linear = into(np.subtract, owned(np.maximum(logits, 0.0)), products)
+            tail = log1p_exp_minus_abs(logits, products if products.shape == np.shape(logits) else None)
+            return into(np.add, linear, tail)
+        # (1−t)·softplus(x) + w·t·softplus(−x)
+        negative = log1p_exp_minus_abs(logits)
+        positive = owned(np.add(negative, np.maximum(logits, 0.0)))
+        negative = into(np.subtract, negative, np.minimum(logits, 0.0))
+        positive = into(np.multiply, positive, np.subtract(1.0, target))
+        negative = into(np.multiply, negative, np.multiply(pos_weight, target))
+        return into(np.add, positive, negative)
 
     def logsumexp(x: Any, axis: int, keepdims: bool) -> Any:
         largest = np.max(x, axis=axis, keepdims=True)
@@ -1025,7 +1338,33 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         return out if keepdims else np.squeeze(out, axis=axis)
 
     def log_softmax(x: Any, axis: int) -> Any:
-        return owned(np.subtract(x, logsumexp(x, axis, True)))
+        # (x − shift) − log Σ e^(x − shift), then sharpened (_sharpened) from the same exponentials.
+        largest = np.max(x, axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(largest), largest, 0.0).astype(largest.dtype, copy=False)
+        log_p = owned(np.subtract(x, shift))
+        exponentials = np.exp(log_p)
+        total = np.sum(exponentials, axis=axis, keepdims=True)
+        np.subtract(log_p, np.log(total), out=log_p)
+        dominant = np.greater(log_p, _LOG_HALF)
+        np.copyto(exponentials, 0.0, where=dominant)
+        others = np.sum(exponentials, axis=axis, keepdims=True)
+        others = np.minimum(np.divide(others, total, out=others, where=total > 0), 0.5)  # 0 for a line of −inf
+        np.copyto(log_p, np.log1p(-others), where=dominant)
+        return log_p
+
+    def softmax_cross_entropy(logits: Any, labels: Any, axis: int) -> Any:
+        # _softmax_cross_entropy's label-relative form in one (N, C) array.
+        index = np.expand_dims(labels, axis)
+        picked = np.take_along_axis(logits, index, axis=axis)
+        largest = np.max(logits, axis=axis, keepdims=True)
+        gap = largest - picked
+        finite = np.isfinite(gap)
+        shift = np.where(finite, gap, 0.0).astype(gap.dtype, copy=False)
+        exponents = owned(np.subtract(logits, np.where(finite, picked, largest) + shift))
+        np.put_along_axis(exponents, index, -math.inf, axis=axis)
+        others = np.sum(np.exp(exponents, out=exponents), axis=axis, keepdims=True)
+        loss = np.where(finite, shift + np.log1p(np.expm1(-shift) + others), gap)
+        return np.squeeze(loss, axis=axis)
 
     def soft_cross_entropy(logits: Any, target: Any, axis: int) -> Any:
         # −Σ t·log p, with the term 0 where t = 0 and log p = −inf (as times_log).
@@ -1067,6 +1406,7 @@ def _numpy_kernels() -> dict[str, Callable[..., Any]]:
         "sigmoid_cross_entropy": sigmoid_cross_entropy,
         "logsumexp": logsumexp,
         "log_softmax": log_softmax,
+        "softmax_cross_entropy": softmax_cross_entropy,
         "softmax_cross_entropy_soft": soft_cross_entropy,
         "relative_entropy": relative_entropy,
         "margin_ranking": margin_ranking,
@@ -1188,7 +1528,12 @@ def logsumexp(x: Any, axis: int = -1, keepdims: bool = False) -> Any:
 
 
 def log_softmax(x: Any, axis: int = -1) -> Any:
-    """``x - logsumexp(x, axis)``: log-probabilities from logits."""
+    """``x − logsumexp(x, axis)``: log-probabilities from logits.
+
+    Accurate where one class dominates: its entry is ``log1p(−Σ others)``, so ``−log p`` and
+    ``1 − p = −expm1(log p)`` keep their relative accuracy where they are tiny (logits [30, 0]:
+    ``log p_0 = −log1p(e^−30)``), in value and gradient.
+    """
     return kernels(namespace_of(x))["log_softmax"](x, axis)
 
 
@@ -1261,20 +1606,31 @@ def smooth_l1(y_pred: Any, y_true: Any, beta: float) -> Any:
 
 
 def log_cosh(y_pred: Any, y_true: Any) -> Any:
-    """``log(cosh(y_pred − y_true))`` as ``|e| + softplus(−2|e|) − log 2``, finite for any finite ``e``; derivative ``tanh(e)``."""
+    """``log(cosh(y_pred − y_true))`` as ``|e| + softplus(−2|e|) − log 2``, finite for any finite ``e``; derivative ``tanh(e)``.
+
+    Below ``|e| = ⅛`` it is the Taylor series, which keeps the relative accuracy of the tiny
+    ``≈ e²/2`` that the first form cancels.
+    """
     return kernels(namespace_of(y_pred))["log_cosh"](y_pred, y_true)
 
 
 def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any = None) -> Any:
-    """``(1−t)·x − (1 + (w−1)·t)·log σ(x)``: binary cross-entropy from logits, elementwise.
+    """``(1−t)·softplus(x) + w·t·softplus(−x)``: binary cross-entropy from logits, elementwise.
 
+    Summed from non-negative terms, so a tiny loss keeps its relative accuracy (``x = −30, t = 0``:
+    ``log1p(e^−30)``), in value and gradient ``(1−t)·σ(x) − w·t·σ(−x)``.
     ``pos_weight`` ``w``: None (1), a Python float, or an array broadcasting along the last axis.
     """
     return kernels(namespace_of(logits))["sigmoid_cross_entropy"](logits, target, pos_weight)
 
 
 def softmax_cross_entropy(logits: Any, labels: Any, axis: int = -1) -> Any:
-    """``logsumexp(x) − x_y``: cross-entropy of logits with integer labels, without ``axis``."""
+    """``logsumexp(x) − x_y = −log_softmax(x)_y``: cross-entropy of logits with integer labels, without ``axis``.
+
+    Accurate where the label dominates (logits [30, 0], label 0: ``log1p(e^−30)``), in value and
+    gradient ``p − onehot(y)``, except in eager torch, which takes torch's fused ``cross_entropy``
+    (docs/framework-differences.md, tiny losses).
+    """
     return kernels(namespace_of(logits))["softmax_cross_entropy"](logits, labels, axis)
 
 
@@ -1291,7 +1647,9 @@ def times_log(weight: Any, log_p: Any) -> Any:
 def softmax_cross_entropy_soft(logits: Any, target: Any, axis: int = -1) -> Any:
     """``−Σ_c t_c·log_softmax(x)_c`` over ``axis`` for (weighted) probability targets ``t``.
 
-    Terms with ``t_c = 0`` are exactly 0, so −inf logits in masked classes are fine.
+    Terms with ``t_c = 0`` are exactly 0, so −inf logits in masked classes are fine. Accurate
+    where the target's class dominates (see :func:`log_softmax`), in value and gradient, except
+    in eager torch, which takes torch's fused kernels (docs/framework-differences.md, tiny losses).
     """
     return kernels(namespace_of(logits))["softmax_cross_entropy_soft"](logits, target, axis)
 

@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 mpmath.mp.dps = 50
 KERAS_ENGINES = ("tensorflow", "jax", "torch")
 PAGE_COMMAND = "python scripts/numerical_notes.py > docs/numerical-notes.md"
-# docs/semantics.md (numerical promise): float64 rtol 1e-12, float32 rtol 1e-5; the absolute part is scaled to the dtype too.
+# docs/semantics.md (numerical promise): float64 rtol 1e-12, float32 rtol 1e-5 (the absolute part: see agrees).
 TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
 
 
@@ -73,13 +73,18 @@ class Case:
 
 def agrees(measured: Measured, truth: Measured, dtype: str) -> bool:
     """Whether ``measured`` equals ``truth`` within the numerical promise's tolerance for ``dtype``
-    (value, and gradient where both have one); NaN never agrees, ±inf only with itself."""
+    (value, and gradient where both have one); NaN never agrees, ±inf only with itself.
+
+    The absolute part is the relative one times the largest finite true number (as in
+    tests/test_matrix.py), so a tiny loss must keep its relative accuracy too.
+    """
     rtol = TOLERANCE[dtype]
     pairs = [(measured.value, truth.value)]
     if truth.grad is not None and measured.grad is not None:
         pairs += list(zip(measured.grad, truth.grad, strict=True))
+    scale = max([abs(want) for _, want in pairs if math.isfinite(want)] + [np.finfo(dtype).tiny])
     return all(
-        (got == want) if math.isinf(want) else bool(np.isclose(got, want, rtol=rtol, atol=rtol))
+        (got == want) if math.isinf(want) else bool(np.isclose(got, want, rtol=rtol, atol=rtol * scale))
         for got, want in pairs
     )
 
@@ -216,6 +221,14 @@ KERAS_KL_PRED = np.array([[1e-9, 1.0 - 1e-9]], dtype=np.float32)
 KERAS_KL_TARGET = np.array([[1.0, 0.0]], dtype=np.float32)
 KERAS_SPARSE_LABEL = np.array([0], dtype=np.int32)
 
+# Nearly perfect predictions, whose losses are tiny (docs/semantics.md, numerical promise).
+TINY_BCE_LOGIT = np.array([-30.0], dtype=np.float32)
+TINY_BCE_LABEL = np.array([0.0], dtype=np.float32)
+TINY_CE_LOGITS = np.array([[30.0, 0.0]], dtype=np.float32)
+TINY_CE_LABEL = np.array([0])
+TINY_LOG_COSH_PRED = np.array([[1e-4]], dtype=np.float32)
+TINY_LOG_COSH_TRUE = np.array([[0.0]], dtype=np.float32)
+
 
 def _poly_truth() -> Measured:
     """optax's Poly-1 on soft targets: ``CE + ε·Σ t_c·(1 − p_c)``, ε = 2; its gradient
@@ -241,6 +254,18 @@ def _categorical_focal_truth() -> Measured:
     p0 = _softmax(KERAS_FOCAL_LOGITS[0])[0]
     log_p0 = _mp(KERAS_FOCAL_LOGITS[0, 0]) - mpmath.log(sum(mpmath.exp(_mp(v)) for v in KERAS_FOCAL_LOGITS[0]))
     return _measured(-mpmath.mpf("0.25") * (1 - p0) ** 2 * log_p0)
+
+
+def _tiny_bce_truth() -> Measured:
+    """``softplus(x) = log1p(e^x)`` for label 0 and its gradient ``σ(x)``."""
+    x = _mp(TINY_BCE_LOGIT[0])
+    return _measured(mpmath.log1p(mpmath.exp(x)), [1 / (1 + mpmath.exp(-x))])
+
+
+def _tiny_ce_truth() -> Measured:
+    """``−log softmax(x)_0 = log1p(e^{x_1 − x_0})`` and its gradient ``softmax(x) − onehot(0)``."""
+    p = _softmax(TINY_CE_LOGITS[0])
+    return _measured(-mpmath.log(p[0]), [p[0] - 1, p[1]])
 
 
 CASES: list[Case] = [
@@ -288,6 +313,23 @@ CASES: list[Case] = [
             IGNORED_LABELS,
         ),
         measure_anchor=lambda: _torch_measure(_torch_functional("cross_entropy"), IGNORED_LOGITS, IGNORED_LABELS),
+    ),
+    Case(
+        name="torch-bce-logits-tiny-loss",
+        framework="torch",
+        anchor="torch.nn.functional.binary_cross_entropy_with_logits(x, y)",
+        lossx="lossx.backends.torch.BinaryCrossEntropy(from_logits=True)(x, y)",
+        inputs="logit x = −30, label y = 0 (float32): a nearly perfect prediction",
+        cause="computes (1 − y)·x − log σ(x) = −30 + 30.0000000000000936, whose terms cancel the tiny loss",
+        dtype="float32",
+        truth_method="mpmath: log1p(e^x) = 9.3576e−14; gradient σ(x)",
+        truth=_tiny_bce_truth,
+        measure_lossx=lambda: _torch_measure(
+            _torch_lossx("BinaryCrossEntropy", from_logits=True), TINY_BCE_LOGIT, TINY_BCE_LABEL
+        ),
+        measure_anchor=lambda: _torch_measure(
+            _torch_functional("binary_cross_entropy_with_logits"), TINY_BCE_LOGIT, TINY_BCE_LABEL
+        ),
     ),
     Case(
         name="torch-soft-margin-large-margin",
@@ -356,6 +398,25 @@ CASES: list[Case] = [
         ),
         measure_anchor=lambda: _jax_measure(
             lambda x, t: _optax_loss("poly_loss_cross_entropy")(x, t, epsilon=2.0), CE_LOGITS, CE_TARGET
+        ),
+    ),
+    Case(
+        name="optax-softmax-ce-dominant-logit",
+        framework="optax",
+        anchor="optax.losses.softmax_cross_entropy_with_integer_labels(x, y)",
+        lossx='lossx.backends.jax.sparse_categorical_cross_entropy(x, y, from_logits=True, reduction="none")',
+        inputs="logits x = [30, 0], label y = 0 (float32): a nearly perfect prediction",
+        cause="takes logsumexp(x) − x_y, the log of a number that rounds to 1 plus 30, minus 30",
+        dtype="float32",
+        truth_method="mpmath: −log softmax(x)_0 = log1p(e^−30); gradient softmax(x) − onehot(0)",
+        truth=_tiny_ce_truth,
+        measure_lossx=lambda: _jax_measure(
+            lambda x, y: _jax_lossx("sparse_categorical_cross_entropy")(x, y, from_logits=True, reduction="none"),
+            TINY_CE_LOGITS,
+            TINY_CE_LABEL,
+        ),
+        measure_anchor=lambda: _jax_measure(
+            _optax_loss("softmax_cross_entropy_with_integer_labels"), TINY_CE_LOGITS, TINY_CE_LABEL
         ),
     ),
     Case(
@@ -465,6 +526,19 @@ CASES: list[Case] = [
         measure_anchor=lambda: _keras_measure(
             _keras_loss("CategoricalFocalCrossentropy", from_logits=True), KERAS_FOCAL_TARGET, KERAS_FOCAL_LOGITS
         ),
+    ),
+    Case(
+        name="keras-log-cosh-small-residual",
+        framework="keras",
+        anchor="keras.losses.LogCosh()(y, p)",
+        lossx="lossx.backends.keras.LogCosh()(y, p)",
+        inputs="residual p − y = 1e-4 (float32): a nearly perfect prediction",
+        cause="computes e + softplus(−2e) − log 2, whose terms (~log 2) cancel the tiny e²/2",
+        dtype="float32",
+        truth_method="mpmath: log cosh(e) ≈ e²/2 = 5e−9",
+        truth=lambda: _measured(mpmath.log(mpmath.cosh(_mp(TINY_LOG_COSH_PRED[0, 0])))),
+        measure_lossx=lambda: _keras_measure(_keras_lossx("LogCosh"), TINY_LOG_COSH_TRUE, TINY_LOG_COSH_PRED),
+        measure_anchor=lambda: _keras_measure(_keras_loss("LogCosh"), TINY_LOG_COSH_TRUE, TINY_LOG_COSH_PRED),
     ),
     Case(
         name="keras-kld-small-probability",

@@ -81,6 +81,20 @@ def _big_counts(big):
     return log_rates, counts
 
 
+def _small_residuals(big):
+    # log cosh e ≈ e²/2 from 2e−12 up: |e| + softplus(−2|e|) − log 2 cancels every digit there.
+    y_true = _a([[0.5, -1.25, 2.0], [3.0, -0.75, 0.125]])
+    residuals = _a([[1e-4, -3e-3, 2e-6], [-5e-5, 1e-2, 7e-4]])
+    return y_true + residuals, y_true
+
+
+def _near_logarithms(big):
+    # Predictions within a few 1e−6 relative (a few dozen float32 ulps): log1p(ŷ) − log1p(y) would
+    # cancel most of its digits.
+    y_true = _a([[0.5, 2.0, 3.0], [1e-3, 10.0, 0.25]])
+    return y_true * _a([[1 + 2e-6, 1 - 3e-6, 1 + 5e-6], [1 - 1e-5, 1 + 4e-6, 1 - 2e-6]]), y_true
+
+
 def _tiny_variances(big):
     # Variances at 0 and below ε = 1e-6 are raised to ε (zero variance gradient there).
     mean, target = _residuals(big)
@@ -103,9 +117,11 @@ REGRESSION = [
     Extreme("huber", "residual-big-delta1e-3", _residuals, {"delta": 1e-3}, wrt=(0, 1), scaled=True),
     Extreme("mean_absolute_percentage_error", "residual-big-true0", _percentages, wrt=(0, 1), scaled=True),
     Extreme("mean_squared_logarithmic_error", "big-and-negative", _log_errors, wrt=(0, 1), scaled=True),
+    Extreme("mean_squared_logarithmic_error", "near-perfect", _near_logarithms, wrt=(0, 1)),
     Extreme("smooth_l1", "residual-big", _residuals, wrt=(0, 1), scaled=True),
     Extreme("smooth_l1", "residual-big-beta0", _residuals, {"beta": 0.0}, wrt=(0, 1), scaled=True),
     Extreme("log_cosh", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("log_cosh", "residual-small", _small_residuals, wrt=(0, 1)),
     Extreme("quantile", "residual-big-q0.9", _residuals, {"quantile": 0.9}, wrt=(0, 1), scaled=True),
     Extreme("poisson", "rate0", _rates_at_zero, wrt=(0, 1), scaled=True),
     Extreme("poisson", "log_input-1e4", _log_rates, {"log_input": True}, wrt=(0, 1)),
@@ -126,6 +142,24 @@ def _binary_logits(big):
     return _a([[1e4, -1e4, 1e4], [-1e4, 0.5, -2.0]]), _BINARY_TARGETS
 
 
+def _binary_tiny(big):
+    # Nearly perfect logits: every loss is ~e^−30 (log1p(e^−30) = 9.3576e−14), summed from
+    # non-negative terms, where (1−t)·x − log σ(x) = −30 + 30.0000000000000936 cancels its digits.
+    return _a([[30.0, -30.0, -25.5], [27.25, -28.0, 31.5]]), _BINARY_TARGETS
+
+
+def _binary_tiny_negatives(big):
+    # Label 0 everywhere: smoothed by ε the target is ε/2, exact enough; a smoothed 1 is 1 − ε/2,
+    # whose complement ε/2 float64 holds only to ~1e−16/ε relative, whatever the loss does with it.
+    return _a([[-30.0, -25.5, -28.0], [-27.25, -31.5, -26.0]]), np.zeros((2, 3))
+
+
+def _binary_tiny_focal(big):
+    # As above at ±10: the cross-entropy ~e^−10 (which −10 + 10.0000454 loses in float32), times
+    # the modulating factor σ(−|x|)² ~ e^−20.
+    return _a([[10.0, -10.0, -9.5], [11.0, -10.5, 9.75]]), _BINARY_TARGETS
+
+
 def _binary_saturated(big):
     # p = 0 with t = 0 and p = 1 with t = 1: 0·log 0 = 0, loss 0, gradient ±1.
     return _a([[0.0, 1.0, 0.25], [1.0, 0.0, 0.75]]), _a([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
@@ -138,6 +172,29 @@ def _binary_soft(big):
 
 def _class_logits(big):
     return _a([[1e4, -1e4, 0.0], [-1e4, 1e4, 2.0]]), _a([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+
+def _class_tiny(big):
+    # The target class dominates by 26 to 32: every loss is ~e^−28, which logsumexp(x) − x_y and
+    # x_y − m − log Σ e^{x−m} lose (log of 1 + tiny); a −inf logit and a tie among the others too.
+    return _a([[30.0, 0.0, 1.5], [-2.0, 27.5, 0.25], [-INF, 0.5, 32.0], [1.0, 1.0, 28.0]]), \
+        _a([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+
+
+def _class_tiny_focal(big):
+    # As above at margins ~10: the focal factor (1 − p)² ~ e^−20 keeps the loss representable in float32.
+    return _a([[10.0, 0.0, 0.5], [-1.0, 9.5, 0.25], [-INF, 0.5, 11.0], [1.0, 1.0, 10.5]]), \
+        _class_tiny(big)[1]
+
+
+def _label_tiny(big):
+    logits, one_hot = _class_tiny(big)
+    return logits, _labels(np.argmax(one_hot, axis=1))
+
+
+def _label_tiny_focal(big):
+    logits, one_hot = _class_tiny_focal(big)
+    return logits, _labels(np.argmax(one_hot, axis=1))
 
 
 def _class_masked(big):
@@ -203,15 +260,26 @@ CLASSIFICATION = [
     Extreme("binary_cross_entropy", "logits1e4", _binary_logits, {"from_logits": True}),
     Extreme("binary_cross_entropy", "logits1e4-ls0.1-pwvec", _binary_logits,
             {"from_logits": True, "label_smoothing": 0.1, "pos_weight": _CW3}, wrt=(0, 1)),
+    Extreme("binary_cross_entropy", "tiny-loss", _binary_tiny, {"from_logits": True}),
+    Extreme("binary_cross_entropy", "tiny-loss-pwvec", _binary_tiny, {"from_logits": True, "pos_weight": _CW3},
+            wrt=(0, 1)),
+    # A smoothing of 1e-13 keeps the loss tiny (~1e-12 per entry).
+    Extreme("binary_cross_entropy", "tiny-loss-ls1e-13-pw2", _binary_tiny_negatives,
+            {"from_logits": True, "label_smoothing": 1e-13, "pos_weight": 2.0}, wrt=(0, 1)),
     Extreme("binary_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("binary_cross_entropy", "soft-targets", _binary_soft, wrt=(0, 1)),
     Extreme("binary_focal_cross_entropy", "logits1e4-alpha0.25", _binary_logits,
             {"from_logits": True, "alpha": 0.25}),
     Extreme("binary_focal_cross_entropy", "logits1e4-gamma0.5", _binary_logits,
             {"from_logits": True, "gamma": 0.5}),
+    Extreme("binary_focal_cross_entropy", "tiny-loss", _binary_tiny_focal, {"from_logits": True}),
+    Extreme("binary_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _binary_tiny,
+            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
     Extreme("binary_focal_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("categorical_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("categorical_cross_entropy", "masked-inf-cw", _class_masked, {"from_logits": True, "class_weight": _CW3}),
+    Extreme("categorical_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
+    Extreme("categorical_cross_entropy", "tiny-loss-cw", _class_tiny, {"from_logits": True, "class_weight": _CW3}),
     Extreme("categorical_cross_entropy", "probs0or1", _class_saturated),
     Extreme("categorical_cross_entropy", "soft-targets", _class_soft, {"from_logits": True}, wrt=(0, 1)),
     Extreme("sparse_categorical_cross_entropy", "logits1e4-ii", _label_logits,
@@ -220,31 +288,43 @@ CLASSIFICATION = [
             {"from_logits": True, "ignore_index": -100, "label_smoothing": 0.1}),
     Extreme("sparse_categorical_cross_entropy", "masked-inf-ii", _label_masked,
             {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
+    Extreme("sparse_categorical_cross_entropy", "tiny-loss-cw", _label_tiny, {"from_logits": True, "class_weight": _CW3}),
     Extreme("sparse_categorical_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
     Extreme("sparse_categorical_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
             {"ignore_index": -100, "label_smoothing": 0.1}),
     Extreme("categorical_focal_cross_entropy", "logits1e4-alpha0.25", _class_logits,
             {"from_logits": True, "alpha": 0.25}),
     Extreme("categorical_focal_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
+    Extreme("categorical_focal_cross_entropy", "tiny-loss", _class_tiny_focal, {"from_logits": True}),
+    Extreme("categorical_focal_cross_entropy", "tiny-loss-gamma0.5", _class_tiny, {"from_logits": True, "gamma": 0.5}),
     Extreme("categorical_focal_cross_entropy", "probs0or1", _class_saturated),
     Extreme("sparse_categorical_focal_cross_entropy", "logits1e4-ii-cw", _label_logits,
             {"from_logits": True, "ignore_index": -100, "class_weight": _CW3}),
     Extreme("sparse_categorical_focal_cross_entropy", "masked-inf-ii", _label_masked,
             {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss", _label_tiny_focal, {"from_logits": True}),
+    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _label_tiny,
+            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
     Extreme("sparse_categorical_focal_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
     Extreme("sparse_categorical_focal_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
             {"ignore_index": -100, "label_smoothing": 0.1}),
     Extreme("poly_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("poly_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
+    Extreme("poly_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
     Extreme("poly_cross_entropy", "probs0or1", _class_saturated),
     Extreme("generalized_cross_entropy", "logits1e4-ii", _label_logits, {"from_logits": True, "ignore_index": -100}),
     Extreme("generalized_cross_entropy", "masked-inf-ii", _label_masked, {"from_logits": True, "ignore_index": -100}),
+    Extreme("generalized_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
     # p_y = 0 has a finite gradient only at q = 1 (−p^(q−1)).
     Extreme("generalized_cross_entropy", "probs0or1-q1", _gce_saturated, {"q": 1.0}),
     Extreme("generalized_cross_entropy", "probs1-ii", _label_saturated, {"ignore_index": -100}),
     Extreme("kl_divergence", "zero-targets", _kl_zero_targets),
     Extreme("kl_divergence", "logits-inf-1e4", _kl_logits, {"from_logits": True}),
     Extreme("kl_divergence", "log-inf-targets", _kl_log_targets, {"log_input": True, "log_target": True}),
+    # One-hot targets: KL is the cross-entropy −log q_y, tiny where q_y → 1 (well conditioned there,
+    # unlike KL of soft targets near t = q: docs/performance.md).
+    Extreme("kl_divergence", "tiny-loss-one-hot", _class_tiny, {"from_logits": True}),
     Extreme("nll", "inf-logprobs-ii", _nll_inputs, {"ignore_index": -100, "class_weight": _CW3}),
 ]
 
@@ -263,6 +343,11 @@ def _label_scores(big):
     return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 2.0], [0.25, -1e4, 1e4]]), _labels([1, 2, 2])
 
 
+def _tiny_margins(big):
+    # t·y ≈ 30: softplus(−t·y) ~ e^−30, computed as log1p(e^−30), not as a difference.
+    return _a([[30.0, -30.0, 25.5], [-27.25, 28.0, -31.5]]), _a([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]])
+
+
 def _multilabel_logits(big):
     return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 1e4]]), _a([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
 
@@ -279,7 +364,9 @@ MARGIN = [
     Extreme("multi_margin", "scores1e4", _label_scores),
     Extreme("multi_margin", "scores1e4-p2-cw", _label_scores, {"p": 2, "class_weight": _CW3}),
     Extreme("soft_margin", "margins1e4", _signed_margins),
+    Extreme("soft_margin", "tiny-loss", _tiny_margins),
     Extreme("multilabel_soft_margin", "logits1e4-cw", _multilabel_logits, {"class_weight": _CW3}),
+    Extreme("multilabel_soft_margin", "tiny-loss-cw", _binary_tiny, {"class_weight": _CW3}),
     Extreme("multilabel_margin", "scores1e4", _label_list_scores),
 ]
 
@@ -307,11 +394,33 @@ def _ignored_labels(big):
     return y_pred, _labels([[0, 1, 0, -1], [-1, -1, -1, -1]])
 
 
+def _nearly_perfect_mask_logits(big):
+    # Every score has pixels, and every pixel is right by 25 to 31: the loss, penalty / (2·TP + penalty)
+    # with ε = 0, is ~e^−25, which t − p·t with p = σ(x) rounds away (to 0 in float32).
+    y_true = np.zeros((2, 4, 2))
+    y_true[0, :2, 0] = y_true[0, 1:, 1] = y_true[1, ::2, 0] = y_true[1, 3, 1] = 1.0
+    margins = _a([[[25.0, 31.0], [27.5, 26.0], [30.0, 28.25], [26.5, 29.0]],
+                  [[28.0, 25.5], [29.5, 27.0], [26.25, 30.5], [31.0, 25.75]]])
+    return np.where(y_true > 0, margins, -margins), y_true
+
+
+def _nearly_perfect_label_logits(big):
+    # As above for integer labels over 3 classes (each present in each sample): softmax's 1 − p.
+    labels = _labels([[0, 1, 2, 0], [2, 1, 0, 1]])
+    logits = np.zeros((2, 4, 3))
+    np.put_along_axis(logits, labels[..., None], _a([[[27.0], [25.5], [30.0], [26.0]],
+                                                     [[28.5], [29.0], [25.25], [31.0]]]), axis=-1)
+    return logits, labels
+
+
 def _overlap_cases(loss, extra):
     return [
         Extreme(loss, "empty-zero-pred", _empty_masks, dict(extra)),
         Extreme(loss, "logits1e4-smooth1", _saturated_mask_logits, {**extra, "from_logits": True, "smooth": 1.0}),
         Extreme(loss, "labels-ii-empty", _ignored_labels, {**extra, "ignore_index": -1}),
+        Extreme(loss, "tiny-loss-logits-eps0", _nearly_perfect_mask_logits, {**extra, "from_logits": True, "epsilon": 0.0}),
+        Extreme(loss, "tiny-loss-label-logits-eps0", _nearly_perfect_label_logits,
+                {**extra, "from_logits": True, "epsilon": 0.0}),
     ]
 
 
@@ -366,6 +475,13 @@ def _identical_embeddings(big):
     return _a([[0.5, -1.0, 2.0], [0.5, -1.0, 2.0], [1.0, 0.25, 0.5], [1.0, 0.25, 0.5], [-0.5, 1.0, 0.0]]), _GROUPS
 
 
+def _confident_embeddings(big):
+    # Positives identical, negatives orthogonal, τ = 0.05: every pair's loss is
+    # softplus(log Σ_neg e^{s} − 20) ~ e^−18.5, computed as a log1p, not as a difference.
+    embeddings = _a([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    return embeddings, _GROUPS
+
+
 def _huge_embeddings(big):
     embeddings, labels = _embeddings(big)
     return embeddings * big, labels
@@ -403,6 +519,7 @@ RANKING = [
     Extreme("ntxent", "temperature1e-4", _embeddings, {"temperature": 1e-4}),
     Extreme("ntxent", "identical-positives", _identical_embeddings),
     Extreme("ntxent", "huge-norms", _huge_embeddings, scaled=True),
+    Extreme("ntxent", "tiny-loss-temperature0.05", _confident_embeddings, {"temperature": 0.05}),
     # γ = 1e4: exponents of ±1e4 inside the log-sum-exps, which overflow a naive log(1 + Σ·Σ).
     Extreme("circle", "gamma1e4", _circle_embeddings, {"gamma": 1e4}),
     Extreme("circle", "identical-positives", _circle_identical),
@@ -420,6 +537,14 @@ def _ctc_logits(big):
     return logits, _CTC_LABELS
 
 
+def _ctc_confident(big):
+    # One alignment dominates by 30 on every frame (row 1's blank-padded label too): the loss
+    # is ~e^−29, −log of 1 − tiny, which the per-frame log-softmax must keep.
+    logits = np.array([[[0.5, 30.5, -1.0], [30.0, 0.0, 0.25], [-0.5, 0.0, 30.25], [31.0, 0.5, 1.0]],
+                       [[0.25, 0.0, 30.0], [30.5, -0.25, 0.0], [31.0, 1.0, 0.5], [30.0, 0.0, -1.0]]])
+    return logits, _CTC_LABELS
+
+
 def _ctc_masked(big):
     # Class 2 is masked (−inf) on frames where no alignment of its row needs it.
     logits = np.array([[[0.5, 1.0, -INF], [-0.25, 2.0, 0.5], [1.0, -0.5, 1.5], [0.0, 0.25, -1.0]],
@@ -430,6 +555,7 @@ def _ctc_masked(big):
 SEQUENCE = [
     Extreme("ctc", "logits1e4", _ctc_logits),
     Extreme("ctc", "masked-inf", _ctc_masked),
+    Extreme("ctc", "tiny-loss", _ctc_confident),
 ]
 
 CASES = [*REGRESSION, *CLASSIFICATION, *MARGIN, *OVERLAP, *RANKING, *SEQUENCE]

@@ -347,13 +347,14 @@ def test_class_positions_follow_the_prediction_device(loss, monkeypatch):
 
 
 # One autograd node for loss and reduction (lossx.primitives.deferred): the loss and the
-# node torch's own loss of the same reduction ends in. (torch's l1_loss is itself abs then
+# node torch's own loss of the same reduction ends in, or lossx's autograd.Function where
+# torch's kernel cancels digits (sigmoid cross-entropy). (torch's l1_loss is itself abs then
 # mean, two nodes: MAE is left out.)
 _FUSED = [
     ("MeanSquaredError", {}, "regression", "MseLossBackward0"),
     ("Huber", {"delta": 0.5}, "regression", "HuberLossBackward0"),
     ("SmoothL1", {"beta": 0.5}, "regression", "SmoothL1LossBackward0"),
-    ("BinaryCrossEntropy", {"from_logits": True, "pos_weight": 2.0}, "binary", "BinaryCrossEntropyWithLogitsBackward0"),
+    ("BinaryCrossEntropy", {"from_logits": True, "pos_weight": 2.0}, "binary", "SigmoidCrossEntropyBackward"),
     ("SparseCategoricalCrossEntropy", {"from_logits": True}, "labels", "NllLossBackward0"),
     ("Nll", {}, "labels", "NllLossBackward0"),
     ("MultiMargin", {"p": 2}, "labels", "MultiMarginLossBackward0"),

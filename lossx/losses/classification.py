@@ -63,9 +63,10 @@ def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, po
     """Binary cross-entropy ``−[w·t·log p + (1−t)·log(1−p)]``, elementwise.
 
     ``t`` is the (smoothed) target in [0, 1], ``w`` the positive weight (1 by default).
-    From logits ``x`` it is ``(1−t)·x − (1 + (w−1)·t)·log σ(x)``, computed with
-    log-sigmoid: finite for logits ±1e4. From probabilities it uses ``0·log 0 = 0``,
-    so saturated probabilities give exact values (no clipping).
+    From logits ``x`` it is ``(1−t)·softplus(x) + w·t·softplus(−x)``, summed from
+    non-negative terms: finite for logits ±1e4, and a tiny loss keeps its relative
+    accuracy (logit −30 with label 0: ``log1p(e^−30)``). From probabilities it uses
+    ``0·log 0 = 0``, so saturated probabilities give exact values (no clipping).
     Shapes: ``y_true`` broadcasts with ``y_pred``; a vector ``pos_weight`` runs along
     the last axis.
     Reference: torch.nn.BCEWithLogitsLoss(pos_weight) and BCELoss;
@@ -122,7 +123,7 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
     if from_logits:
         log_sigmoid = P.log_sigmoid(y_pred)
         log_sigmoid_neg = log_sigmoid - y_pred
-        cross_entropy = (1.0 - target) * y_pred - log_sigmoid
+        cross_entropy = P.sigmoid_cross_entropy(y_pred, target)
         log_one_minus_pt = xp.logaddexp(_log_or_minus_inf(xp, target) + log_sigmoid_neg,
                                         _log_or_minus_inf(xp, 1.0 - target) + log_sigmoid)
         modulating = xp.exp(gamma * log_one_minus_pt)
@@ -238,8 +239,11 @@ def sparse_categorical_cross_entropy(
 ):
     """Cross-entropy with integer labels: ``(1−ε)·w_y·(−log p_y) + (ε/C)·Σ_c w_c·(−log p_c)``.
 
-    From logits ``−log p_y = logsumexp(x) − x_y`` (log-softmax is never built unless
-    ε > 0). Entries whose label equals ``ignore_index`` contribute nothing and count
+    From logits ``−log p_y`` is :func:`lossx.primitives.softmax_cross_entropy`: where the
+    label's logit dominates, the tiny loss keeps its relative accuracy (logits [30, 0],
+    label 0: ``log1p(e^−30)``), which ``logsumexp(x) − x_y`` loses, and so does its
+    gradient ``p_y − 1`` (eager torch keeps torch's fused kernel, and its digits:
+    docs/framework-differences.md). Entries whose label equals ``ignore_index`` contribute nothing and count
     nothing; the 'mean' denominator is ``Σ w_y`` over the other entries (torch's
     rule, but 0 instead of NaN when everything is ignored).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
@@ -429,8 +433,8 @@ def sparse_categorical_focal_cross_entropy(
     ``(1−ε)·α_y·w_y·(1 − p_y)^γ·(−log p_y) + (ε/C)·Σ_c α_c·w_c·(1 − p_c)^γ·(−log p_c)``
     (torch's label-smoothing rule; docs/semantics.md, reductions and weights), so it equals
     :func:`categorical_focal_cross_entropy` on one-hot targets. From logits
-    ``log p_y = x_y − logsumexp(x)`` and ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))``
-    (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute
+    ``log p_y = −softmax_cross_entropy(x, y)`` (accurate where ``p_y → 1``) and
+    ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))`` (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute
     nothing and count nothing; the 'mean' denominator is ``Σ w_y`` over the others
     (α is not part of it).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
@@ -442,7 +446,7 @@ def sparse_categorical_focal_cross_entropy(
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis) if label_smoothing else None
         if log_p is None:
-            log_p_y = _pick(xp, y_pred, labels, axis) - P.logsumexp(y_pred, axis=axis)
+            log_p_y = -P.softmax_cross_entropy(y_pred, labels, axis=axis)
         else:
             log_p_y = _pick(xp, log_p, labels, axis)
         if valid is not None:  # a harmless stand-in at ignored entries: no inf there, so no NaN gradient
@@ -572,7 +576,7 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
     """Generalized cross-entropy ``w_y·(1 − p_y^q)/q`` with integer labels.
 
     Computed as ``−expm1(q·log p_y)/q``: accurate for ``p_y`` near 1 and, from logits
-    (``log p_y = x_y − logsumexp(x)``), finite at logits ±1e4. From probabilities
+    (``log p_y = −softmax_cross_entropy(x, y)``, accurate there too), finite at logits ±1e4. From probabilities
     ``p_y = 0`` gives exactly ``1/q`` (gradient ``−p^(q−1)``: −inf for q < 1, −1 at q = 1).
     Entries whose label equals ``ignore_index`` contribute nothing and count
     nothing; the 'mean' denominator is ``Σ w_y`` over the others.
@@ -584,7 +588,7 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
     """
     labels, valid = _split_labels(xp, y_true, ignore_index)
     if from_logits:
-        log_p_y = _pick(xp, y_pred, labels, axis) - P.logsumexp(y_pred, axis=axis)
+        log_p_y = -P.softmax_cross_entropy(y_pred, labels, axis=axis)
         value = -xp.expm1(q * log_p_y) / q
     else:
         p_y = _pick(xp, y_pred, labels, axis)

@@ -154,11 +154,12 @@ def multilabel_soft_margin(xp, y_pred, y_true, *, axis, class_weight):
     The mean over the class axis of the binary cross-entropies of the logits ``x``
     with the 0/1 (or soft, in [0, 1]) targets ``t``, each class term weighted by
     ``w_c`` (1 by default); the weights multiply, they are not a 'mean' denominator.
-    Both softplus terms are non-negative, so there is no cancellation, for logits ±1e4.
+    Both softplus terms are non-negative, so there is no cancellation, for logits ±1e4 or
+    where the loss is tiny (each term is :func:`lossx.primitives.sigmoid_cross_entropy`).
     Shapes: ``y_true`` like ``y_pred`` (..., C, ...); result without the class axis.
     Reference: torch.nn.MultiLabelSoftMarginLoss(weight).
     """
-    terms = y_true * P.softplus(-y_pred) + (1.0 - y_true) * P.softplus(y_pred)
+    terms = P.sigmoid_cross_entropy(y_pred, y_true)
     if class_weight is not None:
         terms = along_axis(xp, class_weight, y_pred.ndim, axis) * terms
     return xp.mean(terms, axis=axis)

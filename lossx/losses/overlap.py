@@ -119,7 +119,8 @@ def _overlap_sums(
     The penalty is summed as one sum of ``α·(p − p·t) + β·(t − p·t)``: the same
     non-negative terms as ``α·p·(1−t)`` and ``β·(1−p)·t`` (exactly so for 0/1 targets),
     but with ``p·t`` formed once and one reduction instead of two, which saves a pass
-    over the (N, ..., C) arrays in the forward and in the backward.
+    over the (N, ..., C) arrays in the forward and in the backward. From logits the second
+    term is ``β·(1−p)·t`` with ``1 − p`` computed directly.
     """
     ndim = y_pred.ndim
     labels = xp.isdtype(y_true.dtype, "integral")
@@ -129,13 +130,21 @@ def _overlap_sums(
         class_axis = _class_axis(name, ndim, axis)
     else:
         class_axis = axis % ndim
+    # From logits 1 − p is computed as such (σ(−x), or −expm1 of the log-softmax): t − p·t would
+    # round it where p → 1, and with it a nearly perfect score's tiny loss. Probabilities are
+    # given, and 1 − p is exact for p ≥ ½.
+    complement = None
     if labels:
-        p = P.softmax(y_pred, axis=class_axis) if from_logits else y_pred
+        if from_logits:
+            log_p = P.log_softmax(y_pred, axis=class_axis)
+            p, complement = xp.exp(log_p), -xp.expm1(log_p)
+        else:
+            p = y_pred
         index = xp.expand_dims(y_true, axis=class_axis)
         t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
         valid = None if ignore_index is None else xp.not_equal(index, ignore_index)
     else:
-        p = P.sigmoid(y_pred) if from_logits else y_pred
+        p, complement = (P.sigmoid(y_pred), P.sigmoid(-y_pred)) if from_logits else (y_pred, None)
         t = y_true
         valid = None if ignore_index is None else xp.not_equal(t, ignore_index)
     if valid is not None:
@@ -143,7 +152,8 @@ def _overlap_sums(
         p = xp.where(valid, p, xp.zeros_like(p))
         t = xp.where(valid, t, xp.zeros_like(t))
     tp = p * t
-    fp, fn = p - tp, t - tp  # p·(1−t) and (1−p)·t; never negative, as p·t ≤ p and p·t ≤ t
+    # p·(1−t) and (1−p)·t; never negative, as p·t ≤ p and p·t ≤ t
+    fp, fn = p - tp, t - tp if complement is None else complement * t
     unit_weights = isinstance(alpha, float) and isinstance(beta, float) and alpha == beta == 1.0  # not traced ones
     penalty = (fp + fn) if unit_weights else alpha * fp + beta * fn
     reduced = _summed_axes(name, ndim, class_axis, per_class, sum_axes)

@@ -128,7 +128,9 @@ def _log_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
 def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
     """Squared logarithmic error ``(log(1 + y_pred) − log(1 + y_true))²``, elementwise.
 
-    Computed with ``log1p``. By default both inputs are first raised to at least
+    Computed as ``log1p(|y_pred − y_true| / (1 + min(y_pred, y_true)))²``, the same number
+    without the cancellation of two logarithms where the prediction is nearly exact (its
+    relative accuracy is kept there). By default both inputs are first raised to at least
     ε = 1e-7 (Keras's rule, so negative predictions give a finite loss with zero
     gradient); ``eps=None`` takes the inputs as they are (defined for inputs > −1).
     Shapes: as :func:`mean_squared_error`.
@@ -138,8 +140,10 @@ def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
     if eps is not None:
         y_pred = P.at_least(y_pred, eps)
         y_true = P.at_least(y_true, eps)
-    # square, not a product: the same values, with a one-multiplication gradient.
-    return xp.square(xp.log1p(y_pred) - xp.log1p(y_true))
+    # |log1p(a) − log1p(b)| as log1p(|a − b| / (1 + min(a, b))): the difference of two rounded
+    # logarithms keeps none of its digits where a ≈ b, this ratio keeps them all (and is ≥ 0,
+    # so it never nears log1p(−1)). square, not a product: a one-multiplication gradient.
+    return xp.square(xp.log1p(xp.abs(y_pred - y_true) / (1.0 + xp.minimum(y_pred, y_true))))
 
 
 # ----------------------------------------------------------------- robust errors
@@ -175,9 +179,9 @@ def log_cosh(xp, y_pred, y_true):
 
     Computed by :func:`lossx.primitives.log_cosh` as ``|e| + softplus(−2|e|) − log 2``,
     never through ``cosh``, so it is finite for every finite residual (``|e| − log 2``
-    where cosh would overflow); its gradient is ``tanh(e)`` (in closed form on TensorFlow
-    and JAX). The accuracy is absolute, about the dtype's ε: for
-    ``|e| ≲ √ε`` the value ``≈ e²/2`` loses relative precision (as Keras's and optax's).
+    where cosh would overflow), and below ``|e| = ⅛`` by its Taylor series, where that form
+    cancels: a nearly perfect prediction keeps its relative accuracy (``≈ e²/2``), which
+    Keras's and optax's lose. Its gradient is ``tanh(e)`` (in closed form on TensorFlow).
     Shapes: as :func:`mean_squared_error`.
     Reference: keras.losses.LogCosh; optax.log_cosh.
     """

@@ -59,17 +59,29 @@ def _log_sum_exp(xp: Any, minus_inf: Any, *terms: Any) -> Any:
     gradient (the library logsumexp, like torch.logsumexp and logaddexp, gives
     ``0·∞ = NaN`` gradients there, and unreachable CTC states are −inf on every
     step). A NaN term still gives NaN; a +inf term gives +inf.
+
+    It is ``m + log1p(Σ h)`` with ``m`` the largest term, whose ``h`` is ``expm1(term − m) = 0``,
+    and ``h = exp(term − m)`` for the others: where one alignment dominates, the log of
+    ``1 + tiny`` would keep few of the tiny's digits, and a nearly certain path's tiny loss
+    with them. ``m`` is held out of autodiff (the value does not depend on it), so the
+    derivatives are the weights ``exp(term − log Σ)`` whichever tied term is the largest.
     """
+    stop_gradient = P.kernels(xp).get("stop_gradient", lambda x: x)
     largest = terms[0]
     for term in terms[1:]:
         largest = xp.maximum(largest, term)
-    shift = xp.where(xp.isfinite(largest), largest, xp.zeros_like(largest))
-    total = xp.exp(terms[0] - shift)
-    for term in terms[1:]:
-        total = total + xp.exp(term - shift)
-    empty = xp.equal(total, 0)
-    safe = xp.where(empty, xp.ones_like(total), total)
-    return xp.where(empty, minus_inf, xp.log(safe) + shift)
+    shift = stop_gradient(xp.where(xp.isfinite(largest), largest, xp.zeros_like(largest)))
+    total = taken = None
+    for term in terms:
+        top = xp.equal(term, largest)
+        if taken is not None:
+            top = xp.logical_and(top, xp.logical_not(taken))
+        part = xp.where(top, xp.expm1(term - shift), xp.exp(term - shift))
+        total = part if total is None else total + part
+        taken = top if taken is None else xp.logical_or(taken, top)
+    empty = xp.equal(largest, -_INF)
+    safe = xp.where(empty, xp.zeros_like(total), total)
+    return xp.where(empty, minus_inf, xp.log1p(safe) + shift)
 
 
 def _take_last(xp: Any, x: Any, index: Any) -> Any:
@@ -300,8 +312,10 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     labels = padded_labels
     native = P.kernels(xp).get("ctc_log_probs")
     if native is not None and from_logits and is_eager(y_pred):
-        # The framework's fused kernel of this recursion (torch's F.ctc_loss, 10-20x faster
-        # in eager mode; torch.compile cannot trace it, so compiled code keeps the recursion).
+        # The framework's fused kernel of this recursion (torch's F.ctc_loss: far faster for
+        # small batches in eager mode, docs/performance.md; torch.compile cannot trace it, so
+        # compiled code keeps the recursion). Where one alignment dominates it loses a tiny
+        # loss's digits, which the recursion keeps (docs/performance.md).
         # Only from normalised log-probabilities: its gradient is exp(lp) − γ, the gradient
         # through the log-softmax above, which is wrong for unnormalised log(probabilities).
         # It returns None for inputs it cannot serve exactly (see lossx.primitives).
