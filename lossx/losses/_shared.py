@@ -74,6 +74,16 @@ def hinge_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple
 # ----------------------------------------------------------------- helpers
 
 
+def is_off(option):
+    """Whether a numeric option is the Python number 0, so that its term may be left out.
+
+    A 0-d array (an option traced by jax.jit/vmap/grad, a learned torch tensor) never is:
+    its value is not known while tracing, so the loss keeps the term.
+    """
+    return isinstance(option, (int, float)) and option == 0
+
+
+
 def class_count(xp, y_pred, axis, keepdims):
     """C as a Python int; in a TensorFlow graph whose class axis is unknown, a computed array."""
     static = y_pred.shape[axis]

@@ -23,6 +23,7 @@ from ._shared import (
     binary_example,
     categorical_example,
     class_count,
+    is_off,
     softmax,
     sparse_example,
 )
@@ -88,7 +89,7 @@ def _log_or_minus_inf(xp, value):
 
 
 def _smooth_binary(target, label_smoothing):
-    return target * (1.0 - label_smoothing) + 0.5 * label_smoothing if label_smoothing else target
+    return target if is_off(label_smoothing) else target * (1.0 - label_smoothing) + 0.5 * label_smoothing
 
 
 @define_loss(
@@ -168,7 +169,7 @@ def _pick(xp, x, labels, axis):
 
 def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
     """Categorical label smoothing ``t·(1−ε) + ε/C`` (docs/semantics.md, reductions and weights)."""
-    if not label_smoothing:
+    if is_off(label_smoothing):
         return y_true
     return y_true * (1.0 - label_smoothing) + label_smoothing / class_count(xp, y_pred, axis, True)
 
@@ -253,10 +254,10 @@ def sparse_categorical_cross_entropy(
     class indices; keras.losses.SparseCategoricalCrossentropy(ignore_class);
     optax.softmax_cross_entropy_with_integer_labels.
     """
-    if from_logits and not label_smoothing and class_weight is None and ignore_index is None:
+    if from_logits and is_off(label_smoothing) and class_weight is None and ignore_index is None:
         return P.deferred(P.softmax_cross_entropy, y_pred, y_true, axis)
     labels, valid = _split_labels(xp, y_true, ignore_index)
-    if from_logits and not label_smoothing:
+    if from_logits and is_off(label_smoothing):
         nll = P.softmax_cross_entropy(y_pred, labels, axis=axis)
     elif from_logits:
         log_normaliser = P.logsumexp(y_pred, axis=axis, keepdims=True)
@@ -268,7 +269,7 @@ def sparse_categorical_cross_entropy(
         nll = -xp.log(p_y)
     weight = None if class_weight is None else P.gather(class_weight, labels)
     value = nll if weight is None else weight * nll
-    if label_smoothing:
+    if not is_off(label_smoothing):
         neg_log_p = log_normaliser - y_pred if from_logits else -xp.log(_valid_rows(xp, y_pred, valid, axis))
         if class_weight is not None:
             neg_log_p = along_axis(xp, class_weight, y_pred.ndim, axis) * neg_log_p
@@ -397,11 +398,11 @@ def categorical_focal_cross_entropy(
     if from_logits:
         log_p = P.log_softmax(y_pred, axis=axis)
         terms = P.times_log(scaled, log_p)
-        if gamma:
+        if not is_off(gamma):
             terms = terms * _modulating_from_log(xp, log_p, gamma)
     else:
         terms = P.xlogy(scaled, y_pred)
-        if gamma:
+        if not is_off(gamma):
             terms = terms * _modulating_from_probabilities(xp, y_pred, gamma)
     value = -xp.sum(terms, axis=axis)
     if class_weight is None:
@@ -444,7 +445,7 @@ def sparse_categorical_focal_cross_entropy(
     """
     labels, valid = _split_labels(xp, y_true, ignore_index)
     if from_logits:
-        log_p = P.log_softmax(y_pred, axis=axis) if label_smoothing else None
+        log_p = None if is_off(label_smoothing) else P.log_softmax(y_pred, axis=axis)
         if log_p is None:
             log_p_y = -P.softmax_cross_entropy(y_pred, labels, axis=axis)
         else:
@@ -452,29 +453,29 @@ def sparse_categorical_focal_cross_entropy(
         if valid is not None:  # a harmless stand-in at ignored entries: no inf there, so no NaN gradient
             log_p_y = xp.where(valid, log_p_y, xp.zeros_like(log_p_y))
         value = -log_p_y
-        if gamma:
+        if not is_off(gamma):
             value = value * _modulating_from_log(xp, log_p_y, gamma)
     else:
         p_y = _pick(xp, y_pred, labels, axis)
         if valid is not None:
             p_y = xp.where(valid, p_y, xp.ones_like(p_y))
         value = -xp.log(p_y)
-        if gamma:
+        if not is_off(gamma):
             value = value * _modulating_from_probabilities(xp, p_y, gamma)
     if alpha is not None:
         value = _picked(alpha, labels) * value
     weight = None if class_weight is None else P.gather(class_weight, labels)
     if weight is not None:
         value = weight * value
-    if label_smoothing:
+    if not is_off(label_smoothing):
         if from_logits:
             every = -log_p
-            if gamma:
+            if not is_off(gamma):
                 every = every * _modulating_from_log(xp, log_p, gamma)
         else:
             y_pred = _valid_rows(xp, y_pred, valid, axis)
             every = -xp.log(y_pred)
-            if gamma:
+            if not is_off(gamma):
                 every = every * _modulating_from_probabilities(xp, y_pred, gamma)
         if alpha is not None:
             every = _along_classes(xp, alpha, y_pred.ndim, axis) * every

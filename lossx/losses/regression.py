@@ -15,7 +15,7 @@ from .._namespace import is_eager
 from .._options import Option
 from .._presets import define_preset
 from .._registry import Input, define_loss
-from ._shared import regression_example
+from ._shared import is_off, regression_example
 
 __all__ = [
     "mean_squared_error",
@@ -168,7 +168,7 @@ def smooth_l1(xp, y_pred, y_true, *, beta):
     Shapes: as :func:`mean_squared_error`.
     Reference: Girshick (2015), "Fast R-CNN"; torch.nn.SmoothL1Loss(beta).
     """
-    if isinstance(beta, float) and beta == 0:  # a traced β takes smooth_l1, which is |e| at β = 0
+    if is_off(beta):  # a traced β takes smooth_l1, which is |e| at β = 0
         return P.deferred(P.absolute_error, y_pred, y_true)
     return P.deferred(P.smooth_l1, y_pred, y_true, beta)
 
