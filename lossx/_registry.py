@@ -142,8 +142,7 @@ class LossSpec:
 
     def __post_init__(self) -> None:
         # Derived once, as plain attributes (torch.compile cannot trace functools.cached_property's lock).
-        object.__setattr__(self, "_tensor_options", tuple(option for option in self.options if option.is_tensor))
-        object.__setattr__(self, "_number_options", tuple(o for o in self.options if o.kind == "float"))
+        object.__setattr__(self, "_array_options", tuple(o for o in self.options if o.is_tensor or o.kind == "float"))
         object.__setattr__(self, "_required_inputs", sum(not i.optional for i in self.inputs))
         object.__setattr__(self, "_other_inputs", self.inputs[1:])
 
@@ -550,18 +549,10 @@ class LossSpec:
     def _option_arrays(
         self, xp: Any, y_pred: Any, pred_shape: tuple, options: Mapping[str, Any], dtype: Any, axis: int
     ) -> Mapping[str, Any]:
-        """Tensor options (class weights, ...) as arrays of ``xp`` in the compute dtype."""
+        """Tensor options (class weights, ...) and numbers given as 0-d arrays (traced by
+        jax.jit/vmap/grad, a torch parameter) as arrays of ``xp`` in the compute dtype."""
         arrays = options  # copied only when an option is replaced by its array
-        for option in self._number_options:
-            value = options[option.name]
-            if value is None or isinstance(value, float):
-                continue
-            # A 0-d array (traced by jax.jit/vmap/grad, or a torch parameter): y_pred's namespace and dtype.
-            if arrays is options:
-                arrays = dict(options)
-            array = to_namespace(xp, value, y_pred, option.name)
-            arrays[option.name] = xp.astype(array, dtype) if array.dtype != dtype else array
-        for option in self._tensor_options:
+        for option in self._array_options:
             value = options[option.name]
             if value is None or isinstance(value, float):
                 continue
