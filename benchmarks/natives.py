@@ -165,6 +165,20 @@ def multilabel(rng, n, c) -> Arrays:
     return {"x": _normal(rng, (n, c), 2.0), "t": (rng.random((n, c)) < 0.5).astype(np.float32)}
 
 
+#: Classes of the multi-label margin benchmark: outside torch, lossx pairs every label with every
+#: class (memory C² per row), so the big sizes' C would not fit (docs/performance.md).
+LABEL_LIST_CLASSES = 64
+
+
+def label_lists(rng, n, c) -> Arrays:
+    """Scores (n, min(c, 64)) and label lists: up to 3 labels per row, ended by −1."""
+    classes = min(c, LABEL_LIST_CLASSES)
+    lists = np.full((n, classes), -1, dtype=np.int64)
+    for row, count in enumerate(rng.integers(1, 4, n)):
+        lists[row, :count] = rng.choice(classes, min(count, classes), replace=False)
+    return {"x": _normal(rng, (n, classes), 1.5), "t": lists}
+
+
 def segmentation(rng, n, c) -> Arrays:
     """lossx takes the labels from logits (softmax; dense targets with logits would mean sigmoid)."""
     shape = (max(1, n // 16), 16, c)
@@ -336,6 +350,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               numpy=Native("np.mean(np.logaddexp(0, -t * x))", _XT)),
     Benchmark("multilabel_soft_margin", multilabel, _XT,
               torch=Native("F.multilabel_soft_margin_loss(x, t)", _XT)),
+    Benchmark("multilabel_margin", label_lists, _XT,
+              torch=Native("F.multilabel_margin_loss(x, t)", _XT)),
     Benchmark("dice", segmentation, ("logits", "labels"), _LOGITS,
               # optax's smooth s is lossx's 2s with epsilon 0 (docs/mapping.md).
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot))", ("logits", "labels"),

@@ -42,6 +42,7 @@ __all__ = [
     "relative_entropy",
     "negative_log_likelihood",
     "multi_margin",
+    "multilabel_margin",
     "margin_ranking",
     "hinge_embedding",
     "pairwise_distance",
@@ -246,6 +247,33 @@ def _multi_margin(table: dict, xp: ModuleType, scores: Any, labels: Any, p: int,
     return xp.mean(xp.where(xp.equal(index, classes), xp.zeros_like(terms), terms), axis=axis)
 
 
+def _multilabel_margin(table: dict, xp: ModuleType, scores: Any, lists: Any, axis: int) -> Any:
+    # Every (label j, class i) pair at once: j along `axis`, i along `axis + 1`, so memory grows
+    # as C² per entry (torch's kernel loops over each entry's labels instead).
+    axis = axis % scores.ndim
+    num_classes = scores.shape[axis]
+    if num_classes is None:  # a TensorFlow graph with an unknown class count: counted from one line
+        line = scores[tuple(slice(None) if d == axis else 0 for d in range(scores.ndim))]
+        num_classes = xp.astype(xp.sum(xp.ones_like(line)), lists.dtype)
+    shape = [1] * scores.ndim
+    shape[axis] = -1
+    positions = xp.reshape(xp.arange(num_classes, dtype=lists.dtype, **device_of(scores)), tuple(shape))
+    # Entry j is a label when no −1 comes before it: the first −1's position (C if none) exceeds j.
+    beyond = xp.zeros_like(lists) + (xp.max(positions) + 1)
+    first_end = xp.min(xp.where(xp.equal(lists, -1), positions, beyond), axis=axis, keepdims=True)
+    listed = xp.less(positions, first_end)
+    labels = xp.where(listed, lists, xp.zeros_like(lists))
+    label_scores = table["take_along_axis"](scores, labels, axis)
+    is_label = xp.any(xp.logical_and(xp.expand_dims(listed, axis=axis + 1),
+                                     xp.equal(xp.expand_dims(labels, axis=axis + 1),
+                                              xp.expand_dims(positions, axis=axis))), axis=axis, keepdims=True)
+    margins = 1.0 - xp.expand_dims(label_scores, axis=axis + 1) + xp.expand_dims(scores, axis=axis)
+    counted = xp.logical_and(xp.expand_dims(listed, axis=axis + 1), xp.logical_not(is_label))
+    hinge = xp.where(counted, xp.maximum(margins, xp.zeros_like(margins)), xp.zeros_like(margins))
+    total = xp.sum(hinge, axis=(axis, axis + 1))
+    return total / (num_classes if isinstance(num_classes, int) else xp.astype(num_classes, scores.dtype))
+
+
 def _times_log(xp: ModuleType, weight: Any, log_p: Any) -> Any:
     # One `where`, on the log only: where it replaces −inf by 0 the weight is 0, so the
     # product is 0·0 = 0, its weight-gradient is the stand-in 0 and its log-gradient the
@@ -378,6 +406,7 @@ _COMPOSED: dict[str, Callable[..., Any]] = {
         table, xp, x, target, axis),
     "multi_margin": lambda table, xp: lambda x, labels, p, margin, axis: _multi_margin(
         table, xp, x, labels, p, margin, axis),
+    "multilabel_margin": lambda table, xp: lambda x, lists, axis: _multilabel_margin(table, xp, x, lists, axis),
     "negative_log_likelihood": lambda table, xp: lambda log_p, labels, axis: _negative_log_likelihood(
         table, xp, log_p, labels, axis),
     "log_cosh": lambda table, xp: lambda y_pred, y_true: _log_cosh(table, xp, y_pred, y_true),
@@ -628,6 +657,7 @@ def _torch_log_cosh(same_shape: Callable[..., tuple]) -> Callable[..., Any]:
 def _torch_kernels() -> dict[str, Callable[..., Any]]:
     import torch
     import torch.nn.functional as F
+    from array_api_compat import torch as torch_namespace
 
     def same_shape(a: Any, b: Any) -> tuple:
         # torch's losses warn when the target's shape differs, and the closed-form gradients
@@ -686,8 +716,6 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             return torch.sum(torch.where(positions == indices, x, 0.0), dim=axis, keepdim=True)
         return torch.take_along_dim(x, long(indices), dim=axis)
 
-    from array_api_compat import torch as torch_namespace
-
     composed_table = {"take_along_axis": lambda x, idx, axis: take_along_axis(x, idx, axis),
                       "drop_axis": lambda x, axis: torch.squeeze(x, axis)}
 
@@ -742,6 +770,21 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
             flat = torch._C._nn.multi_margin_loss(rows, long(labels.reshape(-1)), p, margin, None, code[reduction])
             return flat if reduction != "none" else flat.reshape(labels.shape)
         return torch._C._nn.multi_margin_loss(x, long(labels), p, margin, None, code[reduction])
+
+    def multilabel_margin(x: Any, lists: Any, axis: int, reduction: str = "none") -> Any:
+        # torch's kernel loops over each entry's labels (memory of the scores' size, where the
+        # generic formula pairs every label with every class); it takes (C,) or (N, C) scores,
+        # so other layouts are moved and flattened to it. Under torch.compile the generic formula:
+        # torch 2.13's compiled multilabel_margin_loss gives other numbers than its eager kernel.
+        if torch.compiler.is_compiling():
+            generic = {"take_along_axis": lambda s, i, a: torch.take_along_dim(s, long(i), a)}
+            return None if reduction != "none" else _multilabel_margin(generic, torch_namespace, x, lists, axis)
+        if x.ndim == 2 and axis % 2 == 1 or x.ndim == 1:
+            return torch._C._nn.multilabel_margin_loss(x, long(lists), code[reduction])
+        rows = torch.movedim(x, axis, -1).reshape(-1, x.shape[axis])
+        flat = torch._C._nn.multilabel_margin_loss(rows, long(torch.movedim(lists, axis, -1).reshape(rows.shape)),
+                                                   code[reduction])
+        return flat if reduction != "none" else flat.reshape(lists.shape[:axis % x.ndim] + lists.shape[axis % x.ndim + 1:])
 
     def margin_ranking(x1: Any, x2: Any, target: Any, margin: float, reduction: str = "none") -> Any:
         # torch's C++ composite of lossx's formula (−t·(x₁ − x₂) + margin, clamped at 0): the
@@ -808,6 +851,7 @@ def _torch_kernels() -> dict[str, Callable[..., Any]]:
         "softmax_cross_entropy": softmax_cross_entropy,
         "negative_log_likelihood": negative_log_likelihood,
         "multi_margin": multi_margin,
+        "multilabel_margin": multilabel_margin,
         "margin_ranking": margin_ranking,
         "hinge_embedding": hinge_embedding,
     }
@@ -1671,6 +1715,12 @@ def negative_log_likelihood(log_p: Any, labels: Any, axis: int = -1) -> Any:
 def multi_margin(scores: Any, labels: Any, p: int, margin: float, axis: int = -1) -> Any:
     """``Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over ``axis`` (p = 1 or 2), without ``axis``."""
     return _call("multi_margin", namespace_of(scores), scores, labels, p, margin, axis)
+
+
+def multilabel_margin(scores: Any, lists: Any, axis: int = -1) -> Any:
+    """``Σ_{j∈Y} Σ_{i∉Y} max(0, 1 − (x_j − x_i)) / C`` over ``axis``, without it; ``Y`` the labels
+    listed along ``axis`` of the integer ``lists`` before the first −1 (torch's MultiLabelMarginLoss)."""
+    return kernels(namespace_of(scores))["multilabel_margin"](scores, lists, axis)
 
 
 def pairwise_distance(x1: Any, x2: Any, p: float, eps: float, axis: int = -1) -> Any:

@@ -16,8 +16,6 @@ from ._shared import (
     CLASS_WEIGHT,
     along_axis,
     categorical_example,
-    class_count,
-    class_positions,
     hinge_example,
 )
 
@@ -194,27 +192,12 @@ def multilabel_margin(xp, y_pred, y_true, *, axis):
     axis up to the first −1 (what follows it is not read); a label listed twice counts twice,
     as in torch. Every label's score should exceed every other class's by the margin 1.
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; ``y_true`` integers of the
-    same shape; result without the class axis.
+    same shape; result without the class axis. torch computes it with its own kernel; elsewhere
+    every (label, class) pair is formed at once, which takes memory of C² per entry.
     Reference: torch.nn.MultiLabelMarginLoss; Weston & Watkins (1999), "Support vector
     machines for multi-class pattern recognition".
     """
-    axis = axis % y_pred.ndim
-    classes = class_count(xp, y_pred, axis, False)
-    positions = class_positions(xp, y_pred, axis, y_true.dtype)
-    # Entry j is a label when no −1 comes before it: the first −1's position (C if none) exceeds j.
-    beyond = xp.zeros_like(y_true) + (xp.max(positions) + 1)
-    first_end = xp.min(xp.where(xp.equal(y_true, -1), positions, beyond), axis=axis, keepdims=True)
-    listed = xp.less(positions, first_end)
-    labels = xp.where(listed, y_true, xp.zeros_like(y_true))
-    label_scores = P.take_along_axis(y_pred, labels, axis=axis)
-    # Pairs (label j, class i) on two axes: j at `axis`, i at `axis + 1`.
-    is_label = xp.any(xp.logical_and(xp.expand_dims(listed, axis=axis + 1),
-                                     xp.equal(xp.expand_dims(labels, axis=axis + 1),
-                                              xp.expand_dims(positions, axis=axis))), axis=axis, keepdims=True)
-    margins = 1.0 - xp.expand_dims(label_scores, axis=axis + 1) + xp.expand_dims(y_pred, axis=axis)
-    counted = xp.logical_and(xp.expand_dims(listed, axis=axis + 1), xp.logical_not(is_label))
-    hinge = xp.where(counted, P.at_least(margins, 0.0), xp.zeros_like(margins))
-    return xp.sum(hinge, axis=(axis, axis + 1)) / classes
+    return P.deferred(P.multilabel_margin, y_pred, y_true, axis)
 
 
 # ----------------------------------------------------------------- presets
