@@ -118,13 +118,16 @@ def _one_hot(xp: ModuleType, labels: Any, num_classes: int, dtype: Any) -> Any:
 def _take_along_axis(xp: ModuleType, x: Any, indices: Any, axis: int) -> Any:
     if hasattr(xp, "take_along_axis"):
         return xp.take_along_axis(x, indices, axis=axis)
+    # Entry k of `indices` against every class c: k stays on `axis`, c goes to `axis + 1`.
     # Select with `where`, not a product, so -inf entries elsewhere on the axis
     # cannot turn the sum into NaN.
-    classes = xp.arange(x.shape[axis], dtype=indices.dtype, **device_of(x))
-    shape = [1] * x.ndim
-    shape[axis] = x.shape[axis]
-    hit = xp.equal(indices, xp.reshape(classes, tuple(shape)))
-    return xp.sum(xp.where(hit, x, xp.zeros_like(x)), axis=axis, keepdims=True)
+    axis = axis % x.ndim
+    shape = [1] * (x.ndim + 1)
+    shape[axis + 1] = x.shape[axis]
+    classes = xp.reshape(xp.arange(x.shape[axis], dtype=indices.dtype, **device_of(x)), tuple(shape))
+    hit = xp.equal(xp.expand_dims(indices, axis=axis + 1), classes)
+    spread = xp.expand_dims(x, axis=axis)
+    return xp.sum(xp.where(hit, spread, xp.zeros_like(spread)), axis=axis + 1)
 
 
 def _extrema(xp: ModuleType, x: Any) -> tuple:
