@@ -106,6 +106,11 @@ class Preset:
         per-sample values.
     same_shape: the framework refuses a target whose shape differs from the prediction's
         (after its own rank alignment) where lossx broadcasts it; the preset refuses too.
+    renormalised_gradient: the framework divides probability predictions by their sum over
+        the class axis (Keras's categorical losses) where lossx takes them as given, so on rows
+        that sum to 1 the values agree and the gradients w.r.t. the probabilities differ by a
+        constant along the class axis, which a softmax before the loss cancels; drop-in checks
+        (:func:`lossx.testing.compare_preset`) compare gradients with that constant removed.
     """
 
     name: str
@@ -130,6 +135,7 @@ class Preset:
     replaces_own_class: bool = False
     function: str | None = None
     same_shape: bool = False
+    renormalised_gradient: bool = False
 
     @property
     def spec(self) -> LossSpec:

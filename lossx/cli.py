@@ -2,10 +2,11 @@
 
 * ``lossx list [LOSS ...] [--family FAMILY]`` — the catalogue by family (the modules of
   ``lossx.losses``; a user's losses are ``custom``), or the named losses whole.
-* ``lossx compare [LOSS ...]`` — every registered loss (or the named ones) on every
-  installed framework in one process, against the float64 reference; a table of
-  the largest value and gradient deviations, PASS/FAIL per cell, exit status 1 on
-  any FAIL. Runs with NumPy alone.
+* ``lossx compare [LOSS ...] [--backend F] [--dtype D] [--verbose]`` — every registered
+  loss (or the named ones) on every installed framework in one process, against the
+  float64 reference, and the classes with a framework's own name against that
+  framework's; a summary per framework and the failing cells (``--verbose``: every
+  cell), exit status 1 on any FAIL. Runs with NumPy alone.
 * ``lossx bench [LOSS ...]`` — times each loss's adapter against the framework's own
   loss (the harness in the repository's ``benchmarks/``; see docs/performance.md).
 """
@@ -22,6 +23,7 @@ from typing import Mapping, Sequence
 
 from rich.console import Console
 from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -31,7 +33,15 @@ from ._errors import LossxError, UnknownLossError
 from ._presets import presets
 from ._registry import INPUT_KINDS, LossSpec, lookup, registered
 from .backends import unavailable
-from .testing import FINITE_DIFFERENCES, compare_all, installed_frameworks
+from .testing import (
+    FINITE_DIFFERENCES,
+    FRAMEWORKS,
+    Comparison,
+    Deviation,
+    drop_ins,
+    installed_frameworks,
+    iterate_all,
+)
 
 
 #: The family of losses registered outside lossx.losses (a user's define_loss).
@@ -247,17 +257,9 @@ def _format(deviation: float | None) -> str:
     return "-" if deviation is None else f"{deviation:.1e}"
 
 
-def _compare(console: Console, names: Sequence[str]) -> int:
-    for name in names:
-        lookup(name)
-    frameworks = installed_frameworks()
-    console.print(
-        f"Comparing on {', '.join(frameworks)} against the float64 reference (NumPy value, autodiff gradient "
-        "checked by finite differences); deviations are max|Δ| / max(1, max|reference|)."
-    )
-    with console.status("running every loss on every framework..."):
-        result = compare_all(names or None)
-    table = Table(title="lossx compare")
+def _cell_table(result: Comparison) -> Table:
+    """Every cell: one section per option set, one row per run and dtype (``--verbose``)."""
+    table = Table(title="lossx compare: every cell")
     table.add_column("loss (options) / run", overflow="fold", max_width=80)
     table.add_column("dtype", no_wrap=True)
     for column in ("value Δ", "gradient Δ", "tolerance"):
@@ -274,7 +276,60 @@ def _compare(console: Console, names: Sequence[str]) -> int:
         verdict = "[green]PASS[/green]" if row.passed else "[bold red]FAIL[/bold red]"
         run = f"{row.framework} vs finite diff." if row.mode == FINITE_DIFFERENCES else f"{row.framework} {row.mode}"
         table.add_row(f"  {run}", row.dtype, value, _format(row.gradient), f"{row.tolerance:.0e}", verdict)
-    console.print(table)
+    return table
+
+
+def _worst(rows: Sequence[Deviation], dtype: str) -> str:
+    measured = [d for row in rows if row.dtype == dtype for d in (row.value, row.gradient) if d is not None]
+    return _format(max(measured)) if measured else "-"
+
+
+def _framework_table(result: Comparison) -> Table:
+    """One row per framework: its runs, its cells and the largest deviation per dtype."""
+    table = Table(title="lossx compare", caption="Δ: the largest value or gradient deviation, scaled by "
+                  "max(1, |reference|); tolerance 1e-12 (float64), 1e-5 (float32)")
+    table.add_column("framework", no_wrap=True)
+    table.add_column("runs", overflow="fold")
+    for column in ("cells", "failed", "float64 Δ", "float32 Δ"):
+        table.add_column(column, justify="right", no_wrap=True)
+    by_framework: dict[str, list[Deviation]] = {}
+    for row in result:
+        by_framework.setdefault(row.framework, []).append(row)
+    for framework, rows in sorted(by_framework.items(), key=lambda item: FRAMEWORKS.index(item[0])):
+        runs = ", ".join(dict.fromkeys("vs finite diff." if r.mode == FINITE_DIFFERENCES else r.mode for r in rows))
+        failed = sum(not row.passed for row in rows)
+        table.add_row(framework, runs, str(len(rows)), f"[bold red]{failed}[/bold red]" if failed else "0",
+                      _worst(rows, "float64"), _worst(rows, "float32"))
+    return table
+
+
+def _compare(console: Console, arguments: argparse.Namespace) -> int:
+    specs = [lookup(name) for name in arguments.losses] or list(registered())
+    installed = installed_frameworks()
+    absent = [f for f in arguments.backend or () if f not in installed]
+    if absent:
+        _error(console, f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not installed here; "
+                        f"installed: {', '.join(installed)}.")
+        return 2
+    frameworks = tuple(dict.fromkeys(arguments.backend or installed))
+    dtypes = tuple(dict.fromkeys(arguments.dtype or ("float64", "float32")))
+    parts = sum(len(spec.showcase) + sum(d.framework in frameworks for d in drop_ins(spec.name)) for spec in specs)
+    console.print(
+        f"Comparing {len(specs)} {'loss' if len(specs) == 1 else 'losses'} on {', '.join(frameworks)} "
+        f"({', '.join(dtypes)}) against the float64 reference (NumPy value, autodiff gradient checked by finite "
+        "differences), and the classes named like a framework's own against that framework's class."
+    )
+    rows: list[Deviation] = []
+    columns = (TextColumn("{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+               TextColumn("{task.fields[cells]} cells, {task.fields[failed]} failed"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("comparing", total=parts, cells=0, failed=0)
+        for part in iterate_all([spec.name for spec in specs], frameworks=frameworks, dtypes=dtypes):
+            rows.extend(part)
+            progress.update(task, advance=1, description=part[0].loss if len(part) else "comparing",
+                            cells=len(rows), failed=sum(not row.passed for row in rows))
+    result = Comparison(tuple(rows))
+    console.print(_cell_table(result) if arguments.verbose else _framework_table(result))
     for row in result.failures:
         failure = Text(f"{row.loss} ({row.options}) {row.cell}: {row.problem}")
         console.print(_hanging(Text("FAIL", style="bold red"), failure))
@@ -393,10 +448,18 @@ def parser() -> argparse.ArgumentParser:
     compare = commands.add_parser(
         "compare", help="check every loss on every installed framework", epilog=EXIT_STATUS["compare"],
         description="Runs every loss (or the named ones) with each of its showcase option sets on every installed "
-                    "framework (NumPy, torch, JAX, TensorFlow; eager and compiled modes) in float64 and float32, "
-                    "in one process, and prints each cell's largest value and gradient deviation from the "
-                    "float64 reference with PASS or FAIL. Runs with NumPy alone.")
+                    "framework (NumPy, torch, JAX, TensorFlow: the generic function, eager and compiled, and the "
+                    "adapter's class) in float64 and float32, in one process, against the float64 reference; and "
+                    "each class named like a framework's own (torch's CrossEntropyLoss, Keras's Dice, ...) against "
+                    "that framework's class. Prints a summary per framework and the failing cells (--verbose: "
+                    "every cell). Runs with NumPy alone.")
     compare.add_argument("losses", nargs="*", metavar="LOSS", help="losses to check (default: all)")
+    compare.add_argument("--backend", action="append", metavar="FRAMEWORK", choices=FRAMEWORKS,
+                         help=f"{', '.join(FRAMEWORKS)}; repeatable (default: every installed one)")
+    compare.add_argument("--dtype", action="append", metavar="DTYPE", choices=("float64", "float32"),
+                         help="float64 or float32; repeatable (default: both)")
+    compare.add_argument("--verbose", action="store_true",
+                         help="print every cell, not only the summary per framework and the failures")
     bench = commands.add_parser(
         "bench", help="time lossx against each framework's own losses (from a checkout)", epilog=EXIT_STATUS["bench"],
         description="Times each loss's adapter, forward and backward, against the framework's own loss (torch, "
@@ -436,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(console, arguments.losses, arguments.family)
         if arguments.command == "bench":
             return _bench(console, arguments)
-        return _compare(console, arguments.losses)
+        return _compare(console, arguments)
     except UnknownLossError as error:
         _unknown_loss(console, error)
         return 2

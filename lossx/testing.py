@@ -21,13 +21,19 @@ is itself checked against float64 central finite differences (row mode
 
 from __future__ import annotations
 
+import functools
 import importlib.util
+import json
 import os
+import sys
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, overload
 
 import numpy as np
 
+from ._presets import Preset, presets
 from ._registry import LossSpec, lookup, registered
 
 __all__ = [
@@ -40,10 +46,29 @@ __all__ = [
     "evaluate",
     "compare",
     "compare_all",
+    "DROP_IN",
+    "DropIn",
+    "compare_drop_in",
+    "drop_ins",
+    "iterate_all",
+    "keras_engine",
+    "value_and_gradient",
 ]
 
-FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow")
-MODES = {"numpy": ("eager",), "torch": ("eager",), "jax": ("eager", "jit"), "tensorflow": ("eager", "function")}
+FRAMEWORKS = ("numpy", "torch", "jax", "tensorflow", "keras")
+#: Per framework: the generic function (eager, and compiled where the framework compiles)
+#: and the adapter's class ("class"). Keras's classes follow Keras's conventions, not the
+#: generic reference's, so they are checked against Keras's own classes instead
+#: (:func:`compare_drop_in`), as are the torch presets against torch's.
+MODES = {
+    "numpy": ("eager", "class"),
+    "torch": ("eager", "class"),
+    "jax": ("eager", "jit", "class"),
+    "tensorflow": ("eager", "function"),
+    "keras": (),
+}
+#: The mode of the rows that check a class with a framework's own name against that framework's class.
+DROP_IN = "drop-in"
 TOLERANCE = {"float64": 1e-12, "float32": 1e-5}
 FINITE_DIFFERENCE_TOLERANCE = 1e-6
 #: The mode of the row that checks the reference gradient against finite differences.
@@ -188,7 +213,8 @@ class Comparison(Sequence[Deviation]):
             return f"{row.options}: {row.cell}" if len(option_sets) > 1 else row.cell
 
         failures = self.failures
-        text = f"{subject}: {len(self.rows)} cells, {len(self.rows) - len(failures)} passed, {len(failures)} failed"
+        cells = f"{len(self.rows)} cell{'s' if len(self.rows) != 1 else ''}"
+        text = f"{subject}: {cells}, {len(self.rows) - len(failures)} passed, {len(failures)} failed"
         for what in ("value", "gradient"):
             measured = [row for row in self.rows if getattr(row, what) is not None]
             if measured:
@@ -209,9 +235,29 @@ class Comparison(Sequence[Deviation]):
         return "\n".join(lines) + ">"
 
 
+def keras_engine() -> str:
+    """The engine Keras runs on in this process (imported or not): tensorflow, jax or torch."""
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        return str(keras.backend.backend())
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"]
+    settings = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "keras.json"
+    try:
+        return str(json.loads(settings.read_text()).get("backend", "tensorflow"))
+    except (OSError, ValueError):
+        return "tensorflow"
+
+
 def installed_frameworks() -> tuple[str, ...]:
-    """Frameworks importable here (found without importing them)."""
-    return tuple(f for f in FRAMEWORKS if f == "numpy" or importlib.util.find_spec(f) is not None)
+    """Frameworks importable here (found without importing them); ``keras`` with the engine it would run on."""
+    def found(module: str) -> bool:
+        return importlib.util.find_spec(module) is not None
+
+    return tuple(
+        f for f in FRAMEWORKS
+        if f == "numpy" or (found("keras") and found(keras_engine()) if f == "keras" else found(f))
+    )
 
 
 def options_label(options: Mapping[str, Any]) -> str:
@@ -233,62 +279,55 @@ def _prepare_tensorflow() -> None:
     tf.get_logger().setLevel("ERROR")
 
 
-def _evaluate_numpy(spec, inputs, options, reduction, mode):
-    return np.asarray(spec(*inputs, reduction=reduction, **options), dtype=np.float64), None
+def value_and_gradient(
+    framework: str, function: Callable[..., Any], inputs: Sequence[np.ndarray], compiled: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``function(*inputs)`` on ``framework``'s tensors and the gradient of its sum w.r.t. the first input.
 
+    Both as float64 NumPy; NumPy gives no gradient. ``compiled``: under ``jax.jit`` or
+    ``tf.function(jit_compile=True)``.
+    """
+    if framework == "numpy":
+        return np.asarray(function(*inputs), dtype=np.float64), None
+    if framework == "torch":
+        import torch
 
-def _evaluate_torch(spec, inputs, options, reduction, mode):
-    import torch
+        prediction = torch.tensor(inputs[0], requires_grad=True)
+        value = function(prediction, *(torch.as_tensor(x) for x in inputs[1:]))
+        (gradient,) = torch.autograd.grad(value.sum(), prediction)
+        return value.detach().double().numpy(), gradient.double().numpy()
+    if framework == "jax":
+        import jax
+        import jax.numpy as jnp
 
-    prediction = torch.tensor(inputs[0], requires_grad=True)
-    others = [torch.as_tensor(value) for value in inputs[1:]]
-    function = spec if mode == "eager" else torch.compile(spec, fullgraph=True)
-    value = function(prediction, *others, reduction=reduction, **options)
-    (gradient,) = torch.autograd.grad(value.sum(), prediction)
-    return value.detach().double().numpy(), gradient.double().numpy()
+        jax.config.update("jax_enable_x64", True)
+        others = [jnp.asarray(x) for x in inputs[1:]]
 
+        def total(prediction: Any) -> tuple:
+            value = function(prediction, *others)
+            return jnp.sum(value), value
 
-def _evaluate_jax(spec, inputs, options, reduction, mode):
-    import jax
-    import jax.numpy as jnp
-
-    jax.config.update("jax_enable_x64", True)
-    others = [jnp.asarray(value) for value in inputs[1:]]
-
-    def total(prediction):
-        value = spec(prediction, *others, reduction=reduction, **options)
-        return jnp.sum(value), value
-
-    function = jax.value_and_grad(total, has_aux=True)
-    if mode == "jit":
-        function = jax.jit(function)
-    (_, value), gradient = function(jnp.asarray(inputs[0]))
-    return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
-
-
-def _evaluate_tensorflow(spec, inputs, options, reduction, mode):
+        differentiated = jax.value_and_grad(total, has_aux=True)
+        (_, value), gradient = (jax.jit(differentiated) if compiled else differentiated)(jnp.asarray(inputs[0]))
+        return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
     _prepare_tensorflow()
     import tensorflow as tf
 
-    def value_and_gradient(prediction, *others):
+    def taped(prediction: Any, *others: Any) -> tuple:
         with tf.GradientTape() as tape:
             tape.watch(prediction)
-            value = spec(prediction, *others, reduction=reduction, **options)
+            value = function(prediction, *others)
             total = tf.reduce_sum(value)
         return value, tape.gradient(total, prediction)
 
-    if mode == "function":
-        value_and_gradient = tf.function(value_and_gradient, jit_compile=True)
-    value, gradient = value_and_gradient(*(tf.constant(value) for value in inputs))
+    run = tf.function(taped, jit_compile=True) if compiled else taped
+    value, gradient = run(*(tf.constant(x) for x in inputs))
     return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
 
 
-_EVALUATORS: dict[str, Callable[..., tuple]] = {
-    "numpy": _evaluate_numpy,
-    "torch": _evaluate_torch,
-    "jax": _evaluate_jax,
-    "tensorflow": _evaluate_tensorflow,
-}
+def keras_in_lossx_order(loss: Any) -> Callable[..., Any]:
+    """A Keras loss object called as ``(y_pred, y_true)``, lossx's order."""
+    return lambda y_pred, y_true: loss(y_true, y_pred)
 
 
 def evaluate(
@@ -303,9 +342,18 @@ def evaluate(
 
     ``inputs`` are NumPy arrays in the loss's input order (``(y_pred, y_true)`` for most
     losses) and keep their dtypes; the gradient is of ``sum(value)``; NumPy gives no gradient.
+    Modes: ``eager`` (the generic function), ``jit`` and ``function`` (it, compiled),
+    ``class`` (the adapter's class, built with ``reduction`` and ``options``).
     """
     spec = lookup(loss) if isinstance(loss, str) else loss
-    return _EVALUATORS[framework](spec, tuple(inputs), dict(options or {}), reduction, mode)
+    options = dict(options or {})
+    if mode == "class":
+        from .backends import load
+
+        made = getattr(load(framework), spec.camel_name)(reduction=reduction, **options)
+        return value_and_gradient(framework, made, inputs)
+    return value_and_gradient(
+        framework, functools.partial(spec, reduction=reduction, **options), inputs, compiled=mode != "eager")
 
 
 def finite_difference_gradient(spec: LossSpec, inputs, options, reduction) -> np.ndarray:
@@ -393,8 +441,129 @@ def compare(
     return Comparison(tuple(rows))
 
 
-def compare_all(names: Iterable[str] | None = None, **kwargs: Any) -> Comparison:
-    """:func:`compare` for every showcase option set of the named (default: all) losses, as one :class:`Comparison`."""
+@dataclass(frozen=True)
+class DropIn:
+    """A lossx class named like one of a framework's own: a preset, or a Keras class of Keras's name."""
+
+    framework: str
+    name: str
+    loss: str
+    preset: Preset | None = None
+
+    def example_inputs(self, rng: np.random.Generator) -> tuple:
+        """NumPy inputs in the framework's layout (a Keras loss receives ``(y_pred, y_true)`` only)."""
+        if self.preset is not None:
+            inputs = self.preset.example_inputs(rng)
+        else:
+            spec = lookup(self.loss)
+            inputs = spec.example(rng, spec.validate({}))
+        return inputs[:2] if self.framework == "keras" else inputs
+
+
+def drop_ins(loss: str | None = None) -> tuple[DropIn, ...]:
+    """Every class lossx gives a framework's own name (of ``loss``, or all), presets first.
+
+    Found without importing a framework: presets are declared data, and a Keras class of
+    Keras's name is one whose CamelCase name is in :data:`KERAS_OWN_NAMES`.
+    """
+    found = [DropIn(p.framework, p.name, p.loss, p) for p in presets()]
+    taken = {(d.framework, d.name) for d in found}
+    found += [DropIn("keras", spec.camel_name, spec.name) for spec in registered()
+              if spec.camel_name in KERAS_OWN_NAMES and ("keras", spec.camel_name) not in taken]
+    return tuple(d for d in found if loss in (None, d.loss))
+
+
+#: keras.losses classes whose name is a lossx loss's own class name (lossx's Keras class is
+#: then the drop-in); those with other names are presets.
+KERAS_OWN_NAMES = frozenset({
+    "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber", "LogCosh", "MeanAbsoluteError",
+    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+    "SquaredHinge",
+})
+
+
+def _own_class(drop_in: DropIn) -> Callable[..., Any] | None:
+    if drop_in.framework == "torch":
+        import torch
+
+        return getattr(torch.nn, drop_in.name, None)
+    import keras
+
+    return getattr(keras.losses, drop_in.name, None)
+
+
+def compare_drop_in(
+    drop_in: DropIn, *, dtypes: Iterable[str] = ("float64", "float32"), seed: int = 0
+) -> Comparison:
+    """A lossx class with a framework's own name against that framework's class, both with default arguments.
+
+    The reference is the framework's loss itself (``torch.nn.CrossEntropyLoss()``,
+    ``keras.losses.Dice()``), evaluated in the same dtype on the same example inputs (in the
+    framework's layout): value and gradient w.r.t. the prediction. Empty where the installed
+    framework has no class of that name. Keras is compared in float32 only: Keras computes
+    parts of float64 losses in float32 (its reductions on the JAX and torch engines, its CTC on
+    TensorFlow), so a float64 comparison would measure Keras's rounding, not lossx's
+    (docs/framework-differences.md). Where Keras renormalises probabilities
+    (``Preset.renormalised_gradient``) gradients are compared with their class-axis mean removed.
+    """
+    theirs_class = _own_class(drop_in)
+    if theirs_class is None:
+        return Comparison(())
+    from .backends import load
+
+    ours_class = getattr(load(drop_in.framework), drop_in.name)
+    keras_side = drop_in.framework == "keras"
+    engine = keras_engine() if keras_side else "torch"
+    inputs = drop_in.example_inputs(np.random.default_rng(seed))
+    label = f"{drop_in.framework} {drop_in.name}"
+    rows = []
+    for dtype in dtypes:
+        if keras_side and dtype == "float64":
+            continue
+        rounded = tuple(
+            np.asarray(value, dtype=dtype) if np.asarray(value).dtype.kind == "f" else np.asarray(value)
+            for value in inputs
+        )
+        ours, theirs = (
+            (keras_in_lossx_order(cls(dtype=dtype)) if keras_side else cls()) for cls in (ours_class, theirs_class))
+        try:
+            with warnings.catch_warnings():  # e.g. torch's KLDivLoss() warns about its own default reduction
+                warnings.simplefilter("ignore")
+                reference_value, reference_gradient = value_and_gradient(engine, theirs, rounded)
+            value, gradient = value_and_gradient(engine, ours, rounded)
+        except Exception as error:  # a crash is a FAIL cell, not an aborted report
+            rows.append(Deviation(drop_in.loss, label, drop_in.framework, DROP_IN, dtype, None, None,
+                                  TOLERANCE[dtype], error=_error_text(error)))
+            continue
+        if drop_in.preset is not None and drop_in.preset.renormalised_gradient:
+            axis = drop_in.preset.lossx_options({}).get("axis", -1)
+            gradient, reference_gradient = (g - np.mean(g, axis=axis, keepdims=True)
+                                            for g in (gradient, reference_gradient))
+        rows.append(Deviation(drop_in.loss, label, drop_in.framework, DROP_IN, dtype,
+                              _scaled_deviation(value, reference_value),
+                              _scaled_deviation(gradient, reference_gradient), TOLERANCE[dtype]))
+    return Comparison(tuple(rows))
+
+
+def compare_all(
+    names: Iterable[str] | None = None, *, frameworks: Iterable[str] | None = None, **kwargs: Any
+) -> Comparison:
+    """:func:`compare` for every showcase option set of the named (default: all) losses, and
+    :func:`compare_drop_in` for their classes with a framework's own name, where that framework
+    is among ``frameworks``, as one :class:`Comparison`."""
+    return Comparison(tuple(row for part in iterate_all(names, frameworks=frameworks, **kwargs) for row in part))
+
+
+def iterate_all(
+    names: Iterable[str] | None = None, *, frameworks: Iterable[str] | None = None, **kwargs: Any
+) -> Iterator[Comparison]:
+    """:func:`compare_all`'s comparisons one at a time (an option set or a drop-in class each), for progress displays."""
     specs = [lookup(name) for name in names] if names else list(registered())
-    return Comparison(tuple(
-        row for spec in specs for options in spec.showcase for row in compare(spec, options, **kwargs)))
+    frameworks = tuple(frameworks or installed_frameworks())
+    dtypes = tuple(kwargs.get("dtypes", ("float64", "float32")))
+    for spec in specs:
+        for options in spec.showcase:
+            yield compare(spec, options, frameworks=frameworks, **kwargs)
+        for drop_in in drop_ins(spec.name):
+            if drop_in.framework in frameworks:
+                yield compare_drop_in(drop_in, dtypes=dtypes, seed=kwargs.get("seed", 0))

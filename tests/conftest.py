@@ -31,12 +31,27 @@ def installed(backend: str) -> bool:
         return False
 
 
+#: ``LOSSX_TEST_BACKENDS`` (comma-separated) limits the per-backend parametrised tests to
+#: those backends. The Keras-on-JAX and Keras-on-torch tox environments set it to
+#: ``numpy``: their jax and torch cells are the jax and torch environments' own.
+_TEST_BACKENDS = [b for b in os.environ.get("LOSSX_TEST_BACKENDS", "").split(",") if b]
+
+
+def _skip_reason(backend: str) -> str | None:
+    if not installed(backend):
+        return f"{backend} is not installed"
+    if _TEST_BACKENDS and backend not in _TEST_BACKENDS:
+        return f"{backend} is not among LOSSX_TEST_BACKENDS={','.join(_TEST_BACKENDS)}"
+    return None
+
+
 def backend_param(backend: str, *values: Any, id: str | None = None) -> Any:
-    """A ``pytest.param`` that skips cleanly when ``backend`` is not installed."""
+    """A ``pytest.param`` that skips cleanly when ``backend`` is not installed (or not tested here)."""
+    reason = _skip_reason(backend)
     return pytest.param(
         *(values or (backend,)),
         id=id or backend,
-        marks=pytest.mark.skipif(not installed(backend), reason=f"{backend} is not installed"),
+        marks=pytest.mark.skipif(reason is not None, reason=reason or ""),
     )
 
 
@@ -100,6 +115,12 @@ else:
     _SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
     settings.register_profile(
         "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
+        suppress_health_check=_SLOW_DRAWS,
+    )
+    # The single-framework tox environments: a third of the examples (the `all` environment
+    # draws them all, on every backend).
+    settings.register_profile(
+        "smoke", derandomize=True, max_examples=34, deadline=None, print_blob=True,
         suppress_health_check=_SLOW_DRAWS,
     )
     settings.register_profile(

@@ -156,19 +156,62 @@ def test_help_describes_the_command_and_its_exit_status(capsys, monkeypatch, arg
     assert re.search(r"Exit status: 0 [^;]+; .*2 for ", text), "says what each exit status means"
 
 
+def _own_classes(framework):
+    return __import__("torch").nn if framework == "torch" else __import__("keras").losses
+
+
+def _expected_cells(name, frameworks, dtypes=("float64", "float32")):
+    """Cells of `lossx compare NAME`: every run of every option set per dtype, the finite-difference
+    check of the reference gradient (float64), and the drop-in classes (Keras's in float32 only)."""
+    option_sets = len(lossx.lookup(name).showcase)
+    runs = sum(len(lossx.testing.MODES[f]) for f in frameworks)
+    gradient_checks = "float64" in dtypes and any(f in frameworks for f in ("jax", "torch", "tensorflow"))
+    drop_in_cells = 0
+    for drop_in in lossx.testing.drop_ins(name):
+        if drop_in.framework in frameworks and hasattr(_own_classes(drop_in.framework), drop_in.name):
+            drop_in_cells += sum(drop_in.framework != "keras" or dtype == "float32" for dtype in dtypes)
+    return option_sets * (runs * len(dtypes) + gradient_checks) + drop_in_cells
+
+
 def test_compare_one_loss_passes_and_fits_80_columns(capsys, monkeypatch):
     status, lines = run(capsys, monkeypatch, ["compare", "huber"])
     assert status == 0
     assert_fits(lines, 80)
     text = "\n".join(lines)
-    assert "FAIL" not in text and "PASS" in text
+    assert "FAIL" not in text and "PASS" not in text, "the default output is the summary, not every cell"
     frameworks = lossx.testing.installed_frameworks()
-    cells = 2 * ((frameworks != ("numpy",)) + 2 * sum(len(lossx.testing.MODES[f]) for f in frameworks))
-    assert f"huber, 2 option sets: {cells} cells, {cells} passed, 0 failed; worst value deviation" in flat(lines)
-    for framework in frameworks:
+    cells = _expected_cells("huber", frameworks)
+    assert f": {cells} cells, {cells} passed, 0 failed; worst value deviation" in flat(lines)
+    table_rows = [line.split("│") for line in lines if line.startswith("│")]
+    assert {row[1].strip() for row in table_rows if row[1].strip()} == set(frameworks), "a row per framework"
+
+
+def test_compare_verbose_prints_every_run_on_a_line(capsys, monkeypatch):
+    status, lines = run(capsys, monkeypatch, ["compare", "huber", "--verbose"])
+    assert status == 0
+    assert_fits(lines, 80)
+    for framework in lossx.testing.installed_frameworks():
         for mode in lossx.testing.MODES[framework]:
             assert any(line.split("│")[1].strip() == f"{framework} {mode}" for line in lines if "│" in line), (
                 f"the run '{framework} {mode}' is not on one line")
+    assert sum("PASS" in line for line in lines) == _expected_cells("huber", lossx.testing.installed_frameworks())
+
+
+def test_compare_backend_and_dtype_choose_the_cells(capsys, monkeypatch):
+    status, lines = run(capsys, monkeypatch, ["compare", "huber", "--backend", "numpy", "--dtype", "float32"])
+    assert status == 0
+    cells = _expected_cells("huber", ("numpy",), ("float32",))
+    assert cells == 2 * len(lossx.lookup("huber").showcase)  # eager and class
+    assert f": {cells} cells, {cells} passed" in flat(lines)
+    (numpy_row,) = [line.split("│") for line in lines if line.startswith("│ numpy")]
+    assert [cell.strip() for cell in numpy_row[1:-1]][2:5] == [str(cells), "0", "-"], "no float64 cell"
+
+
+def test_compare_refuses_a_backend_that_is_not_installed(capsys, monkeypatch):
+    monkeypatch.setattr("lossx.cli.installed_frameworks", lambda: ("numpy",))
+    status, lines = run(capsys, monkeypatch, ["compare", "huber", "--backend", "torch"])
+    assert status == 2
+    assert "torch is not installed here; installed: numpy." in flat(lines)
 
 
 def test_compare_unknown_loss_exits_2(capsys, monkeypatch):
@@ -202,7 +245,7 @@ def test_compare_reports_a_wrong_result_as_fail_and_exits_1(capsys, monkeypatch)
 
 @pytest.mark.skipif(lossx.testing.installed_frameworks() == ("numpy",), reason="needs a framework besides NumPy")
 def test_compare_prints_a_failing_cells_error_under_the_table(capsys, monkeypatch):
-    status, lines = run(capsys, monkeypatch, ["compare", "numpy_only_error"])
+    status, lines = run(capsys, monkeypatch, ["compare", "numpy_only_error", "--verbose"])
     assert status == 1
     assert_fits(lines, 80)
     text = flat(lines)
@@ -211,7 +254,7 @@ def test_compare_prints_a_failing_cells_error_under_the_table(capsys, monkeypatc
             for dtype in ("float64", "float32"):
                 assert (f"FAIL numpy_only_error (defaults) {framework} {mode} {dtype}: raised RuntimeError: "
                         "numpy_only_error runs on NumPy only") in text
-    assert sum("numpy eager" in line and "PASS" in line for line in lines) == 2
+    assert sum(("numpy eager" in line or "numpy class" in line) and "PASS" in line for line in lines) == 4
 
 
 def test_bench_fits_80_columns(capsys, monkeypatch):

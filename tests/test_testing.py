@@ -7,6 +7,7 @@ import pytest
 
 import lossx
 import lossx.testing
+from lossx._presets import presets
 from lossx.testing import FINITE_DIFFERENCES, TOLERANCE, Comparison, Deviation
 
 OTHERS = [f for f in lossx.testing.installed_frameworks() if f != "numpy"]
@@ -30,12 +31,14 @@ def off_by_a_thousandth(xp, y_pred, y_true):
 
 def test_a_passing_comparison_reads_as_one_line():
     result = lossx.testing.compare("huber", {"delta": 0.5}, frameworks=("numpy",))
-    assert isinstance(result, Comparison) and len(result) == 2 and result.passed
+    assert isinstance(result, Comparison) and len(result) == 4 and result.passed
+    assert [(row.mode, row.dtype) for row in result] == [
+        ("eager", "float64"), ("class", "float64"), ("eager", "float32"), ("class", "float32")]
     assert all(isinstance(row, Deviation) for row in result) and result[0].dtype == "float64"
     worst = max(result, key=lambda row: row.value / row.tolerance)
     assert result.summary == (
-        f"huber (delta=0.5): 2 cells, 2 passed, 0 failed; worst value deviation {worst.value:.1e} "
-        f"(numpy eager {worst.dtype}, tolerance {worst.tolerance:.0e})")
+        f"huber (delta=0.5): 4 cells, 4 passed, 0 failed; worst value deviation {worst.value:.1e} "
+        f"(numpy {worst.mode} {worst.dtype}, tolerance {worst.tolerance:.0e})")
     assert repr(result) == f"<Comparison {result.summary}>"
     assert "\n" not in result.summary and result.failures == ()
     assert isinstance(result[:1], Comparison) and result[:1].rows == result.rows[:1]
@@ -50,15 +53,18 @@ def test_a_comparison_has_no_truth_value():
 
 def test_a_wrong_number_fails_with_its_deviation():
     result = lossx.testing.compare("off_by_a_thousandth", frameworks=("numpy",))
-    (failure,) = result.failures
-    assert (failure.framework, failure.dtype, failure.error) == ("numpy", "float32", None)
-    assert failure.problem == f"value deviation {failure.value:.1e} above the tolerance 1e-05"
-    assert 9e-4 < failure.value < 1.1e-3  # the 0.1% drift, against a reference of about 1
-    assert result.summary.startswith("off_by_a_thousandth: 2 cells, 1 passed, 1 failed; ")
-    assert result.summary.endswith(f"; first failure: numpy eager float32 {failure.problem}")
+    failures = result.failures
+    assert [(f.framework, f.mode, f.dtype, f.error) for f in failures] == [
+        ("numpy", "eager", "float32", None), ("numpy", "class", "float32", None)]
+    first = failures[0]
+    assert first.problem == f"value deviation {first.value:.1e} above the tolerance 1e-05"
+    assert 9e-4 < first.value < 1.1e-3  # the 0.1% drift, against a reference of about 1
+    assert result.summary.startswith("off_by_a_thousandth: 4 cells, 2 passed, 2 failed; ")
+    assert result.summary.endswith(f"; first failure: numpy eager float32 {first.problem}")
     assert repr(result).splitlines() == [
         f"<Comparison {result.summary}",
-        f"  FAIL off_by_a_thousandth (defaults) numpy eager float32: {failure.problem}>",
+        f"  FAIL off_by_a_thousandth (defaults) numpy eager float32: {first.problem}",
+        f"  FAIL off_by_a_thousandth (defaults) numpy class float32: {failures[1].problem}>",
     ]
 
 
@@ -89,7 +95,46 @@ def test_the_reference_gradient_is_checked_against_finite_differences():
 def test_compare_all_is_one_comparison_over_the_option_sets():
     result = lossx.testing.compare_all(["huber", "mse"], frameworks=("numpy",))
     option_sets = len(lossx.lookup("huber").showcase) + len(lossx.lookup("mse").showcase)
-    assert isinstance(result, Comparison) and len(result) == 2 * option_sets
-    assert result.summary.startswith(f"2 losses, {option_sets} option sets: {2 * option_sets} cells, ")
+    cells = 2 * 2 * option_sets  # (eager, class) x (float64, float32); no drop-ins without torch or Keras
+    assert isinstance(result, Comparison) and len(result) == cells
+    assert result.summary.startswith(f"2 losses, {option_sets} option sets: {cells} cells, ")
     worst = max(result, key=lambda row: row.value / row.tolerance)
     assert f"worst value deviation {worst.value:.1e} ({worst.loss} ({worst.options}): numpy eager " in result.summary
+
+
+def test_every_class_named_like_a_frameworks_own_is_a_drop_in():
+    """Presets, and lossx Keras classes whose CamelCase name is one of keras.losses'."""
+    keras = pytest.importorskip("keras")
+    found = {(d.framework, d.name) for d in lossx.testing.drop_ins()}
+    for spec in lossx.registered():
+        if spec.name in lossx.losses.__all__ and hasattr(keras.losses, spec.camel_name):
+            assert ("keras", spec.camel_name) in found, f"keras.losses.{spec.camel_name} has no drop-in check"
+    for preset in presets():
+        assert (preset.framework, preset.name) in found
+
+
+def _own_classes(framework):
+    module = pytest.importorskip("torch").nn if framework == "torch" else pytest.importorskip("keras").losses
+    return module
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_drop_ins_match_the_frameworks_own_classes(framework):
+    if framework not in lossx.testing.installed_frameworks():
+        pytest.skip(f"{framework} is not installed")
+    own = _own_classes(framework)
+    checked = [d for d in lossx.testing.drop_ins() if d.framework == framework and hasattr(own, d.name)]
+    result = Comparison(tuple(row for d in checked for row in lossx.testing.compare_drop_in(d)))
+    assert result.passed, result
+    assert {row.options for row in result} == {f"{framework} {d.name}" for d in checked}
+    expected_dtypes = {"float32"} if framework == "keras" else {"float64", "float32"}
+    assert {row.dtype for row in result} == expected_dtypes
+    assert all(row.mode == lossx.testing.DROP_IN and row.gradient is not None for row in result)
+
+
+def test_a_drop_in_that_disagrees_fails(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(lossx.testing, "_own_class", lambda drop_in: torch.nn.MSELoss)
+    drop_in = next(d for d in lossx.testing.drop_ins("mean_absolute_error") if d.framework == "torch")
+    result = lossx.testing.compare_drop_in(drop_in)
+    assert not result.passed and all(row.value > 0.1 for row in result), "lossx's L1Loss is not torch's MSELoss"

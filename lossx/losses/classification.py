@@ -778,19 +778,19 @@ define_preset(
 )
 define_preset(
     "CategoricalCrossentropy", "keras", "categorical_cross_entropy",
-    function="categorical_crossentropy", same_shape=True,
+    function="categorical_crossentropy", same_shape=True, renormalised_gradient=True,
     doc="keras.losses.CategoricalCrossentropy(from_logits, label_smoothing, axis). Keras rescales "
         "probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as given. y_true "
         "must have y_pred's shape, as in Keras.",
 )
 define_preset(
     "SparseCategoricalCrossentropy", "keras", "sparse_categorical_cross_entropy",
-    renames={"ignore_class": "ignore_index"}, function="sparse_categorical_crossentropy",
+    renames={"ignore_class": "ignore_index"}, function="sparse_categorical_crossentropy", renormalised_gradient=True,
     doc="keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis).",
 )
 define_preset(
     "CategoricalFocalCrossentropy", "keras", "categorical_focal_cross_entropy", defaults={"alpha": 0.25},
-    function="categorical_focal_crossentropy",
+    function="categorical_focal_crossentropy", renormalised_gradient=True,
     doc="keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits, label_smoothing, axis). "
         "Keras rescales probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as "
         "given (identical on normalised probabilities inside that range). Keras's label smoothing divides "
