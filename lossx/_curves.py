@@ -67,7 +67,7 @@ _PLOT_EXTRA = "pip install 'lossx[plot]'"
 _FRAMEWORK_EXTRAS = {"torch": "torch", "jax": "jax", "tensorflow": "keras"}
 
 #: A loss entry: a name (``"huber"``), a name with options (``"huber:delta=2"``) or a (name, options) pair.
-LossEntry = Union[str, "tuple[str, Mapping[str, Any]]"]
+LossEntry = Union[str, tuple[str, Mapping[str, Any]]]
 
 
 class CurveError(LossxError, ValueError):
@@ -557,8 +557,9 @@ def curves(
     ``losses``: one entry or a sequence of them; an entry is a loss name (snake, class or
     alias: ``"huber"``, ``"Huber"``, ``"mse"``), a name with options (``"huber:delta=2"``,
     ``"focal:gamma=2,from_logits=true"``) or a ``(name, options)`` pair. The same loss may
-    appear several times with different options. ``options`` maps a loss name to more
-    options for every entry of that loss (the command line's ``--option huber.delta=2``).
+    appear several times with different options. ``options`` maps a loss name to options
+    for every entry of that loss, overriding the entry's own (the command line's
+    ``--option huber.delta=2``).
 
     ``against``: the x quantity, one of :data:`AXES`; ``None`` takes the first loss's
     default (the residual for regression losses, the probability of the true class for

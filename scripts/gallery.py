@@ -106,7 +106,7 @@ lossx plot huber mse --option huber.delta=2 --against residual --backend torch -
 - **Losses**: a name (snake, class or alias), a name with options (`"huber:delta=2"`,
   `"focal:gamma=2,from_logits=true"`) or a `(name, options)` pair; the same loss may appear
   several times. `options={"huber": {"delta": 2}}` (the command line's `--option huber.delta=2`)
-  adds options to every entry of that loss.
+  sets options on every entry of that loss, overriding the entry's own.
 - **The x axis** (`against`, `--against`): `residual` (y_pred − y_true, regression losses),
   `margin` (y·f with y = ±1: hinge-type and logistic losses, and cross-entropies of logits),
   `probability` of the true class, or its `logit` (cross-entropies, focal, poly, GCE, KL, NLL).

@@ -165,6 +165,8 @@ def test_options_apply_to_every_entry_of_their_loss_and_label_it():
     expected = lossx.binary_focal_cross_entropy(data.x, np.ones_like(data.x), gamma=3.0, alpha=0.25, reduction="none")
     np.testing.assert_allclose(data[1].value, expected, rtol=1e-12)
     assert dict(data[0].options) == {"gamma": 1.0, "alpha": 0.25}
+    overridden = lossx.curves("huber:delta=2", options={"huber": {"delta": 3}}, backend="numpy", grad=False)
+    assert overridden[0].label == "huber (delta=3)"
 
 
 def test_curves_are_frozen_and_read_only():
