@@ -746,7 +746,10 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     for flag in arguments.option:
         loss, key, value = parse_option_flag(flag)
         options.setdefault(loss, {})[key] = value
-    _figure_class()  # before any work: without matplotlib the command stops here
+    # The request is checked first (an unknown loss is the more basic mistake), then matplotlib,
+    # before the backend's framework is imported.
+    _choose_axis(_requests(arguments.losses, options), arguments.against)
+    _figure_class()
     data = curves(arguments.losses, against=arguments.against, options=options, backend=arguments.backend,
                   grad=arguments.grad, x_range=arguments.x_range)
     figure = plot(data)

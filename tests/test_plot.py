@@ -338,6 +338,8 @@ def test_plot_without_matplotlib_exits_2_naming_the_extra(capsys, monkeypatch, t
     status, text = run(capsys, monkeypatch, ["plot", "huber", "-o", str(tmp_path / "x.png")])
     assert status == 2 and "pip install 'lossx[plot]'" in text
     assert list(tmp_path.iterdir()) == []
+    status, text = run(capsys, monkeypatch, ["plot", "hubber", "-o", str(tmp_path / "x.png")])
+    assert status == 2 and "Unknown loss 'hubber'" in text, "the request is checked before matplotlib"
 
 
 def test_plot_refuses_an_unknown_axis_as_argparse_does(capsys):
