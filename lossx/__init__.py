@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from . import _namespace, _registry, losses, primitives
+from ._curves import Curve, Curves, curves, plot
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (
     ArgumentError,
@@ -58,6 +59,8 @@ __all__ = [
     "BACKENDS",
     "BackendError",
     "ConfigError",
+    "Curve",
+    "Curves",
     "DTypeError",
     "Input",
     "LabelRangeError",
@@ -74,12 +77,14 @@ __all__ = [
     "UnknownLossError",
     "UnknownOptionError",
     "VarianceRangeError",
+    "curves",
     "define_loss",
     "get",
     "get_backend",
     "installed_backends",
     "loss_names",
     "lookup",
+    "plot",
     "primitives",
     "registered",
     "set_backend",

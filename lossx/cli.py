@@ -9,6 +9,8 @@
   cell), exit status 1 on any FAIL. Runs with NumPy alone.
 * ``lossx bench [LOSS ...]`` — times each loss's adapter against the framework's own
   loss (the harness in the repository's ``benchmarks/``; see docs/performance.md).
+* ``lossx plot LOSS ...`` — the losses' values and derivatives against one quantity,
+  written to an image file (:mod:`lossx._curves`; see docs/gallery.md).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, losses
+from . import __version__, _curves, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError, UnknownLossError
 from ._presets import presets
@@ -426,11 +428,13 @@ EXIT_STATUS = {
                "or an exception, printed under the table); 2 for an unknown loss or a bad argument.",
     "bench": "Exit status: 0 when the table is printed (a loss that fails is reported in its row's note); 2 "
              "for an unknown loss, a bad --size, a missing benchmarks/ directory or a bad argument.",
+    "plot": "Exit status: 0 when the image is written; 2 for an unknown loss, a bad option, a loss that has no "
+            "curve against the chosen quantity, an unknown file extension, a missing matplotlib or a bad argument.",
 }
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: ``lossx list``, ``lossx compare`` and ``lossx bench``."""
+    """The command line: ``lossx list``, ``lossx compare``, ``lossx bench`` and ``lossx plot``."""
     top = argparse.ArgumentParser(prog="lossx", description=DESCRIPTION, epilog=EXIT_STATUS["lossx"])
     top.add_argument("--version", action="version", version=f"lossx {__version__}")
     commands = top.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
@@ -476,6 +480,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--native-only", action="store_true",
                        help="only losses with a torch, optax or Keras equivalent")
     bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
+    _curves.add_command(commands)
     return top
 
 
@@ -499,6 +504,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(console, arguments.losses, arguments.family)
         if arguments.command == "bench":
             return _bench(console, arguments)
+        if arguments.command == "plot":
+            return _curves.run(console, arguments)
         return _compare(console, arguments)
     except UnknownLossError as error:
         _unknown_loss(console, error)
