@@ -198,11 +198,15 @@ class Comparison(Sequence[Deviation]):
         if not self.rows:
             return "nothing compared: no cells"
         losses = list(dict.fromkeys(row.loss for row in self.rows))
-        option_sets = list(dict.fromkeys((row.loss, row.options) for row in self.rows))
+        option_sets = list(dict.fromkeys((row.loss, row.options) for row in self.rows if row.mode != DROP_IN))
+        classes = list(dict.fromkeys((row.loss, row.options) for row in self.rows if row.mode == DROP_IN))
+        counted = ", ".join(
+            f"{len(found)} {what}{'s' if len(found) != 1 else ''}"
+            for found, what in ((option_sets, "option set"), (classes, "drop-in class")) if found)
         if len(losses) > 1:
-            subject = f"{len(losses)} losses, {len(option_sets)} option sets"
-        elif len(option_sets) > 1:
-            subject = f"{losses[0]}, {len(option_sets)} option sets"
+            subject = f"{len(losses)} losses, {counted}"
+        elif len(option_sets) + len(classes) > 1:
+            subject = f"{losses[0]}, {counted}"
         else:
             options = self.rows[0].options
             subject = losses[0] if options == options_label({}) else f"{losses[0]} ({options})"
