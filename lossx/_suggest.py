@@ -173,7 +173,7 @@ class Evidence:
         if self.skew is not None:
             rows.append(("skew", _number(self.skew)))
         if self.outlier_fraction is not None:
-            rows.append(("outliers", f"{self.outlier_fraction:.2%} of the {self.outlier_basis} beyond "
+            rows.append(("outliers", f"{self.outlier_fraction:.1%} of the {self.outlier_basis} beyond "
                                      f"{OUTLIER_Z} robust σ of their median (σ = {_number(self.robust_scale)})"))
         if self.huber_delta is not None:
             rows.append(("huber delta", f"{_number(self.huber_delta)} ({HUBER_K} robust σ)"))
