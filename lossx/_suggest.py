@@ -320,8 +320,10 @@ def suggest(y_true: Any, *, y_pred: Any = None, task: str | None = None, output:
     classes = _class_statistics(reading, values, layout, predictions)
     spread = _spread_statistics(reading, values, predictions)
     notes = list(reading.notes)
+    if reading.task in _VALUES and values.low == values.high:
+        notes.append(f"every target is {_number(values.low)}: there is nothing to learn.")
     if values.size < FEW_TARGETS:
-        notes.append(f"only {values.size} targets: the measured numbers are rough.")
+        notes.append(f"only {values.size} target{'s' if values.size > 1 else ''}: the measured numbers are rough.")
     notes.extend(classes.pop("notes", ()))
     evidence = Evidence(
         task=reading.task, inferred=task is None, ambiguous=bool(reading.alternatives), ambiguity=reading.why,
@@ -355,10 +357,8 @@ def _as_array(data: Any, name: str) -> np.ndarray:
         data = data.detach().cpu()
         data = (data.float() if data.is_floating_point() else data).numpy()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", np.exceptions.VisibleDeprecationWarning)
-            array = np.asarray(data)
-    except (ValueError, TypeError, np.exceptions.VisibleDeprecationWarning) as error:
+        array = np.asarray(data)
+    except (ValueError, TypeError) as error:
         raise DataError(f"{name} is not a rectangular array of numbers ({error}); give every row the same length.") from None
     if array.dtype.kind in "OUSV":
         sample = array.reshape(-1)[:1000]
@@ -409,7 +409,9 @@ class _Values:
     def integer_valued(self) -> bool:
         if self.array.dtype.kind in "biu":
             return True
-        return bool(np.all(self.numbers == np.floor(self.numbers)))
+        # Beyond 2^53 every float is an integer: such values are not labels or counts.
+        exact = max(abs(self.low), abs(self.high)) < 2 ** 53
+        return exact and bool(np.all(self.numbers == np.floor(self.numbers)))
 
     @property
     def in_unit(self) -> bool:
@@ -450,6 +452,11 @@ class _Values:
 
 
 def _skew(x: np.ndarray) -> float:
+    # Skewness does not depend on the scale; dividing by the largest magnitude keeps the cubes finite.
+    largest = float(np.abs(x).max())
+    if largest == 0:
+        return 0.0
+    x = x / largest
     centred = x - x.mean()
     second = float(np.mean(centred * centred))
     return 0.0 if second == 0 else float(np.mean(centred ** 3) / second ** 1.5)
@@ -517,7 +524,7 @@ def _infer_column(values: _Values) -> _Reading:
         if values.zero_one or distinct == 2:
             return _Reading("binary", "labels", ("multiclass",), ("labels",), _two_values(values))
         if distinct == 1:
-            return _Reading("regression", "values", notes=(f"every target is {_plain(values.low)}.",))
+            return _Reading("regression", "values")
         if values.low >= 0 and distinct <= MAX_CLASSES and values.contiguous:
             return _Reading("multiclass", "labels", ("counts",), ("values",),
                             f"the integers 0..{distinct - 1}, each present: class labels or counts; read as "
@@ -719,9 +726,8 @@ def _fit_output(reading: _Reading, values: _Values, output: str | None, given_ta
     if task == "probabilities" and output == "sigmoid":
         refuse("'softmax' or 'logits'", " (task='multilabel' for independent labels)")
     if task == "segmentation":
-        binary_mask = form == "soft" or (form == "labels" and len(values.distinct[0]) <= 2)
-        if output == "sigmoid" and form in ("one_hot", "probabilities") or (
-                output == "sigmoid" and form == "labels" and not binary_mask):
+        exclusive_classes = form in ("one_hot", "probabilities") or (form == "labels" and len(values.distinct[0]) > 2)
+        if output == "sigmoid" and exclusive_classes:
             refuse("'softmax' or 'logits'")
         if output == "softmax" and form in ("multi_hot", "soft"):
             refuse("'sigmoid' or 'logits'")
@@ -753,10 +759,11 @@ def _class_statistics(reading: _Reading, values: _Values, layout: str | None,
     if form == "labels":
         present, counts = values.distinct
         width = predictions.shape[-1] if predictions is not None and layout == "class_axis" else None
-        if values.zero_one:
-            classes = np.arange(max(2, width or 2))
-        elif values.contiguous or (width is not None and values.low >= 0 and values.high < width):
-            classes = np.arange(max(int(values.high) + 1, width or 0))
+        if values.zero_one or values.contiguous or (width is not None and values.low >= 0 and values.high < width):
+            if width is not None and values.high >= width:
+                raise ShapeError(f"the labels go up to {_plain(values.high)} but y_pred has {width} columns; give "
+                                 "one column per class.")
+            classes = np.arange(max(int(values.high) + 1, 2 if values.zero_one else 0, width or 0))
         else:
             classes = present
             if width is not None and width != len(classes):
@@ -799,7 +806,11 @@ def _class_statistics(reading: _Reading, values: _Values, layout: str | None,
     total = float(class_counts.sum())
     inverse = _absent_as_rarest(np.full(len(class_counts), total / len(class_counts)), class_counts)
     beta = (total - 1.0) / total
-    effective_number = -total * np.expm1(class_counts * math.log1p(-1.0 / total)) if total > 1 else class_counts
+    if total > 1:
+        effective_number = -total * np.expm1(class_counts * math.log1p(-1.0 / total))
+    else:
+        # One soft target: β = 0, and the effective number of every present class is 1.
+        effective_number = (class_counts > 0).astype(np.float64)
     effective = _absent_as_rarest(np.ones(len(class_counts)), effective_number)
     effective = effective * len(class_counts) / effective.sum()
     result.update(class_weight_inverse=tuple(inverse.tolist()), class_weight_effective=tuple(effective.tolist()),
@@ -837,7 +848,7 @@ def _spread_statistics(reading: _Reading, values: _Values, predictions: _Values 
         scale = _MEAN_AD_TO_SIGMA * float(deviation.mean())
     outliers = float(np.count_nonzero(deviation > OUTLIER_Z * scale) / sample.size)
     return {"skew": values.skew, "robust_scale": scale, "outlier_fraction": outliers, "outlier_basis": basis,
-            "huber_delta": HUBER_K * scale if scale > 0 else None}
+            "huber_delta": HUBER_K * scale if 0 < HUBER_K * scale < math.inf else None}
 
 
 # ----------------------------------------------------------------- the rules
@@ -867,7 +878,7 @@ class _Plan:
         if task == "multiclass":
             return self.multiclass(task, form)
         if task == "multilabel":
-            return self.multilabel()
+            return self.multilabel(task)
         if task == "probabilities":
             return self.probabilities(task, form)
         if task == "segmentation":
@@ -876,7 +887,7 @@ class _Plan:
             return self.counts()
         if task == "positive_skewed":
             return self.positive_skewed()
-        return self.regression()
+        return self.regression(task)
 
     def level(self) -> str:
         """"single" (fewer than two classes), "balanced", "imbalanced" or "strong", by the imbalance ratio."""
@@ -963,11 +974,10 @@ class _Plan:
                             task=task, targets="class_indices", shape=shape)
         return self.ranked([plain, inverse], weighted, focal)
 
-    def multilabel(self) -> list[Suggestion]:
+    def multilabel(self, task: str) -> list[Suggestion]:
         e = self.evidence
         shape = self.values.shape
         ratio = _number(e.imbalance_ratio) if e.imbalance_ratio is not None else "1"
-        task = "multilabel"
         plain = self.make("binary_cross_entropy", self.logits(),
                           "Independent labels take one sigmoid and one binary cross-entropy per label.",
                           ("class_counts",), task=task, targets="as_given", shape=shape)
@@ -1044,7 +1054,7 @@ class _Plan:
                              "Dice per channel scores each mask's overlap (a sigmoid per channel), so small "
                              "structures count as much as large ones.", ("class_counts",),
                              task=task, targets="as_given", shape=shape)
-            return [dice, *self.multilabel()]
+            return [dice, *self.multilabel(task)]
         if form == "probabilities":
             return self.probabilities(task, form)
         labels_shape = shape[:-1] if form == "one_hot" else shape
@@ -1066,9 +1076,9 @@ class _Plan:
             return [dice, pixelwise[0], tversky, *pixelwise[1:]]
         return [pixelwise[0], dice, *pixelwise[1:]]
 
-    def regression(self) -> list[Suggestion]:
+    def regression(self, task: str) -> list[Suggestion]:
         e = self.evidence
-        task, shape = "regression", self.values.shape
+        shape = self.values.shape
         delta = {} if e.huber_delta is None else {"delta": e.huber_delta}
         share = f"{e.outlier_fraction:.1%}" if e.outlier_fraction is not None else "no"
         keys = ("outlier_fraction", "robust_scale", "huber_delta")
@@ -1111,7 +1121,7 @@ class _Plan:
                                      f"The counts are skewed (skew {_number(e.skew)}), so errors on log(1 + y) "
                                      "weigh large counts relatively.", ("skew",),
                                      task=task, targets="as_given", shape=shape, prediction="values"))
-        return ranking + [s for s in self.regression() if s.loss != "binary_cross_entropy"][:2]
+        return ranking + [s for s in self.regression(task) if s.loss != "binary_cross_entropy"][:2]
 
     def positive_skewed(self) -> list[Suggestion]:
         e = self.evidence
@@ -1123,7 +1133,7 @@ class _Plan:
         log_cosh = self.make("log_cosh", {},
                              "Log-cosh grows only linearly for the large errors of the long tail.", ("skew",),
                              task=task, targets="as_given", shape=shape, prediction="values")
-        huber = [s for s in self.regression() if s.loss == "huber"]
+        huber = [s for s in self.regression(task) if s.loss == "huber"]
         return [msle, log_cosh, *huber]
 
 
@@ -1345,13 +1355,13 @@ def _snippet(result: Suggestions, suggestion: Suggestion, rank: int, framework: 
 # ----------------------------------------------------------------- files
 
 
-def load_array(path: str | Path, column: str | None = None) -> tuple[np.ndarray, str]:
+def load_array(path: str | Path, column: str | None = None, *, every_column: bool = False) -> tuple[np.ndarray, str]:
     """The numbers in ``path`` (``.npy``, CSV or text) and the NumPy code that reads them.
 
     CSV (a ``.csv`` name, or a first line with a comma): ``column`` is a header name or
-    a 0-based index, and may be left out when there is one column. Text: numbers
-    separated by whitespace, one row per line for 2-D data. ``.npy``: any array; for a
-    2-D one, ``column`` may pick a column by index.
+    a 0-based index, and may be left out when there is one column or ``every_column``
+    reads them all (as rows). Text: numbers separated by whitespace, one row per line
+    for 2-D data. ``.npy``: any array; for a 2-D one, ``column`` may pick a column by index.
     """
     path = Path(path)
     if not path.is_file():
@@ -1366,7 +1376,7 @@ def load_array(path: str | Path, column: str | None = None) -> tuple[np.ndarray,
         with path.open(encoding="utf-8", errors="replace") as handle:
             first = next((line for line in handle if line.strip()), "")
         if path.suffix == ".csv" or "," in first:
-            return _load_csv(path, first, column)
+            return _load_csv(path, first, column, every_column)
         array, code = _load_text(path), f"np.loadtxt({str(path)!r})"
     if column is None:
         return array, code
@@ -1418,11 +1428,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _load_csv(path: Path, first: str, column: str | None) -> tuple[np.ndarray, str]:
+def _load_csv(path: Path, first: str, column: str | None, every_column: bool) -> tuple[np.ndarray, str]:
     fields = _csv_fields(first)
     header = not all(_is_number(field) for field in fields)
     names = fields if header else [str(i) for i in range(len(fields))]
     listed = ", ".join(f"{i}: {name}" for i, name in enumerate(names)) if header else f"0..{len(names) - 1}"
+    if column is None and every_column:
+        code = f"np.loadtxt({str(path)!r}, delimiter=',', skiprows={int(header)}, ndmin=1)"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return np.loadtxt(path, delimiter=",", skiprows=int(header), ndmin=1), code
+        except ValueError as error:
+            raise DataError(f"{path} does not parse as CSV of numbers ({error}); every cell must be a number.") from None
     if column is None:
         if len(fields) != 1:
             raise DataError(f"{path} has {len(fields)} columns ({listed}); pass --column NAME or a 0-based INDEX.")
@@ -1480,7 +1498,8 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     from ._config import installed_backends
 
     y_true, load = load_array(arguments.file, arguments.column)
-    y_pred, load_predictions = (None, None) if arguments.predictions is None else load_array(arguments.predictions)
+    y_pred, load_predictions = (None, None) if arguments.predictions is None else load_array(
+        arguments.predictions, every_column=True)
     result = suggest(y_true, y_pred=y_pred, task=arguments.task, output=arguments.output)
     console.rule(Text.assemble(("lossx suggest", "bold"), f" {arguments.file}"), align="left")
     grid = Table.grid(padding=(0, 2))

@@ -35,6 +35,7 @@ def _targets() -> dict[str, tuple[np.ndarray, str, str]]:
         "segmentation-multi-hot": ((rng.random((2, 5, 5, 3)) < 0.3).astype(np.float32), "segmentation",
                                    "multi_hot"),
         "segmentation-soft": (rng.beta(0.3, 2.0, (3, 6, 6)), "segmentation", "soft"),
+        "multiclass-column": (rng.choice(3, (60, 1)), "multiclass", "labels"),
     }
 
 
@@ -46,7 +47,7 @@ def test_each_task_kind_is_inferred(kind):
     y_true, task, target_format = TARGETS[kind]
     result = lossx.suggest(y_true)
     assert (result.evidence.task, result.evidence.target_format) == (task, target_format)
-    alternatives = ("counts",) if kind == "multiclass" else ()
+    alternatives = ("counts",) if kind.startswith("multiclass") else ()
     assert result.evidence.inferred and result.evidence.alternatives == alternatives
     assert result.evidence.ambiguous == bool(alternatives)
     assert result.evidence.shape == y_true.shape and result.evidence.count == y_true.size
@@ -138,6 +139,13 @@ def test_bad_targets_get_a_clear_error(y_true, message):
 def test_bad_arguments_get_a_clear_error(arguments, error, message):
     with pytest.raises(error, match=re.escape(message)):
         lossx.suggest([-1.5, 0.25, 3.0, 2.0], **arguments)
+
+
+def test_predictions_with_too_few_columns_are_refused():
+    with pytest.raises(lossx.ShapeError, match="the labels go up to 3 but y_pred has 2 columns"):
+        lossx.suggest([0, 1, 2, 3, 1], y_pred=np.zeros((5, 2)))
+    with pytest.raises(lossx.ShapeError, match=r"the targets have 3 classes \(\[1, 5, 9\]\) but y_pred has 4"):
+        lossx.suggest([1, 5, 9, 5], y_pred=np.zeros((4, 4)), task="multiclass")
 
 
 def test_an_output_that_does_not_fit_the_targets_is_refused():
@@ -316,6 +324,8 @@ def test_every_suggestion_runs_with_its_options(kind, output):
             suggestion.evidence[key] == getattr(result.evidence, key) for key in suggestion.evidence)
         if "from_logits" in suggestion.options:
             assert suggestion.options["from_logits"] == (output is None)
+        alternative = suggestion.reason.startswith("If these are ")
+        assert (suggestion.task != result.evidence.task) == alternative
 
 
 FORCED = [
@@ -327,6 +337,8 @@ FORCED = [
     ("positive-skewed", TARGETS["positive-skewed"][0], "regression", "values"),
     ("regression", np.abs(TARGETS["regression"][0]), "positive_skewed", "values"),
     ("binary", np.array([3, 7, 7, 3, 3]), "multiclass", "labels"),
+    ("binary-column", np.array([[0], [1], [1], [0]]), "binary", "labels"),
+    ("binary-column", np.array([[0], [1], [1], [0]]), "multiclass", "labels"),
 ]
 
 
@@ -505,6 +517,12 @@ def test_cli_predictions_file(capsys, monkeypatch, tmp_path):
     status, lines = run(capsys, monkeypatch, ["suggest", str(tmp_path / "y.npy"),
                                               "--predictions", str(tmp_path / "p.npy")])
     assert status == 0 and "softmax (from y_pred)" in flat(lines)
+    namespace, printed = _run_snippet(printed_code(lines), None)
+    assert math.isfinite(float(printed)) and namespace["y_pred"].shape == (5, 3)
+    rows = "\n".join(",".join(f"{v:.4f}" for v in row) for row in np.random.default_rng(8).normal(size=(5, 3)))
+    predictions = _write(tmp_path, "logits.csv", "a,b,c\n" + rows + "\n")
+    status, lines = run(capsys, monkeypatch, ["suggest", str(tmp_path / "y.npy"), "--predictions", predictions])
+    assert status == 0 and "logits (from y_pred)" in flat(lines)
     namespace, printed = _run_snippet(printed_code(lines), None)
     assert math.isfinite(float(printed)) and namespace["y_pred"].shape == (5, 3)
     np.save(tmp_path / "bad.npy", np.zeros((4, 3)))
