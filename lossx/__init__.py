@@ -39,6 +39,7 @@ from ._errors import (
 from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
+from ._suggest import suggest
 from ._registry import (
     Input,
     LossSpec,
@@ -88,6 +89,7 @@ __all__ = [
     "primitives",
     "registered",
     "set_backend",
+    "suggest",
     "use_backend",
     *losses.__all__,
 ]

@@ -11,6 +11,8 @@
   loss (the harness in the repository's ``benchmarks/``; see docs/performance.md).
 * ``lossx plot LOSS ...`` — the losses' values and derivatives against one quantity,
   written to an image file (:mod:`lossx._curves`; see docs/gallery.md).
+* ``lossx suggest FILE`` — the losses that fit the targets in FILE, ranked, with options
+  measured on them and a code snippet (``lossx._suggest``; see docs/choosing.md).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, _curves, losses
+from . import __version__, _curves, _suggest, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError, UnknownLossError
 from ._presets import presets
@@ -430,11 +432,15 @@ EXIT_STATUS = {
              "for an unknown loss, a bad --size, a missing benchmarks/ directory or a bad argument.",
     "plot": "Exit status: 0 when the image is written; 2 for an unknown loss, a bad option, a loss that has no "
             "curve against the chosen quantity, an unknown file extension, a missing matplotlib or a bad argument.",
+    "suggest": "Exit status: 0 when the suggestions are printed; 2 for a file that is missing or does not parse, "
+               "a --column that does not exist, targets suggest cannot use (empty, NaN or infinite, text or mixed "
+               "types), a task or output that does not fit them, predictions of a shape that does not fit, or a "
+               "bad argument.",
 }
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: ``lossx list``, ``lossx compare``, ``lossx bench`` and ``lossx plot``."""
+    """The command line: ``lossx list``, ``compare``, ``bench``, ``plot`` and ``suggest``."""
     top = argparse.ArgumentParser(prog="lossx", description=DESCRIPTION, epilog=EXIT_STATUS["lossx"])
     top.add_argument("--version", action="version", version=f"lossx {__version__}")
     commands = top.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
@@ -481,6 +487,7 @@ def parser() -> argparse.ArgumentParser:
                        help="only losses with a torch, optax or Keras equivalent")
     bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
     _curves.add_command(commands)
+    _suggest.add_command(commands)
     return top
 
 
@@ -507,6 +514,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "plot":
             return _curves.run(console, arguments)
         return _compare(console, arguments)
+        if arguments.command == "suggest":
+            return _suggest.run(console, arguments)
+        return _compare(console, arguments.losses)
     except UnknownLossError as error:
         _unknown_loss(console, error)
         return 2
