@@ -513,10 +513,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _bench(console, arguments)
         if arguments.command == "plot":
             return _curves.run(console, arguments)
-        return _compare(console, arguments)
         if arguments.command == "suggest":
             return _suggest.run(console, arguments)
-        return _compare(console, arguments.losses)
+        return _compare(console, arguments)
     except UnknownLossError as error:
         _unknown_loss(console, error)
         return 2
