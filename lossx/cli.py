@@ -422,8 +422,8 @@ def _unknown_loss(console: Console, error: UnknownLossError) -> None:
 DESCRIPTION = "lossx: loss functions written once, identical in NumPy, torch, JAX and Keras."
 EXIT_STATUS = {
     "lossx": "Exit status: 0 on success; 1 when lossx compare finds a failing cell; 2 for a bad argument, "
-             "an unknown loss or family, or a missing benchmarks/ directory. lossx COMMAND --help describes "
-             "each command.",
+             "an unknown loss or family, bad input data or options, a missing optional package (the error "
+             "names its extra) or a missing benchmarks/ directory. lossx COMMAND --help describes each command.",
     "list": "Exit status: 0 when the listing is printed; 2 for an unknown loss or family (the error lists "
             "the valid ones) or a bad argument.",
     "compare": "Exit status: 0 when every cell passes; 1 when any cell fails (a deviation above its tolerance, "
