@@ -23,6 +23,8 @@ from ._errors import (
     ArgumentError,
     BackendError,
     ConfigError,
+    CurveError,
+    DataError,
     DTypeError,
     LabelRangeError,
     LossxError,

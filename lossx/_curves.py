@@ -26,7 +26,7 @@ import numpy as np
 
 from . import losses as _builtin
 from . import primitives as P
-from ._errors import BackendError, LossxError, MissingFrameworkError
+from ._errors import BackendError, CurveError, LossxError, MissingFrameworkError
 from ._namespace import namespace_of
 from ._registry import LossSpec, generic_function, lookup
 
@@ -68,11 +68,6 @@ _FRAMEWORK_EXTRAS = {"torch": "torch", "jax": "jax", "tensorflow": "keras"}
 
 #: A loss entry: a name (``"huber"``), a name with options (``"huber:delta=2"``) or a (name, options) pair.
 LossEntry = Union[str, tuple[str, Mapping[str, Any]]]
-
-
-class CurveError(LossxError, ValueError):
-    """A curve lossx cannot draw: a loss with no curve against one quantity, an axis that does not
-    fit a loss, losses with no axis in common, a bad range, or a malformed ``name:key=value`` entry."""
 
 
 # ------------------------------------------------------------------ what is plotted

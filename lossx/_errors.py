@@ -9,6 +9,8 @@ from __future__ import annotations
 
 __all__ = [
     "LossxError",
+    "CurveError",
+    "DataError",
     "ArgumentError",
     "ShapeError",
     "LabelRangeError",
@@ -93,3 +95,13 @@ class UnknownLossError(LossxError, ValueError):
 
 class VarianceRangeError(LossxError, ValueError):
     """A negative variance (``gaussian_nll``)."""
+
+
+class DataError(LossxError, ValueError):
+    """Data that ``lossx.suggest`` or ``lossx.experiment`` cannot use: empty, NaN or infinite,
+    not numbers, of a shape that does not fit, or a file that does not parse."""
+
+
+class CurveError(LossxError, ValueError):
+    """A curve lossx cannot draw: a loss with no curve against one quantity, an axis that does not
+    fit a loss, losses with no axis in common, a bad range, or a malformed ``name:key=value`` entry."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import numpy as np
 
-from ._errors import LossxError, OptionValueError, ShapeError
+from ._errors import DataError, LossxError, OptionValueError, ShapeError
 
 if TYPE_CHECKING:
     import argparse
@@ -83,10 +83,6 @@ ROW_SUM_TOLERANCE = 1e-3
 #: σ = MAD · 1/Φ⁻¹(¾) for normal data; σ = mean absolute deviation · √(π/2) where MAD is 0.
 _MAD_TO_SIGMA = 1.482602218505602
 _MEAN_AD_TO_SIGMA = 1.2533141373155001
-
-
-class DataError(LossxError, ValueError):
-    """Targets, predictions or a file that suggest cannot use: empty, NaN or infinite, not numbers, unreadable."""
 
 
 # ----------------------------------------------------------------- the result
