@@ -26,7 +26,7 @@ import numpy as np
 
 from . import losses as _builtin
 from . import primitives as P
-from ._errors import BackendError, CurveError, LossxError, MissingFrameworkError
+from ._errors import BackendError, CurveError, MissingFrameworkError
 from ._namespace import namespace_of
 from ._registry import LossSpec, generic_function, lookup
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 import numpy as np
 
-from ._errors import DataError, LossxError, OptionValueError, ShapeError
+from ._errors import DataError, OptionValueError, ShapeError
 
 if TYPE_CHECKING:
     import argparse
