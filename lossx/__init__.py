@@ -35,6 +35,7 @@ from ._errors import (
     UnknownOptionError,
     VarianceRangeError,
 )
+from ._experiment import experiment
 from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
@@ -75,6 +76,7 @@ __all__ = [
     "UnknownOptionError",
     "VarianceRangeError",
     "define_loss",
+    "experiment",
     "get",
     "get_backend",
     "installed_backends",
