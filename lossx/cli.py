@@ -8,6 +8,8 @@
   any FAIL. Runs with NumPy alone.
 * ``lossx bench [LOSS ...]`` — times each loss's adapter against the framework's own
   loss (the harness in the repository's ``benchmarks/``; see docs/performance.md).
+* ``lossx experiment`` — one small model trained with several losses on a data set, on
+  torch, JAX or Keras; a table, the curves and JSON/CSV files (docs/experiment.md).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, losses
+from . import __version__, _experiment, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError, UnknownLossError
 from ._presets import presets
@@ -371,11 +373,12 @@ EXIT_STATUS = {
                "or an exception, printed under the table); 2 for an unknown loss or a bad argument.",
     "bench": "Exit status: 0 when the table is printed (a loss that fails is reported in its row's note); 2 "
              "for an unknown loss, a bad --size, a missing benchmarks/ directory or a bad argument.",
+    "experiment": _experiment.EXIT_STATUS,
 }
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: ``lossx list``, ``lossx compare`` and ``lossx bench``."""
+    """The command line: ``lossx list``, ``lossx compare``, ``lossx bench`` and ``lossx experiment``."""
     top = argparse.ArgumentParser(prog="lossx", description=DESCRIPTION, epilog=EXIT_STATUS["lossx"])
     top.add_argument("--version", action="version", version=f"lossx {__version__}")
     commands = top.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
@@ -413,6 +416,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--native-only", action="store_true",
                        help="only losses with a torch, optax or Keras equivalent")
     bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
+    _experiment.add_command(commands)
     return top
 
 
@@ -436,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(console, arguments.losses, arguments.family)
         if arguments.command == "bench":
             return _bench(console, arguments)
+        if arguments.command == "experiment":
+            return _experiment.run(console, arguments)
         return _compare(console, arguments.losses)
     except UnknownLossError as error:
         _unknown_loss(console, error)
