@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
 import numpy as np
 
-from ._errors import ArgumentError, MissingFrameworkError, OptionValueError, ShapeError, UnknownLossError
+from ._errors import ArgumentError, MissingFrameworkError, OptionValueError, ShapeError
 from ._registry import generic_function, lookup
 
 if TYPE_CHECKING:
@@ -110,8 +110,9 @@ _TASK_OF_FEED: dict[str, Task] = {"labels": "classification", "one_hot": "classi
                                   "binary": "classification", "values": "regression"}
 #: Options the experiment sets itself: the model outputs logits, and the loss is averaged.
 _FIXED_OPTIONS = {"from_logits": True}
-#: The option value that stands for weights from the training labels' inverse frequency.
+#: The option value that stands for weights from the training labels' inverse frequency, and the options taking it.
 BALANCED = "balanced"
+_BALANCEABLE = ("class_weight", "alpha", "pos_weight")
 
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "macro_f1", "minority_recall")
 REGRESSION_METRICS = ("mae", "rmse", "median_absolute_error")
@@ -347,10 +348,13 @@ class _LossChoice:
 
 
 def parse_loss(text: str) -> tuple[str, dict[str, Any]]:
-    """``"NAME"`` or ``"NAME:key=value,key=value"`` as (name, options); values are Python literals or words."""
+    """``"NAME"`` or ``"NAME:key=value,key=value"`` as (name, options); values are Python literals or words.
+
+    A list value keeps its commas: ``scce:class_weight=[1,3],label_smoothing=0.1``.
+    """
     name, _, option_text = text.partition(":")
     options: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in option_text.split(","))):
+    for item in filter(None, (part.strip() for part in _top_level_split(option_text))):
         key, equals, value = item.partition("=")
         if not equals or not key.strip():
             raise OptionValueError(
@@ -363,6 +367,17 @@ def parse_loss(text: str) -> tuple[str, dict[str, Any]]:
     return name.strip(), options
 
 
+def _top_level_split(text: str) -> list[str]:
+    """``text`` cut at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for index, character in enumerate(text):
+        depth += (character in "[(") - (character in "])")
+        if character == "," and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    return [*parts, text[start:]]
+
+
 def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: Task, n_classes: int) -> list[_LossChoice]:
     if not losses:
         raise ArgumentError("losses is empty: name at least one loss, e.g. losses=['huber'].")
@@ -372,7 +387,7 @@ def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: 
         spec = lookup(name)
         trainable = _trainable_for(task, n_classes)
         if spec.name not in TRAINABLE:
-            raise UnknownLossError(
+            raise ArgumentError(
                 f"{spec.name} is not one the experiment can train (its model outputs class logits or one "
                 f"value); for {task} it trains: {', '.join(trainable)}.")
         feed, title = TRAINABLE[spec.name]
@@ -384,12 +399,18 @@ def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: 
             raise ArgumentError(
                 f"{spec.name} takes binary targets and this data set has {n_classes} classes; with more than "
                 f"two classes use {', '.join(trainable)}.")
-        for reserved in ("reduction", "sample_weight", "mask", *_FIXED_OPTIONS):
+        for reserved in ("reduction", "sample_weight", "mask", "axis", *_FIXED_OPTIONS):
             if reserved in given:
                 raise OptionValueError(
-                    f"{spec.name}: the experiment sets {reserved} itself (the model outputs logits and each "
-                    f"batch's loss is the mean); leave it out.")
-        options = {key: _placeholder(value) for key, value in given.items()}
+                    f"{spec.name}: the experiment sets {reserved} itself (the model outputs logits with the "
+                    f"classes on the last axis, and each batch's loss is the mean); leave it out.")
+        for key, value in given.items():
+            if value == BALANCED and key not in _BALANCEABLE:
+                raise OptionValueError(
+                    f"{spec.name}: {key}={BALANCED} is not defined; {BALANCED} (weights from the training labels' "
+                    f"inverse frequency) is a value of {', '.join(_BALANCEABLE)}.")
+        # "balanced" stands for weights the training labels give later; None passes the same checks now.
+        options = {key: None if value == BALANCED else value for key, value in given.items()}
         spec.validate({**options, **{key: value for key, value in _FIXED_OPTIONS.items()
                                      if any(option.name == key for option in spec.options)}})
         described = ", ".join(f"{key}={value}" for key, value in given.items())
@@ -397,17 +418,12 @@ def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: 
     return chosen
 
 
-def _placeholder(value: Any) -> Any:
-    """An option value to validate before the training labels are known (``balanced`` stands for weights)."""
-    return None if value == BALANCED else value
-
-
 def _trainable_for(task: Task, n_classes: int) -> list[str]:
     return [name for name, (feed, _) in TRAINABLE.items()
             if _TASK_OF_FEED[feed] == task and (feed != "binary" or n_classes == 2)]
 
 
-def _resolved_options(choice: _LossChoice, train_labels: np.ndarray | None, n_classes: int) -> dict[str, Any]:
+def _resolved_options(choice: _LossChoice, train_labels: np.ndarray, n_classes: int) -> dict[str, Any]:
     """The options a loss is called with: ``balanced`` weights from the training labels, logits where it applies."""
     spec = lookup(choice.name)
     declared = {option.name for option in spec.options}
@@ -420,18 +436,20 @@ def _resolved_options(choice: _LossChoice, train_labels: np.ndarray | None, n_cl
     return options
 
 
-def _balanced(loss: str, option: str, train_labels: np.ndarray | None, n_classes: int) -> Any:
-    """Inverse-frequency weights of the training labels: n / (C · count_c) (scikit-learn's "balanced")."""
-    if train_labels is None:
-        raise OptionValueError(f"{loss}: {option}={BALANCED} needs class labels; this is a regression task.")
+def _balanced(loss: str, option: str, train_labels: np.ndarray, n_classes: int) -> Any:
+    """Weights from the training labels' inverse frequency, in the form ``option`` takes.
+
+    class_weight and a per-class alpha: n / (C · count_c) (scikit-learn's "balanced");
+    pos_weight: count_0 / count_1 (torch's advice for BCEWithLogitsLoss); the binary focal
+    loss's scalar alpha, the positives' share of the weight: count_0 / n.
+    """
     counts = np.bincount(train_labels, minlength=n_classes).astype(np.float64)
-    weights = len(train_labels) / (n_classes * np.maximum(counts, 1.0))
+    kind = next(declared.kind for declared in lookup(loss).options if declared.name == option)
+    if option == "class_weight" or (option == "alpha" and kind == "float_or_weights"):
+        return [float(weight) for weight in len(train_labels) / (n_classes * np.maximum(counts, 1.0))]
     if option == "pos_weight":
         return float(counts[0] / max(counts[1], 1.0))
-    if option in ("class_weight", "alpha"):
-        return [float(weight) for weight in weights]
-    raise OptionValueError(
-        f"{loss}: {option}={BALANCED} is not defined; {BALANCED} is a value of class_weight, alpha or pos_weight.")
+    return float(counts[0] / len(train_labels))
 
 
 # --------------------------------------------------------------------------------------------- data
@@ -909,7 +927,7 @@ def _train_dataset(framework: str, plan: Mapping[str, Any], split: _Split, choic
     n_hidden = hidden_units(split.x_train.shape[1])
     runs = []
     for index, choice in enumerate(choices):
-        options = _resolved_options(choice, split.y_train if classification else None, split.n_classes)
+        options = _resolved_options(choice, split.y_train, split.n_classes)
         loss = loss_on_outputs(choice.name, choice.feed, options)
         train_targets = training_targets(choice.feed, split.y_train, split.n_classes)
         validation_targets = training_targets(choice.feed, split.y_validation, split.n_classes)
@@ -1013,7 +1031,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
                     "task's validation metrics; writes results.json, summary.csv, history.csv and curves.png (the "
                     "loss and metric curves over epochs) to --out. Without --data it runs the lesson: "
                     "breast_cancer with a 10:1 class imbalance (cross-entropy, class-weighted cross-entropy, focal) "
-                    "and diabetes with 10%% outliers (MSE, MAE, Huber, log-cosh). docs/experiment.md explains it.")
+                    "and diabetes with 10% outliers (MSE, MAE, Huber, log-cosh). docs/experiment.md explains it.")
     command.add_argument("--data", metavar="DATA",
                          help=f"{', '.join(DATASETS)} (scikit-learn's bundled sets), or a .csv file (header row, "
                               "numeric features, a target column) or a .npz file (arrays X and y)")
