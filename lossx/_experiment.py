@@ -283,7 +283,7 @@ class ExperimentResult:
         written = [self.write_json(directory / "results.json"), self.write_csv(directory / "summary.csv"),
                    self.write_csv(directory / "history.csv", per_epoch=True)]
         figure = self.figure()
-        figure.savefig(directory / "curves.png", dpi=100)
+        figure.savefig(directory / "curves.png", dpi=90)
         return [*written, directory / "curves.png"]
 
 
@@ -985,7 +985,7 @@ def _figure(result: ExperimentResult) -> Figure:
             f"The experiment's figure needs matplotlib, which could not be imported ({error}); install it with "
             "pip install 'lossx[plot]'.") from None
     rows = len(result.datasets)
-    figure = Figure(figsize=(13, 3.9 * rows), layout="constrained")
+    figure = Figure(figsize=(12, 3.7 * rows), layout="constrained")
     axes = figure.subplots(rows, 3, squeeze=False)
     colours = [f"C{index}" for index in range(10)]
     for row, dataset in zip(axes, result.datasets):
@@ -1000,6 +1000,11 @@ def _figure(result: ExperimentResult) -> Figure:
         loss_axes.set_title("loss (log scale): dashed train, solid validation", fontsize=10)
         loss_axes.set_ylabel(dataset.data, fontsize=11, fontweight="bold")
         for axes_, metric in zip(metric_axes, FIGURE_METRICS[dataset.task]):
+            # Scaled to the trained epochs: the untrained model's metric (epoch 0) may lie far off them.
+            trained = [value for run in dataset.losses for value in run.metrics[metric][1:]]
+            if trained and max(trained) > min(trained):
+                margin = 0.08 * (max(trained) - min(trained))
+                axes_.set_ylim(min(trained) - margin, max(trained) + margin)
             units = "" if HIGHER_IS_BETTER[metric] else " (target units)"
             better = "higher" if HIGHER_IS_BETTER[metric] else "lower"
             axes_.set_title(f"validation {METRIC_TITLES[metric]}{units}, {better} is better", fontsize=10)
@@ -1064,12 +1069,14 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     """``lossx experiment``: train, print the tables, write the files; the exit status."""
     import logging
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Column
 
     # Each loss trains its own Keras model, whose step TensorFlow traces anew and warns about.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
-                        TextColumn("{task.fields[losses]}"), TimeElapsedColumn(),
+    progress = Progress(TextColumn("{task.description}", table_column=Column(max_width=34, no_wrap=True,
+                                                                             overflow="ellipsis")),
+                        BarColumn(bar_width=10), MofNCompleteColumn(), TextColumn("{task.fields[losses]}"),
                         console=console, transient=True, disable=arguments.quiet or not console.is_terminal)
     tasks: dict[tuple[str, int], Any] = {}
 
