@@ -17,7 +17,7 @@ import importlib.util
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 
@@ -43,8 +43,10 @@ __all__ = [
     "experiment",
 ]
 
+Task = Literal["classification", "regression"]
+
 #: scikit-learn's bundled data sets (no download), by the name ``data=`` takes, and their task.
-DATASETS: dict[str, Literal["classification", "regression"]] = {
+DATASETS: dict[str, Task] = {
     "digits": "classification",
     "breast_cancer": "classification",
     "wine": "classification",
@@ -55,9 +57,7 @@ FRAMEWORKS = ("torch", "jax", "keras")
 #: Where ``lossx experiment`` writes its files unless given ``--out``.
 DEFAULT_OUT = "lossx-experiment"
 
-Task = Literal["classification", "regression"]
-
-#: The default run, the lesson of the documents: imbalanced classes call for a weighted or
+#: The default run, a lesson in choosing a loss: imbalanced classes call for a weighted or
 #: focal loss; outliers in the targets for MAE, Huber or log-cosh rather than MSE.
 LESSON: tuple[dict[str, Any], ...] = (
     {"data": "breast_cancer", "imbalance": 10.0,
@@ -108,7 +108,7 @@ TRAINABLE: dict[str, tuple[str, str]] = {
 }
 _TASK_OF_FEED: dict[str, Task] = {"labels": "classification", "one_hot": "classification",
                                   "binary": "classification", "values": "regression"}
-#: Options the experiment sets itself: the model outputs logits, and the loss is averaged.
+#: Options the experiment sets itself wherever the loss has them: the model outputs logits.
 _FIXED_OPTIONS = {"from_logits": True}
 #: The option value that stands for weights from the training labels' inverse frequency, and the options taking it.
 BALANCED = "balanced"
@@ -213,7 +213,10 @@ class DatasetResult:
         """One sentence: which loss did best on the task's headline metric, against the first loss."""
         metric = HEADLINE_METRIC[self.task]
         better = max if HIGHER_IS_BETTER[metric] else min
-        best = better(self.losses, key=lambda run: run.final()[metric])
+        finite = [run for run in self.losses if math.isfinite(run.final()[metric])]
+        if not finite:
+            return f"No loss ended with a finite validation {METRIC_TITLES[metric]}: training diverged."
+        best = better(finite, key=lambda run: run.final()[metric])
         baseline = self.losses[0]
         digits = 3 if self.task == "classification" else 1
         title = f"Best validation {METRIC_TITLES[metric]}: {best.label}, {best.final()[metric]:.{digits}f}"
@@ -405,17 +408,21 @@ def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: 
                     f"{spec.name}: the experiment sets {reserved} itself (the model outputs logits with the "
                     f"classes on the last axis, and each batch's loss is the mean); leave it out.")
         for key, value in given.items():
-            if value == BALANCED and key not in _BALANCEABLE:
+            if _is_balanced(value) and key not in _BALANCEABLE:
                 raise OptionValueError(
                     f"{spec.name}: {key}={BALANCED} is not defined; {BALANCED} (weights from the training labels' "
                     f"inverse frequency) is a value of {', '.join(_BALANCEABLE)}.")
         # "balanced" stands for weights the training labels give later; None passes the same checks now.
-        options = {key: None if value == BALANCED else value for key, value in given.items()}
+        options = {key: None if _is_balanced(value) else value for key, value in given.items()}
         spec.validate({**options, **{key: value for key, value in _FIXED_OPTIONS.items()
                                      if any(option.name == key for option in spec.options)}})
         described = ", ".join(f"{key}={value}" for key, value in given.items())
         chosen.append(_LossChoice(spec.name, given, feed, f"{title} ({described})" if described else title))
     return chosen
+
+
+def _is_balanced(value: Any) -> bool:
+    return isinstance(value, str) and value == BALANCED
 
 
 def _trainable_for(task: Task, n_classes: int) -> list[str]:
@@ -429,10 +436,7 @@ def _resolved_options(choice: _LossChoice, train_labels: np.ndarray, n_classes: 
     declared = {option.name for option in spec.options}
     options = {key: value for key, value in _FIXED_OPTIONS.items() if key in declared}
     for key, value in choice.given.items():
-        if value == BALANCED:
-            options[key] = _balanced(choice.name, key, train_labels, n_classes)
-        else:
-            options[key] = value
+        options[key] = _balanced(choice.name, key, train_labels, n_classes) if _is_balanced(value) else value
     return options
 
 
@@ -787,7 +791,11 @@ def choose_framework(framework: str | None) -> str:
 def trainer(framework: str, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any],
             learning_rate: float, momentum: float) -> Any:
     """The ``framework``'s trainer of the model from ``weights``: ``step(x, y) -> float``, ``predict(x)``, ``weights()``."""
-    module = importlib.import_module(f"lossx._experiment_{framework}")
+    try:
+        module = importlib.import_module(f"lossx._experiment_{framework}")
+    except ImportError as error:
+        raise MissingFrameworkError(
+            f"The {framework} framework could not be imported ({error}); install it with {_INSTALL[framework]}.") from None
     return module.Trainer(list(weights), loss, learning_rate, momentum)
 
 
@@ -859,7 +867,7 @@ def experiment(
         (regression), scikit-learn's bundled data sets; or a ``.csv`` file (a header row,
         numeric feature columns and the target column ``target``, else the last one, or
         ``target=``) or a ``.npz`` file (arrays ``X``, samples × features, and ``y``).
-        None: the lesson of the documents, two data sets: digits with a 10:1 class
+        None: the default lesson, two data sets: breast_cancer with a 10:1 class
         imbalance (cross-entropy, class-weighted cross-entropy, focal) and diabetes with
         10% outliers in its training targets (MSE, MAE, Huber, log-cosh).
     losses:
@@ -902,7 +910,7 @@ def experiment(
         if named:
             raise ArgumentError(
                 f"{', '.join(named)} describe one data set; give data= too (without it the experiment runs its "
-                "default lesson: digits with a class imbalance, diabetes with outliers).")
+                "default lesson: breast_cancer with a class imbalance, diabetes with outliers).")
         plans = [dict(step) for step in LESSON]
     else:
         plans = [{"data": data, "losses": losses, "imbalance": imbalance, "outliers": outliers,
@@ -939,7 +947,9 @@ def _train_dataset(framework: str, plan: Mapping[str, Any], split: _Split, choic
             outputs = {"train": model.predict(split.x_train), "validation": model.predict(split.x_validation)}
             history["train_loss"].append(float(loss(outputs["train"], train_targets)))
             history["validation_loss"].append(float(loss(outputs["validation"], validation_targets)))
-            if classification:
+            if not np.isfinite(outputs["validation"]).all():
+                found = dict.fromkeys(CLASSIFICATION_METRICS if classification else REGRESSION_METRICS, math.nan)
+            elif classification:
                 found = classification_metrics(split.y_validation, _predictions(choice.feed, outputs["validation"]),
                                                minority)
             else:
@@ -976,14 +986,21 @@ def _train_dataset(framework: str, plan: Mapping[str, Any], split: _Split, choic
 # ------------------------------------------------------------------------------------------- figure
 
 
-def _figure(result: ExperimentResult) -> Figure:
+def require_matplotlib() -> None:
+    """Refuse, naming the extra, when matplotlib cannot be imported (before any training, in the CLI)."""
     try:
-        from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
+        importlib.import_module("matplotlib.figure")
     except ImportError as error:
         raise MissingFrameworkError(
             f"The experiment's figure needs matplotlib, which could not be imported ({error}); install it with "
             "pip install 'lossx[plot]'.") from None
+
+
+def _figure(result: ExperimentResult) -> Figure:
+    require_matplotlib()
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
     rows = len(result.datasets)
     figure = Figure(figsize=(12, 3.7 * rows), layout="constrained")
     axes = figure.subplots(rows, 3, squeeze=False)
@@ -1024,7 +1041,7 @@ def _figure(result: ExperimentResult) -> Figure:
 
 EXIT_STATUS = ("Exit status: 0 when every loss is trained and the files are written; 2 for an unknown data set, "
                "loss or framework, a loss that does not fit the task, a data file whose shape does not fit, a "
-               "missing framework or scikit-learn, or a bad argument.")
+               "missing framework, scikit-learn or matplotlib, or a bad argument.")
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
@@ -1072,6 +1089,7 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     from rich.table import Column
 
+    require_matplotlib()
     # Each loss trains its own Keras model, whose step TensorFlow traces anew and warns about.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     progress = Progress(TextColumn("{task.description}", table_column=Column(max_width=34, no_wrap=True,
