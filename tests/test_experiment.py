@@ -345,6 +345,7 @@ def test_jax_without_optax_names_optax(monkeypatch):
 
 
 def run_cli(capsys, monkeypatch, argv):
+    pytest.importorskip("matplotlib")  # the command checks for it before anything else
     monkeypatch.setenv("COLUMNS", "80")
     status = main(["experiment", *argv])
     return status, capsys.readouterr().out.splitlines()
