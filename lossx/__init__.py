@@ -38,6 +38,7 @@ from ._errors import (
     UnknownOptionError,
     VarianceRangeError,
 )
+from ._experiment import experiment
 from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
@@ -82,6 +83,7 @@ __all__ = [
     "VarianceRangeError",
     "curves",
     "define_loss",
+    "experiment",
     "get",
     "get_backend",
     "installed_backends",

@@ -13,6 +13,8 @@
   written to an image file (:mod:`lossx._curves`; see docs/gallery.md).
 * ``lossx suggest FILE`` — the losses that fit the targets in FILE, ranked, with options
   measured on them and a code snippet (``lossx._suggest``; see docs/choosing.md).
+* ``lossx experiment`` — one small model trained with several losses on a data set, on
+  torch, JAX or Keras; a table, the curves and JSON/CSV files (docs/experiment.md).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, _curves, _suggest, losses
+from . import __version__, _curves, _experiment, _suggest, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError, UnknownLossError
 from ._presets import presets
@@ -436,11 +438,12 @@ EXIT_STATUS = {
                "a --column that does not exist, targets suggest cannot use (empty, NaN or infinite, text or mixed "
                "types), a task or output that does not fit them, predictions of a shape that does not fit, or a "
                "bad argument.",
+    "experiment": _experiment.EXIT_STATUS,
 }
 
 
 def parser() -> argparse.ArgumentParser:
-    """The command line: ``lossx list``, ``compare``, ``bench``, ``plot`` and ``suggest``."""
+    """The command line: ``lossx list``, ``compare``, ``bench``, ``plot``, ``suggest`` and ``experiment``."""
     top = argparse.ArgumentParser(prog="lossx", description=DESCRIPTION, epilog=EXIT_STATUS["lossx"])
     top.add_argument("--version", action="version", version=f"lossx {__version__}")
     commands = top.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
@@ -488,6 +491,7 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
     _curves.add_command(commands)
     _suggest.add_command(commands)
+    _experiment.add_command(commands)
     return top
 
 
@@ -515,6 +519,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _curves.run(console, arguments)
         if arguments.command == "suggest":
             return _suggest.run(console, arguments)
+        if arguments.command == "experiment":
+            return _experiment.run(console, arguments)
         return _compare(console, arguments)
     except UnknownLossError as error:
         _unknown_loss(console, error)
