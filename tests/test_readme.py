@@ -17,7 +17,7 @@ def quickstart_commands() -> list[str]:
 def test_quickstart_has_two_commands():
     commands = quickstart_commands()
     assert len(commands) == 2
-    assert commands[0].endswith("lossx compare")
+    assert commands[0].endswith("lossx experiment")
     assert all("\n" not in command for command in commands)
 
 
