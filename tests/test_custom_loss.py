@@ -44,7 +44,8 @@ def test_custom_loss_in_every_installed_adapter():
 def test_custom_loss_checked_across_frameworks_by_the_testing_helpers():
     rows = lossx.testing.compare("power_error", {"power": 3.0})
     frameworks = {row.framework for row in rows}
-    assert frameworks == set(lossx.testing.installed_frameworks())
+    # Keras's classes are checked against Keras's own (drop-ins), not as a mode of compare.
+    assert frameworks == {f for f in lossx.testing.installed_frameworks() if lossx.testing.MODES[f]}
     assert all(row.passed for row in rows), [row for row in rows if not row.passed]
 
 
