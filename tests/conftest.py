@@ -32,22 +32,26 @@ def installed(backend: str) -> bool:
 
 
 #: ``LOSSX_TEST_BACKENDS`` (comma-separated) limits the per-backend parametrised tests to
-#: those backends. The Keras-on-JAX and Keras-on-torch tox environments set it to
-#: ``numpy``: their jax and torch cells are the jax and torch environments' own.
+#: those backends. The single-framework tox environments set it to ``numpy``: there the
+#: framework is exercised by its own test files and the smoke matrix, and its cells in the
+#: other per-backend files are the ``all`` environment's.
 _TEST_BACKENDS = [b for b in os.environ.get("LOSSX_TEST_BACKENDS", "").split(",") if b]
 
 
-def _skip_reason(backend: str) -> str | None:
+def _skip_reason(backend: str, restricted: bool) -> str | None:
     if not installed(backend):
         return f"{backend} is not installed"
-    if _TEST_BACKENDS and backend not in _TEST_BACKENDS:
+    if restricted and _TEST_BACKENDS and backend not in _TEST_BACKENDS:
         return f"{backend} is not among LOSSX_TEST_BACKENDS={','.join(_TEST_BACKENDS)}"
     return None
 
 
-def backend_param(backend: str, *values: Any, id: str | None = None) -> Any:
-    """A ``pytest.param`` that skips cleanly when ``backend`` is not installed (or not tested here)."""
-    reason = _skip_reason(backend)
+def backend_param(backend: str, *values: Any, id: str | None = None, restricted: bool = True) -> Any:
+    """A ``pytest.param`` that skips cleanly when ``backend`` is not installed (or not tested here).
+
+    ``restricted=False``: ``LOSSX_TEST_BACKENDS`` does not apply (the smoke matrix).
+    """
+    reason = _skip_reason(backend, restricted)
     return pytest.param(
         *(values or (backend,)),
         id=id or backend,
