@@ -25,6 +25,7 @@ import numpy as np
 
 from ._errors import ArgumentError, MissingFrameworkError, OptionValueError, ShapeError
 from ._registry import generic_function, lookup
+from ._suggest import _is_number
 
 if TYPE_CHECKING:
     import argparse
@@ -546,14 +547,6 @@ def _read_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
     targets = (np.array([float(value) for value in labels]) if all(map(_is_number, labels))
                else np.array(labels))
     return np.array(features, dtype=np.float64).reshape(len(body), len(header) - 1), targets
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _from_arrays(name: str, features: Any, targets: Any, task: Task | None) -> _Table:
