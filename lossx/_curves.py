@@ -12,11 +12,9 @@ docs/gallery.md shows the figures and describes the API.
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.util
 import math
 import os
-import re
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from . import losses as _builtin
 from . import primitives as P
 from ._errors import BackendError, CurveError, MissingFrameworkError
 from ._namespace import namespace_of
+from ._options import parse_loss_entry, parse_value
 from ._registry import LossSpec, generic_function, lookup
 
 if TYPE_CHECKING:
@@ -295,39 +294,10 @@ def _probe(spec: LossSpec) -> _Probe:
 # ------------------------------------------------------------------ loss entries and their options
 
 
-_OPTION_SEPARATOR = re.compile(r",\s*(?=[A-Za-z_]\w*\s*=)")
-
-
-def parse_value(text: str) -> Any:
-    """An option value from the command line: a Python literal, true/false/none in any case, else the text."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "false", "none"):
-        return {"true": True, "false": False, "none": None}[lowered]
-    try:
-        return ast.literal_eval(text.strip())
-    except (ValueError, SyntaxError):
-        return text.strip()
-
-
-def _parse_assignment(text: str, where: str, example: str) -> tuple[str, Any]:
-    key, equals, value = text.partition("=")
-    if not equals or not key.strip() or not value.strip():
-        raise CurveError(f"{where}: {text!r} is not key=value; write it as {example}.")
-    return key.strip(), parse_value(value)
-
-
 def _parse_entry(entry: LossEntry) -> tuple[str, dict[str, Any]]:
     """``"huber:delta=2,…"``, ``"huber"`` or ``("huber", {"delta": 2})`` as (name, options)."""
     if isinstance(entry, str):
-        name, colon, text = entry.partition(":")
-        if not colon:
-            return name.strip(), {}
-        if not text.strip():
-            raise CurveError(f"loss {entry!r}: nothing after ':'; write it as huber:delta=2 (options separated by "
-                             "commas) or leave out the ':'.")
-        pairs = [_parse_assignment(part, f"loss {entry!r}", "huber:delta=2")
-                 for part in _OPTION_SEPARATOR.split(text)]
-        return name.strip(), dict(pairs)
+        return parse_loss_entry(entry, CurveError)
     if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], Mapping):
         return entry[0], dict(entry[1])
     raise CurveError(f"a loss is a name ('huber'), a name with options ('huber:delta=2') or a (name, options) "

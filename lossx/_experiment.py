@@ -10,7 +10,6 @@ tensors during training and on NumPy arrays for the per-epoch evaluation.
 
 from __future__ import annotations
 
-import ast
 import csv
 import importlib
 import importlib.util
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
 import numpy as np
 
 from ._errors import ArgumentError, MissingFrameworkError, OptionValueError, ShapeError
+from ._options import parse_loss_entry
 from ._registry import generic_function, lookup
 from ._suggest import _is_number
 
@@ -351,43 +351,12 @@ class _LossChoice:
     label: str
 
 
-def parse_loss(text: str) -> tuple[str, dict[str, Any]]:
-    """``"NAME"`` or ``"NAME:key=value,key=value"`` as (name, options); values are Python literals or words.
-
-    A list value keeps its commas: ``scce:class_weight=[1,3],label_smoothing=0.1``.
-    """
-    name, _, option_text = text.partition(":")
-    options: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in _top_level_split(option_text))):
-        key, equals, value = item.partition("=")
-        if not equals or not key.strip():
-            raise OptionValueError(
-                f"{text!r}: options are written NAME:key=value[,key=value...], e.g. huber:delta=0.5 or "
-                f"sparse_categorical_cross_entropy:class_weight={BALANCED}; got {item!r}.")
-        try:
-            options[key.strip()] = ast.literal_eval(value.strip())
-        except (ValueError, SyntaxError):
-            options[key.strip()] = value.strip()
-    return name.strip(), options
-
-
-def _top_level_split(text: str) -> list[str]:
-    """``text`` cut at the commas outside brackets."""
-    parts, depth, start = [], 0, 0
-    for index, character in enumerate(text):
-        depth += (character in "[(") - (character in "])")
-        if character == "," and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    return [*parts, text[start:]]
-
-
 def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: Task, n_classes: int) -> list[_LossChoice]:
     if not losses:
         raise ArgumentError("losses is empty: name at least one loss, e.g. losses=['huber'].")
     chosen = []
     for item in losses:
-        name, given = parse_loss(item) if isinstance(item, str) else (item[0], dict(item[1]))
+        name, given = parse_loss_entry(item) if isinstance(item, str) else (item[0], dict(item[1]))
         spec = lookup(name)
         trainable = _trainable_for(task, n_classes)
         if spec.name not in TRAINABLE:

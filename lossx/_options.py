@@ -7,9 +7,11 @@ knows any option by name.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import math
 import numbers
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -18,7 +20,7 @@ import numpy as np
 from ._errors import OptionValueError, UnknownOptionError
 from ._namespace import is_eager
 
-__all__ = ["Option", "validate_options"]
+__all__ = ["Option", "parse_loss_entry", "parse_value", "validate_options"]
 
 _KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights", "axes")
 
@@ -238,3 +240,39 @@ def validate_options(
         name: option.canonical(loss_name, given.get(name, option.default))
         for name, option in by_name.items()
     }
+
+
+#: The commas that start another ``key=`` in ``huber:delta=2,reduction=sum``; a list value
+#: keeps its own (``class_weight=[1,3]``).
+_OPTION_SEPARATOR = re.compile(r",\s*(?=[A-Za-z_]\w*\s*=)")
+
+
+def parse_value(text: str) -> Any:
+    """An option value written on the command line: a Python literal, true/false/none in any case, else the text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false", "none"):
+        return {"true": True, "false": False, "none": None}[lowered]
+    try:
+        return ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return text.strip()
+
+
+def parse_loss_entry(text: str, error: type[Exception] = OptionValueError) -> tuple[str, dict[str, Any]]:
+    """``"huber"`` or ``"huber:delta=2,from_logits=true"`` as (name, options), as ``lossx plot``
+    and ``lossx experiment`` take losses; a malformed entry raises ``error``."""
+    name, colon, options_text = text.partition(":")
+    if not colon:
+        return name.strip(), {}
+    if not options_text.strip():
+        raise error(f"loss {text!r}: nothing after ':'; write it as huber:delta=2 (options separated by "
+                    "commas) or leave out the ':'.")
+    options = {}
+    for part in _OPTION_SEPARATOR.split(options_text):
+        key, equals, value = part.partition("=")
+        if not equals or not key.strip() or not value.strip():
+            raise error(f"loss {text!r}: {part!r} is not key=value; write options as "
+                        "NAME:key=value[,key=value...], e.g. huber:delta=2.")
+        options[key.strip()] = parse_value(value)
+    return name.strip(), options
+

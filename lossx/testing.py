@@ -376,6 +376,12 @@ def finite_difference_gradient(spec: LossSpec, inputs, options, reduction) -> np
     return gradient
 
 
+def _rounded(inputs: Sequence[Any], dtype: str) -> tuple[np.ndarray, ...]:
+    """The inputs as NumPy arrays, floating ones rounded to ``dtype``."""
+    arrays = tuple(np.asarray(value) for value in inputs)
+    return tuple(array.astype(dtype) if array.dtype.kind == "f" else array for array in arrays)
+
+
 def _scaled_deviation(actual: np.ndarray, reference: np.ndarray) -> float:
     scale = max(1.0, float(np.max(np.abs(reference), initial=0.0)))
     if actual.shape != reference.shape:
@@ -407,10 +413,7 @@ def compare(
     gradient_framework = next((f for f in ("jax", "torch", "tensorflow") if f in frameworks), None)
     rows = []
     for dtype in dtypes:
-        rounded = tuple(
-            np.asarray(value, dtype=dtype) if np.asarray(value).dtype.kind == "f" else np.asarray(value)
-            for value in inputs
-        )
+        rounded = _rounded(inputs, dtype)
         exact = tuple(value.astype(np.float64) if value.dtype.kind == "f" else value for value in rounded)
         reference_value, _ = evaluate(spec, "numpy", exact, options, reduction)
         reference_gradient = None
@@ -524,10 +527,7 @@ def compare_drop_in(
     for dtype in dtypes:
         if keras_side and dtype == "float64":
             continue
-        rounded = tuple(
-            np.asarray(value, dtype=dtype) if np.asarray(value).dtype.kind == "f" else np.asarray(value)
-            for value in inputs
-        )
+        rounded = _rounded(inputs, dtype)
         ours, theirs = (
             (keras_in_lossx_order(cls(dtype=dtype)) if keras_side else cls()) for cls in (ours_class, theirs_class))
         try:
