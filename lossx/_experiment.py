@@ -25,7 +25,7 @@ import numpy as np
 from ._errors import ArgumentError, MissingFrameworkError, OptionValueError, ShapeError
 from ._options import parse_loss_entry
 from ._registry import generic_function, lookup
-from ._suggest import _is_number
+from ._suggest.files import _is_number
 
 if TYPE_CHECKING:
     import argparse
