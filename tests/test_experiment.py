@@ -18,6 +18,13 @@ pytest.importorskip("sklearn")
 
 import lossx  # noqa: E402
 from lossx import _experiment as experiment_module  # noqa: E402
+from lossx._experiment import command as experiment_command  # noqa: E402
+from lossx._experiment import data as experiment_data  # noqa: E402
+from lossx._experiment import dependencies as experiment_dependencies  # noqa: E402
+from lossx._experiment import losses as experiment_losses  # noqa: E402
+from lossx._experiment import metrics as experiment_metrics  # noqa: E402
+from lossx._experiment import model as experiment_model  # noqa: E402
+from lossx._experiment import runner as experiment_runner  # noqa: E402
 from lossx.cli import main  # noqa: E402
 
 FRAMEWORKS = experiment_module.FRAMEWORKS
@@ -35,7 +42,7 @@ def needs(*frameworks: str):
 
 
 def any_framework():
-    available = experiment_module.available_frameworks()
+    available = experiment_dependencies.available_frameworks()
     if not available:
         pytest.skip("no framework to train on (torch, jax with optax, keras)")
     return available[0]
@@ -45,8 +52,8 @@ def any_framework():
 
 
 def _split(data, **injected):
-    table = experiment_module._load(data, None, None)
-    return experiment_module._prepare(table, 0, injected.get("imbalance"), injected.get("outliers"),
+    table = experiment_data._load(data, None, None)
+    return experiment_data._prepare(table, 0, injected.get("imbalance"), injected.get("outliers"),
                                       injected.get("label_noise"))
 
 
@@ -94,11 +101,11 @@ def test_features_are_standardised_on_the_training_set():
 
 def test_balanced_weights_are_the_training_labels_inverse_frequency():
     labels = np.array([0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 2])
-    weights = experiment_module._balanced("sparse_categorical_cross_entropy", "class_weight", labels, 3)
+    weights = experiment_losses._balanced("sparse_categorical_cross_entropy", "class_weight", labels, 3)
     np.testing.assert_allclose(weights, [12 / (3 * 6), 12 / (3 * 2), 12 / (3 * 4)])
     binary = np.array([0, 0, 0, 1])
-    assert experiment_module._balanced("binary_cross_entropy", "pos_weight", binary, 2) == 3.0
-    assert experiment_module._balanced("binary_focal_cross_entropy", "alpha", binary, 2) == 0.75
+    assert experiment_losses._balanced("binary_cross_entropy", "pos_weight", binary, 2) == 3.0
+    assert experiment_losses._balanced("binary_focal_cross_entropy", "alpha", binary, 2) == 0.75
 
 
 # ---------------------------------------------------------------------------------------- metrics
@@ -110,12 +117,12 @@ def test_classification_metrics_match_their_formulas():
     recall = [np.mean(predicted[labels == c] == c) for c in range(3)]
     precision = [np.mean(labels[predicted == c] == c) for c in range(3)]
     f1 = [2 * p * r / (p + r) for p, r in zip(precision, recall)]
-    found = experiment_module.classification_metrics(labels, predicted, np.array([1]))
+    found = experiment_metrics.classification_metrics(labels, predicted, np.array([1]))
     assert found["accuracy"] == pytest.approx(np.mean(labels == predicted))
     assert found["balanced_accuracy"] == pytest.approx(np.mean(recall))
     assert found["macro_f1"] == pytest.approx(np.mean(f1))
     assert found["minority_recall"] == pytest.approx(recall[1]) == pytest.approx(0.5)
-    both = experiment_module.classification_metrics(labels, predicted, np.array([1, 2]))
+    both = experiment_metrics.classification_metrics(labels, predicted, np.array([1, 2]))
     assert both["minority_recall"] == pytest.approx((recall[1] + recall[2]) / 2)
 
 
@@ -123,7 +130,7 @@ def test_regression_metrics_match_their_formulas():
     targets = np.array([1.0, 2.0, 3.0, 10.0, -4.0])
     predicted = np.array([1.5, 2.0, 1.0, 4.0, -3.0])
     errors = np.abs(predicted - targets)
-    found = experiment_module.regression_metrics(targets, predicted)
+    found = experiment_metrics.regression_metrics(targets, predicted)
     assert found["mae"] == pytest.approx(errors.mean())
     assert found["rmse"] == pytest.approx(np.sqrt(np.mean(errors**2)))
     assert found["median_absolute_error"] == pytest.approx(1.0)
@@ -150,10 +157,10 @@ def _first_steps(framework, case):
     x = rng.standard_normal((24, 6)).astype(np.float32)
     classes = 2 if feed == "binary" else 3
     raw = rng.standard_normal(24) if feed == "values" else rng.integers(0, classes, 24)
-    y = experiment_module.training_targets(feed, raw, classes)
-    weights = experiment_module.initial_weights(6, 16, experiment_module.n_outputs(feed, classes), 0)
-    loss = experiment_module.loss_on_outputs(name, feed, options)
-    trainer = experiment_module.trainer(framework, weights, loss, 0.05, 0.9)
+    y = experiment_model.training_targets(feed, raw, classes)
+    weights = experiment_model.initial_weights(6, 16, experiment_model.n_outputs(feed, classes), 0)
+    loss = experiment_model.loss_on_outputs(name, feed, options)
+    trainer = experiment_dependencies.trainer(framework, weights, loss, 0.05, 0.9)
     with trainer:
         first = trainer.step(x, y)
         updated = trainer.weights()
@@ -213,7 +220,7 @@ def test_the_result_holds_every_epoch_and_the_final_table(wine_result):
     for run in dataset.losses:
         assert run.epochs == (0, 1, 2, 3)
         assert len(run.train_loss) == len(run.validation_loss) == 4
-        assert set(run.metrics) == set(experiment_module.CLASSIFICATION_METRICS)
+        assert set(run.metrics) == set(experiment_metrics.CLASSIFICATION_METRICS)
         assert all(len(values) == 4 for values in run.metrics.values())
         assert run.train_loss[-1] < run.train_loss[0], "training lowers the training loss"
     assert [row["loss"] for row in wine_result.rows()] == [run.label for run in dataset.losses]
@@ -258,14 +265,14 @@ def test_real_valued_file_targets_are_regression(tmp_path):
     path = tmp_path / "values.npz"
     rng = np.random.default_rng(1)
     np.savez(path, X=rng.standard_normal((40, 2)), y=rng.standard_normal(40))
-    table = experiment_module._load(path, None, None)
+    table = experiment_data._load(path, None, None)
     assert table.task == "regression" and table.classes == ()
-    assert experiment_module._load(path, "regression", None).task == "regression"
+    assert experiment_data._load(path, "regression", None).task == "regression"
 
 
 def test_a_diverging_run_records_nan_rather_than_stopping(monkeypatch):
     framework = any_framework()
-    monkeypatch.setattr(experiment_module, "LEARNING_RATE", 1e4)
+    monkeypatch.setattr(experiment_runner, "LEARNING_RATE", 1e4)
     result = lossx.experiment("diabetes", losses=["mse", "mae"], epochs=3, framework=framework)
     mse = result.datasets[0].losses[0]
     assert np.isfinite(mse.validation_loss[0]) and np.isnan(mse.validation_loss[-1])
@@ -327,7 +334,7 @@ def test_a_csv_file_with_a_text_feature_names_its_line_and_column(tmp_path):
 
 
 def test_no_framework_names_the_extras(monkeypatch):
-    monkeypatch.setattr(experiment_module, "_installed", lambda module: module not in ("torch", "jax", "keras"))
+    monkeypatch.setattr(experiment_dependencies, "_installed", lambda module: module not in ("torch", "jax", "keras"))
     with pytest.raises(lossx.MissingFrameworkError) as raised:
         lossx.experiment("wine", epochs=1)
     for extra in ("pip install 'lossx[torch]'", "pip install 'lossx[jax]' optax", "pip install 'lossx[keras]'"):
@@ -336,7 +343,7 @@ def test_no_framework_names_the_extras(monkeypatch):
 
 
 def test_jax_without_optax_names_optax(monkeypatch):
-    monkeypatch.setattr(experiment_module, "_installed", lambda module: module != "optax")
+    monkeypatch.setattr(experiment_dependencies, "_installed", lambda module: module != "optax")
     with pytest.raises(lossx.MissingFrameworkError, match=r"jax framework needs optax.*lossx\[jax\]' optax"):
         lossx.experiment("wine", framework="jax")
 
@@ -397,14 +404,14 @@ def test_bad_input_exits_2_with_the_reason(capsys, monkeypatch, tmp_path, argv, 
 
 
 def test_missing_frameworks_exit_2_naming_the_extras(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr(experiment_module, "_installed", lambda module: module not in ("torch", "jax", "keras"))
+    monkeypatch.setattr(experiment_dependencies, "_installed", lambda module: module not in ("torch", "jax", "keras"))
     status, lines = run_cli(capsys, monkeypatch, ["--data", "wine", "--out", str(tmp_path)])
     assert status == 2 and "pip install 'lossx[torch]'" in " ".join(" ".join(lines).split())
 
 
 def test_missing_matplotlib_exits_2_before_training(capsys, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    monkeypatch.setattr(experiment_module, "experiment", lambda *args, **kwargs: pytest.fail("trained"))
+    monkeypatch.setattr(experiment_command, "experiment", lambda *args, **kwargs: pytest.fail("trained"))
     status, lines = run_cli(capsys, monkeypatch, ["--data", "wine", "--out", str(tmp_path)])
     assert status == 2 and "pip install 'lossx[plot]'" in " ".join(" ".join(lines).split())
 

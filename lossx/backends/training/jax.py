@@ -1,4 +1,8 @@
-"""The experiment's trainer on JAX (lossx._experiment): the model, optax's SGD with momentum, one jitted step."""
+"""The experiment's trainer on JAX: the model, optax's SGD with momentum, one jitted step.
+
+An adapter-side module: lossx._experiment (``dependencies.trainer``) imports it when an
+experiment on JAX runs; nothing imports it eagerly, lossx.backends included.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The experiment's trainer on torch (lossx._experiment): the model, SGD with momentum, one thread."""
+"""The experiment's trainer on torch: the model, SGD with momentum, one thread.
+
+An adapter-side module: lossx._experiment (``dependencies.trainer``) imports it when an
+experiment on torch runs; nothing imports it eagerly, lossx.backends included.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The experiment's trainer on Keras 3, on whichever engine it runs (lossx._experiment)."""
+"""The experiment's trainer on Keras 3, on whichever engine it runs.
+
+An adapter-side module: lossx._experiment (``dependencies.trainer``) imports it when an
+experiment on Keras runs; nothing imports it eagerly, lossx.backends included.
+"""
 
 from __future__ import annotations
 
