@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
 
     start = time.perf_counter()
     import lossx
-    from lossx._curves import BACKENDS, _backend
+    from lossx._curves import BACKENDS
+    from lossx._curves.compute import _backend
 
     print(f"import lossx: {time.perf_counter() - start:.2f} s")
     print(f"losses: {', '.join(LOSSES)}; {lossx.curves(LOSSES, backend='numpy').x.size} points; "

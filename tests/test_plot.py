@@ -210,7 +210,7 @@ def test_refusals_name_what_to_do(call, error, message):
 
 
 def test_an_uninstalled_backend_names_its_extra(monkeypatch):
-    monkeypatch.setattr(_curves, "_installed", lambda module: False)
+    monkeypatch.setattr(_curves.compute, "_installed", lambda module: False)
     with pytest.raises(lossx.MissingFrameworkError, match=r"pip install 'lossx\[keras\]'"):
         lossx.curves("mse", backend="tensorflow")
     assert lossx.curves("mse").backend == "numpy"
