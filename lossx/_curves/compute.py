@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence, overload
 
 import numpy as np
 
@@ -110,7 +110,16 @@ def _numpy_values(function: Callable[[Any], Any], x: np.ndarray, grad: bool,
     return values, (above - below) / (2 * step)
 
 
+@overload
+def _readonly(array: np.ndarray) -> np.ndarray: ...
+
+
+@overload
+def _readonly(array: None) -> None: ...
+
+
 def _readonly(array: np.ndarray | None) -> np.ndarray | None:
+    """A read-only float64 copy of ``array`` (None stays None)."""
     if array is None:
         return None
     array = np.array(array, dtype=np.float64)
