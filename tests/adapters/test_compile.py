@@ -12,8 +12,8 @@ float32, ``reduction="mean"`` with sample weights:
 
 Traces are counted with a Python side effect in the traced function (it runs only while
 tracing) and cross-checked with each framework's own cache counter. Values and gradients
-are checked against the float64 reference (``tests/reference.py``), not against lossx
-in eager mode. The numerical matrix (tests/test_matrix.py) also runs compiled cells;
+are checked against the float64 reference (``tests/support/reference/__init__.py``), not against lossx
+in eager mode. The numerical matrix (tests/numerics/test_matrix.py) also runs compiled cells;
 this file proves graph-break freedom and no retracing explicitly.
 """
 
@@ -23,9 +23,9 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-import reference
-from conftest import framework, to_backend
-from test_matrix import CASES, _fresh, assert_matches, inputs
+from tests.support import reference
+from tests.support.frameworks import framework, to_backend
+from tests.numerics.test_matrix import CASES, _fresh, assert_matches, inputs
 
 import lossx
 

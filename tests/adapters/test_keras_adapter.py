@@ -211,7 +211,7 @@ def _non_default(option):
     return value if value != option.default else low + 0.6 * (high - low)
 
 
-SPECS = [
+KERAS_LOSSES = [
     spec for spec in lossx.registered()
     if spec.name in lossx.losses.__all__ and LK.unsupported_reason(spec) is None
 ]
@@ -227,7 +227,7 @@ def keras_arguments(cls, options):
     return {name: list(value) if isinstance(value, tuple) else value for name, value in arguments.items()}
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[spec.camel_name for spec in SPECS])
+@pytest.mark.parametrize("spec", KERAS_LOSSES, ids=[spec.camel_name for spec in KERAS_LOSSES])
 def test_get_config_from_config_round_trips_every_option(spec):
     cls = getattr(LK, spec.camel_name)
     lossx_options = {option.name: _non_default(option) for option in spec.options}
@@ -253,7 +253,7 @@ def test_get_config_from_config_round_trips_every_option(spec):
     assert type(again) is cls and again.get_config() == config
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[spec.camel_name for spec in SPECS])
+@pytest.mark.parametrize("spec", KERAS_LOSSES, ids=[spec.camel_name for spec in KERAS_LOSSES])
 def test_default_config_has_every_declared_option(spec):
     cls = getattr(LK, spec.camel_name)
     config = cls().get_config()
@@ -469,7 +469,7 @@ def test_overlap_classes_are_keras_drop_ins(name, options, axis, weighting, dtyp
     """
     if dtype == "float64" and ENGINE == "jax":
         pytest.skip("Keras's JAX engine has float64 only with jax_enable_x64, and then its own losses are exact "
-                    "to float32 only (tests/test_conformance.py, _keras_float64_problem)")
+                    "to float32 only (tests/numerics/test_conformance.py, _keras_float64_problem)")
     y_true, y_pred = _masks()
     y_pred = y_pred.astype(dtype)
     sample_weight = OVERLAP_WEIGHTS[weighting]

@@ -3,7 +3,7 @@
 Each preset is checked against the framework's own class of the same name, with
 default arguments, on the loss's own example inputs (``define_loss(example=...)``),
 and its option translation and errors are checked once here; the mapping page
-(tests/test_mapping.py) adds rows with non-default options.
+(tests/api/test_mapping.py) adds rows with non-default options.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import lossx
-from conftest import framework, installed
+from tests.support.frameworks import framework, installed
 from lossx._presets import define_preset, presets
 
 TORCH_PRESETS = presets("torch")

@@ -1,6 +1,6 @@
 """State and serialization of every loss in every adapter (docs/state-and-serialization.md).
 
-Option sets are the matrix's (tests/test_matrix.py ``CASES``: every option of every
+Option sets are the matrix's (tests/numerics/test_matrix.py ``CASES``: every option of every
 loss, tensor options such as ``class_weight`` included); the costly checks (a jitted
 function per loss, a saved Keras model per loss) take the first option set of each loss.
 
@@ -35,8 +35,8 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import framework, installed, to_backend
-from test_matrix import CASES
+from tests.support.frameworks import framework, installed, to_backend
+from tests.numerics.test_matrix import CASES
 
 import lossx
 from lossx._presets import presets
@@ -282,7 +282,7 @@ KERAS_ONE_PER_LOSS = [case for case in ONE_PER_LOSS if case in KERAS_CASES]
 
 @pytest.mark.parametrize("case", KERAS_CASES, ids=[case.id for case in KERAS_CASES])
 def test_keras_config_round_trip(case, keras_adapter):
-    from test_keras_adapter import keras_arguments
+    from tests.adapters.test_keras_adapter import keras_arguments
 
     keras, LK = keras_adapter
     cls = getattr(LK, _camel(case))
@@ -307,7 +307,7 @@ def test_keras_config_round_trip(case, keras_adapter):
 
 def _preset_non_default(preset) -> dict:
     """Every option a Keras preset takes, under its Keras name, set away from its default."""
-    from test_keras_adapter import _non_default
+    from tests.adapters.test_keras_adapter import _non_default
 
     lossx_to_keras = {lossx_name: name for name, lossx_name in preset.renames.items()}
     options = {
@@ -374,7 +374,7 @@ def reloaded_models(keras_adapter, tmp_path_factory):
     The model is an identity map, so ``y_pred`` is the case's prediction itself and
     saving costs no weights. Returns ``{case id: (loss, original value, reloaded)}``.
     """
-    from test_keras_adapter import keras_arguments
+    from tests.adapters.test_keras_adapter import keras_arguments
 
     keras, LK = keras_adapter
     directory = tmp_path_factory.mktemp("keras_losses")

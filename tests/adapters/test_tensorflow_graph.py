@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 import lossx
-from conftest import framework
-from test_matrix import SMOKE_CASES as CASES, assert_matches, expected, inputs
+from tests.support.frameworks import framework
+from tests.numerics.test_matrix import SMOKE_CASES as CASES, assert_matches, expected, inputs
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import framework
+from tests.support.frameworks import framework
 
 import lossx
 

@@ -11,10 +11,10 @@ import re
 import pytest
 
 import lossx
-import reference
-from conftest import framework, to_backend
-from cases_overlap import BATCH_POOLED
-from test_matrix import SMOKE, SMOKE_CASES, _fresh, assert_matches, inputs
+from tests.support import reference
+from tests.support.frameworks import framework, to_backend
+from tests.support.cases.overlap import BATCH_POOLED
+from tests.numerics.test_matrix import SMOKE, SMOKE_CASES, _fresh, assert_matches, inputs
 
 
 def _dynamic_cases() -> list:

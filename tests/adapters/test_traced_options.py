@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import framework
+from tests.support.frameworks import framework
 
 import lossx
 from lossx._errors import OptionValueError

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 
 import lossx
-from conftest import installed
+from tests.support.frameworks import installed
 from lossx.backends import load, unavailable
 
 CATALOGUE = [
-    # foundation
+    # the nine core losses (tests/support/mapping/core.py)
     "mean_squared_error", "mean_absolute_error", "huber", "binary_cross_entropy", "binary_focal_cross_entropy",
     "categorical_cross_entropy", "sparse_categorical_cross_entropy", "hinge", "categorical_hinge",
     # regression

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from conftest import backend_param, framework, installed, to_backend
+from tests.support.frameworks import backend_param, framework, installed, to_backend
 
 import lossx
 from lossx import (

@@ -1,8 +1,8 @@
 """Conformance tests behind docs/mapping.md: one test per row of the page.
 
-Each row's framework expression and lossx expression (tests/mapping*.py) are
+Each row's framework expression and lossx expression (tests/support/mapping/) are
 evaluated, verbatim, on the same inputs; values (and, on torch and optax rows,
-gradients) must agree. ``python tests/test_mapping.py > docs/mapping.md``
+gradients) must agree. ``python -m tests.api.test_mapping > docs/mapping.md``
 regenerates the page; ``test_page_is_current`` keeps it in step with the rows.
 """
 
@@ -18,22 +18,22 @@ import numpy as np
 import pytest
 
 import lossx
-import mapping_classification
-import mapping_foundation
-import mapping_margin
-import mapping_overlap
-import mapping_ranking
-import mapping_regression
-import mapping_sequence
-from conftest import to_numpy
-from mapping import Row
+from tests.support.mapping import classification as mapping_classification
+from tests.support.mapping import core as mapping_core
+from tests.support.mapping import margin as mapping_margin
+from tests.support.mapping import overlap as mapping_overlap
+from tests.support.mapping import ranking as mapping_ranking
+from tests.support.mapping import regression as mapping_regression
+from tests.support.mapping import sequence as mapping_sequence
+from tests.support.frameworks import to_numpy
+from tests.support.mapping import Row
 
 FAMILIES = (
-    mapping_foundation, mapping_regression, mapping_classification, mapping_margin, mapping_overlap,
+    mapping_core, mapping_regression, mapping_classification, mapping_margin, mapping_overlap,
     mapping_ranking, mapping_sequence,
 )
 ROWS: list[Row] = [row for family in FAMILIES for row in family.ROWS]
-PAGE = Path(__file__).resolve().parent.parent / "docs" / "mapping.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "mapping.md"
 
 
 def _row_id(row: Row, index: int) -> str:
@@ -170,8 +170,8 @@ def render() -> str:
     lines = [
         "# Mapping: torch, Keras, optax and scikit-learn calls to lossx",
         "",
-        "Generated from tests/mapping*.py by `python tests/test_mapping.py > docs/mapping.md`; do not edit by",
-        "hand. Every row is a conformance test (`pytest tests/test_mapping.py`): both expressions are",
+        "Generated from tests/support/mapping/ by `python -m tests.api.test_mapping > docs/mapping.md`; do not edit by",
+        "hand. Every row is a conformance test (`pytest tests/api/test_mapping.py`): both expressions are",
         "evaluated verbatim on the same float64 inputs and agree to the row's tolerance (1e-10 relative",
         "unless the notes say otherwise; Keras rows on Keras's JAX and torch engines, which compute parts",
         "of float64 losses in float32, to 1e-6), values and, for torch and optax rows, gradients.",
@@ -201,7 +201,7 @@ def render() -> str:
 
 
 def test_page_is_current() -> None:
-    assert PAGE.read_text() == render(), "regenerate: python tests/test_mapping.py > docs/mapping.md"
+    assert PAGE.read_text() == render(), "regenerate: python -m tests.api.test_mapping > docs/mapping.md"
 
 
 if __name__ == "__main__":

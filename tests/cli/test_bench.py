@@ -7,7 +7,7 @@ that gives the same number and that the Markdown is complete, never a timing.
 from __future__ import annotations
 
 import pytest
-from conftest import backend_param
+from tests.support.frameworks import backend_param
 
 import lossx
 from lossx.cli import _load_benchmarks, main

@@ -279,6 +279,6 @@ def test_docs_catalogue_is_generated_from_the_registry():
     from lossx.cli import catalogue_markdown
 
     builtin = [line for line in catalogue_markdown().split("\n## `") if line.split("`")[0] in lossx.losses.__all__]
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "losses.md").read_text()
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "losses.md").read_text()
     for section in builtin:
         assert section in docs, "docs/losses.md is stale: regenerate with `lossx list --markdown > docs/losses.md`"

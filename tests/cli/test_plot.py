@@ -17,7 +17,7 @@ from lossx import _curves
 from lossx._curves import CurveError
 from lossx.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 AUTODIFF = ("torch", "jax", "tensorflow")
 
 

@@ -1,10 +1,10 @@
 """Every loss at the inputs where the anchors break (docs/semantics.md, numerical promise: finite wherever the math is).
 
-Each case of tests/cases_extremes.py is run through the array-generic
+Each case of tests/support/cases/extremes.py is run through the array-generic
 ``lossx.<name>(..., reduction="sum")`` on NumPy (value only), torch, JAX and
 TensorFlow (value and the gradient w.r.t. every differentiable input), in float32
-and float64, eagerly, and compared with the mpmath reference of tests/reference.py
-(the numerical promise's tolerances, as in tests/test_matrix.py). The reference is asserted
+and float64, eagerly, and compared with the mpmath reference of tests/support/reference/__init__.py
+(the numerical promise's tolerances, as in tests/numerics/test_matrix.py). The reference is asserted
 finite first, so every case lies where the mathematics is finite; a NaN or inf
 from lossx then fails ``assert_allclose``.
 
@@ -24,10 +24,10 @@ import functools
 
 import numpy as np
 import pytest
-import reference
-from cases_extremes import BIG, CASES, Extreme
-from conftest import backend_param, to_backend, to_numpy
-from test_matrix import RUNNERS, assert_matches
+from tests.support import reference
+from tests.support.cases.extremes import BIG, CASES, Extreme
+from tests.support.frameworks import backend_param, to_backend, to_numpy
+from tests.numerics.test_matrix import RUNNERS, assert_matches
 
 import lossx
 

@@ -1,6 +1,6 @@
 """float16 and bfloat16 (docs/semantics.md, reductions and weights): computed in float32 internally, returned in the input's dtype.
 
-The reference is the float64 reference (tests/reference.py) on the inputs *after*
+The reference is the float64 reference (tests/support/reference/__init__.py) on the inputs *after*
 rounding to half precision, so what is left is lossx's float32 computation, which
 the matrix bounds by the numerical promise's float32 tolerance (rtol 1e-5, atol 1e-5·max|ref|),
 plus one final rounding to the half dtype: at most half an ulp, eps/2 relative
@@ -34,9 +34,9 @@ import sys
 
 import numpy as np
 import pytest
-import reference
-from conftest import backend_param, framework, installed, to_backend, to_numpy
-from test_matrix import CASE_BY_ID, SMOKE_CASES, inputs
+from tests.support import reference
+from tests.support.frameworks import backend_param, framework, installed, to_backend, to_numpy
+from tests.numerics.test_matrix import CASE_BY_ID, SMOKE_CASES, inputs
 
 import lossx
 

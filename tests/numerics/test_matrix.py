@@ -2,7 +2,7 @@
 
 Every built-in loss, called through the array-generic ``lossx.<snake_name>`` on
 each framework's own tensors, is checked against the independent float64
-reference of ``tests/reference.py`` (mpmath, 40 digits): the value, its dtype and
+reference of ``tests/support/reference/__init__.py`` (mpmath, 40 digits): the value, its dtype and
 shape, and (except on NumPy) the gradient with respect to ``y_pred`` (of the loss
 for "sum"/"mean", of ``Σ cotangent·loss`` for "none"). Tolerances are the numerical promise's:
 rtol 1e-12 for float64 and 1e-5 for float32, with ``atol = rtol · max|reference|``.
@@ -11,8 +11,8 @@ drawn away from kinks (|e| near 0 or δ, hinge margins near 0, tied maxima).
 
 Dimensions (test id: ``loss-options-reduction-weighting-backend-dtype-mode``):
 
-* 151 option sets over the 38 losses (``CASES``, from tests/cases.py and the family
-  modules tests/cases_*.py): every option of every loss; categorical losses in Keras
+* 151 option sets over the 38 losses (``CASES``, from tests/support/cases/__init__.py and the family
+  modules tests/support/cases/): every option of every loss; categorical losses in Keras
   layout (class axis −1) and torch layout (``axis=1``);
 * reduction: none, sum, mean;
 * weighting: none and sw (sample_weight, batch-shaped) for every loss; mask for
@@ -47,19 +47,19 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
-import cases
-import cases_classification
-import cases_margin
-import cases_overlap
-import cases_ranking
-import cases_regression
-import cases_sequence
+from tests.support import cases
+from tests.support.cases import classification as cases_classification
+from tests.support.cases import margin as cases_margin
+from tests.support.cases import overlap as cases_overlap
+from tests.support.cases import ranking as cases_ranking
+from tests.support.cases import regression as cases_regression
+from tests.support.cases import sequence as cases_sequence
 import lossx
-import reference
-from cases import f32
-from conftest import backend_param, framework, to_backend, to_numpy
+from tests.support import reference
+from tests.support.cases import f32
+from tests.support.frameworks import backend_param, framework, to_backend, to_numpy
 
-#: Per-family case modules, each with a ``CASES`` list (``cases`` holds the foundation's).
+#: Per-family case modules, each with a ``CASES`` list (``cases`` itself holds the nine core losses').
 FAMILIES = (
     cases_regression, cases_classification, cases_margin, cases_overlap, cases_ranking, cases_sequence
 )

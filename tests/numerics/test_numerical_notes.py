@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import installed
+from tests.support.frameworks import installed
 
 pytest.importorskip("mpmath")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "numerical-notes.md"
 _spec = importlib.util.spec_from_file_location("numerical_notes", ROOT / "scripts" / "numerical_notes.py")
 notes = importlib.util.module_from_spec(_spec)

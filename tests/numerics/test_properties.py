@@ -41,7 +41,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-from conftest import backend_param, to_backend, to_numpy
+from tests.support.frameworks import backend_param, to_backend, to_numpy
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -810,7 +810,7 @@ def test_label_smoothing_is_target_smoothing(loss, data):
 
 def _runners():
     # test_matrix's runners: value and gradients (of Σ cotangent·loss for "none") per framework.
-    from test_matrix import run_jax, run_tensorflow, run_torch
+    from tests.numerics.test_matrix import run_jax, run_tensorflow, run_torch
 
     return {"torch": run_torch, "jax": run_jax, "tensorflow": run_tensorflow}
 

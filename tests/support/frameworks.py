@@ -1,7 +1,9 @@
 """Shared test helpers: which frameworks are installed, and NumPy <-> framework conversion.
 
 Every framework import is guarded and lazy: the suite also runs in environments
-with only NumPy, only torch, only JAX, or Keras with one engine.
+with only NumPy, only torch, only JAX, or Keras with one engine. The environment
+(TensorFlow's logging, JAX's x64) is set up by tests/conftest.py, before any test
+module imports a framework.
 """
 
 from __future__ import annotations
@@ -11,13 +13,8 @@ import os
 import sys
 from typing import Any
 
-# Before any test imports TensorFlow or JAX: silence TF's C++ logging, and make
-# JAX float64 real float64 (without x64 JAX silently computes in float32).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("JAX_ENABLE_X64", "1")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
 _FRAMEWORK_MODULES = {"numpy": "numpy", "torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
 BACKENDS = tuple(_FRAMEWORK_MODULES)
@@ -100,34 +97,3 @@ def to_numpy(x: Any) -> np.ndarray:
     if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
         return np.asarray(x.numpy())
     return np.asarray(x)
-
-
-@pytest.fixture(params=[backend_param(b) for b in BACKENDS])
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each installed backend's name in turn."""
-    return request.param
-
-
-# Hypothesis profiles (tests/test_properties.py): "ci", the default, is derandomized with a
-# fixed example budget, so every run draws the same examples; HYPOTHESIS_PROFILE=dev draws
-# ten times as many, at random, for a developer hunting counterexamples.
-try:
-    from hypothesis import HealthCheck, settings
-except ImportError:  # hypothesis is only needed by the property tests
-    pass
-else:
-    _SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-    settings.register_profile(
-        "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
-        suppress_health_check=_SLOW_DRAWS,
-    )
-    # The single-framework tox environments: a third of the examples (the `all` environment
-    # draws them all, on every backend).
-    settings.register_profile(
-        "smoke", derandomize=True, max_examples=34, deadline=None, print_blob=True,
-        suppress_health_check=_SLOW_DRAWS,
-    )
-    settings.register_profile(
-        "dev", max_examples=1000, deadline=None, print_blob=True, suppress_health_check=_SLOW_DRAWS,
-    )
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,4 +1,4 @@
-"""The option sets of the cross-backend matrix for the foundation's nine losses, and
+"""The option sets of the cross-backend matrix for the nine core losses, and
 the pieces every family's cases share (:class:`Case`, input helpers).
 
 A case draws NumPy inputs (float inputs float32-representable, so one float64

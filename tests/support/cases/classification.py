@@ -1,4 +1,4 @@
-"""Matrix option sets of the classification losses (see tests/cases.py and tests/test_matrix.py)."""
+"""Matrix option sets of the classification losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _categorical, _labels, f32, softmax
+from tests.support.cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _categorical, _labels, f32, softmax
 
 ALPHA4 = (0.25, 0.5, 1.0, 0.75)  # exact in float32
 

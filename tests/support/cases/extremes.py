@@ -1,4 +1,4 @@
-"""Extreme inputs for every built-in loss (docs/semantics.md, numerical promise), run by tests/test_extremes.py.
+"""Extreme inputs for every built-in loss (docs/semantics.md, numerical promise), run by tests/numerics/test_extremes.py.
 
 Each case is an input on which a framework's own loss (or a naive formula) breaks:
 logits ±1e4, −inf logits in masked classes, probabilities exactly 0 or 1, residuals
@@ -6,7 +6,7 @@ of ``BIG`` (1e30 in float64, 1e4 in float32), zero-probability targets, empty
 classes, zero and identical vectors. Every case is chosen where the mathematical
 value AND its gradient are finite (e.g. no label smoothing over a −inf logit, no
 −inf target gradient of t·log t at t = 0) and away from the kinks of max(·, 0), so
-the mpmath reference of tests/reference.py is exact there.
+the mpmath reference of tests/support/reference/__init__.py is exact there.
 
 ``make(big)`` returns the NumPy inputs in the loss's input order; floating inputs are
 rounded to float32 by the test, so one float64 reference serves both dtypes unless

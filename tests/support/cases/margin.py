@@ -1,4 +1,4 @@
-"""Matrix option sets of the margin losses (see tests/cases.py and tests/test_matrix.py)."""
+"""Matrix option sets of the margin losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _hinge, away_from, f32
+from tests.support.cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _hinge, away_from, f32
 
 
 def _scores_and_labels(rng, options):

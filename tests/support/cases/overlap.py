@@ -1,4 +1,4 @@
-"""Matrix option sets of the overlap losses (see tests/cases.py and tests/test_matrix.py).
+"""Matrix option sets of the overlap losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py).
 
 Inputs: batch N, one spatial axis, classes C (channels-last (N, H, C), or torch layout
 (N, C, H) with ``axis=1``), or two spatial axes and C = 1 for the binary cases; at most
@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, f32, softmax
+from tests.support.cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, f32, softmax
 
 CW3 = (2.0, 0.5, 1.0)
 

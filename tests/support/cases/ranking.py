@@ -1,4 +1,4 @@
-"""Matrix option sets of the ranking losses (see tests/cases.py and tests/test_matrix.py).
+"""Matrix option sets of the ranking losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py).
 
 Inputs are float32-representable and drawn away from the kinks: max(·, 0) of every
 hinge (Circle loss's negative weights [s + m]₊ included), the min of the triplet distance
@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from cases import BASE_WEIGHTINGS, LABEL_WEIGHTINGS, Case, away_from, f32
+from tests.support.cases import BASE_WEIGHTINGS, LABEL_WEIGHTINGS, Case, away_from, f32
 
 GROUP_WEIGHTINGS = LABEL_WEIGHTINGS + ("sw-mask", "allmasked")
 

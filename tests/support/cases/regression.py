@@ -1,4 +1,4 @@
-"""Matrix option sets of the regression losses (see tests/cases.py and tests/test_matrix.py).
+"""Matrix option sets of the regression losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py).
 
 Inputs are float32-representable and kept away from each loss's kinks and clamps
 (|e| near 0 or β, a rate or variance near its floor ε, |y_true| near MAPE's floor),
@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from cases import LABEL_WEIGHTINGS, Case, away_from, f32
+from tests.support.cases import LABEL_WEIGHTINGS, Case, away_from, f32
 
 
 def _residuals(rng, options, scale=1.5, kinks=(0.0,)):

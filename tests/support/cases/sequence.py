@@ -1,4 +1,4 @@
-"""Matrix option sets of the sequence losses (see tests/cases.py and tests/test_matrix.py).
+"""Matrix option sets of the sequence losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py).
 
 CTC inputs are small (B = 2, T ≤ 6, C = 4): the mpmath reference enumerates every
 alignment and differentiates every logit.
@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from cases import LABEL_WEIGHTINGS, Case, f32, softmax
+from tests.support.cases import LABEL_WEIGHTINGS, Case, f32, softmax
 
 _FRAMES, _CLASSES = 6, 4
 

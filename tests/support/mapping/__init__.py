@@ -1,5 +1,5 @@
 """Rows of the mapping page (docs/mapping.md): a framework's call and the lossx call
-that gives the same numbers, each checked by tests/test_mapping.py.
+that gives the same numbers, each checked by tests/api/test_mapping.py.
 
 A :class:`Row` holds two Python expressions as text. The page shows them verbatim
 and the test evaluates exactly that text on the same inputs, so the page and its

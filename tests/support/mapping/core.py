@@ -1,10 +1,10 @@
-"""Mapping rows of the foundation's nine losses (see tests/mapping.py)."""
+"""Mapping rows of the nine core losses: mean squared and absolute error, Huber, the cross-entropies, the hinges (see tests/support/mapping/__init__.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mapping import Row, regression_inputs, softmax
+from tests.support.mapping import Row, regression_inputs, softmax
 
 
 def _binary(rng: np.random.Generator) -> dict[str, np.ndarray]:

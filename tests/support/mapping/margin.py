@@ -1,10 +1,10 @@
-"""Mapping rows of the margin losses (see tests/mapping.py)."""
+"""Mapping rows of the margin losses (see tests/support/mapping/__init__.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mapping import Row
+from tests.support.mapping import Row
 
 W4 = "torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64)"
 

@@ -1,4 +1,4 @@
-"""Mapping rows of the overlap losses (see tests/mapping.py).
+"""Mapping rows of the overlap losses (see tests/support/mapping/__init__.py).
 
 Keras's Dice and Tversky sum over the axes they are given (default: every axis, the batch
 included): lossx's ``sum_axes``, and the Keras adapter's classes take Keras's arguments.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mapping import Row, softmax
+from tests.support.mapping import Row, softmax
 
 
 def _masks(rng: np.random.Generator) -> dict[str, np.ndarray]:

@@ -1,9 +1,9 @@
-"""Mapping rows of the ranking losses (see tests/mapping.py)."""
+"""Mapping rows of the ranking losses (see tests/support/mapping/__init__.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-from mapping import Row
+from tests.support.mapping import Row
 
 ROWS: list[Row] = []
 

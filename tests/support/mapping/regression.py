@@ -1,9 +1,9 @@
-"""Mapping rows of the regression losses (see tests/mapping.py)."""
+"""Mapping rows of the regression losses (see tests/support/mapping/__init__.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-from mapping import Row, regression_inputs
+from tests.support.mapping import Row, regression_inputs
 
 KERAS_SAMPLE = "Keras's functions give per-sample values (the mean over the last axis), as lossx's Keras functions do."
 SAME_CLASS = "lossx's class of the same name is the drop-in, default options included (Keras's reductions)."

@@ -1,4 +1,4 @@
-"""Mapping rows of the sequence losses (see tests/mapping.py)."""
+"""Mapping rows of the sequence losses (see tests/support/mapping/__init__.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from mapping import Row
+from tests.support.mapping import Row
 
 _BATCH, _FRAMES, _CLASSES, _LABELS = 3, 7, 5, 3
 

@@ -29,13 +29,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-import reference_classification
-import reference_margin
-import reference_math as M
-import reference_overlap
-import reference_ranking
-import reference_regression
-import reference_sequence
+from tests.support.reference import classification as reference_classification
+from tests.support.reference import margin as reference_margin
+from tests.support.reference import helpers as M
+from tests.support.reference import overlap as reference_overlap
+from tests.support.reference import ranking as reference_ranking
+from tests.support.reference import regression as reference_regression
+from tests.support.reference import sequence as reference_sequence
 
 #: Per-family reference modules; each defines ``LOSSES`` like the dict below.
 FAMILIES = (

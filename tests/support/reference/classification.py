@@ -1,4 +1,4 @@
-"""Independent mpmath references of the classification losses (see tests/reference.py).
+"""Independent mpmath references of the classification losses (see tests/support/reference/__init__.py).
 
 Written from the formulas of the papers and of the frameworks' documentation, in
 the simplest form: probabilities ``p = softmax(x)`` (or the given ones), smoothed
@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-import reference_math as M
+from tests.support.reference import helpers as M
 
 power = np.frompyfunc(lambda base, exponent: M.mp.power(base, exponent), 2, 1)
 

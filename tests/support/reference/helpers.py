@@ -1,4 +1,4 @@
-"""mpmath helpers shared by the independent reference implementations (tests/reference*.py).
+"""mpmath helpers shared by the independent reference implementations (tests/support/reference/).
 
 Values are NumPy object arrays of mpmath numbers at 40 significant digits; the
 elementwise functions below apply mpmath's own functions entry by entry.

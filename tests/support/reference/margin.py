@@ -1,4 +1,4 @@
-"""Independent mpmath references of the margin losses (see tests/reference.py)."""
+"""Independent mpmath references of the margin losses (see tests/support/reference/__init__.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Callable
 
 import numpy as np
 
-import reference_math as M
+from tests.support.reference import helpers as M
 
 
 def _signs(y_true):

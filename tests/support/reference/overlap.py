@@ -1,4 +1,4 @@
-"""Independent mpmath references of the overlap losses (see tests/reference.py).
+"""Independent mpmath references of the overlap losses (see tests/support/reference/__init__.py).
 
 Each score is computed from its textbook form ``1 − (numerator + s)/(denominator + s + ε)``
 with ``Σ p`` and ``Σ t`` (not from lossx's cancellation-free rewriting), by an explicit
@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-import reference_math as M
+from tests.support.reference import helpers as M
 
 
 def _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index):

@@ -1,4 +1,4 @@
-"""Independent mpmath references of the ranking losses (see tests/reference.py).
+"""Independent mpmath references of the ranking losses (see tests/support/reference/__init__.py).
 
 Written from the definitions (torch's documented formulas, the NT-Xent and Circle loss
 papers), loop by loop where that is clearest; nothing here imports lossx.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import reference_math as M
+from tests.support.reference import helpers as M
 
 
 def _feature_last(x: np.ndarray, axis: int, ndim: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Independent mpmath references of the regression losses (see tests/reference.py).
+"""Independent mpmath references of the regression losses (see tests/support/reference/__init__.py).
 
 Each is the textbook formula evaluated in mpmath, never lossx's computation: log-cosh
 through cosh, the Gaussian NLL with an explicit max, the cosine from norms.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import reference_math as M
+from tests.support.reference import helpers as M
 
 
 def _at_least(x: np.ndarray, floor) -> np.ndarray:

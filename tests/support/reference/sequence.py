@@ -1,4 +1,4 @@
-"""Independent mpmath references of the sequence losses (see tests/reference.py).
+"""Independent mpmath references of the sequence losses (see tests/support/reference/__init__.py).
 
 CTC is computed from its definition, not from the forward recursion lossx uses:
 ``p(y | x) = Σ_π Π_t p_t(π_t)`` over every path π of ``T_b`` frames whose collapse
@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-import reference_math as M
+from tests.support.reference import helpers as M
 
 
 def _collapse(path: tuple[int, ...], blank: int) -> tuple[int, ...]:

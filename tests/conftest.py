@@ -1,0 +1,49 @@
+"""pytest set-up of the whole suite: the environment, the ``backend`` fixture, hypothesis profiles.
+
+The helpers the tests import (``backend_param``, ``framework``, ``to_backend``, ...) are in
+tests/support/frameworks.py; tests/README.md describes the layout.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before any test imports TensorFlow or JAX: silence TF's C++ logging, and make
+# JAX float64 real float64 (without x64 JAX silently computes in float32).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("JAX_ENABLE_X64", "1")
+
+import pytest  # noqa: E402
+
+from tests.support.frameworks import BACKENDS, backend_param  # noqa: E402
+
+
+@pytest.fixture(params=[backend_param(b) for b in BACKENDS])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each installed backend's name in turn."""
+    return request.param
+
+
+# Hypothesis profiles (tests/numerics/test_properties.py): "ci", the default, is derandomized with a
+# fixed example budget, so every run draws the same examples; HYPOTHESIS_PROFILE=dev draws
+# ten times as many, at random, for a developer hunting counterexamples.
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is only needed by the property tests
+    pass
+else:
+    _SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    settings.register_profile(
+        "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
+        suppress_health_check=_SLOW_DRAWS,
+    )
+    # The single-framework tox environments: a third of the examples (the `all` environment
+    # draws them all, on every backend).
+    settings.register_profile(
+        "smoke", derandomize=True, max_examples=34, deadline=None, print_blob=True,
+        suppress_health_check=_SLOW_DRAWS,
+    )
+    settings.register_profile(
+        "dev", max_examples=1000, deadline=None, print_blob=True, suppress_health_check=_SLOW_DRAWS,
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
