@@ -1,7 +1,7 @@
 """Regenerate the gallery: one figure per family of losses, drawn by lossx.plot.
 
     python scripts/gallery.py            # docs/images/gallery-*.png and docs/gallery.md
-    python scripts/gallery.py --page     # print the page only (what tests/test_plot.py compares)
+    python scripts/gallery.py --page     # print the page only (what tests/cli/test_plot.py compares)
 
 The figures live in ``FIGURES`` only: each one's losses, axis and range, the
 ``lossx plot`` command that draws it, and the two sentences the page says about it.

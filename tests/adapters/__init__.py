@@ -1,0 +1,1 @@
+"""The framework adapters: torch, JAX, Keras, presets, serialization, compilation, TensorFlow graphs, traced options."""

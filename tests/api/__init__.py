@@ -1,0 +1,1 @@
+"""The public API: errors, configuration, custom losses, imports, catalogue, mapping page, lossx.testing, README."""

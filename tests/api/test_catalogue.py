@@ -1,0 +1,127 @@
+"""The catalogue (issue 3): every loss exists in the generic API and in every adapter.
+
+The one structural exception: a ``keras.losses.Loss`` takes only ``(y_true, y_pred)``,
+so losses with more required inputs have no Keras class and say why.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import lossx
+from tests.support.frameworks import installed
+from lossx.backends import load, unavailable
+
+CATALOGUE = [
+    # the nine core losses (tests/support/mapping/core.py)
+    "mean_squared_error", "mean_absolute_error", "huber", "binary_cross_entropy", "binary_focal_cross_entropy",
+    "categorical_cross_entropy", "sparse_categorical_cross_entropy", "hinge", "categorical_hinge",
+    # regression
+    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "smooth_l1", "log_cosh", "quantile",
+    "poisson", "gaussian_nll", "cosine_similarity",
+    # classification
+    "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "squared_hinge", "multi_margin",
+    "soft_margin", "multilabel_soft_margin", "multilabel_margin", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
+    "nll",
+    # overlap
+    "dice", "tversky", "jaccard",
+    # embeddings and ranking
+    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
+    # sequences
+    "ctc",
+]
+KERAS_EXCEPTIONS = {"gaussian_nll", "margin_ranking", "cosine_embedding", "triplet_margin"}
+ADAPTERS = {"numpy": "numpy", "jax": "jax", "torch": "torch", "keras": "tensorflow"}
+
+
+def test_the_catalogue_is_complete():
+    assert set(CATALOGUE) <= set(lossx.losses.__all__)
+    assert set(lossx.losses.__all__) <= set(CATALOGUE), "a new loss: add it to CATALOGUE"
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+def test_generic_function(name):
+    function = getattr(lossx, name)
+    assert function.spec.name == name and function.__doc__
+    assert "Reference" in function.__doc__, "the docstring names a reference"
+
+
+@pytest.mark.parametrize("name", CATALOGUE)
+@pytest.mark.parametrize("adapter", list(ADAPTERS))
+def test_adapter_has_the_loss(adapter, name):
+    module_name = "keras" if adapter == "keras" else ADAPTERS[adapter]
+    if not installed(ADAPTERS[adapter]) and not (adapter == "keras" and (installed("jax") or installed("torch"))):
+        pytest.skip(f"{module_name} is not installed")
+    if adapter == "keras":
+        pytest.importorskip("keras")
+    module = load(adapter)
+    spec = lossx.lookup(name)
+    if adapter == "keras" and name in KERAS_EXCEPTIONS:
+        assert unavailable(spec, "keras")
+        with pytest.raises(AttributeError, match="receives only"):
+            getattr(module, spec.camel_name)
+        return
+    assert unavailable(spec, adapter) is None
+    assert callable(getattr(module, spec.camel_name))
+    assert callable(getattr(module, name))
+
+
+def test_keras_exceptions_are_the_losses_with_more_than_two_inputs():
+    assert {name for name in CATALOGUE if unavailable(lossx.lookup(name), "keras")} == KERAS_EXCEPTIONS
+
+
+ALIASES = [(alias, spec.name) for spec in lossx.registered() if spec.name in CATALOGUE for alias in spec.aliases]
+
+
+@pytest.mark.parametrize(("alias", "name"), ALIASES, ids=[alias for alias, _ in ALIASES])
+@pytest.mark.parametrize("adapter", ["lossx", *ADAPTERS])
+def test_aliases_are_attributes(adapter, alias, name):
+    """The README's short names (mse, bce, scce, ...) are the loss's own function in lossx and every adapter."""
+    if adapter == "lossx":
+        module = lossx
+    else:
+        if not installed(ADAPTERS[adapter]) and not (adapter == "keras" and (installed("jax") or installed("torch"))):
+            pytest.skip(f"{adapter} is not installed")
+        if adapter == "keras":
+            pytest.importorskip("keras")
+        module = load(adapter)
+    if adapter == "keras" and name in KERAS_EXCEPTIONS:
+        with pytest.raises(AttributeError, match="receives only"):
+            getattr(module, alias)
+        return
+    assert getattr(module, alias) is getattr(module, name)
+    assert alias in dir(module)
+
+
+PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss"}, "jax": {"JaxLoss"}, "torch": {"TorchLoss"},
+                          "keras": {"KerasLoss", "unsupported_reason"}}
+
+
+def _loss_names(module_name: str) -> set[str]:
+    from lossx._presets import presets
+
+    framework = "keras" if module_name == "keras" else module_name
+    names = {n for spec in lossx.registered() if not (module_name == "keras" and unavailable(spec, "keras"))
+             for n in (spec.name, spec.camel_name, *spec.aliases)}
+    return names | {p.name for p in presets(framework)} | {p.function for p in presets(framework) if p.function}
+
+
+@pytest.mark.parametrize("adapter", ["lossx", *ADAPTERS])
+def test_namespaces_list_public_names_only(adapter):
+    """dir() and __all__ hold the API, not the modules' imports (importlib, annotations, Any, torch, ...)."""
+    if adapter == "lossx":
+        module = lossx
+        expected = set(lossx.__all__) | {n for spec in lossx.registered() for n in (spec.name, spec.camel_name, *spec.aliases)}
+        expected |= {"backends", "losses", "testing", "__version__"}
+        assert set(dir(module)) == expected
+        for name in ("importlib", "annotations", "Any"):
+            assert not hasattr(module, name), name
+        return
+    if not installed(ADAPTERS[adapter]) and not (adapter == "keras" and (installed("jax") or installed("torch"))):
+        pytest.skip(f"{adapter} is not installed")
+    if adapter == "keras":
+        pytest.importorskip("keras")
+    module = load(adapter)
+    expected = _loss_names(adapter) | PUBLIC_ADAPTER_HELPERS[adapter]
+    assert set(dir(module)) == expected, set(dir(module)) ^ expected
+    assert set(module.__all__) == expected

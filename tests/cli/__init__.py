@@ -1,0 +1,1 @@
+"""The lossx command: list, suggest, plot, experiment, bench."""

@@ -1,0 +1,1 @@
+"""Numerical results: the cross-backend matrix, extremes, half precision, properties, conformance, numerical notes, array API."""

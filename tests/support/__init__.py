@@ -1,0 +1,1 @@
+"""Shared test helpers (not tests): frameworks, matrix option sets, mpmath references, mapping rows."""

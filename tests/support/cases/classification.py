@@ -1,0 +1,127 @@
+"""Matrix option sets of the classification losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tests.support.cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _categorical, _labels, f32, softmax
+
+ALPHA4 = (0.25, 0.5, 1.0, 0.75)  # exact in float32
+
+
+def _shape(options):
+    return (2, 4, 3) if options.get("axis", -1) == 1 else (3, 2, 4)
+
+
+def _log_probabilities(rng, options):
+    """Log-softmax outputs (float32-representable) and integer labels, for nll."""
+    logits, labels = _labels(rng, {**options, "from_logits": True})
+    axis = options.get("axis", -1)
+    log_p = logits - np.log(np.sum(np.exp(logits), axis=axis, keepdims=True))
+    return f32(log_p), labels
+
+
+def _distributions(rng, options, zeros=False):
+    """KL inputs: a prediction as the options ask (probabilities, log-probabilities or logits)
+    and a target distribution (or its log).
+
+    With ``zeros`` about a third of the target entries are exactly 0 (−inf with
+    log_target; one entry per row is kept), and at about half of those the prediction
+    is 0 as well (probabilities; −inf log-probabilities and logits, as in masked classes).
+    """
+    axis = options.get("axis", -1)
+    shape = _shape(options)
+    logits = rng.standard_normal(shape) * 2
+    target = softmax(rng.standard_normal(shape), axis)
+    with np.errstate(divide="ignore"):
+        if zeros:
+            absent = rng.random(shape) < 0.35
+            absent.flat[0] = True
+            kept = np.expand_dims(np.argmax(rng.random(shape) * ~absent, axis=axis), axis)
+            np.put_along_axis(absent, kept, False, axis=axis)
+            target = np.where(absent, 0.0, target)
+            target = target / target.sum(axis=axis, keepdims=True)
+            masked = absent & (rng.random(shape) < 0.5)
+            masked.flat[0] = absent.flat[0]
+            logits = np.where(masked, -np.inf, logits)
+        probabilities = f32(softmax(logits, axis))
+        if options.get("from_logits"):
+            y_pred = logits
+        elif options.get("log_input"):
+            y_pred = np.log(probabilities)
+        else:
+            y_pred = probabilities
+        target = f32(target)
+        if options.get("log_target"):
+            target = np.log(target)
+    return f32(y_pred), target
+
+
+_soft = functools.partial(_categorical, soft=True)
+
+CASES: list[Case] = [
+    # ---------------------------------------------------------------- categorical focal
+    Case("cfocal", "categorical_focal_cross_entropy", "probs-gamma2", {}, _categorical, LABEL_WEIGHTINGS),
+    Case("cfocal", "categorical_focal_cross_entropy", "from_logits-alpha0.25",
+         {"from_logits": True, "alpha": 0.25}, _categorical, LABEL_WEIGHTINGS),
+    Case("cfocal", "categorical_focal_cross_entropy", "from_logits-alphavec-gamma0.5-ls0.1-soft",
+         {"from_logits": True, "alpha": ALPHA4, "gamma": 0.5, "label_smoothing": 0.1}, _soft, LABEL_WEIGHTINGS),
+    Case("cfocal", "categorical_focal_cross_entropy", "probs-gamma0-cw-ls0.1",
+         {"gamma": 0.0, "class_weight": CW4, "label_smoothing": 0.1}, _categorical, LABEL_WEIGHTINGS),
+    Case("cfocal", "categorical_focal_cross_entropy", "axis1-from_logits-gamma1.5-cw-alphavec",
+         {"from_logits": True, "axis": 1, "gamma": 1.5, "class_weight": CW4, "alpha": ALPHA4}, _categorical,
+         LABEL_WEIGHTINGS),
+    # ---------------------------------------------------------------- sparse categorical focal
+    Case("sfocal", "sparse_categorical_focal_cross_entropy", "from_logits", {"from_logits": True}, _labels,
+         SCCE_WEIGHTINGS),
+    Case("sfocal", "sparse_categorical_focal_cross_entropy", "probs-alpha0.25-gamma0.5-ls0.1",
+         {"alpha": 0.25, "gamma": 0.5, "label_smoothing": 0.1}, _labels, SCCE_WEIGHTINGS),
+    Case("sfocal", "sparse_categorical_focal_cross_entropy", "from_logits-alphavec-cw-ls0.1-ii-100",
+         {"from_logits": True, "alpha": ALPHA4, "class_weight": CW4, "label_smoothing": 0.1, "ignore_index": -100},
+         _labels, SCCE_WEIGHTINGS),
+    Case("sfocal", "sparse_categorical_focal_cross_entropy", "probs-gamma0-cw-ii1",
+         {"gamma": 0.0, "class_weight": CW4, "ignore_index": 1}, _labels, SCCE_WEIGHTINGS),
+    Case("sfocal", "sparse_categorical_focal_cross_entropy", "axis1-from_logits-gamma3-ii0",
+         {"from_logits": True, "axis": 1, "gamma": 3.0, "ignore_index": 0}, _labels, SCCE_WEIGHTINGS),
+    # ---------------------------------------------------------------- poly-1
+    Case("poly", "poly_cross_entropy", "probs", {}, _categorical, LABEL_WEIGHTINGS),
+    Case("poly", "poly_cross_entropy", "from_logits-eps1-soft", {"from_logits": True, "epsilon": 1.0}, _soft,
+         LABEL_WEIGHTINGS),
+    Case("poly", "poly_cross_entropy", "from_logits-eps-1-ls0.1-cw",
+         {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": CW4}, _categorical,
+         LABEL_WEIGHTINGS),
+    Case("poly", "poly_cross_entropy", "axis1-probs-eps0.5-cw-soft",
+         {"axis": 1, "epsilon": 0.5, "class_weight": CW4}, _soft, LABEL_WEIGHTINGS),
+    # ---------------------------------------------------------------- generalized cross-entropy
+    Case("gce", "generalized_cross_entropy", "probs", {}, _labels, SCCE_WEIGHTINGS),
+    Case("gce", "generalized_cross_entropy", "from_logits-q0.25", {"from_logits": True, "q": 0.25}, _labels,
+         SCCE_WEIGHTINGS),
+    Case("gce", "generalized_cross_entropy", "probs-q1-cw-ii-100",
+         {"q": 1.0, "class_weight": CW4, "ignore_index": -100}, _labels, SCCE_WEIGHTINGS),
+    Case("gce", "generalized_cross_entropy", "axis1-from_logits-q0.5-cw-ii2",
+         {"from_logits": True, "axis": 1, "q": 0.5, "class_weight": CW4, "ignore_index": 2}, _labels,
+         SCCE_WEIGHTINGS),
+    # ---------------------------------------------------------------- KL divergence
+    Case("kl", "kl_divergence", "probs", {}, _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
+    Case("kl", "kl_divergence", "probs-zeros", {}, functools.partial(_distributions, zeros=True),
+         LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "log_input", {"log_input": True}, _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
+    Case("kl", "kl_divergence", "log_input-log_target-zeros", {"log_input": True, "log_target": True},
+         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "from_logits-log_target", {"from_logits": True, "log_target": True},
+         _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
+    Case("kl", "kl_divergence", "axis1-from_logits-zeros", {"from_logits": True, "axis": 1},
+         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "log_input-pointwise-zeros", {"log_input": True, "pointwise": True},
+         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "log_target-pointwise", {"log_input": True, "log_target": True, "pointwise": True},
+         _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
+    # ---------------------------------------------------------------- negative log-likelihood
+    Case("nll", "nll", "default", {}, _log_probabilities, SCCE_WEIGHTINGS),
+    Case("nll", "nll", "cw-ii-100", {"class_weight": CW4, "ignore_index": -100}, _log_probabilities,
+         SCCE_WEIGHTINGS),
+    Case("nll", "nll", "axis1-cw-ii0", {"axis": 1, "class_weight": CW4, "ignore_index": 0}, _log_probabilities,
+         SCCE_WEIGHTINGS),
+]

@@ -1,0 +1,561 @@
+"""Extreme inputs for every built-in loss (docs/semantics.md, numerical promise), run by tests/numerics/test_extremes.py.
+
+Each case is an input on which a framework's own loss (or a naive formula) breaks:
+logits ±1e4, −inf logits in masked classes, probabilities exactly 0 or 1, residuals
+of ``BIG`` (1e30 in float64, 1e4 in float32), zero-probability targets, empty
+classes, zero and identical vectors. Every case is chosen where the mathematical
+value AND its gradient are finite (e.g. no label smoothing over a −inf logit, no
+−inf target gradient of t·log t at t = 0) and away from the kinks of max(·, 0), so
+the mpmath reference of tests/support/reference/__init__.py is exact there.
+
+``make(big)`` returns the NumPy inputs in the loss's input order; floating inputs are
+rounded to float32 by the test, so one float64 reference serves both dtypes unless
+the case is ``scaled`` (its inputs depend on ``big``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+INF = np.inf
+#: The residual scale of the ``scaled`` cases: what each dtype represents with room
+#: for a square (float32: 1e4² = 1e8; float64: (1e30)² = 1e60).
+BIG = {"float64": 1e30, "float32": 1e4}
+
+
+@dataclass(frozen=True, eq=False)
+class Extreme:
+    loss: str
+    name: str
+    make: Callable[[float], tuple]
+    options: dict = field(default_factory=dict)
+    wrt: tuple[int, ...] = (0,)
+    scaled: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.loss}-{self.name}"
+
+
+def _a(rows) -> np.ndarray:
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _labels(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
+
+
+# ----------------------------------------------------------------- regression
+
+def _residuals(big):
+    """Residuals ±big and ±0.75·big next to moderate ones (away from 0 and from δ = β = 1)."""
+    return _a([[big, -big, 0.75], [-0.5, 3.0, 0.75 * big]]), _a([[-0.5, 0.25, -1.5], [big, 1.0, -0.25 * big]])
+
+
+def _percentages(big):
+    # |y_true| below ε = 1e-7 (0 and 1e-12) takes the floor ε.
+    return _a([[big, -big, 0.5], [2.0, 1e-3, -big]]), _a([[0.0, -2.0, 1e-3], [3.0, 1e-12, -0.5]])
+
+
+def _log_errors(big):
+    # Negative and zero inputs are raised to ε = 1e-7 (zero gradient there).
+    return _a([[big, -0.5, 0.0], [3.0, 1e-3, 0.5 * big]]), _a([[0.0, 2.0, big], [-3.0, 0.5, 1.0]])
+
+
+def _rates_at_zero(big):
+    # Rates 0 with counts 0 and > 0: −t·log(0 + ε) is finite; a huge rate next to them.
+    return _a([[0.0, 0.0, 1e-30], [2.0, big, 0.5]]), _a([[0.0, 3.0, 1.0], [0.0, 2.0, 4.0]])
+
+
+def _log_rates(big):
+    # exp(−1e4) underflows to 0: the loss is −t·x, finite.
+    return _a([[-1e4, -50.0, 0.5], [2.0, -1e4, 1.0]]), _a([[0.0, 2.0, 1.0], [5.0, 3.0, 0.0]])
+
+
+def _big_counts(big):
+    counts = _a([[0.0, 3.0, 2.0], [big, 7.0, 0.5]])
+    log_rates = _a([[0.5, -1.0, 1.0], [np.log(big) + 0.25, 2.0, 0.0]])
+    return log_rates, counts
+
+
+def _small_residuals(big):
+    # log cosh e ≈ e²/2 from 2e−12 up: |e| + softplus(−2|e|) − log 2 cancels every digit there.
+    y_true = _a([[0.5, -1.25, 2.0], [3.0, -0.75, 0.125]])
+    residuals = _a([[1e-4, -3e-3, 2e-6], [-5e-5, 1e-2, 7e-4]])
+    return y_true + residuals, y_true
+
+
+def _near_logarithms(big):
+    # Predictions within a few 1e−6 relative (a few dozen float32 ulps): log1p(ŷ) − log1p(y) would
+    # cancel most of its digits.
+    y_true = _a([[0.5, 2.0, 3.0], [1e-3, 10.0, 0.25]])
+    return y_true * _a([[1 + 2e-6, 1 - 3e-6, 1 + 5e-6], [1 - 1e-5, 1 + 4e-6, 1 - 2e-6]]), y_true
+
+
+def _tiny_variances(big):
+    # Variances at 0 and below ε = 1e-6 are raised to ε (zero variance gradient there).
+    mean, target = _residuals(big)
+    return mean, target, _a([[1e-30, 0.0, 1e-5], [2e-6, 1.0, 1e-12]])
+
+
+def _zero_vectors(big):
+    # Row 0: y_pred = 0; row 1: y_true = 0; both norms floored at ε (cosine 0, gradient ~1/ε).
+    return _a([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5]]), _a([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0]])
+
+
+def _huge_vectors(big):
+    return _a([[big, -big, 0.5 * big], [0.25, big, -2.0]]), _a([[-big, 2.0 * big, big], [big, big, 3.0]])
+
+
+REGRESSION = [
+    Extreme("mean_squared_error", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("mean_absolute_error", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("huber", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("huber", "residual-big-delta1e-3", _residuals, {"delta": 1e-3}, wrt=(0, 1), scaled=True),
+    Extreme("mean_absolute_percentage_error", "residual-big-true0", _percentages, wrt=(0, 1), scaled=True),
+    Extreme("mean_squared_logarithmic_error", "big-and-negative", _log_errors, wrt=(0, 1), scaled=True),
+    Extreme("mean_squared_logarithmic_error", "near-perfect", _near_logarithms, wrt=(0, 1)),
+    Extreme("smooth_l1", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("smooth_l1", "residual-big-beta0", _residuals, {"beta": 0.0}, wrt=(0, 1), scaled=True),
+    Extreme("log_cosh", "residual-big", _residuals, wrt=(0, 1), scaled=True),
+    Extreme("log_cosh", "residual-small", _small_residuals, wrt=(0, 1)),
+    Extreme("quantile", "residual-big-q0.9", _residuals, {"quantile": 0.9}, wrt=(0, 1), scaled=True),
+    Extreme("poisson", "rate0", _rates_at_zero, wrt=(0, 1), scaled=True),
+    Extreme("poisson", "log_input-1e4", _log_rates, {"log_input": True}, wrt=(0, 1)),
+    # Counts cross the Stirling term's threshold 1 (a step), so only the rate is differentiated.
+    Extreme("poisson", "full-counts-big", _big_counts, {"log_input": True, "full": True}, scaled=True),
+    Extreme("gaussian_nll", "variance-tiny", _tiny_variances, wrt=(0, 1, 2), scaled=True),
+    Extreme("cosine_similarity", "zero-vectors", _zero_vectors, wrt=(0, 1)),
+    Extreme("cosine_similarity", "huge-vectors", _huge_vectors, wrt=(0, 1), scaled=True),
+]
+
+# ----------------------------------------------------------------- classification
+
+_BINARY_TARGETS = _a([[1.0, 0.0, 0.0], [1.0, 0.0, 1.0]])
+
+
+def _binary_logits(big):
+    # Saturated both ways: right (loss 0) and wrong (loss 1e4).
+    return _a([[1e4, -1e4, 1e4], [-1e4, 0.5, -2.0]]), _BINARY_TARGETS
+
+
+def _binary_tiny(big):
+    # Nearly perfect logits: every loss is ~e^−30 (log1p(e^−30) = 9.3576e−14), summed from
+    # non-negative terms, where (1−t)·x − log σ(x) = −30 + 30.0000000000000936 cancels its digits.
+    return _a([[30.0, -30.0, -25.5], [27.25, -28.0, 31.5]]), _BINARY_TARGETS
+
+
+def _binary_tiny_negatives(big):
+    # Label 0 everywhere: smoothed by ε the target is ε/2, exact enough; a smoothed 1 is 1 − ε/2,
+    # whose complement ε/2 float64 holds only to ~1e−16/ε relative, whatever the loss does with it.
+    return _a([[-30.0, -25.5, -28.0], [-27.25, -31.5, -26.0]]), np.zeros((2, 3))
+
+
+def _binary_tiny_focal(big):
+    # As above at ±10: the cross-entropy ~e^−10 (which −10 + 10.0000454 loses in float32), times
+    # the modulating factor σ(−|x|)² ~ e^−20.
+    return _a([[10.0, -10.0, -9.5], [11.0, -10.5, 9.75]]), _BINARY_TARGETS
+
+
+def _binary_saturated(big):
+    # p = 0 with t = 0 and p = 1 with t = 1: 0·log 0 = 0, loss 0, gradient ±1.
+    return _a([[0.0, 1.0, 0.25], [1.0, 0.0, 0.75]]), _a([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+
+
+def _binary_soft(big):
+    # Targets 0 and 1 among soft ones: the target gradient is log(p/(1−p)) there too.
+    return _a([[0.3, 0.8, 0.5], [0.1, 0.6, 0.9]]), _a([[0.0, 1.0, 0.3], [1.0, 0.0, 0.5]])
+
+
+def _class_logits(big):
+    return _a([[1e4, -1e4, 0.0], [-1e4, 1e4, 2.0]]), _a([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+
+
+def _class_tiny(big):
+    # The target class dominates by 26 to 32: every loss is ~e^−28, which logsumexp(x) − x_y and
+    # x_y − m − log Σ e^{x−m} lose (log of 1 + tiny); a −inf logit and a tie among the others too.
+    return _a([[30.0, 0.0, 1.5], [-2.0, 27.5, 0.25], [-INF, 0.5, 32.0], [1.0, 1.0, 28.0]]), \
+        _a([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+
+
+def _class_tiny_focal(big):
+    # As above at margins ~10: the focal factor (1 − p)² ~ e^−20 keeps the loss representable in float32.
+    return _a([[10.0, 0.0, 0.5], [-1.0, 9.5, 0.25], [-INF, 0.5, 11.0], [1.0, 1.0, 10.5]]), \
+        _class_tiny(big)[1]
+
+
+def _label_tiny(big):
+    logits, one_hot = _class_tiny(big)
+    return logits, _labels(np.argmax(one_hot, axis=1))
+
+
+def _label_tiny_focal(big):
+    logits, one_hot = _class_tiny_focal(big)
+    return logits, _labels(np.argmax(one_hot, axis=1))
+
+
+def _class_masked(big):
+    # −inf logits (masked classes) only where the target is 0.
+    return _a([[-INF, 2.0, 0.5], [1.0, -INF, -INF], [-INF, 0.25, -1.0]]), \
+        _a([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.3, 0.7]])
+
+
+def _class_saturated(big):
+    # Probabilities exactly 0 where the target is 0, and exactly 1 on a one-hot target.
+    return _a([[0.0, 1.0, 0.0], [0.2, 0.0, 0.8]]), _a([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]])
+
+
+def _class_soft(big):
+    return _a([[1.5, -0.5, 0.25], [-1.0, 2.0, 0.5]]), _a([[0.0, 1.0, 0.0], [0.25, 0.0, 0.75]])
+
+
+def _label_logits(big):
+    return _a([[1e4, -1e4, 0.0], [-1e4, 1e4, 2.0], [0.5, 1e4, -1e4]]), _labels([1, 0, -100])
+
+
+def _label_masked(big):
+    # The ignored entry's stand-in class 0 is −inf too.
+    return _a([[-INF, 1.0, 2.0], [0.5, -INF, -INF], [-INF, 0.25, 3.0]]), _labels([2, 0, -100])
+
+
+def _label_saturated(big):
+    # The ignored entry sits over probability 0 (its stand-in class 0); p_y = 1 elsewhere.
+    return _a([[0.0, 1.0, 0.0], [0.0, 0.25, 0.75], [1.0, 0.0, 0.0]]), _labels([1, -100, 0])
+
+
+def _label_saturated_smooth(big):
+    # With smoothing every class counts, so zeros only in the ignored row.
+    return _a([[0.2, 0.5, 0.3], [0.0, 1.0, 0.0], [0.6, 0.1, 0.3]]), _labels([1, -100, 0])
+
+
+def _gce_saturated(big):
+    return _a([[0.0, 1.0, 0.0], [0.0, 0.25, 0.75], [0.5, 0.5, 0.0]]), _labels([1, 0, 1])
+
+
+def _kl_zero_targets(big):
+    # t = 0 over q = 0 and over q > 0: 0·log 0 = 0.
+    return _a([[0.0, 0.5, 0.5], [0.2, 0.8, 0.0]]), _a([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0]])
+
+
+def _kl_logits(big):
+    return _a([[-INF, 1e4, 0.5], [1.0, -1e4, -INF]]), _a([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0]])
+
+
+def _kl_log_targets(big):
+    log_t = np.log(_a([[0.25, 0.75, 1.0], [0.5, 0.5, 1.0]]))
+    log_t[:, 2] = -INF
+    return _a([[np.log(0.5), np.log(0.5), -INF], [-1e4, -0.5, -INF]]), log_t
+
+
+def _nll_inputs(big):
+    return _a([[-INF, -0.25, -INF], [-1e4, -INF, -1e-3], [-INF, -2.0, -0.5]]), _labels([1, 2, -100])
+
+
+_CW3 = (1.0, 2.0, 0.5)
+
+CLASSIFICATION = [
+    Extreme("binary_cross_entropy", "logits1e4", _binary_logits, {"from_logits": True}),
+    Extreme("binary_cross_entropy", "logits1e4-ls0.1-pwvec", _binary_logits,
+            {"from_logits": True, "label_smoothing": 0.1, "pos_weight": _CW3}, wrt=(0, 1)),
+    Extreme("binary_cross_entropy", "tiny-loss", _binary_tiny, {"from_logits": True}),
+    Extreme("binary_cross_entropy", "tiny-loss-pwvec", _binary_tiny, {"from_logits": True, "pos_weight": _CW3},
+            wrt=(0, 1)),
+    # A smoothing of 1e-13 keeps the loss tiny (~1e-12 per entry).
+    Extreme("binary_cross_entropy", "tiny-loss-ls1e-13-pw2", _binary_tiny_negatives,
+            {"from_logits": True, "label_smoothing": 1e-13, "pos_weight": 2.0}, wrt=(0, 1)),
+    Extreme("binary_cross_entropy", "probs0or1", _binary_saturated),
+    Extreme("binary_cross_entropy", "soft-targets", _binary_soft, wrt=(0, 1)),
+    Extreme("binary_focal_cross_entropy", "logits1e4-alpha0.25", _binary_logits,
+            {"from_logits": True, "alpha": 0.25}),
+    Extreme("binary_focal_cross_entropy", "logits1e4-gamma0.5", _binary_logits,
+            {"from_logits": True, "gamma": 0.5}),
+    Extreme("binary_focal_cross_entropy", "tiny-loss", _binary_tiny_focal, {"from_logits": True}),
+    Extreme("binary_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _binary_tiny,
+            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
+    Extreme("binary_focal_cross_entropy", "probs0or1", _binary_saturated),
+    Extreme("categorical_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
+    Extreme("categorical_cross_entropy", "masked-inf-cw", _class_masked, {"from_logits": True, "class_weight": _CW3}),
+    Extreme("categorical_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
+    Extreme("categorical_cross_entropy", "tiny-loss-cw", _class_tiny, {"from_logits": True, "class_weight": _CW3}),
+    Extreme("categorical_cross_entropy", "probs0or1", _class_saturated),
+    Extreme("categorical_cross_entropy", "soft-targets", _class_soft, {"from_logits": True}, wrt=(0, 1)),
+    Extreme("sparse_categorical_cross_entropy", "logits1e4-ii", _label_logits,
+            {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_cross_entropy", "logits1e4-ls0.1-ii", _label_logits,
+            {"from_logits": True, "ignore_index": -100, "label_smoothing": 0.1}),
+    Extreme("sparse_categorical_cross_entropy", "masked-inf-ii", _label_masked,
+            {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
+    Extreme("sparse_categorical_cross_entropy", "tiny-loss-cw", _label_tiny, {"from_logits": True, "class_weight": _CW3}),
+    Extreme("sparse_categorical_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
+    Extreme("sparse_categorical_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
+            {"ignore_index": -100, "label_smoothing": 0.1}),
+    Extreme("categorical_focal_cross_entropy", "logits1e4-alpha0.25", _class_logits,
+            {"from_logits": True, "alpha": 0.25}),
+    Extreme("categorical_focal_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
+    Extreme("categorical_focal_cross_entropy", "tiny-loss", _class_tiny_focal, {"from_logits": True}),
+    Extreme("categorical_focal_cross_entropy", "tiny-loss-gamma0.5", _class_tiny, {"from_logits": True, "gamma": 0.5}),
+    Extreme("categorical_focal_cross_entropy", "probs0or1", _class_saturated),
+    Extreme("sparse_categorical_focal_cross_entropy", "logits1e4-ii-cw", _label_logits,
+            {"from_logits": True, "ignore_index": -100, "class_weight": _CW3}),
+    Extreme("sparse_categorical_focal_cross_entropy", "masked-inf-ii", _label_masked,
+            {"from_logits": True, "ignore_index": -100}),
+    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss", _label_tiny_focal, {"from_logits": True}),
+    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _label_tiny,
+            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
+    Extreme("sparse_categorical_focal_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
+    Extreme("sparse_categorical_focal_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
+            {"ignore_index": -100, "label_smoothing": 0.1}),
+    Extreme("poly_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
+    Extreme("poly_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
+    Extreme("poly_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
+    Extreme("poly_cross_entropy", "probs0or1", _class_saturated),
+    Extreme("generalized_cross_entropy", "logits1e4-ii", _label_logits, {"from_logits": True, "ignore_index": -100}),
+    Extreme("generalized_cross_entropy", "masked-inf-ii", _label_masked, {"from_logits": True, "ignore_index": -100}),
+    Extreme("generalized_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
+    # p_y = 0 has a finite gradient only at q = 1 (−p^(q−1)).
+    Extreme("generalized_cross_entropy", "probs0or1-q1", _gce_saturated, {"q": 1.0}),
+    Extreme("generalized_cross_entropy", "probs1-ii", _label_saturated, {"ignore_index": -100}),
+    Extreme("kl_divergence", "zero-targets", _kl_zero_targets),
+    Extreme("kl_divergence", "logits-inf-1e4", _kl_logits, {"from_logits": True}),
+    Extreme("kl_divergence", "log-inf-targets", _kl_log_targets, {"log_input": True, "log_target": True}),
+    # One-hot targets: KL is the cross-entropy −log q_y, tiny where q_y → 1 (well conditioned there,
+    # unlike KL of soft targets near t = q: docs/performance.md).
+    Extreme("kl_divergence", "tiny-loss-one-hot", _class_tiny, {"from_logits": True}),
+    Extreme("nll", "inf-logprobs-ii", _nll_inputs, {"ignore_index": -100, "class_weight": _CW3}),
+]
+
+# ----------------------------------------------------------------- margin
+
+def _signed_margins(big):
+    # t·y = ±1e4, away from the hinge's kink at t·y = 1.
+    return _a([[1e4, -1e4, 0.25], [-1e4, 1e4, 3.0]]), _a([[1.0, 1.0, -1.0], [-1.0, -1.0, 1.0]])
+
+
+def _class_scores(big):
+    return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 2.0]]), _a([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def _label_scores(big):
+    return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 2.0], [0.25, -1e4, 1e4]]), _labels([1, 2, 2])
+
+
+def _tiny_margins(big):
+    # t·y ≈ 30: softplus(−t·y) ~ e^−30, computed as log1p(e^−30), not as a difference.
+    return _a([[30.0, -30.0, 25.5], [-27.25, 28.0, -31.5]]), _a([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]])
+
+
+def _multilabel_logits(big):
+    return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 1e4]]), _a([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def _label_list_scores(big):
+    # Scores ±1e4 (margins away from the kink at 1); row 1 lists no label, row 2 every class.
+    return _a([[1e4, -1e4, 0.5], [-1e4, 1e4, 2.0], [0.25, -1e4, 1e4]]), _labels([[0, 2, -1], [-1, 0, 1], [2, 0, 1]])
+
+
+MARGIN = [
+    Extreme("hinge", "margins1e4", _signed_margins),
+    Extreme("categorical_hinge", "scores1e4", _class_scores),
+    Extreme("squared_hinge", "margins1e4", _signed_margins),
+    Extreme("multi_margin", "scores1e4", _label_scores),
+    Extreme("multi_margin", "scores1e4-p2-cw", _label_scores, {"p": 2, "class_weight": _CW3}),
+    Extreme("soft_margin", "margins1e4", _signed_margins),
+    Extreme("soft_margin", "tiny-loss", _tiny_margins),
+    Extreme("multilabel_soft_margin", "logits1e4-cw", _multilabel_logits, {"class_weight": _CW3}),
+    Extreme("multilabel_soft_margin", "tiny-loss-cw", _binary_tiny, {"class_weight": _CW3}),
+    Extreme("multilabel_margin", "scores1e4", _label_list_scores),
+]
+
+# ----------------------------------------------------------------- overlap (N, pixels, C)
+
+def _empty_masks(big):
+    # Sample 0 predicts nothing and class 1 is absent from its targets; sample 1 is perfect.
+    y_pred = np.zeros((2, 4, 2))
+    y_pred[1] = [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]
+    y_true = np.zeros((2, 4, 2))
+    y_true[0, :2, 0] = 1.0
+    y_true[1] = y_pred[1]
+    return y_pred, y_true
+
+
+def _saturated_mask_logits(big):
+    y_pred, y_true = _empty_masks(big)
+    return np.where(y_pred > 0, 1e4, -1e4), y_true
+
+
+def _ignored_labels(big):
+    # Sample 1 is entirely ignored; class 2 never occurs in sample 0.
+    y_pred = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]],
+                       [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.25, 0.75, 0.0], [1.0, 0.0, 0.0]]])
+    return y_pred, _labels([[0, 1, 0, -1], [-1, -1, -1, -1]])
+
+
+def _nearly_perfect_mask_logits(big):
+    # Every score has pixels, and every pixel is right by 25 to 31: the loss, penalty / (2·TP + penalty)
+    # with ε = 0, is ~e^−25, which t − p·t with p = σ(x) rounds away (to 0 in float32).
+    y_true = np.zeros((2, 4, 2))
+    y_true[0, :2, 0] = y_true[0, 1:, 1] = y_true[1, ::2, 0] = y_true[1, 3, 1] = 1.0
+    margins = _a([[[25.0, 31.0], [27.5, 26.0], [30.0, 28.25], [26.5, 29.0]],
+                  [[28.0, 25.5], [29.5, 27.0], [26.25, 30.5], [31.0, 25.75]]])
+    return np.where(y_true > 0, margins, -margins), y_true
+
+
+def _nearly_perfect_label_logits(big):
+    # As above for integer labels over 3 classes (each present in each sample): softmax's 1 − p.
+    labels = _labels([[0, 1, 2, 0], [2, 1, 0, 1]])
+    logits = np.zeros((2, 4, 3))
+    np.put_along_axis(logits, labels[..., None], _a([[[27.0], [25.5], [30.0], [26.0]],
+                                                     [[28.5], [29.0], [25.25], [31.0]]]), axis=-1)
+    return logits, labels
+
+
+def _overlap_cases(loss, extra):
+    return [
+        Extreme(loss, "empty-zero-pred", _empty_masks, dict(extra)),
+        Extreme(loss, "logits1e4-smooth1", _saturated_mask_logits, {**extra, "from_logits": True, "smooth": 1.0}),
+        Extreme(loss, "labels-ii-empty", _ignored_labels, {**extra, "ignore_index": -1}),
+        Extreme(loss, "tiny-loss-logits-eps0", _nearly_perfect_mask_logits, {**extra, "from_logits": True, "epsilon": 0.0}),
+        Extreme(loss, "tiny-loss-label-logits-eps0", _nearly_perfect_label_logits,
+                {**extra, "from_logits": True, "epsilon": 0.0}),
+    ]
+
+
+OVERLAP = [
+    *_overlap_cases("dice", {}),
+    *_overlap_cases("tversky", {"alpha": 0.25, "beta": 0.75}),
+    *_overlap_cases("jaccard", {}),
+]
+
+# ----------------------------------------------------------------- ranking
+
+def _ranking_scores(big):
+    return _a([[big, -big, 0.5], [1.0, big, -2.0]]), _a([[-big, big, 2.0], [-0.5, -big, 1.0]]), \
+        _a([[-1.0, 1.0, -1.0], [-1.0, -1.0, -1.0]])
+
+
+def _big_distances(big):
+    return _a([[big, 0.25, big], [0.0, 3.0, 0.5]]), _a([[1.0, -1.0, -1.0], [-1.0, 1.0, -1.0]])
+
+
+def _cosine_zero(big):
+    # Zero vectors have cosine 0 (similar pairs only: max(cos − 0, 0) has its kink there).
+    return _a([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5], [0.5, 1.0, 0.0]]), \
+        _a([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0], [1.0, 0.5, -1.0]]), _a([1.0, 1.0, -1.0])
+
+
+def _cosine_huge(big):
+    x1, x2 = _huge_vectors(big)
+    return x1, x2, _a([1.0, -1.0])
+
+
+def _triplets_coincident(big):
+    anchor = _a([[1.0, -2.0, 0.5], [0.25, 0.0, 3.0]])
+    return anchor, anchor.copy(), _a([[1.0, -1.5, 0.5], [0.5, 0.25, 3.0]])
+
+
+def _triplets_far(big):
+    anchor = _a([[big, -big, 0.5], [0.25, big, 3.0]])
+    # The negatives are the nearer ones, so the hinge is active with distances ~big.
+    return anchor, _a([[0.5 * big, -big, 1.0], [0.25, 0.5 * big, -1.0]]), _a([[big, -big, 0.75], [0.25, big, 2.0]])
+
+
+_GROUPS = _labels([0, 0, 1, 1, 2])
+
+
+def _embeddings(big):
+    return _a([[1.0, 0.5, -0.25], [0.75, 0.5, 0.0], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5]]), _GROUPS
+
+
+def _identical_embeddings(big):
+    # Identical positives (cosine 1, a maximum: no gradient from their pair) among distinct groups.
+    return _a([[0.5, -1.0, 2.0], [0.5, -1.0, 2.0], [1.0, 0.25, 0.5], [1.0, 0.25, 0.5], [-0.5, 1.0, 0.0]]), _GROUPS
+
+
+def _confident_embeddings(big):
+    # Positives identical, negatives orthogonal, τ = 0.05: every pair's loss is
+    # softplus(log Σ_neg e^{s} − 20) ~ e^−18.5, computed as a log1p, not as a difference.
+    embeddings = _a([[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    return embeddings, _GROUPS
+
+
+def _huge_embeddings(big):
+    embeddings, labels = _embeddings(big)
+    return embeddings * big, labels
+
+
+_CLASSES = _labels([0, 0, 1, 1, 2, 3])  # class 3 alone: its row has no positive
+
+
+def _circle_embeddings(big):
+    return _a([[1.0, 0.5, -0.25], [0.75, 0.5, 0.0], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5],
+               [-0.5, 0.25, -1.0]]), _CLASSES
+
+
+def _circle_identical(big):
+    # Identical positives: s = 1 exactly, the top of the cosine (and the floor of Keras's distance 1 − s).
+    embeddings, labels = _circle_embeddings(big)
+    embeddings[1] = embeddings[0]
+    return embeddings, labels
+
+
+def _circle_huge(big):
+    embeddings, labels = _circle_embeddings(big)
+    return embeddings * big, labels
+
+
+RANKING = [
+    Extreme("margin_ranking", "scores-big", _ranking_scores, wrt=(0, 1), scaled=True),
+    Extreme("hinge_embedding", "distances-big", _big_distances, scaled=True),
+    Extreme("cosine_embedding", "zero-vectors", _cosine_zero, wrt=(0, 1)),
+    Extreme("cosine_embedding", "huge-vectors", _cosine_huge, wrt=(0, 1), scaled=True),
+    # d(a, p) = 0 with eps = 0: the subgradient 0 of the norm at 0, not NaN.
+    Extreme("triplet_margin", "coincident-eps0", _triplets_coincident, {"eps": 0.0}, wrt=(0, 1, 2)),
+    Extreme("triplet_margin", "distances-big", _triplets_far, wrt=(0, 1, 2), scaled=True),
+    # Similarities up to 1/τ = 1e4: softmax logits as extreme as ±1e4.
+    Extreme("ntxent", "temperature1e-4", _embeddings, {"temperature": 1e-4}),
+    Extreme("ntxent", "identical-positives", _identical_embeddings),
+    Extreme("ntxent", "huge-norms", _huge_embeddings, scaled=True),
+    Extreme("ntxent", "tiny-loss-temperature0.05", _confident_embeddings, {"temperature": 0.05}),
+    # γ = 1e4: exponents of ±1e4 inside the log-sum-exps, which overflow a naive log(1 + Σ·Σ).
+    Extreme("circle", "gamma1e4", _circle_embeddings, {"gamma": 1e4}),
+    Extreme("circle", "identical-positives", _circle_identical),
+    Extreme("circle", "huge-norms", _circle_huge, scaled=True),
+]
+
+# ----------------------------------------------------------------- sequence (B, T, C)
+
+_CTC_LABELS = _labels([[1, 2], [2, 0]])  # row 1: one label, padded with the blank
+
+
+def _ctc_logits(big):
+    logits = np.array([[[1e4, -1e4, 0.5], [-1e4, 1e4, -1e4], [0.25, -1e4, 1e4], [1e4, 0.5, -1e4]],
+                       [[-1e4, 0.5, 1e4], [1e4, -1e4, -1e4], [0.5, 1e4, 0.25], [-1e4, -1e4, 1e4]]])
+    return logits, _CTC_LABELS
+
+
+def _ctc_confident(big):
+    # One alignment dominates by 30 on every frame (row 1's blank-padded label too): the loss
+    # is ~e^−29, −log of 1 − tiny, which the per-frame log-softmax must keep.
+    logits = np.array([[[0.5, 30.5, -1.0], [30.0, 0.0, 0.25], [-0.5, 0.0, 30.25], [31.0, 0.5, 1.0]],
+                       [[0.25, 0.0, 30.0], [30.5, -0.25, 0.0], [31.0, 1.0, 0.5], [30.0, 0.0, -1.0]]])
+    return logits, _CTC_LABELS
+
+
+def _ctc_masked(big):
+    # Class 2 is masked (−inf) on frames where no alignment of its row needs it.
+    logits = np.array([[[0.5, 1.0, -INF], [-0.25, 2.0, 0.5], [1.0, -0.5, 1.5], [0.0, 0.25, -1.0]],
+                       [[1.0, -INF, 0.5], [0.5, -INF, 2.0], [-1.0, -INF, 0.25], [2.0, -INF, -INF]]])
+    return logits, _CTC_LABELS
+
+
+SEQUENCE = [
+    Extreme("ctc", "logits1e4", _ctc_logits),
+    Extreme("ctc", "masked-inf", _ctc_masked),
+    Extreme("ctc", "tiny-loss", _ctc_confident),
+]
+
+CASES = [*REGRESSION, *CLASSIFICATION, *MARGIN, *OVERLAP, *RANKING, *SEQUENCE]

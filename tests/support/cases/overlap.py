@@ -1,0 +1,98 @@
+"""Matrix option sets of the overlap losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py).
+
+Inputs: batch N, one spatial axis, classes C (channels-last (N, H, C), or torch layout
+(N, C, H) with ``axis=1``), or two spatial axes and C = 1 for the binary cases; at most
+24 entries. Multiclass cases use integer labels, multilabel cases dense 0/1 targets,
+binary cases a class axis of size 1, soft cases dense targets in (0, 1). Probabilities stay inside [0.02, 0.98].
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from tests.support.cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, f32, softmax
+
+CW3 = (2.0, 0.5, 1.0)
+
+
+def _shape(options, classes):
+    return (2, classes, 3) if options.get("axis", -1) == 1 else (2, 3, classes)
+
+
+def _dense(rng, options, classes=4, soft=False, ignored=None, shape=None):
+    """Probabilities (or logits) and dense targets; ``ignored`` puts that value in a few targets."""
+    shape = shape or _shape(options, classes)
+    logits = rng.standard_normal(shape) * 1.5
+    y_pred = logits if options.get("from_logits") else np.clip(1 / (1 + np.exp(-logits)), 0.02, 0.98)
+    y_true = rng.uniform(0.05, 0.95, shape) if soft else (rng.random(shape) < 0.5).astype(np.float64)
+    if ignored is not None:
+        y_true.flat[[1, 5, 10, 17]] = ignored
+    return f32(y_pred), f32(y_true)
+
+
+def _labels(rng, options, classes=4, all_ignored=False):
+    """Probabilities (or logits) over ``classes`` and integer labels; with ignore_index some
+    pixels are ignored, and with ``all_ignored`` every pixel of the second sample."""
+    axis = options.get("axis", -1)
+    shape = _shape(options, classes)
+    logits = rng.standard_normal(shape) * 1.5
+    y_pred = logits if options.get("from_logits") else softmax(logits, axis)
+    labels = rng.integers(0, classes, (2, 3))
+    ignore_index = options.get("ignore_index")
+    if ignore_index is not None:
+        labels[0, 1] = ignore_index
+        if all_ignored:
+            labels[1, :] = ignore_index
+    return f32(y_pred), labels.astype(np.int64)
+
+
+def _cases(short, loss, extra=None):
+    """The shared option sets, with ``extra`` options (α, β) merged into each."""
+    extra = extra or {}
+    tag = "".join(f"-{k[0]}{v}" for k, v in extra.items())
+    return [
+        Case(short, loss, f"multilabel-probs{tag}", {**extra}, _dense, LABEL_WEIGHTINGS),
+        Case(short, loss, f"binary-from_logits-smooth1{tag}", {**extra, "from_logits": True, "smooth": 1.0},
+             functools.partial(_dense, shape=(2, 3, 4, 1))),
+        Case(short, loss, f"multiclass-from_logits-cw-ii-1{tag}",
+             {**extra, "from_logits": True, "class_weight": CW4, "ignore_index": -1}, _labels, SCCE_WEIGHTINGS),
+        Case(short, loss, f"axis1-multiclass-probs-ii0-emptysample{tag}",
+             {**extra, "axis": 1, "ignore_index": 0}, functools.partial(_labels, classes=3, all_ignored=True),
+             SCCE_WEIGHTINGS),
+        Case(short, loss, f"pooled-cw-eps0-smooth0.5-soft{tag}",
+             {**extra, "per_class": False, "class_weight": CW4, "epsilon": 0.0, "smooth": 0.5},
+             functools.partial(_dense, soft=True), wrt=(0, 1)),
+        Case(short, loss, f"axis1-multilabel-from_logits-ii2-cw3{tag}",
+             {**extra, "axis": 1, "from_logits": True, "ignore_index": 2, "class_weight": CW3},
+             functools.partial(_dense, classes=3, ignored=2.0), LABEL_WEIGHTINGS),
+        Case(short, loss, f"pooled-axis1-multiclass-probs-eps1e-3{tag}",
+             {**extra, "axis": 1, "per_class": False, "epsilon": 1e-3}, functools.partial(_labels, classes=3)),
+        # Keras's axis: the whole batch in one score (its default), and the batch pooled per class.
+        Case(short, loss, f"sum_all-multilabel-probs{tag}", {**extra, "sum_axes": "all"}, _dense),
+        Case(short, loss, f"sum_axes01-multiclass-from_logits-cw-ii-1{tag}",
+             {**extra, "sum_axes": (0, 1), "from_logits": True, "class_weight": CW4, "ignore_index": -1}, _labels,
+             SCCE_WEIGHTINGS),
+        Case(short, loss, f"sum_axes-1-axis1-soft{tag}", {**extra, "sum_axes": (-1,), "axis": 1},
+             functools.partial(_dense, soft=True), LABEL_WEIGHTINGS, wrt=(0, 1)),
+    ]
+
+
+CASES: list[Case] = [
+    *_cases("dice", "dice"),
+    *_cases("tversky", "tversky", {"alpha": 0.3, "beta": 0.7}),
+    Case("tversky", "tversky", "defaults-multilabel", {}, _dense),
+    Case("tversky", "tversky", "a1.5-b0-multiclass-ii-1", {"alpha": 1.5, "beta": 0.0, "ignore_index": -1}, _labels),
+    *_cases("jaccard", "jaccard"),
+]
+
+
+def _pools_batch(options) -> bool:
+    axes = options.get("sum_axes", "per_sample")
+    return axes == "all" or (axes != "per_sample" and 0 in axes)
+
+
+#: Cases whose scores pool the batch axis (Keras's axis=None, or axes with 0): their loss has no
+#: batch axis, so tests that vary the batch size leave them out.
+BATCH_POOLED = frozenset(case.id for case in CASES if _pools_batch(case.options))

@@ -1,0 +1,112 @@
+"""Mapping rows of the overlap losses (see tests/support/mapping/__init__.py).
+
+Keras's Dice and Tversky sum over the axes they are given (default: every axis, the batch
+included): lossx's ``sum_axes``, and the Keras adapter's classes take Keras's arguments.
+lossx's default scores each sample and class, which is Keras's ``axis=(1, 2)`` on
+channels-last (N, H, W, C) inputs. optax.dice_loss scores each sample and class and averages
+the classes: lossx's ``reduction="none"`` then a mean over the class axis.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.support.mapping import Row, softmax
+
+
+def _masks(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Channels-last (2, 3, 4, 3) probabilities and multilabel 0/1 targets (Keras names)."""
+    y_pred = 1 / (1 + np.exp(-rng.standard_normal((2, 3, 4, 3)) * 1.5))
+    y_true = (rng.random((2, 3, 4, 3)) < 0.5).astype(np.float64)
+    return {"y_pred": y_pred, "y_true": y_true}
+
+
+def _segmentation(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(2, 4, 4, 3) logits, their softmax, integer labels and one-hot targets (optax names)."""
+    logits = rng.standard_normal((2, 4, 4, 3)) * 1.5
+    labels = rng.integers(0, 3, (2, 4, 4))
+    binary_logits = rng.standard_normal((2, 4, 4)) * 1.5
+    return {
+        "logits": logits, "probabilities": softmax(logits), "labels": labels, "targets": np.eye(3)[labels],
+        "binary_logits": binary_logits, "binary_targets": (rng.random((2, 4, 4)) < 0.5).astype(np.float64),
+    }
+
+
+POOLED = ("Keras's default axis=None pools the whole batch into one score, which is not a per-sample loss "
+          "(docs/semantics.md, reductions and weights): lossx's sum_axes='all'.")
+W3 = "jnp.array([1.0, 2.0, 0.5])"
+
+ROWS: list[Row] = []
+
+# ----------------------------------------------------------------- dice
+ROWS += [
+    Row("dice", "keras", 'keras.losses.Dice(dtype="float64")(y_true, y_pred)',
+        'lossx.dice(y_pred, y_true, sum_axes="all")', _masks, POOLED),
+    Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2, 3), reduction=None, dtype="float64")(y_true, y_pred)',
+        'LK.Dice(axis=(1, 2, 3), reduction=None, dtype="float64")(y_true, y_pred)', _masks,
+        "lossx's Keras Dice takes Keras's arguments: axis (lossx's sum_axes), epsilon 1e-7 in the denominator "
+        "only. lossx's own per-sample Dice there is LK.Dice(axis='per_sample'), its class axis class_axis."),
+    Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2), dtype="float64")(y_true, y_pred)',
+        "lossx.dice(y_pred, y_true)", _masks,
+        "Keras's axis = every axis but the batch and the (last) class axis is lossx's default: one score per "
+        "sample and class, averaged by Keras's sum_over_batch_size."),
+    Row("dice", "keras", 'keras.losses.Dice(axis=(1, 2), reduction=None, dtype="float64")(y_true, y_pred)',
+        'lossx.dice(y_pred, y_true, reduction="none")', _masks, "Shape (N, C)."),
+    Row("dice", "keras", "keras.losses.dice(y_true, y_pred, axis=(1, 2, 3))",
+        'lossx.dice(y_pred, y_true, per_class=False, reduction="none")', _masks,
+        "Pooling the classes too: per_class=False (or sum_axes=(1, 2, 3)), shape (N,)."),
+    Row("dice", "optax", "optax.losses.dice_loss(logits, targets)",
+        'jnp.mean(lossx.dice(logits, labels, from_logits=True, smooth=2.0, epsilon=0.0, reduction="none"), axis=-1)',
+        _segmentation,
+        "optax's score is (TP + s) / ((Σp + Σt)/2 + s): its smooth=s is lossx's smooth=2s with epsilon=0. "
+        "optax applies softmax to logits (apply_softmax=True): from_logits=True with integer labels "
+        "(or one-hot targets). optax averages the classes per sample: 'none', then a mean over classes.",
+        grad="logits"),
+    Row("dice", "optax", f"optax.losses.dice_loss(logits, targets, class_weights={W3}, smooth=0.5, ignore_background=True)",
+        f'jnp.mean(lossx.dice(logits, targets.argmax(-1), from_logits=True, class_weight={W3}, smooth=1.0, epsilon=0.0, reduction="none")[:, 1:], axis=-1)',
+        _segmentation,
+        "optax multiplies each class's score by its weight and divides by the number of classes, not by "
+        "Σ w as lossx's 'mean' does: take 'none', then a mean over the classes; ignore_background=True "
+        "drops class 0 ([:, 1:]).", grad="logits"),
+    Row("dice", "optax", "optax.losses.dice_loss(probabilities, targets, apply_softmax=False, smooth=0.0)",
+        'jnp.mean(lossx.dice(probabilities, targets, smooth=0.0, epsilon=0.0, reduction="none"), axis=-1)',
+        _segmentation, "Probabilities with dense one-hot targets.", grad="probabilities"),
+    Row("dice", "optax", "optax.losses.binary_dice_loss(binary_logits, binary_targets)",
+        'lossx.dice(binary_logits[..., None], binary_targets[..., None], from_logits=True, smooth=2.0, epsilon=0.0, reduction="none")[:, 0]',
+        _segmentation,
+        "Binary masks: lossx needs the class axis of size 1 (optax adds it); from_logits applies sigmoid "
+        "for dense targets, as optax for one channel.", grad="binary_logits"),
+]
+
+# ----------------------------------------------------------------- tversky
+ROWS += [
+    Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)',
+        'lossx.tversky(y_pred, y_true, alpha=0.3, beta=0.7, sum_axes="all")', _masks,
+        POOLED + " Keras's code applies alpha to Σ t·(1−p), the false negatives (its docs say false "
+        "positives); lossx's alpha weights false positives (Salehi et al., optax, MONAI), so alpha and "
+        "beta swap."),
+    Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)',
+        'LK.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)', _masks,
+        "lossx's Keras Tversky takes Keras's arguments in Keras's convention (alpha on the false negatives)."),
+    Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1, 2), dtype="float64")(y_true, y_pred)',
+        'lossx.tversky(y_pred, y_true, alpha=0.3, beta=0.7)', _masks,
+        "Per sample and class, as for Dice; alpha and beta swap."),
+    Row("tversky", "keras", "keras.losses.tversky(y_true, y_pred, axis=(1, 2, 3))",
+        'lossx.tversky(y_pred, y_true, per_class=False, reduction="none")', _masks,
+        "Defaults alpha = beta = 0.5 agree; per_class=False pools the classes."),
+    Row("tversky", "optax", "optax.losses.dice_loss(logits, targets, alpha=0.3, beta=0.7, smooth=1.0)",
+        'jnp.mean(lossx.tversky(logits, labels, alpha=0.3, beta=0.7, from_logits=True, smooth=1.0, epsilon=0.0, reduction="none"), axis=-1)',
+        _segmentation,
+        "optax.dice_loss with alpha, beta is the Tversky loss, with the same alpha (false positives), beta "
+        "and smooth.", grad="logits"),
+]
+
+# ----------------------------------------------------------------- jaccard
+ROWS += [
+    Row("jaccard", "optax", "optax.losses.dice_loss(logits, targets, alpha=1.0, beta=1.0, smooth=1.0)",
+        'jnp.mean(lossx.jaccard(logits, labels, from_logits=True, smooth=1.0, epsilon=0.0, reduction="none"), axis=-1)',
+        _segmentation, "alpha = beta = 1 turns optax's Dice into the Jaccard (IoU) loss.", grad="logits"),
+    Row("jaccard", "keras", 'keras.losses.Tversky(alpha=1.0, beta=1.0, axis=(1, 2), dtype="float64")(y_true, y_pred)',
+        'LK.Jaccard(dtype="float64")(y_true, y_pred)', _masks,
+        "Keras has no Jaccard loss; its Tversky with alpha = beta = 1 is one."),
+]

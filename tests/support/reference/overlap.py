@@ -1,0 +1,105 @@
+"""Independent mpmath references of the overlap losses (see tests/support/reference/__init__.py).
+
+Each score is computed from its textbook form ``1 − (numerator + s)/(denominator + s + ε)``
+with ``Σ p`` and ``Σ t`` (not from lossx's cancellation-free rewriting), by an explicit
+loop over the entries each score sums (``sum_axes``; by default every axis but the batch
+axis and the class axis).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from tests.support.reference import helpers as M
+
+
+def _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index):
+    """``(p, t, valid)`` in y_pred's layout (class axis ``axis``); ``valid`` is per pixel (and class)."""
+    axis = axis % y_pred.ndim
+    if np.asarray(y_true).dtype.kind in "iu":
+        labels = np.expand_dims(np.asarray(y_true), axis)
+        num_classes = y_pred.shape[axis]
+        if from_logits:
+            exps = M.exp(y_pred)
+            p = exps / np.sum(exps, axis=axis, keepdims=True)
+        else:
+            p = y_pred
+        classes = np.arange(num_classes).reshape([-1 if d == axis else 1 for d in range(y_pred.ndim)])
+        t = np.where(labels == classes, M.ONE, M.ZERO)
+        valid = np.ones(p.shape, dtype=bool)
+        if ignore_index is not None:
+            valid = np.broadcast_to(labels != ignore_index, p.shape)
+    else:
+        p = 1 / (1 + M.exp(-y_pred)) if from_logits else y_pred
+        t = y_true
+        valid = np.ones(p.shape, dtype=bool)
+        if ignore_index is not None:
+            valid = np.asarray(t != M.mp_scalar(ignore_index), dtype=bool)
+    return p, t, valid
+
+
+def _summed(ndim, axis, per_class, sum_axes):
+    """The axes each score sums over, as the sum_axes option defines them."""
+    if sum_axes == "per_sample":
+        return {d for d in range(1, ndim) if not (per_class and d == axis)}
+    if sum_axes == "all":
+        return set(range(ndim))
+    return {a % ndim for a in sum_axes}
+
+
+def _overlap(score, y_pred, y_true, from_logits=False, smooth=0.0, epsilon=1e-7, axis=-1,
+             class_weight=None, ignore_index=None, per_class=True, sum_axes="per_sample"):
+    """``score(TP, Σp, Σt, s, ε)`` for each index of the axes not summed (one loop per score)."""
+    p, t, valid = _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index)
+    ndim, axis = p.ndim, axis % p.ndim
+    summed = _summed(ndim, axis, per_class, sum_axes)
+    kept = [d for d in range(ndim) if d not in summed]
+    classes_kept = axis in kept
+    num_classes = p.shape[axis]
+    weights = [M.ONE] * num_classes if class_weight is None else list(M.mp_array(class_weight))
+    s, eps = M.mp_scalar(smooth), M.mp_scalar(epsilon)
+    out_shape = tuple(p.shape[d] for d in kept)
+    value = np.empty(out_shape, dtype=object)
+    scored = np.ones(out_shape, dtype=bool)
+    row = np.empty(out_shape, dtype=object)
+    for out_index in np.ndindex(out_shape):
+        tp = sum_p = sum_t = M.ZERO
+        pixels = 0
+        for index in np.ndindex(p.shape):
+            if tuple(index[d] for d in kept) != out_index or not valid[index]:
+                continue
+            w = M.ONE if classes_kept else weights[index[axis]]
+            tp += w * p[index] * t[index]
+            sum_p += w * p[index]
+            sum_t += w * t[index]
+            pixels += 1
+        scored[out_index] = pixels > 0
+        value[out_index] = score(tp, sum_p, sum_t, s, eps) if pixels else M.ZERO
+        row[out_index] = weights[out_index[kept.index(axis)]] if classes_kept else M.ONE
+    valid_out = None if ignore_index is None else scored
+    if class_weight is None or not classes_kept:
+        return value, None, valid_out
+    return row * value, row, valid_out
+
+
+def dice(y_pred, y_true, **options):
+    return _overlap(lambda tp, sp, st, s, eps: 1 - (2 * tp + s) / (sp + st + s + eps), y_pred, y_true, **options)
+
+
+def tversky(y_pred, y_true, alpha=0.5, beta=0.5, **options):
+    a, b = M.mp_scalar(alpha), M.mp_scalar(beta)
+
+    def score(tp, sum_p, sum_t, s, eps):
+        false_positive, false_negative = sum_p - tp, sum_t - tp
+        return 1 - (tp + s) / (tp + a * false_positive + b * false_negative + s + eps)
+
+    return _overlap(score, y_pred, y_true, **options)
+
+
+def jaccard(y_pred, y_true, **options):
+    return _overlap(lambda tp, sp, st, s, eps: 1 - (tp + s) / (sp + st - tp + s + eps), y_pred, y_true, **options)
+
+
+LOSSES: dict[str, Callable[..., tuple]] = {f.__name__: f for f in (dice, tversky, jaccard)}

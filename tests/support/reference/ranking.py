@@ -1,0 +1,125 @@
+"""Independent mpmath references of the ranking losses (see tests/support/reference/__init__.py).
+
+Written from the definitions (torch's documented formulas, the NT-Xent and Circle loss
+papers), loop by loop where that is clearest; nothing here imports lossx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from tests.support.reference import helpers as M
+
+
+def _feature_last(x: np.ndarray, axis: int, ndim: int) -> np.ndarray:
+    """``x`` with its feature axis (``axis`` of an ``ndim`` array, counted from the end) last."""
+    return np.moveaxis(x, axis % ndim - ndim, -1)
+
+
+def margin_ranking(input1, input2, target, margin=0.0):
+    margin = M.mp_scalar(margin)
+    return M.positive_part(-target * (input1 - input2) + margin), None, None
+
+
+def hinge_embedding(y_pred, y_true, margin=1.0):
+    margin = M.mp_scalar(margin)
+    y_pred, y_true = np.broadcast_arrays(y_pred, y_true)
+    value = np.empty(y_pred.shape, dtype=object)
+    for index in np.ndindex(y_pred.shape):
+        x, t = y_pred[index], y_true[index]
+        if t == 1:
+            value[index] = x
+        elif t == -1:
+            value[index] = max(M.ZERO, margin - x)
+        else:  # torch's kernel: both terms for any other target
+            value[index] = x + max(M.ZERO, margin - x)
+    return value, None, None
+
+
+def cosine_embedding(input1, input2, target, margin=0.0, axis=-1, eps=1e-12):
+    ndim = input1.ndim
+    a, b = np.broadcast_arrays(_feature_last(input1, axis, ndim), _feature_last(input2, axis, ndim))
+    margin, eps = M.mp_scalar(margin), M.mp_scalar(eps)
+    value = np.empty(a.shape[:-1], dtype=object)
+    for index in np.ndindex(value.shape):
+        u, v = a[index], b[index]
+        cosine = np.sum(u * v) / M.mp.sqrt((np.sum(u * u) + eps) * (np.sum(v * v) + eps))
+        t = target[index]
+        value[index] = 1 - cosine if t == 1 else max(M.ZERO, cosine - margin) if t == -1 else M.ZERO
+    return value, None, None
+
+
+def _distance(u: np.ndarray, v: np.ndarray, p, eps) -> object:
+    """The p-norm of ``u − v + ε`` (torch.pairwise_distance)."""
+    return M.mp.power(sum(M.mp.power(abs(d), p) for d in (u - v + eps)), 1 / p)
+
+
+def triplet_margin(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False, axis=-1):
+    ndim = anchor.ndim
+    a, pos, neg = np.broadcast_arrays(*(_feature_last(x, axis, ndim) for x in (anchor, positive, negative)))
+    margin, p, eps = M.mp_scalar(margin), M.mp_scalar(p), M.mp_scalar(eps)
+    value = np.empty(a.shape[:-1], dtype=object)
+    for index in np.ndindex(value.shape):
+        d_pos = _distance(a[index], pos[index], p, eps)
+        d_neg = _distance(a[index], neg[index], p, eps)
+        if swap:
+            d_neg = min(d_neg, _distance(pos[index], neg[index], p, eps))
+        value[index] = max(M.ZERO, margin + d_pos - d_neg)
+    return value, None, None
+
+
+def ntxent(embeddings, labels, temperature=0.07):
+    """Sum of −log softmax over {the positive} ∪ negatives, per anchor; weight = number of positives."""
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    tau = M.mp_scalar(temperature)
+    norms = [M.mp.sqrt(np.sum(row * row)) for row in embeddings]
+
+    def similarity(i, j):
+        return np.sum(embeddings[i] * embeddings[j]) / (norms[i] * norms[j]) / tau
+
+    value = np.empty(count, dtype=object)
+    positives = np.empty(count, dtype=object)
+    for i in range(count):
+        negatives = [M.mp.exp(similarity(i, k)) for k in range(count) if labels[k] != labels[i]]
+        total, pairs = M.ZERO, 0
+        for j in range(count):
+            if j == i or labels[j] != labels[i]:
+                continue
+            numerator = M.mp.exp(similarity(i, j))
+            total += -M.mp.log(numerator / (numerator + sum(negatives)))
+            pairs += 1
+        value[i], positives[i] = total, M.mp.mpf(pairs)
+    return value, positives, None
+
+
+def circle(embeddings, labels, gamma=80.0, margin=0.4, remove_diagonal=True, normalize=True):
+    """Sun et al. (2020), eq. 6, anchor by anchor: log(1 + Σ_n exp(γ·α_n·(s_n − m)) · Σ_p exp(−γ·α_p·(s_p − 1 + m))).
+
+    α_p = [1 + m − s_p]₊ and α_n = [s_n + m]₊; s is the cosine (or, without normalising, the
+    dot product) capped at 1, Keras's floor of the distance 1 − s at 0. Anchors without a
+    positive or a negative have no loss and are not valid.
+    """
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    gamma, margin = M.mp_scalar(gamma), M.mp_scalar(margin)
+    rows = [row / M.mp.sqrt(np.sum(row * row)) if normalize else row for row in embeddings]
+    value = np.empty(count, dtype=object)
+    valid = np.zeros(count, dtype=bool)
+    for i in range(count):
+        positives, negatives = [], []
+        for j in range(count):
+            s = min(np.sum(rows[i] * rows[j]), M.ONE)
+            if labels[j] != labels[i]:
+                negatives.append(M.mp.exp(gamma * max(s + margin, M.ZERO) * (s - margin)))
+            elif j != i or not remove_diagonal:
+                positives.append(M.mp.exp(-gamma * max(1 + margin - s, M.ZERO) * (s - (1 - margin))))
+        valid[i] = bool(positives) and bool(negatives)
+        value[i] = M.mp.log(1 + sum(negatives) * sum(positives)) if valid[i] else M.ZERO
+    return value, None, valid
+
+
+LOSSES: dict[str, Callable[..., tuple]] = {
+    f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, triplet_margin, ntxent, circle)
+}
