@@ -50,7 +50,8 @@ import numpy as np
 from .._errors import ArgumentError, LabelRangeError, ReductionError, ShapeError
 from .._namespace import is_eager
 from .._presets import Preset, presets
-from .._reduction import static_shape
+from .._call import evaluate
+from .._reduction import per_sample, static_shape
 from .._registry import LossSpec, on_register, registered
 from . import unavailable
 from ._generate import (
@@ -245,13 +246,12 @@ class KerasLoss(keras.losses.Loss):
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
             if self.same_shape:
                 self._check_same_shape(y_true, y_pred)
-        xp, (value, _, valid), _ = self.spec.evaluate((y_pred, y_true), self.lossx_options)
-        if valid is not None:
-            value = xp.where(valid, value, xp.zeros_like(value))
-        if not self.spec.class_axis:
-            value = xp.mean(value, axis=-1)
-        elif valid is not None:
-            keras.src.backend.set_keras_mask(value, valid)
+        xp, terms, _ = evaluate(self.spec, (y_pred, y_true), self.lossx_options)
+        # Keras weights and averages the per-sample values itself (its reductions, sample_weight);
+        # ignored entries carry a Keras mask, so its mean counts only the others.
+        value = per_sample(xp, terms, self.spec.class_axis)
+        if self.spec.class_axis and terms.valid is not None:
+            keras.src.backend.set_keras_mask(value, terms.valid)
         weight_shape = _SAMPLE_WEIGHT_SHAPE.get()
         if weight_shape is not None:
             self._check_sample_weight(weight_shape, static_shape(value))
