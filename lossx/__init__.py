@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from . import _namespace, _registry, losses, primitives
+from . import _namespace, _registry, losses, presets, primitives
 from ._curves import Curve, Curves, curves, plot
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (

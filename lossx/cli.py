@@ -36,7 +36,7 @@ from rich.text import Text
 from . import __version__, _curves, _experiment, _suggest, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError, UnknownLossError
-from ._presets import presets
+from .presets import presets
 from ._registry import INPUT_KINDS, LossSpec, lookup, registered
 from .backends import unavailable
 from .testing import (

@@ -8,7 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .._binding import bind, check_no_arguments_left
-from .._presets import Preset, presets
+from ..presets import Preset, presets
 from .._reduction import check_reduction
 from .._registry import LossSpec, options_docstring, registered
 
@@ -60,7 +60,7 @@ def lazy_module(
     """Module ``__getattr__``/``__dir__`` that build and cache adapter objects on access.
 
     ``unsupported(spec)`` gives the reason a loss cannot exist in this adapter, or None;
-    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx._presets`);
+    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx.presets`);
     ``exported`` names the module's own public objects (its base class). ``__dir__`` and
     ``__all__`` list the public names only, not the module's imports.
     """

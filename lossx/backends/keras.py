@@ -13,7 +13,7 @@ order (:mod:`lossx._import_hooks`) — so
 ``keras.models.load_model`` restores a compiled model without ``custom_objects``,
 and ``get_config``/``from_config`` round-trip every declared option.
 
-Keras's presets (:mod:`lossx._presets`) give Keras's class names, argument names and
+Keras's presets (:mod:`lossx.presets`) give Keras's class names, argument names and
 defaults; a preset that ``replaces_own_class`` (Keras's ``Dice``, whose ``axis`` is not
 lossx's) takes the place of the loss's own class here. Keras's functions
 (``binary_crossentropy(y_true, y_pred, from_logits=False, ...)``) are the presets that
@@ -49,7 +49,7 @@ import numpy as np
 
 from .._errors import ArgumentError, LabelRangeError, ReductionError, ShapeError
 from .._namespace import is_eager
-from .._presets import Preset, presets
+from ..presets import Preset, presets
 from .._call import evaluate
 from .._reduction import per_sample, static_shape
 from .._registry import LossSpec, on_register, registered

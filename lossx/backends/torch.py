@@ -23,7 +23,7 @@ except ImportError as error:
 from .._errors import ArgumentError, MixedFrameworkError
 from .._binding import bind, check_no_arguments_left
 from .._call import compute
-from .._presets import Preset
+from ..presets import Preset
 from .._reduction import check_reduction
 from .._registry import LossSpec, loss_function, lookup
 from ._generate import (

@@ -12,7 +12,6 @@ from .. import primitives as P
 from .._errors import ShapeError
 from .._namespace import device_of
 from .._options import Option
-from .._presets import define_preset
 from .._reduction import LossTerms
 from .._registry import Input, define_loss
 
@@ -388,30 +387,3 @@ def circle(xp, embeddings, labels, *, gamma, margin, remove_diagonal, normalize)
     scored = xp.logical_and(has_positive, has_negative)[:, 0]
     value = P.softplus(log_positive + log_negative)[:, 0]
     return LossTerms(xp.where(scored, value, xp.zeros_like(value)), valid=scored)
-
-
-# ----------------------------------------------------------------- presets
-
-define_preset("MarginRankingLoss", "torch", "margin_ranking", doc="torch.nn.MarginRankingLoss(margin).")
-define_preset("HingeEmbeddingLoss", "torch", "hinge_embedding", doc="torch.nn.HingeEmbeddingLoss(margin).")
-define_preset(
-    "CosineEmbeddingLoss", "torch", "cosine_embedding",
-    doc="torch.nn.CosineEmbeddingLoss(margin): features on the last axis, as torch.",
-)
-define_preset(
-    "TripletMarginLoss", "torch", "triplet_margin",
-    doc="torch.nn.TripletMarginLoss(margin, p, eps, swap): features on the last axis, as torch. "
-        "torch refuses margin ≤ 0; lossx accepts margin = 0.",
-)
-define_preset(
-    "Circle", "keras", "circle", replaces_own_class=True, function="circle", defaults={"normalize": False},
-    accepted={
-        name: (None, "lossx's circle compares the batch with itself; reference embeddings and labels other "
-                     "than the batch's have no lossx counterpart.")
-        for name in ("ref_labels", "ref_embeddings")
-    },
-    doc="keras.losses.Circle(gamma=80.0, margin=0.4, remove_diagonal=True): y_true integer labels (N,), y_pred "
-        "embeddings (N, D) of unit norm (a UnitNormalization layer), used as given (normalize=False); "
-        "normalize=True takes cosine similarities of any embeddings. Rows without a positive or a negative "
-        "count nothing, as Keras masks rows whose loss is 0.",
-)
