@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import primitives as P
+from ..examples import classification as examples
 from .._errors import OptionValueError
 from .._options import Option
 from .._reduction import LossTerms
@@ -19,12 +18,8 @@ from ._shared import (
     CLASS_WEIGHT,
     FROM_LOGITS,
     along_axis,
-    binary_example,
-    categorical_example,
     class_count,
     is_off,
-    softmax,
-    sparse_example,
 )
 
 __all__ = [
@@ -56,8 +51,8 @@ __all__ = [
     target="binary",
     probabilities=True,
     aliases=("bce",),
-    example=binary_example,
-    showcase=({}, {"from_logits": True}, {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0}),
+    example=examples.binary_example,
+    showcase=examples.BINARY_CROSS_ENTROPY,
 )
 def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, pos_weight):
     """Binary cross-entropy ``−[w·t·log p + (1−t)·log(1−p)]``, elementwise.
@@ -105,8 +100,8 @@ def _smooth_binary(target, label_smoothing):
     target="binary",
     probabilities=True,
     aliases=("focal", "binary_focal"),
-    example=binary_example,
-    showcase=({}, {"from_logits": True, "alpha": 0.25}, {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1}),
+    example=examples.binary_example,
+    showcase=examples.BINARY_FOCAL_CROSS_ENTROPY,
 )
 def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing):
     """Binary focal loss ``α_t · (1 − p_t)^γ · BCE(p, t)``, elementwise.
@@ -178,13 +173,8 @@ def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
     class_axis=True,
     probabilities=True,
     aliases=("cce",),
-    example=categorical_example,
-    showcase=(
-        {"from_logits": True},
-        {},
-        {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-        {"from_logits": True, "axis": 1},
-    ),
+    example=examples.categorical_example,
+    showcase=examples.CATEGORICAL_CROSS_ENTROPY,
 )
 def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, axis, class_weight):
     """Categorical cross-entropy ``−Σ_c w_c·t̃_c·log p_c`` over the class axis.
@@ -226,13 +216,8 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     class_axis=True,
     probabilities=True,
     aliases=("scce",),
-    example=sparse_example,
-    showcase=(
-        {"from_logits": True},
-        {},
-        {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
-        {"from_logits": True, "axis": 1, "ignore_index": 0},
-    ),
+    example=examples.sparse_example,
+    showcase=examples.SPARSE_CATEGORICAL_CROSS_ENTROPY,
 )
 def sparse_categorical_cross_entropy(
     xp, y_pred, y_true, *, from_logits, label_smoothing, axis, class_weight, ignore_index
@@ -324,26 +309,6 @@ def _modulating_from_probabilities(xp, p, gamma):
     return xp.where(certain, xp.zeros_like(p), xp.exp(gamma * xp.log1p(-safe)))
 
 
-def _log_probability_example(rng, options):
-    logits, labels = sparse_example(rng, {**options, "from_logits": True})
-    axis = options.get("axis", -1)
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), labels
-
-
-def _kl_example(rng, options):
-    # (N, C): the layout in which torch's 'batchmean' and lossx's 'mean' agree.
-    axis = options.get("axis", -1)
-    logits = rng.standard_normal((6, 5)) * 2
-    target = softmax(rng.standard_normal((6, 5)), axis)
-    if options.get("from_logits"):
-        y_pred = logits
-    else:
-        y_pred = softmax(logits, axis)
-        y_pred = np.log(y_pred) if options.get("log_input") else y_pred
-    return y_pred, np.log(target) if options.get("log_target") else target
-
-
 # ----------------------------------------------------------------- focal
 
 
@@ -360,13 +325,8 @@ _GAMMA = Option("gamma", "float", 2.0, "Focusing exponent γ of the modulating f
     class_axis=True,
     probabilities=True,
     aliases=("categorical_focal",),
-    example=categorical_example,
-    showcase=(
-        {"from_logits": True},
-        {"alpha": 0.25},
-        {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1},
-        {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-    ),
+    example=examples.categorical_example,
+    showcase=examples.CATEGORICAL_FOCAL_CROSS_ENTROPY,
 )
 def categorical_focal_cross_entropy(
     xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing, axis, class_weight
@@ -415,14 +375,8 @@ def categorical_focal_cross_entropy(
     class_axis=True,
     probabilities=True,
     aliases=("sparse_focal",),
-    example=sparse_example,
-    showcase=(
-        {"from_logits": True},
-        {"alpha": 0.25},
-        {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1,
-         "ignore_index": -100},
-        {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": 0},
-    ),
+    example=examples.sparse_example,
+    showcase=examples.SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY,
 )
 def sparse_categorical_focal_cross_entropy(
     xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing, axis, class_weight, ignore_index
@@ -505,13 +459,8 @@ def sparse_categorical_focal_cross_entropy(
     class_axis=True,
     probabilities=True,
     aliases=("poly1", "poly_loss"),
-    example=categorical_example,
-    showcase=(
-        {"from_logits": True},
-        {"epsilon": 1.0},
-        {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-        {"from_logits": True, "axis": 1},
-    ),
+    example=examples.categorical_example,
+    showcase=examples.POLY_CROSS_ENTROPY,
 )
 def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smoothing, axis, class_weight):
     """Poly-1 loss ``Σ_c w_c·t̃_c·(−log p_c + ε·(1 − p_c))`` over the class axis.
@@ -564,13 +513,8 @@ def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smooth
     class_axis=True,
     probabilities=True,
     aliases=("gce",),
-    example=sparse_example,
-    showcase=(
-        {},
-        {"from_logits": True, "q": 0.5},
-        {"from_logits": True, "q": 1.0, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
-        {"from_logits": True, "axis": 1, "ignore_index": 0},
-    ),
+    example=examples.sparse_example,
+    showcase=examples.GENERALIZED_CROSS_ENTROPY,
 )
 def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class_weight, ignore_index):
     """Generalized cross-entropy ``w_y·(1 − p_y^q)/q`` with integer labels.
@@ -626,14 +570,8 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
     ],
     class_axis=True,
     aliases=("kld", "kl_div"),
-    example=_kl_example,
-    showcase=(
-        {},
-        {"from_logits": True},
-        {"log_input": True, "log_target": True},
-        {"from_logits": True, "axis": 1},
-        {"log_input": True, "pointwise": True},
-    ),
+    example=examples.kl_example,
+    showcase=examples.KL_DIVERGENCE,
 )
 def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axis, pointwise):
     """Kullback–Leibler divergence ``KL(t ‖ q) = Σ_c t_c·(log t_c − log q_c)`` over ``axis``.
@@ -697,11 +635,8 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
     target="labels",
     class_axis=True,
     aliases=("negative_log_likelihood",),
-    example=_log_probability_example,
-    showcase=(
-        {},
-        {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-    ),
+    example=examples.log_probability_example,
+    showcase=examples.NLL,
 )
 def nll(xp, y_pred, y_true, *, axis, class_weight, ignore_index):
     """Negative log-likelihood ``−w_y·y_pred[y]`` of log-probability inputs with integer labels.

@@ -24,11 +24,10 @@ Targets (the input kind ``"classes"``) are either
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import numpy as np
+from typing import Any
 
 from .. import primitives as P
+from ..examples import overlap as examples
 from .._errors import OptionValueError, ShapeError
 from .._options import Option
 from .._reduction import LossTerms
@@ -82,31 +81,6 @@ _INPUTS = [
     Input("y_pred", "prediction", "Probabilities (or logits with from_logits=True), (N, ..., C, ...)."),
     Input("y_true", "classes", "Integer labels (multiclass) or dense targets in [0, 1] like y_pred."),
 ]
-
-
-def _overlap_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """Dense multilabel targets, or integer labels when ``ignore_index`` is set."""
-    axis = options.get("axis", -1)
-    logits = np.moveaxis(rng.standard_normal((4, 6, 3)) * 2, -1, axis)
-    if options.get("ignore_index") is not None:
-        labels = rng.integers(0, 3, (4, 6))
-        labels[rng.random((4, 6)) < 0.2] = options["ignore_index"]
-        if options.get("from_logits"):
-            return logits, labels
-        shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
-        return shifted / shifted.sum(axis=axis, keepdims=True), labels
-    targets = (rng.random(logits.shape) < 0.4).astype(np.float64)
-    return (logits if options.get("from_logits") else 1 / (1 + np.exp(-logits))), targets
-
-
-_SHOWCASE = (
-    {},
-    {"from_logits": True, "smooth": 1.0},
-    {"from_logits": True, "ignore_index": -1, "class_weight": (1.0, 2.0, 0.5)},
-    {"axis": 1, "per_class": False, "epsilon": 0.0, "smooth": 1e-5},
-    {"sum_axes": "all"},
-    {"sum_axes": (0, 1), "class_weight": (1.0, 2.0, 0.5)},
-)
 
 
 def _overlap_sums(
@@ -236,8 +210,8 @@ def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept):
     inputs=_INPUTS,
     class_axis=True,
     probabilities=True,
-    example=_overlap_example,
-    showcase=_SHOWCASE,
+    example=examples.overlap_example,
+    showcase=examples.DICE,
 )
 def dice(
     xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
@@ -281,8 +255,8 @@ def dice(
     inputs=_INPUTS,
     class_axis=True,
     probabilities=True,
-    example=_overlap_example,
-    showcase=({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:]),
+    example=examples.overlap_example,
+    showcase=examples.TVERSKY,
 )
 def tversky(
     xp, y_pred, y_true, *, alpha, beta, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class,
@@ -315,8 +289,8 @@ def tversky(
     class_axis=True,
     probabilities=True,
     aliases=("iou",),
-    example=_overlap_example,
-    showcase=_SHOWCASE,
+    example=examples.overlap_example,
+    showcase=examples.JACCARD,
 )
 def jaccard(
     xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes

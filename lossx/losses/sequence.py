@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from .. import primitives as P
+from ..examples import sequence as examples
 from .._errors import LabelRangeError, OptionValueError, ShapeError
 from .._namespace import device_of, is_eager
 from .._options import Option
@@ -19,23 +20,6 @@ _INF = float("inf")
 
 
 # ----------------------------------------------------------------- example inputs
-
-
-def _ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """Logits (4, 8, 5), labels padded with the blank, and lengths that allow an alignment."""
-    batch, frames, classes, max_labels = 4, 8, 5, 3
-    blank = options.get("blank", 0) % classes
-    symbols = np.array([c for c in range(classes) if c != blank])
-    label_lengths = rng.integers(1, max_labels + 1, batch)
-    labels = np.full((batch, max_labels), blank, dtype=np.int64)
-    for row, length in enumerate(label_lengths):
-        labels[row, :length] = rng.choice(symbols, length)
-    input_lengths = rng.integers(frames - 2, frames + 1, batch)
-    logits = rng.standard_normal((batch, frames, classes)) * 2
-    if not options.get("from_logits", True):
-        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        logits = shifted / shifted.sum(axis=-1, keepdims=True)
-    return logits, labels, input_lengths.astype(np.int64), label_lengths.astype(np.int64)
 
 
 # ----------------------------------------------------------------- helpers
@@ -215,8 +199,8 @@ def _numpy(x: Any) -> Any:
     ],
     class_axis=True,
     probabilities=True,
-    example=_ctc_example,
-    showcase=({}, {"blank": 4, "zero_infinity": True}, {"from_logits": False}),
+    example=examples.ctc_example,
+    showcase=examples.CTC,
 )
 def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinity, from_logits):
     """Connectionist Temporal Classification loss ``−log p(y | x)``, one value per sequence.

@@ -9,7 +9,7 @@ import numpy as np
 from .. import primitives as P
 from .._errors import ArgumentError
 from .._namespace import device_of
-from ..losses.sequence import _ctc_example
+from ..examples.sequence import ctc_example
 from ._preset import PresetReduction, define_preset
 
 define_preset(
@@ -54,8 +54,8 @@ def _per_target_length(xp: Any, inputs: tuple) -> Any:
 
 
 def _torch_ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """:func:`_ctc_example` in torch's layout: log-probabilities time first, every length given."""
-    logits, labels, input_lengths, label_lengths = _ctc_example(rng, options)
+    """:func:`lossx.examples.sequence.ctc_example` in torch's layout: log-probabilities time first, every length given."""
+    logits, labels, input_lengths, label_lengths = ctc_example(rng, options)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return np.ascontiguousarray(np.swapaxes(log_probs, 0, 1)), labels, input_lengths, label_lengths
