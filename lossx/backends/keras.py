@@ -51,6 +51,7 @@ from .._errors import ArgumentError, LabelRangeError, ReductionError, ShapeError
 from .._namespace import is_eager
 from ..presets import Preset, presets
 from .._call import evaluate
+from .._dtypes import HALF_PRECISION
 from .._reduction import per_sample, static_shape
 from .._registry import LossSpec, on_register, registered
 from . import unavailable
@@ -61,8 +62,6 @@ from ._generate import (
     option_values_repr,
     preset_doc,
 )
-
-_HALF_PRECISION = ("float16", "bfloat16")
 
 #: The static shape of the sample_weight of the call in progress: Keras multiplies it into
 #: the per-sample losses after `call`, so `call` checks it against their shape.
@@ -140,7 +139,7 @@ class KerasLoss(keras.losses.Loss):
     def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
         if self._takes_labels(y_true, y_pred):
             self._check_whole_labels(y_true)
-        if self.dtype not in _HALF_PRECISION:
+        if self.dtype not in HALF_PRECISION:
             return super().__call__(y_true, y_pred, sample_weight)
         # A float16/bfloat16 loss dtype (dtype="bfloat16", or the function form on half
         # predictions): Keras would cast y_true to it before `call`, rounding integer labels

@@ -57,7 +57,7 @@ def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: 
     y_pred = inputs[0]
     if not isinstance(y_pred, torch.Tensor):
         _refuse_prediction(spec, inputs)
-    # The first test is one flag read; the second, per device type, costs a microsecond.
+    # The first test is one flag read; the second, per device type, costs more, so it runs only after it.
     if not (torch._C._is_any_autocast_enabled() and torch.is_autocast_enabled(y_pred.device.type)):
         return compute(spec, inputs, options, reduction, sample_weight, mask, **knobs)
     with torch.autocast(y_pred.device.type, enabled=False):

@@ -235,13 +235,10 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     automatic differentiation of the recursion. Only the loop over time is not Array
     API (the standard has no scan): a Python loop over the static T on NumPy, torch
     (eager, and unrolled by ``torch.compile``: about 25 operations per frame, so compile
-    time grows linearly with T — measured on 2 busy CPU cores, ``aot_eager`` 6 s / 10 s
-    and inductor 45 s / 82 s for T = 25 / 50; torch's ``scan`` is a prototype that fails
-    here — so for long sequences keep this loss outside the compiled region) and other
-    namespaces; ``lax.scan`` on
-    JAX and ``tf.foldl`` on TensorFlow, because XLA's compile time grows quadratically
-    with an unrolled recursion (0.9 s, 5 s and 19 s for T = 2, 6, 12 under ``jax.jit``),
-    and because TensorFlow graphs (Keras models on variable-length input) may leave T
+    time grows linearly with T; torch's ``scan`` is a prototype that fails here — so for
+    long sequences keep this loss outside the compiled region) and other namespaces;
+    ``lax.scan`` on JAX and ``tf.foldl`` on TensorFlow, because XLA's compile time grows
+    quadratically with an unrolled recursion, and because TensorFlow graphs (Keras models on variable-length input) may leave T
     unknown. Cost: O(T·B·L) time in T sequential steps, like torch's and optax's own;
     torch's fused native kernel is faster in eager mode.
     ``from_logits=True`` (default) applies log-softmax, which accepts
