@@ -13,29 +13,15 @@ import difflib
 import re
 from typing import Any, Callable, Iterable, Mapping
 
-from ._checks import check_probabilities
 from ._dtypes import dtype_answers
 from ._errors import UnknownLossError
 from ._options import Option
-from ._signatures import loss_function, options_docstring
-from ._spec import INPUT_KINDS, TARGET_KINDS, Input, LossSpec, camel_case, default_inputs
+from ._signatures import loss_function
+from ._spec import TARGET_KINDS, Input, LossSpec, default_inputs
 
-__all__ = [
-    "Input",
-    "LossSpec",
-    "INPUT_KINDS",
-    "define_loss",
-    "lookup",
-    "registered",
-    "register",
-    "camel_case",
-    "check_probabilities",
-    "dtype_answers",
-    "generic_function",
-    "loss_function",
-    "on_register",
-    "options_docstring",
-]
+# LossSpec and dtype_answers are also found here by the modules that imported them from here.
+__all__ = ["LossSpec", "define_loss", "dtype_answers", "generic_function", "lookup", "on_register", "register",
+           "registered"]
 
 _REGISTRY: dict[str, LossSpec] = {}
 _NAMES: dict[str, str] = {}
@@ -76,7 +62,7 @@ def register(spec: LossSpec) -> Callable[..., Any]:
     """Register ``spec`` under its names, tell the adapters, and return its array-generic function."""
     if spec.name in _REGISTRY:
         raise ValueError(f"A loss named {spec.name!r} is already registered.")
-    # Derived attributes computed now, outside any trace (see LossSpec).
+    # Its derived attributes computed now, outside any trace (see LossSpec).
     spec.camel_name, spec.required_inputs, spec.other_inputs, spec.array_options  # noqa: B018
     _REGISTRY[spec.name] = spec
     for alias in (spec.name, spec.camel_name, *spec.aliases):

@@ -93,7 +93,7 @@ class LossSpec:
     showcase: tuple[Mapping[str, Any], ...] = ({},)
     doc: str = field(default="", repr=False)
 
-    # Derived on first use; define_loss reads each once, so that a traced call (torch.compile)
+    # Derived on first use; lossx._registry.register reads each once, so that a traced call (torch.compile)
     # finds plain instance attributes rather than running cached_property's first computation.
 
     @cached_property

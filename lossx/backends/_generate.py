@@ -10,7 +10,9 @@ import numpy as np
 from .._binding import bind, check_no_arguments_left
 from ..presets import Preset, presets
 from .._reduction import check_reduction
-from .._registry import LossSpec, options_docstring, registered
+from .._registry import registered
+from .._signatures import options_docstring
+from .._spec import LossSpec
 
 __all__ = [
     "FrozenLoss",

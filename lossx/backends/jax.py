@@ -19,7 +19,8 @@ except ImportError as error:
 from .._errors import MixedFrameworkError
 from .._namespace import framework_name
 from .._call import compute
-from .._registry import LossSpec, loss_function
+from .._signatures import loss_function
+from .._spec import LossSpec
 from ._generate import FrozenLoss, class_doc, lazy_module
 
 

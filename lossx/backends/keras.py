@@ -53,7 +53,8 @@ from ..presets import Preset, presets
 from .._call import evaluate
 from .._dtypes import HALF_PRECISION
 from .._reduction import per_sample, static_shape
-from .._registry import LossSpec, on_register, registered
+from .._registry import on_register, registered
+from .._spec import LossSpec
 from . import unavailable
 from ._generate import (
     class_doc,

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .._call import compute
-from .._registry import LossSpec, loss_function
+from .._signatures import loss_function
+from .._spec import LossSpec
 from ._generate import FrozenLoss, class_doc, lazy_module
 
 

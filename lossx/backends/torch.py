@@ -25,7 +25,9 @@ from .._binding import bind, check_no_arguments_left
 from .._call import compute
 from ..presets import Preset
 from .._reduction import check_reduction
-from .._registry import LossSpec, loss_function, lookup
+from .._registry import lookup
+from .._signatures import loss_function
+from .._spec import LossSpec
 from ._generate import (
     class_doc,
     hashable_options,

@@ -10,7 +10,8 @@ from ..examples import classification as examples
 from .._errors import OptionValueError
 from .._options import Option
 from .._reduction import LossTerms
-from .._registry import check_probabilities, define_loss
+from .._checks import check_probabilities
+from .._registry import define_loss
 from ._shared import (
     BINARY_SMOOTHING,
     CATEGORICAL_SMOOTHING,

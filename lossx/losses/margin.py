@@ -6,7 +6,8 @@ from .. import primitives as P
 from ..examples import margin as examples
 from .._options import Option
 from .._reduction import LossTerms
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 from ._shared import (
     CLASS_AXIS,
     CLASS_WEIGHT,

@@ -31,7 +31,8 @@ from ..examples import overlap as examples
 from .._errors import OptionValueError, ShapeError
 from .._options import Option
 from .._reduction import LossTerms
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 from ._shared import along_axis, class_positions
 
 __all__ = ["dice", "tversky", "jaccard"]

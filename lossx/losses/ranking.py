@@ -9,7 +9,8 @@ from .._errors import ShapeError
 from .._namespace import device_of
 from .._options import Option
 from .._reduction import LossTerms
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 
 __all__ = [
     "margin_ranking",

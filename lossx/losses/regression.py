@@ -10,7 +10,8 @@ from ..examples import regression as examples
 from .._errors import VarianceRangeError
 from .._namespace import is_eager
 from .._options import Option
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 from ._shared import is_off
 
 __all__ = [

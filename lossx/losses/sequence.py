@@ -12,7 +12,8 @@ from ..examples import sequence as examples
 from .._errors import LabelRangeError, OptionValueError, ShapeError
 from .._namespace import device_of, is_eager
 from .._options import Option
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 
 __all__ = ["ctc"]
 

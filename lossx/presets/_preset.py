@@ -22,7 +22,8 @@ from typing import Any
 from .._errors import OptionValueError, ReductionError, UnknownOptionError
 from .._namespace import namespace_of, to_namespace
 from .._reduction import static_shape
-from .._registry import LossSpec, lookup
+from .._registry import lookup
+from .._spec import LossSpec
 
 __all__ = ["PRESET_FRAMEWORKS", "Preset", "PresetReduction", "TargetVariant", "define_preset", "presets"]
 
