@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from . import _namespace, _registry, losses, primitives
+from . import _namespace, _registry, losses, presets, primitives
 from ._curves import Curve, Curves, curves, plot
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (
@@ -43,14 +43,8 @@ from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
 from ._suggest import suggest
-from ._registry import (
-    Input,
-    LossSpec,
-    define_loss,
-    generic_function,
-    lookup,
-    registered,
-)
+from ._registry import define_loss, generic_function, lookup, registered
+from ._spec import Input, LossSpec
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
 
 if _TYPE_CHECKING:

@@ -13,6 +13,11 @@ user's ``mask``, and reduces:
 * ``"none"``: ``w · l`` with ignored/masked entries 0;
 * ``"sum"``:  ``Σ w · l``;
 * ``"mean"``: ``Σ w · l / Σ w``, and 0 (with zero gradient) when ``Σ w = 0``.
+
+:func:`reduce` is the one entry point: the call path (:mod:`lossx._call`) hands it every
+body's result, on every backend (a fused loss-and-reduction kernel of the framework is
+used there when the call is unweighted); the Keras adapter takes :func:`per_sample`
+values, which Keras's own reductions then weight and average.
 """
 
 from __future__ import annotations
@@ -22,9 +27,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._errors import ReductionError, ShapeError
+from ._dtypes import is_kind
+from ._errors import DTypeError, ReductionError, ShapeError
+from ._namespace import to_namespace
+from .primitives import Deferred
 
-__all__ = ["LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "reduce_terms", "static_shape"]
+__all__ = [
+    "LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "as_terms", "reduce",
+    "reduce_terms", "per_sample", "static_shape",
+]
 
 REDUCTIONS = ("none", "sum", "mean")
 _SUM_THEN_DIVIDE = 1 << 16  # entries from which "mean" is Σl / n (see reduce_terms)
@@ -57,10 +68,16 @@ def _static_size(x: Any) -> int | None:
     return count
 
 
+#: The types of the sizes of a shape that :func:`static_shape` keeps as they are.
+PLAIN_SIZES = {int}
+
+
 def static_shape(x: Any) -> tuple:
     """``x``'s shape with None for sizes unknown while tracing (also of lists and scalars)."""
-    shape = x.shape if hasattr(x, "shape") else np.shape(x)
-    return tuple([None if d is None else int(d) for d in shape])  # a list is built faster than a generator runs
+    shape = tuple(x.shape if hasattr(x, "shape") else np.shape(x))
+    if set(map(type, shape)) <= PLAIN_SIZES:  # the common case (NumPy, torch, JAX), found without a Python loop
+        return shape
+    return tuple([None if d is None else int(d) for d in shape])
 
 
 def align_leading(xp: ModuleType, weight: Any, loss: Any, name: str) -> Any:
@@ -107,6 +124,65 @@ def check_alignment(weight_shape: tuple, loss_shape: tuple, name: str) -> tuple:
                 f"{loss_shape[: max(len(weight_shape), 1)]} (trailing axes may be 1)."
             )
     return weight_shape
+
+
+def as_terms(result: Any) -> LossTerms:
+    """A body's result as :class:`LossTerms` (a :class:`lossx.primitives.Deferred` one computed now)."""
+    if isinstance(result, LossTerms):
+        return result
+    return LossTerms(result.compute() if isinstance(result, Deferred) else result)
+
+
+def reduce(
+    xp: ModuleType,
+    result: Any,
+    reduction: str,
+    loss: str,
+    sample_weight: Any = None,
+    mask: Any = None,
+    rescale: Any = None,
+    count_class_weights: bool = True,
+) -> Any:
+    """A body's ``result`` (an array, :class:`LossTerms` or a Deferred primitive) reduced.
+
+    An unweighted, unmasked "mean" or "sum" of a Deferred primitive takes the framework's
+    fused kernel where it has one (None where it has none: the general rule below runs).
+    ``sample_weight``, ``mask`` and a ``rescale`` array are converted to ``xp`` on the
+    loss's device here, once; ``loss`` names the loss in errors.
+    """
+    if (isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None
+            and rescale is None):
+        fused = result.reduced(reduction, xp)
+        if fused is not None:
+            return fused
+    terms = as_terms(result)
+    like = terms.value
+    if sample_weight is not None:
+        sample_weight = to_namespace(xp, sample_weight, like, "sample_weight")
+        sample_weight = xp.astype(sample_weight, like.dtype)
+    if mask is not None:
+        mask = to_namespace(xp, mask, like, "mask")
+        if not is_kind(xp, mask.dtype, "bool"):
+            raise DTypeError(
+                f"{loss}: mask has dtype {mask.dtype}; it must be boolean "
+                "(True = counts, False = ignored). Use mask != 0 to convert."
+            )
+    if rescale is not None and not isinstance(rescale, (int, float)):
+        rescale = to_namespace(xp, rescale, like, "weight")
+        rescale = xp.astype(rescale, like.dtype) if rescale.dtype != like.dtype else rescale
+    return reduce_terms(xp, terms, reduction, sample_weight, mask, rescale, count_class_weights)
+
+
+def per_sample(xp: ModuleType, terms: LossTerms, class_axis: bool) -> Any:
+    """The per-sample losses a framework that reduces them itself (Keras) receives.
+
+    Ignored entries are 0 (:func:`reduce_terms`'s "none"); class weights multiply the
+    values but are no denominator (``count_class_weights=False``: Keras divides by the
+    number of samples, or of unmasked ones); an elementwise loss (no ``class_axis``)
+    averages its last axis, as Keras's losses do.
+    """
+    value = reduce_terms(xp, terms, "none", count_class_weights=False)
+    return value if class_axis else xp.mean(value, axis=-1)
 
 
 def reduce_terms(
@@ -165,8 +241,8 @@ def reduce_terms(
             return xp.mean(value)
         # Σl / n rather than mean(l) for large losses: the gradient of a sum is a broadcast
         # view of the scalar gradient, while mean's backward writes a full array of 1/n
-        # (one extra pass over the loss, ~15% of an MSE forward+backward on torch). Small
-        # losses keep mean: one operation instead of two is what counts there.
+        # (one extra pass over the loss). Small losses keep mean: one operation instead of
+        # two is what counts there.
         return xp.sum(value) / count
     if tuple(weight.shape) != tuple(value.shape):  # Σw counts each weight once per loss entry it covers
         weight = weight * xp.ones_like(value)

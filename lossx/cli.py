@@ -36,8 +36,10 @@ from rich.text import Text
 from . import __version__, _curves, _experiment, _suggest, losses
 from ._config import get_backend, installed_backends
 from ._errors import LossxError, UnknownLossError
-from ._presets import presets
-from ._registry import INPUT_KINDS, LossSpec, lookup, registered
+from .presets import presets
+from ._kinds import INPUT_KINDS
+from ._registry import lookup, registered
+from ._spec import LossSpec
 from .backends import unavailable
 from .testing import (
     FINITE_DIFFERENCES,

@@ -19,7 +19,7 @@ from types import ModuleType
 
 from .._config import EXTRAS, canonical_backend, installed_backends
 from .._errors import BackendError, MissingFrameworkError
-from .._registry import LossSpec
+from .._spec import LossSpec
 
 __all__ = ["load", "unavailable"]
 

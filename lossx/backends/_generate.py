@@ -7,9 +7,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._presets import Preset, presets
+from .._binding import bind, check_no_arguments_left
+from ..presets import Preset, presets
 from .._reduction import check_reduction
-from .._registry import LossSpec, options_docstring, registered
+from .._registry import registered
+from .._signatures import options_docstring
+from .._spec import LossSpec
 
 __all__ = [
     "FrozenLoss",
@@ -21,7 +24,7 @@ __all__ = [
 ]
 
 #: ``run(spec, inputs, options, reduction, sample_weight, mask)``: an adapter's
-#: conversion of inputs and outputs around :meth:`LossSpec.compute`.
+#: conversion of inputs and outputs around :func:`lossx._call.compute`.
 Runner = Callable[..., Any]
 
 
@@ -59,7 +62,7 @@ def lazy_module(
     """Module ``__getattr__``/``__dir__`` that build and cache adapter objects on access.
 
     ``unsupported(spec)`` gives the reason a loss cannot exist in this adapter, or None;
-    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx._presets`);
+    ``make_preset`` builds the classes of ``framework``'s presets (see :mod:`lossx.presets`);
     ``exported`` names the module's own public objects (its base class). ``__dir__`` and
     ``__all__`` list the public names only, not the module's imports.
     """
@@ -141,7 +144,6 @@ def hashable_options(options: dict[str, Any]) -> dict[str, Any]:
     return frozen
 
 
-
 class FrozenLoss:
     """Base of the NumPy and JAX loss objects: options validated once, hashable, equal by value."""
 
@@ -154,8 +156,8 @@ class FrozenLoss:
 
     def __call__(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> Any:
         """The loss of ``inputs``, given in order or by name (``y_pred=..., y_true=...``)."""
-        bound = self.spec.bind(inputs, named)
-        self.spec.check_no_arguments_left(named)
+        bound = bind(self.spec, inputs, named)
+        check_no_arguments_left(self.spec, named)
         return type(self).run(self.spec, bound, self.options, self.reduction, sample_weight, mask)
 
     def __repr__(self) -> str:

@@ -18,7 +18,9 @@ except ImportError as error:
 
 from .._errors import MixedFrameworkError
 from .._namespace import framework_name
-from .._registry import LossSpec, loss_function
+from .._call import compute
+from .._signatures import loss_function
+from .._spec import LossSpec
 from ._generate import FrozenLoss, class_doc, lazy_module
 
 
@@ -37,7 +39,7 @@ def _as_jax(value: Any) -> Any:
 
 
 def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask) -> Any:
-    return spec.compute(tuple(map(_as_jax, inputs)), options, reduction, _as_jax(sample_weight), _as_jax(mask))
+    return compute(spec, tuple(map(_as_jax, inputs)), options, reduction, _as_jax(sample_weight), _as_jax(mask))
 
 
 class JaxLoss(FrozenLoss):

@@ -13,7 +13,7 @@ order (:mod:`lossx._import_hooks`) — so
 ``keras.models.load_model`` restores a compiled model without ``custom_objects``,
 and ``get_config``/``from_config`` round-trip every declared option.
 
-Keras's presets (:mod:`lossx._presets`) give Keras's class names, argument names and
+Keras's presets (:mod:`lossx.presets`) give Keras's class names, argument names and
 defaults; a preset that ``replaces_own_class`` (Keras's ``Dice``, whose ``axis`` is not
 lossx's) takes the place of the loss's own class here. Keras's functions
 (``binary_crossentropy(y_true, y_pred, from_logits=False, ...)``) are the presets that
@@ -49,9 +49,12 @@ import numpy as np
 
 from .._errors import ArgumentError, LabelRangeError, ReductionError, ShapeError
 from .._namespace import is_eager
-from .._presets import Preset, presets
-from .._reduction import static_shape
-from .._registry import LossSpec, on_register, registered
+from ..presets import Preset, presets
+from .._call import evaluate
+from .._dtypes import HALF_PRECISION
+from .._reduction import per_sample, static_shape
+from .._registry import on_register, registered
+from .._spec import LossSpec
 from . import unavailable
 from ._generate import (
     class_doc,
@@ -60,8 +63,6 @@ from ._generate import (
     option_values_repr,
     preset_doc,
 )
-
-_HALF_PRECISION = ("float16", "bfloat16")
 
 #: The static shape of the sample_weight of the call in progress: Keras multiplies it into
 #: the per-sample losses after `call`, so `call` checks it against their shape.
@@ -139,7 +140,7 @@ class KerasLoss(keras.losses.Loss):
     def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
         if self._takes_labels(y_true, y_pred):
             self._check_whole_labels(y_true)
-        if self.dtype not in _HALF_PRECISION:
+        if self.dtype not in HALF_PRECISION:
             return super().__call__(y_true, y_pred, sample_weight)
         # A float16/bfloat16 loss dtype (dtype="bfloat16", or the function form on half
         # predictions): Keras would cast y_true to it before `call`, rounding integer labels
@@ -245,13 +246,12 @@ class KerasLoss(keras.losses.Loss):
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
             if self.same_shape:
                 self._check_same_shape(y_true, y_pred)
-        xp, (value, _, valid), _ = self.spec.evaluate((y_pred, y_true), self.lossx_options)
-        if valid is not None:
-            value = xp.where(valid, value, xp.zeros_like(value))
-        if not self.spec.class_axis:
-            value = xp.mean(value, axis=-1)
-        elif valid is not None:
-            keras.src.backend.set_keras_mask(value, valid)
+        xp, terms, _ = evaluate(self.spec, (y_pred, y_true), self.lossx_options)
+        # Keras weights and averages the per-sample values itself (its reductions, sample_weight);
+        # ignored entries carry a Keras mask, so its mean counts only the others.
+        value = per_sample(xp, terms, self.spec.class_axis)
+        if self.spec.class_axis and terms.valid is not None:
+            keras.src.backend.set_keras_mask(value, terms.valid)
         weight_shape = _SAMPLE_WEIGHT_SHAPE.get()
         if weight_shape is not None:
             self._check_sample_weight(weight_shape, static_shape(value))

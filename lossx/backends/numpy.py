@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from .._registry import LossSpec, loss_function
+from .._call import compute
+from .._signatures import loss_function
+from .._spec import LossSpec
 from ._generate import FrozenLoss, class_doc, lazy_module
 
 
@@ -27,8 +29,8 @@ def _as_array(value: Any) -> Any:
 def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask) -> Any:
     y_pred, *others = inputs
     result = np.asarray(
-        spec.compute(
-            (_as_prediction(y_pred), *map(_as_array, others)), options, reduction,
+        compute(
+            spec, (_as_prediction(y_pred), *map(_as_array, others)), options, reduction,
             _as_array(sample_weight), _as_array(mask),
         )
     )

@@ -21,9 +21,13 @@ except ImportError as error:
     raise missing_framework("torch", error) from error
 
 from .._errors import ArgumentError, MixedFrameworkError
-from .._presets import Preset
+from .._binding import bind, check_no_arguments_left
+from .._call import compute
+from ..presets import Preset
 from .._reduction import check_reduction
-from .._registry import LossSpec, loss_function, lookup
+from .._registry import lookup
+from .._signatures import loss_function
+from .._spec import LossSpec
 from ._generate import (
     class_doc,
     hashable_options,
@@ -32,19 +36,19 @@ from ._generate import (
     preset_doc,
 )
 
-_HALF_PRECISION = (torch.float16, torch.bfloat16)
 
 
 def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: str, sample_weight: Any,
              mask: Any, **knobs: Any) -> Any:
-    """:meth:`LossSpec.compute` on torch tensors, behaving under ``torch.autocast`` as torch's own losses do.
+    """The call path (:func:`lossx._call.compute`) on torch tensors, behaving under ``torch.autocast`` as
+    torch's own losses do.
 
     The prediction must be a tensor: a NumPy prediction would give a NumPy number, with no
     graph to differentiate (targets and weights may be NumPy arrays or lists: they are moved
     onto the prediction's device).
 
     Autocast puts torch's losses (``F.cross_entropy``, ``F.mse_loss``, ...) on its
-    float32 list: half-precision inputs are cast to float32 and the loss comes back
+    float32 list: half-precision inputs are computed in float32 and the loss comes back
     in float32, not rounded to the 8 significant bits of bfloat16. lossx does the
     same, with autocast off inside the loss, since autocast would otherwise run
     matmuls on lossx's float32 intermediates (``ntxent``) in half precision.
@@ -54,18 +58,24 @@ def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: 
     """
     y_pred = inputs[0]
     if not isinstance(y_pred, torch.Tensor):
-        raise MixedFrameworkError(
-            f"{spec.name}: lossx.backends.torch takes a torch tensor as {spec.inputs[0].name}, got "
-            f"{type(y_pred).__module__}.{type(y_pred).__qualname__}. Convert it with torch.as_tensor "
-            f"(a model's output already is one), or use lossx.{spec.name} or lossx.backends.numpy "
-            "for NumPy arrays."
-        )
-    # The first test is one flag read; the second, per device type, costs a microsecond.
+        _refuse_prediction(spec, inputs)
+    # The first test is one flag read; the second, per device type, costs more, so it runs only after it.
     if not (torch._C._is_any_autocast_enabled() and torch.is_autocast_enabled(y_pred.device.type)):
-        return spec.compute(inputs, options, reduction, sample_weight, mask, **knobs)
+        return compute(spec, inputs, options, reduction, sample_weight, mask, **knobs)
     with torch.autocast(y_pred.device.type, enabled=False):
-        inputs = tuple(x.float() if isinstance(x, torch.Tensor) and x.dtype in _HALF_PRECISION else x for x in inputs)
-        return spec.compute(inputs, options, reduction, sample_weight, mask, **knobs)
+        return compute(spec, inputs, options, reduction, sample_weight, mask, keep_float32=True, **knobs)
+
+
+def _refuse_prediction(spec: LossSpec, inputs: tuple) -> None:
+    """The error for a prediction that is no torch tensor (a missing input's, if one is missing)."""
+    bind(spec, inputs)
+    y_pred = inputs[0]
+    raise MixedFrameworkError(
+        f"{spec.name}: lossx.backends.torch takes a torch tensor as {spec.inputs[0].name}, got "
+        f"{type(y_pred).__module__}.{type(y_pred).__qualname__}. Convert it with torch.as_tensor "
+        f"(a model's output already is one), or use lossx.{spec.name} or lossx.backends.numpy "
+        "for NumPy arrays."
+    )
 
 
 class TorchLoss(torch.nn.Module):
@@ -102,11 +112,18 @@ class TorchLoss(torch.nn.Module):
         array after every input of the loss is the sample weight. Inputs may also be given by
         name (``y_pred=..., y_true=...``), which means the same on every backend.
         """
-        if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
+        spec = self.spec
+        if len(inputs) == len(spec.inputs) + 1 and sample_weight is None:
             *inputs, sample_weight = inputs
-        bound = self.spec.bind(tuple(inputs), named)
-        self.spec.check_no_arguments_left(named)
-        return _compute(self.spec, bound, self._options(), self.reduction, sample_weight, mask)
+        if named or len(inputs) != len(spec.inputs):
+            inputs = bind(spec, tuple(inputs), named)
+            check_no_arguments_left(spec, named)
+        options = self._options() if self._buffer_names else self._scalar_options
+        # _compute inlined: the common call (a tensor, no autocast) is one function call less.
+        y_pred = inputs[0]
+        if not isinstance(y_pred, torch.Tensor) or torch._C._is_any_autocast_enabled():
+            return _compute(spec, tuple(inputs), options, self.reduction, sample_weight, mask)
+        return compute(spec, tuple(inputs), options, self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
         shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
@@ -182,8 +199,8 @@ def _make_preset(preset: Preset) -> type:
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
             *inputs, sample_weight = inputs
         rescale = getattr(self, preset.rescale, None) if preset.rescale is not None else None
-        bound = self.spec.bind(tuple(inputs), named)
-        self.spec.check_no_arguments_left(named)
+        bound = bind(self.spec, tuple(inputs), named)
+        check_no_arguments_left(self.spec, named)
         return preset.compute(_compute, bound, self._options(), self._variant_options(), self._rule, sample_weight,
                               mask, rescale)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import primitives as P
+from ..examples import classification as examples
 from .._errors import OptionValueError
 from .._options import Option
-from .._presets import PresetReduction, TargetVariant, define_preset
 from .._reduction import LossTerms
-from .._registry import check_probabilities, define_loss
+from .._checks import check_probabilities
+from .._registry import define_loss
 from ._shared import (
     BINARY_SMOOTHING,
     CATEGORICAL_SMOOTHING,
@@ -20,12 +19,8 @@ from ._shared import (
     CLASS_WEIGHT,
     FROM_LOGITS,
     along_axis,
-    binary_example,
-    categorical_example,
     class_count,
     is_off,
-    softmax,
-    sparse_example,
 )
 
 __all__ = [
@@ -57,8 +52,8 @@ __all__ = [
     target="binary",
     probabilities=True,
     aliases=("bce",),
-    example=binary_example,
-    showcase=({}, {"from_logits": True}, {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0}),
+    example=examples.binary_example,
+    showcase=examples.BINARY_CROSS_ENTROPY,
 )
 def binary_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, pos_weight):
     """Binary cross-entropy ``−[w·t·log p + (1−t)·log(1−p)]``, elementwise.
@@ -106,8 +101,8 @@ def _smooth_binary(target, label_smoothing):
     target="binary",
     probabilities=True,
     aliases=("focal", "binary_focal"),
-    example=binary_example,
-    showcase=({}, {"from_logits": True, "alpha": 0.25}, {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1}),
+    example=examples.binary_example,
+    showcase=examples.BINARY_FOCAL_CROSS_ENTROPY,
 )
 def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing):
     """Binary focal loss ``α_t · (1 − p_t)^γ · BCE(p, t)``, elementwise.
@@ -179,13 +174,8 @@ def _smoothed(xp, y_pred, y_true, label_smoothing, axis):
     class_axis=True,
     probabilities=True,
     aliases=("cce",),
-    example=categorical_example,
-    showcase=(
-        {"from_logits": True},
-        {},
-        {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-        {"from_logits": True, "axis": 1},
-    ),
+    example=examples.categorical_example,
+    showcase=examples.CATEGORICAL_CROSS_ENTROPY,
 )
 def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, axis, class_weight):
     """Categorical cross-entropy ``−Σ_c w_c·t̃_c·log p_c`` over the class axis.
@@ -227,13 +217,8 @@ def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothin
     class_axis=True,
     probabilities=True,
     aliases=("scce",),
-    example=sparse_example,
-    showcase=(
-        {"from_logits": True},
-        {},
-        {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
-        {"from_logits": True, "axis": 1, "ignore_index": 0},
-    ),
+    example=examples.sparse_example,
+    showcase=examples.SPARSE_CATEGORICAL_CROSS_ENTROPY,
 )
 def sparse_categorical_cross_entropy(
     xp, y_pred, y_true, *, from_logits, label_smoothing, axis, class_weight, ignore_index
@@ -325,26 +310,6 @@ def _modulating_from_probabilities(xp, p, gamma):
     return xp.where(certain, xp.zeros_like(p), xp.exp(gamma * xp.log1p(-safe)))
 
 
-def _log_probability_example(rng, options):
-    logits, labels = sparse_example(rng, {**options, "from_logits": True})
-    axis = options.get("axis", -1)
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)), labels
-
-
-def _kl_example(rng, options):
-    # (N, C): the layout in which torch's 'batchmean' and lossx's 'mean' agree.
-    axis = options.get("axis", -1)
-    logits = rng.standard_normal((6, 5)) * 2
-    target = softmax(rng.standard_normal((6, 5)), axis)
-    if options.get("from_logits"):
-        y_pred = logits
-    else:
-        y_pred = softmax(logits, axis)
-        y_pred = np.log(y_pred) if options.get("log_input") else y_pred
-    return y_pred, np.log(target) if options.get("log_target") else target
-
-
 # ----------------------------------------------------------------- focal
 
 
@@ -361,13 +326,8 @@ _GAMMA = Option("gamma", "float", 2.0, "Focusing exponent γ of the modulating f
     class_axis=True,
     probabilities=True,
     aliases=("categorical_focal",),
-    example=categorical_example,
-    showcase=(
-        {"from_logits": True},
-        {"alpha": 0.25},
-        {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1},
-        {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-    ),
+    example=examples.categorical_example,
+    showcase=examples.CATEGORICAL_FOCAL_CROSS_ENTROPY,
 )
 def categorical_focal_cross_entropy(
     xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing, axis, class_weight
@@ -416,14 +376,8 @@ def categorical_focal_cross_entropy(
     class_axis=True,
     probabilities=True,
     aliases=("sparse_focal",),
-    example=sparse_example,
-    showcase=(
-        {"from_logits": True},
-        {"alpha": 0.25},
-        {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1,
-         "ignore_index": -100},
-        {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": 0},
-    ),
+    example=examples.sparse_example,
+    showcase=examples.SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY,
 )
 def sparse_categorical_focal_cross_entropy(
     xp, y_pred, y_true, *, alpha, gamma, from_logits, label_smoothing, axis, class_weight, ignore_index
@@ -506,13 +460,8 @@ def sparse_categorical_focal_cross_entropy(
     class_axis=True,
     probabilities=True,
     aliases=("poly1", "poly_loss"),
-    example=categorical_example,
-    showcase=(
-        {"from_logits": True},
-        {"epsilon": 1.0},
-        {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-        {"from_logits": True, "axis": 1},
-    ),
+    example=examples.categorical_example,
+    showcase=examples.POLY_CROSS_ENTROPY,
 )
 def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smoothing, axis, class_weight):
     """Poly-1 loss ``Σ_c w_c·t̃_c·(−log p_c + ε·(1 − p_c))`` over the class axis.
@@ -565,13 +514,8 @@ def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smooth
     class_axis=True,
     probabilities=True,
     aliases=("gce",),
-    example=sparse_example,
-    showcase=(
-        {},
-        {"from_logits": True, "q": 0.5},
-        {"from_logits": True, "q": 1.0, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
-        {"from_logits": True, "axis": 1, "ignore_index": 0},
-    ),
+    example=examples.sparse_example,
+    showcase=examples.GENERALIZED_CROSS_ENTROPY,
 )
 def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class_weight, ignore_index):
     """Generalized cross-entropy ``w_y·(1 − p_y^q)/q`` with integer labels.
@@ -627,14 +571,8 @@ def generalized_cross_entropy(xp, y_pred, y_true, *, q, from_logits, axis, class
     ],
     class_axis=True,
     aliases=("kld", "kl_div"),
-    example=_kl_example,
-    showcase=(
-        {},
-        {"from_logits": True},
-        {"log_input": True, "log_target": True},
-        {"from_logits": True, "axis": 1},
-        {"log_input": True, "pointwise": True},
-    ),
+    example=examples.kl_example,
+    showcase=examples.KL_DIVERGENCE,
 )
 def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axis, pointwise):
     """Kullback–Leibler divergence ``KL(t ‖ q) = Σ_c t_c·(log t_c − log q_c)`` over ``axis``.
@@ -698,11 +636,8 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
     target="labels",
     class_axis=True,
     aliases=("negative_log_likelihood",),
-    example=_log_probability_example,
-    showcase=(
-        {},
-        {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
-    ),
+    example=examples.log_probability_example,
+    showcase=examples.NLL,
 )
 def nll(xp, y_pred, y_true, *, axis, class_weight, ignore_index):
     """Negative log-likelihood ``−w_y·y_pred[y]`` of log-probability inputs with integer labels.
@@ -727,111 +662,3 @@ def nll(xp, y_pred, y_true, *, axis, class_weight, ignore_index):
     if weight is None and valid is None:
         return value
     return LossTerms(value, weight=weight, valid=valid)
-
-
-# ----------------------------------------------------------------- presets
-
-_KERAS_AXIS = {"axis": (-1, "lossx's Keras losses average the last axis per sample, as Keras's do by default.")}
-
-define_preset(
-    "BCELoss", "torch", "binary_cross_entropy", rescale="weight",
-    doc="torch.nn.BCELoss(weight) on probabilities: weight rescales each element's loss (broadcast like torch's) "
-        "and 'mean' is the mean of the rescaled losses, as torch's. torch clamps log p at −100; lossx is exact "
-        "(0·log 0 = 0, and inf where a saturated probability contradicts its label).",
-)
-define_preset(
-    "BCEWithLogitsLoss", "torch", "binary_cross_entropy", fixed={"from_logits": True}, rescale="weight",
-    doc="torch.nn.BCEWithLogitsLoss(weight, pos_weight): logits; weight rescales each element's loss as in "
-        "BCELoss; pos_weight is a scalar or one per last-axis entry.",
-)
-define_preset(
-    "CrossEntropyLoss", "torch", "sparse_categorical_cross_entropy",
-    fixed={"from_logits": True}, defaults={"axis": 1, "ignore_index": -100}, renames={"weight": "class_weight"},
-    probability_targets=TargetVariant("categorical_cross_entropy", count_class_weights=False), unbatched_ndim=1,
-    doc="torch.nn.CrossEntropyLoss(weight, ignore_index=-100, label_smoothing): logits of shape (N, C, d1, ...) "
-        "or unbatched (C,). Class-index targets: 'mean' divides by Σ w[y] over the entries not ignored; when "
-        "every target is ignored it is 0 (torch: NaN). Probability targets (floating, of the logits' shape, as "
-        "for mixup and cutmix): the categorical cross-entropy, with weight and label_smoothing, and 'mean' "
-        "divides by the number of entries, as torch's; ignore_index does not apply.",
-)
-define_preset(
-    "BinaryCrossentropy", "keras", "binary_cross_entropy", accepted=_KERAS_AXIS,
-    function="binary_crossentropy", same_shape=True,
-    doc="keras.losses.BinaryCrossentropy(from_logits, label_smoothing). Keras clips probabilities to "
-        "[1e-7, 1 − 1e-7]; lossx does not (identical on probabilities inside that range). y_true must have "
-        "y_pred's shape, as in Keras (lossx's BinaryCrossEntropy broadcasts it).",
-)
-define_preset(
-    "BinaryFocalCrossentropy", "keras", "binary_focal_cross_entropy",
-    accepted=_KERAS_AXIS, defaults={"alpha": 0.25}, framework_options={"apply_class_balancing": False},
-    function="binary_focal_crossentropy", same_shape=True,
-    translate=lambda options, keras_only: {
-        **options, "alpha": options["alpha"] if keras_only["apply_class_balancing"] else None,
-    },
-    untranslate=lambda options: {
-        **options, "apply_class_balancing": options["alpha"] is not None,
-        "alpha": 0.25 if options["alpha"] is None else options["alpha"],
-    },
-    doc="keras.losses.BinaryFocalCrossentropy(apply_class_balancing=False, alpha=0.25, gamma=2.0, "
-        "from_logits, label_smoothing): alpha applies only with apply_class_balancing=True, as in Keras. "
-        "y_true must have y_pred's shape, as in Keras.",
-)
-define_preset(
-    "CategoricalCrossentropy", "keras", "categorical_cross_entropy",
-    function="categorical_crossentropy", same_shape=True, renormalised_gradient=True,
-    doc="keras.losses.CategoricalCrossentropy(from_logits, label_smoothing, axis). Keras rescales "
-        "probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as given. y_true "
-        "must have y_pred's shape, as in Keras.",
-)
-define_preset(
-    "SparseCategoricalCrossentropy", "keras", "sparse_categorical_cross_entropy",
-    renames={"ignore_class": "ignore_index"}, function="sparse_categorical_crossentropy", renormalised_gradient=True,
-    doc="keras.losses.SparseCategoricalCrossentropy(from_logits, ignore_class, axis).",
-)
-define_preset(
-    "CategoricalFocalCrossentropy", "keras", "categorical_focal_cross_entropy", defaults={"alpha": 0.25},
-    function="categorical_focal_crossentropy", renormalised_gradient=True,
-    doc="keras.losses.CategoricalFocalCrossentropy(alpha=0.25, gamma=2.0, from_logits, label_smoothing, axis). "
-        "Keras rescales probabilities to sum to 1 and clips them to [1e-7, 1 − 1e-7]; lossx takes them as "
-        "given (identical on normalised probabilities inside that range). Keras's label smoothing divides "
-        "by the size of the last axis whatever `axis` is; lossx by the size of the class axis.",
-)
-define_preset(
-    "CategoricalGeneralizedCrossEntropy", "keras", "generalized_cross_entropy", defaults={"q": 0.5},
-    function="categorical_generalized_cross_entropy",
-    doc="keras.losses.CategoricalGeneralizedCrossEntropy(q=0.5): integer labels and probabilities, as in "
-        "Keras. Keras requires 0 < q < 1; lossx also accepts q = 1. from_logits, axis, class_weight and "
-        "ignore_index are lossx extensions.",
-)
-define_preset(
-    "KLDivergence", "keras", "kl_divergence", fixed={"from_logits": False, "log_input": False, "log_target": False},
-    function="kl_divergence",
-    doc="keras.losses.KLDivergence: probabilities, summed over the last axis. Keras clips both inputs to "
-        "[1e-7, 1], so a zero target contributes 1e-7·log(1e-7/q) there; lossx uses 0·log 0 = 0 (identical "
-        "on inputs inside that range). For log-probability inputs use lossx's KlDivergence.",
-)
-
-
-def _per_batch_entry(xp, inputs):
-    """1 / the size of the first axis (1 for a scalar): torch's KLDivLoss 'batchmean' is Σ / input.size(0)."""
-    shape = inputs[0].shape
-    return 1.0 / shape[0] if len(shape) else 1.0
-
-
-define_preset(
-    "KLDivLoss", "torch", "kl_divergence",
-    fixed={"log_input": True, "from_logits": False, "pointwise": True},
-    reductions={"batchmean": PresetReduction("sum", scale=_per_batch_entry)},
-    doc="torch.nn.KLDivLoss(reduction='mean', log_target=False): input holds log-probabilities, target "
-        "probabilities (or log-probabilities with log_target=True), of any shape. As torch's: 'none' is the "
-        "elementwise terms t·(log t − input), 'mean' their mean over every element (torch's default, which "
-        "torch's own docs advise against), 'batchmean' their sum divided by the size of the first axis (the KL "
-        "divergence averaged over rows), 'sum' their sum. Zero targets contribute exactly 0 (torch: also 0, but "
-        "NaN for log_target with −inf targets or for −inf input).",
-)
-define_preset(
-    "NLLLoss", "torch", "nll", defaults={"axis": 1, "ignore_index": -100}, renames={"weight": "class_weight"},
-    unbatched_ndim=1,
-    doc="torch.nn.NLLLoss(weight, ignore_index=-100): log-probabilities of shape (N, C, d1, ...) or unbatched "
-        "(C,), and class indices. When every target is ignored, 'mean' is 0 (torch: NaN).",
-)

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import numpy as np
-
 from .. import primitives as P
+from ..examples import margin as examples
 from .._options import Option
-from .._presets import define_preset
 from .._reduction import LossTerms
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 from ._shared import (
     CLASS_AXIS,
     CLASS_WEIGHT,
     along_axis,
-    categorical_example,
-    hinge_example,
 )
 
 __all__ = [
@@ -36,7 +31,7 @@ def _signs(xp, y_true):
     return xp.where(xp.equal(y_true, 0), -1.0, y_true)
 
 
-@define_loss(example=hinge_example)
+@define_loss(example=examples.hinge_example)
 def hinge(xp, y_pred, y_true):
     """Hinge loss ``max(1 − t·y_pred, 0)``, elementwise.
 
@@ -49,7 +44,7 @@ def hinge(xp, y_pred, y_true):
     return P.at_least(1.0 - _signs(xp, y_true) * y_pred, 0.0)
 
 
-@define_loss(options=[CLASS_AXIS], class_axis=True, example=categorical_example)
+@define_loss(options=[CLASS_AXIS], class_axis=True, example=examples.categorical_example)
 def categorical_hinge(xp, y_pred, y_true, *, axis):
     """Categorical hinge ``max(1 + max_c((1−t_c)·y_c) − Σ_c t_c·y_c, 0)`` over the class axis.
 
@@ -62,7 +57,7 @@ def categorical_hinge(xp, y_pred, y_true, *, axis):
     return P.at_least(1.0 + negative - positive, 0.0)
 
 
-@define_loss(example=hinge_example)
+@define_loss(example=examples.hinge_example)
 def squared_hinge(xp, y_pred, y_true):
     """Squared hinge loss ``max(1 − t·y_pred, 0)²``, elementwise.
 
@@ -77,11 +72,6 @@ def squared_hinge(xp, y_pred, y_true):
     return xp.square(P.at_least(1.0 - _signs(xp, y_true) * y_pred, 0.0))
 
 
-def _margin_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """(N, C) scores and labels: torch's layout, whose class axis is both 1 and −1."""
-    return rng.standard_normal((6, 5)), rng.integers(0, 5, 6)
-
-
 @define_loss(
     options=[
         Option("p", "int", 1, "Exponent of each hinge term: 1 (hinge) or 2 (squared hinge).", low=1, high=2),
@@ -91,8 +81,8 @@ def _margin_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tup
     ],
     target="labels",
     class_axis=True,
-    example=_margin_example,
-    showcase=({}, {"p": 2, "margin": 0.5}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}, {"axis": 1}),
+    example=examples.margin_example,
+    showcase=examples.MULTI_MARGIN,
 )
 def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
     """Multiclass margin loss ``w_y · Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over the class axis.
@@ -115,7 +105,7 @@ def multi_margin(xp, y_pred, y_true, *, p, margin, axis, class_weight):
     return LossTerms(weight * value, weight=weight)
 
 
-@define_loss(example=hinge_example)
+@define_loss(example=examples.hinge_example)
 def soft_margin(xp, y_pred, y_true):
     """Soft-margin (logistic) loss ``log(1 + exp(−t·y_pred))``, elementwise.
 
@@ -126,10 +116,6 @@ def soft_margin(xp, y_pred, y_true):
     Reference: torch.nn.SoftMarginLoss.
     """
     return P.softplus(-_signs(xp, y_true) * y_pred)
-
-
-def _multilabel_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    return rng.standard_normal((4, 5)) * 2, (rng.random((4, 5)) < 0.4).astype(np.float64)
 
 
 @define_loss(
@@ -143,8 +129,8 @@ def _multilabel_example(rng: np.random.Generator, options: Mapping[str, Any]) ->
     ],
     target="binary",
     class_axis=True,
-    example=_multilabel_example,
-    showcase=({}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}),
+    example=examples.multilabel_example,
+    showcase=examples.MULTILABEL_SOFT_MARGIN,
 )
 def multilabel_soft_margin(xp, y_pred, y_true, *, axis, class_weight):
     """Multi-label soft margin ``(1/C)·Σ_c w_c·[t_c·softplus(−x_c) + (1−t_c)·softplus(x_c)]``.
@@ -163,18 +149,6 @@ def multilabel_soft_margin(xp, y_pred, y_true, *, axis, class_weight):
     return xp.mean(terms, axis=axis)
 
 
-def _label_lists_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """(N, C) scores and label lists: each row's labels first, then −1 (and anything after it)."""
-    scores = rng.standard_normal((5, 4))
-    lists = np.full((5, 4), -1, dtype=np.int64)
-    for row in range(5):
-        labels = rng.permutation(4)[: rng.integers(1, 4)]
-        lists[row, : len(labels)] = labels
-    lists[0, 3] = 2  # entries after the first −1 are not labels (here lists[0] ends before index 3)
-    lists[0, 2] = -1
-    return np.moveaxis(scores, -1, options.get("axis", -1)), np.moveaxis(lists, -1, options.get("axis", -1))
-
-
 @define_loss(
     options=[Option("axis", "axis", -1, "The class axis (torch: the last axis).")],
     inputs=[
@@ -182,8 +156,8 @@ def _label_lists_example(rng: np.random.Generator, options: Mapping[str, Any]) -
         Input("y_true", "label_lists", "Each entry's labels along axis, ended by −1: the shape of y_pred."),
     ],
     class_axis=True,
-    example=_label_lists_example,
-    showcase=({}, {"axis": 0}),
+    example=examples.label_lists_example,
+    showcase=examples.MULTILABEL_MARGIN,
 )
 def multilabel_margin(xp, y_pred, y_true, *, axis):
     """Multi-label margin loss ``Σ_{j∈Y} Σ_{i∉Y} max(0, 1 − (x_j − x_i)) / C`` over the class axis.
@@ -198,28 +172,3 @@ def multilabel_margin(xp, y_pred, y_true, *, axis):
     machines for multi-class pattern recognition".
     """
     return P.deferred(P.multilabel_margin, y_pred, y_true, axis)
-
-
-# ----------------------------------------------------------------- presets
-
-define_preset(
-    "MultiMarginLoss", "torch", "multi_margin",
-    defaults={"axis": 1}, renames={"weight": "class_weight"}, count_class_weights=False, unbatched_ndim=1,
-    doc="torch.nn.MultiMarginLoss(p, margin, weight) on scores of shape (N, C), (N, C, d1, ...) (class axis 1) "
-        "or unbatched (C,). As torch's, weight[y] rescales each loss and 'mean' divides by the number of "
-        "entries, not by Σ w[y] (lossx's MultiMargin(class_weight=w) divides by Σ w[y]).",
-)
-define_preset(
-    "SoftMarginLoss", "torch", "soft_margin",
-    doc="torch.nn.SoftMarginLoss on −1/1 targets (a 0 target reads as −1; torch gives log 2 there).",
-)
-define_preset(
-    "MultiLabelSoftMarginLoss", "torch", "multilabel_soft_margin", renames={"weight": "class_weight"},
-    doc="torch.nn.MultiLabelSoftMarginLoss(weight): logits of shape (N, C), 0/1 targets; the class "
-        "axis is the last one, as torch's.",
-)
-define_preset(
-    "MultiLabelMarginLoss", "torch", "multilabel_margin",
-    doc="torch.nn.MultiLabelMarginLoss: scores (N, C) or unbatched (C,), and targets of the same shape "
-        "listing each entry's labels, ended by −1.",
-)

@@ -24,16 +24,15 @@ Targets (the input kind ``"classes"``) are either
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import numpy as np
+from typing import Any
 
 from .. import primitives as P
+from ..examples import overlap as examples
 from .._errors import OptionValueError, ShapeError
 from .._options import Option
-from .._presets import define_preset
 from .._reduction import LossTerms
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 from ._shared import along_axis, class_positions
 
 __all__ = ["dice", "tversky", "jaccard"]
@@ -83,31 +82,6 @@ _INPUTS = [
     Input("y_pred", "prediction", "Probabilities (or logits with from_logits=True), (N, ..., C, ...)."),
     Input("y_true", "classes", "Integer labels (multiclass) or dense targets in [0, 1] like y_pred."),
 ]
-
-
-def _overlap_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """Dense multilabel targets, or integer labels when ``ignore_index`` is set."""
-    axis = options.get("axis", -1)
-    logits = np.moveaxis(rng.standard_normal((4, 6, 3)) * 2, -1, axis)
-    if options.get("ignore_index") is not None:
-        labels = rng.integers(0, 3, (4, 6))
-        labels[rng.random((4, 6)) < 0.2] = options["ignore_index"]
-        if options.get("from_logits"):
-            return logits, labels
-        shifted = np.exp(logits - logits.max(axis=axis, keepdims=True))
-        return shifted / shifted.sum(axis=axis, keepdims=True), labels
-    targets = (rng.random(logits.shape) < 0.4).astype(np.float64)
-    return (logits if options.get("from_logits") else 1 / (1 + np.exp(-logits))), targets
-
-
-_SHOWCASE = (
-    {},
-    {"from_logits": True, "smooth": 1.0},
-    {"from_logits": True, "ignore_index": -1, "class_weight": (1.0, 2.0, 0.5)},
-    {"axis": 1, "per_class": False, "epsilon": 0.0, "smooth": 1e-5},
-    {"sum_axes": "all"},
-    {"sum_axes": (0, 1), "class_weight": (1.0, 2.0, 0.5)},
-)
 
 
 def _overlap_sums(
@@ -237,8 +211,8 @@ def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept):
     inputs=_INPUTS,
     class_axis=True,
     probabilities=True,
-    example=_overlap_example,
-    showcase=_SHOWCASE,
+    example=examples.overlap_example,
+    showcase=examples.DICE,
 )
 def dice(
     xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
@@ -282,8 +256,8 @@ def dice(
     inputs=_INPUTS,
     class_axis=True,
     probabilities=True,
-    example=_overlap_example,
-    showcase=({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:]),
+    example=examples.overlap_example,
+    showcase=examples.TVERSKY,
 )
 def tversky(
     xp, y_pred, y_true, *, alpha, beta, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class,
@@ -316,8 +290,8 @@ def tversky(
     class_axis=True,
     probabilities=True,
     aliases=("iou",),
-    example=_overlap_example,
-    showcase=_SHOWCASE,
+    example=examples.overlap_example,
+    showcase=examples.JACCARD,
 )
 def jaccard(
     xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
@@ -335,44 +309,3 @@ def jaccard(
         class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
-
-
-# ----------------------------------------------------------------- presets
-
-
-def _from_keras_axis(options: dict[str, Any], _: Mapping[str, Any]) -> dict[str, Any]:
-    """Keras's ``axis=None`` sums over every axis: lossx's ``sum_axes="all"``."""
-    return {**options, "sum_axes": "all" if options["sum_axes"] is None else options["sum_axes"]}
-
-
-def _to_keras_axis(options: dict[str, Any]) -> dict[str, Any]:
-    return {**options, "sum_axes": None if options["sum_axes"] == "all" else options["sum_axes"]}
-
-
-_KERAS_OVERLAP = {
-    "replaces_own_class": True, "defaults": {"sum_axes": "all"}, "translate": _from_keras_axis,
-    "untranslate": _to_keras_axis,
-}
-_KERAS_OVERLAP_DOC = (
-    "Keras's axis (renamed to lossx's sum_axes) is the tuple of axes summed into each score, None (the default) "
-    "every axis: one score for the whole batch, which sample_weight then scales by its mean, as Keras does. "
-    "lossx's per-sample scores (every axis but the batch and the class axis, at any rank) are axis='per_sample'; "
-    "lossx's class axis, needed for integer labels, class_weight and 'per_sample', is class_axis (default −1). "
-    "epsilon (1e-7, Keras's backend.epsilon()) is added to the denominator only, as in Keras; smooth, "
-    "from_logits, class_weight and ignore_index are lossx extensions."
-)
-define_preset(
-    "Dice", "keras", "dice", renames={"axis": "sum_axes", "class_axis": "axis"}, function="dice",
-    same_shape=True, **_KERAS_OVERLAP,
-    doc="keras.losses.Dice(axis=None): 1 − 2·Σ t·p / (Σ t + Σ p + ε). " + _KERAS_OVERLAP_DOC + " Dense targets "
-        "must have y_pred's shape (after Keras's rank alignment): Keras sums a broadcast target before "
-        "broadcasting it, so its Σ t counts it once while Σ t·p counts it for every prediction.",
-)
-define_preset(
-    "Tversky", "keras", "tversky",
-    renames={"alpha": "beta", "beta": "alpha", "axis": "sum_axes", "class_axis": "axis"}, function="tversky",
-    **_KERAS_OVERLAP,
-    doc="keras.losses.Tversky(alpha=0.5, beta=0.5, axis=None): 1 − TP / (TP + α·Σ t·(1−p) + β·Σ p·(1−t) + ε), "
-        "Keras's convention: its alpha weighs the false negatives and its beta the false positives (lossx's "
-        "tversky, the paper's, the other way round; the preset swaps them). " + _KERAS_OVERLAP_DOC,
-)

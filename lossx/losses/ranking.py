@@ -3,18 +3,14 @@ triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-
 from .. import primitives as P
+from ..examples import ranking as examples
 from .._errors import ShapeError
 from .._namespace import device_of
 from .._options import Option
-from .._presets import define_preset
 from .._reduction import LossTerms
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 
 __all__ = [
     "margin_ranking",
@@ -37,74 +33,6 @@ def _negative_axis(axis: int, ndim: int) -> int:
 # Drawn away from the kinks of max(·, 0) so `lossx compare`'s finite differences are exact.
 
 
-def _signs(rng: np.random.Generator, shape: tuple) -> np.ndarray:
-    return rng.choice([-1.0, 1.0], shape)
-
-
-def _margin_ranking_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    margin = options.get("margin", 0.0)
-    while True:
-        input1, input2 = rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
-        target = _signs(rng, (4, 6))
-        if np.all(np.abs(margin - target * (input1 - input2)) > 1e-3):
-            return input1, input2, target
-
-
-def _hinge_embedding_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    margin = options.get("margin", 1.0)
-    while True:
-        distances = np.abs(rng.standard_normal((4, 6))) * 1.5
-        if np.all(np.abs(margin - distances) > 1e-3):
-            return distances, _signs(rng, (4, 6))
-
-
-def _cosine_example(x1: np.ndarray, x2: np.ndarray, axis: int) -> np.ndarray:
-    return np.sum(x1 * x2, axis=axis) / np.sqrt(np.sum(x1 * x1, axis=axis) * np.sum(x2 * x2, axis=axis))
-
-
-def _cosine_embedding_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    axis, margin = options.get("axis", -1), options.get("margin", 0.0)
-    shape = (5, 4) if axis in (-1, 1) else (4, 5)
-    while True:
-        input1, input2 = rng.standard_normal(shape), rng.standard_normal(shape)
-        if np.all(np.abs(_cosine_example(input1, input2, axis) - margin) > 1e-3):
-            rows = np.delete(shape, axis % 2)
-            return input1, input2, _signs(rng, tuple(rows))
-
-
-def _distance_example(x1: np.ndarray, x2: np.ndarray, p: float, eps: float, axis: int) -> np.ndarray:
-    return np.sum(np.abs(x1 - x2 + eps) ** p, axis=axis) ** (1 / p)
-
-
-def _triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    margin, p, eps = options.get("margin", 1.0), options.get("p", 2.0), options.get("eps", 1e-6)
-    axis, swap = options.get("axis", -1), options.get("swap", False)
-    while True:
-        anchor, positive, negative = (rng.standard_normal((4, 5)) for _ in range(3))
-        positive = anchor + 0.7 * positive
-        d_pos = _distance_example(anchor, positive, p, eps, axis)
-        d_neg = _distance_example(anchor, negative, p, eps, axis)
-        d_swap = _distance_example(positive, negative, p, eps, axis)
-        if swap and np.any(np.abs(d_neg - d_swap) < 1e-3):
-            continue
-        d_neg = np.minimum(d_neg, d_swap) if swap else d_neg
-        if np.all(np.abs(margin + d_pos - d_neg) > 1e-3):
-            return anchor, positive, negative
-
-
-def _ntxent_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    return rng.standard_normal((8, 4)), np.array([0, 1, 2, 3, 0, 1, 2, 3], dtype=np.int64)
-
-
-def _circle_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """Eight embeddings in four classes, class 3 with one member (a row without positives);
-    unit rows when ``normalize=False``, which expects them."""
-    embeddings = rng.standard_normal((8, 4))
-    if not options.get("normalize", True):
-        embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
-    return embeddings, np.array([0, 1, 2, 0, 1, 2, 0, 3], dtype=np.int64)
-
-
 # ----------------------------------------------------------------- pairwise ranking
 
 
@@ -115,8 +43,8 @@ def _circle_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tup
         Input("input2", "dense", "Scores of the second items, broadcastable to input1."),
         Input("target", "dense", "1 where input1 should rank higher, −1 where input2 should."),
     ],
-    example=_margin_ranking_example,
-    showcase=({}, {"margin": 0.5}),
+    example=examples.margin_ranking_example,
+    showcase=examples.MARGIN_RANKING,
 )
 def margin_ranking(xp, input1, input2, target, *, margin):
     """Margin ranking loss ``max(0, −t·(x₁ − x₂) + margin)``, elementwise.
@@ -134,8 +62,8 @@ def margin_ranking(xp, input1, input2, target, *, margin):
         Input("y_pred", "prediction", "Distances x (e.g. the L1 distance between two embeddings)."),
         Input("y_true", "dense", "1 for similar pairs, −1 for dissimilar pairs."),
     ],
-    example=_hinge_embedding_example,
-    showcase=({}, {"margin": 2.0}),
+    example=examples.hinge_embedding_example,
+    showcase=examples.HINGE_EMBEDDING,
 )
 def hinge_embedding(xp, y_pred, y_true, *, margin):
     """Hinge embedding loss: ``x`` where ``t = 1``, ``max(0, margin − x)`` where ``t = −1``, elementwise.
@@ -163,8 +91,8 @@ def hinge_embedding(xp, y_pred, y_true, *, margin):
         Input("target", "rows", "1 for similar pairs, −1 for dissimilar pairs; one per row."),
     ],
     class_axis=True,
-    example=_cosine_embedding_example,
-    showcase=({}, {"margin": 0.2}, {"axis": 0}),
+    example=examples.cosine_embedding_example,
+    showcase=examples.COSINE_EMBEDDING,
 )
 def cosine_embedding(xp, input1, input2, target, *, margin, axis, eps):
     """Cosine embedding loss: ``1 − cos`` where ``t = 1``, ``max(0, cos − margin)`` where ``t = −1``.
@@ -204,8 +132,8 @@ def cosine_embedding(xp, input1, input2, target, *, margin, axis, eps):
         Input("negative", "dense", "Embeddings of another class."),
     ],
     class_axis=True,
-    example=_triplet_example,
-    showcase=({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0}),
+    example=examples.triplet_example,
+    showcase=examples.TRIPLET_MARGIN,
 )
 def triplet_margin(xp, anchor, positive, negative, *, margin, p, eps, swap, axis):
     """Triplet margin loss ``max(0, margin + d(a, p) − d(a, n))`` per row.
@@ -237,8 +165,8 @@ def triplet_margin(xp, anchor, positive, negative, *, margin, p, eps, swap, axis
         Input("labels", "groups", "Group ids, shape (N,); rows with equal ids are positive pairs."),
     ],
     class_axis=True,
-    example=_ntxent_example,
-    showcase=({}, {"temperature": 0.5}),
+    example=examples.ntxent_example,
+    showcase=examples.NTXENT,
 )
 def ntxent(xp, embeddings, labels, *, temperature):
     """NT-Xent (normalized temperature-scaled cross entropy), SimCLR's contrastive loss.
@@ -345,8 +273,8 @@ def _masked_logsumexp(xp, x, mask):
         Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
     ],
     class_axis=True,
-    example=_circle_example,
-    showcase=({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False}),
+    example=examples.circle_example,
+    showcase=examples.CIRCLE,
 )
 def circle(xp, embeddings, labels, *, gamma, margin, remove_diagonal, normalize):
     """Circle loss of Sun et al. (2020), per anchor row i:
@@ -388,30 +316,3 @@ def circle(xp, embeddings, labels, *, gamma, margin, remove_diagonal, normalize)
     scored = xp.logical_and(has_positive, has_negative)[:, 0]
     value = P.softplus(log_positive + log_negative)[:, 0]
     return LossTerms(xp.where(scored, value, xp.zeros_like(value)), valid=scored)
-
-
-# ----------------------------------------------------------------- presets
-
-define_preset("MarginRankingLoss", "torch", "margin_ranking", doc="torch.nn.MarginRankingLoss(margin).")
-define_preset("HingeEmbeddingLoss", "torch", "hinge_embedding", doc="torch.nn.HingeEmbeddingLoss(margin).")
-define_preset(
-    "CosineEmbeddingLoss", "torch", "cosine_embedding",
-    doc="torch.nn.CosineEmbeddingLoss(margin): features on the last axis, as torch.",
-)
-define_preset(
-    "TripletMarginLoss", "torch", "triplet_margin",
-    doc="torch.nn.TripletMarginLoss(margin, p, eps, swap): features on the last axis, as torch. "
-        "torch refuses margin ≤ 0; lossx accepts margin = 0.",
-)
-define_preset(
-    "Circle", "keras", "circle", replaces_own_class=True, function="circle", defaults={"normalize": False},
-    accepted={
-        name: (None, "lossx's circle compares the batch with itself; reference embeddings and labels other "
-                     "than the batch's have no lossx counterpart.")
-        for name in ("ref_labels", "ref_embeddings")
-    },
-    doc="keras.losses.Circle(gamma=80.0, margin=0.4, remove_diagonal=True): y_true integer labels (N,), y_pred "
-        "embeddings (N, D) of unit norm (a UnitNormalization layer), used as given (normalize=False); "
-        "normalize=True takes cosine similarities of any embeddings. Rows without a positive or a negative "
-        "count nothing, as Keras masks rows whose loss is 0.",
-)

@@ -4,18 +4,15 @@ cosine similarity), and the Poisson and Gaussian negative log-likelihoods."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
 
 from .. import primitives as P
+from ..examples import regression as examples
 from .._errors import VarianceRangeError
 from .._namespace import is_eager
 from .._options import Option
-from .._presets import define_preset
-from .._registry import Input, define_loss
-from ._shared import is_off, regression_example
+from .._registry import define_loss
+from .._spec import Input
+from ._shared import is_off
 
 __all__ = [
     "mean_squared_error",
@@ -32,7 +29,7 @@ __all__ = [
 ]
 
 
-@define_loss(aliases=("mse",), example=regression_example)
+@define_loss(aliases=("mse",), example=examples.regression_example)
 def mean_squared_error(xp, y_pred, y_true):
     """Squared error ``(y_pred − y_true)²``, elementwise.
 
@@ -43,7 +40,7 @@ def mean_squared_error(xp, y_pred, y_true):
     return P.deferred(P.squared_error, y_pred, y_true)
 
 
-@define_loss(aliases=("mae",), example=regression_example)
+@define_loss(aliases=("mae",), example=examples.regression_example)
 def mean_absolute_error(xp, y_pred, y_true):
     """Absolute error ``|y_pred − y_true|``, elementwise.
 
@@ -55,8 +52,8 @@ def mean_absolute_error(xp, y_pred, y_true):
 
 @define_loss(
     options=[Option("delta", "float", 1.0, "Where the loss turns from quadratic to linear.", low=0.0, low_open=True)],
-    example=regression_example,
-    showcase=({}, {"delta": 0.5}),
+    example=examples.regression_example,
+    showcase=examples.HUBER,
 )
 def huber(xp, y_pred, y_true, *, delta):
     """Huber loss: ``½e²`` for ``|e| ≤ δ``, ``δ(|e| − ½δ)`` beyond, with ``e = y_pred − y_true``.
@@ -74,11 +71,6 @@ def huber(xp, y_pred, y_true, *, delta):
 # ----------------------------------------------------------------- relative errors
 
 
-def _percentage_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    y_true = rng.choice([-1.0, 1.0], (4, 6)) * rng.uniform(0.5, 3.0, (4, 6))
-    return y_true + rng.standard_normal((4, 6)), y_true
-
-
 @define_loss(
     options=[
         Option(
@@ -88,8 +80,8 @@ def _percentage_example(rng: np.random.Generator, options: Mapping[str, Any]) ->
         ),
     ],
     aliases=("mape",),
-    example=_percentage_example,
-    showcase=({}, {"eps": 1.0}),
+    example=examples.percentage_example,
+    showcase=examples.MEAN_ABSOLUTE_PERCENTAGE_ERROR,
 )
 def mean_absolute_percentage_error(xp, y_pred, y_true, *, eps):
     """Absolute percentage error ``100 · |y_pred − y_true| / max(|y_true|, ε)``, elementwise.
@@ -107,11 +99,6 @@ def mean_absolute_percentage_error(xp, y_pred, y_true, *, eps):
     return xp.abs(y_pred - y_true) * 100.0 / denominator
 
 
-def _log_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    low = -0.9 if options.get("eps", 1e-7) is None else 0.01
-    return rng.uniform(low, 4.0, (4, 6)), rng.uniform(low, 4.0, (4, 6))
-
-
 @define_loss(
     options=[
         Option(
@@ -122,8 +109,8 @@ def _log_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
         ),
     ],
     aliases=("msle",),
-    example=_log_example,
-    showcase=({}, {"eps": None}),
+    example=examples.log_example,
+    showcase=examples.MEAN_SQUARED_LOGARITHMIC_ERROR,
 )
 def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
     """Squared logarithmic error ``(log(1 + y_pred) − log(1 + y_true))²``, elementwise.
@@ -156,8 +143,8 @@ def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
             low=0.0,
         ),
     ],
-    example=regression_example,
-    showcase=({}, {"beta": 0.5}, {"beta": 0.0}),
+    example=examples.regression_example,
+    showcase=examples.SMOOTH_L1,
 )
 def smooth_l1(xp, y_pred, y_true, *, beta):
     """Smooth L1: ``½e²/β`` for ``|e| < β``, ``|e| − ½β`` beyond, with ``e = y_pred − y_true``.
@@ -173,7 +160,7 @@ def smooth_l1(xp, y_pred, y_true, *, beta):
     return P.deferred(P.smooth_l1, y_pred, y_true, beta)
 
 
-@define_loss(example=regression_example)
+@define_loss(example=examples.regression_example)
 def log_cosh(xp, y_pred, y_true):
     """Log-cosh ``log(cosh(e))`` with ``e = y_pred − y_true``, elementwise.
 
@@ -188,12 +175,6 @@ def log_cosh(xp, y_pred, y_true):
     return P.log_cosh(y_pred, y_true)
 
 
-def _quantile_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    levels = options.get("quantile", 0.5)
-    columns = 6 if isinstance(levels, float) else len(levels)
-    return rng.standard_normal((4, columns)), rng.standard_normal((4, columns))
-
-
 @define_loss(
     options=[
         Option(
@@ -203,8 +184,8 @@ def _quantile_example(rng: np.random.Generator, options: Mapping[str, Any]) -> t
         ),
     ],
     aliases=("pinball",),
-    example=_quantile_example,
-    showcase=({}, {"quantile": 0.9}, {"quantile": (0.1, 0.5, 0.9)}),
+    example=examples.quantile_example,
+    showcase=examples.QUANTILE,
 )
 def quantile(xp, y_pred, y_true, *, quantile):
     """Pinball loss ``max(τ·e, (τ − 1)·e)`` with ``e = y_true − y_pred``, elementwise.
@@ -221,12 +202,6 @@ def quantile(xp, y_pred, y_true, *, quantile):
 
 
 # ----------------------------------------------------------------- likelihoods
-
-
-def _poisson_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    log_rate = rng.standard_normal((4, 6))
-    counts = rng.poisson(np.exp(log_rate) * 2.0).astype(np.float64)
-    return (log_rate if options.get("log_input", False) else np.exp(log_rate)), counts
 
 
 def _stirling(xp, counts):
@@ -246,8 +221,8 @@ def _stirling(xp, counts):
             "torch: 1e-8).", low=0.0,
         ),
     ],
-    example=_poisson_example,
-    showcase=({}, {"log_input": True}, {"log_input": True, "full": True}, {"full": True, "eps": 1e-8}),
+    example=examples.poisson_example,
+    showcase=examples.POISSON,
 )
 def poisson(xp, y_pred, y_true, *, log_input, full, eps):
     """Poisson negative log-likelihood ``λ − t·log(λ + ε)`` (or ``exp(x) − t·x`` from log-rates x).
@@ -269,10 +244,6 @@ def poisson(xp, y_pred, y_true, *, log_input, full, eps):
     return value + _stirling(xp, y_true) if full else value
 
 
-def _gaussian_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    return rng.standard_normal((4, 6)), rng.standard_normal((4, 6)), rng.uniform(0.1, 2.0, (4, 6))
-
-
 @define_loss(
     options=[
         Option("full", "bool", False, "Add the constant ½·log(2π), giving the full negative log-likelihood."),
@@ -284,8 +255,8 @@ def _gaussian_example(rng: np.random.Generator, options: Mapping[str, Any]) -> t
         Input("target", "dense", "Observed values."),
         Input("variance", "dense", "Predicted variances σ² (≥ 0); shape (N, 1) for one variance per sample."),
     ],
-    example=_gaussian_example,
-    showcase=({}, {"full": True}, {"eps": 0.5}),
+    example=examples.gaussian_example,
+    showcase=examples.GAUSSIAN_NLL,
 )
 def gaussian_nll(xp, mean, target, variance, *, full, eps):
     """Gaussian negative log-likelihood ``½·(log v + (mean − target)² / v)``, elementwise.
@@ -325,8 +296,8 @@ def gaussian_nll(xp, mean, target, variance, *, full, eps):
         ),
     ],
     class_axis=True,
-    example=regression_example,
-    showcase=({}, {"axis": 0}, {"eps": 0.0}),
+    example=examples.regression_example,
+    showcase=examples.COSINE_SIMILARITY,
 )
 def cosine_similarity(xp, y_pred, y_true, *, axis, eps):
     """Negative cosine similarity ``−Σ p·t / (max(‖p‖, ε)·max(‖t‖, ε))`` over ``axis``.
@@ -345,21 +316,3 @@ def cosine_similarity(xp, y_pred, y_true, *, axis, eps):
     pred_norm = xp.sqrt(P.at_least(xp.sum(y_pred * y_pred, axis=axis), floor))
     true_norm = xp.sqrt(P.at_least(xp.sum(y_true * y_true, axis=axis), floor))
     return -xp.sum(y_pred * y_true, axis=axis) / (pred_norm * true_norm)
-
-
-# ----------------------------------------------------------------- presets
-
-define_preset("MSELoss", "torch", "mean_squared_error", doc="torch.nn.MSELoss.")
-define_preset("L1Loss", "torch", "mean_absolute_error", doc="torch.nn.L1Loss.")
-define_preset("HuberLoss", "torch", "huber", doc="torch.nn.HuberLoss(delta).")
-define_preset("SmoothL1Loss", "torch", "smooth_l1", doc="torch.nn.SmoothL1Loss(beta).")
-define_preset(
-    "PoissonNLLLoss", "torch", "poisson", defaults={"log_input": True, "eps": 1e-8},
-    doc="torch.nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8).",
-)
-define_preset(
-    "GaussianNLLLoss", "torch", "gaussian_nll",
-    doc="torch.nn.GaussianNLLLoss(full, eps=1e-6): forward(input, target, var). Below eps lossx's gradient "
-        "with respect to var is 0 (torch passes it through the clamp); torch's var of shape (N,) for inputs "
-        "(N, D) is written (N, 1).",
-)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
 from .. import primitives as P
-from .._errors import ArgumentError, LabelRangeError, OptionValueError, ShapeError
+from ..examples import sequence as examples
+from .._errors import LabelRangeError, OptionValueError, ShapeError
 from .._namespace import device_of, is_eager
 from .._options import Option
-from .._presets import PresetReduction, define_preset
-from .._registry import Input, define_loss
+from .._registry import define_loss
+from .._spec import Input
 
 __all__ = ["ctc"]
 
@@ -20,23 +21,6 @@ _INF = float("inf")
 
 
 # ----------------------------------------------------------------- example inputs
-
-
-def _ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """Logits (4, 8, 5), labels padded with the blank, and lengths that allow an alignment."""
-    batch, frames, classes, max_labels = 4, 8, 5, 3
-    blank = options.get("blank", 0) % classes
-    symbols = np.array([c for c in range(classes) if c != blank])
-    label_lengths = rng.integers(1, max_labels + 1, batch)
-    labels = np.full((batch, max_labels), blank, dtype=np.int64)
-    for row, length in enumerate(label_lengths):
-        labels[row, :length] = rng.choice(symbols, length)
-    input_lengths = rng.integers(frames - 2, frames + 1, batch)
-    logits = rng.standard_normal((batch, frames, classes)) * 2
-    if not options.get("from_logits", True):
-        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        logits = shifted / shifted.sum(axis=-1, keepdims=True)
-    return logits, labels, input_lengths.astype(np.int64), label_lengths.astype(np.int64)
 
 
 # ----------------------------------------------------------------- helpers
@@ -216,8 +200,8 @@ def _numpy(x: Any) -> Any:
     ],
     class_axis=True,
     probabilities=True,
-    example=_ctc_example,
-    showcase=({}, {"blank": 4, "zero_infinity": True}, {"from_logits": False}),
+    example=examples.ctc_example,
+    showcase=examples.CTC,
 )
 def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinity, from_logits):
     """Connectionist Temporal Classification loss ``−log p(y | x)``, one value per sequence.
@@ -252,13 +236,10 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     automatic differentiation of the recursion. Only the loop over time is not Array
     API (the standard has no scan): a Python loop over the static T on NumPy, torch
     (eager, and unrolled by ``torch.compile``: about 25 operations per frame, so compile
-    time grows linearly with T — measured on 2 busy CPU cores, ``aot_eager`` 6 s / 10 s
-    and inductor 45 s / 82 s for T = 25 / 50; torch's ``scan`` is a prototype that fails
-    here — so for long sequences keep this loss outside the compiled region) and other
-    namespaces; ``lax.scan`` on
-    JAX and ``tf.foldl`` on TensorFlow, because XLA's compile time grows quadratically
-    with an unrolled recursion (0.9 s, 5 s and 19 s for T = 2, 6, 12 under ``jax.jit``),
-    and because TensorFlow graphs (Keras models on variable-length input) may leave T
+    time grows linearly with T; torch's ``scan`` is a prototype that fails here — so for
+    long sequences keep this loss outside the compiled region) and other namespaces;
+    ``lax.scan`` on JAX and ``tf.foldl`` on TensorFlow, because XLA's compile time grows
+    quadratically with an unrolled recursion, and because TensorFlow graphs (Keras models on variable-length input) may leave T
     unknown. Cost: O(T·B·L) time in T sequential steps, like torch's and optax's own;
     torch's fused native kernel is faster in eager mode.
     ``from_logits=True`` (default) applies log-softmax, which accepts
@@ -362,65 +343,3 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     if zero_infinity:
         loss = xp.where(xp.isinf(loss), xp.zeros_like(loss), loss)
     return loss
-
-
-# ----------------------------------------------------------------- presets
-
-define_preset(
-    "CTC", "keras", "ctc", fixed={"blank": 0, "from_logits": True}, function="ctc",
-    doc="keras.losses.CTC: y_true (B, L) integer labels padded with 0 (the blank), y_pred (B, T, C) "
-        "logits; every frame counts and label lengths are the number of nonzero labels. Keras on "
-        "TensorFlow computes in float32 even for float64 inputs; lossx computes in the input's dtype.",
-)
-
-
-def _torch_ctc_inputs(xp: Any, inputs: tuple, unbatched: bool) -> tuple:
-    """torch's CTCLoss inputs as :func:`ctc` takes them.
-
-    torch's log-probabilities are time first, (T, N, C) or unbatched (T, C); its targets are
-    padded (N, S), unbatched (S,), or every sequence concatenated into one vector, which is
-    padded here to (N, total length) by a gather from the offsets of the lengths.
-    """
-    if len(inputs) < 4 or inputs[2] is None or inputs[3] is None:
-        raise ArgumentError(
-            "CTCLoss takes (log_probs, targets, input_lengths, target_lengths), as torch's: pass all four."
-        )
-    log_probs, targets, input_lengths, target_lengths = inputs
-    if unbatched:
-        log_probs = xp.expand_dims(log_probs, axis=1)
-        targets, input_lengths, target_lengths = (xp.expand_dims(x, axis=0) for x in (targets, input_lengths, target_lengths))
-    log_probs = xp.permute_dims(log_probs, (1, 0, 2))
-    if targets.ndim == 1:
-        width = max(targets.shape[0], 1)
-        starts = xp.cumulative_sum(target_lengths) - target_lengths
-        position = xp.arange(width, dtype=target_lengths.dtype, **device_of(targets))
-        inside = xp.less(xp.expand_dims(position, axis=0), xp.expand_dims(target_lengths, axis=1))
-        index = xp.where(inside, xp.expand_dims(starts, axis=1) + position, xp.zeros_like(inside, dtype=starts.dtype))
-        source = targets if targets.shape[0] else xp.zeros((1,), dtype=targets.dtype, **device_of(targets))
-        targets = xp.where(inside, P.gather(source, index), xp.zeros_like(index, dtype=targets.dtype))
-    return log_probs, targets, input_lengths, target_lengths
-
-
-def _per_target_length(xp: Any, inputs: tuple) -> Any:
-    """1 / max(target length, 1): torch's CTCLoss 'mean' divides each loss by its target length."""
-    lengths = xp.astype(inputs[3], inputs[0].dtype)
-    return 1.0 / xp.maximum(lengths, xp.ones_like(lengths))
-
-
-def _torch_ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """:func:`_ctc_example` in torch's layout: log-probabilities time first, every length given."""
-    logits, labels, input_lengths, label_lengths = _ctc_example(rng, options)
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    return np.ascontiguousarray(np.swapaxes(log_probs, 0, 1)), labels, input_lengths, label_lengths
-
-
-define_preset(
-    "CTCLoss", "torch", "ctc", fixed={"from_logits": True}, prepare=_torch_ctc_inputs, unbatched_ndim=2,
-    example=_torch_ctc_example,
-    reductions={"mean": PresetReduction("mean", scale=_per_target_length)},
-    doc="torch.nn.CTCLoss(blank=0, reduction='mean', zero_infinity=False): forward(log_probs, targets, "
-        "input_lengths, target_lengths) with torch's layouts: log-probabilities time first (T, N, C) or "
-        "unbatched (T, C); targets padded (N, S), unbatched (S,) or concatenated (sum of target_lengths,). "
-        "'mean' divides each loss by its target length (at least 1), then averages over the batch, as torch's.",
-)

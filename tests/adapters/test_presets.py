@@ -1,4 +1,4 @@
-"""Presets: the frameworks' familiar class names (lossx/_presets.py) in the torch and Keras adapters.
+"""Presets: the frameworks' familiar class names (lossx/presets/) in the torch and Keras adapters.
 
 Each preset is checked against the framework's own class of the same name, with
 default arguments, on the loss's own example inputs (``define_loss(example=...)``),
@@ -13,7 +13,7 @@ import pytest
 
 import lossx
 from tests.support.frameworks import framework, installed
-from lossx._presets import define_preset, presets
+from lossx.presets import define_preset, presets
 
 TORCH_PRESETS = presets("torch")
 KERAS_PRESETS = presets("keras")

@@ -39,7 +39,7 @@ from tests.support.frameworks import framework, installed, to_backend
 from tests.numerics.test_matrix import CASES
 
 import lossx
-from lossx._presets import presets
+from lossx.presets import presets
 from lossx.backends import unavailable
 
 ONE_PER_LOSS = [case for i, case in enumerate(CASES) if case.loss not in {c.loss for c in CASES[:i]}]

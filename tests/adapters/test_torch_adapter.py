@@ -335,9 +335,9 @@ def test_class_positions_follow_the_prediction_device(loss, monkeypatch):
     it is not the CPU, and every operation on it runs without data. The label-range check,
     which needs data, is skipped as it is under compilation.
     """
-    from lossx import _registry
+    from lossx import _call
 
-    monkeypatch.setattr(_registry, "is_eager", lambda x: False)
+    monkeypatch.setattr(_call, "is_eager", lambda x: False)
     logits = torch.zeros(2, 4, 3, device="meta", requires_grad=True)
     labels = torch.zeros(2, 4, dtype=torch.int64, device="meta")
     out = getattr(lossx, loss)(logits, labels, from_logits=True, axis=-1)

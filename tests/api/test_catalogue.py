@@ -98,7 +98,7 @@ PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss"}, "jax": {"JaxLoss"}, "torch": {
 
 
 def _loss_names(module_name: str) -> set[str]:
-    from lossx._presets import presets
+    from lossx.presets import presets
 
     framework = "keras" if module_name == "keras" else module_name
     names = {n for spec in lossx.registered() if not (module_name == "keras" and unavailable(spec, "keras"))

@@ -7,7 +7,7 @@ import pytest
 
 import lossx
 import lossx.testing
-from lossx._presets import presets
+from lossx.presets import presets
 from lossx.testing import FINITE_DIFFERENCES, TOLERANCE, Comparison, Deviation
 
 OTHERS = [f for f in lossx.testing.installed_frameworks() if f != "numpy"]

@@ -121,7 +121,7 @@ def test_list_one_loss_shows_it_whole(capsys, monkeypatch, name, loss):
         assert flat([terminal_text(option.doc).plain]) in text
     for alias in spec.aliases:
         assert alias in text
-    for preset in lossx._presets.presets():
+    for preset in lossx.presets.presets():
         assert (f"lossx.backends.{preset.framework}.{preset.name} " in text) == (preset.loss == spec.name)
     reason = unavailable(spec, "keras")
     assert (f"no Keras class: {reason}" in text) if reason else "torch, jax and keras" in text

@@ -1,0 +1,169 @@
+"""The one call path of every loss: bind → check → cast → body → reduce → cast back.
+
+Every adapter calls :func:`compute` (the generic functions, NumPy, JAX and torch directly;
+Keras through :func:`evaluate`, since Keras reduces itself). The namespace, the dtype
+answers, the prediction's static shape and its eagerness are found once here and
+handed to the checks (:mod:`lossx._checks`) and the reduction (:mod:`lossx._reduction`).
+
+Half precision is handled here alone: float16/bfloat16 predictions are computed in float32
+and the result is cast back to their dtype (or kept in float32 where the caller asks,
+as torch's autocast does for its own losses).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+from ._binding import bind
+from ._checks import check_axis, check_input, check_prediction_dtype, check_probabilities
+from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half
+from ._errors import ArgumentError, ShapeError
+from ._namespace import device_of, is_eager, namespace_of, to_namespace
+from ._reduction import PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape
+
+if TYPE_CHECKING:
+    from ._spec import LossSpec
+
+__all__ = ["compute", "evaluate"]
+
+
+def compute(
+    spec: LossSpec,
+    inputs: tuple,
+    options: Mapping[str, Any],
+    reduction: str | None = "mean",
+    sample_weight: Any = None,
+    mask: Any = None,
+    rescale: Any = None,
+    count_class_weights: bool = True,
+    keep_float32: bool = False,
+) -> Any:
+    """The loss of ``inputs`` (bound here unless they already are) with validated ``options``.
+
+    ``rescale`` and ``count_class_weights`` are the presets' knobs of
+    :func:`lossx._reduction.reduce_terms`; ``keep_float32`` returns a half-precision call's
+    result in float32 (torch's autocast rule). ``reduction=None`` is :func:`evaluate`.
+    """
+    if reduction is not None and reduction not in REDUCTIONS:
+        check_reduction(reduction, spec.name)
+    if len(inputs) != len(spec.inputs) or inputs[0] is None:
+        inputs = bind(spec, inputs)
+    y_pred, *others = inputs
+    if isinstance(y_pred, (list, tuple, int, float)):
+        y_pred = np.asarray(y_pred)
+        y_pred = y_pred.astype(np.float64) if y_pred.dtype.kind in "biu" else y_pred
+    xp = namespace_of(y_pred)
+    answers = DTYPE_ANSWERS.get(xp.__name__) or dtype_answers(xp)
+    result_dtype = y_pred.dtype
+    floating = answers.get((result_dtype, "real floating"))
+    if not floating:
+        check_prediction_dtype(spec, xp, result_dtype, floating, others)
+    # The prediction's static shape and the eagerness of the call, found once for every check.
+    pred_shape = tuple(y_pred.shape)
+    if not set(map(type, pred_shape)) <= PLAIN_SIZES:
+        pred_shape = static_shape(y_pred)
+    eager = is_eager(y_pred)
+    axis = options.get("axis", -1)
+    if "axis" in options and not -len(pred_shape) <= axis < len(pred_shape):
+        check_axis(spec, pred_shape, axis)
+    half = answers.get((result_dtype, "half"))
+    if half or (half is None and is_half(xp, result_dtype)):
+        compute_dtype = xp.float32
+        y_pred = xp.astype(y_pred, compute_dtype)
+    else:
+        compute_dtype = result_dtype
+    checked = [y_pred]
+    for spec_input, value in zip(spec.other_inputs, others):
+        if value is not None:
+            if type(value) is not type(y_pred) or isinstance(value, np.ndarray):  # to_namespace's own fast case, inline
+                value = to_namespace(xp, value, y_pred, spec_input.name)
+            value = check_input(spec, xp, spec_input, pred_shape, eager, value, compute_dtype, axis, options, y_pred)
+        elif not spec_input.optional:
+            raise ArgumentError(f"{spec.name}: input {spec_input.name!r} is required; got None. Pass an array.")
+        checked.append(value)
+    if spec.probabilities and eager and not options.get("from_logits", False):
+        check_probabilities(
+            xp, spec.name, y_pred, y_pred, "with from_logits=False y_pred",
+            "If these are logits (raw scores), pass from_logits=True.",
+        )
+    arrays = options
+    for option in spec.array_options:  # most calls have none to convert: no function call to find that out
+        value = options[option.name]
+        if value is not None and not isinstance(value, float):
+            arrays = _option_arrays(spec, xp, y_pred, pred_shape, options, compute_dtype, axis)
+            break
+    scope = DEFAULT_FLOATING_SCOPES.get(xp.__name__)
+    if scope is None:
+        result = spec.body(xp, *checked, **arrays)
+    else:
+        with scope(compute_dtype):
+            result = spec.body(xp, *checked, **arrays)
+    if reduction is None:
+        return xp, as_terms(result), result_dtype
+    out = reduce(xp, result, reduction, spec.name, sample_weight, mask, rescale, count_class_weights)
+    if keep_float32 and compute_dtype != result_dtype:
+        result_dtype = compute_dtype
+    return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
+
+
+def evaluate(spec: LossSpec, inputs: tuple, options: Mapping[str, Any]) -> tuple:
+    """Run the body on checked inputs: ``(xp, LossTerms, result dtype)``.
+
+    ``options`` must be validated. Half-precision inputs are computed in float32; the
+    caller casts the reduced result back to the returned dtype.
+    """
+    return compute(spec, inputs, options, None)
+
+
+# Tuples of numbers (class weights given as a tuple) as arrays, kept per namespace, dtype and
+# device: NumPy and JAX would otherwise rebuild the same array on every call. Eager calls only,
+# so a trace never captures an array made by another; bounded, for programs that make many.
+_OPTION_ARRAYS: dict[tuple, Any] = {}
+_OPTION_ARRAYS_KEPT = 256
+
+
+def _option_arrays(
+    spec: LossSpec, xp: Any, y_pred: Any, pred_shape: tuple, options: Mapping[str, Any], dtype: Any, axis: int
+) -> Mapping[str, Any]:
+    """Tensor options (class weights, ...) and numbers given as 0-d arrays (traced by
+    jax.jit/vmap/grad, a torch parameter) as arrays of ``xp`` in the compute dtype."""
+    arrays = options  # copied only when an option is replaced by its array
+    for option in spec.array_options:
+        value = options[option.name]
+        if value is None or isinstance(value, float):
+            continue
+        if arrays is options:
+            arrays = dict(options)
+        if isinstance(value, tuple):
+            array = _tuple_array(xp, value, dtype, y_pred)
+        else:
+            array = to_namespace(xp, value, y_pred, option.name)
+            array = xp.astype(array, dtype) if array.dtype != dtype else array
+        classes = pred_shape[axis]
+        if array.ndim == 1 and classes is not None and array.shape[0] != classes:
+            # Per-class vectors of elementwise losses (pos_weight, quantile) run along the last axis.
+            unit = "class" if spec.class_axis else "entry of the last axis (one per column)"
+            scalar = ", or a single number" if option.kind == "float_or_weights" else ""
+            raise ShapeError(
+                f"{spec.name}: {option.name} has {array.shape[0]} entries but {spec.inputs[0].name} of "
+                f"shape {pred_shape} has {classes} {'classes' if spec.class_axis else 'entries'} "
+                f"along axis {axis}; give {option.name} one value per {unit}{scalar}."
+            )
+        arrays[option.name] = array
+    return arrays
+
+
+def _tuple_array(xp: Any, value: tuple, dtype: Any, y_pred: Any) -> Any:
+    device = device_of(y_pred)
+    if not is_eager(y_pred):
+        return xp.asarray(value, dtype=dtype, **device)
+    key = (value, xp.__name__, dtype, str(device.get("device", "")))
+    array = _OPTION_ARRAYS.get(key)
+    if array is None:
+        if len(_OPTION_ARRAYS) >= _OPTION_ARRAYS_KEPT:
+            _OPTION_ARRAYS.clear()
+        array = _OPTION_ARRAYS[key] = xp.asarray(value, dtype=dtype, **device)
+    return array
+

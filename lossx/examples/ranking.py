@@ -1,0 +1,90 @@
+"""Example inputs and showcase option sets of the ranking and embedding losses: what ``lossx compare`` exercises."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = [
+    "circle_example", "cosine_embedding_example", "hinge_embedding_example", "margin_ranking_example",
+    "ntxent_example", "triplet_example", "MARGIN_RANKING", "HINGE_EMBEDDING", "COSINE_EMBEDDING",
+    "TRIPLET_MARGIN", "NTXENT", "CIRCLE",
+]
+
+
+def _signs(rng: np.random.Generator, shape: tuple) -> np.ndarray:
+    return rng.choice([-1.0, 1.0], shape)
+
+
+def margin_ranking_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    margin = options.get("margin", 0.0)
+    while True:
+        input1, input2 = rng.standard_normal((4, 6)), rng.standard_normal((4, 6))
+        target = _signs(rng, (4, 6))
+        if np.all(np.abs(margin - target * (input1 - input2)) > 1e-3):
+            return input1, input2, target
+
+
+def hinge_embedding_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    margin = options.get("margin", 1.0)
+    while True:
+        distances = np.abs(rng.standard_normal((4, 6))) * 1.5
+        if np.all(np.abs(margin - distances) > 1e-3):
+            return distances, _signs(rng, (4, 6))
+
+
+def _cosine(x1: np.ndarray, x2: np.ndarray, axis: int) -> np.ndarray:
+    return np.sum(x1 * x2, axis=axis) / np.sqrt(np.sum(x1 * x1, axis=axis) * np.sum(x2 * x2, axis=axis))
+
+
+def cosine_embedding_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    axis, margin = options.get("axis", -1), options.get("margin", 0.0)
+    shape = (5, 4) if axis in (-1, 1) else (4, 5)
+    while True:
+        input1, input2 = rng.standard_normal(shape), rng.standard_normal(shape)
+        if np.all(np.abs(_cosine(input1, input2, axis) - margin) > 1e-3):
+            rows = np.delete(shape, axis % 2)
+            return input1, input2, _signs(rng, tuple(rows))
+
+
+def _distance(x1: np.ndarray, x2: np.ndarray, p: float, eps: float, axis: int) -> np.ndarray:
+    return np.sum(np.abs(x1 - x2 + eps) ** p, axis=axis) ** (1 / p)
+
+
+def triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    margin, p, eps = options.get("margin", 1.0), options.get("p", 2.0), options.get("eps", 1e-6)
+    axis, swap = options.get("axis", -1), options.get("swap", False)
+    while True:
+        anchor, positive, negative = (rng.standard_normal((4, 5)) for _ in range(3))
+        positive = anchor + 0.7 * positive
+        d_pos = _distance(anchor, positive, p, eps, axis)
+        d_neg = _distance(anchor, negative, p, eps, axis)
+        d_swap = _distance(positive, negative, p, eps, axis)
+        if swap and np.any(np.abs(d_neg - d_swap) < 1e-3):
+            continue
+        d_neg = np.minimum(d_neg, d_swap) if swap else d_neg
+        if np.all(np.abs(margin + d_pos - d_neg) > 1e-3):
+            return anchor, positive, negative
+
+
+def ntxent_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    return rng.standard_normal((8, 4)), np.array([0, 1, 2, 3, 0, 1, 2, 3], dtype=np.int64)
+
+
+def circle_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Eight embeddings in four classes, class 3 with one member (a row without positives);
+    unit rows when ``normalize=False``, which expects them."""
+    embeddings = rng.standard_normal((8, 4))
+    if not options.get("normalize", True):
+        embeddings /= np.linalg.norm(embeddings, axis=1, keepdims=True)
+    return embeddings, np.array([0, 1, 2, 0, 1, 2, 0, 3], dtype=np.int64)
+
+
+# The option sets `lossx compare` runs, per loss.
+MARGIN_RANKING = ({}, {"margin": 0.5})
+HINGE_EMBEDDING = ({}, {"margin": 2.0})
+COSINE_EMBEDDING = ({}, {"margin": 0.2}, {"axis": 0})
+TRIPLET_MARGIN = ({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0})
+NTXENT = ({}, {"temperature": 0.5})
+CIRCLE = ({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False})
