@@ -108,10 +108,11 @@ class Deferred(NamedTuple):
         fused kernel does not apply to these arguments (see :class:`lossx.kernels.FusedKernels`):
         the caller then reduces :meth:`compute`'s losses itself.
         """
-        fused = fused_kernels(xp or namespace_of(self.args[0])).get(self.primitive)
-        if fused is None or _has_array_option(self.primitive, self.args):
+        name, args = self
+        fused = fused_kernels(xp or namespace_of(args[0])).get(name)
+        if fused is None or name in _OPTION_PARAMETERS and _has_array_option(name, args):
             return None
-        return fused(reduction, *self.args)
+        return fused(reduction, *args)
 
 
 def deferred(primitive: Callable[..., Any], *args: Any) -> Deferred:
@@ -281,7 +282,9 @@ def negative_log_likelihood(log_p: Any, labels: Any, axis: int = -1, *, xp: Modu
     return kernels(xp or namespace_of(log_p))["negative_log_likelihood"](log_p, labels, axis)
 
 
-def multi_margin(scores: Any, labels: Any, p: int, margin: float, axis: int = -1, *, xp: ModuleType | None = None) -> Any:
+def multi_margin(
+    scores: Any, labels: Any, p: int, margin: float, axis: int = -1, *, xp: ModuleType | None = None
+) -> Any:
     """``Σ_{c≠y} max(0, m − x_y + x_c)^p / C`` over ``axis`` (p = 1 or 2), without ``axis``."""
     return _call("multi_margin", xp or namespace_of(scores), scores, labels, p, margin, axis)
 

@@ -147,13 +147,6 @@ def log_softmax(x: Any, axis: int) -> Any:
     return _log_softmax(x, axis)
 
 
-def log_cosh(y_pred: Any, y_true: Any) -> Any:
-    # generic.log_cosh_value, differentiated by autodiff, which XLA fuses whole: a custom_jvp or
-    # custom_vjp with tanh(e) kept two (N, C) arrays for the backward, as XLA does not fuse
-    # across their boundary.
-    return generic.log_cosh_value(jnp, jnp.abs(y_pred - y_true), jax.nn.softplus)
-
-
 def extrema(x: Any) -> tuple:
     # Inside a jax.jit trace (one whose only traced values are options, say) an array
     # captured from outside is concrete, but operations on it are traced: its range is
@@ -245,11 +238,13 @@ def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], comp
     return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
 
 
+# log_cosh is the generic formula, differentiated by autodiff, which XLA fuses whole: a custom_jvp
+# or custom_vjp with tanh(e) kept two (N, C) arrays for the backward, as XLA does not fuse across
+# their boundary.
 KERNELS: dict[str, Callable[..., Any]] = {
     "extrema": extrema,
     "softmax_cross_entropy_soft": softmax_cross_entropy_soft,
     "relative_entropy": relative_entropy,
-    "log_cosh": log_cosh,
     "logsumexp": logsumexp,
     "log_softmax": log_softmax,
     "softmax": softmax,

@@ -90,7 +90,7 @@ def _log1p_exp_minus_abs(x: Any, out: Any = None) -> Any:
 
 def softplus(x: Any) -> Any:
     # max(x, 0) + log1p(exp(−|x|)). (np.logaddexp(0, x) is the same formula, but without
-    # SIMD: five times slower, measured; so is adding x under a mask, where=x > 0.)
+    # SIMD, so slower; so is adding x under a mask, where=x > 0.)
     tail = _log1p_exp_minus_abs(x)
     return np.add(np.maximum(x, 0.0), tail, out=tail)
 

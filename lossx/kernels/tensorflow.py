@@ -172,7 +172,7 @@ def _times_log(log: Callable[..., Any], singular: float, stand_in: float) -> Cal
         return x * safe_log, gradient
 
     def call(x: Any, y: Any) -> Any:
-        if not isinstance(x, tf.Tensor):  # a variable or a number (converting a tensor costs ~5 µs eagerly)
+        if not isinstance(x, tf.Tensor):  # a variable or a number (converting a tensor costs an eager call)
             x = tf.convert_to_tensor(x, dtype=y.dtype)
         return times_log(*_same_shape(x, y))
 

@@ -315,12 +315,10 @@ def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
 
 
 #: The pieces the generic formulas take from a table under torch.compile.
-_COMPILED_TABLE = {"take_along_axis": take_along_axis, "drop_axis": drop_axis, "stop_gradient": stop_gradient}
-
-
-def _class_axis_first(x: Any, axis: int) -> Any:
-    # torch's losses take the classes along axis 1.
-    return torch.movedim(x, axis, 1) if x.ndim > 1 and axis % x.ndim != 1 else x
+_COMPILED_TABLE = {
+    "take_along_axis": take_along_axis, "drop_axis": drop_axis, "stop_gradient": stop_gradient,
+    "log_softmax": _sharpened_log_softmax, "softplus": _softplus,
+}
 
 
 def softmax_cross_entropy(logits: Any, labels: Any, axis: int) -> Any:
@@ -331,8 +329,10 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int) -> Any:
     # torch's fused kernel, although it loses a tiny loss's digits where the label dominates
     # (its log_softmax): lossx's exact form in eager torch cost several times a small call
     # (docs/performance.md, "The digits of a tiny loss"). Compiled code keeps them (above).
+    if logits.ndim > 1 and axis % logits.ndim != 1:  # torch's class axis is 1
+        logits = torch.movedim(logits, axis, 1)
     # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
-    return torch._C._nn.cross_entropy_loss(_class_axis_first(logits, axis), _long(labels), None, 0, -100, 0.0)
+    return torch._C._nn.cross_entropy_loss(logits, _long(labels), None, 0, -100, 0.0)
 
 
 def negative_log_likelihood(log_p: Any, labels: Any, axis: int) -> Any:
@@ -340,7 +340,9 @@ def negative_log_likelihood(log_p: Any, labels: Any, axis: int) -> Any:
         # take_along_dim, not the comparison of take_along_axis: a loss that reads one
         # entry per line should not pay a pass over all of them.
         return -torch.take_along_dim(log_p, _long(labels).unsqueeze(axis), dim=axis).squeeze(axis)
-    return torch._C._nn.nll_loss_nd(_class_axis_first(log_p, axis), _long(labels), None, 0, -100)
+    if log_p.ndim > 1 and axis % log_p.ndim != 1:
+        log_p = torch.movedim(log_p, axis, 1)
+    return torch._C._nn.nll_loss_nd(log_p, _long(labels), None, 0, -100)
 
 
 def _multi_margin(scores: Any, labels: Any, p: int, margin: Any, axis: int, code: int) -> Any:
@@ -369,11 +371,20 @@ def _multilabel_margin(scores: Any, lists: Any, axis: int, code: int) -> Any:
     return flat.reshape(lists.shape[:axis % scores.ndim] + lists.shape[axis % scores.ndim + 1:])
 
 
+def _take_along_dim(x: Any, indices: Any, axis: int) -> Any:
+    return torch.take_along_dim(x, _long(indices), axis)
+
+
+#: take_along_dim for the compiled multilabel margin, whose indices are whole lines (take_along_axis's
+#: comparison serves one pick per line).
+_TAKE_ALONG_DIM = {"take_along_axis": _take_along_dim}
+
+
 def multilabel_margin(scores: Any, lists: Any, axis: int) -> Any:
     # Under torch.compile the generic formula: torch 2.13's compiled multilabel_margin_loss gives
     # other numbers than its eager kernel.
     if torch.compiler.is_compiling():
-        return generic.multilabel_margin(_COMPILED_TABLE, torch_namespace, scores, lists, axis)
+        return generic.multilabel_margin(_TAKE_ALONG_DIM, torch_namespace, scores, lists, axis)
     return _multilabel_margin(scores, lists, axis, 0)
 
 
@@ -397,7 +408,7 @@ def softmax_cross_entropy_soft(logits: Any, target: Any, axis: int) -> Any:
     if torch.compiler.is_compiling():
         # Inductor fuses the composed form (the sharpened log-softmax, times_log, the sum) and
         # its autodiff, which keeps a tiny loss's digits.
-        return -torch.sum(generic.times_log(torch_namespace, target, _sharpened_log_softmax(logits, axis)), dim=axis)
+        return generic.softmax_cross_entropy_soft(_COMPILED_TABLE, torch_namespace, logits, target, axis)
     return SoftTargetCrossEntropy.apply(logits, target, axis % logits.ndim)
 
 
@@ -408,7 +419,7 @@ def relative_entropy(target: Any, log_q: Any, axis: int) -> Any:
 
 def log_cosh(y_pred: Any, y_true: Any) -> Any:
     if torch.compiler.is_compiling():  # inductor fuses the composed form and its autodiff
-        return generic.log_cosh_value(torch_namespace, torch.abs(y_pred - y_true), _softplus)
+        return generic.log_cosh(_COMPILED_TABLE, torch_namespace, y_pred, y_true)
     return LogCosh.apply(*_same_shape(y_pred, y_true))
 
 
@@ -466,14 +477,17 @@ def fused_sigmoid_cross_entropy(reduction: str, logits: Any, target: Any, pos_we
 def fused_softmax_cross_entropy(reduction: str, logits: Any, labels: Any, axis: int) -> Any:
     if torch.compiler.is_compiling() or not logits.numel():
         return None
-    return torch._C._nn.cross_entropy_loss(
-        _class_axis_first(logits, axis), _long(labels), None, _CODE[reduction], -100, 0.0)
+    if logits.ndim > 1 and axis % logits.ndim != 1:
+        logits = torch.movedim(logits, axis, 1)
+    return torch._C._nn.cross_entropy_loss(logits, _long(labels), None, _CODE[reduction], -100, 0.0)
 
 
 def fused_negative_log_likelihood(reduction: str, log_p: Any, labels: Any, axis: int) -> Any:
     if torch.compiler.is_compiling() or not log_p.numel():
         return None
-    return torch._C._nn.nll_loss_nd(_class_axis_first(log_p, axis), _long(labels), None, _CODE[reduction], -100)
+    if log_p.ndim > 1 and axis % log_p.ndim != 1:
+        log_p = torch.movedim(log_p, axis, 1)
+    return torch._C._nn.nll_loss_nd(log_p, _long(labels), None, _CODE[reduction], -100)
 
 
 def fused_multi_margin(reduction: str, scores: Any, labels: Any, p: int, margin: Any, axis: int) -> Any:
