@@ -72,6 +72,9 @@ _OPTION_PARAMETERS = {
 }
 
 
+_KERNEL_NAMES = frozenset(KERNEL_NAMES)
+
+
 def _has_array_option(name: str, args: tuple) -> bool:
     positions = _OPTION_PARAMETERS.get(name)
     if positions is None:
@@ -108,7 +111,7 @@ class Deferred(NamedTuple):
         fused kernel does not apply to these arguments (see :class:`lossx.kernels.FusedKernels`):
         the caller then reduces :meth:`compute`'s losses itself.
         """
-        name, args = self
+        name, args = self.primitive, self.args
         fused = fused_kernels(xp or namespace_of(args[0])).get(name)
         if fused is None or name in _OPTION_PARAMETERS and _has_array_option(name, args):
             return None
@@ -128,7 +131,7 @@ def deferred(primitive: Callable[..., Any], *args: Any) -> Deferred:
     ``primitive(*args)`` and reduces it as usual, so the value is the same either way.
     """
     name = getattr(primitive, "__name__", None)
-    if name not in KERNEL_NAMES:
+    if name not in _KERNEL_NAMES:
         raise ValueError(f"deferred takes a primitive of lossx.primitives; got {primitive!r}.")
     return Deferred(name, args)
 

@@ -29,7 +29,7 @@ from . import generic
 
 __all__ = [
     "HALF_PRECISION", "Kernels", "FusedKernels", "FusedKernel", "Services", "KERNEL_NAMES", "FUSED_NAMES",
-    "SERVICE_NAMES", "kernels", "fused_kernels", "framework_module",
+    "SERVICE_NAMES", "kernels", "generic_kernels", "fused_kernels", "framework_module",
 ]
 
 #: The names of the half-precision floating dtypes, as every framework spells them.
