@@ -20,7 +20,6 @@ ones do::
 
 from __future__ import annotations
 
-import math
 from types import ModuleType
 from typing import Any, Callable, NamedTuple
 
