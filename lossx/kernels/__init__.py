@@ -89,9 +89,10 @@ class Kernels(Protocol):
     def fold(
         self, step: Callable[..., Array], alpha: Array, constants: tuple, sequences: tuple, steps: Any,
     ) -> Array:
-        """``alpha = step(alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1.
+        """``alpha = step(xp, alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1, ``xp`` the namespace.
 
-        ``step`` must be the same object on every call, so that a compiler reuses its loop.
+        ``step`` should be the same object on every call (a module's function), so that a
+        compiler reuses its loop.
         """
 
 

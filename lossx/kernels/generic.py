@@ -361,7 +361,7 @@ def ctc_log_probs(
 def fold(xp: ModuleType, step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any) -> Any:
     # A Python loop over the static number of steps (compilers without a loop primitive unroll it).
     for t in range(steps):
-        alpha = step(alpha, *constants, *(sequence[t, ...] for sequence in sequences))
+        alpha = step(xp, alpha, *constants, *(sequence[t, ...] for sequence in sequences))
     return alpha
 
 

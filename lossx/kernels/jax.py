@@ -199,7 +199,7 @@ def _scan_body(step: Callable[..., Any]) -> Callable[..., Any]:
     # JAX reuses its traced and compiled loop between eager calls instead of compiling it anew.
     def body(carried: tuple, current: tuple) -> tuple:
         alpha, constants = carried
-        return (step(alpha, *constants, *current), constants), None
+        return (step(jnp, alpha, *constants, *current), constants), None
 
     return body
 

@@ -282,7 +282,7 @@ def _fold_body(step: Callable[..., Any]) -> Callable[..., Any]:
     if body is None:
         def body(carried: tuple, current: tuple) -> tuple:
             alpha, constants = carried
-            return step(alpha, *constants, *current), constants
+            return step(tensorflow_namespace, alpha, *constants, *current), constants
 
         _FOLD_BODIES[step] = body
     return body

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Mapping
 
 import numpy as np
@@ -98,19 +97,6 @@ def _step(xp: Any, alpha: Any, minus_inf: Any, skip: Any, emission: Any, active:
     from_skip = xp.where(skip, shifted[:, :-2], minus_inf)
     new = emission + _log_sum_exp(xp, minus_inf, alpha, shifted[:, 1:-1], from_skip)
     return new if active is None else xp.where(active, new, alpha)
-
-
-@functools.lru_cache(maxsize=None)
-def _step_of(xp: Any) -> Any:
-    """:func:`_step` on namespace ``xp``, one function object per namespace.
-
-    The kernel ``fold`` runs it over the frames: a Python loop on most namespaces, a loop
-    primitive where the compiler's time grows quadratically with an unrolled recursion
-    (``lax.scan`` on JAX, ``tf.foldl`` on TensorFlow, which also serves graphs whose T is
-    unknown). Being the same object on every call, JAX reuses its traced and compiled
-    loop between eager calls instead of compiling it anew each time.
-    """
-    return functools.partial(_step, xp)
 
 
 def _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position) -> None:
@@ -311,7 +297,9 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
 
     # α before the first frame: the path starts in state 0 with probability 1.
     start = xp.where(xp.expand_dims(xp.equal(state, 0), axis=0), xp.zeros_like(minus_inf), minus_inf)
-    alpha = P.kernels(xp)["fold"](_step_of(xp), start, (minus_inf, skip), sequences, frames)
+    # The recursion over the frames: a Python loop on most namespaces, lax.scan on JAX and tf.foldl
+    # on TensorFlow, whose compile times grow quadratically with an unrolled recursion.
+    alpha = P.kernels(xp)["fold"](_step, start, (minus_inf, skip), sequences, frames)
 
     # End in the blank after the last label (s = 2·L_b) or on the last label (s = 2·L_b − 1),
     # picked from α with a −inf column in front (index 2·L_b + 1 and 2·L_b; 0 when L_b = 0).
