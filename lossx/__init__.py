@@ -14,6 +14,7 @@ Every loss is one function against the Python Array API standard. It is exposed 
 
 from __future__ import annotations
 
+import sys as _sys
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from . import _namespace, _registry, losses, presets, primitives
@@ -163,11 +164,11 @@ def _register_keras_classes(_keras: Any) -> None:
 
 
 def _warm_torch_caches(torch: Any) -> None:
-    sample = torch.empty(0)
-    xp = _namespace.namespace_of(sample)
-    primitives.kernels(xp)
-    _registry.dtype_answers(xp)
-    _namespace.framework_name(sample)
+    if "lossx.kernels.torch" in _sys.modules:
+        return  # torch is being imported by lossx's torch kernels, not complete yet: a first call fills the caches
+    from .kernels import torch as torch_kernels
+
+    torch_kernels.warm_caches()
 
 
 when_imported("keras", _register_keras_classes)

@@ -4,23 +4,27 @@
 wrapper for NumPy, torch, JAX, Dask, CuPy and any ``__array_namespace__`` array,
 and lossx's own minimal namespace for TensorFlow tensors (array-api-compat has
 none). A framework is only ever looked at through the type of an array the user
-passed, so lossx never imports a framework the user did not import.
+passed, so lossx never imports a framework the user did not import. What depends on
+the framework (``is_eager``, ``to_numpy``) is asked of its kernel module
+(:mod:`lossx.kernels`), found once per array type.
 """
 
 from __future__ import annotations
 
 import sys
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 import array_api_compat
 import numpy as np
 
 from ._errors import DTypeError, MixedFrameworkError
 
-__all__ = ["namespace_of", "to_namespace", "device_of", "is_eager", "framework_name"]
+__all__ = ["namespace_of", "to_namespace", "device_of", "is_eager", "to_numpy", "framework_name"]
 
 _NAMESPACE_BY_TYPE: dict[type, ModuleType] = {}
+_EAGER_CHECK_BY_TYPE: dict[type, Callable[[Any], bool]] = {}
+_TO_NUMPY_BY_TYPE: dict[type, Callable[[Any], Any]] = {}
 _FRAMEWORK_BY_TYPE: dict[type, str] = {}
 _PYTHON_SCALARS = (bool, int, float, complex, list, tuple)
 _NUMPY_LIKE = (np.ndarray, np.generic, *_PYTHON_SCALARS)
@@ -44,9 +48,9 @@ def _is_tensorflow(x: Any) -> bool:
 
 def _resolve(x: Any) -> ModuleType:
     if _is_tensorflow(x):
-        from . import _tensorflow_namespace
+        from .kernels import tensorflow_namespace
 
-        return _tensorflow_namespace
+        return tensorflow_namespace
     if isinstance(x, _PYTHON_SCALARS):
         return array_api_compat.array_namespace(np.asarray(x))
     return array_api_compat.array_namespace(x)
@@ -103,25 +107,47 @@ def device_of(like: Any) -> dict[str, Any]:
     return {"device": like.device} if framework_name(like) == "torch" else {}
 
 
+def _always(x: Any) -> bool:
+    return True
+
+
+def _never(x: Any) -> bool:
+    return False
+
+
+def _eager_check(x: Any) -> Callable[[Any], bool]:
+    framework = framework_name(x)
+    if framework in ("numpy", "array_api_strict"):
+        return _always
+    # Imported here: lossx.kernels builds on this module.
+    from .kernels import framework_module
+
+    module = framework_module(framework)
+    return _never if module is None else module.is_eager
+
+
 def is_eager(x: Any) -> bool:
     """Whether ``x`` holds concrete values that may be inspected from Python.
 
     False under ``jax.jit``, ``tf.function``, ``torch.compile`` and for lazy
     arrays (Dask): value checks (label range, probability range) are skipped there.
     """
-    framework = framework_name(x)
-    if framework == "numpy" or framework == "array_api_strict":
-        return True
-    if framework == "torch":
-        import torch
+    check = _EAGER_CHECK_BY_TYPE.get(type(x))
+    if check is None:
+        check = _EAGER_CHECK_BY_TYPE[type(x)] = _eager_check(x)
+    return check(x)
 
-        return not torch.compiler.is_compiling()
-    if framework == "jax":
-        import jax
 
-        return not isinstance(x, jax.core.Tracer)
-    if framework == "tensorflow":
-        import tensorflow as tf
+def _numpy_conversion(x: Any) -> Callable[[Any], Any]:
+    from .kernels import framework_module
 
-        return tf.executing_eagerly()
-    return False
+    module = framework_module(framework_name(x))
+    return np.asarray if module is None else module.to_numpy
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """``x``'s values as a NumPy array, detached from autodiff and on the host (for messages and checks)."""
+    convert = _TO_NUMPY_BY_TYPE.get(type(x))
+    if convert is None:
+        convert = _TO_NUMPY_BY_TYPE[type(x)] = _numpy_conversion(x)
+    return convert(x)

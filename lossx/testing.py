@@ -22,6 +22,7 @@ is itself checked against float64 central finite differences (row mode
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.util
 import json
 import os
@@ -35,6 +36,7 @@ import numpy as np
 
 from ._presets import Preset, presets
 from ._registry import LossSpec, lookup, registered
+from .kernels import framework_module
 
 __all__ = [
     "FRAMEWORKS",
@@ -275,14 +277,6 @@ def options_label(options: Mapping[str, Any]) -> str:
 # ------------------------------------------------------------------ evaluation
 
 
-def _prepare_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import tensorflow as tf
-
-    # Each compared case traces a new function on purpose; the retracing warning is noise.
-    tf.get_logger().setLevel("ERROR")
-
-
 def value_and_gradient(
     framework: str, function: Callable[..., Any], inputs: Sequence[np.ndarray], compiled: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -291,42 +285,18 @@ def value_and_gradient(
     Both as float64 NumPy; NumPy gives no gradient. ``compiled``: under ``jax.jit`` or
     ``tf.function(jit_compile=True)``.
     """
-    if framework == "numpy":
-        return np.asarray(function(*inputs), dtype=np.float64), None
-    if framework == "torch":
-        import torch
+    if framework == "keras":  # a Keras loss computes on the tensors of the engine it runs on
+        framework = keras_engine()
+    if framework == "tensorflow":
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow's import: its start-up logs are noise
+    return _framework_module(framework).value_and_gradient(function, inputs, compiled)
 
-        prediction = torch.tensor(inputs[0], requires_grad=True)
-        value = function(prediction, *(torch.as_tensor(x) for x in inputs[1:]))
-        (gradient,) = torch.autograd.grad(value.sum(), prediction)
-        return value.detach().double().numpy(), gradient.double().numpy()
-    if framework == "jax":
-        import jax
-        import jax.numpy as jnp
 
-        jax.config.update("jax_enable_x64", True)
-        others = [jnp.asarray(x) for x in inputs[1:]]
-
-        def total(prediction: Any) -> tuple:
-            value = function(prediction, *others)
-            return jnp.sum(value), value
-
-        differentiated = jax.value_and_grad(total, has_aux=True)
-        (_, value), gradient = (jax.jit(differentiated) if compiled else differentiated)(jnp.asarray(inputs[0]))
-        return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
-    _prepare_tensorflow()
-    import tensorflow as tf
-
-    def taped(prediction: Any, *others: Any) -> tuple:
-        with tf.GradientTape() as tape:
-            tape.watch(prediction)
-            value = function(prediction, *others)
-            total = tf.reduce_sum(value)
-        return value, tape.gradient(total, prediction)
-
-    run = tf.function(taped, jit_compile=True) if compiled else taped
-    value, gradient = run(*(tf.constant(x) for x in inputs))
-    return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
+def _framework_module(framework: str) -> Any:
+    module = framework_module(framework)
+    if module is None:
+        raise ValueError(f"lossx.testing compares on {', '.join(FRAMEWORKS[:-1])}; got {framework!r}.")
+    return module
 
 
 def keras_in_lossx_order(loss: Any) -> Callable[..., Any]:
@@ -490,13 +460,7 @@ KERAS_OWN_NAMES = frozenset({
 
 
 def _own_class(drop_in: DropIn) -> Callable[..., Any] | None:
-    if drop_in.framework == "torch":
-        import torch
-
-        return getattr(torch.nn, drop_in.name, None)
-    import keras
-
-    return getattr(keras.losses, drop_in.name, None)
+    return importlib.import_module(f"lossx.kernels.{drop_in.framework}").loss_class(drop_in.name)
 
 
 def compare_drop_in(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
-
-import numpy as np
 
 from .. import primitives as P
 from ..examples import sequence as examples
 from .._errors import LabelRangeError, OptionValueError, ShapeError
-from .._namespace import device_of, is_eager
+from .._namespace import device_of, is_eager, to_numpy
 from .._options import Option
 from .._registry import define_loss
 from .._spec import Input
@@ -20,20 +17,13 @@ __all__ = ["ctc"]
 _INF = float("inf")
 
 
-# ----------------------------------------------------------------- example inputs
-
-
 # ----------------------------------------------------------------- helpers
 
 
-def _size(x: Any, axis: int) -> Any:
+def _size(xp: Any, x: Any, axis: int) -> Any:
     """The static size of ``axis``; in a TensorFlow graph whose size is unknown, a scalar tensor."""
     static = x.shape[axis]
-    if static is not None:
-        return static
-    import tensorflow as tf  # only TensorFlow graphs have unknown static sizes
-
-    return tf.shape(x)[axis]
+    return static if static is not None else P.kernels(xp)["size"](x, axis)
 
 
 def _log_sum_exp(xp: Any, minus_inf: Any, *terms: Any) -> Any:
@@ -50,7 +40,7 @@ def _log_sum_exp(xp: Any, minus_inf: Any, *terms: Any) -> Any:
     with them. ``m`` is held out of autodiff (the value does not depend on it), so the
     derivatives are the weights ``exp(term − log Σ)`` whichever tied term is the largest.
     """
-    stop_gradient = P.kernels(xp).get("stop_gradient", lambda x: x)
+    stop_gradient = P.kernels(xp)["stop_gradient"]
     largest = terms[0]
     for term in terms[1:]:
         largest = xp.maximum(largest, term)
@@ -88,45 +78,6 @@ def _step(xp: Any, alpha: Any, minus_inf: Any, skip: Any, emission: Any, active:
     return new if active is None else xp.where(active, new, alpha)
 
 
-@functools.lru_cache(maxsize=None)
-def _scan_body(xp: Any, scan: bool) -> Any:
-    """The loop body for ``lax.scan``/``tf.foldl``, one function object per namespace.
-
-    The constants travel in the carry rather than in a closure, so the body is the
-    same object on every call: JAX then reuses its traced and compiled loop between
-    eager calls instead of compiling it anew each time.
-    """
-
-    def body(carried, current):
-        alpha, constants = carried
-        carried = _step(xp, alpha, *constants, *current), constants
-        return (carried, None) if scan else carried  # lax.scan also collects a per-step output
-
-    return body
-
-
-def _fold(xp: Any, alpha: Any, constants: tuple, sequences: tuple, steps: Any) -> Any:
-    """``alpha = _step(xp, alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1.
-
-    A Python loop (over the static number of steps) on every namespace but two, whose
-    compilers get a loop primitive instead: XLA's compile time grows quadratically with
-    an unrolled recursion (measured for this loss under ``jax.jit``: 0.9 s, 5 s and 19 s
-    for T = 2, 6 and 12), so JAX uses ``lax.scan`` and TensorFlow ``tf.foldl`` (a while
-    loop, which also serves graphs whose T is unknown). Both differentiate as the loop.
-    """
-    if xp.__name__ == "jax.numpy":
-        import jax
-
-        return jax.lax.scan(_scan_body(xp, True), (alpha, constants), sequences)[0][0]
-    if xp.__name__ == "lossx._tensorflow_namespace":
-        import tensorflow as tf
-
-        return tf.foldl(_scan_body(xp, False), sequences, initializer=(alpha, constants))[0]
-    for t in range(steps):
-        alpha = _step(xp, alpha, *constants, *(sequence[t, ...] for sequence in sequences))
-    return alpha
-
-
 def _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position) -> None:
     """Eager-mode checks of label values and lengths (skipped under jit/compile).
 
@@ -142,7 +93,7 @@ def _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_length
             raise ShapeError(
                 f"ctc: {name} must lie in [0, {limit}] (the padded size of "
                 f"{'y_pred along axis 1' if name == 'input_lengths' else 'y_true along axis 1'}); "
-                f"got {np.asarray(_numpy(lengths)).tolist()}."
+                f"got {to_numpy(lengths).tolist()}."
             )
     low, high = P.extrema(padded_labels)
     if low < 0 or high >= classes:
@@ -156,12 +107,6 @@ def _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_length
             f"sequences at the end; without label_lengths, every entry equal to blank={blank} "
             "counts as padding, so blanks may only trail the labels."
         )
-
-
-def _numpy(x: Any) -> Any:
-    if hasattr(x, "detach"):
-        return x.detach().cpu().numpy()
-    return x.numpy() if hasattr(x, "numpy") else x
 
 
 # ----------------------------------------------------------------- the loss
@@ -262,7 +207,7 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     if blank < 0 and classes is not None:
         blank = blank + classes
     elif blank < 0:  # a TensorFlow graph with an unknown class count: the blank is a scalar tensor
-        blank = xp.astype(_size(y_pred, 2), y_true.dtype) + blank
+        blank = xp.astype(_size(xp, y_pred, 2), y_true.dtype) + blank
     if classes is not None and not 0 <= blank < classes:
         raise OptionValueError(
             f"ctc: blank is out of range for y_pred with {classes} classes; use an index in "
@@ -278,7 +223,7 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
         log_probs = xp.where(zero, xp.full_like(y_pred, -_INF), safe)
 
     device = device_of(y_pred)
-    max_labels = _size(labels, 1)
+    max_labels = _size(xp, labels, 1)
     label_position = xp.arange(max_labels, dtype=xp.int32, **device)
     if label_lengths is None:
         label_lengths = xp.sum(xp.astype(xp.not_equal(labels, blank), xp.int32), axis=1)
@@ -291,16 +236,15 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     if is_eager(y_pred):
         _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position)
     labels = padded_labels
-    native = P.kernels(xp).get("ctc_log_probs")
-    if native is not None and from_logits and is_eager(y_pred):
+    if from_logits and is_eager(y_pred):
         # The framework's fused kernel of this recursion (torch's F.ctc_loss: far faster for
         # small batches in eager mode, docs/performance.md; torch.compile cannot trace it, so
         # compiled code keeps the recursion). Where one alignment dominates it loses a tiny
         # loss's digits, which the recursion keeps (docs/performance.md).
         # Only from normalised log-probabilities: its gradient is exp(lp) − γ, the gradient
         # through the log-softmax above, which is wrong for unnormalised log(probabilities).
-        # It returns None for inputs it cannot serve exactly (see lossx.primitives).
-        loss = native(log_probs, labels, input_lengths, label_lengths, blank, zero_infinity)
+        # It returns None for inputs it cannot serve exactly, and where the framework has none.
+        loss = P.kernels(xp)["ctc_log_probs"](log_probs, labels, input_lengths, label_lengths, blank, zero_infinity)
         if loss is not None:
             return loss
 
@@ -321,7 +265,7 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     # Time-major emissions lp_t(l'_s): (T, B, S); frames past input_lengths keep α: (T, B, 1).
     emission_index = xp.expand_dims(extended, axis=1) + xp.zeros_like(log_probs[:, :, :1], dtype=extended.dtype)
     sequences = (xp.permute_dims(_take_last(xp, log_probs, emission_index), (1, 0, 2)),)
-    frames = _size(y_pred, 1)
+    frames = _size(xp, y_pred, 1)
     if input_lengths is not None:
         frame = xp.arange(frames, dtype=xp.int32, **device)
         active = xp.less(xp.expand_dims(frame, axis=1), xp.expand_dims(input_lengths, axis=0))
@@ -329,7 +273,9 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
 
     # α before the first frame: the path starts in state 0 with probability 1.
     start = xp.where(xp.expand_dims(xp.equal(state, 0), axis=0), xp.zeros_like(minus_inf), minus_inf)
-    alpha = _fold(xp, start, (minus_inf, skip), sequences, frames)
+    # The recursion over the frames: a Python loop on most namespaces, lax.scan on JAX and tf.foldl
+    # on TensorFlow, whose compile times grow quadratically with an unrolled recursion.
+    alpha = P.kernels(xp)["fold"](_step, start, (minus_inf, skip), sequences, frames)
 
     # End in the blank after the last label (s = 2·L_b) or on the last label (s = 2·L_b − 1),
     # picked from α with a −inf column in front (index 2·L_b + 1 and 2·L_b; 0 when L_b = 0).

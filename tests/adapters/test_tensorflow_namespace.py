@@ -3,7 +3,7 @@
 TensorFlow's operators refuse mixed dtypes and it has no weakly typed scalars, so the
 namespace gives a Python scalar the dtype of the array beside it, and a Python float with no
 array beside it (``xp.where(e < 0, 2.0, 1.0)``) the dtype of the loss call (docs in
-lossx/_tensorflow_namespace.py). A custom loss written with such scalars is checked on
+lossx/kernels/tensorflow_namespace.py). A custom loss written with such scalars is checked on
 TensorFlow float32 and float64, eagerly and in a ``tf.function``, against the same loss on
 NumPy; the namespace's functions are checked one by one.
 
@@ -19,7 +19,7 @@ from tests.support.frameworks import framework
 import lossx
 
 tf = framework("tensorflow")
-from lossx import _tensorflow_namespace as xp  # noqa: E402 - needs TensorFlow, imported above
+from lossx.kernels import tensorflow_namespace as xp  # noqa: E402 - needs TensorFlow, imported above
 
 RTOL = {"float32": 1e-6, "float64": 1e-14}
 DTYPES = ("float32", "float64")
