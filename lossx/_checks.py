@@ -14,7 +14,7 @@ import numpy as np
 
 from ._dtypes import DTYPE_ANSWERS, dtype_name, is_kind
 from ._errors import DTypeError, LabelRangeError, OptionValueError, ProbabilityRangeError, ShapeError
-from ._namespace import is_eager
+from ._namespace import is_eager, to_numpy
 from ._reduction import static_shape
 from ._kinds import INTEGER_KINDS
 from .primitives import drop_axis, kernels
@@ -250,7 +250,7 @@ def _check_label_range(spec: LossSpec, xp: Any, pred_shape: tuple, labels: Any, 
     if ignore_index is not None:
         inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
     if not bool(xp.all(inside)):
-        bad = np.asarray(_to_numpy(labels))[~np.asarray(_to_numpy(inside))]
+        bad = np.asarray(to_numpy(labels))[~np.asarray(to_numpy(inside))]
         ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise LabelRangeError(
             f"{spec.name}: labels must lie in [0, {num_classes}){ignore_text} "
@@ -302,11 +302,3 @@ def _broadcast_static(first: tuple, second: tuple) -> tuple | None:
         joint.append(b if a == 1 else a if b == 1 else a if a == b else None)
     return tuple(joint)
 
-
-def _to_numpy(x: Any) -> Any:
-    """Framework-specific: ``x`` on the host as a NumPy array, for an error message's examples."""
-    if hasattr(x, "detach"):
-        return x.detach().cpu().numpy()
-    if hasattr(x, "numpy"):
-        return x.numpy()
-    return np.asarray(x)

@@ -9,8 +9,8 @@
 docs/gallery.md shows the figures and describes the API. Its modules:
 :mod:`.definitions` (the quantities, backends and formats), :mod:`.probes` (each loss's
 inputs at x), :mod:`.requests` (the losses asked for, the axis, the grid),
-:mod:`.compute` (:func:`curves`; the frameworks' autodiff is in
-:mod:`lossx.backends.gradients`), :mod:`.figure` (:func:`plot`) and :mod:`.command`.
+:mod:`.compute` (:func:`curves`; the frameworks' autodiff is their kernel modules'
+``value_and_derivative``), :mod:`.figure` (:func:`plot`) and :mod:`.command`.
 """
 
 from __future__ import annotations

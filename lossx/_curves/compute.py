@@ -1,7 +1,7 @@
 """``lossx.curves``: each loss's value and derivative on the grid, evaluated on a backend.
 
 NumPy differentiates by central differences here; torch, JAX and TensorFlow by their
-autodiff, in the adapter-side module :mod:`lossx.backends.gradients`."""
+autodiff, through their kernel modules' ``value_and_derivative`` (:mod:`lossx.kernels`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from .._errors import BackendError, CurveError, MissingFrameworkError
 from .._namespace import namespace_of
 from .._registry import generic_function
-from ..backends.gradients import VALUE_AND_GRADIENT
+from ..kernels import framework_module
 from .definitions import (
     _FRAMEWORK_EXTRAS,
     AUTODIFF_BACKENDS,
@@ -98,16 +98,12 @@ def _backend(backend: str | None, grad: bool) -> str:
     return backend
 
 
-def _numpy_values(function: Callable[[Any], Any], x: np.ndarray, grad: bool,
-                  against: str) -> tuple[np.ndarray, np.ndarray | None]:
-    values = np.asarray(function(x), dtype=np.float64)
-    if not grad:
-        return values, None
+def _central_differences(function: Callable[[Any], Any], x: np.ndarray, against: str) -> np.ndarray:
     step = 1e-6 * np.maximum(1.0, np.abs(x))
     if against == "probability":
         step = np.minimum(step, np.minimum(x, 1.0 - x) / 2)
     above, below = (np.asarray(function(x + sign * step), dtype=np.float64) for sign in (1.0, -1.0))
-    return values, (above - below) / (2 * step)
+    return (above - below) / (2 * step)
 
 
 @overload
@@ -140,10 +136,9 @@ def _evaluate(request: _Request, x: np.ndarray, against: str, backend: str, grad
                              "value per point; leave out options that keep the class axis (such as pointwise=True).")
         return values
 
-    if backend == "numpy":
-        value, derivative = _numpy_values(values_at, x, grad, against)
-    else:
-        value, derivative = VALUE_AND_GRADIENT[backend](values_at, x, grad)
+    value, derivative = framework_module(backend).value_and_derivative(values_at, x, grad)
+    if grad and derivative is None:  # NumPy has no autodiff
+        derivative = _central_differences(values_at, x, against)
     return Curve(request.spec.name, request.options, request.label, against, x, _readonly(value),
                  _readonly(derivative))
 

@@ -8,14 +8,15 @@ from typing import Any
 import numpy as np
 
 from .._errors import DataError
+from .._namespace import to_numpy
 from .definitions import ROW_SUM_TOLERANCE
 
 
 def _as_array(data: Any, name: str) -> np.ndarray:
     """``data`` as a NumPy array of numbers with at least one entry, all finite."""
     if type(data).__module__.split(".")[0] == "torch":
-        data = data.detach().cpu()
-        data = (data.float() if data.is_floating_point() else data).numpy()
+        data = to_numpy(data)
+        data = data.astype(np.float32) if data.dtype.kind == "f" else data
     try:
         array = np.asarray(data)
     except (ValueError, TypeError) as error:

@@ -22,18 +22,16 @@ importing this package imports no framework.
 from __future__ import annotations
 
 import importlib
+import os
 from types import ModuleType
 from typing import Any, Callable, Protocol, Sequence
 
 from . import generic
 
 __all__ = [
-    "HALF_PRECISION", "Kernels", "FusedKernels", "FusedKernel", "Services", "KERNEL_NAMES", "FUSED_NAMES",
+    "Kernels", "FusedKernels", "FusedKernel", "Services", "KERNEL_NAMES", "FUSED_NAMES",
     "SERVICE_NAMES", "kernels", "generic_kernels", "fused_kernels", "framework_module",
 ]
-
-#: The names of the half-precision floating dtypes, as every framework spells them.
-HALF_PRECISION = ("float16", "bfloat16")
 
 Array = Any
 
@@ -145,6 +143,11 @@ class Services(Protocol):
         w.r.t. the first input, both as float64 NumPy (the gradient None where the framework has no autodiff).
         ``compiled``: under the framework's compiler (``jax.jit``, ``tf.function(jit_compile=True)``)."""
 
+    def value_and_derivative(self, function: Callable[[Array], Array], x: Any, grad: bool) -> tuple:
+        """``function`` (points → one loss per point) at the NumPy points ``x``, in float64, and with ``grad`` each
+        point's derivative (zero where the loss does not depend on it), both float64 NumPy; the derivative is None
+        without ``grad`` and where the framework has no autodiff (NumPy). Curves (:func:`lossx.curves`) use it."""
+
 
 def _declared(protocol: type) -> tuple[str, ...]:
     return tuple(name for name, value in vars(protocol).items() if callable(value) and not name.startswith("_"))
@@ -168,6 +171,9 @@ def framework_module(framework: str) -> ModuleType | None:
     """The kernel module of ``framework`` (``"torch"``, ...), imported now; None for a framework without one."""
     if framework not in _FRAMEWORKS:
         return None
+    if framework == "tensorflow":
+        # TensorFlow logs at import; where lossx imports it first (lossx.curves), it stays quiet unless asked.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return importlib.import_module(f"{__name__}.{framework}")
 
 

@@ -218,6 +218,10 @@ def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], comp
     return np.asarray(function(*inputs), dtype=np.float64), None
 
 
+def value_and_derivative(function: Callable[[Any], Any], x: Any, grad: bool) -> tuple:
+    return np.asarray(function(x), dtype=np.float64), None
+
+
 KERNELS: dict[str, Callable[..., Any]] = {
     "at_least": at_least,
     "squared_error": squared_error,

@@ -319,6 +319,18 @@ def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], comp
     return np.asarray(value, dtype=np.float64), np.asarray(gradient, dtype=np.float64)
 
 
+def value_and_derivative(function: Callable[[Any], Any], x: Any, grad: bool) -> tuple:
+    """``function`` at the NumPy points ``x`` and, with ``grad``, each point's derivative, by ``tf.GradientTape`` in float64."""
+    tensor = tf.constant(x, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        tape.watch(tensor)
+        values = function(tensor)
+    if not grad:
+        return np.asarray(values, dtype=np.float64), None
+    derivative = tape.gradient(values, tensor)  # of the sum of the values: each point's own derivative
+    return np.asarray(values, dtype=np.float64), np.zeros_like(x) if derivative is None else np.asarray(derivative)
+
+
 KERNELS: dict[str, Callable[..., Any]] = {
     "sigmoid_cross_entropy": sigmoid_cross_entropy,
     "xlogy": xlogy,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from array_api_compat import torch as torch_namespace
@@ -550,7 +551,9 @@ def is_eager(x: Any) -> bool:
 
 
 def to_numpy(x: Any) -> Any:
-    return x.detach().cpu().numpy()
+    x = x.detach().cpu()
+    # NumPy has no bfloat16: its values are exact in float32.
+    return (x.float() if x.dtype == torch.bfloat16 else x).numpy()
 
 
 def from_numpy(array: Any) -> Any:
@@ -562,6 +565,18 @@ def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], comp
     value = function(prediction, *(torch.as_tensor(x) for x in inputs[1:]))
     (gradient,) = torch.autograd.grad(value.sum(), prediction)
     return value.detach().double().numpy(), gradient.double().numpy()
+
+
+def value_and_derivative(function: Callable[[Any], Any], x: Any, grad: bool) -> tuple:
+    """``function`` at the NumPy points ``x`` and, with ``grad``, each point's derivative, by ``torch.autograd`` in float64."""
+    tensor = torch.tensor(x, dtype=torch.float64, requires_grad=grad)
+    values = function(tensor)
+    if not grad:
+        return values.detach().numpy(), None
+    if not values.requires_grad:  # a loss that does not depend on x here (everything ignored)
+        return values.detach().numpy(), np.zeros_like(x)
+    (derivative,) = torch.autograd.grad(values.sum(), tensor, allow_unused=True)
+    return values.detach().numpy(), np.zeros_like(x) if derivative is None else derivative.numpy()
 
 
 def loss_class(name: str) -> Any:
