@@ -13,15 +13,12 @@ import difflib
 import re
 from typing import Any, Callable, Iterable, Mapping
 
-from ._dtypes import dtype_answers
 from ._errors import UnknownLossError
 from ._options import Option
 from ._signatures import loss_function
 from ._spec import TARGET_KINDS, Input, LossSpec, default_inputs
 
-# LossSpec and dtype_answers are also found here by the modules that imported them from here.
-__all__ = ["LossSpec", "define_loss", "dtype_answers", "generic_function", "lookup", "on_register", "register",
-           "registered"]
+__all__ = ["define_loss", "generic_function", "lookup", "on_register", "register", "registered"]
 
 _REGISTRY: dict[str, LossSpec] = {}
 _NAMES: dict[str, str] = {}

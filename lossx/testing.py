@@ -34,8 +34,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, overloa
 
 import numpy as np
 
-from ._presets import Preset, presets
-from ._registry import LossSpec, lookup, registered
+from .presets import Preset, presets
+from ._registry import lookup, registered
+from ._spec import LossSpec
 from .kernels import framework_module
 
 __all__ = [

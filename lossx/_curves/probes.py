@@ -10,7 +10,8 @@ import numpy as np
 from .. import losses as _builtin
 from .. import primitives as P
 from .._errors import CurveError
-from .._registry import LossSpec, lookup
+from .._registry import lookup
+from .._spec import LossSpec
 
 
 def _true_class(xp: Any, x: Any, against: str) -> tuple[Any, Any, Any, Any, Any]:

@@ -11,7 +11,8 @@ import numpy as np
 
 from .._errors import CurveError
 from .._options import parse_loss_entry, parse_value
-from .._registry import LossSpec, lookup
+from .._registry import lookup
+from .._spec import LossSpec
 from .definitions import AXES, DEFAULT_RANGES, LossEntry
 from .probes import _probe, _Probe
 

@@ -109,7 +109,7 @@ def _stand_in(suggestion: Suggestion, framework: str) -> tuple[str, str]:
 
 def _keras_options(loss: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """``options`` under the names of lossx.backends.keras's class, where it is Keras's preset (Dice, Tversky)."""
-    from .._presets import presets
+    from ..presets import presets
     from .._registry import lookup
 
     preset = next((p for p in presets("keras") if p.loss == loss and p.replaces_own_class), None)

@@ -586,13 +586,13 @@ def loss_class(name: str) -> Any:
 
 def warm_caches() -> None:
     """Fill lossx's per-type caches for torch tensors when torch is imported, so a first call does not pay for them."""
-    from .. import _namespace, _registry
+    from .. import _dtypes, _namespace
     from . import kernels
 
     sample = torch.empty(0)
     xp = _namespace.namespace_of(sample)
     kernels(xp)
-    _registry.dtype_answers(xp)
+    _dtypes.dtype_answers(xp)
     _namespace.framework_name(sample)
     _namespace.is_eager(sample)
 
