@@ -147,11 +147,19 @@ def _float_strategy(option: lossx.Option) -> st.SearchStrategy:
     return float32_floats(low, high, exclude_min=exclude_low, exclude_max=exclude_high)
 
 
+#: Weights (class weights, a per-column pos_weight) below this are drawn as 0: TensorFlow's CPU kernels flush float32
+#: subnormals to zero, so a weight near float32's smallest normal (1.2e-38) times a loss
+#: below 1 is 0 there (docs/precision.md, subnormal weights), while NumPy keeps it.
+_SMALLEST_WEIGHT = 1e-6
+
+
 def _vector(option: lossx.Option, length: int) -> st.SearchStrategy:
     low, high = _WEIGHT_RANGE
     if option.name == "quantile":
         low, high = 0.0, 1.0
     entry = float32_floats(low, high, exclude_min=option.low_open, exclude_max=option.high_open)
+    if option.name != "quantile":
+        entry = entry.map(lambda weight: 0.0 if weight < _SMALLEST_WEIGHT else weight)
     return st.tuples(*[entry] * length)
 
 
