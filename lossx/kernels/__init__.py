@@ -184,14 +184,21 @@ _GENERIC_KERNELS: dict[str, dict[str, Callable[..., Any]]] = {}
 _FUSED: dict[str, dict[str, FusedKernel]] = {}
 
 
+def _build_tables(xp: ModuleType) -> None:
+    """Both tables of namespace ``xp`` at once: a call that needs one (an eager call, torch's
+    import hook) leaves none to import under a compiler's trace, which cannot import."""
+    framework = _MODULE_OF_NAMESPACE.get(xp.__name__)
+    module = framework_module(framework) if framework is not None else None
+    _KERNELS[xp.__name__] = generic.table(xp, module.KERNELS if module is not None else {})
+    _FUSED[xp.__name__] = dict(module.FUSED) if module is not None else {}
+
+
 def kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
     """The kernel table of namespace ``xp``: native where its framework has a kernel, generic elsewhere."""
     table = _KERNELS.get(xp.__name__)
     if table is None:
-        framework = _MODULE_OF_NAMESPACE.get(xp.__name__)
-        module = framework_module(framework) if framework is not None else None
-        table = generic.table(xp, module.KERNELS if module is not None else {})
-        _KERNELS[xp.__name__] = table
+        _build_tables(xp)
+        table = _KERNELS[xp.__name__]
     return table
 
 
@@ -208,8 +215,6 @@ def fused_kernels(xp: ModuleType) -> dict[str, FusedKernel]:
     """The fused loss-and-reduction kernels of namespace ``xp`` (empty where its framework has none)."""
     table = _FUSED.get(xp.__name__)
     if table is None:
-        framework = _MODULE_OF_NAMESPACE.get(xp.__name__)
-        module = framework_module(framework) if framework is not None else None
-        table = dict(module.FUSED) if module is not None else {}
-        _FUSED[xp.__name__] = table
+        _build_tables(xp)
+        table = _FUSED[xp.__name__]
     return table

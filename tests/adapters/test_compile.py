@@ -155,3 +155,26 @@ def test_tf_function_jit_compile_traces_once_per_shape(case):
     assert len(traces) == 2 and value_and_grad.experimental_get_tracing_count() == 2, (
         f"{case.id}: traces {traces} for two shapes"
     )
+
+
+_FIRST_CALL_COMPILED = """
+import {first}, {second}
+x = torch.randn(4, 3, requires_grad=True)
+labels = torch.tensor([0, 1, 2, 1])
+compiled = torch.compile(
+    lambda a, b: lossx.sparse_categorical_cross_entropy(a, b, from_logits=True), fullgraph=True)
+assert torch.allclose(compiled(x, labels), torch.nn.functional.cross_entropy(x, labels))
+"""
+
+
+@pytest.mark.parametrize("first, second", [("torch", "lossx"), ("lossx", "torch")])
+def test_a_first_call_under_torch_compile_traces_whole(first, second):
+    # A fresh process whose first lossx call is traced: every table that call reads must
+    # exist already (torch.compile cannot trace the import of lossx's torch kernels).
+    import subprocess
+    import sys
+
+    framework("torch")
+    script = _FIRST_CALL_COMPILED.format(first=first, second=second)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
