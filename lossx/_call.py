@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from ._binding import bind
-from ._checks import check_axis, check_input, check_prediction_dtype, check_probabilities
+from ._checks import check_axis, check_input, check_prediction_dtype, check_probability_range
 from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half
 from ._errors import ArgumentError, ShapeError
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
@@ -84,8 +84,8 @@ def compute(
             raise ArgumentError(f"{spec.name}: input {spec_input.name!r} is required; got None. Pass an array.")
         checked.append(value)
     if spec.probabilities and eager and not options.get("from_logits", False):
-        check_probabilities(
-            xp, spec.name, y_pred, y_pred, "with from_logits=False y_pred",
+        check_probability_range(
+            xp, spec.name, y_pred, "with from_logits=False y_pred",
             "If these are logits (raw scores), pass from_logits=True.",
         )
     arrays = options
