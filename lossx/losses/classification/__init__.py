@@ -1,0 +1,28 @@
+"""Classification losses: cross-entropies, focal, poly and generalized cross-entropies,
+KL divergence and negative log-likelihood.
+
+One family, in one module per kind of loss; importing the package registers them in the
+order of ``__all__``, the order ``lossx list`` shows.
+"""
+
+from __future__ import annotations
+
+from .binary import binary_cross_entropy, binary_focal_cross_entropy
+from .softmax import categorical_cross_entropy, sparse_categorical_cross_entropy
+from .focal import categorical_focal_cross_entropy, sparse_categorical_focal_cross_entropy
+from .poly import poly_cross_entropy
+from .generalized import generalized_cross_entropy
+from .likelihood import kl_divergence, nll
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_focal_cross_entropy",
+    "categorical_cross_entropy",
+    "sparse_categorical_cross_entropy",
+    "categorical_focal_cross_entropy",
+    "sparse_categorical_focal_cross_entropy",
+    "poly_cross_entropy",
+    "generalized_cross_entropy",
+    "kl_divergence",
+    "nll",
+]
