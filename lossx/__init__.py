@@ -26,6 +26,7 @@ from ._errors import (
     ConfigError,
     CurveError,
     DataError,
+    DistributedError,
     DTypeError,
     LabelRangeError,
     LossxError,
@@ -59,8 +60,11 @@ __all__ = [
     "BackendError",
     "ConfigError",
     "Curve",
+    "CurveError",
     "Curves",
     "DTypeError",
+    "DataError",
+    "DistributedError",
     "Input",
     "LabelRangeError",
     "LossSpec",
@@ -89,6 +93,7 @@ __all__ = [
     "registered",
     "set_backend",
     "suggest",
+    "total_weight",
     "use_backend",
     *losses.__all__,
 ]
@@ -97,6 +102,26 @@ __all__ = [
 def loss_names() -> list[str]:
     """The snake names of every registered loss."""
     return [spec.name for spec in registered()]
+
+
+def total_weight(name: str, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> Any:
+    """The Σw that loss ``name``'s ``"mean"`` would divide by for these inputs, without reducing.
+
+    ``lossx.total_weight("sparse_categorical_cross_entropy", logits, labels, ignore_index=-100)``
+    is the number of labels that are not ignored (a 0-d array of the inputs' framework and
+    the loss's dtype); with class weights, sample weights or a mask it is their sum over
+    the counted entries. Sum it over gradient-accumulation micro-batches (and over
+    processes), then pass it to each micro-batch's loss as ``total_weight=``: their sum is
+    the mean of the whole batch (docs/distributed.md). Inputs and options are those of the
+    loss; the loss's body runs (ignored entries and class weights come from it), its
+    reduction and any collective do not.
+    """
+    from ._binding import bind
+    from ._call import weight_total
+
+    spec = lookup(name)
+    bound = bind(spec, inputs, named)
+    return weight_total(spec, bound, spec.validate(named), sample_weight, mask)
 
 
 def get(name: str, **options: Any) -> Any:

@@ -21,12 +21,12 @@ from ._checks import check_axis, check_input, check_prediction_dtype, check_prob
 from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half
 from ._errors import ArgumentError, ShapeError
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
-from ._reduction import PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape
+from ._reduction import PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape, total_of
 
 if TYPE_CHECKING:
     from ._spec import LossSpec
 
-__all__ = ["compute", "evaluate"]
+__all__ = ["compute", "evaluate", "weight_total"]
 
 
 def compute(
@@ -39,12 +39,15 @@ def compute(
     rescale: Any = None,
     count_class_weights: bool = True,
     keep_float32: bool = False,
+    total_weight: Any = None,
+    mean_across: Any = None,
 ) -> Any:
     """The loss of ``inputs`` (bound here unless they already are) with validated ``options``.
 
     ``rescale`` and ``count_class_weights`` are the presets' knobs of
     :func:`lossx._reduction.reduce_terms`; ``keep_float32`` returns a half-precision call's
-    result in float32 (torch's autocast rule). ``reduction=None`` is :func:`evaluate`.
+    result in float32 (torch's autocast rule); ``total_weight`` and ``mean_across`` set the
+    mean's denominator (docs/distributed.md). ``reduction=None`` is :func:`evaluate`.
     """
     if reduction is not None and reduction not in REDUCTIONS:
         check_reduction(reduction, spec.name)
@@ -102,7 +105,9 @@ def compute(
             result = spec.body(xp, *checked, **arrays)
     if reduction is None:
         return xp, as_terms(result), result_dtype
-    out = reduce(xp, result, reduction, spec.name, sample_weight, mask, rescale, count_class_weights)
+    out = reduce(
+        xp, result, reduction, spec.name, sample_weight, mask, rescale, count_class_weights, total_weight, mean_across
+    )
     if keep_float32 and compute_dtype != result_dtype:
         result_dtype = compute_dtype
     return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
@@ -115,6 +120,18 @@ def evaluate(spec: LossSpec, inputs: tuple, options: Mapping[str, Any]) -> tuple
     caller casts the reduced result back to the returned dtype.
     """
     return compute(spec, inputs, options, None)
+
+
+def weight_total(
+    spec: LossSpec, inputs: tuple, options: Mapping[str, Any], sample_weight: Any = None, mask: Any = None
+) -> Any:
+    """The Σw "mean" would divide the loss of ``inputs`` by: a 0-d array of the loss's dtype.
+
+    The body runs (ignored entries and class weights come from it), the reduction does not.
+    """
+    xp, terms, result_dtype = evaluate(spec, inputs, options)
+    total = total_of(xp, terms, spec.name, sample_weight, mask)
+    return total if total.dtype == result_dtype else xp.astype(total, result_dtype)
 
 
 # Tuples of numbers (class weights given as a tuple) as arrays, kept per namespace, dtype and

@@ -25,6 +25,7 @@ __all__ = [
     "ConfigError",
     "UnknownLossError",
     "VarianceRangeError",
+    "DistributedError",
 ]
 
 
@@ -91,6 +92,11 @@ class ConfigError(LossxError, ValueError):
 
 class UnknownLossError(LossxError, ValueError):
     """A loss name that is not registered."""
+
+
+class DistributedError(LossxError, ValueError):
+    """``mean_across`` where it cannot apply: outside a distributed context (no process group,
+    no bound JAX axis, no ``tf.distribute`` replica), or an unknown group or axis name."""
 
 
 class VarianceRangeError(LossxError, ValueError):

@@ -28,13 +28,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._dtypes import is_kind
-from ._errors import DTypeError, ReductionError, ShapeError
-from ._namespace import to_namespace
+from ._errors import DistributedError, DTypeError, OptionValueError, ReductionError, ShapeError
+from ._namespace import device_of, framework_name, is_eager, to_namespace, to_numpy
 from .primitives import Deferred
 
 __all__ = [
     "LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "as_terms", "reduce",
-    "reduce_terms", "per_sample", "static_shape",
+    "reduce_terms", "per_sample", "static_shape", "total_of", "global_mean", "safe_divide", "check_global_mean", "total_weight_array",
 ]
 
 REDUCTIONS = ("none", "sum", "mean")
@@ -142,21 +142,37 @@ def reduce(
     mask: Any = None,
     rescale: Any = None,
     count_class_weights: bool = True,
+    total_weight: Any = None,
+    mean_across: Any = None,
 ) -> Any:
     """A body's ``result`` (an array, :class:`LossTerms` or a Deferred primitive) reduced.
 
     An unweighted, unmasked "mean" or "sum" of a Deferred primitive takes the framework's
     fused kernel where it has one (None where it has none: the general rule below runs).
-    ``sample_weight``, ``mask`` and a ``rescale`` array are converted to ``xp`` on the
-    loss's device here, once; ``loss`` names the loss in errors.
+    ``sample_weight``, ``mask``, a ``rescale`` array and ``total_weight`` are converted to
+    ``xp`` on the loss's device here, once; ``loss`` names the loss in errors.
+    ``total_weight`` and ``mean_across`` are the mean's global denominator (see
+    :func:`global_mean`).
     """
-    if (isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None
+    if total_weight is not None or mean_across is not None:
+        check_global_mean(reduction, loss, mean_across)
+    elif (isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None
             and rescale is None):
         fused = result.reduced(reduction, xp)
         if fused is not None:
             return fused
     terms = as_terms(result)
     like = terms.value
+    sample_weight, mask, rescale = _converted(xp, like, loss, sample_weight, mask, rescale)
+    if total_weight is not None:
+        total_weight = total_weight_array(xp, total_weight, like, loss)
+    return reduce_terms(
+        xp, terms, reduction, sample_weight, mask, rescale, count_class_weights, total_weight, mean_across, loss
+    )
+
+
+def _converted(xp: ModuleType, like: Any, loss: str, sample_weight: Any, mask: Any, rescale: Any) -> tuple:
+    """``sample_weight``, ``mask`` and ``rescale`` as arrays of ``xp`` on ``like``'s device (None stays None)."""
     if sample_weight is not None:
         sample_weight = to_namespace(xp, sample_weight, like, "sample_weight")
         sample_weight = xp.astype(sample_weight, like.dtype)
@@ -170,7 +186,62 @@ def reduce(
     if rescale is not None and not isinstance(rescale, (int, float)):
         rescale = to_namespace(xp, rescale, like, "weight")
         rescale = xp.astype(rescale, like.dtype) if rescale.dtype != like.dtype else rescale
-    return reduce_terms(xp, terms, reduction, sample_weight, mask, rescale, count_class_weights)
+    return sample_weight, mask, rescale
+
+
+def check_global_mean(reduction: str, loss: str, mean_across: Any) -> None:
+    """Refuse ``total_weight``/``mean_across`` with a reduction that has no denominator, or a malformed group."""
+    if reduction != "mean":
+        raise ReductionError(
+            f"{loss}: total_weight and mean_across set the denominator of the mean, but reduction={reduction!r} "
+            "has none; use reduction='mean', or drop them (a sum over shards is the sum of each shard's sum)."
+        )
+    if mean_across is not None and (isinstance(mean_across, (bool, int, float)) or mean_across == ""):
+        raise DistributedError(
+            f"{loss}: mean_across={mean_across!r} names no group; give a torch process group or 'world', a "
+            "JAX axis name (under shard_map or pmap), or 'replicas' (inside a tf.distribute strategy)."
+        )
+
+
+def total_weight_array(xp: ModuleType, total_weight: Any, like: Any, loss: str) -> Any:
+    """``total_weight`` as a 0-d array of ``like``'s dtype, refused if it is not one number, or (eagerly) negative."""
+    shape = static_shape(total_weight)
+    if shape != ():
+        raise ShapeError(
+            f"{loss}: total_weight has shape {shape}; it must be one number (a Python number or a 0-d array), "
+            "the Σw of the whole batch across shards: lossx.total_weight(...) gives one shard's, e.g. "
+            "sum it over micro-batches."
+        )
+    if isinstance(total_weight, (int, float)):
+        if not total_weight >= 0:
+            raise OptionValueError(
+                f"{loss}: total_weight={total_weight!r}; it must be ≥ 0 (a sum of weights or a count of entries)."
+            )
+        return xp.asarray(float(total_weight), dtype=like.dtype, **device_of(like))
+    array = to_namespace(xp, total_weight, like, "total_weight")
+    array = xp.astype(array, like.dtype) if array.dtype != like.dtype else array
+    if is_eager(array) and not bool(to_numpy(array) >= 0):
+        raise OptionValueError(
+            f"{loss}: total_weight is {float(to_numpy(array))!r}; it must be ≥ 0 (a sum of weights or a count "
+            "of entries)."
+        )
+    return array
+
+
+def total_of(
+    xp: ModuleType,
+    result: Any,
+    loss: str,
+    sample_weight: Any = None,
+    mask: Any = None,
+    rescale: Any = None,
+    count_class_weights: bool = True,
+) -> Any:
+    """The Σw that "mean" divides ``result``'s weighted sum by, as a 0-d array (see :func:`reduce`)."""
+    terms = as_terms(result)
+    sample_weight, mask, rescale = _converted(xp, terms.value, loss, sample_weight, mask, rescale)
+    value, weight, valid = _weighted(xp, terms, sample_weight, mask, rescale, count_class_weights)
+    return _denominator(xp, value, weight, valid)
 
 
 def per_sample(xp: ModuleType, terms: LossTerms, class_axis: bool) -> Any:
@@ -193,6 +264,9 @@ def reduce_terms(
     mask: Any = None,
     rescale: Any = None,
     count_class_weights: bool = True,
+    total_weight: Any = None,
+    mean_across: Any = None,
+    loss: str = "loss",
 ) -> Any:
     """Apply sample weights, class weights, validity and the reduction.
 
@@ -202,7 +276,41 @@ def reduce_terms(
     ``rescale`` multiplies the unreduced loss (broadcast against it from the trailing
     axes, as torch broadcasts its ``weight``) without entering the mean's denominator,
     and ``count_class_weights=False`` leaves the class weights out of it too.
+    ``total_weight`` (a 0-d array) and ``mean_across`` replace the denominator of
+    "mean" (:func:`global_mean`).
     """
+    value, weight, valid = _weighted(xp, terms, sample_weight, mask, rescale, count_class_weights)
+    if reduction == "none":
+        return value
+    if reduction == "sum":
+        return xp.sum(value)
+    if total_weight is not None or mean_across is not None:
+        denominator = total_weight if total_weight is not None else _denominator(xp, value, weight, valid)
+        return global_mean(xp, xp.sum(value), denominator, mean_across, loss)
+    if valid is not None and weight is None:
+        # Unweighted: Σw is the count of valid entries, a whole number, so max(count, 1)
+        # is a divisor that gives 0 (with a zero gradient: ignored terms are 0) when the
+        # count is 0 and leaves every other count as it is.
+        count = _denominator(xp, value, weight, valid)
+        return xp.sum(value) / xp.maximum(count, xp.ones_like(count))
+    if weight is None:
+        count = _static_size(value)
+        if count == 0:  # an empty batch: Σw = 0, so the mean is 0 (docs/semantics.md, reductions and weights), not NaN
+            return xp.sum(value)
+        if count is None or count < _SUM_THEN_DIVIDE:
+            return xp.mean(value)
+        # Σl / n rather than mean(l) for large losses: the gradient of a sum is a broadcast
+        # view of the scalar gradient, while mean's backward writes a full array of 1/n
+        # (one extra pass over the loss). Small losses keep mean: one operation instead of
+        # two is what counts there.
+        return xp.sum(value) / count
+    return safe_divide(xp, xp.sum(value), _denominator(xp, value, weight, valid))
+
+
+def _weighted(
+    xp: ModuleType, terms: LossTerms, sample_weight: Any, mask: Any, rescale: Any, count_class_weights: bool
+) -> tuple:
+    """``(w·l with ignored entries 0, the weights of the denominator or None, validity or None)``."""
     value, weight, valid = terms
     if not count_class_weights:
         weight = None
@@ -218,37 +326,55 @@ def reduce_terms(
         sample_weight = align_leading(xp, sample_weight, value, "sample_weight")
         value = value * sample_weight
         weight = sample_weight if weight is None else weight * sample_weight
-    if reduction == "none":
-        return value
-    if reduction == "sum":
-        return xp.sum(value)
-    if valid is not None and weight is None:
-        # Unweighted: Σw is the count of valid entries, a whole number, so max(count, 1)
-        # is a divisor that gives 0 (with a zero gradient: ignored terms are 0) when the
-        # count is 0 and leaves every other count as it is.
-        counted = xp.astype(valid, value.dtype)
+    return value, weight, valid
+
+
+def _denominator(xp: ModuleType, value: Any, weight: Any, valid: Any) -> Any:
+    """Σw of "mean", as a 0-d array: the weights of the valid entries, their count, or the number of entries."""
+    if weight is None:
+        counted = xp.ones_like(value) if valid is None else xp.astype(valid, value.dtype)
         if tuple(counted.shape) != tuple(value.shape):  # a mask aligned to the leading axes only
             counted = counted * xp.ones_like(value)
-        count = xp.sum(counted)
-        return xp.sum(value) / xp.maximum(count, xp.ones_like(count))
+        return xp.sum(counted)
     if valid is not None:
         weight = xp.where(valid, weight, xp.zeros_like(weight))
-    if weight is None:
-        count = _static_size(value)
-        if count == 0:  # an empty batch: Σw = 0, so the mean is 0 (docs/semantics.md, reductions and weights), not NaN
-            return xp.sum(value)
-        if count is None or count < _SUM_THEN_DIVIDE:
-            return xp.mean(value)
-        # Σl / n rather than mean(l) for large losses: the gradient of a sum is a broadcast
-        # view of the scalar gradient, while mean's backward writes a full array of 1/n
-        # (one extra pass over the loss). Small losses keep mean: one operation instead of
-        # two is what counts there.
-        return xp.sum(value) / count
     if tuple(weight.shape) != tuple(value.shape):  # Σw counts each weight once per loss entry it covers
         weight = weight * xp.ones_like(value)
-    total_weight = xp.sum(weight)
-    nonzero = xp.not_equal(total_weight, 0)
-    mean = xp.sum(value) / xp.where(nonzero, total_weight, xp.ones_like(total_weight))
+    return xp.sum(weight)
+
+
+def safe_divide(xp: ModuleType, numerator: Any, denominator: Any) -> Any:
+    """``numerator / denominator``, and 0 with a zero gradient where the denominator is 0."""
+    nonzero = xp.not_equal(denominator, 0)
+    mean = numerator / xp.where(nonzero, denominator, xp.ones_like(denominator))
     # Σw = 0 need not mean Σ w·l = 0: label smoothing spreads loss onto classes whose
     # weights are not in the denominator (torch's Σ w_y), so 0 is chosen explicitly.
     return xp.where(nonzero, mean, xp.zeros_like(mean))
+
+
+def global_mean(xp: ModuleType, numerator: Any, denominator: Any, mean_across: Any, loss: str) -> Any:
+    """The mean ``Σ w·l / Σw`` whose denominator is ``denominator`` summed over the group ``mean_across``.
+
+    Without a group it is ``numerator / denominator``. With one, the framework's collective
+    (:meth:`lossx.kernels.Services.across`) sums the denominator over the group without a
+    gradient and says what the numerator becomes there (docs/distributed.md): torch scales
+    it by the group's size for DDP's gradient averaging, JAX sums it too (every device then
+    holds the global mean), TensorFlow keeps each replica's share, which its strategies sum.
+    """
+    if mean_across is not None:
+        numerator, denominator = across(xp, numerator, denominator, mean_across, loss)
+    return safe_divide(xp, numerator, denominator)
+
+
+def across(xp: ModuleType, numerator: Any, denominator: Any, group: Any, loss: str) -> tuple:
+    """``(numerator, denominator)`` over ``group`` by the framework's own collective, or a DistributedError."""
+    from .kernels import services  # imported here: the kernels build on this module's layer
+
+    module = services(xp)
+    if module is None:
+        raise DistributedError(
+            f"{loss}: mean_across={group!r} needs a distributed framework's arrays (torch, JAX or TensorFlow), "
+            f"not {framework_name(numerator)} arrays. A Dask array is one array over the whole cluster: its mean is "
+            "already global, so drop mean_across."
+        )
+    return module.across(numerator, denominator, group, loss)

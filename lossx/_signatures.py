@@ -16,17 +16,20 @@ __all__ = ["loss_function", "options_docstring"]
 
 
 def loss_function(spec: LossSpec, run: Callable[..., Any] = compute) -> Callable[..., Any]:
-    """A function ``loss(*inputs, reduction, sample_weight, mask, **options)`` for ``spec``.
+    """A function ``loss(*inputs, reduction, sample_weight, mask, total_weight, mean_across, **options)`` for ``spec``.
 
     Options are validated on each call and handed, with the inputs, to
-    ``run(spec, inputs, options, reduction, sample_weight, mask)``: by default
-    :func:`lossx._call.compute`; adapters pass their own input/output conversions around it.
-    The function carries the loss's signature (its inputs by name) and generated docstring.
+    ``run(spec, inputs, options, reduction, sample_weight, mask, total_weight=, mean_across=)``:
+    by default :func:`lossx._call.compute`; adapters pass their own input/output conversions
+    around it. The function carries the loss's signature (its inputs by name) and generated
+    docstring.
     """
 
-    def loss(*inputs, reduction="mean", sample_weight=None, mask=None, **options):
+    def loss(*inputs, reduction="mean", sample_weight=None, mask=None, total_weight=None, mean_across=None,
+             **options):
         inputs = bind(spec, inputs, options)
-        return run(spec, inputs, spec.validate(options), reduction, sample_weight, mask)
+        return run(spec, inputs, spec.validate(options), reduction, sample_weight, mask,
+                   total_weight=total_weight, mean_across=mean_across)
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -36,6 +39,8 @@ def loss_function(spec: LossSpec, run: Callable[..., Any] = compute) -> Callable
         inspect.Parameter("reduction", keyword, default="mean"),
         inspect.Parameter("sample_weight", keyword, default=None),
         inspect.Parameter("mask", keyword, default=None),
+        inspect.Parameter("total_weight", keyword, default=None),
+        inspect.Parameter("mean_across", keyword, default=None),
     ]
     loss.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     loss.__name__ = loss.__qualname__ = spec.name
@@ -68,5 +73,11 @@ def options_docstring(spec: LossSpec) -> str:
         "    Weights aligned to the leading (batch) axes of the unreduced loss.",
         "mask = None",
         "    Boolean array; False entries contribute nothing and count nothing.",
+        "total_weight = None",
+        '    The denominator of "mean" instead of this call\'s Σw: the Σw of the whole batch',
+        "    (all micro-batches, all shards); 0 gives 0. lossx.total_weight gives one call's.",
+        "mean_across = None",
+        '    The group "mean" is taken over: a torch process group or "world", a JAX axis',
+        '    name (shard_map, pmap), "replicas" (tf.distribute); see docs/distributed.md.',
     ]
     return "\n".join(lines)

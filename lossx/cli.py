@@ -152,7 +152,8 @@ def _overview(console: Console, grouped: Mapping[str, list[LossSpec]]) -> None:
     console.print(Text(
         "Every loss exists as lossx.<name> and in lossx.backends.numpy, torch, jax and keras (except where "
         "marked: a keras.losses.Loss takes only y_true and y_pred). Inputs are (y_pred, y_true) unless listed; "
-        "'?' marks an optional one. Every loss also takes reduction, sample_weight and mask. "
+        "'?' marks an optional one. Every loss also takes reduction, sample_weight, mask, total_weight "
+        "and mean_across. "
         "lossx list NAME shows one loss whole; lossx list --family FAMILY shows one family."
     ))
     console.print(Text(f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."))
@@ -190,7 +191,8 @@ def _one_loss(console: Console, spec: LossSpec, family: str) -> None:
         console.print(_indented(terminal_text(option.doc), 2))
     console.print(_indented(Text(
         'Every loss also takes reduction ("none", "sum" or "mean", the default), sample_weight and mask '
-        "(docs/semantics.md, reductions and weights).", style="dim")))
+        "(docs/semantics.md, reductions and weights), and total_weight and mean_across for a mean over "
+        "shards (docs/distributed.md).", style="dim")))
     specs_presets = _presets_of(spec)
     if specs_presets:
         console.print(Text("Presets", style="bold"))
@@ -236,7 +238,8 @@ def catalogue_markdown() -> str:
         "# Loss catalogue",
         "",
         "Generated from the registry by `lossx list --markdown > docs/losses.md`; do not edit by hand.",
-        "Every loss also takes `reduction`, `sample_weight` and `mask` (see the README's semantics table).",
+        "Every loss also takes `reduction`, `sample_weight`, `mask`, `total_weight` and `mean_across` (see the "
+        "README's semantics table and [distributed.md](distributed.md)).",
         "",
     ]
     for spec in (spec for specs in families().values() for spec in specs):

@@ -9,7 +9,7 @@ import numpy as np
 
 from .._binding import bind, check_no_arguments_left
 from ..presets import Preset, presets
-from .._reduction import check_reduction
+from .._reduction import check_global_mean, check_reduction
 from .._registry import registered
 from .._signatures import options_docstring
 from .._spec import LossSpec
@@ -23,8 +23,8 @@ __all__ = [
     "spec_for_attribute",
 ]
 
-#: ``run(spec, inputs, options, reduction, sample_weight, mask)``: an adapter's
-#: conversion of inputs and outputs around :func:`lossx._call.compute`.
+#: ``run(spec, inputs, options, reduction, sample_weight, mask, total_weight=, mean_across=)``:
+#: an adapter's conversion of inputs and outputs around :func:`lossx._call.compute`.
 Runner = Callable[..., Any]
 
 
@@ -150,21 +150,32 @@ class FrozenLoss:
     spec: LossSpec
     run: Runner
 
-    def __init__(self, reduction: str = "mean", **options: Any) -> None:
+    def __init__(self, reduction: str = "mean", mean_across: Any = None, **options: Any) -> None:
         self.reduction = check_reduction(reduction, self.spec.name)
+        if mean_across is not None:
+            check_global_mean(self.reduction, self.spec.name, mean_across)
+        self.mean_across = mean_across
         self.options = hashable_options(self.spec.validate(options))
 
-    def __call__(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> Any:
+    def __call__(
+        self, *inputs: Any, sample_weight: Any = None, mask: Any = None, total_weight: Any = None, **named: Any
+    ) -> Any:
         """The loss of ``inputs``, given in order or by name (``y_pred=..., y_true=...``)."""
         bound = bind(self.spec, inputs, named)
         check_no_arguments_left(self.spec, named)
-        return type(self).run(self.spec, bound, self.options, self.reduction, sample_weight, mask)
+        return type(self).run(self.spec, bound, self.options, self.reduction, sample_weight, mask,
+                              total_weight=total_weight, mean_across=self.mean_across)
+
+    def _settings(self) -> dict[str, Any]:
+        """The options, the reduction and (when set) the group, as the repr shows them and equality compares them."""
+        shown = {**self.options, "reduction": self.reduction}
+        return shown if self.mean_across is None else {**shown, "mean_across": self.mean_across}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({option_values_repr({**self.options, 'reduction': self.reduction})})"
+        return f"{type(self).__name__}({option_values_repr(self._settings())})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and (other.options, other.reduction) == (self.options, self.reduction)
+        return type(other) is type(self) and other._settings() == self._settings()
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(self.options.items()), self.reduction))
+        return hash((type(self).__name__, tuple(self._settings().items())))

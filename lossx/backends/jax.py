@@ -38,8 +38,11 @@ def _as_jax(value: Any) -> Any:
     return jnp.asarray(value)
 
 
-def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask) -> Any:
-    return compute(spec, tuple(map(_as_jax, inputs)), options, reduction, _as_jax(sample_weight), _as_jax(mask))
+def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask, total_weight=None, mean_across=None) -> Any:
+    if total_weight is not None and not isinstance(total_weight, (int, float)):
+        total_weight = _as_jax(total_weight)
+    return compute(spec, tuple(map(_as_jax, inputs)), options, reduction, _as_jax(sample_weight), _as_jax(mask),
+                   total_weight=total_weight, mean_across=mean_across)
 
 
 class JaxLoss(FrozenLoss):

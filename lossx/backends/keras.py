@@ -38,6 +38,7 @@ from .._config import missing_framework
 
 try:
     import keras
+    from keras.src.backend.common.symbolic_scope import in_symbolic_scope
     from keras.src.losses.loss import (
         squeeze_or_expand_to_same_rank,
         standardize_reduction,
@@ -47,12 +48,14 @@ except ImportError as error:
 
 import numpy as np
 
-from .._errors import ArgumentError, LabelRangeError, ReductionError, ShapeError
-from .._namespace import is_eager
+from .._errors import ArgumentError, DistributedError, LabelRangeError, ReductionError, ShapeError
+from .._namespace import is_eager, namespace_of
 from ..presets import Preset, presets
 from .._call import evaluate
 from .._dtypes import HALF_PRECISION
-from .._reduction import per_sample, static_shape
+from .._reduction import (
+    LossTerms, total_weight_array, check_global_mean, per_sample, reduce_terms, static_shape, total_of,
+)
 from .._registry import on_register, registered
 from .._spec import LossSpec
 from . import unavailable
@@ -71,6 +74,10 @@ _SAMPLE_WEIGHT_SHAPE: contextvars.ContextVar[tuple | None] = contextvars.Context
 )
 
 
+#: Keras's reductions that are a mean, whose denominator ``total_weight`` and ``mean_across`` set.
+_MEAN_REDUCTIONS = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
+
+
 class KerasLoss(keras.losses.Loss):
     """Base of the generated Keras losses."""
 
@@ -78,7 +85,10 @@ class KerasLoss(keras.losses.Loss):
     #: Refuse targets whose shape differs from the prediction's (a preset's ``same_shape``).
     same_shape = False
 
-    def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None, **options: Any) -> None:
+    def __init__(
+        self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
+        mean_across: Any = None, **options: Any,
+    ) -> None:
         try:
             standardize_reduction(reduction)
         except ValueError as error:
@@ -87,7 +97,20 @@ class KerasLoss(keras.losses.Loss):
                 "(default 'sum_over_batch_size', the mean over the batch)."
             ) from None
         super().__init__(name=name or self.spec.name, reduction=reduction, dtype=dtype)
+        if mean_across is not None:
+            self._check_global_mean(mean_across)
+        #: ``"replicas"`` (tf.distribute, Keras's distribution API on JAX), or another framework's group.
+        self.mean_across = mean_across
         self.lossx_options = self.spec.validate(options)
+
+    def _check_global_mean(self, mean_across: Any) -> None:
+        if self.reduction not in _MEAN_REDUCTIONS:
+            raise ReductionError(
+                f"{type(self).__name__}: total_weight and mean_across set the denominator of the mean, but "
+                f"reduction={self.reduction!r} has none; use 'sum_over_batch_size' (the default) or "
+                "'mean_with_sample_weight', or drop them (a sum over replicas is the sum of each replica's sum)."
+            )
+        check_global_mean("mean", type(self).__name__, mean_across)
 
     #: Set on the objects ``lossx.get`` makes (see :func:`_for_portable_use`).
     _arrays_by_name_only = False
@@ -96,7 +119,8 @@ class KerasLoss(keras.losses.Loss):
         """``loss(y_true, y_pred, sample_weight=None)`` in Keras's order, or with the arrays named.
 
         ``y_pred=`` and ``y_true=`` (or the loss's own input names) mean the same on every
-        backend. An object made by :func:`lossx.get` refuses positional arrays from anything
+        backend. ``total_weight=`` (by keyword) is the mean's denominator instead of this
+        call's count (docs/distributed.md). An object made by :func:`lossx.get` refuses positional arrays from anything
         but Keras's own training machinery, since a script written for the other backends
         passes ``(y_pred, y_true)``.
         """
@@ -108,10 +132,11 @@ class KerasLoss(keras.losses.Loss):
                 f"use lossx.backends.keras.{type(self).__name__} to call it in Keras's order; Keras's compile, fit "
                 "and evaluate call it as usual."
             )
+        total_weight = named.pop("total_weight", None)
         y_true, y_pred, sample_weight = self._keras_arguments(arrays, named)
         token = _SAMPLE_WEIGHT_SHAPE.set(None if sample_weight is None else static_shape(sample_weight))
         try:
-            return self._keras_call(y_true, y_pred, sample_weight)
+            return self._keras_call(y_true, y_pred, sample_weight, total_weight)
         finally:
             _SAMPLE_WEIGHT_SHAPE.reset(token)
 
@@ -127,7 +152,7 @@ class KerasLoss(keras.losses.Loss):
             if name not in ("y_true", "y_pred", "sample_weight"):
                 raise ArgumentError(
                     f"{type(self).__name__}: unexpected argument {name!r}; a Keras loss takes y_true, y_pred and "
-                    "sample_weight when called, and its options when it is built."
+                    "sample_weight (and total_weight) when called, and its options when it is built."
                 )
             if name in values:
                 raise ArgumentError(f"{type(self).__name__} got two values for {name!r}.")
@@ -137,9 +162,13 @@ class KerasLoss(keras.losses.Loss):
             raise ArgumentError(f"{type(self).__name__}: missing {' and '.join(missing)}; it takes (y_true, y_pred).")
         return values["y_true"], values["y_pred"], values.get("sample_weight")
 
-    def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any) -> Any:
+    def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any, total_weight: Any = None) -> Any:
         if self._takes_labels(y_true, y_pred):
             self._check_whole_labels(y_true)
+        if total_weight is not None or self.mean_across is not None:
+            if total_weight is not None:
+                self._check_global_mean(None)
+            return self._global_mean(y_true, y_pred, sample_weight, total_weight)
         if self.dtype not in HALF_PRECISION:
             return super().__call__(y_true, y_pred, sample_weight)
         # A float16/bfloat16 loss dtype (dtype="bfloat16", or the function form on half
@@ -154,6 +183,76 @@ class KerasLoss(keras.losses.Loss):
             keras.losses.Loss.__init__(in_float32, name=self.name, reduction=self.reduction, dtype="float32")
             self.__dict__["_lossx_in_float32"] = in_float32
         return keras.ops.cast(keras.losses.Loss.__call__(in_float32, y_true, y_pred, sample_weight), self.dtype)
+
+    def _global_mean(self, y_true: Any, y_pred: Any, sample_weight: Any, total_weight: Any) -> Any:
+        """Keras's mean with ``total_weight`` and ``mean_across`` for its denominator, reduced here.
+
+        The numerator is Keras's: the per-sample values times ``sample_weight``, ignored and
+        Keras-masked entries 0. The denominator is what Keras's reduction divides by: the
+        number of counted per-sample values for ``"sum_over_batch_size"``, their Σ
+        ``sample_weight`` for ``"mean_with_sample_weight"``. Under ``tf.distribute``
+        (``mean_across="replicas"``) each replica returns its share of the global mean, which
+        the strategy sums, so Keras's scaling by 1/replicas is not applied; under Keras's
+        distribution API on JAX the arrays are global and nothing is exchanged.
+        """
+        xp, terms, weights = self._weighted_terms(y_true, y_pred, sample_weight)
+        if total_weight is not None:
+            total_weight = total_weight_array(xp, total_weight, terms.value, type(self).__name__)
+        out = reduce_terms(
+            xp, terms, "mean", total_weight=total_weight, mean_across=self._group(), loss=type(self).__name__,
+            **weights,
+        )
+        return keras.ops.cast(out, self.dtype)
+
+    def total_weight(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """The denominator this loss's mean divides by for these arrays, as Keras's reduction counts it.
+
+        The number of counted per-sample values (``"sum_over_batch_size"``: ignored and masked
+        ones are not counted), or their Σ ``sample_weight`` (``"mean_with_sample_weight"``). Sum
+        it over accumulation steps and pass the sum as ``total_weight=`` (docs/distributed.md).
+        """
+        self._check_global_mean(None)
+        if self._takes_labels(y_true, y_pred):
+            self._check_whole_labels(y_true)
+        xp, terms, weights = self._weighted_terms(y_true, y_pred, sample_weight)
+        return keras.ops.cast(total_of(xp, terms, type(self).__name__, **weights), self.dtype)
+
+    def _weighted_terms(self, y_true: Any, y_pred: Any, sample_weight: Any) -> tuple:
+        """``(xp, per-sample LossTerms with Keras's mask, the sample weight as reduce_terms takes it)``."""
+        compute_dtype = "float32" if self.dtype in HALF_PRECISION else self.dtype
+        in_mask = keras.src.backend.get_keras_mask(y_pred)
+        y_pred = keras.ops.convert_to_tensor(y_pred, dtype=compute_dtype)
+        y_true = keras.ops.convert_to_tensor(y_true, dtype=compute_dtype)
+        values = self.call(y_true, y_pred)
+        mask = keras.src.backend.get_keras_mask(values)
+        if in_mask is not None:
+            in_mask = keras.ops.cast(in_mask, "bool")
+            mask = in_mask if mask is None else keras.ops.logical_and(mask, in_mask)
+        weights = {}
+        if sample_weight is not None:
+            sample_weight = keras.ops.cast(keras.ops.convert_to_tensor(sample_weight), values.dtype)
+            values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
+            # Keras's "sum_over_batch_size" weights the values but divides by their count.
+            weights = {"sample_weight" if self.reduction == "mean_with_sample_weight" else "rescale": sample_weight}
+        if mask is not None:
+            values, mask = squeeze_or_expand_to_same_rank(values, mask)
+        return namespace_of(values), LossTerms(values, None, mask), weights
+
+    def _group(self) -> Any:
+        """The group of ``mean_across`` as the engine's collective takes it (None: the arrays are global)."""
+        if in_symbolic_scope():
+            # Keras building the model from symbolic tensors (``fit``'s first step, outside any
+            # replica): only the result's shape is asked for, and no collective can run there.
+            return None
+        if self.mean_across != "replicas" or keras.backend.backend() != "jax":
+            return self.mean_across
+        if keras.distribution.distribution() is None:
+            raise DistributedError(
+                f"{type(self).__name__}: mean_across='replicas' on Keras's JAX engine needs Keras's distribution "
+                "API (keras.distribution.set_distribution(keras.distribution.DataParallel())); without one the "
+                "arrays are on one device and the mean is already global: drop mean_across."
+            )
+        return None  # jit over globally sharded arrays: the plain mean is the global one
 
     def _takes_labels(self, y_true: Any, y_pred: Any) -> bool:
         """Whether ``y_true`` holds integer class labels (a "classes" target one rank below the prediction).
@@ -259,6 +358,8 @@ class KerasLoss(keras.losses.Loss):
 
     def __repr__(self) -> str:
         shown = {**hashable_options(self.lossx_options), "reduction": self.reduction}
+        if self.mean_across is not None:
+            shown["mean_across"] = self.mean_across
         return f"{type(self).__name__}({option_values_repr(shown)})"
 
     def get_config(self) -> dict[str, Any]:
@@ -269,7 +370,8 @@ class KerasLoss(keras.losses.Loss):
         }
         # Keras's base config has only name and reduction, so a loss built with
         # dtype="float64" would come back from a saved model as float32.
-        return {**super().get_config(), "dtype": self._dtype_policy.name, **options}
+        config = {**super().get_config(), "dtype": self._dtype_policy.name, **options}
+        return config if self.mean_across is None else {**config, "mean_across": self.mean_across}
 
 
 def _own_class(spec: LossSpec) -> type:
@@ -351,8 +453,9 @@ def _make_preset(preset: Preset) -> type:
     base = _own_class(preset.spec) if preset.replaces_own_class else _attribute(preset.spec.camel_name)
 
     def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
-                 **options: Any) -> None:
-        base.__init__(self, reduction=reduction, name=name, dtype=dtype, **preset.lossx_options(options))
+                 mean_across: Any = None, **options: Any) -> None:
+        base.__init__(self, reduction=reduction, name=name, dtype=dtype, mean_across=mean_across,
+                      **preset.lossx_options(options))
 
     def get_config(self) -> dict[str, Any]:
         config = base.get_config(self)

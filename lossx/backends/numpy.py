@@ -26,12 +26,12 @@ def _as_array(value: Any) -> Any:
     return None if value is None else np.asarray(value)
 
 
-def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask) -> Any:
+def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask, total_weight=None, mean_across=None) -> Any:
     y_pred, *others = inputs
     result = np.asarray(
         compute(
             spec, (_as_prediction(y_pred), *map(_as_array, others)), options, reduction,
-            _as_array(sample_weight), _as_array(mask),
+            _as_array(sample_weight), _as_array(mask), total_weight=total_weight, mean_across=mean_across,
         )
     )
     return result[()] if result.ndim == 0 else result

@@ -1,8 +1,9 @@
 """torch adapter: one ``torch.nn.Module`` class per loss.
 
-``forward(y_pred, y_true, sample_weight=None, mask=None)`` (losses with other inputs
-take them in their declared order, e.g. ``forward(anchor, positive, negative)``;
-``sample_weight`` and ``mask`` are keyword-only); per-class tensor options
+``forward(y_pred, y_true, sample_weight=None, mask=None, total_weight=None)`` (losses with
+other inputs take them in their declared order, e.g. ``forward(anchor, positive, negative)``;
+``sample_weight``, ``mask`` and ``total_weight`` are keyword-only); ``mean_across`` (a process
+group or ``"world"``) is given when the module is built; per-class tensor options
 (``class_weight``, vector ``pos_weight``) are registered buffers, so ``.to(device)``
 moves them and ``state_dict`` saves them; ``extra_repr`` shows every option.
 """
@@ -24,7 +25,7 @@ from .._errors import ArgumentError, MixedFrameworkError
 from .._binding import bind, check_no_arguments_left
 from .._call import compute
 from ..presets import Preset
-from .._reduction import check_reduction
+from .._reduction import check_global_mean, check_reduction
 from .._registry import lookup
 from .._signatures import loss_function
 from .._spec import LossSpec
@@ -83,9 +84,13 @@ class TorchLoss(torch.nn.Module):
 
     spec: LossSpec
 
-    def __init__(self, reduction: str = "mean", **options: Any) -> None:
+    def __init__(self, reduction: str = "mean", mean_across: Any = None, **options: Any) -> None:
         super().__init__()
         self.reduction = check_reduction(reduction, self.spec.name)
+        if mean_across is not None:
+            check_global_mean(self.reduction, self.spec.name, mean_across)
+        #: The process group (or ``"world"``) whose global mean this module computes (docs/distributed.md).
+        self.mean_across = mean_across
         validated = self.spec.validate(options)
         self._scalar_options: dict[str, Any] = {}
         self._buffer_names: list[str] = []
@@ -105,7 +110,9 @@ class TorchLoss(torch.nn.Module):
             return self._scalar_options
         return {**self._scalar_options, **{name: getattr(self, name) for name in self._buffer_names}}
 
-    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> torch.Tensor:
+    def forward(
+        self, *inputs: Any, sample_weight: Any = None, mask: Any = None, total_weight: Any = None, **named: Any
+    ) -> torch.Tensor:
         """The loss of ``inputs`` (``y_pred, y_true`` for most losses; see the class doc).
 
         As in docs/semantics.md, calling conventions (``forward(y_pred, y_true, sample_weight=None)``), one positional
@@ -119,6 +126,9 @@ class TorchLoss(torch.nn.Module):
             inputs = bind(spec, tuple(inputs), named)
             check_no_arguments_left(spec, named)
         options = self._options() if self._buffer_names else self._scalar_options
+        if total_weight is not None or self.mean_across is not None:
+            return _compute(spec, tuple(inputs), options, self.reduction, sample_weight, mask,
+                            total_weight=total_weight, mean_across=self.mean_across)
         # _compute inlined: the common call (a tensor, no autocast) is one function call less.
         y_pred = inputs[0]
         if not isinstance(y_pred, torch.Tensor) or torch._C._is_any_autocast_enabled():
@@ -128,7 +138,8 @@ class TorchLoss(torch.nn.Module):
     def extra_repr(self) -> str:
         shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
                                   for name, value in self._options().items()})
-        return option_values_repr({**shown, "reduction": self.reduction})
+        shown = {**shown, "reduction": self.reduction}
+        return option_values_repr(shown if self.mean_across is None else {**shown, "mean_across": self.mean_across})
 
 
 def _make_class(spec: LossSpec) -> type:
@@ -178,8 +189,12 @@ def _make_preset(preset: Preset) -> type:
             given.pop("size_average", None), given.pop("reduce", None),
         )
         weight = given.pop(preset.rescale, None) if preset.rescale is not None else None
+        mean_across = given.pop("mean_across", None)
         rule = preset.reduction_rule(reduction)
         base.__init__(self, rule.reduction, **preset.lossx_options(given))
+        if mean_across is not None:
+            preset.check_global_mean(reduction, rule, mean_across)
+        self.mean_across = mean_across
         self.reduction = reduction  # torch's name, as torch's own module keeps it
         self._rule = rule
         if weight is not None:
@@ -195,14 +210,16 @@ def _make_preset(preset: Preset) -> type:
             return None
         return {**self._variant_scalars, **{n: getattr(self, n) for n in self._buffer_names if n in variant_names}}
 
-    def forward(self, *inputs: Any, sample_weight: Any = None, mask: Any = None, **named: Any) -> torch.Tensor:
+    def forward(
+        self, *inputs: Any, sample_weight: Any = None, mask: Any = None, total_weight: Any = None, **named: Any
+    ) -> torch.Tensor:
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
             *inputs, sample_weight = inputs
         rescale = getattr(self, preset.rescale, None) if preset.rescale is not None else None
         bound = bind(self.spec, tuple(inputs), named)
         check_no_arguments_left(self.spec, named)
         return preset.compute(_compute, bound, self._options(), self._variant_options(), self._rule, sample_weight,
-                              mask, rescale)
+                              mask, rescale, total_weight=total_weight, mean_across=self.mean_across)
 
     def extra_repr(self) -> str:
         shown = base.extra_repr(self)

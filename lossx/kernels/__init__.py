@@ -30,7 +30,7 @@ from . import generic
 
 __all__ = [
     "Kernels", "FusedKernels", "FusedKernel", "Services", "KERNEL_NAMES", "FUSED_NAMES",
-    "SERVICE_NAMES", "kernels", "generic_kernels", "fused_kernels", "framework_module",
+    "SERVICE_NAMES", "kernels", "generic_kernels", "fused_kernels", "framework_module", "services",
 ]
 
 Array = Any
@@ -143,6 +143,12 @@ class Services(Protocol):
         w.r.t. the first input, both as float64 NumPy (the gradient None where the framework has no autodiff).
         ``compiled``: under the framework's compiler (``jax.jit``, ``tf.function(jit_compile=True)``)."""
 
+    def across(self, numerator: Array, denominator: Array, group: Any, loss: str) -> tuple:
+        """``(numerator, denominator)`` of a mean taken over ``group`` (``mean_across``), by the framework's own
+        collective: the denominator summed over the group without a gradient, the numerator as the framework's
+        gradient averaging needs it (docs/distributed.md); a DistributedError, naming ``loss``, outside a
+        distributed context or for a group this framework does not know."""
+
     def value_and_derivative(self, function: Callable[[Array], Array], x: Any, grad: bool) -> tuple:
         """``function`` (points → one loss per point) at the NumPy points ``x``, in float64, and with ``grad`` each
         point's derivative (zero where the loss does not depend on it), both float64 NumPy; the derivative is None
@@ -182,6 +188,7 @@ def framework_module(framework: str) -> ModuleType | None:
 _KERNELS: dict[str, dict[str, Callable[..., Any]]] = {}
 _GENERIC_KERNELS: dict[str, dict[str, Callable[..., Any]]] = {}
 _FUSED: dict[str, dict[str, FusedKernel]] = {}
+_SERVICES: dict[str, ModuleType | None] = {}
 
 
 def _build_tables(xp: ModuleType) -> None:
@@ -191,6 +198,7 @@ def _build_tables(xp: ModuleType) -> None:
     module = framework_module(framework) if framework is not None else None
     _KERNELS[xp.__name__] = generic.table(xp, module.KERNELS if module is not None else {})
     _FUSED[xp.__name__] = dict(module.FUSED) if module is not None else {}
+    _SERVICES[xp.__name__] = module
 
 
 def kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
@@ -209,6 +217,14 @@ def generic_kernels(xp: ModuleType) -> dict[str, Callable[..., Any]]:
         table = generic.table(xp, {})
         _GENERIC_KERNELS[xp.__name__] = table
     return table
+
+
+def services(xp: ModuleType) -> ModuleType | None:
+    """The framework module serving namespace ``xp`` (:class:`Services`), or None for a namespace without one
+    (array-api-strict, Dask). Found without an import once the namespace has been seen, so a compiler can trace it."""
+    if xp.__name__ not in _SERVICES:
+        _build_tables(xp)
+    return _SERVICES[xp.__name__]
 
 
 def fused_kernels(xp: ModuleType) -> dict[str, FusedKernel]:

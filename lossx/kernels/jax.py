@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
+from .._errors import DistributedError
 from . import generic
 
 
@@ -190,6 +191,11 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Any:
 
 
 def gather(vector: Any, indices: Any) -> Any:
+    sharding = getattr(jax.typeof(indices), "sharding", None)
+    if sharding is not None and jax.sharding.AxisType.Explicit in sharding.mesh.axis_types:
+        # Under explicit sharding (jax.make_mesh's default) JAX cannot choose where the picked
+        # class weights live, and refuses the gather: they are laid out as the labels are.
+        return vector.at[indices].get(out_sharding=sharding)
     return jnp.take(vector, indices, axis=0)
 
 
@@ -223,6 +229,30 @@ def to_numpy(x: Any) -> Any:
 
 def from_numpy(array: Any) -> Any:
     return jnp.asarray(array)
+
+
+def across(numerator: Any, denominator: Any, group: Any, loss: str) -> tuple:
+    """Both sums over the axis ``group`` of the enclosing ``shard_map`` or ``pmap``, in one ``psum``.
+
+    Every device then holds the global mean. Its gradient is JAX's own: exact per device
+    under ``shard_map``, and under ``pmap`` (where psum's transpose is a psum) such that the
+    ``pmean`` of the parameters' gradients, the usual data-parallel step, is the global one.
+    """
+    if not isinstance(group, (str, tuple)):
+        raise DistributedError(
+            f"{loss}: mean_across={group!r}: for JAX arrays give the axis name of the enclosing jax.shard_map or "
+            "jax.pmap (a string, or a tuple of names)."
+        )
+    try:
+        for name in group if isinstance(group, tuple) else (group,):
+            jax.lax.axis_size(name)  # psum fails on an unknown name by an assertion inside shard_map
+    except NameError as error:
+        raise DistributedError(
+            f"{loss}: mean_across={group!r} is not an axis name bound here ({error}). Call the loss inside "
+            f"jax.shard_map over a mesh with an axis {group!r}, or jax.pmap(..., axis_name={group!r}). Under "
+            "jax.jit on globally sharded arrays the plain mean is already global: drop mean_across."
+        ) from None
+    return jax.lax.psum((numerator, jax.lax.stop_gradient(denominator)), group)
 
 
 def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], compiled: bool) -> tuple:

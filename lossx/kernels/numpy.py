@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .._errors import DistributedError
 from . import generic
 
 
@@ -212,6 +213,13 @@ def to_numpy(x: Any) -> Any:
 
 def from_numpy(array: Any) -> Any:
     return np.asarray(array)
+
+
+def across(numerator: Any, denominator: Any, group: Any, loss: str) -> tuple:
+    raise DistributedError(
+        f"{loss}: mean_across={group!r} needs a distributed framework's arrays (torch, JAX or TensorFlow); "
+        "NumPy arrays are held whole by one process, so their mean is already global: drop mean_across."
+    )
 
 
 def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], compiled: bool) -> tuple:

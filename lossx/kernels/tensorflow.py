@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import tensorflow as tf
 
+from .._errors import DistributedError
 from . import generic, tensorflow_namespace
 
 
@@ -301,6 +302,27 @@ def to_numpy(x: Any) -> Any:
 
 def from_numpy(array: Any) -> Any:
     return tf.constant(array)
+
+
+def across(numerator: Any, denominator: Any, group: Any, loss: str) -> tuple:
+    """Each replica's share of the mean: its numerator over the denominator summed across replicas.
+
+    The strategies sum the replicas' gradients (and ``strategy.reduce(SUM, ...)`` their
+    values), as ``tf.nn.compute_average_loss`` expects, so the shares add up to the global mean.
+    """
+    if group != "replicas":
+        raise DistributedError(
+            f"{loss}: mean_across={group!r}: for TensorFlow tensors mean_across takes 'replicas', the replicas "
+            "of the enclosing tf.distribute strategy."
+        )
+    if not tf.distribute.has_strategy() or tf.distribute.in_cross_replica_context():
+        raise DistributedError(
+            f"{loss}: mean_across='replicas' needs a tf.distribute replica context: call the loss inside "
+            "strategy.run(...) (model.fit under strategy.scope() does). Outside a strategy the mean is already "
+            "global: drop mean_across."
+        )
+    context = tf.distribute.get_replica_context()
+    return numerator, context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(denominator))
 
 
 def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], compiled: bool) -> tuple:

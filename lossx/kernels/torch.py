@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from array_api_compat import torch as torch_namespace
 from torch.autograd.function import once_differentiable
 
+from .._errors import DistributedError
 from . import generic
 
 #: torch's reduction enum (torch.nn._reduction).
@@ -558,6 +559,39 @@ def to_numpy(x: Any) -> Any:
 
 def from_numpy(array: Any) -> Any:
     return torch.as_tensor(array)
+
+
+def across(numerator: Any, denominator: Any, group: Any, loss: str) -> tuple:
+    """The numerator scaled by the group's size, and the denominator all-reduced without a gradient.
+
+    DDP and FSDP average the gradients over the group (a sum divided by its size), so each
+    process's loss is its share ``Σ w·l / Σ_all w`` times the size: the average of the
+    processes' gradients is then the gradient of the global mean. One scalar all-reduce.
+    """
+    import torch.distributed as dist
+
+    if not (group == "world" if isinstance(group, str) else dist.is_available() and isinstance(group, dist.ProcessGroup)):
+        raise DistributedError(
+            f"{loss}: mean_across={group!r}: for torch tensors give a process group "
+            "(torch.distributed.new_group(...)) or 'world', the default group."
+        )
+    if not (dist.is_available() and dist.is_initialized()):
+        raise DistributedError(
+            f"{loss}: mean_across={group!r} needs torch.distributed, and no process group is initialized: call "
+            "torch.distributed.init_process_group first (torchrun sets up its environment), or drop mean_across "
+            "in a single process."
+        )
+    if isinstance(group, str):
+        group = dist.group.WORLD
+    size = dist.get_world_size(group)
+    if size < 1:
+        raise DistributedError(
+            f"{loss}: this process (rank {dist.get_rank()}) is not a member of the process group given as "
+            "mean_across; call the loss with a group it belongs to."
+        )
+    total = denominator.detach().clone()
+    dist.all_reduce(total, op=dist.ReduceOp.SUM, group=group)
+    return numerator * size, total
 
 
 def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], compiled: bool) -> tuple:

@@ -21,7 +21,7 @@ from typing import Any
 
 from .._errors import OptionValueError, ReductionError, UnknownOptionError
 from .._namespace import namespace_of, to_namespace
-from .._reduction import static_shape
+from .._reduction import check_global_mean, static_shape
 from .._registry import lookup
 from .._spec import LossSpec
 
@@ -220,6 +220,18 @@ class Preset:
         defaults = {o.name: o.default for o in self.spec.options} | dict(self.defaults) | dict(self.fixed)
         return tuple(name for name, value in options.items() if name not in kept and value != defaults.get(name))
 
+    def check_global_mean(self, reduction: str | None, rule: PresetReduction, mean_across: Any) -> None:
+        """Refuse ``total_weight``/``mean_across`` with a framework reduction that is no mean over weights."""
+        if rule.reduction == "mean" and rule.scale is None:
+            check_global_mean("mean", self.name, mean_across)
+            return
+        named = f"reduction={reduction!r}" if reduction is not None else "this reduction"
+        raise ReductionError(
+            f"{self.name}: {named} is not a mean over weights ({rule.reduction}"
+            f"{' scaled per batch' if rule.scale is not None else ''}), so total_weight and mean_across do not "
+            "apply; use the mean reduction, or reduction='sum' divided by the global count."
+        )
+
     def compute(
         self,
         run: Callable[..., Any],
@@ -230,10 +242,13 @@ class Preset:
         sample_weight: Any = None,
         mask: Any = None,
         rescale: Any = None,
+        total_weight: Any = None,
+        mean_across: Any = None,
     ) -> Any:
         """The preset's loss of the framework-layout ``inputs``.
 
-        ``run(spec, inputs, options, reduction, sample_weight, mask, rescale=, count_class_weights=)``
+        ``run(spec, inputs, options, reduction, sample_weight, mask, rescale=, count_class_weights=, total_weight=,
+        mean_across=)``
         is the adapter's :meth:`LossSpec.compute` (with its own conversions around it);
         ``probability_options`` are the validated options of :attr:`probability_targets`'s loss
         (None where :meth:`variant_conflicts` found an option it cannot honour).
@@ -262,8 +277,10 @@ class Preset:
         if rule.scale is not None:
             factor = rule.scale(namespace_of(inputs[0]), inputs)
             rescale = factor if rescale is None else rescale * factor
+        if total_weight is not None or mean_across is not None:
+            self.check_global_mean(None, rule, mean_across)
         out = run(spec, spec.bind(inputs), options, rule.reduction, sample_weight, mask,
-                  rescale=rescale, count_class_weights=count)
+                  rescale=rescale, count_class_weights=count, total_weight=total_weight, mean_across=mean_across)
         return out[0] if unbatched and rule.reduction == "none" else out
 
 

@@ -1,0 +1,67 @@
+"""Keras's distribution API on its JAX engine, over 8 host devices: ``python -P tests/distributed/keras_jax_worker.py``.
+
+``keras.distribution.DataParallel`` shards each batch over the devices and compiles the
+step with ``jax.jit``: the arrays the loss sees are global, so its mean is the global one.
+Recorded: ``model.fit`` with lossx's Keras class and ``mean_across="replicas"`` (accepted, and
+nothing to exchange), without it, and on one device; the gradient read from one SGD step of
+learning rate 1. Prints them as one JSON line (tests/distributed/problem.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
+os.environ["KERAS_BACKEND"] = "jax"
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import jax  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+import lossx.backends.keras as lossx_keras  # noqa: E402
+# Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
+# append mode puts it, so an installed lossx (tox's wheel) is the one tested.
+sys.path.append(str(Path(__file__).resolve().parents[2]))
+from tests.distributed.problem import CLASSES, FEATURES, encode, options, problem  # noqa: E402
+
+jax.config.update("jax_enable_x64", True)
+
+DEVICES = 8
+
+
+def _fit(data: dict[str, np.ndarray], dtype: str, distributed: bool, mean_across: Any) -> dict[str, Any]:
+    keras.config.set_floatx(dtype)
+    keras.distribution.set_distribution(keras.distribution.DataParallel() if distributed else None)
+    model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(CLASSES)])
+    model.layers[0].set_weights([data["weight"].T, data["bias"]])
+    loss = lossx_keras.SparseCategoricalCrossEntropy(mean_across=mean_across, **options(data))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=loss)
+    history = model.fit(
+        data["x"].astype(dtype), data["labels"], sample_weight=data["sample_weight"].astype(dtype),
+        batch_size=len(data["labels"]), epochs=1, shuffle=False, verbose=0,
+    )
+    kernel, bias = model.layers[0].get_weights()
+    return {"value": history.history["loss"][0], "weight": data["weight"] - kernel.T, "bias": data["bias"] - bias,
+            "updated_weight": kernel.T, "updated_bias": bias}
+
+
+def main() -> None:
+    assert jax.device_count() == DEVICES, f"XLA gave {jax.device_count()} devices, not {DEVICES}"
+    data = problem(DEVICES)
+    results = {
+        name: {
+            "fit": _fit(data, name, True, "replicas"),
+            "fit_plain": _fit(data, name, True, None),
+            "fit_single": _fit(data, name, False, None),
+        }
+        for name in ("float64", "float32")
+    }
+    sys.stdout.write(encode(results) + "\n")
+
+
+if __name__ == "__main__":
+    main()
