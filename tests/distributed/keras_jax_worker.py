@@ -22,11 +22,11 @@ import jax  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-import lossx.backends.keras as lossx_keras  # noqa: E402
 # Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
 # append mode puts it, so an installed lossx (tox's wheel) is the one tested.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
-from tests.distributed.problem import CLASSES, FEATURES, encode, options, problem  # noqa: E402
+from tests.distributed.keras_fit import fit_step  # noqa: E402
+from tests.distributed.problem import encode, problem  # noqa: E402
 
 jax.config.update("jax_enable_x64", True)
 
@@ -34,19 +34,8 @@ DEVICES = 8
 
 
 def _fit(data: dict[str, np.ndarray], dtype: str, distributed: bool, mean_across: Any) -> dict[str, Any]:
-    keras.config.set_floatx(dtype)
     keras.distribution.set_distribution(keras.distribution.DataParallel() if distributed else None)
-    model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(CLASSES)])
-    model.layers[0].set_weights([data["weight"].T, data["bias"]])
-    loss = lossx_keras.SparseCategoricalCrossEntropy(mean_across=mean_across, **options(data))
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=loss)
-    history = model.fit(
-        data["x"].astype(dtype), data["labels"], sample_weight=data["sample_weight"].astype(dtype),
-        batch_size=len(data["labels"]), epochs=1, shuffle=False, verbose=0,
-    )
-    kernel, bias = model.layers[0].get_weights()
-    return {"value": history.history["loss"][0], "weight": data["weight"] - kernel.T, "bias": data["bias"] - bias,
-            "updated_weight": kernel.T, "updated_bias": bias}
+    return fit_step(data, dtype, mean_across)
 
 
 def main() -> None:

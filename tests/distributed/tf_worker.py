@@ -36,11 +36,11 @@ tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfigu
 import keras  # noqa: E402
 
 import lossx  # noqa: E402
-import lossx.backends.keras as lossx_keras  # noqa: E402
 # Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
 # append mode puts it, so an installed lossx (tox's wheel) is the one tested.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
-from tests.distributed.problem import CLASSES, FEATURES, LOSS, encode, options, problem, shard  # noqa: E402
+from tests.distributed.keras_fit import fit_step  # noqa: E402
+from tests.distributed.problem import LOSS, encode, options, problem, shard  # noqa: E402
 
 REPLICAS = 2
 
@@ -81,23 +81,6 @@ def _custom_loop(data: dict[str, np.ndarray], dtype: Any, strategy: Any | None, 
     return dict(zip(("value", "weight", "bias"), summed))
 
 
-def _fit(data: dict[str, np.ndarray], dtype: str, strategy: Any | None, mean_across: Any) -> dict[str, Any]:
-    keras.config.set_floatx(dtype)
-    scope = strategy.scope() if strategy is not None else tf.init_scope()
-    with scope:
-        model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(CLASSES)])
-        model.layers[0].set_weights([data["weight"].T, data["bias"]])
-        loss = lossx_keras.SparseCategoricalCrossEntropy(mean_across=mean_across, **options(data))
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=loss)
-    history = model.fit(
-        data["x"].astype(dtype), data["labels"], sample_weight=data["sample_weight"].astype(dtype),
-        batch_size=len(data["labels"]), epochs=1, shuffle=False, verbose=0,
-    )
-    kernel, bias = model.layers[0].get_weights()
-    return {"value": history.history["loss"][0], "weight": data["weight"] - kernel.T, "bias": data["bias"] - bias,
-            "updated_weight": kernel.T, "updated_bias": bias}
-
-
 def main() -> None:
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     assert strategy.num_replicas_in_sync == REPLICAS
@@ -109,9 +92,9 @@ def main() -> None:
             "custom_loop": _custom_loop(data, dtype, strategy),
             "custom_loop_optimizer": _custom_loop(data, dtype, strategy, apply=True),
             "custom_loop_single": _custom_loop(data, dtype, None),
-            "fit": _fit(data, name, strategy, "replicas"),
-            "fit_per_shard_mean": _fit(data, name, strategy, None),
-            "fit_single": _fit(data, name, None, None),
+            "fit": fit_step(data, name, "replicas", strategy.scope()),
+            "fit_per_shard_mean": fit_step(data, name, None, strategy.scope()),
+            "fit_single": fit_step(data, name, None),
         }
     sys.stdout.write(encode(results) + "\n")
 
