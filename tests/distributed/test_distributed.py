@@ -79,7 +79,7 @@ def _cases(framework: str, modes: list[str], adapter: str | None = None) -> list
 
 
 #: Processes, and the modes run on them: compiled on 2 only (compiling in 4 processes on 2 cores takes half a minute).
-TORCH_RUNS = {2: ["ddp", "ddp_compiled", "accumulated"], 4: ["ddp", "accumulated"]}
+TORCH_RUNS = {2: ["ddp", "ddp_compiled", "fsdp", "accumulated"], 4: ["ddp", "fsdp", "accumulated"]}
 
 
 @pytest.mark.parametrize("world, mode, dtype", [

@@ -1,7 +1,7 @@
 """One DDP training step on gloo processes: ``python -P tests/distributed/torch_worker.py --world N [--compile]``.
 
 Each process computes the loss of its shard with ``mean_across="world"``; DDP averages the
-gradients. With ``--compile``, the same under ``torch.compile(fullgraph=True)``. Also run: two accumulation micro-steps per process (``no_sync``, then a
+gradients, and so does FSDP (``fully_shard``), run the same way. With ``--compile``, the same under ``torch.compile(fullgraph=True)``. Also run: two accumulation micro-steps per process (``no_sync``, then a
 synchronising step) with ``total_weight`` and ``mean_across``; DDP with each shard's own
 mean (the default, and wrong); and, on rank 0, the full batch in one process. Prints the
 values and the parameters' gradients as one JSON line (tests/distributed/problem.py).
@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from torch.distributed.fsdp import fully_shard
 from torch.nn.parallel import DistributedDataParallel
 
 import lossx
@@ -48,7 +49,11 @@ def _step(model: Any, loss_fn: Any, part: dict[str, np.ndarray], dtype: torch.dt
 
 
 def _gradients(model: torch.nn.Linear) -> dict[str, Any]:
-    return {"weight": model.weight.grad.numpy(), "bias": model.bias.grad.numpy()}
+    """The whole gradients (FSDP's are sharded DTensors: gathered)."""
+    def whole(grad: Any) -> Any:
+        return (grad.full_tensor() if hasattr(grad, "full_tensor") else grad).numpy()
+
+    return {"weight": whole(model.weight.grad), "bias": whole(model.bias.grad)}
 
 
 def _averaged(value: torch.Tensor, world: int) -> torch.Tensor:
@@ -72,6 +77,10 @@ def _results(rank: int, world: int, dtype: torch.dtype, compile_loss: bool) -> d
     model = DistributedDataParallel(_model(data, dtype))
     loss_fn = lossx_torch.SparseCategoricalCrossEntropy(mean_across="world", **settings)
     results["ddp"] = {"value": _averaged(_step(model, loss_fn, part, dtype), world), **_gradients(model.module)}
+
+    model = _model(data, dtype)
+    fully_shard(model)
+    results["fsdp"] = {"value": _averaged(_step(model, loss_fn, part, dtype), world), **_gradients(model)}
 
     if compile_loss:
         model = DistributedDataParallel(_model(data, dtype))
