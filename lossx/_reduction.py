@@ -34,7 +34,8 @@ from .primitives import Deferred
 
 __all__ = [
     "LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "as_terms", "reduce",
-    "reduce_terms", "per_sample", "static_shape", "total_of", "global_mean", "safe_divide", "check_global_mean", "total_weight_array",
+    "reduce_terms", "per_sample", "static_shape", "total_of", "global_mean", "safe_divide", "check_global_mean",
+    "total_weight_array",
 ]
 
 REDUCTIONS = ("none", "sum", "mean")

@@ -570,7 +570,8 @@ def across(numerator: Any, denominator: Any, group: Any, loss: str) -> tuple:
     """
     import torch.distributed as dist
 
-    if not (group == "world" if isinstance(group, str) else dist.is_available() and isinstance(group, dist.ProcessGroup)):
+    is_group = dist.is_available() and isinstance(group, dist.ProcessGroup)
+    if not (group == "world" if isinstance(group, str) else is_group):
         raise DistributedError(
             f"{loss}: mean_across={group!r}: for torch tensors give a process group "
             "(torch.distributed.new_group(...)) or 'world', the default group."

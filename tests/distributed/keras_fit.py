@@ -17,7 +17,10 @@ from tests.distributed.problem import CLASSES, FEATURES, options
 
 def fit_step(data: dict[str, np.ndarray], dtype: str, mean_across: Any,
              scope: Any = contextlib.nullcontext()) -> dict[str, Any]:
-    """The loss ``fit`` logs and the gradient it applied (one SGD step of learning rate 1), the model built in ``scope``."""
+    """The loss ``fit`` logs and the gradient it applied (one SGD step of learning rate 1).
+
+    The model is built and compiled in ``scope`` (a strategy's).
+    """
     keras.config.set_floatx(dtype)
     with scope:
         model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(CLASSES)])

@@ -5,8 +5,9 @@ logical CPUs and torch's process group are set up before anything else) and prin
 results (tests/distributed/problem.py); the batch's shards hold uneven numbers of valid
 labels and one holds none. Values and gradients are compared with the independent float64
 NumPy reference (rtol 1e-12) and, in float32, with the framework's full batch on one device
-(rtol 1e-6, relative to each array's largest entry). The per-shard mean the frameworks compute by default is recorded too, and
-must differ from the global mean: the problem tells the two apart.
+(rtol 1e-6, relative to each array's largest entry). The per-shard mean the frameworks
+compute by default is recorded too, and must differ from the global mean: the problem
+tells the two apart.
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def test_jax_on_8_devices_is_the_full_batch(mode: str, dtype: str) -> None:
     _differs(results["per_shard_mean"], expected)
 
 
-@pytest.mark.parametrize("mode, dtype", _cases("tensorflow", ["custom_loop"]) + _cases("tensorflow", ["custom_loop_optimizer", "fit"], "keras"))
+@pytest.mark.parametrize(
+    "mode, dtype", _cases("tensorflow", ["custom_loop"]) + _cases("tensorflow", ["custom_loop_optimizer", "fit"], "keras")
+)
 def test_mirrored_strategy_on_2_cpus_is_the_full_batch(mode: str, dtype: str) -> None:
     results = _worker("tf_worker.py")[dtype]
     keras_mean = mode == "fit"

@@ -1,7 +1,9 @@
 """One DDP training step on gloo processes: ``python -P tests/distributed/torch_worker.py --world N [--compile]``.
 
 Each process computes the loss of its shard with ``mean_across="world"``; DDP averages the
-gradients, and so does FSDP (``fully_shard``), run the same way. With ``--compile``, the same under ``torch.compile(fullgraph=True)``. Also run: two accumulation micro-steps per process (``no_sync``, then a
+gradients, and so does FSDP (``fully_shard``), run the same way. With ``--compile``, the
+DDP step under ``torch.compile(fullgraph=True)`` too. Also run: two accumulation
+micro-steps per process (``no_sync``, then a
 synchronising step) with ``total_weight`` and ``mean_across``; DDP with each shard's own
 mean (the default, and wrong); and, on rank 0, the full batch in one process. Prints the
 values and the parameters' gradients as one JSON line (tests/distributed/problem.py).
