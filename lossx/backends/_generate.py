@@ -149,6 +149,8 @@ class FrozenLoss:
 
     spec: LossSpec
     run: Runner
+    #: Also what an object pickled before ``mean_across`` existed reads.
+    mean_across: Any = None
 
     def __init__(self, reduction: str = "mean", mean_across: Any = None, **options: Any) -> None:
         self.reduction = check_reduction(reduction, self.spec.name)

@@ -84,6 +84,7 @@ class KerasLoss(keras.losses.Loss):
     spec: LossSpec
     #: Refuse targets whose shape differs from the prediction's (a preset's ``same_shape``).
     same_shape = False
+    mean_across: Any = None
 
     def __init__(
         self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
@@ -120,9 +121,9 @@ class KerasLoss(keras.losses.Loss):
 
         ``y_pred=`` and ``y_true=`` (or the loss's own input names) mean the same on every
         backend. ``total_weight=`` (by keyword) is the mean's denominator instead of this
-        call's count (docs/distributed.md). An object made by :func:`lossx.get` refuses positional arrays from anything
-        but Keras's own training machinery, since a script written for the other backends
-        passes ``(y_pred, y_true)``.
+        call's count (docs/distributed.md). An object made by :func:`lossx.get` refuses
+        positional arrays from anything but Keras's own training machinery, since a script
+        written for the other backends passes ``(y_pred, y_true)``.
         """
         if arrays and self._arrays_by_name_only and not _called_by_keras(sys._getframe(1)):
             raise ArgumentError(

@@ -83,6 +83,8 @@ class TorchLoss(torch.nn.Module):
     """Base of the generated modules."""
 
     spec: LossSpec
+    #: Also what a module pickled before ``mean_across`` existed reads.
+    mean_across: Any = None
 
     def __init__(self, reduction: str = "mean", mean_across: Any = None, **options: Any) -> None:
         super().__init__()
