@@ -48,6 +48,7 @@ from ._suggest import suggest
 from ._registry import define_loss, generic_function, lookup, registered
 from ._spec import Input, LossSpec
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
+from .losses.linear import linear_cross_entropy
 
 if _TYPE_CHECKING:
     from typing import Any
@@ -86,6 +87,7 @@ __all__ = [
     "get",
     "get_backend",
     "installed_backends",
+    "linear_cross_entropy",
     "loss_names",
     "lookup",
     "plot",

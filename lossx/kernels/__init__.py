@@ -84,6 +84,14 @@ class Kernels(Protocol):
         """The CTC loss (B,) of log-softmax outputs (B, T, C) by the framework's fused kernel; None where it has none
         or it cannot serve these inputs exactly (the loss then runs the recursion)."""
 
+    def linear_cross_entropy(
+        self, hidden: Array, weight: Array, labels: Array, bias: Array | None, class_weight: Array | None,
+        label_smoothing: Any, z_loss: Any, softcap: Any, chunk_size: int | None,
+    ) -> Array:
+        """The rows' cross-entropies (N,) of the logits ``hidden @ weight.T + bias`` (hidden (N, H), weight (V, H),
+        labels (N,) in [0, V)), taken in chunks of rows so that no (N, V) array is held, in value or gradient
+        (:mod:`lossx.kernels.linear`)."""
+
     def fold(
         self, step: Callable[..., Array], alpha: Array, constants: tuple, sequences: tuple, steps: Any,
     ) -> Array:

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from .._namespace import device_of
+from . import linear
 
 
 def is_number(value: Any) -> bool:
@@ -393,6 +394,7 @@ FORMULAS: dict[str, Callable[..., Any]] = {
     "xlog1py": xlog1py,
     "ctc_log_probs": ctc_log_probs,
     "fold": fold,
+    "linear_cross_entropy": linear.linear_cross_entropy,
 }
 
 #: The formulas built from the table they are filed in (then the namespace), by kernel name.

@@ -19,6 +19,7 @@ from jax.custom_derivatives import SymbolicZero
 
 from .._errors import DistributedError
 from . import generic
+from .jax_linear import linear_cross_entropy
 
 
 def _sharpened_parts(logits: Any, axis: int) -> tuple:
@@ -297,5 +298,6 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "take_along_axis": take_along_axis,
     "gather": gather,
     "fold": fold,
+    "linear_cross_entropy": linear_cross_entropy,
 }
 FUSED: dict[str, Callable[..., Any]] = {}

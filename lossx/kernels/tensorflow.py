@@ -18,6 +18,7 @@ import tensorflow as tf
 
 from .._errors import DistributedError
 from . import generic, tensorflow_namespace
+from .tensorflow_linear import linear_cross_entropy
 
 
 def _same_shape(first: Any, second: Any) -> tuple:
@@ -354,6 +355,7 @@ def value_and_derivative(function: Callable[[Any], Any], x: Any, grad: bool) -> 
 
 
 KERNELS: dict[str, Callable[..., Any]] = {
+    "linear_cross_entropy": linear_cross_entropy,
     "sigmoid_cross_entropy": sigmoid_cross_entropy,
     "xlogy": xlogy,
     "xlog1py": xlog1py,

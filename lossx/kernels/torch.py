@@ -24,6 +24,7 @@ from torch.autograd.function import once_differentiable
 
 from .._errors import DistributedError
 from . import generic
+from .torch_linear import linear_cross_entropy
 
 #: torch's reduction enum (torch.nn._reduction).
 _CODE = {"none": 0, "mean": 1, "sum": 2}
@@ -661,6 +662,7 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "relative_entropy": relative_entropy,
     "log_cosh": log_cosh,
     "ctc_log_probs": ctc_log_probs,
+    "linear_cross_entropy": linear_cross_entropy,
 }
 FUSED: dict[str, Callable[..., Any]] = {
     "squared_error": fused_squared_error,
