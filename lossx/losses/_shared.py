@@ -25,6 +25,15 @@ CLASS_WEIGHT = Option(
     "One weight per class, picked by the target; 'mean' divides by their sum.", low=0.0,
 )
 
+Z_LOSS = Option(
+    "z_loss", "float", 0.0,
+    "Coefficient of log²Z added per row (Z the softmax normaliser): keeps logits from drifting (PaLM).", low=0.0,
+)
+SOFTCAP = Option(
+    "softcap", "float", None,
+    "c: logits become c·tanh(logits/c) before the softmax (Gemma 2); None: no cap.", low=0.0, low_open=True,
+)
+
 # ----------------------------------------------------------------- helpers
 
 
