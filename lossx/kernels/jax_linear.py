@@ -1,8 +1,10 @@
 """JAX's linear cross-entropy: the chunk loop of :mod:`lossx.kernels.linear` as a ``jax.custom_vjp``.
 
-The rows are padded to whole chunks; the forward pass is a ``lax.map`` over them that keeps
-each row's ``log Z``, the backward pass a ``lax.scan`` that recomputes one chunk's logits at a
-time and carries the weight's and bias's gradients. XLA then holds one chunk's (chunk, V)
+The forward pass is a ``lax.map`` over chunks of rows (padded to whole chunks) that keeps each
+row's ``log Z``. The backward pass is a ``lax.scan`` over chunks of classes: each step
+recomputes all rows' logits for its classes, adds to the hidden gradient it carries (N, H)
+and puts out its slice of the weight's and bias's gradients. A scan that carried the (V, H)
+weight gradient instead would have XLA hold a second copy of it. XLA then holds one chunk's
 arrays, not the (N, V) logits. Options that are Python numbers are fixed in the function (one
 per option set, kept); traced ones (under ``jax.jit`` or ``grad``) are operands without a gradient.
 """
@@ -27,8 +29,14 @@ class _Traced:
 _TRACED = _Traced()
 
 
+def _contract(a: Any, b: Any, axis_a: int, axis_b: int) -> Any:
+    # dot_general over the named axes: ``weight.T`` would be a transposed copy of the weight,
+    # which XLA hoists out of the loop and keeps.
+    return jax.lax.dot_general(a, b, (((axis_a,), (axis_b,)), ((), ())))
+
+
 def _logits(hidden: Any, weight: Any, bias: Any) -> Any:
-    logits = jnp.matmul(hidden, weight.T)
+    logits = _contract(hidden, weight, 1, 1)
     return logits if bias is None else logits + bias
 
 
@@ -40,8 +48,9 @@ def _in_chunks(x: Any, chunk: int, count: int) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def _chunked(fixed: tuple, chunk: int, rows: int) -> Any:
+def _chunked(fixed: tuple, chunk: int, columns: int, rows: int, num_classes: int) -> Any:
     count = -(-rows // chunk)
+    column_count = -(-num_classes // columns)
 
     def options(traced: tuple) -> tuple:
         operands = iter(traced)
@@ -70,23 +79,31 @@ def _chunked(fixed: tuple, chunk: int, rows: int) -> Any:
     def chunked_backward(saved, upstream):
         hidden, weight, bias, labels, class_weight, traced, log_z = saved
         label_smoothing, z_loss, softcap = options(traced)
+        num_classes = weight.shape[0]
+        coefficients = linear.row_coefficients(
+            jnp, labels, log_z, upstream, class_weight, label_smoothing, z_loss, num_classes,
+        )
 
-        def step(carry, chunk_inputs):
-            weight_gradient, bias_gradient = carry
-            rows_, labels_, log_z_, upstream_ = chunk_inputs
+        def step(hidden_gradient, column_inputs):
+            offset, weight_, bias_, class_weight_ = column_inputs
             logit_gradient = linear.chunk_logit_gradient(
-                jnp, _logits(rows_, weight, bias), labels_, log_z_, upstream_, class_weight, label_smoothing,
-                z_loss, softcap,
+                jnp, _logits(hidden, weight_, bias_), labels - offset, log_z, coefficients, class_weight_, softcap,
             )
-            weight_gradient = weight_gradient + jnp.matmul(logit_gradient.T, rows_)
-            if bias is not None:
-                bias_gradient = bias_gradient + jnp.sum(logit_gradient, axis=0)
-            return (weight_gradient, bias_gradient), jnp.matmul(logit_gradient, weight)
+            hidden_gradient = hidden_gradient + jnp.matmul(logit_gradient, weight_)
+            bias_gradient = None if bias is None else jnp.sum(logit_gradient, axis=0)
+            return hidden_gradient, (_contract(logit_gradient, hidden, 0, 0), bias_gradient)
 
-        start = (jnp.zeros_like(weight), None if bias is None else jnp.zeros_like(bias))
-        sequences = tuple(_in_chunks(x, chunk, count) for x in (hidden, labels, log_z, upstream))
-        (weight_gradient, bias_gradient), hidden_gradient = jax.lax.scan(step, start, sequences)
-        hidden_gradient = jnp.reshape(hidden_gradient, (-1, hidden.shape[1]))[:rows]
+        # Zero rows pad the weight to whole column chunks: their logits' gradients meet zero
+        # weights in the hidden gradient, and their own gradients are dropped.
+        offsets = jnp.arange(column_count, dtype=labels.dtype) * columns
+        sequences = tuple(None if x is None else _in_chunks(x, columns, column_count)
+                          for x in (weight, bias, class_weight))
+        hidden_gradient, (weight_gradient, bias_gradient) = jax.lax.scan(
+            step, jnp.zeros_like(hidden), (offsets, *sequences),
+        )
+        weight_gradient = jnp.reshape(weight_gradient, (-1, weight.shape[1]))[:num_classes]
+        if bias is not None:
+            bias_gradient = jnp.reshape(bias_gradient, (-1,))[:num_classes]
         return hidden_gradient, weight_gradient, bias_gradient, None, None, tuple(None for _ in traced)
 
     chunked.defvjp(chunked_forward, chunked_backward)
@@ -104,5 +121,7 @@ def linear_cross_entropy(
     numbers = (label_smoothing, z_loss, softcap)
     fixed = tuple(value if generic.is_number(value) else _TRACED for value in numbers)
     traced = tuple(value for value in numbers if not generic.is_number(value))
-    chunk = linear.chunk_rows(rows, weight.shape[0], chunk_size)
-    return _chunked(fixed, chunk, rows)(hidden, weight, bias, labels, class_weight, traced)
+    num_classes = weight.shape[0]
+    chunk = linear.chunk_rows(rows, num_classes, chunk_size)
+    columns = linear.chunk_columns(rows, num_classes, chunk_size)
+    return _chunked(fixed, chunk, columns, rows, num_classes)(hidden, weight, bias, labels, class_weight, traced)

@@ -20,7 +20,7 @@ from typing import Any
 
 from .._namespace import device_of
 
-__all__ = ["chunk_rows", "capped", "chunk_loss", "chunk_logit_gradient", "linear_cross_entropy", "MEMORY_BUDGET"]
+__all__ = ["chunk_rows", "chunk_columns", "capped", "chunk_loss", "row_coefficients", "chunk_logit_gradient", "linear_cross_entropy", "MEMORY_BUDGET"]
 
 #: Bytes the chunk temporaries may take when ``chunk_size`` is not given: a chunk's logits,
 #: their exponentials and their gradient, each (chunk, V) in float32 (docs/linear-cross-entropy.md).
@@ -35,6 +35,13 @@ def chunk_rows(rows: int, num_classes: int, chunk_size: int | None) -> int:
     if chunk_size is None:
         chunk_size = max(1, MEMORY_BUDGET // (_TEMPORARIES * 4 * max(num_classes, 1)))
     return max(1, min(chunk_size, rows))
+
+
+def chunk_columns(rows: int, num_classes: int, chunk_size: int | None) -> int:
+    """The classes per chunk of a backward pass over column chunks (JAX's): as many as fit :data:`MEMORY_BUDGET`
+    with all ``rows``, at most ``num_classes``; ``chunk_size`` (rows per chunk) sets the same number of entries."""
+    entries = chunk_size * num_classes if chunk_size is not None else MEMORY_BUDGET // (_TEMPORARIES * 4)
+    return max(1, min(entries // max(rows, 1), num_classes))
 
 
 def capped(xp: ModuleType, raw: Any, softcap: Any) -> Any:
@@ -53,24 +60,18 @@ def _is_label(xp: ModuleType, z: Any, labels: Any) -> Any:
     return xp.equal(xp.expand_dims(labels, axis=-1), positions)
 
 
-def _zero(xp: ModuleType, like: Any) -> Any:
-    return xp.zeros_like(like)
-
-
 def chunk_loss(
     xp: ModuleType, raw: Any, labels: Any, class_weight: Any, label_smoothing: Any, z_loss: Any, softcap: Any,
 ) -> tuple:
     """``(ℓ, log Z)`` of the rows of one chunk, from its logits ``raw`` (rows, V) and labels (rows,)."""
+    from . import kernels  # the package's table, built once this module is loaded
     z = capped(xp, raw, softcap)
     log_z = _log_normaliser(xp, z)
-    is_label = _is_label(xp, z, labels)
-    label_logit = xp.sum(xp.where(is_label, z, _zero(xp, z)), axis=-1)
-    if class_weight is None:
-        label_weight = None
-        loss = log_z - label_logit
-    else:
-        label_weight = xp.sum(xp.where(is_label, class_weight, _zero(xp, z)), axis=-1)
-        loss = label_weight * (log_z - label_logit)
+    table = kernels(xp)
+    label_logit = table["drop_axis"](table["take_along_axis"](z, xp.expand_dims(labels, axis=-1), -1), -1)
+    loss = log_z - label_logit
+    if class_weight is not None:
+        loss = table["gather"](class_weight, labels) * loss
     if not _off(label_smoothing):
         num_classes = z.shape[-1]
         if class_weight is None:
@@ -83,35 +84,51 @@ def chunk_loss(
     return loss, log_z
 
 
-def chunk_logit_gradient(
-    xp: ModuleType, raw: Any, labels: Any, log_z: Any, upstream: Any, class_weight: Any, label_smoothing: Any,
-    z_loss: Any, softcap: Any,
-) -> Any:
-    """``∂(Σ upstream·ℓ)/∂raw`` for one chunk: ``raw`` (rows, V), ``log_z`` and ``upstream`` (rows,).
+def row_coefficients(
+    xp: ModuleType, labels: Any, log_z: Any, upstream: Any, class_weight: Any, label_smoothing: Any, z_loss: Any,
+    num_classes: int,
+) -> tuple:
+    """The per-row factors of :func:`chunk_logit_gradient`: ``(scale, label_part, spread)``, each (rows,), spread None
+    without smoothing.
 
-    ``∂ℓ/∂z = p·[(1−ε)·w_y + (ε/V)·Σw + 2λ·log Z] − (1−ε)·w_y·onehot(y) − (ε/V)·w``, times the
-    cap's ``1 − (z/c)²``.
+    ``∂(upstream·ℓ)/∂z_c = scale·p_c − label_part·[c = y] − spread·w_c`` with ``scale = upstream·[(1−ε)·w_y +
+    (ε/V)·Σw + 2λ·log Z]``, ``label_part = upstream·(1−ε)·w_y``, ``spread = upstream·ε/V``.
     """
-    z = capped(xp, raw, softcap)
-    probabilities = xp.exp(z - xp.expand_dims(log_z, axis=-1))
-    is_label = _is_label(xp, z, labels)
-    if class_weight is None:
-        label_weight = upstream
+    from . import kernels
+
+    label_weight = upstream if class_weight is None else upstream * kernels(xp)["gather"](class_weight, labels)
+    if _off(label_smoothing):
+        label_part, scale, spread = label_weight, label_weight, None
     else:
-        label_weight = upstream * xp.sum(xp.where(is_label, class_weight, _zero(xp, z)), axis=-1)
-    label_part = label_weight if _off(label_smoothing) else (1.0 - label_smoothing) * label_weight
-    scale = label_part
-    if not _off(label_smoothing):
-        num_classes = z.shape[-1]
+        label_part = (1.0 - label_smoothing) * label_weight
         total = num_classes if class_weight is None else xp.sum(class_weight)
-        scale = scale + (label_smoothing / num_classes) * total * upstream
+        spread = (label_smoothing / num_classes) * upstream
+        scale = label_part + total * spread
     if not _off(z_loss):
         scale = scale + (2.0 * z_loss) * log_z * upstream
-    gradient = probabilities * xp.expand_dims(scale, axis=-1)
-    gradient = gradient - xp.where(is_label, xp.expand_dims(label_part, axis=-1), _zero(xp, z))
-    if not _off(label_smoothing):
-        spread = xp.expand_dims((label_smoothing / z.shape[-1]) * upstream, axis=-1)
-        gradient = gradient - (spread if class_weight is None else spread * class_weight)
+    return scale, label_part, spread
+
+
+def chunk_logit_gradient(
+    xp: ModuleType, raw: Any, labels: Any, log_z: Any, coefficients: tuple, column_weight: Any, softcap: Any,
+) -> Any:
+    """``∂(Σ upstream·ℓ)/∂raw`` of one chunk's logits ``raw`` (rows, columns), from :func:`row_coefficients`.
+
+    The columns may be a slice of the classes: ``labels`` then count from its first column
+    (a label outside the slice matches none) and ``column_weight`` is the slice's class weights.
+    The cap multiplies by ``1 − (z/c)²``.
+    """
+    scale, label_part, spread = coefficients
+    z = capped(xp, raw, softcap)
+    # One (rows, columns) array rebound at each step, so that no step holds the one before it.
+    gradient = xp.exp(z - xp.expand_dims(log_z, axis=-1))
+    gradient = gradient * xp.expand_dims(scale, axis=-1)
+    # The label's entry by `where` over a comparison: one more array of the chunk's size rather
+    # than a one-hot, which would be two.
+    gradient = xp.where(_is_label(xp, z, labels), gradient - xp.expand_dims(label_part, axis=-1), gradient)
+    if spread is not None:
+        spread = xp.expand_dims(spread, axis=-1)
+        gradient = gradient - (spread if column_weight is None else spread * column_weight)
     if softcap is not None:
         gradient = gradient * (1.0 - (z / softcap) ** 2)
     return gradient

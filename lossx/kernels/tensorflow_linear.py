@@ -62,8 +62,12 @@ def linear_cross_entropy(
 
         def step(index, weight_gradient, bias_gradient, parts):
             rows_, log_z_, upstream_ = (x[index] for x in sequences)
+            labels_ = chunked_labels[index]
+            coefficients = linear.row_coefficients(
+                tnp, labels_, log_z_, upstream_, class_weight, label_smoothing, z_loss, weight_.shape[0],
+            )
             logit_gradient = linear.chunk_logit_gradient(
-                tnp, _logits(rows_, weight_, bias_), chunked_labels[index], log_z_, upstream_, *options,
+                tnp, _logits(rows_, weight_, bias_), labels_, log_z_, coefficients, class_weight, softcap,
             )
             weight_gradient += tf.linalg.matmul(logit_gradient, rows_, transpose_a=True)
             bias_gradient += tf.reduce_sum(logit_gradient, axis=0)

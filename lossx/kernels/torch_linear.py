@@ -51,9 +51,13 @@ class _LinearCrossEntropy(torch.autograd.Function):
         bias_gradient = torch.zeros_like(bias) if wants_bias else None
         for start in range(0, hidden.shape[0], chunk):
             rows = hidden[start:start + chunk]
+            chunk_labels, chunk_log_z = labels[start:start + chunk], log_z[start:start + chunk]
+            coefficients = linear.row_coefficients(
+                torch_namespace, chunk_labels, chunk_log_z, upstream[start:start + chunk], class_weight,
+                label_smoothing, z_loss, weight.shape[0],
+            )
             logit_gradient = linear.chunk_logit_gradient(
-                torch_namespace, _logits(rows, weight, bias), labels[start:start + chunk],
-                log_z[start:start + chunk], upstream[start:start + chunk], class_weight, label_smoothing, z_loss,
+                torch_namespace, _logits(rows, weight, bias), chunk_labels, chunk_log_z, coefficients, class_weight,
                 softcap,
             )
             if wants_hidden:
@@ -62,6 +66,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
                 weight_gradient.addmm_(logit_gradient.T, rows)
             if wants_bias:
                 bias_gradient += logit_gradient.sum(0)
+            del logit_gradient  # not held while the next chunk's logits are computed
         hidden_gradient = torch.cat(hidden_parts) if wants_hidden else None
         return hidden_gradient, weight_gradient, bias_gradient, None, None, None, None, None, None
 
