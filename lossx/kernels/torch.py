@@ -24,7 +24,7 @@ from torch.autograd.function import once_differentiable
 
 from .._errors import DistributedError
 from . import generic
-from .torch_linear import linear_cross_entropy
+from .torch_linear import fused_linear_cross_entropy, linear_cross_entropy
 
 #: torch's reduction enum (torch.nn._reduction).
 _CODE = {"none": 0, "mean": 1, "sum": 2}
@@ -678,4 +678,5 @@ FUSED: dict[str, Callable[..., Any]] = {
     "hinge_embedding": fused_hinge_embedding,
     "softmax_cross_entropy_soft": fused_softmax_cross_entropy_soft,
     "relative_entropy": fused_relative_entropy,
+    "linear_cross_entropy": fused_linear_cross_entropy,
 }

@@ -2,7 +2,9 @@
 
 The forward pass keeps each row's ``log Z``; the backward pass recomputes one chunk's logits
 at a time, so neither holds more than one chunk's (chunk, V) arrays. The Function has a
-``setup_context``, so ``torch.func.grad`` composes with it, and torch.compile traces it whole.
+``setup_context``, so ``torch.func.grad`` composes with it, and torch.compile traces it whole. An unweighted mean or sum that torch's own chunked
+``F.linear_cross_entropy`` computes (no smoothing, z-loss or cap) is left to it
+(:func:`fused_linear_cross_entropy`), which is faster.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from array_api_compat import torch as torch_namespace
 
 from . import linear
 
-__all__ = ["linear_cross_entropy"]
+__all__ = ["linear_cross_entropy", "fused_linear_cross_entropy"]
 
 
 def _logits(hidden: Any, weight: Any, bias: Any) -> Any:
@@ -85,3 +88,34 @@ def linear_cross_entropy(
     )
     return losses
 
+
+
+def fused_linear_cross_entropy(
+    reduction: str, hidden: Any, weight: Any, labels: Any, bias: Any, class_weight: Any, ignore_index: Any,
+    chunk_size: int | None,
+) -> Any:
+    """torch's own chunked ``F.linear_cross_entropy`` where it computes lossx's value, else None.
+
+    Eager only (it neither traces under torch.compile nor composes with torch.func), in
+    float32 and float64. Its "sum" is taken, and "mean" divides it by lossx's Σ w_y, so a
+    batch whose labels are all ignored gives 0 rather than torch's NaN.
+    """
+    if torch.compiler.is_compiling() or not hidden.shape[0] or hidden.dtype not in (torch.float32, torch.float64):
+        return None
+    if torch._C._functorch.is_functorch_wrapped_tensor(hidden):
+        return None
+    labels = labels if labels.dtype == torch.int64 else labels.long()
+    chunk = linear.chunk_rows(hidden.shape[0], weight.shape[0], chunk_size)
+    ignored = -100 if ignore_index is None else ignore_index
+    total = F.linear_cross_entropy(
+        hidden, weight, labels, linear_bias=bias, weight=class_weight, reduction="sum", ignore_index=ignored,
+        options=torch.nn.LinearCrossEntropyOptions(batch_chunk_size=chunk),
+    )
+    if reduction == "sum":
+        return total
+    valid = labels != ignored
+    if class_weight is None:
+        count = valid.sum().to(total.dtype)
+    else:
+        count = torch.where(valid, class_weight[torch.where(valid, labels, 0)], 0).sum()
+    return torch.where(count != 0, total / torch.where(count != 0, count, 1), 0)

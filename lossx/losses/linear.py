@@ -12,7 +12,7 @@ from .._errors import DTypeError, LabelRangeError, ShapeError
 from .._namespace import is_eager, namespace_of, to_namespace, to_numpy
 from .._options import Option, validate_options
 from .._reduction import LossTerms, check_reduction, reduce, static_shape
-from ..kernels import kernels
+from ..kernels import fused_kernels, kernels
 from ._shared import CATEGORICAL_SMOOTHING, CLASS_WEIGHT, SOFTCAP, Z_LOSS
 from .classification._labels import IGNORE_INDEX, split_labels
 
@@ -94,9 +94,18 @@ def linear_cross_entropy(
     ignore_index = values["ignore_index"]
     if is_eager(labels) and is_eager(hidden):
         _check_label_range(xp, labels, num_classes, ignore_index)
-    flat_labels, valid = split_labels(xp, xp.reshape(labels, (-1,)), ignore_index)
+    flat_hidden, flat_labels = xp.reshape(hidden, (-1, hidden_shape[-1])), xp.reshape(labels, (-1,))
+    if (reduction != "none" and sample_weight is None and total_weight is None and mean_across is None
+            and _off(values["label_smoothing"]) and _off(values["z_loss"]) and values["softcap"] is None):
+        fused = fused_kernels(xp).get(NAME)
+        out = None if fused is None else fused(
+            reduction, flat_hidden, weight, flat_labels, bias, class_weight, ignore_index, values["chunk_size"],
+        )
+        if out is not None:
+            return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
+    flat_labels, valid = split_labels(xp, flat_labels, ignore_index)
     losses = kernels(xp)["linear_cross_entropy"](
-        xp.reshape(hidden, (-1, hidden_shape[-1])), weight, flat_labels, bias, class_weight,
+        flat_hidden, weight, flat_labels, bias, class_weight,
         values["label_smoothing"], values["z_loss"], values["softcap"], values["chunk_size"],
     )
     label_weight = None if class_weight is None else P.gather(class_weight, flat_labels)
@@ -105,6 +114,10 @@ def linear_cross_entropy(
         terms = LossTerms(*(None if t is None else xp.reshape(t, hidden_shape[:-1]) for t in terms))
     out = reduce(xp, terms, reduction, NAME, sample_weight, None, None, True, total_weight, mean_across)
     return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
+
+
+def _off(value: Any) -> bool:
+    return isinstance(value, (int, float)) and value == 0
 
 
 def _floating(xp: Any, x: Any, dtype: Any) -> Any:
