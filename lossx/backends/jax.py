@@ -21,6 +21,7 @@ from .._namespace import framework_name
 from .._call import compute
 from .._signatures import loss_function
 from .._spec import LossSpec
+from ..losses import linear as _linear
 from ._generate import FrozenLoss, class_doc, lazy_module
 
 
@@ -55,6 +56,12 @@ def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (JaxLoss,), {"spec": spec, "__doc__": class_doc(spec, "JAX")})
 
 
+def linear_cross_entropy(hidden: Any, weight: Any, labels: Any, **named: Any) -> Any:
+    """:func:`lossx.linear_cross_entropy` on JAX arrays: jittable, its gradient a ``jax.custom_vjp`` over chunks."""
+    arrays = {name: _as_jax(value) if name in ("bias", "sample_weight") else value for name, value in named.items()}
+    return _linear.linear_cross_entropy(_as_jax(hidden), _as_jax(weight), _as_jax(labels), **arrays)
+
+
 __getattr__, __dir__ = lazy_module(
-    globals(), lambda spec: loss_function(spec, _run), _make_class, exported=("JaxLoss",)
+    globals(), lambda spec: loss_function(spec, _run), _make_class, exported=("JaxLoss", "linear_cross_entropy")
 )

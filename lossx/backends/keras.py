@@ -59,6 +59,7 @@ from .._reduction import (
 from .._registry import on_register, registered
 from .._spec import LossSpec
 from . import unavailable
+from .keras_linear import LinearCrossEntropy
 from ._generate import (
     class_doc,
     hashable_options,
@@ -477,7 +478,7 @@ def _make_preset(preset: Preset) -> type:
 
 _generated_attribute, _generated_names = lazy_module(
     globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras",
-    exported=("KerasLoss", "unsupported_reason"),
+    exported=("KerasLoss", "LinearCrossEntropy", "unsupported_reason"),
 )
 
 

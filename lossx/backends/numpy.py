@@ -14,6 +14,7 @@ import numpy as np
 from .._call import compute
 from .._signatures import loss_function
 from .._spec import LossSpec
+from ..losses import linear as _linear
 from ._generate import FrozenLoss, class_doc, lazy_module
 
 
@@ -47,6 +48,18 @@ def _make_class(spec: LossSpec) -> type:
     return type(spec.camel_name, (NumpyLoss,), {"spec": spec, "__doc__": class_doc(spec, "NumPy")})
 
 
+def linear_cross_entropy(hidden: Any, weight: Any, labels: Any, **named: Any) -> Any:
+    """:func:`lossx.linear_cross_entropy` on array-likes, chunked; the result as NumPy (a scalar for "mean"/"sum")."""
+    result = np.asarray(_linear.linear_cross_entropy(
+        _as_prediction(hidden), np.asarray(weight), np.asarray(labels),
+        **{name: _as_array(value) if name in _LINEAR_ARRAYS else value for name, value in named.items()},
+    ))
+    return result[()] if result.ndim == 0 else result
+
+
+_LINEAR_ARRAYS = ("bias", "sample_weight")
+
+
 __getattr__, __dir__ = lazy_module(
-    globals(), lambda spec: loss_function(spec, _run), _make_class, exported=("NumpyLoss",)
+    globals(), lambda spec: loss_function(spec, _run), _make_class, exported=("NumpyLoss", "linear_cross_entropy")
 )

@@ -22,6 +22,8 @@ except ImportError as error:
     raise missing_framework("torch", error) from error
 
 from .._errors import ArgumentError, MixedFrameworkError
+from .._options import validate_options
+from ..losses import linear as _linear
 from .._binding import bind, check_no_arguments_left
 from .._call import compute
 from ..presets import Preset
@@ -240,6 +242,91 @@ def _make_function(spec: LossSpec) -> Any:
     return loss_function(spec, _compute)
 
 
+linear_cross_entropy = _linear.linear_cross_entropy
+
+
+class LinearCrossEntropyLoss(torch.nn.Module):
+    """torch's ``nn.LinearCrossEntropyLoss``: a linear layer and the cross-entropy of its logits, never held whole.
+
+    ``LinearCrossEntropyLoss(in_features, num_classes, *, bias=False, device=None, dtype=None,
+    reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None)``
+    takes torch's arguments with torch's meaning: it owns ``self.linear`` (an ``nn.Linear``
+    whose weight is ``(num_classes, in_features)``), ``weight`` is a class weight (a buffer),
+    and ``ignore_index=None`` ignores -100 as torch does. ``options`` (a
+    ``torch.nn.LinearCrossEntropyOptions``) is accepted for its ``batch_chunk_size``; lossx
+    chunks either way. lossx adds ``z_loss``, ``softcap``, ``chunk_size`` and ``mean_across``,
+    and ``forward(input, target, sample_weight=None, total_weight=None)``. Every option is
+    :func:`lossx.linear_cross_entropy`'s. Not supported: torch's ``out_features`` (a
+    K-dimensional loss).
+    """
+
+    def __init__(
+        self, in_features: int, num_classes: int, *, out_features: tuple[int, ...] = (), bias: bool = False,
+        device: Any = None, dtype: Any = None, reduction: str = "mean", weight: Any = None, ignore_index: Any = None,
+        label_smoothing: float = 0.0, options: Any = None, z_loss: float = 0.0, softcap: Any = None,
+        chunk_size: Any = None, mean_across: Any = None,
+    ) -> None:
+        super().__init__()
+        if tuple(out_features):
+            raise ArgumentError(
+                f"LinearCrossEntropyLoss: out_features={tuple(out_features)} (a K-dimensional loss) is not "
+                "supported; flatten the extra axes into the batch (input (N·d, H), target (N·d,)) instead."
+            )
+        if chunk_size is None and options is not None:
+            chunk_size = getattr(options, "batch_chunk_size", None)
+        self.reduction = check_reduction(reduction, "LinearCrossEntropyLoss")
+        if mean_across is not None:
+            check_global_mean(self.reduction, "LinearCrossEntropyLoss", mean_across)
+        self.mean_across = mean_across
+        self.num_classes = num_classes
+        self.out_features = ()
+        self.options = options
+        self._scalar_options = _linear_options(
+            ignore_index=-100 if ignore_index is None else ignore_index, label_smoothing=label_smoothing,
+            z_loss=z_loss, softcap=softcap, chunk_size=chunk_size,
+        )
+        self.linear = torch.nn.Linear(in_features, num_classes, bias=bias, device=device, dtype=dtype)
+        if weight is not None:
+            weight = torch.as_tensor(weight)
+            if tuple(weight.shape) != (num_classes,):
+                raise ArgumentError(
+                    f"LinearCrossEntropyLoss: weight has shape {tuple(weight.shape)}; it holds one weight per class, "
+                    f"shape ({num_classes},)."
+                )
+        self.register_buffer("weight", weight)
+
+    @property
+    def ignore_index(self) -> int:
+        return self._scalar_options["ignore_index"]
+
+    @property
+    def label_smoothing(self) -> float:
+        return self._scalar_options["label_smoothing"]
+
+    def forward(self, input: Any, target: Any, sample_weight: Any = None, total_weight: Any = None) -> torch.Tensor:
+        return linear_cross_entropy(
+            input, self.linear.weight, target, bias=self.linear.bias, class_weight=self.weight,
+            reduction=self.reduction, sample_weight=sample_weight, total_weight=total_weight,
+            mean_across=self.mean_across, **self._scalar_options,
+        )
+
+    def extra_repr(self) -> str:
+        shown = {"in_features": self.linear.in_features, "num_classes": self.num_classes,
+                 "bias": self.linear.bias is not None, "reduction": self.reduction, **self._scalar_options}
+        if self.weight is not None:
+            shown["weight"] = f"Tensor{tuple(self.weight.shape)}"
+        if self.mean_across is not None:
+            shown["mean_across"] = self.mean_across
+        return ", ".join(f"{name}={value}" for name, value in shown.items())
+
+
+def _linear_options(**given: Any) -> dict[str, Any]:
+    """The scalar options of :func:`lossx.linear_cross_entropy`, validated against their declarations."""
+    validated = validate_options("LinearCrossEntropyLoss", _linear.LINEAR_CROSS_ENTROPY_OPTIONS, given)
+    return {name: value for name, value in validated.items() if name != "class_weight"}
+
+
 __getattr__, __dir__ = lazy_module(
-    globals(), _make_function, _make_class, make_preset=_make_preset, framework="torch", exported=("TorchLoss",)
+    globals(), _make_function, _make_class, make_preset=_make_preset, framework="torch",
+    exported=("TorchLoss", "LinearCrossEntropyLoss", "linear_cross_entropy"),
 )
