@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import primitives as P
+from .._call import _tuple_array
 from .._dtypes import is_half, is_kind
 from .._errors import DTypeError, LabelRangeError, ShapeError
 from .._namespace import is_eager, namespace_of, to_namespace, to_numpy
@@ -84,7 +85,8 @@ def linear_cross_entropy(
         bias = _floating(xp, to_namespace(xp, bias, hidden, "bias"), compute_dtype)
     class_weight = values["class_weight"]
     if class_weight is not None:
-        class_weight = _floating(xp, to_namespace(xp, class_weight, hidden, "class_weight"), compute_dtype)
+        class_weight = _tuple_array(xp, class_weight, compute_dtype, hidden) if isinstance(class_weight, tuple) else \
+            _floating(xp, to_namespace(xp, class_weight, hidden, "class_weight"), compute_dtype)
     hidden_shape, num_classes = _check_shapes(hidden, weight, labels, bias, class_weight)
     if not is_kind(xp, labels.dtype, "integral"):
         raise DTypeError(
