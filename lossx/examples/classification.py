@@ -43,12 +43,14 @@ CATEGORICAL_CROSS_ENTROPY = (
     {},
     {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
     {"from_logits": True, "axis": 1},
+    {"from_logits": True, "z_loss": 1e-4, "softcap": 30.0},
 )
 SPARSE_CATEGORICAL_CROSS_ENTROPY = (
     {"from_logits": True},
     {},
     {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
     {"from_logits": True, "axis": 1, "ignore_index": 0},
+    {"from_logits": True, "z_loss": 1e-4, "softcap": 30.0, "ignore_index": -100},
 )
 CATEGORICAL_FOCAL_CROSS_ENTROPY = (
     {"from_logits": True},

@@ -93,8 +93,10 @@ def test_aliases_are_attributes(adapter, alias, name):
     assert alias in dir(module)
 
 
-PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss"}, "jax": {"JaxLoss"}, "torch": {"TorchLoss"},
-                          "keras": {"KerasLoss", "unsupported_reason"}}
+PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss", "linear_cross_entropy"},
+                          "jax": {"JaxLoss", "linear_cross_entropy"},
+                          "torch": {"TorchLoss", "LinearCrossEntropyLoss", "linear_cross_entropy"},
+                          "keras": {"KerasLoss", "LinearCrossEntropy", "unsupported_reason"}}
 
 
 def _loss_names(module_name: str) -> set[str]:

@@ -109,23 +109,38 @@ def binary_focal_cross_entropy(
     return value, None, None
 
 
+def _capped(y_pred, softcap):
+    if softcap is None:
+        return y_pred
+    cap = M.mp_scalar(softcap)
+    return cap * M.tanh(y_pred / cap)
+
+
+def _z_term(y_pred, z_loss, axis):
+    log_z = M.log(np.sum(M.exp(y_pred), axis=axis))
+    return M.mp_scalar(z_loss) * log_z * log_z
+
+
 def categorical_cross_entropy(
-    y_pred, y_true, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None
+    y_pred, y_true, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None, z_loss=0.0, softcap=None
 ):
+    y_pred = _capped(y_pred, softcap)
     num_classes = y_pred.shape[axis]
     eps = M.mp_scalar(label_smoothing)
     target = y_true * (1 - eps) + eps / num_classes
     weights = M.class_vector(np.ones(num_classes) if class_weight is None else class_weight, y_pred.ndim, axis)
     log_p = M.log_probabilities(y_pred, from_logits, axis)
-    value = -np.sum(M.times_log(weights * target, log_p), axis=axis)
+    value = -np.sum(M.times_log(weights * target, log_p), axis=axis) + _z_term(y_pred, z_loss, axis)
     if class_weight is None:
         return value, None, None
     return value, np.sum(weights * y_true, axis=axis), None
 
 
 def sparse_categorical_cross_entropy(
-    y_pred, labels, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None, ignore_index=None
+    y_pred, labels, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None, ignore_index=None,
+    z_loss=0.0, softcap=None,
 ):
+    y_pred = _capped(y_pred, softcap)
     labels = np.asarray(labels)
     num_classes = y_pred.shape[axis]
     valid = None if ignore_index is None else labels != ignore_index
@@ -140,6 +155,7 @@ def sparse_categorical_cross_entropy(
     if eps:  # without smoothing a −inf log-probability off the label must not enter (0·inf)
         uniform = -np.sum(M.class_vector(weights, y_pred.ndim, axis) * log_p, axis=axis)
         value = (1 - eps) * value + eps / num_classes * uniform
+    value = value + _z_term(y_pred, z_loss, axis)
     return value, (None if class_weight is None else label_weight), valid
 
 

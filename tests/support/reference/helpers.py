@@ -19,6 +19,7 @@ to_mp = np.frompyfunc(lambda v: mp.mpf(float(v)), 1, 1)
 to_float = np.frompyfunc(float, 1, 1)
 log = np.frompyfunc(mp.log, 1, 1)
 exp = np.frompyfunc(mp.exp, 1, 1)
+tanh = np.frompyfunc(mp.tanh, 1, 1)
 absolute = np.frompyfunc(abs, 1, 1)
 
 
