@@ -246,18 +246,26 @@ def _check_label_range(spec: LossSpec, xp: Any, pred_shape: tuple, labels: Any, 
     """
     axis = axis % len(pred_shape)
     num_classes = pred_shape[axis]
-    inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
-    if ignore_index is not None:
-        inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
-    if not bool(xp.all(inside)):
-        bad = np.asarray(to_numpy(labels))[~np.asarray(to_numpy(inside))]
+    bad = labels_outside(xp, labels, num_classes, ignore_index)
+    if bad:
         ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise LabelRangeError(
             f"{spec.name}: labels must lie in [0, {num_classes}){ignore_text} "
             f"({spec.inputs[0].name} has {num_classes} classes along axis {axis}); found "
-            f"{sorted(set(bad.tolist()))[:5]}. Fix the labels, or pass ignore_index "
+            f"{bad}. Fix the labels, or pass ignore_index "
             "for the padding value."
         )
+
+
+def labels_outside(xp: Any, labels: Any, num_classes: int, ignore_index: Any) -> list:
+    """Eager only: up to five of the distinct labels outside ``[0, num_classes)`` that are not ``ignore_index``."""
+    inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
+    if ignore_index is not None:
+        inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
+    if bool(xp.all(inside)):
+        return []
+    bad = np.asarray(to_numpy(labels))[~np.asarray(to_numpy(inside))]
+    return sorted(set(bad.tolist()))[:5]
 
 
 def check_probabilities(xp: Any, loss: str, y_pred: Any, array: Any, what: str, hint: str) -> None:

@@ -20,11 +20,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import inspect
 import os
 import re
 import sys
 import warnings
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from rich.console import Console
@@ -356,9 +359,6 @@ def _load_benchmarks():
     with lossx installed as a wheel (tox), by path rather than ``sys.path``, so that an
     unrelated ``benchmarks`` module elsewhere cannot stand in for it.
     """
-    import importlib.util
-    from pathlib import Path
-
     if "benchmarks" in sys.modules and getattr(sys.modules["benchmarks"], "BENCHMARKS", None) is not None:
         return sys.modules["benchmarks"]
     places = (Path(__file__).resolve().parent.parent, Path.cwd())
@@ -377,8 +377,45 @@ def _load_benchmarks():
     return module
 
 
+#: ``lossx bench linear_cross_entropy``'s frameworks, by the names --backend takes.
+LINEAR_BENCH_BACKENDS = {"torch": "torch", "jax.jit": "jax", "tf.function": "tensorflow", "keras": "tensorflow"}
+
+
+def _bench_linear(console: Console, arguments: argparse.Namespace) -> int:
+    """``lossx bench linear_cross_entropy``: benchmarks/linear_cross_entropy.py, its own variants and sizes."""
+    if len(arguments.losses) > 1:
+        _error(console, "linear_cross_entropy is benchmarked alone (its own variants and sizes); "
+                        "time the other losses in a second lossx bench call.")
+        return 2
+    linear = importlib.import_module("benchmarks.linear_cross_entropy")
+    unknown = [mode for mode in arguments.backend or () if mode not in LINEAR_BENCH_BACKENDS]
+    if unknown:
+        _error(console, f"lossx bench linear_cross_entropy runs on {', '.join(LINEAR_BENCH_BACKENDS)}; "
+                        f"not {', '.join(unknown)}.")
+        return 2
+    frameworks = list(dict.fromkeys(LINEAR_BENCH_BACKENDS[m] for m in arguments.backend or LINEAR_BENCH_BACKENDS))
+    for framework in [f for f in frameworks if importlib.util.find_spec(f) is None]:
+        console.print(f"[yellow]skipping {framework}[/yellow]: it is not installed")
+        frameworks.remove(framework)
+    try:
+        sizes = [linear.parse_size(size) for size in arguments.size] if arguments.size else None
+    except ValueError as error:
+        _error(console, str(error))
+        return 2
+    repeat = arguments.repeat or linear.REPEAT
+    with console.status("benchmarking...") as status:
+        rows = linear.run(frameworks, sizes, repeat, progress=lambda text: status.update(f"benchmarking {text}"))
+    linear.print_rows(console, rows)
+    if arguments.markdown:
+        linear.write_section(Path(arguments.markdown), linear.section(rows, repeat))
+        console.print(f"wrote the linear cross-entropy section of {arguments.markdown}")
+    return 0
+
+
 def _bench(console: Console, arguments: argparse.Namespace) -> int:
     bench = _load_benchmarks()
+    if "linear_cross_entropy" in arguments.losses:
+        return _bench_linear(console, arguments)
     names = [lookup(name).name for name in arguments.losses]
     try:
         chosen = bench.benchmarks(names, native_only=arguments.native_only)
@@ -405,10 +442,19 @@ def _bench(console: Console, arguments: argparse.Namespace) -> int:
         repeat = str(arguments.repeat) if arguments.repeat else ", ".join(
             f"{bench.DEFAULT_REPEAT.get(size, 9)} at {size}" for size in sizes)
         text = bench.markdown(results, repeat, arguments.invocation)
+        target = Path(arguments.markdown)
+        kept = bench_linear_section(target.read_text(encoding="utf-8") if target.exists() else "")
+        if kept:  # written by lossx bench linear_cross_entropy, which this run does not repeat
+            text = text.rstrip("\n") + "\n\n" + kept
         with open(arguments.markdown, "w", encoding="utf-8") as handle:
             handle.write(text)
         console.print(f"wrote {arguments.markdown}")
     return 0
+
+
+def bench_linear_section(text: str) -> str:
+    """The linear cross-entropy section of a BENCHMARKS.md text (benchmarks/linear_cross_entropy.py), or ''."""
+    return importlib.import_module("benchmarks.linear_cross_entropy").section_of(text)
 
 
 def _error(console: Console, message: str) -> None:
@@ -484,7 +530,9 @@ def parser() -> argparse.ArgumentParser:
                     "torch.compile, JAX jit against optax, Keras, tf.function, NumPy), interleaved in one process, "
                     "with peak memory. Needs the benchmarks/ directory of a lossx checkout; docs/performance.md "
                     "explains the columns.")
-    bench.add_argument("losses", nargs="*", metavar="LOSS", help="losses to time (default: all)")
+    bench.add_argument("losses", nargs="*", metavar="LOSS",
+                       help="losses to time (default: all); linear_cross_entropy alone runs its own benchmark "
+                            "(sizes NxHxV, default 4096x512x32768 and, for torch, 4096x512x131072)")
     bench.add_argument("--backend", action="append", metavar="MODE",
                        choices=("torch", "torch.compile", "jax.jit", "keras", "tf.function", "numpy"),
                        help="torch, torch.compile, jax.jit, keras, tf.function or numpy; repeatable (default: all)")

@@ -8,13 +8,14 @@ import numpy as np
 
 from .. import primitives as P
 from .._call import _tuple_array
+from .._checks import labels_outside
 from .._dtypes import is_half, is_kind
 from .._errors import DTypeError, LabelRangeError, ShapeError
-from .._namespace import is_eager, namespace_of, to_namespace, to_numpy
+from .._namespace import is_eager, namespace_of, to_namespace
 from .._options import Option, validate_options
 from .._reduction import LossTerms, check_reduction, reduce, static_shape
 from ..kernels import fused_kernels, kernels
-from ._shared import CATEGORICAL_SMOOTHING, CLASS_WEIGHT, SOFTCAP, Z_LOSS
+from ._shared import CATEGORICAL_SMOOTHING, CLASS_WEIGHT, SOFTCAP, Z_LOSS, is_off
 from .classification._labels import IGNORE_INDEX, split_labels
 
 __all__ = ["linear_cross_entropy", "LINEAR_CROSS_ENTROPY_OPTIONS"]
@@ -98,7 +99,7 @@ def linear_cross_entropy(
         _check_label_range(xp, labels, num_classes, ignore_index)
     flat_hidden, flat_labels = xp.reshape(hidden, (-1, hidden_shape[-1])), xp.reshape(labels, (-1,))
     if (reduction != "none" and sample_weight is None and total_weight is None and mean_across is None
-            and _off(values["label_smoothing"]) and _off(values["z_loss"]) and values["softcap"] is None):
+            and is_off(values["label_smoothing"]) and is_off(values["z_loss"]) and values["softcap"] is None):
         fused = fused_kernels(xp).get(NAME)
         out = None if fused is None else fused(
             reduction, flat_hidden, weight, flat_labels, bias, class_weight, ignore_index, values["chunk_size"],
@@ -116,10 +117,6 @@ def linear_cross_entropy(
         terms = LossTerms(*(None if t is None else xp.reshape(t, hidden_shape[:-1]) for t in terms))
     out = reduce(xp, terms, reduction, NAME, sample_weight, None, None, True, total_weight, mean_across)
     return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
-
-
-def _off(value: Any) -> bool:
-    return isinstance(value, (int, float)) and value == 0
 
 
 def _floating(xp: Any, x: Any, dtype: Any) -> Any:
@@ -154,14 +151,10 @@ def _check_shapes(hidden: Any, weight: Any, labels: Any, bias: Any, class_weight
 
 def _check_label_range(xp: Any, labels: Any, num_classes: int, ignore_index: Any) -> None:
     """Eager only: every label lies in [0, V) or is ``ignore_index``, else a LabelRangeError naming some."""
-    inside = xp.logical_and(xp.greater_equal(labels, 0), xp.less(labels, num_classes))
-    if ignore_index is not None:
-        inside = xp.logical_or(inside, xp.equal(labels, ignore_index))
-    if not bool(xp.all(inside)):
-        bad = np.asarray(to_numpy(labels))[~np.asarray(to_numpy(inside))]
+    bad = labels_outside(xp, labels, num_classes, ignore_index)
+    if bad:
         ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise LabelRangeError(
             f"{NAME}: labels must lie in [0, {num_classes}){ignore_text} (weight has {num_classes} rows, one per "
-            f"class); found {sorted(set(bad.tolist()))[:5]}. Fix the labels, or pass ignore_index for the padding "
-            "value (torch's is -100)."
+            f"class); found {bad}. Fix the labels, or pass ignore_index for the padding value (torch's is -100)."
         )

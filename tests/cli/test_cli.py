@@ -268,6 +268,34 @@ def test_bench_fits_80_columns(capsys, monkeypatch):
             assert any(re.search(rf"(^|[│ ]){name}([│ ]|$)", line) for line in lines), f"{name} is cut"
 
 
+def test_bench_linear_cross_entropy_fits_80_columns_and_keeps_its_section(capsys, monkeypatch, tmp_path):
+    pytest.importorskip("torch")
+    target = tmp_path / "BENCHMARKS.md"
+    target.write_text("# lossx benchmarks\n\n## torch\n\nold rows\n", encoding="utf-8")
+    argv = ["bench", "linear_cross_entropy", "--backend", "torch", "--size", "16x4x40", "--repeat", "1",
+            "--markdown", str(target)]
+    status, lines = run(capsys, monkeypatch, argv, 80)
+    assert status == 0
+    assert_fits(lines, 80)
+    assert any("torch 40 · logits + F.cross_entropy" in line for line in lines)
+    assert any("lossx, z_loss=0.0001" in line for line in lines)
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# lossx benchmarks\n\n## torch\n\nold rows\n\n## Linear cross-entropy (chunked)")
+    assert "| torch | 40 | lossx | " in text
+    again, _ = run(capsys, monkeypatch, argv, 80)  # a second run replaces the section, not appends it
+    assert again == 0 and target.read_text(encoding="utf-8").count("## Linear cross-entropy") == 1
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["linear_cross_entropy", "huber"], "benchmarked alone"),
+    (["linear_cross_entropy", "--backend", "numpy"], "not numpy"),
+    (["linear_cross_entropy", "--size", "4096x1000"], "NxHxV"),
+], ids=["with-another-loss", "numpy", "size-NxC"])
+def test_bench_linear_cross_entropy_refuses_bad_arguments(capsys, monkeypatch, argv, message):
+    status, lines = run(capsys, monkeypatch, ["bench", *argv], 80)
+    assert status == 2 and message in flat(lines)
+
+
 def test_python_dash_m_lossx():
     result = subprocess.run([sys.executable, "-m", "lossx", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == f"lossx {lossx.__version__}"
