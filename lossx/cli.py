@@ -407,7 +407,9 @@ def _bench_linear(console: Console, arguments: argparse.Namespace) -> int:
         rows = linear.run(frameworks, sizes, repeat, progress=lambda text: status.update(f"benchmarking {text}"))
     linear.print_rows(console, rows)
     if arguments.markdown:
-        linear.write_section(Path(arguments.markdown), linear.section(rows, repeat))
+        target = Path(arguments.markdown)
+        earlier = target.read_text(encoding="utf-8") if target.exists() else ""
+        linear.write_section(target, linear.section(rows, repeat, earlier))
         console.print(f"wrote the linear cross-entropy section of {arguments.markdown}")
     return 0
 

@@ -283,7 +283,8 @@ def test_bench_linear_cross_entropy_fits_80_columns_and_keeps_its_section(capsys
     assert text.startswith("# lossx benchmarks\n\n## torch\n\nold rows\n\n## Linear cross-entropy (chunked)")
     assert "| torch | 40 | lossx | " in text
     again, _ = run(capsys, monkeypatch, argv, 80)  # a second run replaces the section, not appends it
-    assert again == 0 and target.read_text(encoding="utf-8").count("## Linear cross-entropy") == 1
+    text = target.read_text(encoding="utf-8")
+    assert again == 0 and text.count("## Linear cross-entropy") == 1 and text.count("| torch | 40 | lossx | ") == 1
 
 
 @pytest.mark.parametrize("argv, message", [
