@@ -425,7 +425,7 @@ def test_repr_shows_every_option_and_the_reduction():
     loss = LK.SparseCategoricalCrossEntropy(from_logits=True, class_weight=[1.0, 2.0], reduction="sum")
     assert repr(loss) == (
         "SparseCategoricalCrossEntropy(from_logits=True, label_smoothing=0.0, axis=-1, "
-        "class_weight=(1.0, 2.0), ignore_index=None, reduction='sum')"
+        "class_weight=(1.0, 2.0), ignore_index=None, z_loss=0.0, softcap=None, reduction='sum')"
     )
 
 

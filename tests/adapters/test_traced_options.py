@@ -52,9 +52,17 @@ def _cases():
 
 CASES = list(_cases())
 
+#: Options that act on logits only, and what they need with them.
+COMPANIONS = {"z_loss": {"from_logits": True}, "softcap": {"from_logits": True}}
+
+
+def _with(option, value):
+    """The call's options: ``option`` at ``value``, and what it needs with it."""
+    return {option.name: value, **COMPANIONS.get(option.name, {})}
+
 
 def _inputs(spec, option, value):
-    options = spec.validate({option.name: value})
+    options = spec.validate(_with(option, value))
     return spec.example(np.random.default_rng(3), options)
 
 
@@ -71,18 +79,18 @@ def test_jax_jit_vmap_and_grad_with_a_traced_option(spec, option):
     loss = _loss(spec)
 
     def at(v):
-        return loss(*inputs, **{option.name: v})
+        return loss(*inputs, **_with(option, v))
 
-    expected = float(np.asarray(loss(*[np.asarray(a) for a in inputs], **{option.name: value})))
+    expected = float(np.asarray(loss(*[np.asarray(a) for a in inputs], **_with(option, value))))
     np.testing.assert_allclose(float(jax.jit(at)(value)), expected, rtol=1e-12, atol=1e-12)
 
     other = value * 0.75 if option.high is None or value * 0.75 <= option.high else value * 0.5
     vmapped = jax.vmap(at)(jnp.asarray([value, other]))
-    both = [float(np.asarray(loss(*[np.asarray(a) for a in inputs], **{option.name: v}))) for v in (value, other)]
+    both = [float(np.asarray(loss(*[np.asarray(a) for a in inputs], **_with(option, v)))) for v in (value, other)]
     np.testing.assert_allclose(np.asarray(vmapped), both, rtol=1e-12, atol=1e-12)
 
     step = 1e-4 * abs(value)  # relative: an ε floor of 1e-7 must stay positive
-    numeric = [float(np.asarray(loss(*[np.asarray(a) for a in inputs], **{option.name: value + s * step})))
+    numeric = [float(np.asarray(loss(*[np.asarray(a) for a in inputs], **_with(option, value + s * step))))
                for s in (1, -1)]
     difference = (numeric[0] - numeric[1]) / (2 * step)
     gradient = float(jax.jit(jax.grad(at))(value))
@@ -97,10 +105,10 @@ def test_torch_zero_dim_tensor_option_is_differentiable(spec, option):
     value = _value_for(option)
     arrays = _inputs(spec, option, value)
     tensor = torch.tensor(value, dtype=torch.float64, requires_grad=True)
-    result = _loss(spec)(*[torch.from_numpy(np.asarray(a)) for a in arrays], **{option.name: tensor})
+    result = _loss(spec)(*[torch.from_numpy(np.asarray(a)) for a in arrays], **_with(option, tensor))
     (gradient,) = torch.autograd.grad(result, tensor)
     jax_inputs = [jax.numpy.asarray(a) for a in arrays]
-    expected = jax.grad(lambda v: _loss(spec)(*jax_inputs, **{option.name: v}))(value)
+    expected = jax.grad(lambda v: _loss(spec)(*jax_inputs, **_with(option, v)))(value)
     np.testing.assert_allclose(float(gradient), float(expected), rtol=1e-10, atol=1e-12)
 
 
@@ -110,8 +118,8 @@ def test_tensorflow_zero_dim_tensor_option_under_tf_function(spec, option):
     value = _value_for(option)
     arrays = _inputs(spec, option, value)
     tensors = [tf.constant(a) for a in arrays]
-    traced = tf.function(lambda v: _loss(spec)(*tensors, **{option.name: v}))
-    expected = float(np.asarray(_loss(spec)(*arrays, **{option.name: value})))
+    traced = tf.function(lambda v: _loss(spec)(*tensors, **_with(option, v)))
+    expected = float(np.asarray(_loss(spec)(*arrays, **_with(option, value))))
     np.testing.assert_allclose(float(traced(tf.constant(value, dtype=tf.float64))), expected, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(float(traced(tf.constant(value, dtype=tf.float32))), expected, rtol=1e-6, atol=1e-7)
 
@@ -129,7 +137,7 @@ def test_concrete_array_options_are_range_checked(spec, option, backend):
                 "tensorflow": lambda v: module.constant(v, dtype=module.float64)}[backend]
     arrays = _inputs(spec, option, _value_for(option))
     with pytest.raises(OptionValueError, match=f"{spec.name}: {option.name}=.* is out of range"):
-        _loss(spec)(*arrays, **{option.name: as_array(bad)})
+        _loss(spec)(*arrays, **_with(option, as_array(bad)))
 
 
 def test_traced_option_is_not_range_checked_under_jit():

@@ -131,8 +131,10 @@ _FLOAT_RANGES = {
     "delta": (0.0, 3.0), "beta": (0.0, 3.0), "gamma": (0.0, 4.0), "epsilon": (-1.0, 3.0), "q": (0.0, 1.0),
     "margin": (-1.0, 2.0), "temperature": (0.1, 2.0), "p": (0.5, 3.0), "smooth": (0.0, 2.0),
     "alpha": (0.0, 2.0), "pos_weight": (0.0, 3.0), "label_smoothing": (0.0, 1.0), "quantile": (0.0, 1.0),
-    "eps": (0.0, 0.5),
+    "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0),
 }
+#: Options that act on logits only: drawn only where from_logits is True.
+_LOGIT_ONLY = ("z_loss", "softcap")
 _WEIGHT_RANGE = (0.0, 3.0)
 
 
@@ -178,6 +180,8 @@ def options_for(draw, loss: str, classes: int, last: int, fixed: dict | None = N
             continue
         if option.kind == "axes":
             continue  # axes depend on the rank of the inputs: the family's sampler draws them
+        if option.name in _LOGIT_ONLY and not options.get("from_logits", False):
+            continue
         if option.name == "ignore_index":
             candidates = st.sampled_from([None, -100, -1, 0, classes - 1])
         elif option.name == "blank":
