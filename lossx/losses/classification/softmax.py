@@ -5,6 +5,7 @@ from __future__ import annotations
 from ... import primitives as P
 from ..._errors import OptionValueError
 from ...examples import classification as examples
+from ...kernels.linear import capped
 from ..._reduction import LossTerms
 from ..._registry import define_loss
 from .._shared import (
@@ -22,7 +23,7 @@ def _capped_logits(xp, name, y_pred, from_logits, z_loss, softcap):
             f"{name}: z_loss and softcap act on logits, but from_logits=False says y_pred are probabilities; "
             "pass from_logits=True with logits, or leave z_loss=0 and softcap=None."
         )
-    return y_pred if softcap is None else softcap * xp.tanh(y_pred / softcap)
+    return capped(xp, y_pred, softcap)
 
 
 def _with_z_loss(xp, value, y_pred, z_loss, axis):
