@@ -127,11 +127,12 @@ class FusedKernels(Protocol):
     def margin_ranking(self, reduction: str, x1: Array, x2: Array, target: Array, margin: Any) -> Array | None: ...
     def hinge_embedding(self, reduction: str, x: Array, target: Array, margin: Any) -> Array | None: ...
     def linear_cross_entropy(
-        self, reduction: str, hidden: Array, weight: Array, labels: Array, bias: Array | None,
-        class_weight: Array | None, ignore_index: int | None, chunk_size: int | None,
+        self, reduction: str, hidden: Array, weight: Array, labels: Array, valid: Array | None, bias: Array | None,
+        class_weight: Array | None, label_smoothing: Any, z_loss: Any, softcap: Any, chunk_size: int | None,
     ) -> Array | None:
-        """The mean or sum of :meth:`Kernels.linear_cross_entropy` without smoothing, z-loss or cap, by the
-        framework's own chunked kernel; ``labels`` as given (``ignore_index`` not yet replaced)."""
+        """The mean or sum of :meth:`Kernels.linear_cross_entropy` over the rows where ``valid`` (None: every row),
+        weighted by ``class_weight[labels]`` for the mean's denominator, as one scalar whose gradients the kernel
+        computes with its forward pass."""
 
 
 #: A fused loss-and-reduction kernel: ``(reduction, *the loss kernel's arguments) -> array | None``.

@@ -5,7 +5,9 @@ it takes rows in chunks of ``chunk`` and, per chunk, computes the chunk's logits
 (:func:`chunk_loss`) and, in the backward pass, their gradient (:func:`chunk_logit_gradient`).
 The framework modules own the loop, the matrix products and the custom gradient (a torch
 ``autograd.Function``, a ``jax.custom_vjp``, a ``tf.custom_gradient``); these formulas are
-what they share. :func:`linear_cross_entropy` is the loop of a namespace without a custom
+what they share. torch writes :func:`chunk_logit_gradient` with in-place operations instead
+(the same steps on one array, :mod:`lossx.kernels.torch_linear`), the native form of this
+fallback. :func:`linear_cross_entropy` is the loop of a namespace without a custom
 gradient (NumPy, array-api-strict, Dask): a chunked forward.
 
 Per row, with ``z`` the (capped) logits, ``Z = Σ_c e^{z_c}``, ``w`` the class weights (1 without),
@@ -49,12 +51,6 @@ def capped(xp: ModuleType, raw: Any, softcap: Any) -> Any:
     return raw if softcap is None else softcap * xp.tanh(raw / softcap)
 
 
-def _log_normaliser(xp: ModuleType, z: Any) -> Any:
-    largest = xp.max(z, axis=-1, keepdims=True)
-    shift = xp.where(xp.isfinite(largest), largest, xp.zeros_like(largest))
-    return xp.squeeze(xp.log(xp.sum(xp.exp(z - shift), axis=-1, keepdims=True)) + shift, axis=-1)
-
-
 def _is_label(xp: ModuleType, z: Any, labels: Any) -> Any:
     positions = xp.arange(z.shape[-1], dtype=labels.dtype, **device_of(z))
     return xp.equal(xp.expand_dims(labels, axis=-1), positions)
@@ -65,9 +61,9 @@ def chunk_loss(
 ) -> tuple:
     """``(ℓ, log Z)`` of the rows of one chunk, from its logits ``raw`` (rows, V) and labels (rows,)."""
     from . import kernels  # the package's table, built once this module is loaded
-    z = capped(xp, raw, softcap)
-    log_z = _log_normaliser(xp, z)
     table = kernels(xp)
+    z = capped(xp, raw, softcap)
+    log_z = table["logsumexp"](z, -1, False)
     label_logit = table["drop_axis"](table["take_along_axis"](z, xp.expand_dims(labels, axis=-1), -1), -1)
     loss = log_z - label_logit
     if class_weight is not None:

@@ -1,10 +1,11 @@
-"""torch's linear cross-entropy: the chunk loop of :mod:`lossx.kernels.linear` as an ``autograd.Function``.
+"""torch's linear cross-entropy: the chunk loop of :mod:`lossx.kernels.linear` as two ``autograd.Function``\ s.
 
-The forward pass keeps each row's ``log Z``; the backward pass recomputes one chunk's logits
-at a time, so neither holds more than one chunk's (chunk, V) arrays. The Function has a
-``setup_context``, so ``torch.func.grad`` composes with it, and torch.compile traces it whole. An unweighted mean or sum that torch's own chunked
-``F.linear_cross_entropy`` computes (no smoothing, z-loss or cap) is left to it
-(:func:`fused_linear_cross_entropy`), which is faster.
+:class:`_LinearCrossEntropy` gives the rows' losses: its forward pass keeps each row's
+``log Z`` and its backward pass recomputes one chunk's logits at a time, so neither holds
+more than one chunk's (chunk, V) arrays. It has a ``setup_context``, so ``torch.func.grad``
+composes with it, and torch.compile traces it whole. An unweighted mean or sum in eager
+mode goes to :class:`_ReducedLinearCrossEntropy` (:func:`fused_linear_cross_entropy`), which
+takes the gradients with the forward pass: one matrix product fewer per chunk.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-import torch.nn.functional as F
+from torch.autograd.function import once_differentiable
 from array_api_compat import torch as torch_namespace
 
 from . import linear
@@ -22,6 +23,23 @@ __all__ = ["linear_cross_entropy", "fused_linear_cross_entropy"]
 
 def _logits(hidden: Any, weight: Any, bias: Any) -> Any:
     return hidden @ weight.T if bias is None else torch.addmm(bias, hidden, weight.T)
+
+
+def _logit_gradient(raw: Any, labels: Any, log_z: Any, coefficients: tuple, class_weight: Any, softcap: Any) -> Any:
+    """:func:`lossx.kernels.linear.chunk_logit_gradient` of a chunk of whole rows, in place on the chunk's logits.
+
+    ``raw`` is overwritten (each caller computed it for this call). The generic formula's steps
+    each allocate a (rows, V) array, and the label's entry takes a comparison and a ``where``
+    over all of them; here the label's entry is one scatter, and a cap adds one array.
+    """
+    scale, label_part, spread = coefficients
+    gradient = linear.capped(torch_namespace, raw, softcap).sub_(log_z[:, None]).exp_().mul_(scale[:, None])
+    gradient.scatter_add_(1, labels[:, None], -label_part[:, None])
+    if spread is not None:
+        gradient.sub_(spread[:, None] if class_weight is None else spread[:, None] * class_weight)
+    if softcap is not None:
+        gradient.mul_(raw.div_(softcap).tanh_().square_().neg_().add_(1.0))
+    return gradient
 
 
 class _LinearCrossEntropy(torch.autograd.Function):
@@ -59,9 +77,8 @@ class _LinearCrossEntropy(torch.autograd.Function):
                 torch_namespace, chunk_labels, chunk_log_z, upstream[start:start + chunk], class_weight,
                 label_smoothing, z_loss, weight.shape[0],
             )
-            logit_gradient = linear.chunk_logit_gradient(
-                torch_namespace, _logits(rows, weight, bias), chunk_labels, chunk_log_z, coefficients, class_weight,
-                softcap,
+            logit_gradient = _logit_gradient(
+                _logits(rows, weight, bias), chunk_labels, chunk_log_z, coefficients, class_weight, softcap,
             )
             if wants_hidden:
                 hidden_parts.append(logit_gradient @ weight)
@@ -89,33 +106,84 @@ def linear_cross_entropy(
     return losses
 
 
+class _ReducedLinearCrossEntropy(torch.autograd.Function):
+    """``Σ_r s_r·ℓ_r`` with its gradients computed in the forward pass, chunk by chunk.
+
+    Each chunk's logits are multiplied once and their gradient taken at once, so a step runs
+    three matrix products per chunk rather than the four of a recomputing backward pass. The
+    backward pass scales the held gradients by the upstream scalar in place, so the weight's
+    gradient exists once. That gives them once: eager autograd only, one backward pass.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, weight, bias, labels, row_scale, class_weight, label_smoothing, z_loss, softcap, chunk,
+                wanted):
+        wants_hidden, wants_weight, wants_bias = wanted
+        total = hidden.new_zeros(())
+        hidden_gradient = hidden.new_empty(hidden.shape) if wants_hidden else None
+        weight_gradient = torch.zeros_like(weight) if wants_weight else None
+        bias_gradient = torch.zeros_like(bias) if wants_bias else None
+        for start in range(0, hidden.shape[0], chunk):
+            rows, chunk_labels = hidden[start:start + chunk], labels[start:start + chunk]
+            scale = row_scale[start:start + chunk]
+            raw = _logits(rows, weight, bias)
+            loss, log_z = linear.chunk_loss(
+                torch_namespace, raw, chunk_labels, class_weight, label_smoothing, z_loss, softcap,
+            )
+            total += torch.dot(scale, loss)
+            if not any(wanted):
+                continue
+            coefficients = linear.row_coefficients(
+                torch_namespace, chunk_labels, log_z, scale, class_weight, label_smoothing, z_loss, weight.shape[0],
+            )
+            logit_gradient = _logit_gradient(raw, chunk_labels, log_z, coefficients, class_weight, softcap)
+            del raw  # with a cap, the cap's factor: not held through the products
+            if wants_hidden:
+                torch.mm(logit_gradient, weight, out=hidden_gradient[start:start + chunk])
+            if wants_weight:
+                weight_gradient.addmm_(logit_gradient.T, rows)
+            if wants_bias:
+                bias_gradient += logit_gradient.sum(0)
+            del logit_gradient
+        ctx.gradients = (hidden_gradient, weight_gradient, bias_gradient)
+        return total
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, upstream):
+        gradients, ctx.gradients = ctx.gradients, None
+        if gradients is None:
+            raise RuntimeError(
+                "linear_cross_entropy computed its gradients in the forward pass and has given them once; a second "
+                "backward pass through the same graph (retain_graph=True) needs the loss computed again."
+            )
+        scaled = tuple(None if g is None else g.mul_(upstream) for g in gradients)
+        return (*scaled, None, None, None, None, None, None, None, None)
+
 
 def fused_linear_cross_entropy(
-    reduction: str, hidden: Any, weight: Any, labels: Any, bias: Any, class_weight: Any, ignore_index: Any,
-    chunk_size: int | None,
+    reduction: str, hidden: Any, weight: Any, labels: Any, valid: Any, bias: Any, class_weight: Any,
+    label_smoothing: Any, z_loss: Any, softcap: Any, chunk_size: int | None,
 ) -> Any:
-    """torch's own chunked ``F.linear_cross_entropy`` where it computes lossx's value, else None.
+    """The mean or sum by :class:`_ReducedLinearCrossEntropy`, in eager mode; None under torch.compile and torch.func.
 
-    Eager only (it neither traces under torch.compile nor composes with torch.func), in
-    float32 and float64. Its "sum" is taken, and "mean" divides it by lossx's Σ w_y, so a
-    batch whose labels are all ignored gives 0 rather than torch's NaN.
+    ``labels`` hold class 0 where ``valid`` (None: all valid) is False. "mean" scales each
+    row by ``1/Σ w_y`` over the valid rows, and a batch with none gives 0.
     """
-    if torch.compiler.is_compiling() or not hidden.shape[0] or hidden.dtype not in (torch.float32, torch.float64):
+    if torch.compiler.is_compiling() or not hidden.shape[0]:
         return None
-    if torch._C._functorch.is_functorch_wrapped_tensor(hidden):
+    if any(torch._C._functorch.is_functorch_wrapped_tensor(t) for t in (hidden, weight, bias) if t is not None):
         return None
     labels = labels if labels.dtype == torch.int64 else labels.long()
-    chunk = linear.chunk_rows(hidden.shape[0], weight.shape[0], chunk_size)
-    ignored = -100 if ignore_index is None else ignore_index
-    total = F.linear_cross_entropy(
-        hidden, weight, labels, linear_bias=bias, weight=class_weight, reduction="sum", ignore_index=ignored,
-        options=torch.nn.LinearCrossEntropyOptions(batch_chunk_size=chunk),
+    row_scale = torch.ones(labels.shape, dtype=hidden.dtype, device=hidden.device) if valid is None else \
+        valid.to(hidden.dtype)
+    if reduction == "mean":
+        counted = row_scale if class_weight is None else row_scale * class_weight[labels]
+        count = counted.sum()
+        row_scale = row_scale / torch.where(count != 0, count, 1)
+    recording = torch.is_grad_enabled()
+    wanted = tuple(recording and t is not None and t.requires_grad for t in (hidden, weight, bias))
+    return _ReducedLinearCrossEntropy.apply(
+        hidden, weight, bias, labels, row_scale, class_weight, label_smoothing, z_loss, softcap,
+        linear.chunk_rows(hidden.shape[0], weight.shape[0], chunk_size), wanted,
     )
-    if reduction == "sum":
-        return total
-    valid = labels != ignored
-    if class_weight is None:
-        count = valid.sum().to(total.dtype)
-    else:
-        count = torch.where(valid, class_weight[torch.where(valid, labels, 0)], 0).sum()
-    return torch.where(count != 0, total / torch.where(count != 0, count, 1), 0)

@@ -15,7 +15,7 @@ from .._namespace import is_eager, namespace_of, to_namespace
 from .._options import Option, validate_options
 from .._reduction import LossTerms, check_reduction, reduce, static_shape
 from ..kernels import fused_kernels, kernels
-from ._shared import CATEGORICAL_SMOOTHING, CLASS_WEIGHT, SOFTCAP, Z_LOSS, is_off
+from ._shared import CATEGORICAL_SMOOTHING, CLASS_WEIGHT, SOFTCAP, Z_LOSS
 from .classification._labels import IGNORE_INDEX, split_labels
 
 __all__ = ["linear_cross_entropy", "LINEAR_CROSS_ENTROPY_OPTIONS"]
@@ -98,15 +98,15 @@ def linear_cross_entropy(
     if is_eager(labels) and is_eager(hidden):
         _check_label_range(xp, labels, num_classes, ignore_index)
     flat_hidden, flat_labels = xp.reshape(hidden, (-1, hidden_shape[-1])), xp.reshape(labels, (-1,))
-    if (reduction != "none" and sample_weight is None and total_weight is None and mean_across is None
-            and is_off(values["label_smoothing"]) and is_off(values["z_loss"]) and values["softcap"] is None):
+    flat_labels, valid = split_labels(xp, flat_labels, ignore_index)
+    if reduction != "none" and sample_weight is None and total_weight is None and mean_across is None:
         fused = fused_kernels(xp).get(NAME)
         out = None if fused is None else fused(
-            reduction, flat_hidden, weight, flat_labels, bias, class_weight, ignore_index, values["chunk_size"],
+            reduction, flat_hidden, weight, flat_labels, valid, bias, class_weight,
+            values["label_smoothing"], values["z_loss"], values["softcap"], values["chunk_size"],
         )
         if out is not None:
             return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
-    flat_labels, valid = split_labels(xp, flat_labels, ignore_index)
     losses = kernels(xp)["linear_cross_entropy"](
         flat_hidden, weight, flat_labels, bias, class_weight,
         values["label_smoothing"], values["z_loss"], values["softcap"], values["chunk_size"],

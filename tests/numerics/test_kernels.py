@@ -66,10 +66,10 @@ def test_services_are_offered_with_their_signatures(framework):
         assert _parameters(inspect.signature(service)) == _declared(kernels.Services, name), f"{framework}: {name}"
 
 
-#: The fused linear cross-entropy takes the labels before ignore_index is replaced (torch's kernel
-#: skips them itself) and only the options torch's kernel has.
-FUSED_ONLY = {"linear_cross_entropy": {"ignore_index"}}
-LOSS_ONLY = {"linear_cross_entropy": {"label_smoothing", "z_loss", "softcap"}}
+#: The fused linear cross-entropy also takes the mask of the labels that count (its mean divides by
+#: their class weights).
+FUSED_ONLY = {"linear_cross_entropy": {"valid"}}
+LOSS_ONLY: dict[str, set[str]] = {}
 
 
 def test_every_fused_kernel_fuses_a_declared_kernel_with_the_reduction_first():

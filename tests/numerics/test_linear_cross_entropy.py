@@ -361,3 +361,24 @@ def test_torch_func_grad_composes():
     )(*(torch.tensor(data[k]) for k in ("hidden", "weight", "bias")))
     for computed, wanted in zip(gradient, gradients):
         _close(computed.numpy(), wanted, 1e-7)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_torch_gradients_taken_in_the_forward_pass(reduction):
+    """Eager torch's mean and sum take their gradients with the forward pass: under no_grad they are skipped, a frozen
+    weight gets none, and a second backward pass through the same graph is refused (its gradients were given)."""
+    torch = framework("torch")
+    data = _inputs(8)
+    options = _options(data, {"ignore_index": IGNORED, "label_smoothing": 0.1, "z_loss": 0.02})
+    value, gradients = expected(data, options, reduction)
+    hidden, weight = torch.tensor(data["hidden"], requires_grad=True), torch.tensor(data["weight"])
+    bias, labels = torch.tensor(data["bias"]), torch.tensor(data["labels"])
+    arguments = dict(bias=bias, reduction=reduction, chunk_size=CHUNK, **options)
+    with torch.no_grad():
+        _close(lossx.linear_cross_entropy(hidden, weight, labels, **arguments).numpy(), value, 1e-9)
+    out = lossx.linear_cross_entropy(hidden, weight, labels, **arguments)
+    out.backward(torch.tensor(2.0, dtype=out.dtype), retain_graph=True)
+    _close(hidden.grad.numpy(), 2.0 * gradients[0], 1e-7)
+    assert weight.grad is None
+    with pytest.raises(RuntimeError, match="computed its gradients in the forward pass"):
+        out.backward()
