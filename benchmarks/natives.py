@@ -352,6 +352,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               torch=Native("F.multilabel_soft_margin_loss(x, t)", _XT)),
     Benchmark("multilabel_margin", label_lists, _XT,
               torch=Native("F.multilabel_margin_loss(x, t)", _XT)),
+    Benchmark("perceptron", signed, _XT,
+              optax=Native("jnp.mean(optax.losses.perceptron_loss(x, t))", _XT),
+              numpy=Native("np.mean(np.maximum(0, -t * x))", _XT)),
+    Benchmark("multiclass_perceptron", sparse, ("logits", "labels"),
+              optax=Native("jnp.mean(optax.losses.multiclass_perceptron_loss(logits, labels))", ("logits", "labels")),
+              numpy=Native("np.mean(np.max(logits, axis=-1) - np.take_along_axis(logits, labels[:, None], -1)[:, 0])",
+                           ("logits", "labels"))),
     Benchmark("dice", segmentation, ("logits", "labels"), _LOGITS,
               # optax's smooth s is lossx's 2s with epsilon 0 (docs/mapping.md).
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot))", ("logits", "labels"),

@@ -68,8 +68,8 @@ FIGURES = (
     ),
     GalleryFigure(
         "hinge", "The hinge family against the margin",
-        ("margin_ranking:margin=0", "hinge", "squared_hinge", "soft_margin"), "margin", None,
-        "margin_ranking with margin 0 is the perceptron loss, satisfied by any correct sign; the hinge asks "
+        ("perceptron", "hinge", "squared_hinge", "soft_margin"), "margin", None,
+        "The perceptron loss is satisfied by any correct sign (margin 0); the hinge asks "
         "for a margin of 1 and pushes with a constant gradient until it is reached, the squared hinge with "
         "a gradient that fades linearly to 0 there. soft_margin (the logistic loss) is the smooth member "
         "that never quite reaches zero.",

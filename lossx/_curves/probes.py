@@ -136,9 +136,11 @@ def _probes() -> dict[str, _Probe]:
         "nll": distribution("nll", log_probabilities=True),
         "hinge": _Probe(("margin",), _score_inputs),
         "squared_hinge": _Probe(("margin",), _score_inputs),
+        "perceptron": _Probe(("margin",), _score_inputs),
         "soft_margin": _Probe(_LOGISTIC_AXES, _logistic_inputs),
         "multilabel_soft_margin": _Probe(_LOGISTIC_AXES, _multilabel_logistic_inputs),
-        **{name: scores(name) for name in ("categorical_hinge", "multi_margin", "multilabel_margin")},
+        **{name: scores(name) for name in ("categorical_hinge", "multi_margin", "multilabel_margin",
+                                            "multiclass_perceptron")},
         "margin_ranking": _Probe(("margin",), _ranking_inputs),
     }
 

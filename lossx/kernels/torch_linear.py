@@ -1,4 +1,4 @@
-"""torch's linear cross-entropy: the chunk loop of :mod:`lossx.kernels.linear` as two ``autograd.Function``\ s.
+"""torch's linear cross-entropy: the chunk loop of :mod:`lossx.kernels.linear` as two ``autograd.Function`` classes.
 
 :class:`_LinearCrossEntropy` gives the rows' losses: its forward pass keeps each row's
 ``log Z`` and its backward pass recomputes one chunk's logits at a time, so neither holds

@@ -22,6 +22,8 @@ __all__ = [
     "soft_margin",
     "multilabel_soft_margin",
     "multilabel_margin",
+    "perceptron",
+    "multiclass_perceptron",
 ]
 
 
@@ -172,3 +174,31 @@ def multilabel_margin(xp, y_pred, y_true, *, axis):
     machines for multi-class pattern recognition".
     """
     return P.deferred(P.multilabel_margin, y_pred, y_true, axis)
+
+
+@define_loss(example=examples.hinge_example)
+def perceptron(xp, y_pred, y_true):
+    """Perceptron loss ``max(−t·y_pred, 0)``, elementwise: the hinge without its margin.
+
+    Zero for every correctly signed score, however small, so it stops where the data are
+    separated. Targets are −1/1; a target of exactly 0 is read as −1, so 0/1 labels work too
+    (as :func:`hinge`; optax requires −1/1).
+    Shapes: as :func:`mean_squared_error`.
+    Reference: optax.losses.perceptron_loss; Rosenblatt (1958).
+    """
+    return P.at_least(-_signs(xp, y_true) * y_pred, 0.0)
+
+
+@define_loss(options=[CLASS_AXIS], target="labels", class_axis=True, example=examples.margin_example)
+def multiclass_perceptron(xp, y_pred, y_true, *, axis):
+    """Multiclass perceptron loss ``max_c x_c − x_y`` over the class axis.
+
+    ``x`` are the scores and ``y`` the integer label: zero when the label's score is the
+    largest, else how far it falls behind the largest.
+    Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of ``y_pred``'s
+    shape without that axis; result of the labels' shape.
+    Reference: optax.losses.multiclass_perceptron_loss; Collins (2002), discriminative
+    training with the perceptron.
+    """
+    label_score = P.drop_axis(P.take_along_axis(y_pred, xp.expand_dims(y_true, axis=axis), axis=axis), axis)
+    return xp.max(y_pred, axis=axis) - label_score

@@ -21,7 +21,7 @@ CATALOGUE = [
     "poisson", "gaussian_nll", "cosine_similarity",
     # classification
     "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "squared_hinge", "multi_margin",
-    "soft_margin", "multilabel_soft_margin", "multilabel_margin", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
+    "soft_margin", "multilabel_soft_margin", "multilabel_margin", "perceptron", "multiclass_perceptron", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
     "nll",
     # overlap
     "dice", "tversky", "jaccard",

@@ -56,6 +56,8 @@ VALUES = [
     ("nll", "probability", lambda p: lossx.nll(
         np.log(two_columns(p, 1 - p)), np.zeros(p.size, dtype=np.int64), reduction="none")),
     ("hinge", "margin", lambda m: lossx.hinge(m, np.ones_like(m), reduction="none")),
+    ("perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
+    ("multiclass_perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     ("multi_margin:p=2", "margin", lambda m: lossx.multi_margin(
         two_columns(m, np.zeros_like(m)), np.zeros(m.size, dtype=np.int64), p=2, reduction="none")),
     ("margin_ranking:margin=0.5", "margin", lambda m: lossx.margin_ranking(
@@ -82,6 +84,7 @@ DERIVATIVES = [
     ("bce:from_logits=true", "margin", lambda m: -sigmoid(-m)),
     ("bce", "probability", lambda p: -1 / p),
     ("hinge", "margin", lambda m: np.where(m < 1, -1.0, 0.0)),
+    ("perceptron", "margin", lambda m: np.where(m < 0, -1.0, 0.0)),
     ("cce", "logit", lambda z: -sigmoid(-z)),
     ("focal:gamma=2", "probability", lambda p: 2 * (1 - p) * np.log(p) - (1 - p) ** 2 / p),
 ]
@@ -119,7 +122,8 @@ GROUPS = {
     "probability": ["bce", "focal:gamma=2,alpha=0.25", "cce", "scce:from_logits=true", "categorical_focal",
                     "sparse_focal:from_logits=true", "poly_cross_entropy", "gce", "kl_divergence:log_input=true",
                     "kl_divergence:log_target=true", "nll"],
-    "margin": ["hinge", "squared_hinge", "categorical_hinge", "multi_margin", "multilabel_margin",
+    "margin": ["hinge", "squared_hinge", "categorical_hinge", "multi_margin", "multilabel_margin", "perceptron",
+               "multiclass_perceptron",
                "margin_ranking:margin=1", "soft_margin", "multilabel_soft_margin", "bce:from_logits=true"],
     "logit": ["bce", "cce:from_logits=true", "soft_margin", "gce"],
 }

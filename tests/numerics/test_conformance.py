@@ -522,6 +522,25 @@ def test_optax_hinge_loss_with_signed_targets(dtype):
     check_jax(_lj("hinge"), optax.losses.hinge_loss, [logits(scale=1.3), y_true], dtype)
 
 
+@optax_dtypes
+def test_optax_perceptron_loss_with_signed_targets(dtype):
+    optax = _optax()
+    y_true = np.where(hard_labels() > 0, 1.0, -1.0)
+    check_jax(_lj("perceptron"), optax.losses.perceptron_loss, [logits(scale=1.3), y_true], dtype)
+
+
+@optax_dtypes
+def test_optax_multiclass_perceptron_loss(dtype):
+    """Random scores have one largest per row (the max's kink is a tie). Under x64 optax's one-hot is float64, which
+    promotes its float32 result; it is compared cast back to the scores' dtype."""
+    optax = _optax()
+
+    def theirs(scores, labels):
+        return optax.losses.multiclass_perceptron_loss(scores, labels).astype(scores.dtype)
+
+    check_jax(_lj("multiclass_perceptron"), theirs, [logits(scale=1.3), class_labels((7,), classes=5)], dtype)
+
+
 FOCAL_CASES = [(None, 2.0), (0.25, 2.0), (0.7, 1.5), (None, 0.0), (0.25, 0.5)]
 
 

@@ -256,7 +256,7 @@ def _regression(d, loss, dims):
         per_sample = d.draw(st.booleans())
         variance = d.floats((shape[0],) + (1,) * (len(shape) - 1) if per_sample else shape, 0.05, 2)
         return (d.floats(shape, -3, 3), d.floats(shape, -3, 3), variance), options
-    if loss in ("hinge", "squared_hinge", "soft_margin"):
+    if loss in ("hinge", "squared_hinge", "soft_margin", "perceptron"):
         signs = d.signs(shape)
         return (d.floats(shape, -3, 3), (signs + 1) / 2 if d.draw(st.booleans()) else signs), options
     if loss == "hinge_embedding":
@@ -284,7 +284,8 @@ def _categorical(d, loss, dims):
     if "ignore_index" in options:
         labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
     soft = d.draw(st.booleans())
-    if loss in ("cosine_similarity", "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin"):
+    if loss in ("cosine_similarity", "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin",
+                "multiclass_perceptron"):
         y_pred = logits
     elif loss == "nll":
         y_pred = f32(logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True)))
@@ -398,7 +399,7 @@ _FAMILY = {
         "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
         "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
         "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
-        "multilabel_soft_margin", "multilabel_margin")},
+        "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
     **{name: _overlap for name in ("dice", "tversky", "jaccard")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
     "ctc": _ctc,
@@ -475,7 +476,7 @@ def _perfect_margin(d, loss, dims):
     """Hinge-type losses: every margin at least 1 (or the ``margin`` option)."""
     batch, extra, classes = dims
     shape = (batch, classes, *extra)
-    if loss in ("hinge", "squared_hinge"):
+    if loss in ("hinge", "squared_hinge", "perceptron"):
         signs = d.signs(shape)
         y_true = (signs + 1) / 2 if d.draw(st.booleans()) else signs
         return (signs * (1 + d.floats(shape, 0, 2)), y_true), {}
@@ -494,7 +495,7 @@ def _perfect_margin(d, loss, dims):
         scores = np.where(is_label, d.floats(is_label.shape, 2.25, 4), d.floats(is_label.shape, -1, 1))
         axis = options.get("axis", -1)
         return (to_class_axis(scores, axis), to_class_axis(_label_lists(is_label), axis)), options
-    # categorical_hinge (margin 1) and multi_margin: the true class leads by the margin.
+    # categorical_hinge (margin 1), multi_margin and multiclass_perceptron (1 too): the true class leads by the margin.
     # Keras's categorical hinge takes max_c((1−t_c)·y_c), which is ≥ 0 (the true class's
     # term is 0), so there the true score must also exceed 1 itself.
     axis = options.get("axis", -1)
@@ -505,7 +506,8 @@ def _perfect_margin(d, loss, dims):
         others = np.maximum(others, 0.0)
     lead = others + max(margin, 0) + d.floats(labels.shape, 0.25, 2)
     np.put_along_axis(scores, labels[..., None], lead[..., None], axis=-1)
-    target = labels if loss == "multi_margin" else to_class_axis(one_hot(labels, classes), axis)
+    target = labels if loss in ("multi_margin", "multiclass_perceptron") else \
+        to_class_axis(one_hot(labels, classes), axis)
     return (to_class_axis(scores, axis), target), options
 
 
@@ -567,7 +569,7 @@ PERFECT = {
         "mean_absolute_percentage_error", "mean_squared_logarithmic_error")},
     **{name: _perfect_margin for name in (
         "hinge", "squared_hinge", "margin_ranking", "hinge_embedding", "categorical_hinge", "multi_margin",
-        "multilabel_margin")},
+        "multilabel_margin", "perceptron", "multiclass_perceptron")},
     **{name: _perfect_classification for name in (
         "binary_cross_entropy", "binary_focal_cross_entropy", "categorical_cross_entropy",
         "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",

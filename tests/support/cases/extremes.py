@@ -364,6 +364,8 @@ MARGIN = [
     Extreme("multi_margin", "scores1e4", _label_scores),
     Extreme("multi_margin", "scores1e4-p2-cw", _label_scores, {"p": 2, "class_weight": _CW3}),
     Extreme("soft_margin", "margins1e4", _signed_margins),
+    Extreme("perceptron", "margins1e4", _signed_margins),
+    Extreme("multiclass_perceptron", "scores1e4", _label_scores),
     Extreme("soft_margin", "tiny-loss", _tiny_margins),
     Extreme("multilabel_soft_margin", "logits1e4-cw", _multilabel_logits, {"class_weight": _CW3}),
     Extreme("multilabel_soft_margin", "tiny-loss-cw", _binary_tiny, {"class_weight": _CW3}),

@@ -166,3 +166,33 @@ ROWS += [
     Row("multilabel_soft_margin", "torch", f"nn.MultiLabelSoftMarginLoss(weight={W4})(input, target)",
         f"LT.MultiLabelSoftMarginLoss(weight={W4})(input, target)", _multilabel, "Preset.", grad="input"),
 ]
+
+# ----------------------------------------------------------------- perceptron, multiclass perceptron
+
+
+def _signed_scores(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(4, 5) scores away from the perceptron's kink at 0, and −1/1 targets."""
+    while True:
+        scores = rng.standard_normal((4, 5)) * 1.5
+        if np.all(np.abs(scores) > 1e-3):
+            return {"input": scores, "target": rng.choice([-1.0, 1.0], (4, 5))}
+
+
+def _distinct_largest(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(6, 4) scores whose largest leads the next by 1e-3 or more (the max's kink), and labels."""
+    while True:
+        scores = rng.standard_normal((6, 4)) * 1.5
+        ordered = np.sort(scores, axis=-1)
+        if np.all(ordered[:, -1] - ordered[:, -2] > 1e-3):
+            return {"input": scores, "target": rng.integers(0, 4, 6)}
+
+
+ROWS += [
+    Row("perceptron", "optax", "optax.losses.perceptron_loss(input, target)",
+        'lossx.perceptron(input, target, reduction="none")', _signed_scores,
+        "optax returns per-element values: lossx's reduction='none'. optax needs −1/1 targets; lossx also reads "
+        "0 as −1.", grad="input"),
+    Row("multiclass_perceptron", "optax", "optax.losses.multiclass_perceptron_loss(input, target)",
+        'lossx.multiclass_perceptron(input, target, reduction="none")', _distinct_largest,
+        "optax returns one value per row: lossx's reduction='none'.", grad="input"),
+]

@@ -71,6 +71,25 @@ def multilabel_margin(y_pred, label_lists, axis=-1):
     return value, None, None
 
 
+def perceptron(y_pred, y_true):
+    return M.positive_part(-_signs(y_true) * y_pred), None, None
+
+
+def multiclass_perceptron(y_pred, labels, axis=-1):
+    """max_c x_c − x_y, the maximum found by a loop over the classes."""
+    labels = np.asarray(labels)
+    scores = np.moveaxis(y_pred, axis, -1)
+    value = np.empty(labels.shape, dtype=object)
+    for index in np.ndindex(labels.shape):
+        row = scores[index]
+        largest = row[0]
+        for score in row[1:]:
+            largest = max(largest, score)
+        value[index] = largest - row[int(labels[index])]
+    return value, None, None
+
+
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (squared_hinge, multi_margin, soft_margin, multilabel_soft_margin, multilabel_margin)
+    f.__name__: f for f in (squared_hinge, multi_margin, soft_margin, multilabel_soft_margin, multilabel_margin,
+                            perceptron, multiclass_perceptron)
 }
