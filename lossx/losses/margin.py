@@ -8,6 +8,7 @@ from .._options import Option
 from .._reduction import LossTerms
 from .._registry import define_loss
 from .._spec import Input
+from .classification._labels import pick
 from ._shared import (
     CLASS_AXIS,
     CLASS_WEIGHT,
@@ -200,5 +201,4 @@ def multiclass_perceptron(xp, y_pred, y_true, *, axis):
     Reference: optax.losses.multiclass_perceptron_loss; Collins (2002), discriminative
     training with the perceptron.
     """
-    label_score = P.drop_axis(P.take_along_axis(y_pred, xp.expand_dims(y_true, axis=axis), axis=axis), axis)
-    return xp.max(y_pred, axis=axis) - label_score
+    return xp.max(y_pred, axis=axis) - pick(xp, y_pred, y_true, axis)

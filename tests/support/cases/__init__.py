@@ -75,11 +75,12 @@ def _labels(rng, options):
     return f32(y_pred), labels.astype(np.int64)
 
 
-def _hinge(rng, options, zero_one=False):
+def _hinge(rng, options, zero_one=False, margin=1.0):
+    """Scores and −1/1 (or 0/1) targets, every ``margin − t·y`` away from the kink at 0."""
     while True:
         y_pred = f32(rng.standard_normal((3, 4)) * 1.5)
         signs = rng.choice([-1.0, 1.0], (3, 4))
-        if away_from(1 - signs * y_pred, (0.0,)):
+        if away_from(margin - signs * y_pred, (0.0,)):
             return y_pred, (signs + 1) / 2 if zero_one else signs
 
 

@@ -22,15 +22,6 @@ def _scores_and_labels(rng, options):
             return scores, labels.astype(np.int64)
 
 
-def _perceptron(rng, options, zero_one=False):
-    """Scores away from the kink at 0, and their −1/1 (or 0/1) targets."""
-    while True:
-        y_pred = f32(rng.standard_normal((3, 4)) * 1.5)
-        if away_from(y_pred, (0.0,)):
-            signs = rng.choice([-1.0, 1.0], (3, 4))
-            return y_pred, (signs + 1) / 2 if zero_one else signs
-
-
 def _scores_with_distinct_largest(rng, options):
     """Scores (class axis ``axis``) whose largest leads the next by at least 1e-2 (the max's kink), and labels,
     some of them the largest."""
@@ -90,8 +81,8 @@ CASES: list[Case] = [
          LABEL_WEIGHTINGS),
     Case("ml_margin", "multilabel_margin", "default", {}, _label_lists, LABEL_WEIGHTINGS),
     Case("ml_margin", "multilabel_margin", "axis1", {"axis": 1}, _label_lists, LABEL_WEIGHTINGS),
-    Case("perceptron", "perceptron", "pm1", {}, _perceptron),
-    Case("perceptron", "perceptron", "01", {}, functools.partial(_perceptron, zero_one=True)),
+    Case("perceptron", "perceptron", "pm1", {}, functools.partial(_hinge, margin=0.0)),
+    Case("perceptron", "perceptron", "01", {}, functools.partial(_hinge, zero_one=True, margin=0.0)),
     Case("mc_perceptron", "multiclass_perceptron", "default", {}, _scores_with_distinct_largest, LABEL_WEIGHTINGS),
     Case("mc_perceptron", "multiclass_perceptron", "axis1", {"axis": 1}, _scores_with_distinct_largest,
          LABEL_WEIGHTINGS),
