@@ -2,7 +2,7 @@
 
 Every loss gets N·C prediction elements in float32 (integer labels int64):
 elementwise and class-axis losses take (N, C); the overlap losses (dice, tversky,
-jaccard) take (N/16, 16, C): 16 "pixels" per sample; ctc takes logits (N/32, 32, C)
+focal_tversky, jaccard, mcc) take (N/16, 16, C): 16 "pixels" per sample; ctc takes logits (N/32, 32, C)
 (32 frames, 8 labels per sequence).
 
 A :class:`Native` is a framework's call that gives the same number as lossx's
@@ -371,10 +371,13 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               # lossx's Keras Tversky takes Keras's alpha and beta (alpha weighs the false negatives).
               keras=Native("keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1,))", ("probs", "one_hot"),
                            {"alpha": 0.7, "beta": 0.3, "axis": (1,)})),
+    # No framework has a focal Tversky or an MCC loss (MONAI's MCCLoss is not a framework's).
+    Benchmark("focal_tversky", segmentation, ("logits", "labels"), _LOGITS),
     Benchmark("jaccard", segmentation, ("logits", "labels"), _LOGITS,
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=1.0, beta=1.0))",
                            ("logits", "labels"), {"smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
               keras=Native("keras.losses.Tversky(alpha=1.0, beta=1.0, axis=(1,))", ("probs", "one_hot"))),
+    Benchmark("mcc", segmentation, ("logits", "labels"), _LOGITS),
     Benchmark("margin_ranking", pairs, ("x1", "x2", "t"),
               torch=Native("F.margin_ranking_loss(x1, x2, t)", ("x1", "x2", "t")),
               numpy=Native("np.mean(np.maximum(0, -t * (x1 - x2)))", ("x1", "x2", "t"))),

@@ -154,7 +154,7 @@ _NO_CURVE = {
         "its value depends on y_true itself, not only on the residual y_pred − y_true"),
     **dict.fromkeys(("cosine_similarity", "cosine_embedding"),
                     "it compares the directions of two vectors, not one residual, margin or probability"),
-    **dict.fromkeys(("dice", "tversky", "jaccard"),
+    **dict.fromkeys(("dice", "tversky", "focal_tversky", "jaccard", "mcc"),
                     "it scores the overlap of a whole region, not one prediction"),
     "hinge_embedding": "its input is a distance between embeddings, not a residual, margin or probability",
     **dict.fromkeys(("triplet_margin", "ntxent", "circle"),

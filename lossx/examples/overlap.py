@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 
 __all__ = [
-    "overlap_example", "DICE", "TVERSKY", "JACCARD",
+    "overlap_example", "DICE", "TVERSKY", "FOCAL_TVERSKY", "JACCARD", "MCC",
 ]
 
 
@@ -39,4 +39,8 @@ _SHOWCASE = (
 # The option sets `lossx compare` runs, per loss.
 DICE = _SHOWCASE
 TVERSKY = ({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:])
+FOCAL_TVERSKY = (
+    {}, {"gamma": 1.5, "from_logits": True, "smooth": 1.0}, {"alpha": 0.5, "beta": 0.5, "gamma": 1.0}, *_SHOWCASE[2:]
+)
 JACCARD = _SHOWCASE
+MCC = _SHOWCASE

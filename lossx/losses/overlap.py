@@ -1,12 +1,13 @@
-"""Overlap losses for segmentation: Dice, Tversky and Jaccard (IoU).
+"""Overlap losses for segmentation: Dice, Tversky, focal Tversky, Jaccard (IoU) and MCC.
 
-All three compare soft true positives ``TP = Σ p·t``, false positives
-``FP = Σ p·(1−t)`` and false negatives ``FN = Σ (1−p)·t``, summed over every axis
+All compare soft true positives ``TP = Σ p·t``, false positives
+``FP = Σ p·(1−t)`` and false negatives ``FN = Σ (1−p)·t`` (MCC also the true negatives
+``TN = Σ (1−p)·(1−t)``), summed over every axis
 but the batch axis (0) and, by default, the class axis: one score per sample and
 class, which the reduction averages (weighted by ``class_weight``), as
 segmentation_models_pytorch and MONAI average per-class scores. ``sum_axes`` names
 other axes to sum over, as Keras's ``axis`` does (``"all"``: the whole batch pooled
-into one score, Keras's default). Each loss is
+into one score, Keras's default). Each loss but MCC is
 ``1 − (overlap + s) / (overlap + penalty + s + ε)`` with non-negative sums
 (``Σp + Σt`` is never formed); below ½ it is computed as
 ``(penalty + ε) / (overlap + penalty + s + ε)``, so a nearly perfect overlap loses
@@ -35,7 +36,7 @@ from .._registry import define_loss
 from .._spec import Input
 from ._shared import along_axis, class_positions
 
-__all__ = ["dice", "tversky", "jaccard"]
+__all__ = ["dice", "tversky", "focal_tversky", "jaccard", "mcc"]
 
 # ----------------------------------------------------------------- shared options
 
@@ -85,10 +86,12 @@ _INPUTS = [
 
 
 def _overlap_sums(
-    xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes
+    xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes,
+    negatives=False,
 ):
-    """``(TP, α·FP + β·FN, scored, kept)``: the soft counts of each score, where a score has
-    pixels, and the class axis of the scores (None when the classes are pooled).
+    """``(sums, scored, kept)``: the soft counts of each score, ``(TP, α·FP + β·FN)`` or, with
+    ``negatives=True``, ``(TP, FP, FN, TN)``; where a score has pixels; and the class axis of
+    the scores (None when the classes are pooled).
 
     The penalty is summed as one sum of ``α·(p − p·t) + β·(t − p·t)``: the same
     non-negative terms as ``α·p·(1−t)`` and ``β·(1−p)·t`` (exactly so for 0/1 targets),
@@ -128,20 +131,24 @@ def _overlap_sums(
     tp = p * t
     # p·(1−t) and (1−p)·t; never negative, as p·t ≤ p and p·t ≤ t
     fp, fn = p - tp, t - tp if complement is None else complement * t
-    unit_weights = isinstance(alpha, float) and isinstance(beta, float) and alpha == beta == 1.0  # not traced ones
-    penalty = (fp + fn) if unit_weights else alpha * fp + beta * fn
+    if negatives:
+        tn = (1.0 - p if complement is None else complement) * (1.0 - t)
+        terms = (tp, fp, fn, tn if valid is None else xp.where(valid, tn, xp.zeros_like(tn)))
+    else:
+        unit_weights = isinstance(alpha, float) and isinstance(beta, float) and alpha == beta == 1.0  # not traced
+        terms = (tp, (fp + fn) if unit_weights else alpha * fp + beta * fn)
     reduced = _summed_axes(name, ndim, class_axis, per_class, sum_axes)
     kept = None if class_axis in reduced else class_axis - sum(d < class_axis for d in reduced)
     if class_weight is not None and kept is None:
         weights = along_axis(xp, class_weight, ndim, class_axis)
-        tp, penalty = weights * tp, weights * penalty
+        terms = tuple(weights * term for term in terms)
     scored = None
     if valid is not None:
         counts = xp.where(valid, xp.ones_like(tp), xp.zeros_like(tp))
         scored = xp.greater(xp.sum(counts, axis=reduced) if reduced else counts, 0)
     if reduced:
-        tp, penalty = xp.sum(tp, axis=reduced), xp.sum(penalty, axis=reduced)
-    return tp, penalty, scored, kept
+        terms = tuple(xp.sum(term, axis=reduced) for term in terms)
+    return terms, scored, kept
 
 
 def _summed_axes(name: str, ndim: int, class_axis: int, per_class: bool, sum_axes: Any) -> tuple[int, ...]:
@@ -183,13 +190,13 @@ def _class_axis(name: str, ndim: int, axis: int) -> int:
     return axis % ndim
 
 
-def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept):
-    """``1 − (overlap + s) / (overlap + penalty + s + ε)`` with the class weights and validity.
+def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept, exponent=None):
+    """``1 − (overlap + s) / (overlap + penalty + s + ε)``, to the power ``exponent`` if given,
+    with the class weights and validity.
 
     Below ½ the loss is computed as ``(penalty + ε) / denominator`` (no cancellation near
     a perfect overlap), elsewhere as ``1 − (overlap + s) / denominator`` (whose gradient
     has no cancellation, e.g. it is exactly 0 where a class is absent from the targets and s = 0).
-    ``kept`` is the class axis of the scores; class weights weigh the scores along it.
     """
     agreement = overlap + smooth
     numerator = penalty + epsilon
@@ -200,6 +207,16 @@ def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept):
     value = xp.where(
         xp.less(numerator, agreement), numerator / denominator, 1.0 - agreement / denominator
     )
+    if exponent is not None:
+        if scored is not None:
+            # A masked score's base may be negative (1 − s with s > 1); its power must stay finite.
+            value = xp.where(scored, value, xp.ones_like(value))
+        value = value**exponent
+    return _weighted(xp, value, scored, class_weight, kept)
+
+
+def _weighted(xp, value, scored, class_weight, kept):
+    """The scores with their validity and, along the class axis ``kept``, their class weights."""
     if class_weight is None or kept is None:
         return value if scored is None else LossTerms(value, valid=scored)
     weights = along_axis(xp, class_weight, value.ndim, kept)
@@ -240,7 +257,7 @@ def dice(
     Reference: Milletari et al. (2016), V-Net; keras.losses.Dice; optax.dice_loss;
     segmentation_models_pytorch DiceLoss; MONAI DiceLoss.
     """
-    tp, penalty, scored, kept = _overlap_sums(
+    (tp, penalty), scored, kept = _overlap_sums(
         xp, y_pred, y_true, "dice", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
         class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
@@ -277,11 +294,54 @@ def tversky(
     Reference: Salehi et al. (2017), "Tversky loss function for image segmentation";
     keras.losses.Tversky; optax.dice_loss(alpha, beta); MONAI TverskyLoss.
     """
-    tp, penalty, scored, kept = _overlap_sums(
+    (tp, penalty), scored, kept = _overlap_sums(
         xp, y_pred, y_true, "tversky", alpha=alpha, beta=beta, from_logits=from_logits, axis=axis,
         class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
+
+
+@define_loss(
+    options=[
+        Option("alpha", "float", 0.3, "Weight α of the false positives Σ p·(1−t).", low=0.0),
+        Option("beta", "float", 0.7, "Weight β of the false negatives Σ (1−p)·t.", low=0.0),
+        Option(
+            "gamma", "float", 0.75,
+            "Exponent γ of each score's Tversky loss (Abraham & Khan's 1/γ; smp's gamma): below 1 it "
+            "raises the loss of well-predicted classes relative to the rest.", low=0.0, low_open=True,
+        ),
+        *_OPTIONS,
+    ],
+    inputs=_INPUTS,
+    class_axis=True,
+    probabilities=True,
+    example=examples.overlap_example,
+    showcase=examples.FOCAL_TVERSKY,
+)
+def focal_tversky(
+    xp, y_pred, y_true, *, alpha, beta, gamma, from_logits, smooth, epsilon, axis, class_weight, ignore_index,
+    per_class, sum_axes,
+):
+    """Focal Tversky loss ``(1 − (TP + s) / (TP + α·FP + β·FN + s + ε))^γ``: each score's :func:`tversky` loss to the power γ.
+
+    ``TP``, ``FP``, ``FN``, ``s``, ``ε``, the axes and ``class_weight`` as in :func:`dice`;
+    the class weights multiply the powered scores. The defaults are the paper's: false
+    negatives weigh more (α = 0.3, β = 0.7) and γ = 0.75 (the paper's 1/γ with γ = 4/3).
+    γ = 1 is :func:`tversky`. For γ < 1 the gradient of a score whose loss is exactly 0 is
+    infinite, which only ``epsilon=0`` with ``smooth > 0`` reaches (the default ε keeps every
+    loss above 0). segmentation_models_pytorch's ``TverskyLoss(gamma=γ)`` raises its mean over
+    classes to γ instead, which is this loss only where there is one score (``per_class=False``,
+    or one class).
+    Shapes: as :func:`dice`.
+    Reference: Abraham & Khan (2019), "A novel focal Tversky loss function with improved attention
+    U-Net for lesion segmentation"; segmentation_models_pytorch TverskyLoss(gamma).
+    """
+    (tp, penalty), scored, kept = _overlap_sums(
+        xp, y_pred, y_true, "focal_tversky", alpha=alpha, beta=beta, from_logits=from_logits, axis=axis,
+        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+    )
+    exponent = None if isinstance(gamma, (int, float)) and gamma == 1 else gamma
+    return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept, exponent)
 
 
 @define_loss(
@@ -304,8 +364,67 @@ def jaccard(
     Reference: Rahman & Wang (2016), "Optimizing intersection-over-union in deep neural
     networks"; segmentation_models_pytorch JaccardLoss; optax.dice_loss(alpha=1, beta=1).
     """
-    tp, penalty, scored, kept = _overlap_sums(
+    (tp, penalty), scored, kept = _overlap_sums(
         xp, y_pred, y_true, "jaccard", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
         class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
+
+
+@define_loss(
+    options=[
+        _FROM_LOGITS,
+        Option(
+            "epsilon", "float", 1e-5,
+            "Added to the product under the square root of the denominator, against 0/0 (MONAI's smooth_dr).",
+            low=0.0,
+        ),
+        *_OPTIONS[3:],
+    ],
+    inputs=_INPUTS,
+    class_axis=True,
+    probabilities=True,
+    example=examples.overlap_example,
+    showcase=examples.MCC,
+)
+def mcc(xp, y_pred, y_true, *, from_logits, epsilon, axis, class_weight, ignore_index, per_class, sum_axes):
+    """Matthews correlation loss ``1 − (TP·TN − FP·FN) / sqrt((TP+FP)(TP+FN)(TN+FP)(TN+FN) + ε)``.
+
+    ``TP``, ``FP``, ``FN``, the axes and ``class_weight`` as in :func:`dice`, and the soft true
+    negatives ``TN = Σ (1−p)·(1−t)``: unlike the other overlap losses it counts the background
+    a score gets right, so a class that fills most of the image cannot score well by predicting
+    everywhere. ``ε`` is ``epsilon``, under the root. There is no ``smooth``: added to the numerator
+    (MONAI's ``smooth_nr``, 0 by default) it lifts the correlation above 1 wherever the counts are
+    small, and the loss below 0.
+    Where the correlation is 0/0 (the product and ε are 0, e.g. a class absent from both prediction
+    and target with ε = 0) it is taken as 0, as scikit-learn's matthews_corrcoef does: the loss is 1
+    there. A class absent from both scores 1 for any ε, with a zero gradient: a constant. MONAI
+    sets the loss to 0 wherever FP = FN = 0; lossx does not, as that makes the loss jump by up to
+    ε/(2·TP·TN) where probabilities saturate (σ(−1e4) is 0 in floating point) and scores an absent
+    class 0 rather than 1; elsewhere the two agree. Where ``N = TP·TN − FP·FN > 0`` the loss is computed as
+    ``((TP+FP+FN+TN)·(TP·FP·FN + TP·FP·TN + TP·FN·TN + FP·FN·TN) + ε) / ((R + N)·R)``
+    with ``R`` the denominator (the identity ``R² − N² = ε + (a+b+c+d)(abc+abd+acd+bcd)``), so
+    a nearly perfect score loses no digits to cancellation.
+    Shapes: as :func:`dice`.
+    Reference: Abhishek & Hamarneh (2021), "Matthews correlation coefficient loss for deep
+    convolutional networks: application to skin lesion segmentation"; MONAI MCCLoss (this is its
+    formula with ``smooth_nr=0``, per sample and class by default, ``batch=True`` being
+    ``sum_axes=(0, ...)``);
+    segmentation_models_pytorch MCCLoss (binary, the whole batch pooled, with 1e-5 added to each count).
+    """
+    (tp, fp, fn, tn), scored, kept = _overlap_sums(
+        xp, y_pred, y_true, "mcc", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
+        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+        negatives=True,
+    )
+    correlation = tp * tn - fp * fn
+    squared = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn) + epsilon
+    undefined = xp.equal(squared, 0.0)
+    # Safe denominators where a branch is not taken: its gradient is masked, but must not be 0·inf.
+    root = xp.sqrt(xp.where(undefined, xp.ones_like(squared), squared))
+    positive = xp.greater(correlation, 0.0)
+    excess = (tp + fp + fn + tn) * (tp * fp * (fn + tn) + (tp + fp) * fn * tn) + epsilon
+    near = excess / (xp.where(positive, root + correlation, xp.ones_like(root)) * root)
+    far = 1.0 - correlation / root
+    value = xp.where(undefined, xp.ones_like(squared), xp.where(positive, near, far))
+    return _weighted(xp, value, scored, class_weight, kept)

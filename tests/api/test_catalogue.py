@@ -24,7 +24,7 @@ CATALOGUE = [
     "soft_margin", "multilabel_soft_margin", "multilabel_margin", "perceptron", "multiclass_perceptron", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
     "nll",
     # overlap
-    "dice", "tversky", "jaccard",
+    "dice", "tversky", "focal_tversky", "jaccard", "mcc",
     # embeddings and ranking
     "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
     # sequences

@@ -26,7 +26,7 @@ from tests.support.mapping import ranking as mapping_ranking
 from tests.support.mapping import regression as mapping_regression
 from tests.support.mapping import sequence as mapping_sequence
 from tests.support.frameworks import to_numpy
-from tests.support.mapping import Row
+from tests.support.mapping import TORCH_BASED, Row
 
 FAMILIES = (
     mapping_core, mapping_regression, mapping_classification, mapping_margin, mapping_overlap,
@@ -53,13 +53,17 @@ def _ids() -> list[tuple[Row, str]]:
 def _namespace(framework: str, inputs: dict[str, np.ndarray]) -> dict[str, Any]:
     """The names a row's expressions see, with the inputs as the framework's arrays."""
     names: dict[str, Any] = {"lossx": lossx, "np": np}
-    if framework == "torch":
+    if framework in TORCH_BASED:
         import torch
         import torch.nn.functional as F
 
         import lossx.backends.torch as LT
 
         names.update(torch=torch, F=F, nn=torch.nn, LT=LT)
+        if framework != "torch":
+            # Their loss modules are not imported by the packages themselves.
+            importlib.import_module({"kornia": "kornia.losses"}.get(framework, f"{framework}.losses"))
+            names["pml" if framework == "pytorch_metric_learning" else framework] = importlib.import_module(framework)
         names.update({k: torch.from_numpy(np.array(v)) for k, v in inputs.items()})
     elif framework == "optax":
         import jax
@@ -90,7 +94,7 @@ def _value_and_grad(row: Row, expression: str, inputs: dict[str, np.ndarray]) ->
     names = _namespace(row.framework, inputs)
     if row.grad is None:
         return _to_numpy(eval(expression, names)), None
-    if row.framework == "torch":
+    if row.framework in TORCH_BASED:
         import torch
 
         names[row.grad] = names[row.grad].clone().requires_grad_(True)
@@ -162,22 +166,26 @@ def test_rows_name_registered_losses() -> None:
 # ------------------------------------------------------------------ the page
 
 
-_FRAMEWORK_TITLES = {"torch": "torch", "keras": "Keras 3", "optax": "optax", "sklearn": "scikit-learn"}
+_FRAMEWORK_TITLES = {
+    "torch": "torch", "keras": "Keras 3", "optax": "optax", "sklearn": "scikit-learn", "kornia": "kornia",
+    "monai": "MONAI", "pytorch_metric_learning": "pytorch-metric-learning",
+}
 
 
 def render() -> str:
     """docs/mapping.md, generated from the rows."""
     lines = [
-        "# Mapping: torch, Keras, optax and scikit-learn calls to lossx",
+        "# Mapping: torch, Keras, optax, scikit-learn, kornia, MONAI and pytorch-metric-learning calls to lossx",
         "",
         "Generated from tests/support/mapping/ by `python -m tests.api.test_mapping > docs/mapping.md`; do not edit by",
         "hand. Every row is a conformance test (`pytest tests/api/test_mapping.py`): both expressions are",
         "evaluated verbatim on the same float64 inputs and agree to the row's tolerance (1e-10 relative",
         "unless the notes say otherwise; Keras rows on Keras's JAX and torch engines, which compute parts",
-        "of float64 losses in float32, to 1e-6), values and, for torch and optax rows, gradients.",
+        "of float64 losses in float32, to 1e-6), values and, for torch-based and optax rows, gradients.",
         "",
         "Names used: `F` = `torch.nn.functional`, `nn` = `torch.nn`, `LT` = `lossx.backends.torch`,",
-        "`LJ` = `lossx.backends.jax`, `LK` = `lossx.backends.keras`, `ops` = `keras.ops`. torch-style",
+        "`LJ` = `lossx.backends.jax`, `LK` = `lossx.backends.keras`, `ops` = `keras.ops`,",
+        "`pml` = `pytorch_metric_learning`. torch-style",
         "inputs are named `input`/`target`, Keras-style `y_true`/`y_pred`.",
         "",
     ]
@@ -188,7 +196,7 @@ def render() -> str:
         lines += [f"## `{name}`", ""]
         rows = by_loss.get(name, [])
         if not rows:
-            lines += ["No counterpart in torch, Keras, optax or scikit-learn.", ""]
+            lines += ["No counterpart in the libraries above.", ""]
             continue
         lines += ["| framework | their call | lossx call | notes |", "|---|---|---|---|"]
         for row in rows:

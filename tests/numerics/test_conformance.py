@@ -738,3 +738,73 @@ def test_keras_classes(ours, our_options, theirs, their_options, kind, dtype):
                 what = f"reduction={reduction!r}, sample_weight={'yes' if sample_weight is not None else 'no'}"
                 assert keras.backend.standardize_dtype(value.dtype) == dtype, what
                 assert_close(keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(expected), dtype, what)
+
+
+# ----------------------------------------------------------------- MONAI (torch)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("monai_options", "our_options", "targets"),
+    [
+        ({}, {}, "dense"),
+        ({"sigmoid": True, "batch": True, "smooth_dr": 1e-7}, {"from_logits": True, "sum_axes": (0, 2, 3), "epsilon": 1e-7},
+         "dense"),
+        ({"softmax": True, "to_onehot_y": True, "include_background": True}, {"from_logits": True}, "labels"),
+    ],
+    ids=["probabilities", "sigmoid-batch", "softmax-labels"],
+)
+def test_monai_mcc_loss(monai_options, our_options, targets, dtype):
+    """MONAI's MCCLoss (per sample and class, then a mean), values and gradients. Soft predictions never
+    make FP = FN = 0, where MONAI alone sets the loss to 0."""
+    torch = pytest.importorskip("torch")
+    monai_losses = pytest.importorskip("monai.losses")
+    rng = _rng(31)
+    logits = rng.standard_normal((3, 4, 5, 2)) * 1.5
+    labels = rng.integers(0, 4, (3, 5, 2))
+    x = logits if monai_options.get("sigmoid") or monai_options.get("softmax") else 1 / (1 + np.exp(-logits))
+    theirs_x = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+    ours_x = theirs_x.detach().clone().requires_grad_(True)
+    if targets == "labels":
+        theirs_t, ours_t = torch.from_numpy(labels[:, None]).to(theirs_x.dtype), torch.from_numpy(labels)
+    else:
+        ours_t = theirs_t = torch.tensor((rng.random(x.shape) < 0.5).astype(np.float64), dtype=theirs_x.dtype)
+    expected = monai_losses.MCCLoss(**monai_options)(theirs_x, theirs_t)
+    value = lossx.mcc(ours_x, ours_t, axis=1, **our_options)
+    assert value.dtype == theirs_x.dtype
+    assert_close(value.detach().numpy(), expected.detach().numpy(), dtype, "value")
+    expected.backward()
+    value.backward()
+    assert_close(ours_x.grad.numpy(), theirs_x.grad.numpy(), dtype, "gradient")
+
+
+# ----------------------------------------------------------------- segmentation_models_pytorch (transcribed)
+
+
+def _smp_binary_tversky(logits, targets, alpha, beta, gamma):
+    """segmentation_models_pytorch's TverskyLoss(mode="binary", alpha, beta, gamma) in NumPy float64, from its
+    source (losses/tversky.py, losses/_functional.py soft_tversky_score): sigmoid, the whole batch's pixels
+    in one score, 1 − (TP + 0) / clamp_min(TP + α·FP + β·FN, 1e-7), zeroed for an empty target, and its
+    mean over the (one) class raised to γ. smp itself does not install beside torch 2.13 (its torchvision
+    does not load)."""
+    p = 1 / (1 + np.exp(-logits.reshape(-1)))
+    t = targets.reshape(-1)
+    tp, fp, fn = np.sum(p * t), np.sum(p * (1 - t)), np.sum((1 - p) * t)
+    loss = 1 - tp / max(tp + alpha * fp + beta * fn, 1e-7)
+    return (loss * (t.sum() > 0)) ** gamma
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("alpha", "beta", "gamma"), [(0.5, 0.5, 1.0), (0.3, 0.7, 0.75), (0.7, 0.3, 2.0)])
+def test_smp_binary_tversky_loss_with_gamma(alpha, beta, gamma, dtype):
+    """One score (a binary mask, the batch pooled): smp's power of the class mean is the focal Tversky loss."""
+    rng = _rng(32)
+    logits = rng.standard_normal((3, 1, 4, 4)) * 2
+    targets = (rng.random(logits.shape) < 0.4).astype(np.float64)
+    expected = _smp_binary_tversky(logits, targets, alpha, beta, gamma)
+    value = lossx.focal_tversky(
+        logits.astype(dtype), targets.astype(dtype), alpha=alpha, beta=beta, gamma=gamma, from_logits=True,
+        axis=1, sum_axes=(0, 2, 3), epsilon=0.0,
+    )
+    assert value.dtype == dtype
+    assert_close(value, expected, dtype)

@@ -400,7 +400,7 @@ _FAMILY = {
         "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
         "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
         "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
-    **{name: _overlap for name in ("dice", "tversky", "jaccard")},
+    **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
     "ctc": _ctc,
 }
@@ -554,6 +554,19 @@ def _perfect_overlap(d, loss, dims):
     return (to_class_axis(y_true, axis), to_class_axis(y_true, axis)), options
 
 
+def _perfect_mcc(d, loss, dims):
+    """Predicted masks equal to dense 0/1 targets in which every score has a positive and a negative
+    pixel (else its correlation is 0/0, taken as 0: loss 1); ε = 0."""
+    batch, extra, classes = dims
+    options = d.draw(options_for(loss, classes, classes, {"from_logits": False, "epsilon": 0.0}))
+    options.pop("ignore_index", None)
+    axis = options.get("axis", -1)
+    shape = (batch, 2 * (extra[0] if extra else 1), classes)
+    y_true = d.ints(shape, 0, 1).astype(np.float64)
+    y_true[:, 0, :], y_true[:, -1, :] = 1.0, 0.0
+    return (to_class_axis(y_true, axis), to_class_axis(y_true, axis)), options
+
+
 def _perfect_triplet(d, loss, dims):
     """Anchor = positive, the negative farther than the margin."""
     batch, _, classes = dims
@@ -575,7 +588,8 @@ PERFECT = {
         "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
         "sparse_categorical_focal_cross_entropy", "poly_cross_entropy", "generalized_cross_entropy",
         "kl_divergence", "nll")},
-    **{name: _perfect_overlap for name in ("dice", "tversky", "jaccard")},
+    **{name: _perfect_overlap for name in ("dice", "tversky", "focal_tversky", "jaccard")},
+    "mcc": _perfect_mcc,
     "triplet_margin": _perfect_triplet,
 }
 
@@ -626,7 +640,7 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         same = labels[:, None] == labels[None, :]
         positives = same.sum(axis=1) - (1 if options.get("remove_diagonal", True) else 0)
         return ((positives > 0) & (~same).any(axis=1)).astype(np.float64)
-    if name in ("dice", "tversky", "jaccard"):
+    if name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc"):
         y_pred, y_true = arrays
         ndim, class_axis = y_pred.ndim, axis % y_pred.ndim
         if y_true.dtype.kind == "i":

@@ -429,7 +429,11 @@ def _overlap_cases(loss, extra):
 OVERLAP = [
     *_overlap_cases("dice", {}),
     *_overlap_cases("tversky", {"alpha": 0.25, "beta": 0.75}),
+    *_overlap_cases("focal_tversky", {"gamma": 0.5}),
     *_overlap_cases("jaccard", {}),
+    # MCC has no smooth; its saturated case is the plain one from logits.
+    *[case for case in _overlap_cases("mcc", {}) if "smooth" not in case.options],
+    Extreme("mcc", "logits1e4", _saturated_mask_logits, {"from_logits": True}),
 ]
 
 # ----------------------------------------------------------------- ranking

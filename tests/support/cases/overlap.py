@@ -84,7 +84,22 @@ CASES: list[Case] = [
     *_cases("tversky", "tversky", {"alpha": 0.3, "beta": 0.7}),
     Case("tversky", "tversky", "defaults-multilabel", {}, _dense),
     Case("tversky", "tversky", "a1.5-b0-multiclass-ii-1", {"alpha": 1.5, "beta": 0.0, "ignore_index": -1}, _labels),
+    # focal Tversky: the power on the shared machinery (class weights after it, masked scores).
+    Case("focal_tversky", "focal_tversky", "defaults-multilabel", {}, _dense, LABEL_WEIGHTINGS),
+    Case("focal_tversky", "focal_tversky", "g1.5-multiclass-from_logits-cw-ii-1-smooth1",
+         {"gamma": 1.5, "from_logits": True, "class_weight": CW4, "ignore_index": -1, "smooth": 1.0}, _labels,
+         SCCE_WEIGHTINGS),
+    Case("focal_tversky", "focal_tversky", "a0.6-b0.2-g0.5-pooled-axis1-soft-eps1e-3",
+         {"alpha": 0.6, "beta": 0.2, "gamma": 0.5, "axis": 1, "per_class": False, "epsilon": 1e-3},
+         functools.partial(_dense, classes=3, soft=True), wrt=(0, 1)),
     *_cases("jaccard", "jaccard"),
+    Case("mcc", "mcc", "multilabel-probs", {}, _dense, LABEL_WEIGHTINGS),
+    Case("mcc", "mcc", "multiclass-from_logits-cw-ii-1", {"from_logits": True, "class_weight": CW4, "ignore_index": -1},
+         _labels, SCCE_WEIGHTINGS),
+    Case("mcc", "mcc", "pooled-axis1-cw3-soft-eps0", {"axis": 1, "per_class": False, "class_weight": CW3, "epsilon": 0.0},
+         functools.partial(_dense, classes=3, soft=True), wrt=(0, 1)),
+    Case("mcc", "mcc", "sum_all-binary-from_logits-ii2", {"sum_axes": "all", "from_logits": True, "ignore_index": 2},
+         functools.partial(_dense, shape=(2, 3, 4, 1), ignored=2.0)),
 ]
 
 

@@ -7,7 +7,9 @@ conformance tests cannot drift apart. Expressions see the row's named inputs
 (converted to the framework's arrays) and these names:
 
 * torch rows: ``torch``, ``F`` (torch.nn.functional), ``nn`` (torch.nn), ``lossx``, ``LT``
-  (lossx.backends.torch);
+  (lossx.backends.torch); rows of the torch-based libraries see the same names and their
+  library: ``kornia``, ``monai`` (with ``monai.losses`` imported) or ``pml``
+  (``pytorch_metric_learning``);
 * optax rows: ``optax``, ``jnp``, ``jax``, ``lossx``, ``LJ`` (lossx.backends.jax);
 * keras rows: ``keras``, ``ops`` (keras.ops), ``lossx``, ``LK`` (lossx.backends.keras); inputs
   are tensors of the current Keras engine;
@@ -25,7 +27,10 @@ from typing import Callable
 
 import numpy as np
 
-FRAMEWORKS = ("torch", "keras", "optax", "sklearn")
+#: The frameworks and libraries rows come from, by module name.
+FRAMEWORKS = ("torch", "keras", "optax", "sklearn", "kornia", "monai", "pytorch_metric_learning")
+#: Those whose rows run on torch tensors (and may compare gradients).
+TORCH_BASED = ("torch", "kornia", "monai", "pytorch_metric_learning")
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class Row:
     make: ``make(rng) -> {name: NumPy array}``: the inputs both expressions use, drawn
         where the loss is well conditioned (away from kinks and clipping).
     notes: option translations, layout and reduction differences, known deviations.
-    grad: the name of an input whose gradient is compared as well (torch and optax rows;
+    grad: the name of an input whose gradient is compared as well (torch-based and optax rows;
         the gradient of the sum of the value).
     rtol: relative tolerance of the comparison (atol = rtol · max |native|).
     """
@@ -57,8 +62,8 @@ class Row:
     def __post_init__(self) -> None:
         if self.framework not in FRAMEWORKS:
             raise ValueError(f"framework must be one of {FRAMEWORKS}, got {self.framework!r}")
-        if self.grad is not None and self.framework not in ("torch", "optax"):
-            raise ValueError("gradients are compared on torch and optax rows only")
+        if self.grad is not None and self.framework not in (*TORCH_BASED, "optax"):
+            raise ValueError("gradients are compared on torch-based and optax rows only")
 
 
 # ------------------------------------------------------------------ input makers shared by rows

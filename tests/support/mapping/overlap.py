@@ -110,3 +110,35 @@ ROWS += [
         'LK.Jaccard(dtype="float64")(y_true, y_pred)', _masks,
         "Keras has no Jaccard loss; its Tversky with alpha = beta = 1 is one."),
 ]
+
+# ----------------------------------------------------------------- mcc
+
+
+def _torch_layout_masks(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """torch-layout (2, 3, 4, 4) logits, their sigmoid and softmax, multilabel 0/1 targets, integer labels
+    (N, H, W) and MONAI's (N, 1, H, W) label maps."""
+    logits = rng.standard_normal((2, 3, 4, 4)) * 1.5
+    labels = rng.integers(0, 3, (2, 4, 4))
+    return {
+        "logits": logits, "input": 1 / (1 + np.exp(-logits)), "probabilities": softmax(logits, axis=1),
+        "target": (rng.random((2, 3, 4, 4)) < 0.5).astype(np.float64), "labels": labels,
+        "label_map": labels[:, None].astype(np.float64),
+    }
+
+
+ROWS += [
+    Row("mcc", "monai", "monai.losses.MCCLoss()(input, target)", "lossx.mcc(input, target, axis=1)",
+        _torch_layout_masks,
+        "One score per sample and class, averaged, and epsilon (MONAI's smooth_dr) 1e-5 under the root, as "
+        "MONAI. MONAI sets a score with FP = FN = 0 to 0, lossx does not (docs/losses.md); soft predictions "
+        "never reach it.", grad="input"),
+    Row("mcc", "monai", "monai.losses.MCCLoss(sigmoid=True, batch=True, smooth_dr=1e-7, reduction='none')(logits, target)",
+        'lossx.mcc(logits, target, from_logits=True, axis=1, sum_axes=(0, 2, 3), epsilon=1e-7, reduction="none")',
+        _torch_layout_masks,
+        "batch=True sums each class's counts over the batch too: sum_axes=(0, 2, 3) with the class axis 1, "
+        "one score per class.", grad="logits"),
+    Row("mcc", "monai", "monai.losses.MCCLoss(softmax=True, to_onehot_y=True)(logits, label_map)",
+        "lossx.mcc(logits, labels, from_logits=True, axis=1)", _torch_layout_masks,
+        "Integer labels: lossx one-hot encodes them (MONAI's to_onehot_y, from a (N, 1, H, W) label map) and "
+        "from_logits applies the softmax over the class axis.", grad="logits"),
+]

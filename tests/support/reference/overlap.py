@@ -51,7 +51,8 @@ def _summed(ndim, axis, per_class, sum_axes):
 
 def _overlap(score, y_pred, y_true, from_logits=False, smooth=0.0, epsilon=1e-7, axis=-1,
              class_weight=None, ignore_index=None, per_class=True, sum_axes="per_sample"):
-    """``score(TP, Σp, Σt, s, ε)`` for each index of the axes not summed (one loop per score)."""
+    """``score(TP, Σp, Σt, n, s, ε)`` for each index of the axes not summed (one loop per score);
+    ``n`` counts the score's pixels (weighted, as the sums)."""
     p, t, valid = _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index)
     ndim, axis = p.ndim, axis % p.ndim
     summed = _summed(ndim, axis, per_class, sum_axes)
@@ -65,7 +66,7 @@ def _overlap(score, y_pred, y_true, from_logits=False, smooth=0.0, epsilon=1e-7,
     scored = np.ones(out_shape, dtype=bool)
     row = np.empty(out_shape, dtype=object)
     for out_index in np.ndindex(out_shape):
-        tp = sum_p = sum_t = M.ZERO
+        tp = sum_p = sum_t = count = M.ZERO
         pixels = 0
         for index in np.ndindex(p.shape):
             if tuple(index[d] for d in kept) != out_index or not valid[index]:
@@ -74,9 +75,10 @@ def _overlap(score, y_pred, y_true, from_logits=False, smooth=0.0, epsilon=1e-7,
             tp += w * p[index] * t[index]
             sum_p += w * p[index]
             sum_t += w * t[index]
+            count += w
             pixels += 1
         scored[out_index] = pixels > 0
-        value[out_index] = score(tp, sum_p, sum_t, s, eps) if pixels else M.ZERO
+        value[out_index] = score(tp, sum_p, sum_t, count, s, eps) if pixels else M.ZERO
         row[out_index] = weights[out_index[kept.index(axis)]] if classes_kept else M.ONE
     valid_out = None if ignore_index is None else scored
     if class_weight is None or not classes_kept:
@@ -85,21 +87,37 @@ def _overlap(score, y_pred, y_true, from_logits=False, smooth=0.0, epsilon=1e-7,
 
 
 def dice(y_pred, y_true, **options):
-    return _overlap(lambda tp, sp, st, s, eps: 1 - (2 * tp + s) / (sp + st + s + eps), y_pred, y_true, **options)
+    return _overlap(lambda tp, sp, st, n, s, eps: 1 - (2 * tp + s) / (sp + st + s + eps), y_pred, y_true, **options)
 
 
 def tversky(y_pred, y_true, alpha=0.5, beta=0.5, **options):
-    a, b = M.mp_scalar(alpha), M.mp_scalar(beta)
+    return focal_tversky(y_pred, y_true, alpha, beta, gamma=1.0, **options)
 
-    def score(tp, sum_p, sum_t, s, eps):
+
+def focal_tversky(y_pred, y_true, alpha=0.3, beta=0.7, gamma=0.75, **options):
+    a, b, g = M.mp_scalar(alpha), M.mp_scalar(beta), M.mp_scalar(gamma)
+
+    def score(tp, sum_p, sum_t, n, s, eps):
         false_positive, false_negative = sum_p - tp, sum_t - tp
-        return 1 - (tp + s) / (tp + a * false_positive + b * false_negative + s + eps)
+        return (1 - (tp + s) / (tp + a * false_positive + b * false_negative + s + eps)) ** g
 
     return _overlap(score, y_pred, y_true, **options)
 
 
 def jaccard(y_pred, y_true, **options):
-    return _overlap(lambda tp, sp, st, s, eps: 1 - (tp + s) / (sp + st - tp + s + eps), y_pred, y_true, **options)
+    return _overlap(lambda tp, sp, st, n, s, eps: 1 - (tp + s) / (sp + st - tp + s + eps), y_pred, y_true, **options)
 
 
-LOSSES: dict[str, Callable[..., tuple]] = {f.__name__: f for f in (dice, tversky, jaccard)}
+def mcc(y_pred, y_true, epsilon=1e-5, **options):
+    """The textbook ``1 − (TP·TN − FP·FN) / sqrt(...)``; a correlation of 0/0 is 0 (scikit-learn's)."""
+
+    def score(tp, sum_p, sum_t, n, s, eps):
+        fp, fn = sum_p - tp, sum_t - tp
+        tn = n - sum_p - sum_t + tp
+        squared = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn) + eps
+        return M.ONE if squared == 0 else 1 - (tp * tn - fp * fn) / M.sqrt(squared)
+
+    return _overlap(score, y_pred, y_true, epsilon=epsilon, **options)
+
+
+LOSSES: dict[str, Callable[..., tuple]] = {f.__name__: f for f in (dice, tversky, focal_tversky, jaccard, mcc)}
