@@ -297,6 +297,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                            ("logits", "t"), {"alpha": 0.25, **_LOGITS}),
               keras=Native("keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, "
                            "from_logits=True)", ("logits", "t"), {"alpha": 0.25, **_LOGITS})),
+    Benchmark("asymmetric", binary, ("logits", "t"),
+              numpy=Native("np.mean(t * np.logaddexp(0, -logits) - (1 - t) * np.maximum(1 / (1 + np.exp(-logits)) "
+                           "- 0.05, 0) ** 4 * np.log(np.minimum(1 / (1 + np.exp(logits)) + 0.05, 1)))", ("logits", "t"))),
     Benchmark("categorical_cross_entropy", soft, ("logits", "soft"), _LOGITS,
               torch=Native("F.cross_entropy(logits, soft)", ("logits", "soft"), _LOGITS),
               optax=Native("jnp.mean(optax.losses.softmax_cross_entropy(logits, soft))", ("logits", "soft"), _LOGITS),
@@ -328,6 +331,14 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               keras=Native("keras.losses.KLDivergence()", ("probs", "target")),
               numpy=Native("np.mean(np.sum(target * (np.log(target) - log_probs), axis=-1))", ("log_probs", "target"),
                            {"log_input": True})),
+    Benchmark("generalized_kl_divergence", distributions, ("log_probs", "target"), {"log_input": True},
+              optax=Native("jnp.mean(optax.losses.generalized_kl_divergence(log_probs, target))",
+                           ("log_probs", "target"), {"log_input": True}),
+              numpy=Native("np.mean(np.sum(target * (np.log(target) - log_probs) - target + np.exp(log_probs), "
+                           "axis=-1))", ("log_probs", "target"), {"log_input": True})),
+    Benchmark("jensen_shannon", distributions, ("probs", "target"),
+              numpy=Native("np.mean(np.sum(0.5 * (probs * np.log(2 * probs / (probs + target)) + target * "
+                           "np.log(2 * target / (probs + target))), axis=-1))", ("probs", "target"))),
     Benchmark("nll", log_probabilities, ("log_probs", "labels"),
               torch=Native("F.nll_loss(log_probs, labels)", ("log_probs", "labels")),
               numpy=Native("-np.mean(np.take_along_axis(log_probs, labels[:, None], -1))", ("log_probs", "labels"))),

@@ -51,7 +51,7 @@ class LabelRangeError(LossxError, ValueError):
 
 
 class ProbabilityRangeError(LossxError, ValueError):
-    """Probabilities outside ``[0, 1]`` while ``from_logits=False``."""
+    """Probabilities outside ``[0, 1]`` while ``from_logits=False``, or a negative measure (``generalized_kl_divergence``)."""
 
 
 class DTypeError(LossxError, TypeError):

@@ -129,10 +129,11 @@ def _probes() -> dict[str, _Probe]:
         "gaussian_nll": _Probe(("residual",), _unit_variance_inputs),
         "binary_cross_entropy": _Probe(("probability", "margin", "logit"), _binary_inputs),
         "binary_focal_cross_entropy": _Probe(("probability", "margin", "logit"), _binary_inputs),
+        "asymmetric": _Probe(_LOGISTIC_AXES, _logistic_inputs),
         **{name: distribution(name) for name in (
             "categorical_cross_entropy", "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
             "sparse_categorical_focal_cross_entropy", "poly_cross_entropy", "generalized_cross_entropy",
-            "kl_divergence")},
+            "kl_divergence", "generalized_kl_divergence", "jensen_shannon")},
         "nll": distribution("nll", log_probabilities=True),
         "hinge": _Probe(("margin",), _score_inputs),
         "squared_hinge": _Probe(("margin",), _score_inputs),

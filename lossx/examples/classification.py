@@ -7,11 +7,12 @@ import numpy as np
 from ._common import binary_example, categorical_example, softmax, sparse_example
 
 __all__ = [
-    "binary_example", "categorical_example", "kl_example", "log_probability_example", "sparse_example",
-    "BINARY_CROSS_ENTROPY", "BINARY_FOCAL_CROSS_ENTROPY", "CATEGORICAL_CROSS_ENTROPY",
+    "binary_example", "categorical_example", "distribution_example", "kl_example", "log_probability_example",
+    "logit_example", "measure_example", "sparse_example",
+    "BINARY_CROSS_ENTROPY", "BINARY_FOCAL_CROSS_ENTROPY", "ASYMMETRIC", "CATEGORICAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_CROSS_ENTROPY", "CATEGORICAL_FOCAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY", "POLY_CROSS_ENTROPY", "GENERALIZED_CROSS_ENTROPY",
-    "KL_DIVERGENCE", "NLL",
+    "KL_DIVERGENCE", "GENERALIZED_KL_DIVERGENCE", "JENSEN_SHANNON", "NLL",
 ]
 
 
@@ -35,9 +36,29 @@ def kl_example(rng, options):
     return y_pred, np.log(target) if options.get("log_target") else target
 
 
+def measure_example(rng, options):
+    """Unnormalised non-negative measures (their logs with log_input / log_target), along ``axis``."""
+    y_pred = np.exp(rng.standard_normal((6, 5)))
+    y_true = np.exp(rng.standard_normal((6, 5))) * 2
+    return (np.log(y_pred) if options.get("log_input") else y_pred,
+            np.log(y_true) if options.get("log_target") else y_true)
+
+
+def distribution_example(rng, options):
+    axis = options.get("axis", -1)
+    logits = rng.standard_normal((6, 5)) * 2
+    return (logits if options.get("from_logits") else softmax(logits, axis)), softmax(rng.standard_normal((6, 5)), axis)
+
+
+def logit_example(rng, options):
+    """Multi-label logits and 0/1 targets."""
+    return rng.standard_normal((4, 6)) * 2, (rng.random((4, 6)) < 0.4).astype(np.float64)
+
+
 # The option sets `lossx compare` runs, per loss.
 BINARY_CROSS_ENTROPY = ({}, {"from_logits": True}, {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0})
 BINARY_FOCAL_CROSS_ENTROPY = ({}, {"from_logits": True, "alpha": 0.25}, {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1})
+ASYMMETRIC = ({}, {"gamma_pos": 1.0}, {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0})
 CATEGORICAL_CROSS_ENTROPY = (
     {"from_logits": True},
     {},
@@ -84,6 +105,8 @@ KL_DIVERGENCE = (
     {"from_logits": True, "axis": 1},
     {"log_input": True, "pointwise": True},
 )
+GENERALIZED_KL_DIVERGENCE = ({}, {"log_input": True}, {"log_input": True, "log_target": True, "pointwise": True})
+JENSEN_SHANNON = ({}, {"from_logits": True}, {"from_logits": True, "axis": 1})
 NLL = (
     {},
     {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},

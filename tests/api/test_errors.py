@@ -490,6 +490,10 @@ KIND_CASES = {
         "kl_divergence", (np.full((4, 3), 1 / 3), LOGITS), ProbabilityRangeError,
         "y_true must be probabilities in .*log_target=True", {},
     ),
+    "gkl-negative_measure": (
+        "generalized_kl_divergence", (np.full((4, 3), 0.5), LOGITS), ProbabilityRangeError,
+        "y_true must be non-negative measures.*log_target=True", {},
+    ),
     "kl-contradiction": (
         "kl_divergence", (LOGITS, np.full((4, 3), 1 / 3)), OptionValueError, "contradict each other",
         {"from_logits": True, "log_input": True},

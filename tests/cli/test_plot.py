@@ -56,6 +56,9 @@ VALUES = [
     ("nll", "probability", lambda p: lossx.nll(
         np.log(two_columns(p, 1 - p)), np.zeros(p.size, dtype=np.int64), reduction="none")),
     ("hinge", "margin", lambda m: lossx.hinge(m, np.ones_like(m), reduction="none")),
+    ("jensen_shannon", "probability", lambda p: 0.5 * (p * np.log(2 * p / (1 + p)) + (1 - p) * np.log(2.0))
+     + 0.5 * np.log(2 / (1 + p))),
+    ("asymmetric", "margin", lambda m: np.log1p(np.exp(-m))),
     ("perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     ("multiclass_perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     ("multi_margin:p=2", "margin", lambda m: lossx.multi_margin(
@@ -121,11 +124,13 @@ GROUPS = {
                  "gaussian_nll"],
     "probability": ["bce", "focal:gamma=2,alpha=0.25", "cce", "scce:from_logits=true", "categorical_focal",
                     "sparse_focal:from_logits=true", "poly_cross_entropy", "gce", "kl_divergence:log_input=true",
-                    "kl_divergence:log_target=true", "nll"],
+                    "kl_divergence:log_target=true", "generalized_kl_divergence", "jensen_shannon",
+                    "nll"],
     "margin": ["hinge", "squared_hinge", "categorical_hinge", "multi_margin", "multilabel_margin", "perceptron",
                "multiclass_perceptron",
-               "margin_ranking:margin=1", "soft_margin", "multilabel_soft_margin", "bce:from_logits=true"],
-    "logit": ["bce", "cce:from_logits=true", "soft_margin", "gce"],
+               "margin_ranking:margin=1", "soft_margin", "multilabel_soft_margin", "bce:from_logits=true",
+               "asymmetric:gamma_pos=1"],
+    "logit": ["bce", "cce:from_logits=true", "soft_margin", "gce", "jensen_shannon:from_logits=true"],
 }
 
 

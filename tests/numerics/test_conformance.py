@@ -560,6 +560,37 @@ def test_optax_sigmoid_focal_loss(alpha, gamma, targets, dtype):
     )
 
 
+def measures(seed=4, shape=(7, 5), zeros=False):
+    """Unnormalised positive measures (a quarter of them exactly 0 with ``zeros``)."""
+    rng = _rng(seed)
+    measure = np.exp(rng.standard_normal(shape))
+    return np.where(rng.random(shape) < 0.25, 0.0, measure) if zeros else measure
+
+
+@optax_dtypes
+@pytest.mark.filterwarnings("ignore:.*convex_kl_divergence:DeprecationWarning")
+@pytest.mark.parametrize("name", ["generalized_kl_divergence", "convex_kl_divergence"])
+def test_optax_generalized_kl_divergence(name, dtype):
+    """lossx's alias convex_kl_divergence against optax's deprecated name of the same loss. Both inputs are
+    differentiated without zero targets; with them only the log-predictions (optax's target gradient there is
+    0·log 0's NaN)."""
+    optax = _optax()
+    log_q = logits(scale=1.0)
+    check_jax(_lj(name, log_input=True), getattr(optax.losses, name), [log_q, measures()], dtype, wrt=(0, 1))
+    check_jax(_lj(name, log_input=True), getattr(optax.losses, name), [log_q, measures(zeros=True)], dtype)
+
+
+@optax_dtypes
+def test_optax_generalized_kl_divergence_over_axis1(dtype):
+    optax = _optax()
+
+    def theirs(log_q, target):
+        return optax.losses.generalized_kl_divergence(log_q, target, axis=1)
+
+    check_jax(_lj("generalized_kl_divergence", log_input=True, axis=1), theirs,
+              [logits(shape=(3, 4, 2), scale=1.0), measures(shape=(3, 4, 2))], dtype, wrt=(0, 1))
+
+
 @optax_dtypes
 def test_optax_mean_reduction_is_the_mean_of_per_example_values(dtype):
     optax = _optax()
@@ -572,6 +603,86 @@ def test_optax_mean_reduction_is_the_mean_of_per_example_values(dtype):
         lambda x, t: optax.losses.softmax_cross_entropy_with_integer_labels(x, t).mean(),
         [x, labels], dtype,
     )
+
+
+# ======================================================================= kornia
+
+KORNIA_SHAPE = (2, 3, 4, 5)  # (B, N, H, W): N heatmaps per sample, each a distribution over H·W
+
+
+def _heatmaps(seed, zeros_in=None):
+    """Distributions over H·W; ``zeros_in`` (``rng``, share) sets that share of cells to 0 before normalising."""
+    rng = _rng(seed)
+    batch, channels, height, width = KORNIA_SHAPE
+    flat = softmax(rng.standard_normal((batch, channels, height * width)))
+    if zeros_in is not None:
+        flat = np.where(zeros_in, 0.0, flat)
+        flat = flat / flat.sum(axis=-1, keepdims=True)
+    return flat.reshape(KORNIA_SHAPE)
+
+
+@torch_dtypes
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("zeros", [False, True], ids=["positive", "zeros"])
+def test_kornia_js_div_loss_2d(zeros, reduction, dtype):
+    """kornia's JS over each heatmap's H·W cells is lossx's jensen_shannon of the (B, N, H·W) reshape, every reduction.
+
+    With ``zeros`` some cells of each input are 0 where the other is positive (never both): the
+    values are exact in both, and so are the gradients there (½·log 2 with respect to the entry whose
+    partner is 0) but the −inf partial of the zero entry itself, which both give as −½ (its
+    ``p·log p`` term taken as the constant 0).
+    """
+    pytest.importorskip("kornia")
+    import kornia
+
+    flat_shape = (KORNIA_SHAPE[0], KORNIA_SHAPE[1], KORNIA_SHAPE[2] * KORNIA_SHAPE[3])
+    cells = _rng(7).random(flat_shape)
+    pred = _heatmaps(5, cells < 0.2 if zeros else None)
+    target = _heatmaps(6, cells > 0.8 if zeros else None)
+
+    def ours(p, t):
+        return lossx.jensen_shannon(p.reshape(flat_shape), t.reshape(flat_shape), reduction=reduction)
+
+    def theirs(p, t):
+        return kornia.losses.js_div_loss_2d(p, t, reduction=reduction)
+
+    check_torch(ours, theirs, [pred, target], dtype, wrt=(0, 1))
+
+
+# ======================================================================= timm (transcribed)
+
+
+def timm_asymmetric_loss_multilabel(x, y, gamma_neg=4.0, gamma_pos=1.0, clip=0.05, eps=1e-8):
+    """NumPy transcription of timm's ``AsymmetricLossMultiLabel.forward`` (timm/loss/asymmetric_loss.py, after
+    Ridnik et al. 2021's reference code; its original reduction, the sum): timm cannot be installed beside
+    this torch, so it is written out here from its source, step for step, with its ε clamps."""
+    xs_pos = 1.0 / (1.0 + np.exp(-x))
+    xs_neg = 1.0 - xs_pos
+    if clip is not None and clip > 0:
+        xs_neg = np.minimum(xs_neg + clip, 1.0)
+    loss = y * np.log(np.maximum(xs_pos, eps)) + (1 - y) * np.log(np.maximum(xs_neg, eps))
+    if gamma_neg > 0 or gamma_pos > 0:
+        pt = xs_pos * y + xs_neg * (1 - y)
+        loss = loss * np.power(1 - pt, gamma_pos * y + gamma_neg * (1 - y))
+    return -loss.sum()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(("gamma_pos", "gamma_neg", "clip"), [
+    (1.0, 4.0, 0.05), (0.0, 4.0, 0.05), (2.0, 1.0, 0.0), (0.0, 0.0, 0.0), (1.0, 0.5, 0.3),
+], ids=["timm-defaults", "paper", "clip0", "bce", "gn0.5-clip0.3"])
+def test_timm_asymmetric_loss_multilabel_is_sum(gamma_pos, gamma_neg, clip, dtype):
+    """0/1 targets (timm's single focusing factor differs from lossx's per-term one for soft targets);
+    logits within ±8, where timm's ε = 1e-8 clamps do not bind, and σ(x) away from the clip's kink."""
+    x = np.clip(logits(seed=8, shape=(16, 6), scale=2.5), -8.0, 8.0)
+    p = 1.0 / (1.0 + np.exp(-x))
+    x = np.where(np.abs(p - clip) < 1e-2, x + 0.1, x)
+    y = hard_labels(seed=9, shape=x.shape)
+    ours = lossx.asymmetric(x.astype(dtype), y.astype(dtype), gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip,
+                            reduction="sum")
+    assert ours.dtype == np.dtype(dtype)
+    theirs = timm_asymmetric_loss_multilabel(x.astype(dtype).astype(np.float64), y, gamma_neg, gamma_pos, clip)
+    assert_close(ours, theirs, dtype)
 
 
 # ======================================================================= keras

@@ -131,7 +131,8 @@ _FLOAT_RANGES = {
     "delta": (0.0, 3.0), "beta": (0.0, 3.0), "gamma": (0.0, 4.0), "epsilon": (-1.0, 3.0), "q": (0.0, 1.0),
     "margin": (-1.0, 2.0), "temperature": (0.1, 2.0), "p": (0.5, 3.0), "smooth": (0.0, 2.0),
     "alpha": (0.0, 2.0), "pos_weight": (0.0, 3.0), "label_smoothing": (0.0, 1.0), "quantile": (0.0, 1.0),
-    "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0),
+    "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0), "gamma_pos": (0.0, 4.0),
+    "gamma_neg": (0.0, 4.0), "clip": (0.0, 0.5),
 }
 #: Options that act on logits only: drawn only where from_logits is True.
 _LOGIT_ONLY = ("z_loss", "softcap")
@@ -263,8 +264,9 @@ def _regression(d, loss, dims):
         return (d.floats(shape, 0, 3), d.signs(shape)), options
     if loss == "margin_ranking":
         return (d.floats(shape, -3, 3), d.floats(shape, -3, 3), d.signs(shape)), options
-    if loss in ("binary_cross_entropy", "binary_focal_cross_entropy"):
-        y_pred = d.floats(shape, -4, 4) if options.get("from_logits") else d.floats(shape, 0.02, 0.98)
+    if loss in ("binary_cross_entropy", "binary_focal_cross_entropy", "asymmetric"):
+        logits = options.get("from_logits") or loss == "asymmetric"
+        y_pred = d.floats(shape, -4, 4) if logits else d.floats(shape, 0.02, 0.98)
         y_true = d.floats(shape, 0, 1) if d.draw(st.booleans()) else d.ints(shape, 0, 1).astype(np.float64)
         return (y_pred, y_true), options
     return (d.floats(shape, -3, 3), d.floats(shape, -3, 3)), options
@@ -291,6 +293,8 @@ def _categorical(d, loss, dims):
         y_pred = f32(logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True)))
     elif options.get("from_logits"):
         y_pred = logits
+    elif loss == "generalized_kl_divergence":  # unnormalised measures
+        y_pred = logits if options.get("log_input") else f32(np.exp(logits))
     elif options.get("log_input"):
         y_pred = f32(np.log(softmax(logits)))
     else:
@@ -303,6 +307,8 @@ def _categorical(d, loss, dims):
         y_true = d.floats(shape, -3, 3)
     elif loss == "multilabel_soft_margin":
         y_true = d.floats(shape, 0, 1) if soft else d.ints(shape, 0, 1).astype(np.float64)
+    elif loss == "generalized_kl_divergence":
+        y_true = d.floats(shape, -3, 3) if options.get("log_target") else f32(np.exp(d.floats(shape, -3, 3)))
     elif options.get("log_target"):
         y_true = np.log(f32(softmax(d.floats(shape, -3, 3))))
     elif soft and loss != "categorical_hinge":
@@ -401,6 +407,9 @@ _FAMILY = {
         "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
         "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
     **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
+        "generalized_cross_entropy", "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll",
+        "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
+    **{name: _overlap for name in ("dice", "tversky", "jaccard")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
     "ctc": _ctc,
 }
@@ -529,8 +538,11 @@ def _perfect_classification(d, loss, dims):
     y_true = one_hot(np.clip(labels, 0, classes - 1), classes)
     if loss == "nll":  # log-probabilities: 0 at the label, anything below elsewhere
         y_pred = np.where(y_true > 0, 0.0, -d.floats(y_true.shape, 0.1, 5))
-    elif loss == "kl_divergence":  # any target distribution, predicted exactly
+    elif loss in ("kl_divergence", "jensen_shannon"):  # any target distribution, predicted exactly
         y_true = f32(softmax(d.floats(y_true.shape, -3, 3)))
+        y_pred = y_true.copy()
+    elif loss == "generalized_kl_divergence":  # any measure, predicted exactly
+        y_true = f32(np.exp(d.floats(y_true.shape, -3, 3)))
         y_pred = y_true.copy()
     else:
         y_pred = y_true.copy()
@@ -590,6 +602,8 @@ PERFECT = {
         "kl_divergence", "nll")},
     **{name: _perfect_overlap for name in ("dice", "tversky", "focal_tversky", "jaccard")},
     "mcc": _perfect_mcc,
+        "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll")},
+    **{name: _perfect_overlap for name in ("dice", "tversky", "jaccard")},
     "triplet_margin": _perfect_triplet,
 }
 
@@ -600,6 +614,7 @@ NO_EXACT_ZERO = {
     "cosine_similarity": "minimum −1 (aligned vectors)",
     "soft_margin": "softplus(−y·x) > 0 for every finite score",
     "multilabel_soft_margin": "softplus > 0 for every finite logit",
+    "asymmetric": "a positive label's −log σ(x) > 0 for every finite logit",
     "cosine_embedding": "1 − cos(x, c·x) is 0 only up to rounding of the norms (and of eps)",
     "ntxent": "a softplus of finite similarities, > 0",
     "circle": "a softplus of finite weighted similarities, > 0",

@@ -1,5 +1,5 @@
-"""Classification losses: cross-entropies, focal, poly and generalized cross-entropies,
-KL divergence and negative log-likelihood.
+"""Classification losses: cross-entropies, focal, asymmetric, poly and generalized cross-entropies,
+KL, generalized KL and Jensen–Shannon divergences, and negative log-likelihood.
 
 One family, in one module per kind of loss; importing the package registers them in the
 order of ``__all__``, the order ``lossx list`` shows.
@@ -7,16 +7,17 @@ order of ``__all__``, the order ``lossx list`` shows.
 
 from __future__ import annotations
 
-from .binary import binary_cross_entropy, binary_focal_cross_entropy
+from .binary import asymmetric, binary_cross_entropy, binary_focal_cross_entropy
 from .softmax import categorical_cross_entropy, sparse_categorical_cross_entropy
 from .focal import categorical_focal_cross_entropy, sparse_categorical_focal_cross_entropy
 from .poly import poly_cross_entropy
 from .generalized import generalized_cross_entropy
-from .likelihood import kl_divergence, nll
+from .likelihood import generalized_kl_divergence, jensen_shannon, kl_divergence, nll
 
 __all__ = [
     "binary_cross_entropy",
     "binary_focal_cross_entropy",
+    "asymmetric",
     "categorical_cross_entropy",
     "sparse_categorical_cross_entropy",
     "categorical_focal_cross_entropy",
@@ -24,5 +25,7 @@ __all__ = [
     "poly_cross_entropy",
     "generalized_cross_entropy",
     "kl_divergence",
+    "generalized_kl_divergence",
+    "jensen_shannon",
     "nll",
 ]

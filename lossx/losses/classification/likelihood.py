@@ -1,4 +1,4 @@
-"""KL divergence and negative log-likelihood: losses of given log-probabilities and distributions."""
+"""KL divergences and negative log-likelihood: losses of given log-probabilities, distributions and measures."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import math
 from ... import primitives as P
 from ...examples import classification as examples
 from ..._checks import check_probabilities
-from ..._errors import OptionValueError
+from ..._errors import OptionValueError, ProbabilityRangeError
+from ..._namespace import is_eager
 from ..._options import Option
 from ..._reduction import LossTerms
 from ..._registry import define_loss
 from .._shared import CLASS_AXIS, CLASS_WEIGHT
 from ._labels import IGNORE_INDEX, split_labels
 
-__all__ = ["kl_divergence", "nll"]
+__all__ = ["kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll"]
 
 
 @define_loss(
@@ -92,6 +93,137 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
         log_t = xp.log(xp.where(absent, xp.ones_like(y_true), y_true))
         terms = y_true * (log_t - xp.where(absent, xp.zeros_like(log_q), log_q))
     return terms if pointwise else xp.sum(terms, axis=axis)
+
+
+def _check_measure(xp, y_pred, array, what, hint):
+    """Eager only: ``array`` holds no negative entry (a measure), else a ProbabilityRangeError."""
+    if is_eager(y_pred) and is_eager(array):
+        low = P.extrema(array, xp=xp)[0]
+        if low < 0:
+            raise ProbabilityRangeError(
+                f"generalized_kl_divergence: {what} must be non-negative measures, but its smallest entry is "
+                f"{low:g}. {hint}"
+            )
+
+
+@define_loss(
+    options=[
+        Option(
+            "log_input", "bool", False,
+            "True: y_pred are log-measures log q, used as given (optax's log_predictions).",
+        ),
+        Option("log_target", "bool", False, "True: y_true are log-measures log t."),
+        Option("axis", "axis", -1, "The axis summed over: the measures' support (torch layout: 1)."),
+        Option(
+            "pointwise", "bool", False,
+            "True: the terms t_c·(log t_c − log q_c) − t_c + q_c themselves, not summed over axis.",
+        ),
+    ],
+    class_axis=True,
+    aliases=("convex_kl_divergence",),
+    example=examples.measure_example,
+    showcase=examples.GENERALIZED_KL_DIVERGENCE,
+)
+def generalized_kl_divergence(xp, y_pred, y_true, *, log_input, log_target, axis, pointwise):
+    """Generalized KL divergence ``Σ_c [t_c·(log t_c − log q_c) − t_c + q_c]`` over ``axis``.
+
+    The I-divergence of non-negative measures ``q`` (prediction) and ``t`` (target), which
+    need not be normalised: the Bregman divergence of ``x·log x − x``, ≥ 0 and 0 only at
+    ``q = t``; for distributions it is :func:`kl_divergence`. ``q`` is given as is, or as
+    ``log q`` with ``log_input=True``; ``t`` as is, or as ``log t`` with ``log_target=True``.
+    There is no ``from_logits``: a softmax would normalise what this divergence leaves free.
+    Entries with ``t_c = 0`` contribute ``q_c`` (``0·log 0 = 0``), with gradient 1 with
+    respect to ``q_c`` and 0 with respect to ``t_c`` (where the derivative is −inf), as
+    :func:`kl_divergence`; ``t_c > 0`` with ``q_c = 0`` gives +inf. No clipping. In eager
+    mode measures given as is must be ≥ 0.
+    Shapes: as :func:`kl_divergence`; with ``pointwise=True`` the result is the terms,
+    of the broadcast shape of the inputs.
+    Reference: Csiszár (1975), I-divergence; Lee & Seung (2001), NMF with divergence D(V‖WH);
+    optax.losses.generalized_kl_divergence (formerly convex_kl_divergence), which is
+    ``log_input=True, reduction="none"``.
+    """
+    if not log_input:
+        _check_measure(xp, y_pred, y_pred, "y_pred", "Pass log_input=True for log-measures log q.")
+    if log_target:
+        absent = xp.equal(y_true, -math.inf)
+        target = xp.exp(y_true)
+    else:
+        _check_measure(xp, y_pred, y_true, "y_true", "Pass log_target=True for log-measures log t.")
+        absent = xp.equal(y_true, 0)
+        target = y_true
+    if log_input:
+        measure, log_q = xp.exp(y_pred), y_pred
+    else:
+        # The stand-in q = 1 where t = 0 keeps the log's gradient there finite (q = 0 would give 0·inf).
+        measure, log_q = y_pred, xp.log(xp.where(absent, xp.ones_like(y_pred), y_pred))
+    if not (log_target or pointwise):
+        return P.relative_entropy(target, log_q, axis) + xp.sum(measure - target, axis=axis)
+    # Stand-ins where t = 0: log t = 0 and log q = 0 give t·(0 − 0) = 0 with zero partials.
+    if log_target:
+        log_t = xp.where(absent, xp.zeros_like(y_true), y_true)
+    else:
+        log_t = xp.log(xp.where(absent, xp.ones_like(y_true), y_true))
+    terms = target * (log_t - xp.where(absent, xp.zeros_like(log_q), log_q)) - target + measure
+    return terms if pointwise else xp.sum(terms, axis=axis)
+
+
+_HALF_LOG_2 = 0.5 * math.log(2.0)
+
+
+def _jensen_shannon_terms(xp, q, t):
+    """``½·[q·log(q/m) + t·log(t/m)]``, ``m = (q + t)/2``, per entry (see :func:`jensen_shannon`)."""
+    total = q + t
+    empty = xp.equal(total, 0)
+    s = xp.where(empty, xp.ones_like(total), total)
+    d = (q - t) / s
+    near = xp.less_equal(xp.abs(d), 0.5)
+    # Near q = t, with q/m = 1 + d and t/m = 1 − d: ¼·s·[log(1 − d²) + 2d·atanh d], whose two parts
+    # do not cancel (d² and 2d², where q·log(q/m) and t·log(t/m) are ±s·d/2 around a sum of s·d²/4);
+    # 2·atanh d = log1p(2d/(1 − d)). d is 0 off this branch, so its gradient there is finite.
+    dn = xp.where(near, d, xp.zeros_like(d))
+    close = (0.25 * s) * (xp.log1p(-dn * dn) + dn * xp.log1p(2.0 * dn / (1.0 - dn)))
+    # Elsewhere the terms themselves; xlogy makes 0·log 0 = 0 where q = 0 or t = 0.
+    far = 0.5 * (P.xlogy(q, 2.0 * q / s, xp=xp) + P.xlogy(t, 2.0 * t / s, xp=xp))
+    value = xp.where(near, close, far)
+    # q = t = 0: 0, with the partials ½·log 2 of ½·(q + t)·log 2, the value wherever one of them is 0.
+    return xp.where(empty, _HALF_LOG_2 * total, value)
+
+
+@define_loss(
+    options=[
+        Option("from_logits", "bool", False, "True: y_pred are logits, turned into q by softmax over axis."),
+        Option("axis", "axis", -1, "The axis summed over: the distributions' support (torch layout: 1)."),
+    ],
+    class_axis=True,
+    example=examples.distribution_example,
+    showcase=examples.JENSEN_SHANNON,
+)
+def jensen_shannon(xp, y_pred, y_true, *, from_logits, axis):
+    """Jensen–Shannon divergence ``½·KL(q ‖ m) + ½·KL(t ‖ m)``, ``m = (q + t)/2``, over ``axis``.
+
+    ``q`` is the prediction (probabilities, or logits with ``from_logits=True``: ``q`` =
+    softmax), ``t`` the target distribution; natural log, so the value lies in [0, log 2],
+    symmetric in ``q`` and ``t``. ``0·log 0 = 0``: an entry with ``t_c = 0`` contributes
+    ``½·q_c·log 2``, exactly, with partial ``½·log 2`` with respect to ``q_c`` (also at
+    ``q_c = 0``); symmetrically for ``q_c = 0``. Where ``q_c = 0 < t_c`` the partial with
+    respect to ``q_c`` is mathematically −inf; lossx gives −½ there (the ``q·log q`` term at
+    ``q = 0`` taken as the constant 0, as kornia's), and the same for ``t_c = 0 < q_c`` with
+    respect to ``t_c``. Through a softmax those entries have weight ``q_c = 0`` and the
+    gradient is exact. Near ``q = t`` the value keeps its relative accuracy (``d²``-form).
+    In eager mode probabilities are range-checked.
+    Shapes: ``y_true`` broadcastable to ``y_pred`` (..., C, ...); result without ``axis``.
+    Reference: Lin (1991), "Divergence measures based on the Shannon entropy";
+    kornia.losses.js_div_loss_2d (heatmaps (B, N, H, W) over H·W: ``y_pred`` and ``y_true``
+    reshaped to (B, N, H·W)).
+    """
+    if not from_logits:
+        check_probabilities(
+            xp, "jensen_shannon", y_pred, y_pred, "y_pred", "Pass from_logits=True for logits.",
+        )
+    check_probabilities(xp, "jensen_shannon", y_pred, y_true, "y_true", "Targets are distributions.")
+    q = P.softmax(y_pred, axis=axis) if from_logits else y_pred
+    return xp.sum(_jensen_shannon_terms(xp, q, y_true), axis=axis)
+
 
 
 @define_loss(

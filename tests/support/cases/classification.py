@@ -6,7 +6,9 @@ import functools
 
 import numpy as np
 
-from tests.support.cases import CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _categorical, _labels, f32, softmax
+from tests.support.cases import (
+    CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _categorical, _labels, away_from, f32, softmax,
+)
 
 ALPHA4 = (0.25, 0.5, 1.0, 0.75)  # exact in float32
 
@@ -57,6 +59,48 @@ def _distributions(rng, options, zeros=False):
         if options.get("log_target"):
             target = np.log(target)
     return f32(y_pred), target
+
+
+def _measures(rng, options, zeros=False):
+    """Unnormalised measures (or their logs, as the options ask) along ``axis``: entries in (0.05, 3).
+
+    With ``zeros`` about a third of the target entries are exactly 0 (−inf with log_target),
+    and at about half of those the prediction is 0 as well (−inf with log_input).
+    """
+    shape = _shape(options)
+    y_pred = np.exp(rng.uniform(-3.0, 1.1, shape))
+    y_true = np.exp(rng.uniform(-3.0, 1.1, shape))
+    if zeros:
+        absent = rng.random(shape) < 0.35
+        absent.flat[0] = True
+        y_true = np.where(absent, 0.0, y_true)
+        masked = absent & (rng.random(shape) < 0.5)
+        masked.flat[0] = True
+        y_pred = np.where(masked, 0.0, y_pred)
+    with np.errstate(divide="ignore"):
+        y_pred, y_true = f32(y_pred), f32(y_true)
+        return (np.log(y_pred) if options.get("log_input") else y_pred,
+                np.log(y_true) if options.get("log_target") else y_true)
+
+
+def _js_distributions(rng, options, zeros=False):
+    """Jensen–Shannon inputs: a prediction (probabilities or logits) and a target distribution.
+
+    With ``zeros`` about a third of the target entries are 0 and at about half of those the
+    prediction is 0 too (probabilities); never a zero prediction under a positive target, where
+    the gradient is −inf.
+    """
+    return _distributions(rng, {**options, "log_input": False, "log_target": False}, zeros=zeros)
+
+
+def _asymmetric(rng, options, soft=False):
+    """Logits with σ(x) away from the clip's kink at p = m, and 0/1 (or soft) targets."""
+    clip = options.get("clip", 0.05)
+    while True:
+        logits = f32(rng.standard_normal((3, 4)) * 2.5)
+        if clip == 0 or away_from(1 / (1 + np.exp(-logits)), (clip,), 1e-2):
+            targets = rng.random((3, 4)) if soft else (rng.random((3, 4)) < 0.4).astype(np.float64)
+            return logits, f32(targets)
 
 
 _soft = functools.partial(_categorical, soft=True)
@@ -118,6 +162,23 @@ CASES: list[Case] = [
          functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
     Case("kl", "kl_divergence", "log_target-pointwise", {"log_input": True, "log_target": True, "pointwise": True},
          _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
+    # ---------------------------------------------------------------- generalized KL divergence
+    Case("gkl", "generalized_kl_divergence", "measures-zeros", {}, functools.partial(_measures, zeros=True),
+         LABEL_WEIGHTINGS),
+    Case("gkl", "generalized_kl_divergence", "axis1-log_input", {"axis": 1, "log_input": True}, _measures,
+         wrt=(0, 1)),
+    Case("gkl", "generalized_kl_divergence", "log_input-log_target-pointwise-zeros",
+         {"log_input": True, "log_target": True, "pointwise": True}, functools.partial(_measures, zeros=True)),
+    # ---------------------------------------------------------------- Jensen–Shannon divergence
+    Case("js", "jensen_shannon", "probs-zeros", {}, functools.partial(_js_distributions, zeros=True),
+         LABEL_WEIGHTINGS),
+    Case("js", "jensen_shannon", "axis1-from_logits", {"axis": 1, "from_logits": True}, _js_distributions,
+         wrt=(0, 1)),
+    # ---------------------------------------------------------------- asymmetric loss
+    Case("asl", "asymmetric", "default", {}, _asymmetric, LABEL_WEIGHTINGS),
+    Case("asl", "asymmetric", "gp1-gn2-clip0-soft", {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0},
+         functools.partial(_asymmetric, soft=True), wrt=(0, 1)),
+    Case("asl", "asymmetric", "gp2-gn0.5-clip0.2", {"gamma_pos": 2.0, "gamma_neg": 0.5, "clip": 0.2}, _asymmetric),
     # ---------------------------------------------------------------- negative log-likelihood
     Case("nll", "nll", "default", {}, _log_probabilities, SCCE_WEIGHTINGS),
     Case("nll", "nll", "cw-ii-100", {"class_weight": CW4, "ignore_index": -100}, _log_probabilities,

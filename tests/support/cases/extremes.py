@@ -250,6 +250,43 @@ def _kl_log_targets(big):
     return _a([[np.log(0.5), np.log(0.5), -INF], [-1e4, -0.5, -INF]]), log_t
 
 
+def _measures_zero_targets(big):
+    # t = 0 over q = 0 and over q > 0 (the term is q); a tiny q under a positive t (gradient ≈ −5e29).
+    return _a([[0.0, 2.5, 0.5], [1e-30, 4.0, 0.0]]), _a([[0.0, 0.25, 3.0], [0.5, 0.0, 0.0]])
+
+
+def _log_measures(big):
+    # exp(−1e4) underflows to 0 under a finite log t; −inf under −inf is 0.
+    return _a([[-INF, -1e4, 0.5], [1.0, -50.0, -INF]]), _a([[-INF, -2.0, 0.25], [-INF, -50.0, -INF]])
+
+
+def _js_zero_targets(big):
+    # t = 0 over q = 0 and over q > 0: 0·log 0 = 0, partial ½·log 2 with respect to q.
+    return _a([[0.0, 0.5, 0.5], [0.25, 0.75, 0.0]]), _a([[0.0, 1.0, 0.0], [0.5, 0.5, 0.0]])
+
+
+def _js_logits(big):
+    # Softmax probabilities of exactly 0 (−inf, and −1e4 beside 1e4) under positive targets.
+    return _a([[-INF, 1e4, 0.5], [1.0, -1e4, -INF]]), _a([[0.0, 0.25, 0.75], [0.5, 0.5, 0.0]])
+
+
+def _js_tiny(big):
+    # t − q = ±2^−20, ±2^−22 (exact in float32): JS ~ 1e−13, which ½·[q·log(q/m) + t·log(t/m)]
+    # loses to the cancellation of its ±1e−6 terms.
+    return _a([[0.5, 0.25, 0.25], [0.125, 0.375, 0.5]]), \
+        _a([[0.5 + 2**-20, 0.25 - 2**-20, 0.25], [0.125 - 2**-22, 0.375, 0.5 + 2**-22]])
+
+
+def _asymmetric_logits(big):
+    # Saturated both ways for both targets; σ(−1e4) + m is m, σ(1e4) − m is 1 − m.
+    return _a([[1e4, -1e4, 1e4], [-1e4, 0.5, -2.0]]), _a([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+
+
+def _asymmetric_tiny(big):
+    # Positives at logits 25.5–31.5: −log σ(x) = log1p(e^−x) ~ 1e−13; negatives at −30: p^γ₋·log1p(e^−30).
+    return _a([[30.0, -30.0, 25.5], [27.25, 31.5, -28.0]]), _a([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
+
+
 def _nll_inputs(big):
     return _a([[-INF, -0.25, -INF], [-1e4, -INF, -1e-3], [-INF, -2.0, -0.5]]), _labels([1, 2, -100])
 
@@ -325,6 +362,15 @@ CLASSIFICATION = [
     # One-hot targets: KL is the cross-entropy −log q_y, tiny where q_y → 1 (well conditioned there,
     # unlike KL of soft targets near t = q: docs/performance.md).
     Extreme("kl_divergence", "tiny-loss-one-hot", _class_tiny, {"from_logits": True}),
+    Extreme("generalized_kl_divergence", "zero-targets", _measures_zero_targets),
+    Extreme("generalized_kl_divergence", "log-inf-1e4", _log_measures, {"log_input": True, "log_target": True},
+            wrt=(0, 1)),
+    Extreme("jensen_shannon", "zero-targets", _js_zero_targets),
+    Extreme("jensen_shannon", "logits-inf-1e4", _js_logits, {"from_logits": True}),
+    Extreme("jensen_shannon", "tiny-loss", _js_tiny, wrt=(0, 1)),
+    Extreme("asymmetric", "logits1e4", _asymmetric_logits),
+    Extreme("asymmetric", "logits1e4-gp1-clip0", _asymmetric_logits, {"gamma_pos": 1.0, "clip": 0.0}),
+    Extreme("asymmetric", "tiny-loss-clip0", _asymmetric_tiny, {"clip": 0.0}),
     Extreme("nll", "inf-logprobs-ii", _nll_inputs, {"ignore_index": -100, "class_weight": _CW3}),
 ]
 

@@ -65,6 +65,13 @@ def _distributions_3d(rng: np.random.Generator) -> dict[str, np.ndarray]:
     }
 
 
+def _measures(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(5, 4) log-measures ``input`` and unnormalised non-negative measures ``measure``, some exactly 0."""
+    measure = np.exp(rng.standard_normal((5, 4)))
+    measure[rng.random((5, 4)) < 0.25] = 0.0
+    return {"input": rng.standard_normal((5, 4)), "measure": measure}
+
+
 KERAS_CLIP = "Keras clips probabilities to [1e-7, 1 − 1e-7]; these inputs lie inside, where lossx (no clipping) is equal."
 FOCAL_FORM = ("Both use the per-class form Σ_c α_c·t_c·(1 − p_c)^γ·(−log p_c); Keras also renormalises "
               "probabilities to sum to 1, lossx takes them as given.")
@@ -163,6 +170,14 @@ ROWS: list[Row] = [
     Row("kl_divergence", "optax", "optax.losses.kl_divergence_with_log_targets(input, log_target)",
         'lossx.kl_divergence(input, log_target, log_input=True, log_target=True, reduction="none")',
         _distributions, grad="input"),
+    # ---------------------------------------------------------------- generalized_kl_divergence
+    Row("generalized_kl_divergence", "optax", "optax.losses.generalized_kl_divergence(input, measure)",
+        'lossx.generalized_kl_divergence(input, measure, log_input=True, reduction="none")', _measures,
+        "optax takes log-predictions and returns per-example values; zero targets contribute q in both. "
+        "optax's convex_kl_divergence is its deprecated name, lossx's alias convex_kl_divergence.", grad="input"),
+    Row("generalized_kl_divergence", "optax", "optax.losses.generalized_kl_divergence(input, measure, axis=1)",
+        'lossx.generalized_kl_divergence(input, measure, log_input=True, axis=1, reduction="none")', _measures,
+        "Same axis option.", grad="input"),
     # ---------------------------------------------------------------- nll
     Row("nll", "torch", f"F.nll_loss(input, target, weight={W4})",
         "lossx.nll(input, target, axis=1, ignore_index=-100, class_weight=(1.0, 2.0, 0.5, 3.0))", _classes,

@@ -119,6 +119,39 @@ def kl_divergence(y_pred, y_true, from_logits=False, log_input=False, log_target
     return (terms if pointwise else np.sum(terms, axis=axis)), None, None
 
 
+def generalized_kl_divergence(y_pred, y_true, log_input=False, log_target=False, axis=-1, pointwise=False):
+    """Σ_c [t·log(t/q) − t + q], term by term, with 0·log 0 = 0."""
+    y_pred, y_true = np.broadcast_arrays(y_pred, y_true)
+    terms = np.empty(y_pred.shape, dtype=object)
+    for index in np.ndindex(y_pred.shape):
+        q = M.mp.exp(y_pred[index]) if log_input else y_pred[index]
+        t = M.mp.exp(y_true[index]) if log_target else y_true[index]
+        terms[index] = q if t == 0 else t * M.mp.log(t / q) - t + q
+    return (terms if pointwise else np.sum(terms, axis=axis)), None, None
+
+
+def jensen_shannon(y_pred, y_true, from_logits=False, axis=-1):
+    """½·Σ_c [q·log(q/m) + t·log(t/m)], m = (q + t)/2, term by term, with 0·log 0 = 0."""
+    q = M.exp(M.log_probabilities(y_pred, True, axis)) if from_logits else y_pred
+    q, t = np.broadcast_arrays(q, y_true)
+    terms = np.empty(q.shape, dtype=object)
+    for index in np.ndindex(q.shape):
+        m = (q[index] + t[index]) / 2
+        terms[index] = sum((M.ZERO if p == 0 else p * M.mp.log(p / m) for p in (q[index], t[index])), M.ZERO) / 2
+    return np.sum(terms, axis=axis), None, None
+
+
+def asymmetric(y_pred, y_true, gamma_pos=0.0, gamma_neg=4.0, clip=0.05):
+    """−t·(1 − p)^γ₊·log p − (1 − t)·p_m^γ₋·log(1 − p_m), p = 1/(1 + e^−x), 1 − p = 1/(1 + e^x), p_m = max(p − m, 0)."""
+    p, not_p = 1 / (1 + M.exp(-y_pred)), 1 / (1 + M.exp(y_pred))
+    m = M.mp_scalar(clip)
+    shifted = np.where(p > m, p - m, M.ZERO)
+    kept = np.where(p > m, not_p + m, M.ONE)  # 1 − p_m
+    positive = -power(not_p, M.mp_scalar(gamma_pos)) * M.log(p)
+    negative = -power(shifted, M.mp_scalar(gamma_neg)) * M.log(kept)
+    return y_true * positive + (1 - y_true) * negative, None, None
+
+
 def nll(y_pred, labels, axis=-1, class_weight=None, ignore_index=None):
     labels, valid = _valid_labels(labels, ignore_index)
     value = -np.squeeze(np.take_along_axis(y_pred, np.expand_dims(labels, axis), axis=axis), axis=axis)
@@ -136,6 +169,9 @@ LOSSES: dict[str, Callable[..., tuple]] = {
         poly_cross_entropy,
         generalized_cross_entropy,
         kl_divergence,
+        generalized_kl_divergence,
+        jensen_shannon,
+        asymmetric,
         nll,
     )
 }
