@@ -404,12 +404,9 @@ _FAMILY = {
     **{name: _categorical for name in (
         "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
         "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
-        "generalized_cross_entropy", "kl_divergence", "nll", "categorical_hinge", "multi_margin",
-        "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
-    **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
         "generalized_cross_entropy", "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll",
         "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
-    **{name: _overlap for name in ("dice", "tversky", "jaccard")},
+    **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
     "ctc": _ctc,
 }
@@ -599,11 +596,9 @@ PERFECT = {
         "binary_cross_entropy", "binary_focal_cross_entropy", "categorical_cross_entropy",
         "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
         "sparse_categorical_focal_cross_entropy", "poly_cross_entropy", "generalized_cross_entropy",
-        "kl_divergence", "nll")},
+        "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll")},
     **{name: _perfect_overlap for name in ("dice", "tversky", "focal_tversky", "jaccard")},
     "mcc": _perfect_mcc,
-        "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll")},
-    **{name: _perfect_overlap for name in ("dice", "tversky", "jaccard")},
     "triplet_margin": _perfect_triplet,
 }
 
