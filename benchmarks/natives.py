@@ -212,6 +212,17 @@ def contrastive(rng, n, c) -> Arrays:
     return {"embeddings": embeddings, "unit_embeddings": unit, "labels": np.arange(n, dtype=np.int64) // 2}
 
 
+#: Rows and features of the embedding batches whose Euclidean distances lossx takes from the rows' differences
+#: (memory N²·D) and whose semi-hard mining compares every triplet (N³): the big sizes would not fit.
+PAIRWISE_ROWS, PAIRWISE_FEATURES = 256, 64
+
+
+def pairwise(rng, n, c) -> Arrays:
+    """A batch of min(n, 256) embeddings of min(c, 64) features, in classes of four."""
+    rows, features = min(n, PAIRWISE_ROWS), min(c, PAIRWISE_FEATURES)
+    return {"embeddings": _normal(rng, (rows, features)), "labels": np.arange(rows, dtype=np.int64) // 4}
+
+
 CTC_FRAMES, CTC_LABELS = 32, 8
 
 
@@ -404,6 +415,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               optax=Native("optax.losses.ntxent(embeddings, labels)", ("embeddings", "labels"))),
     Benchmark("circle", contrastive, ("unit_embeddings", "labels"),
               keras=Native("keras.losses.Circle()", ("unit_embeddings", "labels"))),
+    Benchmark("contrastive", pairwise, ("embeddings", "labels")),
+    Benchmark("supervised_contrastive", contrastive, ("embeddings", "labels")),
+    Benchmark("mined_triplet", pairwise, ("embeddings", "labels")),
     Benchmark("ctc", sequences, ("logits", "labels", "input_lengths", "label_lengths"),
               # torch's 'mean' divides by the label lengths; 'sum' is the same on both sides.
               torch=Native('F.ctc_loss(logits.transpose(0, 1).log_softmax(2), labels, input_lengths, label_lengths, '

@@ -22,7 +22,7 @@ from ._namespace import is_eager
 
 __all__ = ["Option", "parse_loss_entry", "parse_value", "validate_options"]
 
-_KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights", "axes")
+_KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights", "axes", "choice")
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class Option:
     kind:
         ``"float"``, ``"int"``, ``"bool"``, ``"axis"`` (an int, may be negative),
         ``"weights"`` (a vector of per-class weights), ``"float_or_weights"``
-        (a scalar or a per-class vector) or ``"axes"`` (a tuple of distinct axes, an int
-        meaning a tuple of one, or one of the ``named`` values).
+        (a scalar or a per-class vector), ``"axes"`` (a tuple of distinct axes, an int
+        meaning a tuple of one, or one of the ``named`` values) or ``"choice"`` (one of the
+        ``named`` values).
     default:
         Default value; ``None`` means "off".
     doc:
@@ -50,7 +51,7 @@ class Option:
         Whether ``None`` is a valid value (implied when the default is ``None``).
     named:
         Names an ``"axes"`` option also accepts, each meaning a set of axes the loss
-        works out from the input's rank (``"all"``).
+        works out from the input's rank (``"all"``); the values of a ``"choice"`` option.
     """
 
     name: str
@@ -67,8 +68,10 @@ class Option:
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"Option kind must be one of {_KINDS}, got {self.kind!r}")
-        if self.named and self.kind != "axes":
-            raise ValueError(f"Option {self.name!r}: named values are for options of kind 'axes'.")
+        if self.named and self.kind not in ("axes", "choice"):
+            raise ValueError(f"Option {self.name!r}: named values are for options of kind 'axes' or 'choice'.")
+        if self.kind == "choice" and self.default not in self.named:
+            raise ValueError(f"Option {self.name!r}: a choice's default must be one of its named values.")
 
     @property
     def is_tensor(self) -> bool:
@@ -79,6 +82,8 @@ class Option:
         """The valid range as interval notation, e.g. ``(0, inf)``."""
         if self.kind == "bool":
             return "True or False"
+        if self.kind == "choice":
+            return " or ".join(map(repr, self.named))
         if self.kind == "axes":
             names = "".join(f"{name!r}, " for name in self.named)
             text = f"{names}or a tuple of distinct integer axes"
@@ -120,6 +125,10 @@ class Option:
             raise OptionValueError(f"{where} must be True or False, got {value!r}.")
         if self.kind == "axes":
             return self._canonical_axes(where, value)
+        if self.kind == "choice":
+            if isinstance(value, str) and value in self.named:
+                return value
+            raise OptionValueError(f"{where} must be {self.range_text()}, got {value!r}.")
         if self.kind in ("int", "axis"):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise OptionValueError(f"{where} must be an integer, got {value!r}.")

@@ -158,7 +158,7 @@ _NO_CURVE = {
     **dict.fromkeys(("dice", "tversky", "focal_tversky", "jaccard", "mcc"),
                     "it scores the overlap of a whole region, not one prediction"),
     "hinge_embedding": "its input is a distance between embeddings, not a residual, margin or probability",
-    **dict.fromkeys(("triplet_margin", "ntxent", "circle"),
+    **dict.fromkeys(("triplet_margin", "ntxent", "circle", "contrastive", "supervised_contrastive", "mined_triplet"),
                     "it compares several embeddings with each other, not one prediction with a target"),
     "ctc": "it scores whole sequences of class probabilities, not one prediction",
 }

@@ -9,7 +9,8 @@ import numpy as np
 __all__ = [
     "circle_example", "cosine_embedding_example", "hinge_embedding_example", "margin_ranking_example",
     "ntxent_example", "triplet_example", "MARGIN_RANKING", "HINGE_EMBEDDING", "COSINE_EMBEDDING",
-    "TRIPLET_MARGIN", "NTXENT", "CIRCLE",
+    "TRIPLET_MARGIN", "NTXENT", "CIRCLE", "contrastive_example", "supervised_contrastive_example",
+    "mined_triplet_example", "CONTRASTIVE", "SUPERVISED_CONTRASTIVE", "MINED_TRIPLET",
 ]
 
 
@@ -81,6 +82,47 @@ def circle_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tupl
     return embeddings, np.array([0, 1, 2, 0, 1, 2, 0, 3], dtype=np.int64)
 
 
+_GROUPS = np.array([0, 1, 2, 0, 1, 2, 0, 3], dtype=np.int64)
+
+
+def _pair_distances(embeddings: np.ndarray, options: Mapping[str, Any]) -> np.ndarray:
+    """The (N, N) distances the embedding-batch losses take (1 − cos for the cosine distance)."""
+    if options.get("normalize", False) or options.get("distance") == "cosine":
+        embeddings = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    squared = np.sum((embeddings[:, None, :] - embeddings[None, :, :]) ** 2, axis=-1)
+    if options.get("distance") == "cosine":
+        return squared / 2
+    return squared if options.get("distance") == "squared_euclidean" else np.sqrt(squared)
+
+
+def contrastive_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Eight embeddings in four classes (class 3 alone), every distance 1e-3 or more from a margin."""
+    margins = (options.get("pos_margin", 0.0), options.get("neg_margin", 1.0))
+    while True:
+        embeddings = rng.standard_normal((8, 4))
+        distances = _pair_distances(embeddings, {"normalize": options.get("normalize", True)})
+        off_diagonal = distances[~np.eye(8, dtype=bool)]
+        if all(np.all(np.abs(off_diagonal - m) > 1e-3) for m in margins):
+            return embeddings, _GROUPS
+
+
+def supervised_contrastive_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    return rng.standard_normal((8, 4)), _GROUPS
+
+
+def mined_triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Eight embeddings in four classes (class 3 alone): each row's distances 1e-3 or more apart (the mining's
+    comparisons, minima and maxima), and every margin + d_ij − d_ik 1e-3 or more from the hinge's kink."""
+    margin = options.get("margin", 1.0)
+    while True:
+        embeddings = rng.standard_normal((8, 4))
+        distances = _pair_distances(embeddings, options)
+        rows = np.sort(distances, axis=1)
+        hinges = margin + distances[:, :, None] - distances[:, None, :]
+        if np.all(np.diff(rows, axis=1) > 1e-3) and np.all(np.abs(hinges) > 1e-3):
+            return embeddings, _GROUPS
+
+
 # The option sets `lossx compare` runs, per loss.
 MARGIN_RANKING = ({}, {"margin": 0.5})
 HINGE_EMBEDDING = ({}, {"margin": 2.0})
@@ -88,3 +130,7 @@ COSINE_EMBEDDING = ({}, {"margin": 0.2}, {"axis": 0})
 TRIPLET_MARGIN = ({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0})
 NTXENT = ({}, {"temperature": 0.5})
 CIRCLE = ({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False})
+CONTRASTIVE = ({}, {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True}, {"normalize": False, "neg_margin": 3.0})
+SUPERVISED_CONTRASTIVE = ({}, {"temperature": 0.5})
+MINED_TRIPLET = ({}, {"mining": "hard"}, {"mining": "hard", "soft": True, "distance": "squared_euclidean"},
+                 {"distance": "cosine", "margin": 0.5})

@@ -1,5 +1,6 @@
 """Embedding and ranking losses: margin ranking, hinge embedding, cosine embedding,
-triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss."""
+triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss;
+over a batch of embeddings also the pairwise contrastive, supervised contrastive and mined triplet losses."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ __all__ = [
     "triplet_margin",
     "ntxent",
     "circle",
+    "contrastive",
+    "supervised_contrastive",
+    "mined_triplet",
 ]
 
 FEATURE_AXIS = Option("axis", "axis", -1, "The feature axis the distance or similarity is taken over.")
@@ -316,3 +320,203 @@ def circle(xp, embeddings, labels, *, gamma, margin, remove_diagonal, normalize)
     scored = xp.logical_and(has_positive, has_negative)[:, 0]
     value = P.softplus(log_positive + log_negative)[:, 0]
     return LossTerms(xp.where(scored, value, xp.zeros_like(value)), valid=scored)
+
+
+# ----------------------------------------------------------------- losses over every pair of a batch
+
+
+def _embedding_rows(name, embeddings):
+    if embeddings.ndim != 2:
+        raise ShapeError(
+            f"{name}: embeddings must have shape (N, D), got shape {tuple(embeddings.shape)}; "
+            "flatten the leading axes into the batch, with one class id per row."
+        )
+
+
+def _euclidean(xp, rows, squared=False):
+    """(N, N) Euclidean distances between the rows (``squared``: their squares), from the differences.
+
+    The Gram form |a|² + |b|² − 2a·b that TFA and torch.cdist use loses a small distance to
+    cancellation (in float32 two rows 1e-3 apart come out 10% off, and identical rows about
+    3e-4 apart), at the price of (N, N, D) memory; the distance of identical rows is 0 with
+    gradient 0.
+    """
+    first, second = xp.expand_dims(rows, axis=1), xp.expand_dims(rows, axis=0)
+    if squared:
+        difference = first - second
+        return xp.sum(difference * difference, axis=-1)
+    return P.pairwise_distance(first, second, 2.0, 0.0, -1)
+
+
+@define_loss(
+    options=[
+        Option("pos_margin", "float", 0.0, "m₊: positive pairs farther apart than this are penalised.", low=0.0),
+        Option("neg_margin", "float", 1.0, "m₋: negative pairs closer than this are penalised.", low=0.0),
+        Option("normalize", "bool", True, "L2-normalise the embeddings first (pytorch-metric-learning's default "
+                                          "distance); False: distances between the embeddings as given."),
+        Option("squared", "bool", False, "Square each hinge, [d − m₊]₊² and [m₋ − d]₊² (Hadsell et al.'s form, "
+                                         "without its ½; TFA's contrastive_loss)."),
+    ],
+    inputs=[
+        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
+        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
+    ],
+    class_axis=True,
+    example=examples.contrastive_example,
+    showcase=examples.CONTRASTIVE,
+)
+def contrastive(xp, embeddings, labels, *, pos_margin, neg_margin, normalize, squared):
+    """Pairwise contrastive loss (Hadsell, Chopra & LeCun, 2006) over every pair of the batch.
+
+    With ``d_ij`` the Euclidean distance of rows i and j (of the L2-normalised rows when
+    ``normalize``), a positive pair (same class, j ≠ i) costs ``[d_ij − m₊]₊`` and a negative
+    pair ``[m₋ − d_ij]₊`` (each squared when ``squared``). The unreduced loss of anchor row i
+    is the sum over its N − 1 pairs, weighted by N − 1: ``"sum"`` is the sum over ordered
+    pairs (each unordered pair twice) and ``"mean"`` the mean over pairs; a sample weight
+    weighs every pair of its anchor. Distances come from the differences of the rows
+    ((N, N, D) memory), exact for close pairs; identical rows have distance 0 with gradient 0.
+    Norms are clipped below at the dtype's machine epsilon, as :func:`ntxent`.
+    Shapes: ``embeddings`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: Hadsell, Chopra & LeCun (2006), "Dimensionality Reduction by Learning an
+    Invariant Mapping"; pytorch-metric-learning ContrastiveLoss(pos_margin=0, neg_margin=1)
+    with reducer=SumReducer() is ``"sum"`` (its default AvgNonZeroReducer adds the mean of the
+    nonzero positive-pair losses to the mean of the nonzero negative-pair losses, two ratios
+    whose denominators depend on which hinges are active: no weighted mean Σw·l / Σw is that).
+    """
+    _embedding_rows("contrastive", embeddings)
+    rows = _unit_rows(xp, embeddings) if normalize else embeddings
+    distance = _euclidean(xp, rows)
+    zeros = xp.zeros_like(distance)
+    pull = xp.maximum(distance - pos_margin, zeros)
+    push = xp.maximum(neg_margin - distance, zeros)
+    if squared:
+        pull, push = pull * pull, push * push
+    same, negative = _pair_masks(xp, labels)
+    others = xp.logical_not(_diagonal(xp, embeddings, labels))
+    pair_loss = xp.where(xp.logical_and(same, others), pull, xp.where(negative, push, zeros))
+    value = xp.sum(pair_loss, axis=1)
+    return LossTerms(value, xp.sum(xp.astype(others, value.dtype), axis=1))
+
+
+@define_loss(
+    options=[Option("temperature", "float", 0.1, "τ: similarities are divided by it.", low=0.0, low_open=True)],
+    inputs=[
+        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
+        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
+    ],
+    class_axis=True,
+    example=examples.supervised_contrastive_example,
+    showcase=examples.SUPERVISED_CONTRASTIVE,
+)
+def supervised_contrastive(xp, embeddings, labels, *, temperature):
+    """Supervised contrastive loss (SupCon, Khosla et al. 2020, the "out" form), per anchor row i:
+
+    ``L_i = −(1/|P(i)|) Σ_{j∈P(i)} log( exp(s_ij) / Σ_{k≠i} exp(s_ik) )`` with
+    ``s_ij = cos(e_i, e_j)/τ``, P(i) the other rows of i's class and N(i) the rows of other
+    classes; computed as ``(logsumexp_P s − mean_P s) + softplus(logsumexp_N s − logsumexp_P s)``,
+    which is exactly 0 for a lone positive that takes all the probability. A row with no
+    positive or no negative (a batch of one class) has no loss and counts nothing: ``"mean"``
+    averages the other rows (0 when none is left), as pytorch-metric-learning's default
+    AvgNonZeroReducer (a row with both has a loss > 0) and its 0 for a batch without negative
+    pairs. Norms are clipped below at the dtype's machine epsilon, as :func:`ntxent`.
+    Shapes: ``embeddings`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: Khosla et al. (2020), "Supervised Contrastive Learning", eq. 2 (L_out, without
+    the official code's τ/τ_base factor); pytorch-metric-learning SupConLoss(temperature=0.1).
+    """
+    _embedding_rows("supervised_contrastive", embeddings)
+    unit = _unit_rows(xp, embeddings)
+    similarity = xp.matmul(unit, xp.permute_dims(unit, (1, 0))) / temperature
+    if embeddings.shape[0] == 0:  # an empty batch (a static shape): a row reduction would have nothing to reduce
+        no_pairs = xp.sum(similarity, axis=1)
+        return LossTerms(no_pairs, valid=xp.zeros_like(no_pairs, dtype=xp.bool))
+    same, negative = _pair_masks(xp, labels)
+    positive = xp.logical_and(same, xp.logical_not(_diagonal(xp, embeddings, labels)))
+    log_positive, has_positive = _masked_logsumexp(xp, similarity, positive)
+    log_negative, has_negative = _masked_logsumexp(xp, similarity, negative)
+    count = xp.sum(xp.astype(positive, similarity.dtype), axis=1, keepdims=True)
+    total = xp.sum(xp.where(positive, similarity, xp.zeros_like(similarity)), axis=1, keepdims=True)
+    mean_positive = total / xp.maximum(count, xp.ones_like(count))
+    value = ((log_positive - mean_positive) + P.softplus(log_negative - log_positive))[:, 0]
+    scored = xp.logical_and(has_positive, has_negative)[:, 0]
+    return LossTerms(xp.where(scored, value, xp.zeros_like(value)), valid=scored)
+
+
+def _mining_distances(xp, embeddings, distance):
+    if distance == "cosine":
+        # 1 − cos is ½|u − v|² for unit rows u and v: the differences keep small distances exact.
+        return 0.5 * _euclidean(xp, _unit_rows(xp, embeddings), squared=True)
+    return _euclidean(xp, embeddings, squared=distance == "squared_euclidean")
+
+
+@define_loss(
+    options=[
+        Option("margin", "float", 1.0, "How much farther the negative should be than the positive.", low=0.0),
+        Option("mining", "choice", "semi_hard", "semi_hard: every positive pair with its closest negative beyond "
+                                                "the positive (TFA's triplet_semihard_loss); hard: each anchor's "
+                                                "farthest positive with its closest negative (triplet_hard_loss).",
+               named=("semi_hard", "hard")),
+        Option("distance", "choice", "euclidean", "euclidean (TFA's 'L2'), squared_euclidean ('squared-L2') or "
+                                                  "cosine, 1 − cos ('angular').",
+               named=("euclidean", "squared_euclidean", "cosine")),
+        Option("soft", "bool", False, "softplus(d_p − d_n) instead of [margin + d_p − d_n]₊ (the margin is "
+                                      "unused): TFA's soft margin."),
+    ],
+    inputs=[
+        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
+        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
+    ],
+    class_axis=True,
+    example=examples.mined_triplet_example,
+    showcase=examples.MINED_TRIPLET,
+)
+def mined_triplet(xp, embeddings, labels, *, margin, mining, distance, soft):
+    """Triplet loss with its triplets mined in the batch, as TensorFlow Addons' triplet losses.
+
+    ``d`` are the (N, N) distances (``distance``), P(i) the other rows of i's class, N(i) the
+    rows of other classes, and each triplet costs ``[margin + d_p − d_n]₊`` (``soft``:
+    ``softplus(d_p − d_n)``).
+
+    * ``mining="semi_hard"`` (Schroff et al.): every positive pair (i, j) takes as ``d_n`` the
+      closest negative farther than j, ``min{d_ik : k ∈ N(i), d_ik > d_ij}``, else the
+      farthest negative, ``max_{N(i)} d_ik``, else (no negative at all) 0. The unreduced loss
+      of row i is the sum over its positive pairs, weighted by |P(i)|: ``"mean"`` is the mean
+      over positive pairs, TFA's triplet_semihard_loss (which gives NaN without any positive
+      pair; lossx 0). Memory (N, N, N).
+    * ``mining="hard"`` (batch hard, Hermans et al.): each row i has one triplet, ``d_p`` its
+      farthest positive and ``d_n`` its closest negative; without a positive ``d_p`` = 0 (the
+      row itself), without a negative ``d_n = d_p`` (TFA's masked minimum of no entry is the
+      row's largest distance). ``"mean"`` is TFA's triplet_hard_loss, the mean over rows.
+
+    The Euclidean distances come from the rows' differences ((N, N, D) memory), exact for
+    close pairs where TFA's Gram form |a|² + |b|² − 2a·b is not; identical rows have
+    distance 0 with gradient 0. ``"cosine"`` is ``1 − cos``, computed as ``½|u_i − u_j|²`` of
+    the unit rows (norms clipped below at the dtype's machine epsilon, as :func:`ntxent`).
+    Shapes: ``embeddings`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: tfa.losses.triplet_semihard_loss(y_true, y_pred, margin, distance_metric) and
+    tfa.losses.triplet_hard_loss(y_true, y_pred, margin, soft, distance_metric) (labels first,
+    distance_metric "L2", "squared-L2", "angular"); Schroff et al. (2015), "FaceNet"; Hermans et
+    al. (2017), "In Defense of the Triplet Loss for Person Re-Identification".
+    """
+    _embedding_rows("mined_triplet", embeddings)
+    d = _mining_distances(xp, embeddings, distance)
+    if embeddings.shape[0] == 0:  # an empty batch (a static shape): a row reduction would have nothing to reduce
+        return xp.sum(d, axis=1)
+    zeros = xp.zeros_like(d)
+    same, negative = _pair_masks(xp, labels)
+    positive = xp.logical_and(same, xp.logical_not(_diagonal(xp, embeddings, labels)))
+    farthest = xp.max(d, axis=1, keepdims=True)
+    if mining == "hard":
+        d_p = xp.max(xp.where(positive, d, zeros), axis=1, keepdims=True)  # 0 without a positive (d ≥ 0)
+        d_n = xp.min(xp.where(negative, d, farthest), axis=1, keepdims=True)
+        gap = (d_p - d_n)[:, 0]
+        return P.softplus(gap) if soft else xp.maximum(margin + gap, xp.zeros_like(gap))
+    # beyond[i, j, k]: k is a negative of anchor i farther from it than j.
+    to_negative = xp.expand_dims(d, axis=1)
+    beyond = xp.logical_and(xp.expand_dims(negative, axis=1), xp.greater(to_negative, xp.expand_dims(d, axis=2)))
+    closest_beyond = xp.min(xp.where(beyond, to_negative, xp.expand_dims(farthest, axis=2)), axis=2)
+    farthest_negative = xp.max(xp.where(negative, d, zeros), axis=1, keepdims=True)  # 0 without a negative
+    d_n = xp.where(xp.any(beyond, axis=2), closest_beyond, farthest_negative)
+    gap = d - d_n
+    pair_loss = P.softplus(gap) if soft else xp.maximum(margin + gap, zeros)
+    value = xp.sum(xp.where(positive, pair_loss, zeros), axis=1)
+    return LossTerms(value, xp.sum(xp.astype(positive, value.dtype), axis=1))

@@ -197,6 +197,8 @@ def _non_default(option):
         return not option.default
     if option.kind == "axes":
         return [1, 2]
+    if option.kind == "choice":
+        return next(value for value in option.named if value != option.default)
     if option.kind in ("weights", "float_or_weights"):
         high = 3.0 if option.high is None else option.high
         return [high * 0.2, high * 0.6, high * 0.4]

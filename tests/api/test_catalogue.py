@@ -27,6 +27,7 @@ CATALOGUE = [
     "dice", "tversky", "focal_tversky", "jaccard", "mcc",
     # embeddings and ranking
     "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
+    "contrastive", "supervised_contrastive", "mined_triplet",
     # sequences
     "ctc",
 ]

@@ -851,7 +851,7 @@ def test_keras_classes(ours, our_options, theirs, their_options, kind, dtype):
                 assert_close(keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(expected), dtype, what)
 
 
-# ----------------------------------------------------------------- MONAI (torch)
+# ======================================================================= MONAI
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -889,7 +889,7 @@ def test_monai_mcc_loss(monai_options, our_options, targets, dtype):
     assert_close(ours_x.grad.numpy(), theirs_x.grad.numpy(), dtype, "gradient")
 
 
-# ----------------------------------------------------------------- segmentation_models_pytorch (transcribed)
+# ======================================================================= segmentation_models_pytorch (transcribed)
 
 
 def _smp_binary_tversky(logits, targets, alpha, beta, gamma):
@@ -919,3 +919,197 @@ def test_smp_binary_tversky_loss_with_gamma(alpha, beta, gamma, dtype):
     )
     assert value.dtype == dtype
     assert_close(value, expected, dtype)
+
+
+# ======================================================================= pytorch-metric-learning
+
+# lossx's losses over a batch of embeddings against pytorch-metric-learning's, float64 and float32 torch tensors.
+# Its reducers map as follows: SumReducer is lossx's "sum"; DoNothingReducer's per-pair (contrastive) or per-row
+# (SupCon) losses, summed per anchor, are lossx's "none"; SupConLoss's default AvgNonZeroReducer is lossx's "mean"
+# (a row with a positive and a negative has a loss > 0). ContrastiveLoss's default AvgNonZeroReducer, the mean of
+# the nonzero positive-pair losses plus the mean of the nonzero negative-pair losses, has no lossx counterpart.
+
+pml_dtypes = pytest.mark.parametrize("dtype", DTYPES)
+
+
+def _pml():
+    _torch()
+    return pytest.importorskip("pytorch_metric_learning")
+
+
+def embedding_batch(seed=5, lonely=True):
+    """(12, 4) embeddings in five classes (with ``lonely``, class 3 has one member: a row without positives)."""
+    labels = np.array([0, 1, 2, 0, 1, 2, 0, 3 if lonely else 4, 4, 4, 1, 2])
+    return _rng(seed).standard_normal((12, 4)), labels
+
+
+def check_torch_embeddings(ours, theirs, embeddings, labels, dtype):
+    """:func:`check_torch` of ``f(embeddings, labels)`` with the labels an int64 tensor (not differentiated)."""
+    import torch
+
+    labels = torch.tensor(labels)
+    check_torch(lambda e: ours(e, labels), lambda e: theirs(e, labels), [embeddings], dtype)
+
+
+def _per_anchor(torch, pair_losses, anchors, rows):
+    return torch.zeros(rows, dtype=pair_losses.dtype).index_add(0, anchors, pair_losses)
+
+
+CONTRASTIVE_CASES = [({}, {}), ({"pos_margin": 0.25, "neg_margin": 1.5}, {"pos_margin": 0.25, "neg_margin": 1.5}),
+                     ({"normalize": False, "neg_margin": 3.0}, {"neg_margin": 3.0, "unnormalized": True})]
+
+
+@pml_dtypes
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+@pytest.mark.parametrize("ours, theirs", CONTRASTIVE_CASES, ids=["default", "margins", "unnormalized"])
+def test_pml_contrastive_loss(ours, theirs, reduction, dtype):
+    _pml()
+    import torch
+    from pytorch_metric_learning import distances, losses, reducers
+
+    theirs = dict(theirs)
+    if theirs.pop("unnormalized", False):
+        theirs["distance"] = distances.LpDistance(normalize_embeddings=False)
+    reducer = reducers.SumReducer() if reduction == "sum" else reducers.DoNothingReducer()
+    native = losses.ContrastiveLoss(reducer=reducer, **theirs)
+    embeddings, labels = embedding_batch()
+
+    def pml_loss(e, y):
+        out = native(e, y)
+        if reduction == "sum":
+            return out
+        rows = e.shape[0]
+        pos, neg = out["pos_loss"], out["neg_loss"]
+        return (_per_anchor(torch, pos["losses"], pos["indices"][0], rows)
+                + _per_anchor(torch, neg["losses"], neg["indices"][0], rows))
+
+    check_torch_embeddings(lambda e, y: lossx.contrastive(e, y, reduction=reduction, **ours), pml_loss, embeddings,
+                           labels, dtype)
+
+
+@pml_dtypes
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+@pytest.mark.parametrize("temperature", [0.1, 0.5], ids=lambda t: f"t{t}")
+def test_pml_supcon_loss(temperature, reduction, dtype):
+    _pml()
+    from pytorch_metric_learning import losses, reducers
+
+    reducer = None if reduction == "mean" else reducers.DoNothingReducer()
+    native = losses.SupConLoss(temperature=temperature, reducer=reducer)
+
+    def pml_loss(e, y):
+        out = native(e, y)
+        return out if reduction == "mean" else out["loss"]["losses"]
+
+    check_torch_embeddings(
+        lambda e, y: lossx.supervised_contrastive(e, y, temperature=temperature, reduction=reduction), pml_loss,
+        *embedding_batch(), dtype)
+
+
+@pml_dtypes
+@pytest.mark.parametrize("ours, theirs", [({"margin": 0.5}, {"margin": 0.5}),
+                                          ({"margin": 0.0, "soft": True}, {"margin": 0.0, "smooth_loss": True})],
+                         ids=["margin0.5", "soft"])
+def test_pml_batch_hard_miner_with_triplet_margin_loss(ours, theirs, dtype):
+    """BatchHardMiner's triplets (each row's farthest positive, closest negative) in TripletMarginLoss with
+    MeanReducer are lossx's hard mining wherever every row has a positive and a negative (pml leaves other rows
+    out; lossx follows TFA there). pml's smooth_loss is softplus(d_p − d_n + margin): lossx's soft at margin 0."""
+    _pml()
+    from pytorch_metric_learning import distances, losses, miners, reducers
+
+    distance = distances.LpDistance(normalize_embeddings=False)
+    miner = miners.BatchHardMiner(distance=distance)
+    native = losses.TripletMarginLoss(distance=distance, reducer=reducers.MeanReducer(), **theirs)
+    check_torch_embeddings(lambda e, y: lossx.mined_triplet(e, y, mining="hard", **ours),
+                           lambda e, y: native(e, y, miner(e, y)), *embedding_batch(lonely=False), dtype)
+
+
+# ======================================================================= TensorFlow Addons (a NumPy transcription)
+
+# tfa.losses.triplet_semihard_loss and triplet_hard_loss (tensorflow_addons/losses/triplet.py and
+# metric_learning.py, TFA 0.20): TFA is no longer installable, so its algorithm is transcribed here in NumPy, step
+# by step as TFA computes it (the Gram-matrix distances, the tiled masks, the masked minimum and maximum that fall
+# back to the row's largest and smallest distance), and compared with lossx's "mean" in float64.
+
+
+def _tfa_pairwise_distance(embeddings, squared):
+    norms = np.sum(embeddings**2, axis=1)
+    squared_distances = np.maximum(norms[:, None] + norms[None, :] - 2.0 * embeddings @ embeddings.T, 0.0)
+    zero = squared_distances <= 0.0
+    distances = squared_distances if squared else np.sqrt(squared_distances + zero * 1e-16)
+    return distances * ~zero * (1.0 - np.eye(len(embeddings)))
+
+
+def _tfa_distances(embeddings, distance_metric):
+    if distance_metric == "angular":
+        unit = embeddings / np.sqrt(np.maximum(np.sum(embeddings**2, axis=1, keepdims=True), 1e-12))
+        return np.maximum(1.0 - unit @ unit.T, 0.0)
+    return _tfa_pairwise_distance(embeddings, squared=distance_metric == "squared-L2")
+
+
+def _tfa_masked_maximum(data, mask):
+    minimums = data.min(axis=1, keepdims=True)
+    return ((data - minimums) * mask).max(axis=1, keepdims=True) + minimums
+
+
+def _tfa_masked_minimum(data, mask):
+    maximums = data.max(axis=1, keepdims=True)
+    return ((data - maximums) * mask).min(axis=1, keepdims=True) + maximums
+
+
+def tfa_triplet_semihard_loss(labels, embeddings, margin=1.0, distance_metric="L2"):
+    pdist = _tfa_distances(embeddings, distance_metric)
+    adjacency = labels[:, None] == labels[None, :]
+    adjacency_not = ~adjacency
+    n = len(labels)
+    pdist_tile = np.tile(pdist, (n, 1))
+    mask = np.tile(adjacency_not, (n, 1)) & (pdist_tile > pdist.T.reshape(-1, 1))
+    mask_final = (mask.astype(np.float64).sum(axis=1, keepdims=True) > 0.0).reshape(n, n).T
+    negatives_outside = _tfa_masked_minimum(pdist_tile, mask.astype(np.float64)).reshape(n, n).T
+    negatives_inside = np.tile(_tfa_masked_maximum(pdist, adjacency_not.astype(np.float64)), (1, n))
+    semi_hard_negatives = np.where(mask_final, negatives_outside, negatives_inside)
+    loss_mat = margin + pdist - semi_hard_negatives
+    mask_positives = adjacency.astype(np.float64) - np.eye(n)
+    return np.sum(np.maximum(loss_mat * mask_positives, 0.0)) / np.sum(mask_positives)
+
+
+def tfa_triplet_hard_loss(labels, embeddings, margin=1.0, soft=False, distance_metric="L2"):
+    pdist = _tfa_distances(embeddings, distance_metric)
+    adjacency = labels[:, None] == labels[None, :]
+    hard_negatives = _tfa_masked_minimum(pdist, (~adjacency).astype(np.float64))
+    hard_positives = _tfa_masked_maximum(pdist, adjacency.astype(np.float64) - np.eye(len(labels)))
+    gap = hard_positives - hard_negatives
+    return np.mean(np.log1p(np.exp(gap)) if soft else np.maximum(gap + margin, 0.0))
+
+
+_TFA_DISTANCES = {"L2": "euclidean", "squared-L2": "squared_euclidean", "angular": "cosine"}
+
+
+@pytest.mark.parametrize("distance_metric", list(_TFA_DISTANCES))
+@pytest.mark.parametrize("margin", [1.0, 0.3], ids=lambda m: f"margin{m}")
+@pytest.mark.parametrize("lonely", [True, False], ids=["lonely-row", "pairs"])
+def test_tfa_triplet_semihard_loss(lonely, margin, distance_metric):
+    embeddings, labels = embedding_batch(lonely=lonely)
+    expected = tfa_triplet_semihard_loss(labels, embeddings, margin, distance_metric)
+    value = lossx.mined_triplet(embeddings, labels, margin=margin, distance=_TFA_DISTANCES[distance_metric])
+    assert_close(value, expected, "float64")
+
+
+@pytest.mark.parametrize("distance_metric", list(_TFA_DISTANCES))
+@pytest.mark.parametrize("margin, soft", [(1.0, False), (0.3, False), (1.0, True)], ids=["margin1", "margin0.3", "soft"])
+@pytest.mark.parametrize("labels", [None, [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]], ids=["lonely-row", "one-class"])
+def test_tfa_triplet_hard_loss(labels, margin, soft, distance_metric):
+    """Rows without a positive (the lonely row) or without a negative (one class) as TFA takes them."""
+    embeddings, lonely = embedding_batch()
+    labels = lonely if labels is None else np.asarray(labels)
+    expected = tfa_triplet_hard_loss(labels, embeddings, margin, soft, distance_metric)
+    value = lossx.mined_triplet(embeddings, labels, margin=margin, soft=soft, mining="hard",
+                                distance=_TFA_DISTANCES[distance_metric])
+    assert_close(value, expected, "float64")
+
+
+def test_tfa_triplet_semihard_loss_without_negatives():
+    """One class: every negative distance is the row's smallest, 0, so each pair costs margin + d_ap."""
+    embeddings, _ = embedding_batch()
+    labels = np.zeros(12, dtype=np.int64)
+    assert_close(lossx.mined_triplet(embeddings, labels), tfa_triplet_semihard_loss(labels, embeddings), "float64")

@@ -132,7 +132,7 @@ _FLOAT_RANGES = {
     "margin": (-1.0, 2.0), "temperature": (0.1, 2.0), "p": (0.5, 3.0), "smooth": (0.0, 2.0),
     "alpha": (0.0, 2.0), "pos_weight": (0.0, 3.0), "label_smoothing": (0.0, 1.0), "quantile": (0.0, 1.0),
     "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0), "gamma_pos": (0.0, 4.0),
-    "gamma_neg": (0.0, 4.0), "clip": (0.0, 0.5),
+    "gamma_neg": (0.0, 4.0), "clip": (0.0, 0.5), "pos_margin": (0.0, 2.0), "neg_margin": (0.0, 3.0),
 }
 #: Options that act on logits only: drawn only where from_logits is True.
 _LOGIT_ONLY = ("z_loss", "softcap")
@@ -191,6 +191,8 @@ def options_for(draw, loss: str, classes: int, last: int, fixed: dict | None = N
             candidates = st.sampled_from([-1, 1])
         elif option.kind == "bool":
             candidates = st.booleans()
+        elif option.kind == "choice":
+            candidates = st.sampled_from(option.named)
         elif option.kind == "int":
             candidates = st.integers(int(option.low), int(option.high))
         elif option.kind == "weights":
@@ -368,7 +370,7 @@ def _draw_sum_axes(d, options, ndim):
 
 
 def _rows(d, loss, dims):
-    """cosine_embedding and triplet_margin: (B, D) rows; ntxent and circle (N, D) with group ids."""
+    """cosine_embedding and triplet_margin: (B, D) rows; the losses over a batch of embeddings (N, D) with group ids."""
     batch, extra, classes = dims
     options = d.draw(options_for(loss, classes, classes))
     shape = (batch, classes + 1)
@@ -407,7 +409,8 @@ _FAMILY = {
         "generalized_cross_entropy", "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll",
         "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
     **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
-    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
+    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
+                                "supervised_contrastive", "mined_triplet")},
     "ctc": _ctc,
 }
 
@@ -585,6 +588,23 @@ def _perfect_triplet(d, loss, dims):
     return (anchor, anchor.copy(), negative), options
 
 
+def _perfect_clusters(d, loss, dims):
+    """Each class's rows identical, the classes' rows farther apart than the margins (two classes at least: a
+    batch of one class has no negative to be beyond)."""
+    batch, _, classes = dims
+    if loss == "contrastive":
+        options = d.draw(options_for(loss, classes, classes, fixed={"normalize": False}))
+        spacing = options.get("neg_margin", 1.0) + 1
+    else:
+        distance = d.draw(st.sampled_from(["euclidean", "squared_euclidean"]))
+        options = d.draw(options_for(loss, classes, classes, fixed={"soft": False, "distance": distance}))
+        spacing = options.get("margin", 1.0) + 1  # also (margin + 1)² > margin for the squared distance
+    rows = batch + 2
+    labels = np.concatenate([[0, 1], d.ints((rows - 2,), 0, 2)])
+    centres = spacing * np.eye(3, classes)  # spacing or more apart (with two features the third is 0)
+    return (centres[labels], labels), options
+
+
 PERFECT = {
     **{name: _perfect_regression for name in (
         "mean_squared_error", "mean_absolute_error", "huber", "smooth_l1", "log_cosh", "quantile",
@@ -600,6 +620,8 @@ PERFECT = {
     **{name: _perfect_overlap for name in ("dice", "tversky", "focal_tversky", "jaccard")},
     "mcc": _perfect_mcc,
     "triplet_margin": _perfect_triplet,
+    "contrastive": _perfect_clusters,
+    "mined_triplet": _perfect_clusters,
 }
 
 #: Losses with no exactly-zero perfect prediction, and why.
@@ -613,6 +635,7 @@ NO_EXACT_ZERO = {
     "cosine_embedding": "1 − cos(x, c·x) is 0 only up to rounding of the norms (and of eps)",
     "ntxent": "a softplus of finite similarities, > 0",
     "circle": "a softplus of finite weighted similarities, > 0",
+    "supervised_contrastive": "each row's positives share the probability: at least log |P(i)|, and a softplus > 0",
     "ctc": "−log p(y|x) > 0 for finite logits (softmax never reaches 1)",
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
@@ -650,6 +673,15 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         same = labels[:, None] == labels[None, :]
         positives = same.sum(axis=1) - (1 if options.get("remove_diagonal", True) else 0)
         return ((positives > 0) & (~same).any(axis=1)).astype(np.float64)
+    if name == "contrastive":  # each anchor counts its N − 1 pairs
+        return np.full(loss_shape, loss_shape[0] - 1.0)
+    if name == "supervised_contrastive":  # each anchor with a positive and a negative counts once
+        labels = arrays[1]
+        same = labels[:, None] == labels[None, :]
+        return ((same.sum(axis=1) > 1) & (~same).any(axis=1)).astype(np.float64)
+    if name == "mined_triplet" and options.get("mining", "semi_hard") == "semi_hard":  # its positive pairs
+        labels = arrays[1]
+        return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
     if name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc"):
         y_pred, y_true = arrays
         ndim, class_axis = y_pred.ndim, axis % y_pred.ndim

@@ -578,6 +578,37 @@ RANKING = [
     Extreme("circle", "huge-norms", _circle_huge, scaled=True),
 ]
 
+
+def _coincident_rows(big):
+    """Rows 0 and 1 identical (class 0, far from the others); the other classes' pairs each have a negative
+    just beyond them, 1e-2 or more from every tie."""
+    return _a([[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [0.5, 0.0, 0.0], [0.0, 1.25, 0.0], [1.5, 1.0, 0.5],
+               [1.0, 1.5, 0.5]]), _labels([0, 0, 1, 1, 2, 2])
+
+
+def _far_rows(big):
+    embeddings, labels = _coincident_rows(big)
+    embeddings[1] = [2.0, 3.5, 2.5]
+    return embeddings * big, labels
+
+
+RANKING += [
+    # Identical positives: distance 0 with the subgradient 0 of the norm, not NaN.
+    Extreme("contrastive", "identical-positives", _circle_identical),
+    Extreme("contrastive", "huge-norms", _circle_huge, scaled=True),
+    Extreme("contrastive", "distances-big-squared", _circle_huge, {"normalize": False, "squared": True,
+                                                                  "neg_margin": 2.0}, scaled=True),
+    Extreme("supervised_contrastive", "temperature1e-4", _circle_embeddings, {"temperature": 1e-4}),
+    Extreme("supervised_contrastive", "huge-norms", _circle_huge, scaled=True),
+    # One positive per row, identical; negatives orthogonal: each loss is softplus(log Σ_neg e^{s} − 20) ~ e^−18.5.
+    Extreme("supervised_contrastive", "tiny-loss-temperature0.05", _confident_embeddings, {"temperature": 0.05}),
+    # margin 10: every hinge active, so the zero distance of the identical rows is differentiated.
+    Extreme("mined_triplet", "coincident-semi_hard", _coincident_rows, {"margin": 10.0}),
+    Extreme("mined_triplet", "coincident-hard", _coincident_rows, {"margin": 10.0, "mining": "hard"}),
+    Extreme("mined_triplet", "distances-big-squared", _far_rows, {"distance": "squared_euclidean"}, scaled=True),
+    Extreme("mined_triplet", "distances-big-hard-soft", _far_rows, {"mining": "hard", "soft": True}, scaled=True),
+]
+
 # ----------------------------------------------------------------- sequence (B, T, C)
 
 _CTC_LABELS = _labels([[1, 2], [2, 0]])  # row 1: one label, padded with the blank

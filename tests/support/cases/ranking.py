@@ -153,3 +153,66 @@ CASES: list[Case] = [
     Case("circle", "circle", "g4-one-class", {"gamma": 4.0}, functools.partial(_circle, labels=[5, 5, 5, 5]),
          BASE_WEIGHTINGS),
 ]
+
+
+def _pair_distances(embeddings, normalize=False, distance="euclidean"):
+    """(N, N) distances of the embedding-batch losses: Euclidean (of unit rows when ``normalize``), squared, or
+    1 − cos."""
+    if normalize or distance == "cosine":
+        embeddings = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    squared = np.sum((embeddings[:, None, :] - embeddings[None, :, :]) ** 2, axis=-1)
+    if distance == "cosine":
+        return squared / 2
+    return squared if distance == "squared_euclidean" else np.sqrt(squared)
+
+
+def _contrastive(rng, options, labels):
+    """Embeddings whose pair distances stay away from both margins (the hinges' kinks)."""
+    labels = np.asarray(labels)
+    margins = (options.get("pos_margin", 0.0), options.get("neg_margin", 1.0))
+    off_diagonal = ~np.eye(labels.size, dtype=bool)
+    while True:
+        embeddings = f32(rng.standard_normal((labels.size, 3)))
+        if np.any(np.linalg.norm(embeddings, axis=1) < 0.3):
+            continue
+        distances = _pair_distances(embeddings, options.get("normalize", True))[off_diagonal]
+        if away_from(distances, margins) and np.any(distances < margins[1]):
+            return embeddings, labels
+
+
+def _mined_triplet(rng, options, labels):
+    """Embeddings whose distances from each row are 1e-3 or more apart (the mining's comparisons, its minima and
+    maxima) and whose margin + d_ij − d_ik all stay 1e-3 or more from the hinge's kink."""
+    labels = np.asarray(labels)
+    margin = options.get("margin", 1.0)
+    while True:
+        embeddings = f32(rng.standard_normal((labels.size, 3)))
+        if np.any(np.linalg.norm(embeddings, axis=1) < 0.3):
+            continue
+        distances = _pair_distances(embeddings, distance=options.get("distance", "euclidean"))
+        gaps = np.diff(np.sort(distances, axis=1), axis=1)
+        if np.all(gaps > 1e-3) and away_from(margin + distances[:, :, None] - distances[:, None, :], (0.0,)):
+            return embeddings, labels
+
+
+_LONELY = [0, 0, 1, 1, 2, 2, 0, 3]  # class 3 has one member: a row without positives
+_INT32_GROUPS = np.array([1, 0, 1, 2, 0, 2, 2, 1], dtype=np.int32)
+
+CASES += [
+    Case("contrastive", "contrastive", "default-lonely-row", {}, functools.partial(_contrastive, labels=_LONELY),
+         GROUP_WEIGHTINGS),
+    Case("contrastive", "contrastive", "pm0.25-nm1.5-squared-raw-int32",
+         {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True, "normalize": False},
+         functools.partial(_contrastive, labels=_INT32_GROUPS)),
+    Case("supcon", "supervised_contrastive", "default-lonely-row", {},
+         functools.partial(_ntxent, labels=_LONELY), GROUP_WEIGHTINGS),
+    Case("supcon", "supervised_contrastive", "t0.5-int32", {"temperature": 0.5},
+         functools.partial(_ntxent, labels=_INT32_GROUPS)),
+    Case("mined_triplet", "mined_triplet", "semi_hard-lonely-row", {},
+         functools.partial(_mined_triplet, labels=_LONELY), GROUP_WEIGHTINGS),
+    Case("mined_triplet", "mined_triplet", "hard-squared-m0.5-lonely-row",
+         {"mining": "hard", "distance": "squared_euclidean", "margin": 0.5},
+         functools.partial(_mined_triplet, labels=_LONELY), GROUP_WEIGHTINGS),
+    Case("mined_triplet", "mined_triplet", "hard-soft-cosine-int32", {"mining": "hard", "soft": True, "distance": "cosine"},
+         functools.partial(_mined_triplet, labels=_INT32_GROUPS)),
+]

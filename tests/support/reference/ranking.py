@@ -123,3 +123,98 @@ def circle(embeddings, labels, gamma=80.0, margin=0.4, remove_diagonal=True, nor
 LOSSES: dict[str, Callable[..., tuple]] = {
     f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, triplet_margin, ntxent, circle)
 }
+
+
+def _unit(row):
+    return row / M.mp.sqrt(np.sum(row * row))
+
+
+def _euclidean(u, v):
+    return M.mp.sqrt(np.sum((u - v) * (u - v)))
+
+
+def contrastive(embeddings, labels, pos_margin=0.0, neg_margin=1.0, normalize=True, squared=False):
+    """Hadsell et al. (2006) over every ordered pair: [d − m₊]₊ for positives, [m₋ − d]₊ for negatives (each
+    squared when ``squared``), summed per anchor; weight = the anchor's number of pairs, N − 1."""
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    pos_margin, neg_margin = M.mp_scalar(pos_margin), M.mp_scalar(neg_margin)
+    rows = [_unit(row) if normalize else row for row in embeddings]
+    value = np.empty(count, dtype=object)
+    for i in range(count):
+        total = M.ZERO
+        for j in range(count):
+            if j == i:
+                continue
+            d = _euclidean(rows[i], rows[j])
+            hinge = max(d - pos_margin, M.ZERO) if labels[j] == labels[i] else max(neg_margin - d, M.ZERO)
+            total += hinge * hinge if squared else hinge
+        value[i] = total
+    return value, np.array([M.mp.mpf(count - 1)] * count, dtype=object), None
+
+
+def supervised_contrastive(embeddings, labels, temperature=0.1):
+    """Khosla et al. (2020), L_out: per anchor, the mean over its positives of −log(exp(s_ij) / Σ_{k≠i} exp(s_ik));
+    anchors without a positive or without a negative are not valid."""
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    tau = M.mp_scalar(temperature)
+    rows = [_unit(row) for row in embeddings]
+    value = np.empty(count, dtype=object)
+    valid = np.zeros(count, dtype=bool)
+    for i in range(count):
+        similarity = {k: np.sum(rows[i] * rows[k]) / tau for k in range(count) if k != i}
+        positives = [k for k in similarity if labels[k] == labels[i]]
+        valid[i] = bool(positives) and len(positives) < len(similarity)
+        denominator = sum(M.mp.exp(s) for s in similarity.values())
+        value[i] = (sum(-M.mp.log(M.mp.exp(similarity[j]) / denominator) for j in positives) / len(positives)
+                    if valid[i] else M.ZERO)
+    return value, None, valid
+
+
+def _mining_distance(embeddings, distance):
+    rows = [_unit(row) for row in embeddings] if distance == "cosine" else list(embeddings)
+    count = len(rows)
+    d = np.empty((count, count), dtype=object)
+    for i in range(count):
+        for j in range(count):
+            if distance == "cosine":
+                d[i, j] = M.ZERO if i == j else 1 - np.sum(rows[i] * rows[j])
+            else:
+                squared = np.sum((rows[i] - rows[j]) * (rows[i] - rows[j]))
+                d[i, j] = squared if distance == "squared_euclidean" else M.mp.sqrt(squared)
+    return d
+
+
+def mined_triplet(embeddings, labels, margin=1.0, mining="semi_hard", distance="euclidean", soft=False):
+    """Triplets mined as TFA's triplet_semihard_loss and triplet_hard_loss define them (the docstrings and the
+    masked minimum/maximum conventions: an empty maximum is the row's own distance 0, an empty minimum the row's
+    largest distance), anchor by anchor; semi-hard: a sum over positive pairs, weight = their number."""
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    margin = M.mp_scalar(margin)
+    d = _mining_distance(embeddings, distance)
+
+    def cost(d_p, d_n):
+        return M.mp.log(1 + M.mp.exp(d_p - d_n)) if soft else max(margin + d_p - d_n, M.ZERO)
+
+    value = np.empty(count, dtype=object)
+    weight = np.empty(count, dtype=object)
+    for i in range(count):
+        positives = [j for j in range(count) if j != i and labels[j] == labels[i]]
+        negatives = [k for k in range(count) if labels[k] != labels[i]]
+        if mining == "hard":
+            d_p = max((d[i, j] for j in positives), default=M.ZERO)
+            d_n = min((d[i, k] for k in negatives), default=max(d[i, k] for k in range(count)))
+            value[i], weight[i] = cost(d_p, d_n), None
+            continue
+        total = M.ZERO
+        for j in positives:
+            beyond = [d[i, k] for k in negatives if d[i, k] > d[i, j]]
+            d_n = min(beyond) if beyond else max((d[i, k] for k in negatives), default=M.ZERO)
+            total += cost(d[i, j], d_n)
+        value[i], weight[i] = total, M.mp.mpf(len(positives))
+    return value, None if mining == "hard" else weight, None
+
+
+LOSSES.update({f.__name__: f for f in (contrastive, supervised_contrastive, mined_triplet)})
