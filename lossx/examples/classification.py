@@ -7,11 +7,12 @@ import numpy as np
 from ._common import binary_example, categorical_example, softmax, sparse_example
 
 __all__ = [
-    "binary_example", "categorical_example", "kl_example", "log_probability_example", "sparse_example",
+    "binary_example", "categorical_example", "cosine_example", "kappa_example", "kl_example",
+    "log_probability_example", "sparse_example",
     "BINARY_CROSS_ENTROPY", "BINARY_FOCAL_CROSS_ENTROPY", "CATEGORICAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_CROSS_ENTROPY", "CATEGORICAL_FOCAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY", "POLY_CROSS_ENTROPY", "GENERALIZED_CROSS_ENTROPY",
-    "KL_DIVERGENCE", "NLL",
+    "KL_DIVERGENCE", "NLL", "COSFACE", "ARCFACE", "WEIGHTED_KAPPA",
 ]
 
 
@@ -33,6 +34,24 @@ def kl_example(rng, options):
         y_pred = softmax(logits, axis)
         y_pred = np.log(y_pred) if options.get("log_input") else y_pred
     return y_pred, np.log(target) if options.get("log_target") else target
+
+
+def cosine_example(rng, options):
+    """Cosines of normalised embeddings with normalised class weights, and labels."""
+    axis = options.get("axis", -1)
+    embeddings = rng.standard_normal((4, 3, 8))
+    weights = rng.standard_normal((8, 5))
+    cosines = (embeddings / np.linalg.norm(embeddings, axis=-1, keepdims=True)) @ (
+        weights / np.linalg.norm(weights, axis=0, keepdims=True))
+    return np.clip(np.moveaxis(cosines, -1, axis), -1.0, 1.0), rng.integers(0, 5, (4, 3))
+
+
+def kappa_example(rng, options):
+    """Probabilities over five ordered classes, and labels near the most probable class."""
+    axis = options.get("axis", -1)
+    logits = rng.standard_normal((8, 5)) * 2
+    labels = np.clip(np.argmax(logits, axis=-1) + rng.integers(-1, 2, 8), 0, 4)
+    return np.moveaxis(softmax(logits, -1), -1, axis), labels
 
 
 # The option sets `lossx compare` runs, per loss.
@@ -88,3 +107,6 @@ NLL = (
     {},
     {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
 )
+COSFACE = ({}, {"scale": 30.0, "margin": 0.2}, {"axis": 1})
+ARCFACE = ({}, {"scale": 30.0, "margin": 0.3}, {"axis": 1})
+WEIGHTED_KAPPA = ({}, {"power": 1.0}, {"epsilon": 1e-3, "axis": 1})
