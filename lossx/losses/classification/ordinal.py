@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ... import primitives as P
 from ..._errors import ShapeError
 from ..._options import Option
 from ..._reduction import LossTerms
