@@ -150,6 +150,10 @@ def distributions(rng, n, c) -> Arrays:
     return {"log_probs": _log_softmax(logits), "probs": _softmax(logits), "target": _softmax(_normal(rng, (n, c)))}
 
 
+def cosines(rng, n, c) -> Arrays:
+    return {"cos": rng.uniform(-1, 1, (n, c)).astype(np.float32), "labels": _labels(rng, n, c)}
+
+
 def log_probabilities(rng, n, c) -> Arrays:
     return {"log_probs": _log_softmax(_normal(rng, (n, c), 2.0)), "labels": _labels(rng, n, c)}
 
@@ -353,6 +357,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("nll", log_probabilities, ("log_probs", "labels"),
               torch=Native("F.nll_loss(log_probs, labels)", ("log_probs", "labels")),
               numpy=Native("-np.mean(np.take_along_axis(log_probs, labels[:, None], -1))", ("log_probs", "labels"))),
+    Benchmark("cosface", cosines, ("cos", "labels"),
+              torch=Native("F.cross_entropy(64 * (cos - 0.35 * F.one_hot(labels, cos.shape[-1])), labels)",
+                           ("cos", "labels"))),
+    Benchmark("arcface", cosines, ("cos", "labels")),
+    Benchmark("weighted_kappa", probabilities, ("probs", "labels")),
     Benchmark("hinge", signed, _XT,
               optax=Native("jnp.mean(optax.losses.hinge_loss(x, t))", _XT),
               keras=Native("keras.losses.Hinge()", _XT),

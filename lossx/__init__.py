@@ -39,6 +39,7 @@ from ._errors import (
     UnknownLossError,
     UnknownOptionError,
     VarianceRangeError,
+    CosineRangeError,
 )
 from ._experiment import experiment
 from ._import_hooks import when_imported
@@ -81,6 +82,7 @@ __all__ = [
     "UnknownLossError",
     "UnknownOptionError",
     "VarianceRangeError",
+    "CosineRangeError",
     "curves",
     "define_loss",
     "experiment",

@@ -25,6 +25,7 @@ __all__ = [
     "ConfigError",
     "UnknownLossError",
     "VarianceRangeError",
+    "CosineRangeError",
     "DistributedError",
 ]
 
@@ -101,6 +102,10 @@ class DistributedError(LossxError, ValueError):
 
 class VarianceRangeError(LossxError, ValueError):
     """A negative variance (``gaussian_nll``)."""
+
+
+class CosineRangeError(LossxError, ValueError):
+    """Cosine similarities outside ``[−1, 1]`` (``cosface``, ``arcface``): logits or unnormalised products."""
 
 
 class DataError(LossxError, ValueError):

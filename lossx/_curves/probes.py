@@ -161,6 +161,10 @@ _NO_CURVE = {
     **dict.fromkeys(("triplet_margin", "ntxent", "circle", "contrastive", "supervised_contrastive", "mined_triplet"),
                     "it compares several embeddings with each other, not one prediction with a target"),
     "ctc": "it scores whole sequences of class probabilities, not one prediction",
+    **dict.fromkeys(("cosface", "arcface"),
+                    "its inputs are cosines, bounded by [−1, 1], whose margin's effect depends on the scale and the "
+                    "other classes' cosines, not one residual, margin or probability"),
+    "weighted_kappa": "it scores the agreement of a whole batch with its targets, not one prediction",
 }
 
 def _probe(spec: LossSpec) -> _Probe:

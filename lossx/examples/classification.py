@@ -7,12 +7,12 @@ import numpy as np
 from ._common import binary_example, categorical_example, softmax, sparse_example
 
 __all__ = [
-    "binary_example", "categorical_example", "distribution_example", "kl_example", "log_probability_example",
-    "logit_example", "measure_example", "sparse_example",
+    "binary_example", "categorical_example", "cosine_example", "distribution_example", "kappa_example",
+    "kl_example", "log_probability_example", "logit_example", "measure_example", "sparse_example",
     "BINARY_CROSS_ENTROPY", "BINARY_FOCAL_CROSS_ENTROPY", "ASYMMETRIC", "CATEGORICAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_CROSS_ENTROPY", "CATEGORICAL_FOCAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY", "POLY_CROSS_ENTROPY", "GENERALIZED_CROSS_ENTROPY",
-    "KL_DIVERGENCE", "GENERALIZED_KL_DIVERGENCE", "JENSEN_SHANNON", "NLL",
+    "KL_DIVERGENCE", "GENERALIZED_KL_DIVERGENCE", "JENSEN_SHANNON", "NLL", "COSFACE", "ARCFACE", "WEIGHTED_KAPPA",
 ]
 
 
@@ -53,6 +53,24 @@ def distribution_example(rng, options):
 def logit_example(rng, options):
     """Multi-label logits and 0/1 targets."""
     return rng.standard_normal((4, 6)) * 2, (rng.random((4, 6)) < 0.4).astype(np.float64)
+
+
+def cosine_example(rng, options):
+    """Cosines of normalised embeddings with normalised class weights, and labels."""
+    axis = options.get("axis", -1)
+    embeddings = rng.standard_normal((4, 3, 8))
+    weights = rng.standard_normal((8, 5))
+    cosines = (embeddings / np.linalg.norm(embeddings, axis=-1, keepdims=True)) @ (
+        weights / np.linalg.norm(weights, axis=0, keepdims=True))
+    return np.clip(np.moveaxis(cosines, -1, axis), -1.0, 1.0), rng.integers(0, 5, (4, 3))
+
+
+def kappa_example(rng, options):
+    """Probabilities over five ordered classes, and labels near the most probable class."""
+    axis = options.get("axis", -1)
+    logits = rng.standard_normal((8, 5)) * 2
+    labels = np.clip(np.argmax(logits, axis=-1) + rng.integers(-1, 2, 8), 0, 4)
+    return np.moveaxis(softmax(logits, -1), -1, axis), labels
 
 
 # The option sets `lossx compare` runs, per loss.
@@ -111,3 +129,6 @@ NLL = (
     {},
     {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
 )
+COSFACE = ({}, {"scale": 30.0, "margin": 0.2}, {"axis": 1})
+ARCFACE = ({}, {"scale": 30.0, "margin": 0.3}, {"axis": 1})
+WEIGHTED_KAPPA = ({}, {"power": 1.0}, {"epsilon": 1e-3, "axis": 1})

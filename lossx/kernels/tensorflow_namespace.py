@@ -186,6 +186,8 @@ isnan = tf.math.is_nan
 isinf = tf.math.is_inf
 isfinite = tf.math.is_finite
 tanh = tf.tanh
+cos = tf.cos
+sin = tf.sin
 
 
 def logaddexp(x1, x2, /):

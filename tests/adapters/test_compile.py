@@ -41,7 +41,9 @@ def _arrays(backend: str, arrays: tuple[np.ndarray, ...], sample_weight: np.ndar
 
 
 def _batch(data, batch: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-    return tuple(a[:batch] for a in data.arrays), data.sample_weight[:batch]
+    # A loss pooled over the batch (weighted_kappa) has one sample weight, whatever the batch.
+    weight = data.sample_weight if data.sample_weight.ndim == 0 else data.sample_weight[:batch]
+    return tuple(a[:batch] for a in data.arrays), weight
 
 
 def _check(case, arrays: tuple[np.ndarray, ...], sample_weight: np.ndarray, value: Any, grads: Any, what: str) -> None:

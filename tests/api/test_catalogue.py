@@ -22,7 +22,7 @@ CATALOGUE = [
     # classification
     "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "squared_hinge", "multi_margin",
     "soft_margin", "multilabel_soft_margin", "multilabel_margin", "perceptron", "multiclass_perceptron", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
-    "generalized_kl_divergence", "jensen_shannon", "asymmetric", "nll",
+    "generalized_kl_divergence", "jensen_shannon", "asymmetric", "nll", "cosface", "arcface", "weighted_kappa",
     # overlap
     "dice", "tversky", "focal_tversky", "jaccard", "mcc",
     # embeddings and ranking

@@ -486,6 +486,10 @@ KIND_CASES = {
         "dice", (np.full(4, 0.5), np.ones(4)), ShapeError, "need a batch axis and a class axis.*Add a class axis",
         {},
     ),
+    "cosine-range": (
+        "arcface", (LOGITS * 10, np.array([0, 1, 2, 1])), lossx.CosineRangeError,
+        r"y_pred must be cosine similarities in \[−1, 1\].*Normalise the embeddings", {},
+    ),
     "kl-target_range": (
         "kl_divergence", (np.full((4, 3), 1 / 3), LOGITS), ProbabilityRangeError,
         "y_true must be probabilities in .*log_target=True", {},

@@ -368,6 +368,73 @@ def test_torch_generic_function_matches_module(dtype):
     )
 
 
+# ======================================================================= pytorch-metric-learning
+
+#: (pml class, pml options, lossx loss, lossx options). pml's ArcFace margin is in degrees (28.6 by default); 80°
+#: puts some labels past θ = π − m, on the fallback cos θ − m·sin m both take.
+PML_CASES = [
+    ("CosFaceLoss", {}, "cosface", {}),
+    ("CosFaceLoss", {"margin": 0.2, "scale": 16}, "cosface", {"margin": 0.2, "scale": 16.0}),
+    ("ArcFaceLoss", {}, "arcface", {"margin": float(np.radians(28.6))}),
+    ("ArcFaceLoss", {"margin": 80.0, "scale": 10}, "arcface", {"margin": float(np.radians(80.0)), "scale": 10.0}),
+]
+
+
+@torch_dtypes
+@pytest.mark.parametrize("theirs, their_options, ours, our_options", PML_CASES, ids=lambda v: str(v))
+def test_pml_margin_softmax(theirs, their_options, ours, our_options, dtype):
+    """pml's losses own the class weights W (embedding size × classes): lossx takes their cosines
+    normalize(x) @ normalize(W), here computed in torch so that the gradient reaches the embeddings; pml's
+    default reducer (MeanReducer) is the plain mean over the batch, lossx's 'mean'."""
+    torch = _torch()
+    losses = pytest.importorskip("pytorch_metric_learning.losses")
+    torch.manual_seed(0)
+    loss = getattr(losses, theirs)(num_classes=5, embedding_size=8, **their_options).to(getattr(torch, dtype))
+    weights = loss.W.detach()
+    labels = torch.tensor(class_labels((16,), classes=5))
+
+    def lossx_of(embeddings):
+        cosines = torch.nn.functional.normalize(embeddings, dim=1) @ torch.nn.functional.normalize(weights, dim=0)
+        return getattr(lossx, ours)(cosines, labels, **our_options)
+
+    check_torch(lossx_of, lambda embeddings: loss(embeddings, labels), [logits(shape=(16, 8))], dtype)
+
+
+def _tfa_weighted_kappa(y_true, y_pred, num_classes, weightage="quadratic", epsilon=1e-6):
+    """TensorFlow Addons' WeightedKappaLoss (tensorflow_addons/losses/kappa_loss.py, not installable with Keras 3)
+    transcribed to NumPy step by step: label_vec, the tiled weight and weight_mat, numerator, denominator / N,
+    log(divide_no_nan(numerator, denominator) + epsilon)."""
+    label_vec = np.arange(num_classes, dtype=np.float64)
+    row_label_vec, col_label_vec = label_vec.reshape(1, num_classes), label_vec.reshape(num_classes, 1)
+    difference = np.tile(col_label_vec, [1, num_classes]) - np.tile(row_label_vec, [num_classes, 1])
+    labels = y_true @ col_label_vec
+    row_difference = np.tile(labels, [1, num_classes]) - np.tile(row_label_vec, [y_true.shape[0], 1])
+    if weightage == "linear":
+        weight_mat = np.abs(difference) / (num_classes - 1)
+        weight = np.abs(row_difference) / (num_classes - 1)
+    else:
+        weight_mat = difference**2 / (num_classes - 1) ** 2
+        weight = row_difference**2 / (num_classes - 1) ** 2
+    numerator = np.sum(weight * y_pred)
+    denominator = np.sum(y_true.sum(axis=0, keepdims=True) @ (weight_mat @ y_pred.sum(axis=0, keepdims=True).T))
+    denominator /= y_true.shape[0]
+    return np.log((numerator / denominator if denominator != 0 else 0.0) + epsilon)
+
+
+@pytest.mark.parametrize("weightage, power", [("quadratic", 2.0), ("linear", 1.0)])
+@pytest.mark.parametrize("soft", [False, True], ids=["one_hot", "soft"])
+def test_tfa_weighted_kappa(weightage, power, soft):
+    """One-hot targets (TFA's) and soft ones (TFA's label Σ_c c·t_c), against the NumPy transcription; labels give
+    the one-hot value."""
+    labels = class_labels((12,), classes=5)
+    y_true = soft_targets((12,), classes=5) if soft else one_hot(labels, 5)
+    y_pred = softmax(logits(shape=(12, 5)) + 3 * one_hot(labels, 5))
+    expected = _tfa_weighted_kappa(y_true, y_pred, 5, weightage, epsilon=1e-4)
+    assert_close(lossx.weighted_kappa(y_pred, y_true, power=power, epsilon=1e-4), expected, "float64")
+    if not soft:
+        assert_close(lossx.weighted_kappa(y_pred, labels, power=power, epsilon=1e-4), expected, "float64")
+
+
 # ======================================================================= optax
 
 

@@ -134,9 +134,12 @@ def _params():
                 yield param
 
 
-def _weights(weighting: str | None, arrays: tuple, backend: str, dtype: str) -> dict:
-    """The keyword arguments of a degenerate weighting: a batch-shaped zero weight or False mask."""
-    batch = arrays[0].shape[0]
+def _weights(case: Extreme, weighting: str | None, arrays: tuple, backend: str, dtype: str) -> dict:
+    """The keyword arguments of a degenerate weighting: a zero weight or False mask shaped like the unreduced
+    loss's batch axis (one number for a loss pooled over the batch, such as weighted_kappa)."""
+    if weighting is None:
+        return {}
+    batch = np.shape(getattr(lossx, case.loss)(*arrays, reduction="none", **case.options))[:1]
     if weighting == "zero-weights":
         return {"sample_weight": to_backend(backend, np.zeros(batch), dtype)}
     if weighting == "all-masked":
@@ -151,7 +154,7 @@ def test_extreme(case: Extreme, weighting: str | None, backend: str, dtype: str)
     function = getattr(lossx, case.loss)
     fixed = [to_backend(backend, a, None if a.dtype.kind in "iub" else dtype) for a in arrays]
     reduction = "sum" if weighting is None else "mean"
-    extra = _weights(weighting, arrays, backend, dtype)
+    extra = _weights(case, weighting, arrays, backend, dtype)
 
     def loss(*differentiable):
         inputs = list(fixed)
@@ -199,3 +202,22 @@ def test_empty_batch_mean_is_zero(case: Extreme, backend: str) -> None:
     np.testing.assert_array_equal(to_numpy(value), 0.0, err_msg="value")
     for position, grad in zip(case.wrt, grads or ()):
         assert to_numpy(grad).shape == arrays[position].shape, f"gradient w.r.t. input {position}"
+
+
+@pytest.mark.parametrize("backend", [backend_param(b, b) for b in ("torch", "jax", "tensorflow")])
+def test_arcface_gradient_at_unit_cosine(backend: str) -> None:
+    """At cos θ_y = 1 the derivative of cos(θ + m) is infinite; lossx takes sin θ's as 0 there (arcface's
+    docstring), so the label's logit has derivative s·cos m: the gradient is s·cos m·(p_y − 1) at the label and
+    s·p_c elsewhere, p the softmax of the logits s·(cos m, c_1, c_2)."""
+    cosines, labels = np.array([[1.0, 0.25, -0.5]]), np.array([0])
+    scale, margin = 4.0, 0.5
+    logits = scale * np.array([np.cos(margin), 0.25, -0.5])
+    p = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    expected = scale * (p - np.array([1.0, 0.0, 0.0])) * np.array([np.cos(margin), 1.0, 1.0])
+    fixed = to_backend(backend, labels)
+
+    def loss(y_pred):
+        return lossx.arcface(y_pred, fixed, scale=scale, margin=margin, reduction="sum")
+
+    _, (grad,) = RUNNERS[backend](loss, [cosines], None, "float64", "eager")
+    np.testing.assert_allclose(to_numpy(grad)[0], expected, rtol=1e-12)

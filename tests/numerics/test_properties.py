@@ -133,6 +133,7 @@ _FLOAT_RANGES = {
     "alpha": (0.0, 2.0), "pos_weight": (0.0, 3.0), "label_smoothing": (0.0, 1.0), "quantile": (0.0, 1.0),
     "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0), "gamma_pos": (0.0, 4.0),
     "gamma_neg": (0.0, 4.0), "clip": (0.0, 0.5), "pos_margin": (0.0, 2.0), "neg_margin": (0.0, 3.0),
+    "scale": (0.5, 64.0), "power": (0.5, 3.0),
 }
 #: Options that act on logits only: drawn only where from_logits is True.
 _LOGIT_ONLY = ("z_loss", "softcap")
@@ -224,6 +225,11 @@ class Sample:
     batch: int
     differentiable: tuple = (0,)
 
+    @property
+    def weight_shape(self) -> tuple:
+        """The shape of a sample weight: the batch axis, or none for a loss pooled over the batch."""
+        return () if self.loss in POOLED else (self.batch,)
+
     def call(self, backend="numpy", dtype="float64", **kwargs) -> Any:
         converted = [to_backend(backend, a, None if a.dtype.kind in "iub" else dtype) for a in self.arrays]
         if kwargs.get("sample_weight") is not None:
@@ -301,6 +307,8 @@ def _categorical(d, loss, dims):
         y_pred = f32(np.log(softmax(logits)))
     else:
         y_pred = f32(softmax(logits))
+    if loss in ("cosface", "arcface"):  # cosines, away from ±1 where ArcFace's derivative grows without bound
+        y_pred = d.floats(shape, -0.95, 0.95)
     if lossx.lookup(loss).target.kind == "labels":
         return (to_class_axis(y_pred, axis), labels), options
     if loss == "multilabel_margin":
@@ -318,6 +326,25 @@ def _categorical(d, loss, dims):
     else:
         y_true = one_hot(labels, classes)
     return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), options
+
+
+def _ordinal(d, loss, dims):
+    """weighted_kappa: probabilities leaning towards the labels, and the labels or soft targets leaning the same way.
+
+    κ is 0 identically where every label is the same (one row included) and near 0 for predictions unrelated to
+    the targets, where log(1 − κ + ε) ≈ −κ is the difference of two sums of the batch (float32 keeps its
+    absolute, not its relative, accuracy there): two labels at least, predictions that agree with the targets.
+    """
+    batch, extra, classes = dims
+    options = d.draw(options_for(loss, classes, classes))
+    axis = options.get("axis", -1)
+    shape = (batch, *extra, classes)
+    labels = d.ints(shape[:-1], 0, classes - 1)
+    assume(len(np.unique(labels)) > 1)
+    lean = 3 * one_hot(labels, classes)
+    y_pred = f32(softmax(d.floats(shape, -1, 1) + lean))
+    y_true = f32(softmax(d.floats(shape, -1, 1) + lean)) if d.draw(st.booleans()) else None
+    return (to_class_axis(y_pred, axis), labels if y_true is None else to_class_axis(y_true, axis)), options
 
 
 def _label_lists(is_label: np.ndarray) -> np.ndarray:
@@ -407,7 +434,9 @@ _FAMILY = {
         "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
         "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
         "generalized_cross_entropy", "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll",
-        "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
+        "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron",
+        "cosface", "arcface")},
+    "weighted_kappa": _ordinal,
     **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
                                 "supervised_contrastive", "mined_triplet")},
@@ -445,8 +474,8 @@ def assert_close(actual: Any, expected: Any, dtype: str, what: str, scale: float
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * max(scale, 1e-30), err_msg=what)
 
 
-def draw_sample_weight(data, batch: int) -> np.ndarray:
-    return data.draw(hnp.arrays(np.float64, (batch,), elements=st.floats(0, 2, width=32), fill=st.nothing()))
+def draw_sample_weight(data, shape: tuple) -> np.ndarray:
+    return data.draw(hnp.arrays(np.float64, shape, elements=st.floats(0, 2, width=32), fill=st.nothing()))
 
 
 # ------------------------------------------------------------------ 1. non-negativity
@@ -454,7 +483,10 @@ def draw_sample_weight(data, batch: int) -> np.ndarray:
 #: Losses that can be negative: cosine_similarity ranges over [−1, 1]; poisson's
 #: λ − t·log λ (without the constant log t!) is negative e.g. at λ = t = 3; gaussian_nll's
 #: ½·log v is negative for variances below 1.
-NOT_NON_NEGATIVE = {"cosine_similarity", "poisson", "gaussian_nll"}
+#: weighted_kappa's log(1 − κ + ε) is negative wherever κ > ε.
+NOT_NON_NEGATIVE = {"cosine_similarity", "poisson", "gaussian_nll", "weighted_kappa"}
+#: Losses whose unreduced value is one number for the whole batch: no batch axis to weight or permute.
+POOLED = {"weighted_kappa"}
 
 
 @pytest.mark.parametrize("loss", [n for n in LOSSES if n not in NOT_NON_NEGATIVE])
@@ -637,6 +669,9 @@ NO_EXACT_ZERO = {
     "circle": "a softplus of finite weighted similarities, > 0",
     "supervised_contrastive": "each row's positives share the probability: at least log |P(i)|, and a softplus > 0",
     "ctc": "−log p(y|x) > 0 for finite logits (softmax never reaches 1)",
+    "cosface": "a softmax cross-entropy of finite scaled cosines, > 0",
+    "arcface": "a softmax cross-entropy of finite scaled cosines, > 0",
+    "weighted_kappa": "minimum log ε (TFA's epsilon inside the logarithm), negative",
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
 
@@ -721,7 +756,7 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
 def test_sum_is_mean_times_total_weight(loss, data):
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
-    sample_weight = draw_sample_weight(data, sample.batch) if data.draw(st.booleans()) else None
+    sample_weight = draw_sample_weight(data, sample.weight_shape) if data.draw(st.booleans()) else None
     unreduced = to_numpy(sample.call(dtype=dtype, reduction="none", sample_weight=sample_weight))
     weights = np.broadcast_to(element_weights(sample, unreduced.shape), unreduced.shape)
     if sample_weight is not None:
@@ -750,12 +785,13 @@ def test_batch_permutation(loss, data):
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
     order = np.asarray(data.draw(st.permutations(range(sample.batch))), dtype=np.int64)
-    sample_weight = draw_sample_weight(data, sample.batch) if data.draw(st.booleans()) else None
+    sample_weight = draw_sample_weight(data, sample.weight_shape) if data.draw(st.booleans()) else None
+    pooled = loss in POOLED
     permuted = replace(sample, arrays=tuple(a[order] for a in sample.arrays))
-    permuted_weight = None if sample_weight is None else sample_weight[order]
+    permuted_weight = sample_weight if sample_weight is None or pooled else sample_weight[order]
     original = to_numpy(sample.call(dtype=dtype, reduction="none", sample_weight=sample_weight))
     shuffled = to_numpy(permuted.call(dtype=dtype, reduction="none", sample_weight=permuted_weight))
-    assert_close(shuffled, original[order], dtype, "none")
+    assert_close(shuffled, original if pooled else original[order], dtype, "none")
     scale = float(np.sum(np.abs(original)))
     for reduction in ("sum", "mean"):
         expected = sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight)
@@ -770,7 +806,7 @@ def test_read_only_inputs(loss, data):
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
     arrays = [np.array(a, dtype=None if a.dtype.kind in "iub" else dtype) for a in sample.arrays]
-    sample_weight = draw_sample_weight(data, sample.batch) if data.draw(st.booleans()) else None
+    sample_weight = draw_sample_weight(data, sample.weight_shape) if data.draw(st.booleans()) else None
     for array in [*arrays, *([] if sample_weight is None else [sample_weight])]:
         array.setflags(write=False)
     originals = [a.copy() for a in arrays]
@@ -790,7 +826,7 @@ def test_unit_sample_weight(loss, data):
     """``sample_weight`` of ones equals no sample weight, for every reduction."""
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
-    ones = np.ones(sample.batch)
+    ones = np.ones(sample.weight_shape)
     for reduction in ("none", "sum", "mean"):
         expected = to_numpy(sample.call(dtype=dtype, reduction=reduction))
         actual = sample.call(dtype=dtype, reduction=reduction, sample_weight=ones)
@@ -958,6 +994,8 @@ def test_cross_backend(loss, backend, data):
     dtype = "float32" if backend == "numpy" else data.draw(st.sampled_from(DTYPES))
     reduction = data.draw(st.sampled_from(["none", "sum", "mean"]))
     sample_weight = f32(np.linspace(0.25, 2, sample.batch)) if data.draw(st.booleans()) else None
+    if sample_weight is not None and loss in POOLED:
+        sample_weight = sample_weight[:1].reshape(())
     expected = to_numpy(sample.call(reduction=reduction, sample_weight=sample_weight))
     note(f"backend={backend} dtype={dtype} reduction={reduction} weighted={sample_weight is not None}")
     if backend == "numpy":

@@ -1,5 +1,6 @@
 """Classification losses: cross-entropies, focal, asymmetric, poly and generalized cross-entropies,
-KL, generalized KL and Jensen–Shannon divergences, and negative log-likelihood.
+KL, generalized KL and Jensen–Shannon divergences, negative log-likelihood, the additive-margin
+softmax losses and weighted kappa.
 
 One family, in one module per kind of loss; importing the package registers them in the
 order of ``__all__``, the order ``lossx list`` shows.
@@ -13,6 +14,8 @@ from .focal import categorical_focal_cross_entropy, sparse_categorical_focal_cro
 from .poly import poly_cross_entropy
 from .generalized import generalized_cross_entropy
 from .likelihood import generalized_kl_divergence, jensen_shannon, kl_divergence, nll
+from .margin_softmax import arcface, cosface
+from .ordinal import weighted_kappa
 
 __all__ = [
     "binary_cross_entropy",
@@ -28,4 +31,7 @@ __all__ = [
     "generalized_kl_divergence",
     "jensen_shannon",
     "nll",
+    "cosface",
+    "arcface",
+    "weighted_kappa",
 ]

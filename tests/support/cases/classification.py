@@ -105,6 +105,36 @@ def _asymmetric(rng, options, soft=False):
 
 _soft = functools.partial(_categorical, soft=True)
 
+def _cosines(rng, options):
+    """Cosines in [−0.9, 0.9] (class axis ``axis``) and labels; for ArcFace every label's cosine is away from the
+    jump of its logit at cos θ = −cos m, and the first one on the fallback side of it where the margin allows."""
+    axis = options.get("axis", -1)
+    shape = (2, 4, 3) if axis == 1 else (3, 4)
+    jump = -np.cos(options.get("margin", 0.5))
+    while True:
+        cosines = f32(rng.uniform(-0.9, 0.9, shape))
+        labels = rng.integers(0, shape[axis], np.delete(shape, axis % len(shape)))
+        label_cosines = np.take_along_axis(cosines, np.expand_dims(labels, axis), axis)
+        if jump > -0.85:
+            label_cosines.flat[0] = -0.875
+            np.put_along_axis(cosines, np.expand_dims(labels, axis), label_cosines, axis)
+        if away_from(label_cosines, (jump,), gap=1e-2):
+            return cosines, labels.astype(np.int64)
+
+
+def _ordinal(rng, options, dense=False):
+    """Probabilities over ordered classes (class axis ``axis``) leaning towards integer labels, and the labels or
+    soft targets leaning the same way: κ away from 0, where log(1 − κ + ε) ≈ −κ cancels two sums of the batch."""
+    axis = options.get("axis", -1)
+    shape = (2, 4, 3) if axis == 1 else (6, 4)
+    labels = rng.integers(0, shape[axis], np.delete(shape, axis % len(shape)))
+    lean = 3 * np.moveaxis(np.eye(shape[axis])[labels], -1, axis)
+    y_pred = f32(softmax(rng.standard_normal(shape) + lean, axis))
+    if dense:
+        return y_pred, f32(softmax(rng.standard_normal(shape) + lean, axis))
+    return y_pred, labels.astype(np.int64)
+
+
 CASES: list[Case] = [
     # ---------------------------------------------------------------- categorical focal
     Case("cfocal", "categorical_focal_cross_entropy", "probs-gamma2", {}, _categorical, LABEL_WEIGHTINGS),
@@ -185,4 +215,14 @@ CASES: list[Case] = [
          SCCE_WEIGHTINGS),
     Case("nll", "nll", "axis1-cw-ii0", {"axis": 1, "class_weight": CW4, "ignore_index": 0}, _log_probabilities,
          SCCE_WEIGHTINGS),
+    # ---------------------------------------------------------------- additive-margin softmax, weighted kappa
+    Case("cosface", "cosface", "default", {}, _cosines, LABEL_WEIGHTINGS),
+    Case("cosface", "cosface", "axis1-s16-m0.2", {"axis": 1, "scale": 16.0, "margin": 0.2}, _cosines,
+         LABEL_WEIGHTINGS),
+    Case("arcface", "arcface", "default", {}, _cosines, LABEL_WEIGHTINGS),
+    Case("arcface", "arcface", "axis1-s16-m1.2", {"axis": 1, "scale": 16.0, "margin": 1.2}, _cosines,
+         LABEL_WEIGHTINGS),
+    Case("kappa", "weighted_kappa", "labels", {}, _ordinal),
+    Case("kappa", "weighted_kappa", "axis1-soft-p1-eps1e-3", {"axis": 1, "power": 1.0, "epsilon": 1e-3},
+         functools.partial(_ordinal, dense=True)),
 ]

@@ -293,6 +293,23 @@ def _nll_inputs(big):
 
 _CW3 = (1.0, 2.0, 0.5)
 
+
+def _unit_cosines(big):
+    """Cosines of exactly ±1 off the labels; the labels' at −1 (ArcFace's fallback), 1 − 2⁻²⁰ (where arccos's
+    derivative is 724) and inside. At 1 itself ArcFace's derivative is infinite: no case for it here."""
+    return _a([[1.0, -1.0, 1 - 2.0**-20], [-1.0, 0.25, 1.0], [0.5, 1.0, -1.0]]), _labels([2, 0, 2])
+
+
+def _ordinal_saturated(big):
+    """Probabilities exactly 0 and 1 (two rows predicted perfectly) over three ordered classes."""
+    return _a([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.25, 0.25, 0.5], [0.0, 0.0, 1.0]]), _labels([0, 1, 2, 1])
+
+
+def _ordinal_perfect(big):
+    """Every row predicted perfectly: the ratio is 0 and the loss log ε, with a finite gradient."""
+    return _a([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]), _labels([0, 1, 2])
+
+
 CLASSIFICATION = [
     Extreme("binary_cross_entropy", "logits1e4", _binary_logits, {"from_logits": True}),
     Extreme("binary_cross_entropy", "logits1e4-ls0.1-pwvec", _binary_logits,
@@ -372,6 +389,11 @@ CLASSIFICATION = [
     Extreme("asymmetric", "logits1e4-gp1-clip0", _asymmetric_logits, {"gamma_pos": 1.0, "clip": 0.0}),
     Extreme("asymmetric", "tiny-loss-clip0", _asymmetric_tiny, {"clip": 0.0}),
     Extreme("nll", "inf-logprobs-ii", _nll_inputs, {"ignore_index": -100, "class_weight": _CW3}),
+    Extreme("cosface", "unit-scale1e4", _unit_cosines, {"scale": 1e4}),
+    Extreme("arcface", "unit", _unit_cosines),
+    Extreme("arcface", "unit-scale1e4", _unit_cosines, {"scale": 1e4}),
+    Extreme("weighted_kappa", "probs0or1", _ordinal_saturated),
+    Extreme("weighted_kappa", "perfect-linear", _ordinal_perfect, {"power": 1.0}),
 ]
 
 # ----------------------------------------------------------------- margin

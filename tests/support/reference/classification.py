@@ -161,6 +161,68 @@ def nll(y_pred, labels, axis=-1, class_weight=None, ignore_index=None):
     return label_weight * value, label_weight, valid
 
 
+def _margin_softmax(y_pred, labels, scale, axis, label_logit):
+    """``−log softmax(s·x)_y`` per entry, ``x`` the cosines with the label's replaced by ``label_logit(cos θ_y)``."""
+    labels = np.asarray(labels)
+    cosines = np.moveaxis(y_pred, axis, -1)
+    scale = M.mp_scalar(scale)
+    value = np.empty(labels.shape, dtype=object)
+    for index in np.ndindex(labels.shape):
+        label = int(labels[index])
+        logits = [scale * (label_logit(c) if k == label else c) for k, c in enumerate(cosines[index])]
+        value[index] = M.mp.log(sum(M.mp.exp(z) for z in logits)) - logits[label]
+    return value, None, None
+
+
+def cosface(y_pred, labels, scale=64.0, margin=0.35, axis=-1):
+    """Wang et al. (2018): the label's cosine minus m."""
+    margin = M.mp_scalar(margin)
+    return _margin_softmax(y_pred, labels, scale, axis, lambda c: c - margin)
+
+
+def arcface(y_pred, labels, scale=64.0, margin=0.5, axis=-1):
+    """Deng et al. (2019) with pytorch-metric-learning's ArcFaceLoss fallback: θ = arccos(clamp(c, −1, 1));
+    cos(θ + m) where θ ≤ π − m, else c − m·sin m."""
+    margin = M.mp_scalar(margin)
+
+    def label_logit(c):
+        theta = M.mp.acos(min(max(c, -M.ONE), M.ONE))
+        return M.mp.cos(theta + margin) if theta <= M.mp.pi - margin else c - margin * M.mp.sin(margin)
+
+    return _margin_softmax(y_pred, labels, scale, axis, label_logit)
+
+
+def weighted_kappa(y_pred, y_true, power=2.0, epsilon=1e-6, axis=-1):
+    """TensorFlow Addons' weighted kappa loss as its source (tensorflow_addons/losses/kappa_loss.py) defines it:
+    with W_ij = (|i − j|/(C − 1))^p, the label ℓ_n = Σ_c c·t_nc of row n, the class counts h = Σ_n t_n and the
+    summed probabilities q = Σ_n p_n, log(divide_no_nan(Σ_nj W(ℓ_n, j)·p_nj, hᵀ·W·q / N) + ε), by loops over
+    the rows (every index of the axes other than the class axis) and the classes."""
+    p = np.moveaxis(y_pred, axis, -1)
+    num_classes = p.shape[-1]
+    rows = [p[index] for index in np.ndindex(p.shape[:-1])]
+    if np.asarray(y_true).dtype.kind in "iu":
+        targets = [[M.ONE if c == int(label) else M.ZERO for c in range(num_classes)]
+                   for label in np.asarray(y_true).reshape(-1)]
+    else:
+        dense = np.moveaxis(y_true, axis, -1)
+        targets = [list(dense[index]) for index in np.ndindex(dense.shape[:-1])]
+    exponent, span = M.mp_scalar(power), num_classes - 1
+
+    def weight(i, j):
+        return M.mp.power(abs(i - j) / span, exponent)
+
+    numerator = M.ZERO
+    for row, target in zip(rows, targets):
+        label = sum(c * t for c, t in enumerate(target))
+        numerator += sum(weight(label, j) * row[j] for j in range(num_classes))
+    counts = [sum(target[i] for target in targets) for i in range(num_classes)]
+    sums = [sum(row[j] for row in rows) for j in range(num_classes)]
+    denominator = sum(counts[i] * weight(i, j) * sums[j] for i in range(num_classes)
+                      for j in range(num_classes)) / len(rows)
+    ratio = M.ZERO if denominator == 0 else numerator / denominator
+    return np.asarray(M.mp.log(ratio + M.mp_scalar(epsilon)), dtype=object), None, None
+
+
 LOSSES: dict[str, Callable[..., tuple]] = {
     f.__name__: f
     for f in (
@@ -173,5 +235,8 @@ LOSSES: dict[str, Callable[..., tuple]] = {
         jensen_shannon,
         asymmetric,
         nll,
+        cosface,
+        arcface,
+        weighted_kappa,
     )
 }
