@@ -23,6 +23,7 @@ from ._config import BACKENDS, get_backend, installed_backends, set_backend, use
 from ._errors import (
     ArgumentError,
     BackendError,
+    BoxRangeError,
     ConfigError,
     CurveError,
     DataError,
@@ -81,6 +82,7 @@ __all__ = [
     "UnknownLossError",
     "UnknownOptionError",
     "VarianceRangeError",
+    "BoxRangeError",
     "curves",
     "define_loss",
     "experiment",

@@ -25,6 +25,7 @@ __all__ = [
     "ConfigError",
     "UnknownLossError",
     "VarianceRangeError",
+    "BoxRangeError",
     "DistributedError",
 ]
 
@@ -101,6 +102,10 @@ class DistributedError(LossxError, ValueError):
 
 class VarianceRangeError(LossxError, ValueError):
     """A negative variance (``gaussian_nll``)."""
+
+
+class BoxRangeError(LossxError, ValueError):
+    """Boxes whose corners are out of order (``x2 < x1`` or ``y2 < y1``) in the bounding-box losses."""
 
 
 class DataError(LossxError, ValueError):
