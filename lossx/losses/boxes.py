@@ -96,8 +96,14 @@ def _geometry(xp, name, y_pred, y_true, eps):
     union = outside + across * down
     enclosing_w = xp.maximum(x2p, x2t) - xp.minimum(x1p, x1t)
     enclosing_h = xp.maximum(y2p, y2t) - xp.minimum(y1p, y1t)
-    # 1 − IoU = 1 − |A ∩ B| / (|A ∪ B| + ε)
-    return _Pair((outside + eps) / (union + eps), union, overlap, (a, b, c, d), (enclosing_w, enclosing_h),
+    # 1 − IoU = 1 − |A ∩ B| / (|A ∪ B| + ε): below ½ as (outside + ε) / (|A ∪ B| + ε), no cancellation near a
+    # perfect prediction; above as written, whose gradient is exactly 0 for boxes apart (the quotient's rule
+    # on (outside + ε) / (|A ∪ B| + ε) would cancel two terms of 1/ε there).
+    intersection = across * down
+    denominator = union + eps
+    one_minus_iou = xp.where(xp.less(outside + eps, intersection), (outside + eps) / denominator,
+                             1 - intersection / denominator)
+    return _Pair(one_minus_iou, union, overlap, (a, b, c, d), (enclosing_w, enclosing_h),
                  (x1p, y1p, x2p, y2p, wp, hp), (x1t, y1t, x2t, y2t, wt, ht))
 
 

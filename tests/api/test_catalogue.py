@@ -25,6 +25,8 @@ CATALOGUE = [
     "nll",
     # overlap
     "dice", "tversky", "jaccard",
+    # boxes
+    "generalized_box_iou", "distance_box_iou", "complete_box_iou",
     # embeddings and ranking
     "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
     # sequences

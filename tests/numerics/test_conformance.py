@@ -738,3 +738,18 @@ def test_keras_classes(ours, our_options, theirs, their_options, kind, dtype):
                 what = f"reduction={reduction!r}, sample_weight={'yes' if sample_weight is not None else 'no'}"
                 assert keras.backend.standardize_dtype(value.dtype) == dtype, what
                 assert_close(keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(expected), dtype, what)
+
+
+# ======================================================================= MONAI
+
+
+def test_monai_box_giou_loss():
+    """MONAI's BoxGIoULoss (StandardMode boxes: (x1, y1, x2, y2)) computes in float32 whatever its inputs, with
+    float32's machine epsilon where torchvision has eps: lossx's generalized_box_iou with that eps, in float32."""
+    monai_losses = pytest.importorskip("monai.losses")
+    from lossx.examples.boxes import box_pairs
+
+    y_pred, y_true = box_pairs(_rng(5), (9,))
+    eps = float(np.finfo(np.float32).eps)
+    check_torch(lambda p, t: lossx.generalized_box_iou(p, t, eps=eps, reduction="none"),
+                monai_losses.BoxGIoULoss(reduction="none"), [y_pred, y_true], "float32", wrt=(0, 1))

@@ -394,6 +394,19 @@ def _ctc(d, loss, dims):
     return (y_pred, labels, input_lengths, label_lengths), options
 
 
+def _boxes(d, loss, dims):
+    """Pairs of (x1, y1, x2, y2) boxes, (batch, *extra, 4): corners in [0, 8], sides in [0.25, 4]."""
+    batch, extra, _ = dims
+    options = d.draw(options_for(loss, 4, 4))
+    shape = (batch, *extra)
+
+    def boxes():
+        corner = d.floats(shape + (2,), 0, 8)
+        return f32(np.concatenate([corner, corner + d.floats(shape + (2,), 0.25, 4)], axis=-1))
+
+    return (boxes(), boxes()), options
+
+
 _FAMILY = {
     **{name: _categorical for name in (
         "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
@@ -402,6 +415,7 @@ _FAMILY = {
         "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron")},
     **{name: _overlap for name in ("dice", "tversky", "jaccard")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle")},
+    **{name: _boxes for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")},
     "ctc": _ctc,
 }
 
@@ -409,6 +423,7 @@ _FAMILY = {
 _DIFFERENTIABLE = {
     "gaussian_nll": (0, 1, 2), "margin_ranking": (0, 1), "cosine_embedding": (0, 1),
     "triplet_margin": (0, 1, 2), "cosine_similarity": (0, 1), "mean_squared_error": (0, 1),
+    "generalized_box_iou": (0, 1), "distance_box_iou": (0, 1),
 }
 
 
@@ -590,6 +605,8 @@ NO_EXACT_ZERO = {
     "ntxent": "a softplus of finite similarities, > 0",
     "circle": "a softplus of finite weighted similarities, > 0",
     "ctc": "−log p(y|x) > 0 for finite logits (softmax never reaches 1)",
+    **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
+                    "identical boxes of area A lose ε/(A + ε): eps keeps zero-area boxes finite"),
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
 
@@ -883,6 +900,11 @@ def reference_gradients(sample, reduction, sample_weight, cotangent):
 
 
 AUTODIFF = ("torch", "jax", "tensorflow")
+#: Losses whose gradient is not the derivative of their value, which finite differences measure: only
+#: their values are compared here (tests/numerics/test_matrix.py checks their gradients against references).
+NOT_THE_DERIVATIVE = {
+    "complete_box_iou": "α is held out of the gradient, as torchvision does (the gradient of α·v is α·∇v)",
+}
 #: Finite differences of float64 values are good to about 1e-9 of the gradient's scale
 #: (O(h⁴) truncation at h = 1e-3, O(ε/h) rounding), so float64 gradients are compared
 #: at that precision; float32 ones at the numerical promise's 1e-5.
@@ -908,6 +930,10 @@ def test_cross_backend(loss, backend, data):
         value = sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight)
         assert_close(value, expected, dtype, "value")
         assert str(to_numpy(value).dtype) == dtype
+        return
+    if loss in NOT_THE_DERIVATIVE:
+        assert_close(sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight,
+                                 backend=backend), expected, dtype, "value")
         return
     cotangent = f32(np.cos(np.arange(expected.size)).reshape(expected.shape)) if reduction == "none" else None
     expected_gradients = reference_gradients(sample, reduction, sample_weight, cotangent)
