@@ -2,8 +2,8 @@
 
 Every loss gets N·C prediction elements in float32 (integer labels int64):
 elementwise and class-axis losses take (N, C); the overlap losses (dice, tversky,
-focal_tversky, jaccard, mcc) take (N/16, 16, C): 16 "pixels" per sample; ctc takes logits (N/32, 32, C)
-(32 frames, 8 labels per sequence).
+focal_tversky, jaccard, mcc) take (N/16, 16, C): 16 "pixels" per sample; the box losses take
+N·C/4 pairs of boxes (N·C/4, 4); ctc takes logits (N/32, 32, C) (32 frames, 8 labels per sequence).
 
 A :class:`Native` is a framework's call that gives the same number as lossx's
 adapter called on ``inputs`` with ``options``. torch, optax and NumPy natives are
@@ -188,6 +188,15 @@ def segmentation(rng, n, c) -> Arrays:
     shape = (max(1, n // 16), 16, c)
     logits, labels = _normal(rng, shape, 1.5), rng.integers(0, c, shape[:2], dtype=np.int64)
     return {"logits": logits, "probs": _softmax(logits), "labels": labels, "one_hot": _one_hot(labels, c)}
+
+
+def boxes(rng, n, c) -> Arrays:
+    """N·C/4 pairs of (x1, y1, x2, y2) boxes: corners in [0, 10), sides in [0.5, 4), targets moved and resized."""
+    count = max(1, n * c // 4)
+    corner, size = rng.uniform(0, 10, (count, 2)), rng.uniform(0.5, 4, (count, 2))
+    moved, scale = corner + rng.normal(0, 1, (count, 2)), rng.uniform(0.6, 1.5, (count, 2))
+    return {"pred": np.concatenate([moved, moved + size * scale], axis=-1).astype(np.float32),
+            "target": np.concatenate([corner, corner + size], axis=-1).astype(np.float32)}
 
 
 def pairs(rng, n, c) -> Arrays:
@@ -409,6 +418,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                            ("logits", "labels"), {"smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
               keras=Native("keras.losses.Tversky(alpha=1.0, beta=1.0, axis=(1,))", ("probs", "one_hot"))),
     Benchmark("mcc", segmentation, ("logits", "labels"), _LOGITS),
+    Benchmark("generalized_box_iou", boxes, ("pred", "target")),
+    Benchmark("distance_box_iou", boxes, ("pred", "target")),
+    Benchmark("complete_box_iou", boxes, ("pred", "target")),
     Benchmark("margin_ranking", pairs, ("x1", "x2", "t"),
               torch=Native("F.margin_ranking_loss(x1, x2, t)", ("x1", "x2", "t")),
               numpy=Native("np.mean(np.maximum(0, -t * (x1 - x2)))", ("x1", "x2", "t"))),

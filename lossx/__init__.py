@@ -23,6 +23,7 @@ from ._config import BACKENDS, get_backend, installed_backends, set_backend, use
 from ._errors import (
     ArgumentError,
     BackendError,
+    BoxRangeError,
     ConfigError,
     CurveError,
     DataError,
@@ -83,6 +84,7 @@ __all__ = [
     "UnknownOptionError",
     "VarianceRangeError",
     "CosineRangeError",
+    "BoxRangeError",
     "curves",
     "define_loss",
     "experiment",

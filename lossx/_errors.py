@@ -26,6 +26,7 @@ __all__ = [
     "UnknownLossError",
     "VarianceRangeError",
     "CosineRangeError",
+    "BoxRangeError",
     "DistributedError",
 ]
 
@@ -106,6 +107,10 @@ class VarianceRangeError(LossxError, ValueError):
 
 class CosineRangeError(LossxError, ValueError):
     """Cosine similarities outside ``[−1, 1]`` (``cosface``, ``arcface``): logits or unnormalised products."""
+
+
+class BoxRangeError(LossxError, ValueError):
+    """Boxes whose corners are out of order (``x2 < x1`` or ``y2 < y1``) in the bounding-box losses."""
 
 
 class DataError(LossxError, ValueError):

@@ -157,6 +157,8 @@ _NO_CURVE = {
                     "it compares the directions of two vectors, not one residual, margin or probability"),
     **dict.fromkeys(("dice", "tversky", "focal_tversky", "jaccard", "mcc"),
                     "it scores the overlap of a whole region, not one prediction"),
+    **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
+                    "it compares two boxes of four coordinates each, not one residual, margin or probability"),
     "hinge_embedding": "its input is a distance between embeddings, not a residual, margin or probability",
     **dict.fromkeys(("triplet_margin", "ntxent", "circle", "contrastive", "supervised_contrastive", "mined_triplet"),
                     "it compares several embeddings with each other, not one prediction with a target"),

@@ -169,6 +169,7 @@ less = _binary(tf.less)
 less_equal = _binary(tf.less_equal)
 greater = _binary(tf.greater)
 greater_equal = _binary(tf.greater_equal)
+atan2 = _binary(tf.math.atan2)
 logical_and = tf.logical_and
 logical_or = tf.logical_or
 logical_not = tf.logical_not

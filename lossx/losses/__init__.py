@@ -9,10 +9,10 @@ order ``lossx list`` shows.
 
 from __future__ import annotations
 
-from . import classification, margin, overlap, ranking, regression, sequence
+from . import boxes, classification, margin, overlap, ranking, regression, sequence
 
 #: The families, in catalogue order (``__all__``, which `lossx list` and docs/losses.md follow).
-FAMILIES = (regression, classification, margin, overlap, ranking, sequence)
+FAMILIES = (regression, classification, margin, overlap, boxes, ranking, sequence)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]
 

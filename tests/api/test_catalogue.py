@@ -25,6 +25,8 @@ CATALOGUE = [
     "generalized_kl_divergence", "jensen_shannon", "asymmetric", "nll", "cosface", "arcface", "weighted_kappa",
     # overlap
     "dice", "tversky", "focal_tversky", "jaccard", "mcc",
+    # boxes
+    "generalized_box_iou", "distance_box_iou", "complete_box_iou",
     # embeddings and ranking
     "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
     "contrastive", "supervised_contrastive", "mined_triplet",

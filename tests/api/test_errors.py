@@ -471,6 +471,14 @@ KIND_CASES = {
         "gaussian_nll", (LOGITS, LOGITS, -np.ones((4, 1))), lossx.VarianceRangeError,
         "variance has negative entries; variances must be ≥ 0", {},
     ),
+    "boxes-shape": (
+        "generalized_box_iou", (LOGITS, LOGITS), ShapeError, r"y_pred of shape \(4, 3\) is not boxes; give boxes of shape",
+        {},
+    ),
+    "boxes-order": (
+        "complete_box_iou", (np.array([[0.0, 0.0, 1.0, 1.0]]), np.array([[2.0, 0.0, 1.0, 1.0]])),
+        lossx.BoxRangeError, r"y_true holds boxes with x2 < x1 or y2 < y1", {},
+    ),
     "dense_third-triplet": (
         "triplet_margin", (LOGITS, LOGITS, np.ones((4, 2))), ShapeError,
         r"anchor of shape \(4, 3\) and negative of shape \(4, 2\)", {},

@@ -1180,3 +1180,18 @@ def test_tfa_triplet_semihard_loss_without_negatives():
     embeddings, _ = embedding_batch()
     labels = np.zeros(12, dtype=np.int64)
     assert_close(lossx.mined_triplet(embeddings, labels), tfa_triplet_semihard_loss(labels, embeddings), "float64")
+
+
+# ======================================================================= MONAI (boxes)
+
+
+def test_monai_box_giou_loss():
+    """MONAI's BoxGIoULoss (StandardMode boxes: (x1, y1, x2, y2)) computes in float32 whatever its inputs, with
+    float32's machine epsilon where torchvision has eps: lossx's generalized_box_iou with that eps, in float32."""
+    monai_losses = pytest.importorskip("monai.losses")
+    from lossx.examples.boxes import box_pairs
+
+    y_pred, y_true = box_pairs(_rng(5), (9,))
+    eps = float(np.finfo(np.float32).eps)
+    check_torch(lambda p, t: lossx.generalized_box_iou(p, t, eps=eps, reduction="none"),
+                monai_losses.BoxGIoULoss(reduction="none"), [y_pred, y_true], "float32", wrt=(0, 1))

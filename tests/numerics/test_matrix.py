@@ -48,6 +48,7 @@ import numpy as np
 import pytest
 
 from tests.support import cases
+from tests.support.cases import boxes as cases_boxes
 from tests.support.cases import classification as cases_classification
 from tests.support.cases import margin as cases_margin
 from tests.support.cases import overlap as cases_overlap
@@ -61,7 +62,8 @@ from tests.support.frameworks import backend_param, framework, to_backend, to_nu
 
 #: Per-family case modules, each with a ``CASES`` list (``cases`` itself holds the nine core losses').
 FAMILIES = (
-    cases_regression, cases_classification, cases_margin, cases_overlap, cases_ranking, cases_sequence
+    cases_regression, cases_classification, cases_margin, cases_overlap, cases_boxes, cases_ranking,
+    cases_sequence,
 )
 
 # ------------------------------------------------------------------ tolerances (docs/semantics.md, numerical promise)

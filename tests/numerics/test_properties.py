@@ -429,6 +429,19 @@ def _ctc(d, loss, dims):
     return (y_pred, labels, input_lengths, label_lengths), options
 
 
+def _boxes(d, loss, dims):
+    """Pairs of (x1, y1, x2, y2) boxes, (batch, *extra, 4): corners in [0, 8], sides in [0.25, 4]."""
+    batch, extra, _ = dims
+    options = d.draw(options_for(loss, 4, 4))
+    shape = (batch, *extra)
+
+    def boxes():
+        corner = d.floats(shape + (2,), 0, 8)
+        return f32(np.concatenate([corner, corner + d.floats(shape + (2,), 0.25, 4)], axis=-1))
+
+    return (boxes(), boxes()), options
+
+
 _FAMILY = {
     **{name: _categorical for name in (
         "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
@@ -440,6 +453,7 @@ _FAMILY = {
     **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
                                 "supervised_contrastive", "mined_triplet")},
+    **{name: _boxes for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")},
     "ctc": _ctc,
 }
 
@@ -447,6 +461,7 @@ _FAMILY = {
 _DIFFERENTIABLE = {
     "gaussian_nll": (0, 1, 2), "margin_ranking": (0, 1), "cosine_embedding": (0, 1),
     "triplet_margin": (0, 1, 2), "cosine_similarity": (0, 1), "mean_squared_error": (0, 1),
+    "generalized_box_iou": (0, 1), "distance_box_iou": (0, 1),
 }
 
 
@@ -672,6 +687,8 @@ NO_EXACT_ZERO = {
     "cosface": "a softmax cross-entropy of finite scaled cosines, > 0",
     "arcface": "a softmax cross-entropy of finite scaled cosines, > 0",
     "weighted_kappa": "minimum log ε (TFA's epsilon inside the logarithm), negative",
+    **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
+                    "identical boxes of area A lose ε/(A + ε): eps keeps zero-area boxes finite"),
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
 
@@ -975,6 +992,11 @@ def reference_gradients(sample, reduction, sample_weight, cotangent):
 
 
 AUTODIFF = ("torch", "jax", "tensorflow")
+#: Losses whose gradient is not the derivative of their value, which finite differences measure: only
+#: their values are compared here (tests/numerics/test_matrix.py checks their gradients against references).
+NOT_THE_DERIVATIVE = {
+    "complete_box_iou": "α is held out of the gradient, as torchvision does (the gradient of α·v is α·∇v)",
+}
 #: Finite differences of float64 values are good to about 1e-9 of the gradient's scale
 #: (O(h⁴) truncation at h = 1e-3, O(ε/h) rounding), so float64 gradients are compared
 #: at that precision; float32 ones at the numerical promise's 1e-5.
@@ -1002,6 +1024,10 @@ def test_cross_backend(loss, backend, data):
         value = sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight)
         assert_close(value, expected, dtype, "value")
         assert str(to_numpy(value).dtype) == dtype
+        return
+    if loss in NOT_THE_DERIVATIVE:
+        assert_close(sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight,
+                                 backend=backend), expected, dtype, "value")
         return
     cotangent = f32(np.cos(np.arange(expected.size)).reshape(expected.shape)) if reduction == "none" else None
     expected_gradients = reference_gradients(sample, reduction, sample_weight, cotangent)

@@ -504,6 +504,39 @@ OVERLAP = [
     Extreme("mcc", "logits1e4", _saturated_mask_logits, {"from_logits": True}),
 ]
 
+# ----------------------------------------------------------------- boxes
+
+def _far_boxes(big):
+    # Coordinates of 1e4: areas of 1e7 and squared diagonals of 1e8; the last pair is apart.
+    return _a([[1e4, 2e4, 1.5e4, 2.6e4], [3e4, 1e4, 3.2e4, 1.9e4], [5e4, 5e4, 5.1e4, 5.3e4]]), \
+        _a([[1.1e4, 1.9e4, 1.7e4, 2.5e4], [2.9e4, 1.2e4, 3.25e4, 1.8e4], [5.5e4, 4e4, 5.6e4, 4.2e4]])
+
+
+def _flat_boxes(big, points=True):
+    """Boxes of zero height or width (and, ``points``, a point) apart from their partners: ε keeps every
+    denominator positive; a flat box's aspect angle is π/2 (or 0)."""
+    y_pred = [[0.0, 0.0, 2.0, 0.0], [4.0, 1.0, 6.0, 3.0], [1.0, 1.0, 1.0, 1.0] if points else [1.0, 1.0, 1.0, 3.0]]
+    y_true = [[3.0, 1.0, 3.0, 4.0], [7.0, 2.0, 9.0, 2.0], [2.0, 0.5, 3.5, 2.5]]
+    return _a(y_pred), _a(y_true)
+
+
+def _close_boxes(big):
+    # Every coordinate off by a few 2^-12 (exact in float32): losses of 1e-4, whose digits 1 − IoU and
+    # |C| − |A ∪ B| formed as differences would lose in float32.
+    y_true = _a([[1.0, 2.0, 5.0, 7.0], [10.0, 10.0, 13.0, 11.5], [0.5, 3.0, 2.5, 4.0]])
+    offsets = _a([[1, -2, 3, 1], [-1, 2, -3, 2], [2, 1, -1, -2]]) * 2.0**-12
+    return y_true + offsets, y_true
+
+
+BOXES = [
+    *(Extreme(name, case, make, wrt=(0, 1))
+      for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")
+      for case, make in (("coords1e4", _far_boxes), ("near-perfect", _close_boxes))),
+    Extreme("generalized_box_iou", "zero-area", _flat_boxes, wrt=(0, 1)),
+    Extreme("distance_box_iou", "zero-area", _flat_boxes, wrt=(0, 1)),
+    Extreme("complete_box_iou", "zero-area", lambda big: _flat_boxes(big, points=False), wrt=(0, 1)),
+]
+
 # ----------------------------------------------------------------- ranking
 
 def _ranking_scores(big):
@@ -663,4 +696,4 @@ SEQUENCE = [
     Extreme("ctc", "tiny-loss", _ctc_confident),
 ]
 
-CASES = [*REGRESSION, *CLASSIFICATION, *MARGIN, *OVERLAP, *RANKING, *SEQUENCE]
+CASES = [*REGRESSION, *CLASSIFICATION, *MARGIN, *OVERLAP, *BOXES, *RANKING, *SEQUENCE]

@@ -29,6 +29,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from tests.support.reference import boxes as reference_boxes
 from tests.support.reference import classification as reference_classification
 from tests.support.reference import margin as reference_margin
 from tests.support.reference import helpers as M
@@ -43,6 +44,7 @@ FAMILIES = (
     reference_classification,
     reference_margin,
     reference_overlap,
+    reference_boxes,
     reference_ranking,
     reference_sequence,
 )
