@@ -137,10 +137,11 @@ def _probes() -> dict[str, _Probe]:
         "hinge": _Probe(("margin",), _score_inputs),
         "squared_hinge": _Probe(("margin",), _score_inputs),
         "perceptron": _Probe(("margin",), _score_inputs),
+        "sparsemax": _Probe(("margin",), _score_inputs),
         "soft_margin": _Probe(_LOGISTIC_AXES, _logistic_inputs),
         "multilabel_soft_margin": _Probe(_LOGISTIC_AXES, _multilabel_logistic_inputs),
         **{name: scores(name) for name in ("categorical_hinge", "multi_margin", "multilabel_margin",
-                                            "multiclass_perceptron")},
+                                            "multiclass_perceptron", "multiclass_sparsemax")},
         "margin_ranking": _Probe(("margin",), _ranking_inputs),
     }
 
@@ -160,6 +161,7 @@ _NO_CURVE = {
     **dict.fromkeys(("triplet_margin", "ntxent", "circle"),
                     "it compares several embeddings with each other, not one prediction with a target"),
     "ctc": "it scores whole sequences of class probabilities, not one prediction",
+    "ranking_softmax": "it scores a whole list of items against graded relevances, not one prediction",
 }
 
 def _probe(spec: LossSpec) -> _Probe:

@@ -11,7 +11,8 @@ __all__ = [
     "BINARY_CROSS_ENTROPY", "BINARY_FOCAL_CROSS_ENTROPY", "CATEGORICAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_CROSS_ENTROPY", "CATEGORICAL_FOCAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY", "POLY_CROSS_ENTROPY", "GENERALIZED_CROSS_ENTROPY",
-    "KL_DIVERGENCE", "NLL",
+    "KL_DIVERGENCE", "NLL", "multiclass_sparsemax_example", "sparsemax_example", "SPARSEMAX",
+    "MULTICLASS_SPARSEMAX",
 ]
 
 
@@ -33,6 +34,19 @@ def kl_example(rng, options):
         y_pred = softmax(logits, axis)
         y_pred = np.log(y_pred) if options.get("log_input") else y_pred
     return y_pred, np.log(target) if options.get("log_target") else target
+
+
+def sparsemax_example(rng, options):
+    """Logits away from sparse_plus's kinks at ±1 (where the finite differences of `lossx compare` would straddle
+    them), and 0/1 labels."""
+    while True:
+        logits = rng.standard_normal((4, 6)) * 1.5
+        if np.all(np.abs(np.abs(logits) - 1) > 1e-3):
+            return logits, (rng.random((4, 6)) < 0.4).astype(np.float64)
+
+
+def multiclass_sparsemax_example(rng, options):
+    return sparse_example(rng, {**options, "from_logits": True})
 
 
 # The option sets `lossx compare` runs, per loss.
@@ -88,3 +102,5 @@ NLL = (
     {},
     {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
 )
+SPARSEMAX = ({},)
+MULTICLASS_SPARSEMAX = ({}, {"axis": 1})

@@ -22,11 +22,11 @@ CATALOGUE = [
     # classification
     "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "squared_hinge", "multi_margin",
     "soft_margin", "multilabel_soft_margin", "multilabel_margin", "perceptron", "multiclass_perceptron", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
-    "nll",
+    "nll", "sparsemax", "multiclass_sparsemax",
     # overlap
     "dice", "tversky", "jaccard",
     # embeddings and ranking
-    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
+    "margin_ranking", "hinge_embedding", "cosine_embedding", "ranking_softmax", "triplet_margin", "ntxent", "circle",
     # sequences
     "ctc",
 ]

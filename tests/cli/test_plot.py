@@ -58,6 +58,9 @@ VALUES = [
     ("hinge", "margin", lambda m: lossx.hinge(m, np.ones_like(m), reduction="none")),
     ("perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     ("multiclass_perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
+    # sparse_plus(−m); with two classes sparsemax is the binary one.
+    ("sparsemax", "margin", lambda m: np.where(m >= 1, 0.0, np.where(m <= -1, -m, (1 - m) ** 2 / 4))),
+    ("multiclass_sparsemax", "margin", lambda m: np.where(m >= 1, 0.0, np.where(m <= -1, -m, (1 - m) ** 2 / 4))),
     ("multi_margin:p=2", "margin", lambda m: lossx.multi_margin(
         two_columns(m, np.zeros_like(m)), np.zeros(m.size, dtype=np.int64), p=2, reduction="none")),
     ("margin_ranking:margin=0.5", "margin", lambda m: lossx.margin_ranking(
@@ -85,6 +88,7 @@ DERIVATIVES = [
     ("bce", "probability", lambda p: -1 / p),
     ("hinge", "margin", lambda m: np.where(m < 1, -1.0, 0.0)),
     ("perceptron", "margin", lambda m: np.where(m < 0, -1.0, 0.0)),
+    ("sparsemax", "margin", lambda m: -np.clip((1 - m) / 2, 0.0, 1.0)),
     ("cce", "logit", lambda z: -sigmoid(-z)),
     ("focal:gamma=2", "probability", lambda p: 2 * (1 - p) * np.log(p) - (1 - p) ** 2 / p),
 ]
@@ -123,7 +127,7 @@ GROUPS = {
                     "sparse_focal:from_logits=true", "poly_cross_entropy", "gce", "kl_divergence:log_input=true",
                     "kl_divergence:log_target=true", "nll"],
     "margin": ["hinge", "squared_hinge", "categorical_hinge", "multi_margin", "multilabel_margin", "perceptron",
-               "multiclass_perceptron",
+               "multiclass_perceptron", "sparsemax", "multiclass_sparsemax",
                "margin_ranking:margin=1", "soft_margin", "multilabel_soft_margin", "bce:from_logits=true"],
     "logit": ["bce", "cce:from_logits=true", "soft_margin", "gce"],
 }

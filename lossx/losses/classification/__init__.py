@@ -1,5 +1,5 @@
 """Classification losses: cross-entropies, focal, poly and generalized cross-entropies,
-KL divergence and negative log-likelihood.
+KL divergence, negative log-likelihood and the sparsemax losses.
 
 One family, in one module per kind of loss; importing the package registers them in the
 order of ``__all__``, the order ``lossx list`` shows.
@@ -13,6 +13,7 @@ from .focal import categorical_focal_cross_entropy, sparse_categorical_focal_cro
 from .poly import poly_cross_entropy
 from .generalized import generalized_cross_entropy
 from .likelihood import kl_divergence, nll
+from .sparsemax import sparsemax, multiclass_sparsemax
 
 __all__ = [
     "binary_cross_entropy",
@@ -25,4 +26,6 @@ __all__ = [
     "generalized_cross_entropy",
     "kl_divergence",
     "nll",
+    "sparsemax",
+    "multiclass_sparsemax",
 ]
