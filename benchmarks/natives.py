@@ -203,6 +203,10 @@ def pairs(rng, n, c) -> Arrays:
     return {"x1": _normal(rng, (n, c)), "x2": _normal(rng, (n, c)), "t": _signs(rng, (n, c))}
 
 
+def relevance_lists(rng, n, c) -> Arrays:
+    return {"scores": _normal(rng, (n, c), 1.5), "relevance": rng.integers(0, 4, (n, c)).astype(np.float32)}
+
+
 def distances(rng, n, c) -> Arrays:
     return {"d": np.abs(_normal(rng, (n, c), 2.0)), "t": _signs(rng, (n, c))}
 
@@ -371,6 +375,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                            ("cos", "labels"))),
     Benchmark("arcface", cosines, ("cos", "labels")),
     Benchmark("weighted_kappa", probabilities, ("probs", "labels")),
+    Benchmark("sparsemax", binary, ("logits", "t"),
+              optax=Native("jnp.mean(optax.losses.sparsemax_loss(logits, t))", ("logits", "t"))),
+    Benchmark("multiclass_sparsemax", sparse, ("logits", "labels"),
+              optax=Native("jnp.mean(optax.losses.multiclass_sparsemax_loss(logits, labels))", ("logits", "labels"))),
     Benchmark("hinge", signed, _XT,
               optax=Native("jnp.mean(optax.losses.hinge_loss(x, t))", _XT),
               keras=Native("keras.losses.Hinge()", _XT),
@@ -428,6 +436,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               torch=Native("F.hinge_embedding_loss(d, t)", ("d", "t"))),
     Benchmark("cosine_embedding", embedding_pairs, ("x1", "x2", "t"),
               torch=Native("F.cosine_embedding_loss(x1, x2, t)", ("x1", "x2", "t"))),
+    Benchmark("ranking_softmax", relevance_lists, ("scores", "relevance"),
+              optax=Native("optax.losses.ranking_softmax_loss(scores, relevance)", ("scores", "relevance"))),
     Benchmark("triplet_margin", triplets, ("anchor", "positive", "negative"),
               torch=Native("F.triplet_margin_loss(anchor, positive, negative)", ("anchor", "positive", "negative")),
               optax=Native("jnp.mean(optax.losses.triplet_margin_loss(anchor, positive, negative, eps=0.0))",

@@ -138,10 +138,11 @@ def _probes() -> dict[str, _Probe]:
         "hinge": _Probe(("margin",), _score_inputs),
         "squared_hinge": _Probe(("margin",), _score_inputs),
         "perceptron": _Probe(("margin",), _score_inputs),
+        "sparsemax": _Probe(("margin",), _score_inputs),
         "soft_margin": _Probe(_LOGISTIC_AXES, _logistic_inputs),
         "multilabel_soft_margin": _Probe(_LOGISTIC_AXES, _multilabel_logistic_inputs),
         **{name: scores(name) for name in ("categorical_hinge", "multi_margin", "multilabel_margin",
-                                            "multiclass_perceptron")},
+                                            "multiclass_perceptron", "multiclass_sparsemax")},
         "margin_ranking": _Probe(("margin",), _ranking_inputs),
     }
 
@@ -167,6 +168,7 @@ _NO_CURVE = {
                     "its inputs are cosines, bounded by [−1, 1], whose margin's effect depends on the scale and the "
                     "other classes' cosines, not one residual, margin or probability"),
     "weighted_kappa": "it scores the agreement of a whole batch with its targets, not one prediction",
+    "ranking_softmax": "it scores a whole list of items against graded relevances, not one prediction",
 }
 
 def _probe(spec: LossSpec) -> _Probe:

@@ -13,6 +13,7 @@ __all__ = [
     "SPARSE_CATEGORICAL_CROSS_ENTROPY", "CATEGORICAL_FOCAL_CROSS_ENTROPY",
     "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY", "POLY_CROSS_ENTROPY", "GENERALIZED_CROSS_ENTROPY",
     "KL_DIVERGENCE", "GENERALIZED_KL_DIVERGENCE", "JENSEN_SHANNON", "NLL", "COSFACE", "ARCFACE", "WEIGHTED_KAPPA",
+    "multiclass_sparsemax_example", "sparsemax_example", "SPARSEMAX", "MULTICLASS_SPARSEMAX",
 ]
 
 
@@ -71,6 +72,19 @@ def kappa_example(rng, options):
     logits = rng.standard_normal((8, 5)) * 2
     labels = np.clip(np.argmax(logits, axis=-1) + rng.integers(-1, 2, 8), 0, 4)
     return np.moveaxis(softmax(logits, -1), -1, axis), labels
+
+
+def sparsemax_example(rng, options):
+    """Logits away from sparse_plus's kinks at ±1 (where the finite differences of `lossx compare` would straddle
+    them), and 0/1 labels."""
+    while True:
+        logits = rng.standard_normal((4, 6)) * 1.5
+        if np.all(np.abs(np.abs(logits) - 1) > 1e-3):
+            return logits, (rng.random((4, 6)) < 0.4).astype(np.float64)
+
+
+def multiclass_sparsemax_example(rng, options):
+    return sparse_example(rng, {**options, "from_logits": True})
 
 
 # The option sets `lossx compare` runs, per loss.
@@ -132,3 +146,5 @@ NLL = (
 COSFACE = ({}, {"scale": 30.0, "margin": 0.2}, {"axis": 1})
 ARCFACE = ({}, {"scale": 30.0, "margin": 0.3}, {"axis": 1})
 WEIGHTED_KAPPA = ({}, {"power": 1.0}, {"epsilon": 1e-3, "axis": 1})
+SPARSEMAX = ({},)
+MULTICLASS_SPARSEMAX = ({}, {"axis": 1})

@@ -8,9 +8,9 @@ import numpy as np
 
 __all__ = [
     "circle_example", "cosine_embedding_example", "hinge_embedding_example", "margin_ranking_example",
-    "ntxent_example", "triplet_example", "MARGIN_RANKING", "HINGE_EMBEDDING", "COSINE_EMBEDDING",
-    "TRIPLET_MARGIN", "NTXENT", "CIRCLE", "contrastive_example", "supervised_contrastive_example",
-    "mined_triplet_example", "CONTRASTIVE", "SUPERVISED_CONTRASTIVE", "MINED_TRIPLET",
+    "ntxent_example", "ranking_softmax_example", "triplet_example", "MARGIN_RANKING", "HINGE_EMBEDDING",
+    "COSINE_EMBEDDING", "RANKING_SOFTMAX", "TRIPLET_MARGIN", "NTXENT", "CIRCLE", "contrastive_example",
+    "supervised_contrastive_example", "mined_triplet_example", "CONTRASTIVE", "SUPERVISED_CONTRASTIVE", "MINED_TRIPLET",
 ]
 
 
@@ -47,6 +47,14 @@ def cosine_embedding_example(rng: np.random.Generator, options: Mapping[str, Any
         if np.all(np.abs(_cosine(input1, input2, axis) - margin) > 1e-3):
             rows = np.delete(shape, axis % 2)
             return input1, input2, _signs(rng, tuple(rows))
+
+
+def ranking_softmax_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Lists of six scores (along ``axis``) with graded relevances 0–3; the last list's relevances are all 0."""
+    relevance = rng.integers(0, 4, (4, 6)).astype(np.float64)
+    relevance[-1] = 0.0
+    scores = rng.standard_normal((4, 6)) * 1.5
+    return np.moveaxis(scores, -1, options.get("axis", -1)), np.moveaxis(relevance, -1, options.get("axis", -1))
 
 
 def _distance(x1: np.ndarray, x2: np.ndarray, p: float, eps: float, axis: int) -> np.ndarray:
@@ -127,6 +135,7 @@ def mined_triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) 
 MARGIN_RANKING = ({}, {"margin": 0.5})
 HINGE_EMBEDDING = ({}, {"margin": 2.0})
 COSINE_EMBEDDING = ({}, {"margin": 0.2}, {"axis": 0})
+RANKING_SOFTMAX = ({}, {"axis": 0})
 TRIPLET_MARGIN = ({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0})
 NTXENT = ({}, {"temperature": 0.5})
 CIRCLE = ({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False})

@@ -230,6 +230,14 @@ all = _reduction(tf.reduce_all)  # noqa: A001 - standard name
 any = _reduction(tf.reduce_any)  # noqa: A001 - standard name
 
 
+def sort(x, /, *, axis=-1, descending=False, stable=True):
+    return tf.sort(x, axis=axis, direction="DESCENDING" if descending else "ASCENDING")
+
+
+def cumulative_sum(x, /, *, axis=None):
+    return tf.math.cumsum(x, axis=0 if axis is None else axis)
+
+
 def zeros_like(x, /, *, dtype=None, device=None):
     return tf.zeros_like(x, dtype=dtype)
 

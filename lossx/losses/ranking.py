@@ -1,13 +1,15 @@
-"""Embedding and ranking losses: margin ranking, hinge embedding, cosine embedding,
-triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss;
+"""Embedding and ranking losses: margin ranking, hinge embedding, cosine embedding, the
+listwise ranking softmax, triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss;
 over a batch of embeddings also the pairwise contrastive, supervised contrastive and mined triplet losses."""
 
 from __future__ import annotations
 
+import math
+
 from .. import primitives as P
 from ..examples import ranking as examples
-from .._errors import ShapeError
-from .._namespace import device_of
+from .._errors import LabelRangeError, ShapeError
+from .._namespace import device_of, is_eager
 from .._options import Option
 from .._reduction import LossTerms
 from .._registry import define_loss
@@ -17,6 +19,7 @@ __all__ = [
     "margin_ranking",
     "hinge_embedding",
     "cosine_embedding",
+    "ranking_softmax",
     "triplet_margin",
     "ntxent",
     "circle",
@@ -120,6 +123,50 @@ def cosine_embedding(xp, input1, input2, target, *, margin, axis, eps):
     similar = xp.where(xp.equal(target, 1.0), 1.0 - cosine, zeros)
     dissimilar = xp.where(xp.equal(target, -1.0), xp.maximum(cosine - margin, zeros), zeros)
     return similar + dissimilar
+
+
+# ----------------------------------------------------------------- listwise ranking
+
+
+@define_loss(
+    options=[Option("axis", "axis", -1, "The list axis: the items ranked against each other.")],
+    inputs=[
+        Input("y_pred", "prediction", "Scores of the items; −inf marks padding."),
+        Input("y_true", "dense", "Graded relevances (≥ 0) of the items, broadcastable to y_pred."),
+    ],
+    class_axis=True,
+    example=examples.ranking_softmax_example,
+    showcase=examples.RANKING_SOFTMAX,
+)
+def ranking_softmax(xp, y_pred, y_true, *, axis):
+    """Listwise softmax loss ``−Σ_i y_i·log softmax(s)_i`` over the list axis, one value per list.
+
+    ``s`` are the items' scores and ``y`` their relevances, not normalised (a list whose
+    relevances are all 0 has loss 0 and counts in ``"mean"``, as in optax). Items whose score
+    is −inf are padding: they and their relevances count nothing, and a list of padding only has
+    no loss and counts nothing (``"mean"`` averages the other lists), which is optax's
+    ``where=False``. Negative relevances are an error (checked in eager mode) outside padding.
+    optax's per-item ``weights`` multiply the relevances: pass ``y_true·weights``.
+    Shapes: ``y_pred`` (..., L, ...) with the list axis ``axis``; ``y_true`` broadcasts with it;
+    the unreduced loss has y_pred's shape without ``axis``.
+    Reference: optax.losses.ranking_softmax_loss (this is its formula); Cao et al. (2007),
+    "Learning to Rank: From Pairwise Approach to Listwise Approach" (ListNet, whose target is a
+    softmax of the relevances rather than the relevances themselves); TF-Ranking's SoftmaxLoss
+    has this formula but pads with a score of log 1e−10 rather than leaving items out.
+    """
+    present = xp.logical_not(xp.equal(y_pred, -math.inf))
+    zeros = xp.zeros_like(y_pred)
+    relevance = xp.where(present, y_true, zeros)
+    if is_eager(y_pred) and is_eager(relevance) and P.extrema(relevance)[0] < 0:
+        raise LabelRangeError(
+            "ranking_softmax: y_true has negative relevances; relevances must be ≥ 0 (to leave an item "
+            "out of its list, give it the score −inf)."
+        )
+    has_item = xp.any(present, axis=axis, keepdims=True)
+    # A list of padding only gets finite stand-in scores: its log-softmax, and so its gradient, stays finite.
+    scores = xp.where(has_item, y_pred, zeros)
+    value = P.softmax_cross_entropy_soft(scores, relevance, axis=axis)
+    return LossTerms(value, valid=P.drop_axis(has_item, axis))
 
 
 @define_loss(

@@ -23,12 +23,13 @@ CATALOGUE = [
     "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "squared_hinge", "multi_margin",
     "soft_margin", "multilabel_soft_margin", "multilabel_margin", "perceptron", "multiclass_perceptron", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
     "generalized_kl_divergence", "jensen_shannon", "asymmetric", "nll", "cosface", "arcface", "weighted_kappa",
+    "sparsemax", "multiclass_sparsemax",
     # overlap
     "dice", "tversky", "focal_tversky", "jaccard", "mcc",
     # boxes
     "generalized_box_iou", "distance_box_iou", "complete_box_iou",
     # embeddings and ranking
-    "margin_ranking", "hinge_embedding", "cosine_embedding", "triplet_margin", "ntxent", "circle",
+    "margin_ranking", "hinge_embedding", "cosine_embedding", "ranking_softmax", "triplet_margin", "ntxent", "circle",
     "contrastive", "supervised_contrastive", "mined_triplet",
     # sequences
     "ctc",

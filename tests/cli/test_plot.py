@@ -61,6 +61,9 @@ VALUES = [
     ("asymmetric", "margin", lambda m: np.log1p(np.exp(-m))),
     ("perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     ("multiclass_perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
+    # sparse_plus(−m); with two classes sparsemax is the binary one.
+    ("sparsemax", "margin", lambda m: np.where(m >= 1, 0.0, np.where(m <= -1, -m, (1 - m) ** 2 / 4))),
+    ("multiclass_sparsemax", "margin", lambda m: np.where(m >= 1, 0.0, np.where(m <= -1, -m, (1 - m) ** 2 / 4))),
     ("multi_margin:p=2", "margin", lambda m: lossx.multi_margin(
         two_columns(m, np.zeros_like(m)), np.zeros(m.size, dtype=np.int64), p=2, reduction="none")),
     ("margin_ranking:margin=0.5", "margin", lambda m: lossx.margin_ranking(
@@ -88,6 +91,7 @@ DERIVATIVES = [
     ("bce", "probability", lambda p: -1 / p),
     ("hinge", "margin", lambda m: np.where(m < 1, -1.0, 0.0)),
     ("perceptron", "margin", lambda m: np.where(m < 0, -1.0, 0.0)),
+    ("sparsemax", "margin", lambda m: -np.clip((1 - m) / 2, 0.0, 1.0)),
     ("cce", "logit", lambda z: -sigmoid(-z)),
     ("focal:gamma=2", "probability", lambda p: 2 * (1 - p) * np.log(p) - (1 - p) ** 2 / p),
 ]
@@ -127,7 +131,7 @@ GROUPS = {
                     "kl_divergence:log_target=true", "generalized_kl_divergence", "jensen_shannon",
                     "nll"],
     "margin": ["hinge", "squared_hinge", "categorical_hinge", "multi_margin", "multilabel_margin", "perceptron",
-               "multiclass_perceptron",
+               "multiclass_perceptron", "sparsemax", "multiclass_sparsemax",
                "margin_ranking:margin=1", "soft_margin", "multilabel_soft_margin", "bce:from_logits=true",
                "asymmetric:gamma_pos=1"],
     "logit": ["bce", "cce:from_logits=true", "soft_margin", "gce", "jensen_shannon:from_logits=true"],

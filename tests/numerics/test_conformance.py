@@ -608,6 +608,64 @@ def test_optax_multiclass_perceptron_loss(dtype):
     check_jax(_lj("multiclass_perceptron"), theirs, [logits(scale=1.3), class_labels((7,), classes=5)], dtype)
 
 
+@optax_dtypes
+def test_optax_sparsemax_loss(dtype):
+    """Logits on every piece of sparse_plus (scale 1.3: most within (−1, 1), the others beyond ±1); none is within
+    1e-6 of ±1."""
+    optax = _optax()
+    x = logits(scale=1.3)
+    assert np.all(np.abs(np.abs(x) - 1) > 1e-6)
+    check_jax(_lj("sparsemax"), optax.losses.sparsemax_loss, [x, hard_labels()], dtype)
+
+
+@optax_dtypes
+def test_optax_multiclass_sparsemax_loss(dtype):
+    """Supports of two to four classes (scale 0.7), labels inside and outside them; no score is within 1e-6 of the
+    threshold, where the loss has a kink. With x64 on (tests/conftest.py), optax's custom JVP of its simplex
+    projection gives float64 tangents for float32 scores, which JAX refuses; optax runs on the scores in float64,
+    and its result is cast back to their dtype."""
+    optax = _optax()
+    scores = logits(shape=(9, 5), scale=0.7)
+
+    def theirs(scores, labels):
+        import jax.numpy as jnp
+
+        return optax.losses.multiclass_sparsemax_loss(scores.astype(jnp.float64), labels).astype(scores.dtype)
+
+    check_jax(_lj("multiclass_sparsemax"), theirs, [scores, class_labels((9,), classes=5)], dtype)
+
+
+@optax_dtypes
+@pytest.mark.parametrize("reduce_fn", ["none", "sum", "mean"])
+def test_optax_ranking_softmax_loss_with_where(reduce_fn, dtype):
+    """optax's where=False is a −inf score in lossx; a list of padding only (row 2) is left out of the mean, a list
+    whose relevances are all 0 (row 4) is not."""
+    optax = _optax()
+    scores, relevance = logits(shape=(6, 5)), np.floor(soft_labels(shape=(6, 5)) * 4)
+    relevance[4] = 0.0
+    where = _rng(5).random((6, 5)) < 0.7
+    where[2] = False
+
+    from lossx.backends import jax as LJ
+
+    def ours(x, y):
+        return LJ.ranking_softmax(_padded(x, where), y, reduction=reduce_fn)
+
+    def theirs(x, y):
+        import jax.numpy as jnp
+
+        fn = {"none": None, "sum": jnp.sum, "mean": jnp.mean}[reduce_fn]
+        return optax.losses.ranking_softmax_loss(x, y, where=jnp.asarray(where), reduce_fn=fn)
+
+    check_jax(ours, theirs, [scores, relevance], dtype)
+
+
+def _padded(x, where):
+    import jax.numpy as jnp
+
+    return jnp.where(jnp.asarray(where), x, -jnp.inf)
+
+
 FOCAL_CASES = [(None, 2.0), (0.25, 2.0), (0.7, 1.5), (None, 0.0), (0.25, 0.5)]
 
 

@@ -272,8 +272,8 @@ def _regression(d, loss, dims):
         return (d.floats(shape, 0, 3), d.signs(shape)), options
     if loss == "margin_ranking":
         return (d.floats(shape, -3, 3), d.floats(shape, -3, 3), d.signs(shape)), options
-    if loss in ("binary_cross_entropy", "binary_focal_cross_entropy", "asymmetric"):
-        logits = options.get("from_logits") or loss == "asymmetric"
+    if loss in ("binary_cross_entropy", "binary_focal_cross_entropy", "asymmetric", "sparsemax"):
+        logits = options.get("from_logits") or loss in ("asymmetric", "sparsemax")
         y_pred = d.floats(shape, -4, 4) if logits else d.floats(shape, 0.02, 0.98)
         y_true = d.floats(shape, 0, 1) if d.draw(st.booleans()) else d.ints(shape, 0, 1).astype(np.float64)
         return (y_pred, y_true), options
@@ -295,7 +295,7 @@ def _categorical(d, loss, dims):
         labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
     soft = d.draw(st.booleans())
     if loss in ("cosine_similarity", "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin",
-                "multiclass_perceptron"):
+                "multiclass_perceptron", "multiclass_sparsemax", "ranking_softmax"):
         y_pred = logits
     elif loss == "nll":
         y_pred = f32(logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True)))
@@ -313,6 +313,8 @@ def _categorical(d, loss, dims):
         return (to_class_axis(y_pred, axis), labels), options
     if loss == "multilabel_margin":
         return (to_class_axis(y_pred, axis), to_class_axis(_label_lists(d.bools(shape)), axis)), options
+    if loss == "ranking_softmax":  # graded relevances
+        return (to_class_axis(y_pred, axis), to_class_axis(d.ints(shape, 0, 3).astype(np.float64), axis)), options
     if loss == "cosine_similarity":
         y_true = d.floats(shape, -3, 3)
     elif loss == "multilabel_soft_margin":
@@ -448,7 +450,7 @@ _FAMILY = {
         "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
         "generalized_cross_entropy", "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll",
         "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron",
-        "cosface", "arcface")},
+        "cosface", "arcface", "multiclass_sparsemax", "ranking_softmax")},
     "weighted_kappa": _ordinal,
     **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
@@ -532,9 +534,9 @@ def _perfect_margin(d, loss, dims):
     """Hinge-type losses: every margin at least 1 (or the ``margin`` option)."""
     batch, extra, classes = dims
     shape = (batch, classes, *extra)
-    if loss in ("hinge", "squared_hinge", "perceptron"):
+    if loss in ("hinge", "squared_hinge", "perceptron", "sparsemax"):
         signs = d.signs(shape)
-        y_true = (signs + 1) / 2 if d.draw(st.booleans()) else signs
+        y_true = (signs + 1) / 2 if loss == "sparsemax" or d.draw(st.booleans()) else signs
         return (signs * (1 + d.floats(shape, 0, 2)), y_true), {}
     # Margins exceed the required one by a gap ≥ 0.25, so float32 rounding cannot undo them.
     options = d.draw(options_for(loss, classes, classes))
@@ -551,7 +553,8 @@ def _perfect_margin(d, loss, dims):
         scores = np.where(is_label, d.floats(is_label.shape, 2.25, 4), d.floats(is_label.shape, -1, 1))
         axis = options.get("axis", -1)
         return (to_class_axis(scores, axis), to_class_axis(_label_lists(is_label), axis)), options
-    # categorical_hinge (margin 1), multi_margin and multiclass_perceptron (1 too): the true class leads by the margin.
+    # categorical_hinge (margin 1), multi_margin, multiclass_perceptron and multiclass_sparsemax (1 too, where
+    # sparsemax is one-hot): the true class leads by the margin.
     # Keras's categorical hinge takes max_c((1−t_c)·y_c), which is ≥ 0 (the true class's
     # term is 0), so there the true score must also exceed 1 itself.
     axis = options.get("axis", -1)
@@ -562,7 +565,7 @@ def _perfect_margin(d, loss, dims):
         others = np.maximum(others, 0.0)
     lead = others + max(margin, 0) + d.floats(labels.shape, 0.25, 2)
     np.put_along_axis(scores, labels[..., None], lead[..., None], axis=-1)
-    target = labels if loss in ("multi_margin", "multiclass_perceptron") else \
+    target = labels if loss in ("multi_margin", "multiclass_perceptron", "multiclass_sparsemax") else \
         to_class_axis(one_hot(labels, classes), axis)
     return (to_class_axis(scores, axis), target), options
 
@@ -658,7 +661,7 @@ PERFECT = {
         "mean_absolute_percentage_error", "mean_squared_logarithmic_error")},
     **{name: _perfect_margin for name in (
         "hinge", "squared_hinge", "margin_ranking", "hinge_embedding", "categorical_hinge", "multi_margin",
-        "multilabel_margin", "perceptron", "multiclass_perceptron")},
+        "multilabel_margin", "perceptron", "multiclass_perceptron", "sparsemax", "multiclass_sparsemax")},
     **{name: _perfect_classification for name in (
         "binary_cross_entropy", "binary_focal_cross_entropy", "categorical_cross_entropy",
         "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
@@ -689,6 +692,7 @@ NO_EXACT_ZERO = {
     "weighted_kappa": "minimum log ε (TFA's epsilon inside the logarithm), negative",
     **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
                     "identical boxes of area A lose ε/(A + ε): eps keeps zero-area boxes finite"),
+    "ranking_softmax": "−Σ y·log softmax(s) > 0 for finite scores once a relevance is positive",
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
 

@@ -1,6 +1,6 @@
 """Classification losses: cross-entropies, focal, asymmetric, poly and generalized cross-entropies,
 KL, generalized KL and Jensen–Shannon divergences, negative log-likelihood, the additive-margin
-softmax losses and weighted kappa.
+softmax losses, weighted kappa and the sparsemax losses.
 
 One family, in one module per kind of loss; importing the package registers them in the
 order of ``__all__``, the order ``lossx list`` shows.
@@ -16,6 +16,7 @@ from .generalized import generalized_cross_entropy
 from .likelihood import generalized_kl_divergence, jensen_shannon, kl_divergence, nll
 from .margin_softmax import arcface, cosface
 from .ordinal import weighted_kappa
+from .sparsemax import sparsemax, multiclass_sparsemax
 
 __all__ = [
     "binary_cross_entropy",
@@ -34,4 +35,6 @@ __all__ = [
     "cosface",
     "arcface",
     "weighted_kappa",
+    "sparsemax",
+    "multiclass_sparsemax",
 ]

@@ -103,6 +103,48 @@ def _asymmetric(rng, options, soft=False):
             return logits, f32(targets)
 
 
+def _sparsemax(rng, options):
+    """Logits on every piece of sparse_plus, away from its kinks at ±1; 0/1 targets and, in the last row, soft ones."""
+    while True:
+        logits = f32(rng.standard_normal((3, 4)) * 1.5)
+        if away_from(np.abs(logits), (1.0,), gap=1e-2):
+            targets = (rng.random((3, 4)) < 0.5).astype(np.float64)
+            targets[-1] = f32(rng.random(4))
+            return logits, targets
+
+
+def sparsemax_threshold(scores):
+    """τ of sparsemax along the last axis (NumPy): ``(Σ_{j≤k} z_(j) − 1)/k`` for the support size k."""
+    ordered = -np.sort(-scores, axis=-1)
+    total = np.cumsum(ordered, axis=-1)
+    rank = np.arange(1, scores.shape[-1] + 1)
+    size = np.sum(1 + rank * ordered > total, axis=-1, keepdims=True)
+    return (np.take_along_axis(total, size - 1, axis=-1) - 1) / size
+
+
+def _sparse_scores(rng, options):
+    """Scores (class axis ``axis``) with every score at least 1e-2 from the threshold τ (the support's edge, where
+    the loss has a kink), supports of one class and of several, labels inside and outside them; in the (3, 4) layout
+    one score is −inf (a masked class, never a label)."""
+    axis = options.get("axis", -1)
+    shape = (2, 4, 3) if axis == 1 else (3, 4)
+    while True:
+        scores = f32(rng.standard_normal(shape) * 0.8)
+        if axis != 1:
+            scores[1, 2] = -np.inf
+        last = np.moveaxis(scores, axis, -1)
+        tau = sparsemax_threshold(last)
+        support = last > tau
+        sizes = np.sum(support, axis=-1)
+        labels = rng.integers(0, shape[axis], np.delete(shape, axis % len(shape)))
+        if axis != 1:
+            labels[1] = (2 + rng.integers(1, 4)) % 4
+        inside = np.take_along_axis(support, labels[..., None], axis=-1)[..., 0]
+        if (away_from(last[np.isfinite(last)] - np.broadcast_to(tau, last.shape)[np.isfinite(last)], (0.0,), gap=1e-2)
+                and np.any(sizes == 1) and np.any(sizes > 1) and np.any(inside) and np.any(~inside)):
+            return scores, labels.astype(np.int64)
+
+
 _soft = functools.partial(_categorical, soft=True)
 
 def _cosines(rng, options):
@@ -225,4 +267,8 @@ CASES: list[Case] = [
     Case("kappa", "weighted_kappa", "labels", {}, _ordinal),
     Case("kappa", "weighted_kappa", "axis1-soft-p1-eps1e-3", {"axis": 1, "power": 1.0, "epsilon": 1e-3},
          functools.partial(_ordinal, dense=True)),
+    # ---------------------------------------------------------------- sparsemax
+    Case("sparsemax", "sparsemax", "01-soft", {}, _sparsemax, LABEL_WEIGHTINGS),
+    Case("mc_sparsemax", "multiclass_sparsemax", "masked-class", {}, _sparse_scores, LABEL_WEIGHTINGS),
+    Case("mc_sparsemax", "multiclass_sparsemax", "axis1", {"axis": 1}, _sparse_scores, LABEL_WEIGHTINGS),
 ]

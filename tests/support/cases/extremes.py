@@ -221,6 +221,21 @@ def _label_masked(big):
     return _a([[-INF, 1.0, 2.0], [0.5, -INF, -INF], [-INF, 0.25, 3.0]]), _labels([2, 0, -100])
 
 
+def _sparse_tiny(big):
+    # Logits a little short of the margin 1 on the label's side: losses (1 − |x|)²/4 ~ 1e−7 from 1 − |x|, exact.
+    return _a([[0.999, -0.9995, 0.75], [0.998, -0.9990234375, 1.5]]), _BINARY_TARGETS
+
+
+def _sparse_scores(big):
+    # Supports of one class (row 0 with its label outside, row 2 inside) and of two (row 1: 1e4 + 0.5 and 1e4).
+    return _a([[1e4, -1e4, 0.5], [1e4 + 0.5, 1e4, -1e4], [0.25, -1e4, 1e4]]), _labels([1, 1, 2])
+
+
+def _sparse_masked(big):
+    # −inf scores (masked classes, none a label), and a row whose finite scores share the support.
+    return _a([[-INF, 1.0, 0.25], [0.5, -INF, -INF], [-INF, 0.25, 0.75]]), _labels([2, 0, 1])
+
+
 def _label_saturated(big):
     # The ignored entry sits over probability 0 (its stand-in class 0); p_y = 1 elsewhere.
     return _a([[0.0, 1.0, 0.0], [0.0, 0.25, 0.75], [1.0, 0.0, 0.0]]), _labels([1, -100, 0])
@@ -394,6 +409,10 @@ CLASSIFICATION = [
     Extreme("arcface", "unit-scale1e4", _unit_cosines, {"scale": 1e4}),
     Extreme("weighted_kappa", "probs0or1", _ordinal_saturated),
     Extreme("weighted_kappa", "perfect-linear", _ordinal_perfect, {"power": 1.0}),
+    Extreme("sparsemax", "logits1e4", _binary_logits),
+    Extreme("sparsemax", "tiny-loss", _sparse_tiny),
+    Extreme("multiclass_sparsemax", "scores1e4", _sparse_scores),
+    Extreme("multiclass_sparsemax", "masked-inf", _sparse_masked),
 ]
 
 # ----------------------------------------------------------------- margin
@@ -614,11 +633,18 @@ def _circle_huge(big):
     return embeddings * big, labels
 
 
+def _ranked_lists(big):
+    # Scores ±1e4 and padding (−inf; one with a relevance, ignored); the last list is padding only.
+    return _a([[1e4, -1e4, 0.5, -INF], [-1e4, 1e4, -INF, 2.0], [-INF, -INF, -INF, -INF]]), \
+        _a([[0.0, 2.0, 1.0, 3.0], [1.0, 0.0, 0.0, 2.0], [1.0, 0.0, 0.0, 0.0]])
+
+
 RANKING = [
     Extreme("margin_ranking", "scores-big", _ranking_scores, wrt=(0, 1), scaled=True),
     Extreme("hinge_embedding", "distances-big", _big_distances, scaled=True),
     Extreme("cosine_embedding", "zero-vectors", _cosine_zero, wrt=(0, 1)),
     Extreme("cosine_embedding", "huge-vectors", _cosine_huge, wrt=(0, 1), scaled=True),
+    Extreme("ranking_softmax", "scores1e4-padding", _ranked_lists),
     # d(a, p) = 0 with eps = 0: the subgradient 0 of the norm at 0, not NaN.
     Extreme("triplet_margin", "coincident-eps0", _triplets_coincident, {"eps": 0.0}, wrt=(0, 1, 2)),
     Extreme("triplet_margin", "distances-big", _triplets_far, wrt=(0, 1, 2), scaled=True),

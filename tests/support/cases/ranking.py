@@ -62,6 +62,20 @@ def _cosine_embedding(rng, options, broadcast=False):
             return input1, input2, target
 
 
+def _ranking_lists(rng, options, padding=False):
+    """Lists of five scores along ``axis`` with graded relevances 0–3, one list's all 0; with ``padding`` two scores
+    are −inf (one of them with a relevance, which is ignored) and one list is padding only."""
+    axis = options.get("axis", -1)
+    scores = f32(rng.standard_normal((4, 5)) * 1.5)
+    relevance = rng.integers(0, 4, (4, 5)).astype(np.float64)
+    relevance[2] = 0.0
+    if padding:
+        scores[0, [1, 3]] = -np.inf
+        relevance[0, 1] = 2.0
+        scores[3] = -np.inf
+    return np.moveaxis(scores, -1, axis), np.moveaxis(relevance, -1, axis)
+
+
 def _distance(x1, x2, p, eps, axis):
     return np.sum(np.abs(x1 - x2 + eps) ** p, axis=axis) ** (1 / p)
 
@@ -130,6 +144,9 @@ CASES: list[Case] = [
          wrt=(0, 1)),
     Case("cos_emb", "cosine_embedding", "axis1-broadcast", {"axis": 1},
          functools.partial(_cosine_embedding, broadcast=True), wrt=(0, 1)),
+    Case("rank_softmax", "ranking_softmax", "default", {}, _ranking_lists, LABEL_WEIGHTINGS),
+    Case("rank_softmax", "ranking_softmax", "axis0-padding", {"axis": 0}, functools.partial(_ranking_lists, padding=True),
+         GROUP_WEIGHTINGS),
     Case("triplet", "triplet_margin", "default", {}, _triplet, LABEL_WEIGHTINGS, wrt=(0, 1, 2)),
     Case("triplet", "triplet_margin", "p1-swap-margin0.5", {"p": 1.0, "swap": True, "margin": 0.5}, _triplet,
          wrt=(0, 1, 2)),

@@ -194,3 +194,36 @@ ROWS: list[Row] = [
     Row("nll", "sklearn", "sklearn.metrics.log_loss(labels, probabilities, labels=[0, 1, 2, 3])",
         "lossx.nll(np.log(probabilities), labels)", _classes, "log_loss takes probabilities; nll their logarithm."),
 ]
+
+# ----------------------------------------------------------------- sparsemax, multiclass sparsemax
+
+
+def _sparse_logits(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(4, 5) logits away from sparse_plus's kinks at ±1, and 0/1 labels."""
+    while True:
+        logits = rng.standard_normal((4, 5)) * 1.5
+        if np.all(np.abs(np.abs(logits) - 1) > 1e-3):
+            return {"input": logits, "target": (rng.random((4, 5)) < 0.5).astype(np.float64)}
+
+
+def _sparse_scores(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """(6, 4) scores with none within 1e-3 of sparsemax's threshold (the support's edge), and labels."""
+    while True:
+        scores = rng.standard_normal((6, 4))
+        ordered = -np.sort(-scores, axis=-1)
+        total = np.cumsum(ordered, axis=-1)
+        size = np.sum(1 + np.arange(1, 5) * ordered > total, axis=-1, keepdims=True)
+        tau = (np.take_along_axis(total, size - 1, axis=-1) - 1) / size
+        if np.all(np.abs(scores - tau) > 1e-3):
+            return {"input": scores, "target": rng.integers(0, 4, 6)}
+
+
+ROWS += [
+    Row("sparsemax", "optax", "optax.losses.sparsemax_loss(input, target)",
+        'lossx.sparsemax(input, target, reduction="none")', _sparse_logits,
+        "optax returns per-element values: lossx's reduction='none'. Labels 0/1 (lossx also takes soft targets).",
+        grad="input"),
+    Row("multiclass_sparsemax", "optax", "optax.losses.multiclass_sparsemax_loss(input, target)",
+        'lossx.multiclass_sparsemax(input, target, reduction="none")', _sparse_scores,
+        "optax returns one value per row (its class axis is the last): lossx's reduction='none'.", grad="input"),
+]

@@ -107,6 +107,36 @@ ROWS += [
         notes="Preset: torch's class name and options.", grad="input1"),
 ]
 
+# ----------------------------------------------------------------- ranking_softmax
+
+
+def _ranking_lists(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Five lists of six items: graded relevances (list 1 all 0), and optax's ``where`` with list 3 all padding."""
+    scores = rng.standard_normal((5, 6)) * 1.5
+    labels = rng.integers(0, 4, (5, 6)).astype(np.float64)
+    labels[1] = 0.0
+    where = rng.random((5, 6)) < 0.75
+    where[3] = False
+    return {"scores": scores, "labels": labels, "where": where}
+
+
+ROWS += [
+    Row("ranking_softmax", "optax", "optax.losses.ranking_softmax_loss(scores, labels)",
+        "lossx.ranking_softmax(scores, labels)", _ranking_lists,
+        notes="Both average over lists; relevances are used as they are (not normalised), so a list whose "
+              "relevances are all 0 has loss 0 and counts in the mean.", grad="scores"),
+    Row("ranking_softmax", "optax", "optax.losses.ranking_softmax_loss(scores, labels, where=where, reduce_fn=jnp.sum)",
+        'lossx.ranking_softmax(jnp.where(where, scores, -jnp.inf), labels, reduction="sum")', _ranking_lists,
+        notes="optax's where=False is a score of −inf in lossx: the item and its relevance count nothing.",
+        grad="scores"),
+    Row("ranking_softmax", "optax",
+        "optax.losses.ranking_softmax_loss(scores, labels, where=where, weights=labels + 1.0, reduce_fn=None)",
+        'lossx.ranking_softmax(jnp.where(where, scores, -jnp.inf), labels * (labels + 1.0), reduction="none")',
+        _ranking_lists,
+        notes="optax's weights multiply the relevances; reduce_fn=None is reduction='none' (0 for a list of "
+              "padding only, on both sides). With where, optax's mean leaves such lists out, as lossx's mean does."),
+]
+
 # ----------------------------------------------------------------- triplet_margin
 
 ROWS += [

@@ -223,6 +223,43 @@ def weighted_kappa(y_pred, y_true, power=2.0, epsilon=1e-6, axis=-1):
     return np.asarray(M.mp.log(ratio + M.mp_scalar(epsilon)), dtype=object), None, None
 
 
+def _sparse_plus(x):
+    """Blondel et al.'s sparse_plus, piece by piece."""
+    if x <= -1:
+        return M.ZERO
+    if x >= 1:
+        return x
+    return (x + 1) ** 2 / 4
+
+
+def sparsemax(y_pred, y_true):
+    y_pred, y_true = np.broadcast_arrays(y_pred, y_true)
+    value = np.empty(y_pred.shape, dtype=object)
+    for index in np.ndindex(y_pred.shape):
+        x, t = y_pred[index], y_true[index]
+        value[index] = t * _sparse_plus(-x) + (1 - t) * _sparse_plus(x)
+    return value, None, None
+
+
+def multiclass_sparsemax(y_pred, labels, axis=-1):
+    """Martins & Astudillo (2016): −z_y + ½·Σ_{j∈S}(z_j² − τ²) + ½, the support S found from the sorted scores."""
+    labels = np.asarray(labels)
+    scores = np.moveaxis(y_pred, axis, -1)
+    value = np.empty(labels.shape, dtype=object)
+    for index in np.ndindex(labels.shape):
+        row = list(scores[index])
+        ordered = sorted(row, reverse=True)
+        size, total = 0, M.ZERO
+        for k, z in enumerate(ordered, start=1):
+            if 1 + k * z > total + z:
+                size, total = k, total + z
+            else:
+                break
+        tau = (total - 1) / size
+        value[index] = -row[int(labels[index])] + sum(z * z - tau * tau for z in row if z > tau) / 2 + M.mp.mpf(1) / 2
+    return value, None, None
+
+
 LOSSES: dict[str, Callable[..., tuple]] = {
     f.__name__: f
     for f in (
@@ -238,5 +275,7 @@ LOSSES: dict[str, Callable[..., tuple]] = {
         cosface,
         arcface,
         weighted_kappa,
+        sparsemax,
+        multiclass_sparsemax,
     )
 }

@@ -50,6 +50,21 @@ def cosine_embedding(input1, input2, target, margin=0.0, axis=-1, eps=1e-12):
     return value, None, None
 
 
+def ranking_softmax(y_pred, y_true, axis=-1):
+    """−Σ_i y_i·log(e^{s_i} / Σ_j e^{s_j}) per list, over the items whose score is not −inf; a list without
+    one has no loss and is not valid."""
+    scores, relevance = np.broadcast_arrays(y_pred, y_true)
+    scores, relevance = np.moveaxis(scores, axis, -1), np.moveaxis(relevance, axis, -1)
+    value = np.empty(scores.shape[:-1], dtype=object)
+    valid = np.zeros(scores.shape[:-1], dtype=bool)
+    for index in np.ndindex(value.shape):
+        items = [(s, y) for s, y in zip(scores[index], relevance[index]) if s != -M.mp.inf]
+        valid[index] = bool(items)
+        normaliser = sum(M.mp.exp(s) for s, _ in items)
+        value[index] = -sum((y * M.mp.log(M.mp.exp(s) / normaliser) for s, y in items), M.ZERO)
+    return value, None, valid
+
+
 def _distance(u: np.ndarray, v: np.ndarray, p, eps) -> object:
     """The p-norm of ``u − v + ε`` (torch.pairwise_distance)."""
     return M.mp.power(sum(M.mp.power(abs(d), p) for d in (u - v + eps)), 1 / p)
@@ -121,7 +136,8 @@ def circle(embeddings, labels, gamma=80.0, margin=0.4, remove_diagonal=True, nor
 
 
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, triplet_margin, ntxent, circle)
+    f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, ranking_softmax, triplet_margin, ntxent,
+                            circle)
 }
 
 
