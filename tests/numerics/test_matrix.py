@@ -11,7 +11,7 @@ drawn away from kinks (|e| near 0 or δ, hinge margins near 0, tied maxima).
 
 Dimensions (test id: ``loss-options-reduction-weighting-backend-dtype-mode``):
 
-* 159 option sets over the 40 losses (``CASES``, from tests/support/cases/__init__.py and the family
+* 196 option sets over the 57 losses (``CASES``, from tests/support/cases/__init__.py and the family
   modules tests/support/cases/): every option of every loss; categorical losses in Keras
   layout (class axis −1) and torch layout (``axis=1``);
 * reduction: none, sum, mean;
@@ -29,7 +29,7 @@ compiled in; float64 exactness is proven eagerly): "mean" under every weighting 
 compiles one option set per kind of kernel with torch's default inductor backend (float32,
 mean, sw).
 
-Total: 12751 test cases (1276 with ``LOSSX_MATRIX=smoke``, the eager sample-weighted
+Total: 15667 test cases (1572 with ``LOSSX_MATRIX=smoke``, the eager sample-weighted
 "mean" cells only, which the single-framework tox environments use).
 A backend whose framework is not installed is skipped.
 """
