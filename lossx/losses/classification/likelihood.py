@@ -225,7 +225,6 @@ def jensen_shannon(xp, y_pred, y_true, *, from_logits, axis):
     return xp.sum(_jensen_shannon_terms(xp, q, y_true), axis=axis)
 
 
-
 @define_loss(
     options=[CLASS_AXIS, CLASS_WEIGHT, IGNORE_INDEX],
     target="labels",
