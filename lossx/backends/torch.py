@@ -153,8 +153,12 @@ def _make_class(spec: LossSpec) -> type:
 def _preset_arguments(preset: Preset, positional: tuple, given: dict[str, Any]) -> dict[str, Any]:
     """``positional`` named in the order of torch's own class (``CrossEntropyLoss(weight)``), merged with ``given``."""
     torch_class = getattr(torch.nn, preset.name, None)
-    order = list(inspect.signature(torch_class).parameters) if torch_class is not None else []
+    parameters = inspect.signature(torch_class).parameters.values() if torch_class is not None else ()
+    order = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
     if len(positional) > len(order):
+        if not order:
+            raise ArgumentError(f"{preset.name} takes its arguments by keyword only, as torch's does; got "
+                                f"{len(positional)} positional.")
         raise ArgumentError(
             f"{preset.name} takes at most {len(order)} positional arguments ({', '.join(order)}), got "
             f"{len(positional)}; pass the others by keyword."
@@ -185,9 +189,11 @@ def _make_preset(preset: Preset) -> type:
     variant = preset.probability_targets
     variant_spec = None if variant is None else lookup(variant.loss)
     variant_names = () if variant_spec is None else tuple(o.name for o in variant_spec.options)
+    function_option = None if preset.function_variant is None else preset.function_variant.option
 
     def __init__(self, *positional: Any, **given: Any) -> None:
         given = _preset_arguments(preset, positional, given)
+        function = preset.take_function(given)
         reduction = _torch_reduction(
             given.pop("reduction", preset.default_reduction or "mean"),
             given.pop("size_average", None), given.pop("reduce", None),
@@ -201,6 +207,9 @@ def _make_preset(preset: Preset) -> type:
         self.mean_across = mean_across
         self.reduction = reduction  # torch's name, as torch's own module keeps it
         self._rule = rule
+        if function_option is not None:
+            # An attribute, as in torch: a module (nn.PairwiseDistance) is a submodule, with its parameters.
+            setattr(self, function_option, function)
         if weight is not None:
             self.register_buffer(preset.rescale, weight if isinstance(weight, torch.Tensor) else
                                  torch.tensor(weight, dtype=torch.float64))
@@ -222,13 +231,17 @@ def _make_preset(preset: Preset) -> type:
         rescale = getattr(self, preset.rescale, None) if preset.rescale is not None else None
         bound = bind(self.spec, tuple(inputs), named)
         check_no_arguments_left(self.spec, named)
+        function = None if function_option is None else getattr(self, function_option)
         return preset.compute(_compute, bound, self._options(), self._variant_options(), self._rule, sample_weight,
-                              mask, rescale, total_weight=total_weight, mean_across=self.mean_across)
+                              mask, rescale, total_weight=total_weight, mean_across=self.mean_across, function=function)
 
     def extra_repr(self) -> str:
         shown = base.extra_repr(self)
         if preset.rescale is not None and getattr(self, preset.rescale, None) is not None:
             shown += f", {preset.rescale}=Tensor{tuple(getattr(self, preset.rescale).shape)}"
+        function = None if function_option is None else getattr(self, function_option)
+        if function is not None and not isinstance(function, torch.nn.Module):  # a module is shown as a child
+            shown += f", {function_option}={getattr(function, '__qualname__', function)}"
         return shown
 
     namespace = {

@@ -12,6 +12,7 @@ from .. import losses  # noqa: F401  (the losses the presets name are registered
 from ._preset import (
     COMMON_ARGUMENTS,
     PRESET_FRAMEWORKS,
+    FunctionVariant,
     Preset,
     PresetReduction,
     TargetVariant,
@@ -21,5 +22,5 @@ from ._preset import (
 
 from . import classification, margin, overlap, ranking, regression, sequence  # noqa: E402,F401  (declares them)
 
-__all__ = ["COMMON_ARGUMENTS", "PRESET_FRAMEWORKS", "Preset", "PresetReduction", "TargetVariant", "define_preset",
-           "presets"]
+__all__ = ["COMMON_ARGUMENTS", "PRESET_FRAMEWORKS", "FunctionVariant", "Preset", "PresetReduction", "TargetVariant",
+           "define_preset", "presets"]

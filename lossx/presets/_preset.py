@@ -25,7 +25,8 @@ from .._reduction import check_global_mean, static_shape
 from .._registry import lookup
 from .._spec import LossSpec
 
-__all__ = ["PRESET_FRAMEWORKS", "Preset", "PresetReduction", "TargetVariant", "define_preset", "presets"]
+__all__ = ["PRESET_FRAMEWORKS", "FunctionVariant", "Preset", "PresetReduction", "TargetVariant", "define_preset",
+           "presets"]
 
 PRESET_FRAMEWORKS = ("torch", "keras")
 
@@ -63,6 +64,24 @@ class TargetVariant:
 
 
 @dataclass(frozen=True)
+class FunctionVariant:
+    """The loss a preset computes through a function the user gives (torch's ``distance_function``).
+
+    option: the framework option that takes the function; None, its default, keeps the preset's own loss.
+        The adapter keeps the function as an attribute of that name and reads it at each call, as the
+        framework's class does.
+    loss: the lossx loss (snake name) computed from the function's results; it receives the preset's
+        options that it declares.
+    inputs: ``inputs(xp, function, inputs, options) -> that loss's inputs``: the function applied to the
+        preset's inputs, e.g. TripletMarginWithDistanceLoss's distances ``d(a, n), d(a, p)``.
+    """
+
+    option: str
+    loss: str
+    inputs: Callable[[Any, Callable[..., Any], tuple, Mapping[str, Any]], tuple]
+
+
+@dataclass(frozen=True)
 class Preset:
     """A framework-familiar class name for a lossx loss.
 
@@ -92,6 +111,7 @@ class Preset:
     rescale: a framework option holding an array that multiplies the unreduced loss, broadcast
         from the trailing axes and not counted by 'mean' (torch's BCELoss ``weight``).
     probability_targets: the :class:`TargetVariant` computed for floating targets.
+    function_variant: the :class:`FunctionVariant` computed where the user gives a function.
     unbatched_ndim: the rank of an unbatched prediction (one sample without its batch axis,
         torch's ``(C,)`` for CrossEntropyLoss): computed as a batch of one, 'none' without it.
     prepare: ``prepare(xp, inputs, unbatched) -> inputs``: the framework's layouts as the lossx
@@ -130,6 +150,7 @@ class Preset:
     count_class_weights: bool = True
     rescale: str | None = None
     probability_targets: TargetVariant | None = None
+    function_variant: FunctionVariant | None = None
     unbatched_ndim: int | None = None
     prepare: Callable[[Any, tuple, bool], tuple] | None = None
     example: Callable[..., tuple] | None = None
@@ -152,6 +173,8 @@ class Preset:
         fixed = set(self.fixed)
         lossx_names = [o.name for o in self.spec.options if o.name not in fixed]
         framework_names = [*self.renames, *self.framework_options, *self.accepted]
+        if self.function_variant is not None:
+            framework_names.append(self.function_variant.option)
         if self.rescale is not None:
             framework_names.append(self.rescale)
         common = COMMON_ARGUMENTS[self.framework]
@@ -190,6 +213,19 @@ class Preset:
         if self.translate is not None:
             options = self.translate(options, framework_values)
         return {**options, **self.fixed}
+
+    def take_function(self, given: dict[str, Any]) -> Callable[..., Any] | None:
+        """The :attr:`function_variant` function popped from ``given`` (None if not given), checked to be callable."""
+        if self.function_variant is None:
+            return None
+        name = self.function_variant.option
+        function = given.pop(name, None)
+        if function is not None and not callable(function):
+            raise OptionValueError(
+                f"{self.name}: {name} must be a callable (a function or module of two tensors), or None for "
+                f"{self.framework}'s default; got {type(function).__name__}."
+            )
+        return function
 
     def framework_config(self, lossx_options: Mapping[str, Any]) -> dict[str, Any]:
         """``lossx_options`` under the framework's names, fixed options left out (Keras ``get_config``)."""
@@ -244,6 +280,7 @@ class Preset:
         rescale: Any = None,
         total_weight: Any = None,
         mean_across: Any = None,
+        function: Callable[..., Any] | None = None,
     ) -> Any:
         """The preset's loss of the framework-layout ``inputs``.
 
@@ -251,17 +288,22 @@ class Preset:
         mean_across=)``
         is the adapter's :meth:`LossSpec.compute` (with its own conversions around it);
         ``probability_options`` are the validated options of :attr:`probability_targets`'s loss
-        (None where :meth:`variant_conflicts` found an option it cannot honour).
+        (None where :meth:`variant_conflicts` found an option it cannot honour); ``function`` is the
+        user's :attr:`function_variant` function, None for the preset's own loss.
         """
         spec, count = self.spec, self.count_class_weights
         y_pred = inputs[0]
         unbatched = self.unbatched_ndim is not None and len(static_shape(y_pred)) == self.unbatched_ndim
         reshaped = unbatched or self.prepare is not None
-        if reshaped or self.probability_targets is not None:
+        if reshaped or self.probability_targets is not None or function is not None:
             xp = namespace_of(y_pred)
             inputs = (y_pred, *(None if x is None else to_namespace(xp, x, y_pred, i.name)
                                 for x, i in zip(inputs[1:], self.spec.inputs[1:])))
-            if self.prepare is not None:
+            if function is not None:
+                spec = lookup(self.function_variant.loss)
+                inputs = self.function_variant.inputs(xp, function, inputs, options)
+                options = spec.validate({o.name: options[o.name] for o in spec.options if o.name in options})
+            elif self.prepare is not None:
                 inputs = self.prepare(xp, inputs, unbatched)
             elif unbatched:
                 inputs = tuple(None if x is None else xp.expand_dims(x, axis=0) for x in inputs)
@@ -305,6 +347,12 @@ def define_preset(name: str, framework: str, loss: str, **details: Any) -> Prese
     keras_only = [key for key in ("replaces_own_class", "function", "same_shape") if getattr(preset, key)]
     if keras_only and framework != "keras":
         raise ValueError(f"{name}: {', '.join(keras_only)} are implemented by the Keras adapter only.")
+    if preset.function_variant is not None:
+        if framework != "torch":
+            raise ValueError(f"{name}: function_variant is implemented by the torch adapter only.")
+        if preset.prepare is not None or preset.unbatched_ndim is not None or preset.probability_targets is not None:
+            raise ValueError(f"{name}: function_variant takes the inputs as given; it does not combine with "
+                             "prepare, unbatched_ndim or probability_targets.")
     spec.validate(preset.lossx_options({}))  # the declared defaults and fixed options must be valid
     _PRESETS[(framework, name)] = preset
     return preset

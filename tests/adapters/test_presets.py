@@ -8,12 +8,15 @@ and its option translation and errors are checked once here; the mapping page
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
 import lossx
 from tests.support.frameworks import framework, installed
-from lossx.presets import define_preset, presets
+from lossx.presets import FunctionVariant, define_preset, presets
 
 TORCH_PRESETS = presets("torch")
 KERAS_PRESETS = presets("keras")
@@ -375,6 +378,119 @@ def test_torch_preset_compiles_whole(preset):
     torch.testing.assert_close(compiled(*arrays), module(*arrays), rtol=1e-12, atol=1e-12)
 
 
+def _distance_function(name: str):
+    """TripletMarginWithDistanceLoss's distance_function: torch's default, a p-norm module, or a lambda."""
+    torch = framework("torch")
+    return {
+        "default": None,
+        "pairwise_l1": torch.nn.PairwiseDistance(p=1),
+        "cosine": lambda x, y: 1 - torch.nn.functional.cosine_similarity(x, y),
+    }[name]
+
+
+def _triplets(torch_module, dtype: str) -> list:
+    """(anchor, positive, negative) (6, 4) away from the hinge and swap kinks under torch's own distance."""
+    rng = np.random.default_rng(3)
+    distance = torch_module.distance_function
+    while True:
+        anchor = rng.standard_normal((6, 4))
+        triplet = [_tensor(x, dtype) for x in (anchor, anchor + 0.8 * rng.standard_normal((6, 4)),
+                                                 anchor + 1.2 * rng.standard_normal((6, 4)))]
+        a, p, n = triplet
+        ap, an, pn = distance(a, p), distance(a, n), distance(p, n)
+        negative = an.minimum(pn) if torch_module.swap else an
+        if bool(((torch_module.margin + ap - negative).abs() > 1e-2).all() and ((an - pn).abs() > 1e-2).all()):
+            return triplet
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("distance", ["default", "pairwise_l1", "cosine"])
+def test_torch_triplet_margin_with_distance_loss(distance, swap, reduction, dtype):
+    """torch's class with its default distance, a distance module and a lambda: values and all three gradients."""
+    ours, theirs = _torch_pair("TripletMarginWithDistanceLoss", distance_function=_distance_function(distance),
+                               margin=0.5, swap=swap, reduction=reduction)
+    inputs = _triplets(theirs, dtype)
+    for wrt in range(3):
+        _assert_same_value_and_gradient(ours, theirs, inputs, wrt=wrt)
+
+
+@needs_torch
+@pytest.mark.parametrize("distance", ["pairwise_l1", "cosine"])
+def test_torch_triplet_margin_with_distance_loss_compiles_whole(distance):
+    """The user's distance function is called inside the traced graph (the default is checked with every preset)."""
+    torch = framework("torch")
+    import lossx.backends.torch as LT
+
+    torch._dynamo.reset()
+    module = LT.TripletMarginWithDistanceLoss(distance_function=_distance_function(distance), swap=True)
+    inputs = _triplets(torch.nn.TripletMarginWithDistanceLoss(distance_function=module.distance_function, swap=True),
+                       "float64")
+    compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
+    torch.testing.assert_close(compiled(*inputs), module(*inputs), rtol=1e-12, atol=1e-12)
+
+
+@needs_torch
+def test_torch_triplet_margin_with_distance_loss_keeps_the_function_as_torch_does():
+    """An attribute read at each call, a module as a submodule (its parameters the loss's), shown in the repr."""
+    torch = framework("torch")
+    import lossx.backends.torch as LT
+
+    projection = torch.nn.Linear(4, 2, dtype=torch.float64)
+
+    class Projected(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.projection = projection
+
+        def forward(self, x, y):
+            return torch.nn.functional.pairwise_distance(self.projection(x), self.projection(y))
+
+    ours, theirs = _torch_pair("TripletMarginWithDistanceLoss", distance_function=Projected())
+    assert list(ours.parameters()) == list(theirs.parameters()) == list(projection.parameters())
+    assert set(ours.state_dict()) == set(theirs.state_dict()) == {"distance_function.projection.weight",
+                                                                   "distance_function.projection.bias"}
+    assert "(distance_function): Projected(" in repr(ours)
+    inputs = _triplets(theirs, "float64")
+    (our_grad,) = torch.autograd.grad(ours(*inputs), projection.weight)
+    (their_grad,) = torch.autograd.grad(theirs(*inputs), projection.weight)
+    torch.testing.assert_close(our_grad, their_grad, rtol=1e-12, atol=1e-13)
+
+    module = LT.TripletMarginWithDistanceLoss(distance_function=torch.nn.PairwiseDistance(p=1), reduction="none")
+    restored = pickle.loads(pickle.dumps(module))
+    assert repr(restored) == repr(module)
+    torch.testing.assert_close(restored(*inputs), module(*inputs), rtol=0, atol=0)
+    module.distance_function = torch.nn.PairwiseDistance(p=3)
+    theirs = torch.nn.TripletMarginWithDistanceLoss(distance_function=module.distance_function, reduction="none")
+    torch.testing.assert_close(module(*inputs), theirs(*inputs), rtol=1e-12, atol=1e-13)
+
+    module, theirs = _torch_pair("TripletMarginWithDistanceLoss", distance_function=_distance_function("cosine"))
+    assert repr(module).endswith("reduction='mean', distance_function=_distance_function.<locals>.<lambda>)")
+    for lambda_module in (module, theirs):  # a lambda: deep copies work, pickles fail, in torch and lossx alike
+        assert repr(copy.deepcopy(lambda_module)) == repr(lambda_module)
+        with pytest.raises((pickle.PicklingError, AttributeError)):
+            pickle.dumps(lambda_module)
+
+
+@needs_torch
+def test_torch_triplet_margin_with_distance_loss_refuses_what_torch_refuses():
+    torch = framework("torch")
+    import lossx.backends.torch as LT
+
+    with pytest.raises(lossx.OptionValueError, match="distance_function must be a callable .* got int"):
+        LT.TripletMarginWithDistanceLoss(distance_function=2)
+    with pytest.raises(TypeError):
+        torch.nn.TripletMarginWithDistanceLoss(torch.nn.PairwiseDistance())
+    with pytest.raises(lossx.ArgumentError, match="takes its arguments by keyword only"):
+        LT.TripletMarginWithDistanceLoss(torch.nn.PairwiseDistance())
+    with pytest.raises(lossx.OptionValueError, match="margin=-1.0 is out of range"):
+        LT.TripletMarginWithDistanceLoss(margin=-1.0)
+    with pytest.raises(lossx.OptionValueError, match="always has p=2.0"):
+        LT.TripletMarginWithDistanceLoss(p=1)
+
+
 # ----------------------------------------------------------------- Keras presets: Keras's functions and shapes
 
 
@@ -425,7 +541,12 @@ def test_presets_declare_their_features_consistently():
         define_preset("Dice", "torch", "dice")
     with pytest.raises(ValueError, match="function, same_shape are implemented by the Keras adapter only"):
         define_preset("TorchDice", "torch", "dice", function="dice", same_shape=True)
-    assert "TorchDice" not in {p.name for p in presets()}
+    variant = FunctionVariant("distance_function", "margin_ranking", lambda xp, function, inputs, options: inputs)
+    with pytest.raises(ValueError, match="function_variant is implemented by the torch adapter only"):
+        define_preset("KerasTriplet", "keras", "triplet_margin", function_variant=variant)
+    with pytest.raises(ValueError, match="function_variant takes the inputs as given; it does not combine"):
+        define_preset("TorchTriplet", "torch", "triplet_margin", function_variant=variant, unbatched_ndim=1)
+    assert not {"TorchDice", "KerasTriplet", "TorchTriplet"} & {p.name for p in presets()}
 
 
 @needs_keras

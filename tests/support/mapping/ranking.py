@@ -151,6 +151,13 @@ ROWS += [
     Row("triplet_margin", "torch", "nn.TripletMarginLoss(margin=1.0, p=2, swap=True)(anchor, positive, negative)",
         "LT.TripletMarginLoss(margin=1.0, p=2, swap=True)(anchor, positive, negative)", _triplet_inputs,
         notes="Preset: torch's class name and options.", grad="negative"),
+    Row("triplet_margin", "torch",
+        "nn.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance(p=1), swap=True, "
+        "reduction='none')(anchor, positive, negative)",
+        "LT.TripletMarginWithDistanceLoss(distance_function=nn.PairwiseDistance(p=1), swap=True, "
+        "reduction='none')(anchor, positive, negative)", _triplet_inputs,
+        notes="Preset: torch's class; distance_function=None is triplet_margin (p=2, eps=1e-6), any other callable "
+              "gives the distances of margin_ranking(d(a, n), d(a, p), 1, margin).", grad="anchor"),
     Row("triplet_margin", "optax", "optax.losses.triplet_margin_loss(anchor, positive, negative, eps=0.0)",
         "lossx.triplet_margin(anchor, positive, negative, eps=0.0, reduction='none')", _triplet_inputs,
         notes="optax returns per-row values: reduction='none'. optax adds eps to the sum of powers "
