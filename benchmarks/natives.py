@@ -1,8 +1,8 @@
 """What the harness times: each loss's inputs at a size N×C, and each framework's own equivalent.
 
 Every loss gets N·C prediction elements in float32 (integer labels int64):
-elementwise and class-axis losses take (N, C); the overlap losses (dice, tversky,
-focal_tversky, jaccard, mcc) take (N/16, 16, C): 16 "pixels" per sample; the box losses take
+elementwise and class-axis losses take (N, C); the overlap losses (dice, generalized_dice,
+tversky, focal_tversky, jaccard, mcc) take (N/16, 16, C): 16 "pixels" per sample; the box losses take
 N·C/4 pairs of boxes (N·C/4, 4); ctc takes logits (N/32, 32, C) (32 frames, 8 labels per sequence).
 
 A :class:`Native` is a framework's call that gives the same number as lossx's
@@ -412,6 +412,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot))", ("logits", "labels"),
                            {"smooth": 2.0, "epsilon": 0.0, **_LOGITS}),
               keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"), {"axis": (1,)})),
+    # optax's multiclass_generalized_dice_loss is another formula (docs/mapping.md); MONAI is not a framework.
+    Benchmark("generalized_dice", segmentation, ("logits", "labels"), _LOGITS),
     Benchmark("tversky", segmentation, ("logits", "labels"), _LOGITS,
               optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=0.3, beta=0.7))",
                            ("logits", "labels"),

@@ -156,7 +156,7 @@ _NO_CURVE = {
         "its value depends on y_true itself, not only on the residual y_pred − y_true"),
     **dict.fromkeys(("cosine_similarity", "cosine_embedding"),
                     "it compares the directions of two vectors, not one residual, margin or probability"),
-    **dict.fromkeys(("dice", "tversky", "focal_tversky", "jaccard", "mcc"),
+    **dict.fromkeys(("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc"),
                     "it scores the overlap of a whole region, not one prediction"),
     **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
                     "it compares two boxes of four coordinates each, not one residual, margin or probability"),

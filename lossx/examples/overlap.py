@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import numpy as np
 
 __all__ = [
-    "overlap_example", "DICE", "TVERSKY", "FOCAL_TVERSKY", "JACCARD", "MCC",
+    "overlap_example", "DICE", "GENERALIZED_DICE", "TVERSKY", "FOCAL_TVERSKY", "JACCARD", "MCC",
 ]
 
 
@@ -38,6 +38,12 @@ _SHOWCASE = (
 
 # The option sets `lossx compare` runs, per loss.
 DICE = _SHOWCASE
+GENERALIZED_DICE = (
+    {},
+    {"from_logits": True, "weighting": "simple", "smooth": 1e-5, "epsilon": 0.0},
+    {"from_logits": True, "ignore_index": -1, "weighting": "uniform"},
+    {"axis": 1, "sum_axes": "all"},
+)
 TVERSKY = ({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:])
 FOCAL_TVERSKY = (
     {}, {"gamma": 1.5, "from_logits": True, "smooth": 1.0}, {"alpha": 0.5, "beta": 0.5, "gamma": 1.0}, *_SHOWCASE[2:]

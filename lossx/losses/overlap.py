@@ -1,11 +1,12 @@
-"""Overlap losses for segmentation: Dice, Tversky, focal Tversky, Jaccard (IoU) and MCC.
+"""Overlap losses for segmentation: Dice, generalised Dice, Tversky, focal Tversky, Jaccard (IoU) and MCC.
 
 All compare soft true positives ``TP = Σ p·t``, false positives
 ``FP = Σ p·(1−t)`` and false negatives ``FN = Σ (1−p)·t`` (MCC also the true negatives
 ``TN = Σ (1−p)·(1−t)``), summed over every axis
 but the batch axis (0) and, by default, the class axis: one score per sample and
 class, which the reduction averages (weighted by ``class_weight``), as
-segmentation_models_pytorch and MONAI average per-class scores. ``sum_axes`` names
+segmentation_models_pytorch and MONAI average per-class scores (the generalised Dice
+pools each sample's classes, weighted by weights computed from its targets). ``sum_axes`` names
 other axes to sum over, as Keras's ``axis`` does (``"all"``: the whole batch pooled
 into one score, Keras's default). Each loss but MCC is
 ``1 − (overlap + s) / (overlap + penalty + s + ε)`` with non-negative sums
@@ -36,7 +37,7 @@ from .._registry import define_loss
 from .._spec import Input
 from ._shared import along_axis, class_positions
 
-__all__ = ["dice", "tversky", "focal_tversky", "jaccard", "mcc"]
+__all__ = ["dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc"]
 
 # ----------------------------------------------------------------- shared options
 
@@ -87,11 +88,11 @@ _INPUTS = [
 
 def _overlap_sums(
     xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes,
-    negatives=False,
+    negatives=False, target_sums=False,
 ):
-    """``(sums, scored, kept)``: the soft counts of each score, ``(TP, α·FP + β·FN)`` or, with
-    ``negatives=True``, ``(TP, FP, FN, TN)``; where a score has pixels; and the class axis of
-    the scores (None when the classes are pooled).
+    """``(sums, scored, kept)``: the soft counts of each score, ``(TP, α·FP + β·FN)`` (with
+    ``target_sums=True`` also ``Σt``) or, with ``negatives=True``, ``(TP, FP, FN, TN)``; where
+    a score has pixels; and the class axis of the scores (None when the classes are pooled).
 
     The penalty is summed as one sum of ``α·(p − p·t) + β·(t − p·t)``: the same
     non-negative terms as ``α·p·(1−t)`` and ``β·(1−p)·t`` (exactly so for 0/1 targets),
@@ -137,6 +138,8 @@ def _overlap_sums(
     else:
         unit_weights = isinstance(alpha, float) and isinstance(beta, float) and alpha == beta == 1.0  # not traced
         terms = (tp, (fp + fn) if unit_weights else alpha * fp + beta * fn)
+        if target_sums:
+            terms = (*terms, t)
     reduced = _summed_axes(name, ndim, class_axis, per_class, sum_axes)
     kept = None if class_axis in reduced else class_axis - sum(d < class_axis for d in reduced)
     if class_weight is not None and kept is None:
@@ -262,6 +265,96 @@ def dice(
         class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp + tp, scored, smooth, epsilon, class_weight, kept)
+
+
+_WEIGHTING = Option(
+    "weighting", "choice", "square",
+    "The class weights from the targets of each score: square, w_c = 1/(Σt_c)² (Sudre et al.'s, MONAI's default); "
+    "simple, 1/Σt_c; uniform, 1 (the Dice of the pooled counts). A class absent from a score's targets takes "
+    "the largest weight of the others (0 if every class is absent).",
+    named=("square", "simple", "uniform"),
+)
+_POOLED_SUM_AXES = Option(
+    "sum_axes", "axes", "per_sample",
+    "The axes each class's counts are summed over before the weighted classes are pooled into one score, one "
+    "score per index of the other axes: 'per_sample', every axis but the batch axis 0 and the class axis; 'all', "
+    "every axis but the class axis: one score for the whole batch, weights from the batch's totals (MONAI's "
+    "batch=True); or a tuple of axes. The class axis is pooled, named or not.",
+    named=("per_sample", "all"),
+)
+
+
+def _class_sum_axes(name: str, ndim: int, class_axis: int, sum_axes: Any) -> Any:
+    """``sum_axes`` of :func:`generalized_dice` as the axes of each class's sums: the class axis left out."""
+    if sum_axes == "per_sample":
+        return sum_axes
+    return tuple(d for d in _summed_axes(name, ndim, class_axis, True, sum_axes) if d != class_axis)
+
+
+def _volume_weights(xp, target_sum, weighting, kept):
+    """``1/Σt`` or ``1/(Σt)²`` per class; where that is infinite (an absent class, or ``(Σt)²``
+    below the reciprocal of the largest float), the largest finite weight along ``kept``, as
+    MONAI replaces infinite weights (0 if none is finite)."""
+    volume = target_sum if weighting == "simple" else target_sum * target_sum
+    ones = xp.ones_like(volume)
+    positive = xp.greater(volume, 0.0)
+    present = xp.logical_and(positive, xp.isfinite(1.0 / xp.where(positive, volume, ones)))
+    # The reciprocal of a safe volume: an infinite one's gradient, though masked, would be 0·inf.
+    finite = xp.where(present, 1.0 / xp.where(present, volume, ones), xp.zeros_like(volume))
+    return xp.where(present, finite, xp.max(finite, axis=kept, keepdims=True))
+
+
+@define_loss(
+    options=[_WEIGHTING, _FROM_LOGITS, _SMOOTH, _EPSILON, _AXIS, _IGNORE_INDEX, _POOLED_SUM_AXES],
+    inputs=_INPUTS,
+    class_axis=True,
+    probabilities=True,
+    example=examples.overlap_example,
+    showcase=examples.GENERALIZED_DICE,
+)
+def generalized_dice(xp, y_pred, y_true, *, weighting, from_logits, smooth, epsilon, axis, ignore_index, sum_axes):
+    """Generalised Dice loss ``1 − (2·Σ_c w_c·TP_c + s) / (Σ_c w_c·(Σp_c + Σt_c) + s + ε)``, ``w_c = 1/(Σt_c)²``.
+
+    ``TP_c``, ``Σp_c = TP_c + FP_c`` and ``Σt_c = TP_c + FN_c`` are class c's soft counts as in
+    :func:`dice`, summed over every axis but the batch and the class axis (or over ``sum_axes``);
+    the classes are then pooled into one score per sample, each class's counts weighted by
+    ``w_c``, computed from that score's targets: ``1/(Σt_c)²`` (``weighting="square"``), ``1/Σt_c``
+    (``"simple"``) or 1 (``"uniform"``: :func:`dice` with ``per_class=False``). The weights make each
+    class count about equally whatever its size. A class absent from a score's targets (``Σt_c = 0``,
+    an infinite weight) takes the largest finite weight of the score's other classes, as MONAI does
+    (0 when every class is absent: the score is then ``1 − s/(s + ε)``, a constant). The weights are
+    functions of the targets, differentiated as such: MONAI does not detach them either, but its
+    in-place replacement of the infinite weights fails in a backward pass to the targets. ``s`` is ``smooth``,
+    ``ε`` ``epsilon``: they are added to sums of order ``C/Σt`` (square weights), so they weigh more
+    than in :func:`dice` on large images. There are no ``class_weight`` and ``per_class``: the weights
+    are computed, and the classes always pooled. Computed as ``(penalty + ε) / (2·Σ w·TP + penalty + s + ε)``
+    with ``penalty = Σ w·(FP + FN)`` below ½, so a nearly perfect prediction loses no digits.
+    Shapes: ``y_pred`` (N, ..., C, ...); ``y_true`` integer labels without the class axis, or dense
+    like ``y_pred``; result (N,), or the axes ``sum_axes`` leaves but the class axis (``"all"``: a scalar).
+    MONAI: ``GeneralizedDiceLoss(w_type=w)`` is ``generalized_dice(weighting=w, smooth=1e-5, epsilon=0,
+    axis=1)`` (its smooth_nr = smooth_dr = 1e-5), ``batch=True`` is ``sum_axes="all"``; MONAI computes the
+    weights in float32 even for float64 inputs, lossx in the inputs' dtype.
+    optax's ``multiclass_generalized_dice_loss`` is another loss: weights ``1/(f_c² + 1e-7)`` from the
+    class frequencies ``f_c`` of the whole batch, normalised to mean 1, multiply each sample's per-class
+    Dice losses, which are then averaged: lossx's :func:`dice` with ``class_weight`` set to those
+    weights, ``smooth=2``, ``epsilon=0`` (docs/mapping.md).
+    Reference: Sudre et al. (2017), "Generalised Dice overlap as a deep learning loss function for highly
+    unbalanced segmentations"; MONAI GeneralizedDiceLoss.
+    """
+    name = "generalized_dice"
+    class_axis = _class_axis(name, y_pred.ndim, axis)
+    (tp, penalty, target_sum), scored, kept = _overlap_sums(
+        xp, y_pred, y_true, name, alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis, class_weight=None,
+        ignore_index=ignore_index, per_class=True, sum_axes=_class_sum_axes(name, y_pred.ndim, class_axis, sum_axes),
+        target_sums=True,
+    )
+    if weighting != "uniform":
+        weights = _volume_weights(xp, target_sum, weighting, kept)
+        tp, penalty = weights * tp, weights * penalty
+    overlap = xp.sum(tp + tp, axis=kept)
+    if scored is not None:
+        scored = xp.any(scored, axis=kept)
+    return _score(xp, xp.sum(penalty, axis=kept), overlap, scored, smooth, epsilon, None, None)
 
 
 @define_loss(

@@ -1014,6 +1014,58 @@ def test_monai_mcc_loss(monai_options, our_options, targets, dtype):
     assert_close(ours_x.grad.numpy(), theirs_x.grad.numpy(), dtype, "gradient")
 
 
+def _power_of_two_masks(rng, counts, shape):
+    """0/1 masks (N, C, H, W) with ``counts[n][c]`` ones at random pixels of each (sample, class)."""
+    masks = np.zeros(shape)
+    for n, row in enumerate(counts):
+        for c, count in enumerate(row):
+            masks[n, c].flat[rng.permutation(masks[n, c].size)[:count]] = 1.0
+    return masks
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    ("monai_options", "our_options", "targets"),
+    [
+        ({}, {}, "dense"),
+        ({"sigmoid": True, "batch": True, "w_type": "simple"},
+         {"from_logits": True, "sum_axes": "all", "weighting": "simple"}, "dense"),
+        ({"softmax": True, "to_onehot_y": True}, {"from_logits": True}, "labels"),
+        ({"w_type": "uniform", "smooth_nr": 0.0, "smooth_dr": 1e-7}, {"weighting": "uniform", "epsilon": 1e-7, "smooth": 0.0},
+         "dense"),
+    ],
+    ids=["probabilities-square", "sigmoid-batch-simple", "softmax-labels-square", "probabilities-uniform"],
+)
+def test_monai_generalized_dice_loss(monai_options, our_options, targets, dtype):
+    """MONAI's GeneralizedDiceLoss, values and gradients: classes absent from a sample (and, with batch=True,
+    from the batch) take the largest weight, and a sample without any class scores 1 − s/s = 0. MONAI computes
+    the weights in float32 (``.float()``) whatever the dtype, so each class fills 0 or a power of two of its
+    16 pixels: then 1/Σt and 1/(Σt)² are exact in float32 and the float64 losses agree to the last digits."""
+    torch = pytest.importorskip("torch")
+    monai_losses = pytest.importorskip("monai.losses")
+    rng = _rng(33)
+    shape = (4, 4, 4, 4)
+    logits = rng.standard_normal(shape) * 1.5
+    x = logits if monai_options.get("sigmoid") or monai_options.get("softmax") else 1 / (1 + np.exp(-logits))
+    theirs_x = torch.tensor(x, dtype=getattr(torch, dtype), requires_grad=True)
+    ours_x = theirs_x.detach().clone().requires_grad_(True)
+    if targets == "labels":
+        counts = [(8, 4, 4, 0), (16, 0, 0, 0), (4, 4, 4, 4), (2, 2, 4, 8)]
+        labels = np.stack([rng.permutation(np.repeat(np.arange(4), row)).reshape(4, 4) for row in counts])
+        theirs_t, ours_t = torch.from_numpy(labels[:, None]).to(theirs_x.dtype), torch.from_numpy(labels)
+    else:
+        # Class 2 absent from the batch; sample 3 without any class. Batch totals 4, 16, 0, 16.
+        masks = _power_of_two_masks(rng, [(1, 4, 0, 8), (1, 4, 0, 8), (2, 8, 0, 0), (0, 0, 0, 0)], shape)
+        ours_t = theirs_t = torch.tensor(masks, dtype=theirs_x.dtype)
+    expected = monai_losses.GeneralizedDiceLoss(**monai_options)(theirs_x, theirs_t)
+    value = lossx.generalized_dice(ours_x, ours_t, axis=1, **{"smooth": 1e-5, "epsilon": 0.0, **our_options})
+    assert value.dtype == theirs_x.dtype
+    assert_close(value.detach().numpy(), expected.detach().numpy(), dtype, "value")
+    expected.backward()
+    value.backward()
+    assert_close(ours_x.grad.numpy(), theirs_x.grad.numpy(), dtype, "gradient")
+
+
 # ======================================================================= segmentation_models_pytorch (transcribed)
 
 

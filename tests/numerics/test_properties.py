@@ -452,7 +452,7 @@ _FAMILY = {
         "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron",
         "cosface", "arcface", "multiclass_sparsemax", "ranking_softmax")},
     "weighted_kappa": _ordinal,
-    **{name: _overlap for name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc")},
+    **{name: _overlap for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
                                 "supervised_contrastive", "mined_triplet")},
     **{name: _boxes for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")},
@@ -667,7 +667,7 @@ PERFECT = {
         "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
         "sparse_categorical_focal_cross_entropy", "poly_cross_entropy", "generalized_cross_entropy",
         "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll")},
-    **{name: _perfect_overlap for name in ("dice", "tversky", "focal_tversky", "jaccard")},
+    **{name: _perfect_overlap for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard")},
     "mcc": _perfect_mcc,
     "triplet_margin": _perfect_triplet,
     "contrastive": _perfect_clusters,
@@ -738,7 +738,7 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
     if name == "mined_triplet" and options.get("mining", "semi_hard") == "semi_hard":  # its positive pairs
         labels = arrays[1]
         return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
-    if name in ("dice", "tversky", "focal_tversky", "jaccard", "mcc"):
+    if name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc"):
         y_pred, y_true = arrays
         ndim, class_axis = y_pred.ndim, axis % y_pred.ndim
         if y_true.dtype.kind == "i":
@@ -746,11 +746,11 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         else:
             valid = y_true != ignore_index
         sum_axes = options.get("sum_axes", "per_sample")
+        pooled = name == "generalized_dice" or not options.get("per_class", True)  # the classes in one score
         if sum_axes == "per_sample":
-            per_class = options.get("per_class", True)
-            summed = tuple(d for d in range(1, ndim) if not (per_class and d == class_axis))
+            summed = tuple(d for d in range(1, ndim) if pooled or d != class_axis)
         else:
-            summed = tuple(sorted(a % ndim for a in sum_axes))
+            summed = tuple(sorted({a % ndim for a in sum_axes} | ({class_axis} if pooled else set())))
         weight = valid.any(axis=summed).astype(np.float64)
         if class_weight is not None and class_axis not in summed:
             shape = [1] * weight.ndim

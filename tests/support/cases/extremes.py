@@ -515,6 +515,7 @@ def _overlap_cases(loss, extra):
 
 OVERLAP = [
     *_overlap_cases("dice", {}),
+    *_overlap_cases("generalized_dice", {}),
     *_overlap_cases("tversky", {"alpha": 0.25, "beta": 0.75}),
     *_overlap_cases("focal_tversky", {"gamma": 0.5}),
     *_overlap_cases("jaccard", {}),

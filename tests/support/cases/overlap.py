@@ -81,6 +81,17 @@ def _cases(short, loss, extra=None):
 
 CASES: list[Case] = [
     *_cases("dice", "dice"),
+    # generalised Dice: 3 of 4 classes in 3 pixels, so every sample has an absent class (the largest
+    # weight); the second sample entirely ignored. Soft targets: the gradient through the weights.
+    Case("gdice", "generalized_dice", "simple-multiclass-from_logits-ii-1-emptysample",
+         {"weighting": "simple", "from_logits": True, "ignore_index": -1},
+         functools.partial(_labels, all_ignored=True), SCCE_WEIGHTINGS),
+    Case("gdice", "generalized_dice", "square-axis1-sum_axes12-soft-smooth0.5-eps0",
+         {"axis": 1, "sum_axes": (1, 2), "smooth": 0.5, "epsilon": 0.0},
+         functools.partial(_dense, classes=3, soft=True), LABEL_WEIGHTINGS, wrt=(0, 1)),
+    Case("gdice", "generalized_dice", "uniform-sum_all-multilabel-from_logits-ii2-eps1e-3",
+         {"weighting": "uniform", "sum_axes": "all", "from_logits": True, "ignore_index": 2, "epsilon": 1e-3},
+         functools.partial(_dense, ignored=2.0)),
     *_cases("tversky", "tversky", {"alpha": 0.3, "beta": 0.7}),
     Case("tversky", "tversky", "defaults-multilabel", {}, _dense),
     Case("tversky", "tversky", "a1.5-b0-multiclass-ii-1", {"alpha": 1.5, "beta": 0.0, "ignore_index": -1}, _labels),

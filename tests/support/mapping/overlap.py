@@ -78,6 +78,56 @@ ROWS += [
         "for dense targets, as optax for one channel.", grad="binary_logits"),
 ]
 
+# ----------------------------------------------------------------- generalized_dice
+
+
+def _class_volumes(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """torch-layout (2, 3, 4, 4) logits and their sigmoid; multilabel 0/1 targets in which each (sample, class)
+    fills 0 or a power of two of its 16 pixels (class 2 absent from sample 0; batch totals 2, 8, 16), integer
+    labels (N, H, W) with such class counts (class 2 absent from sample 0) and their (N, 1, H, W) label map.
+    MONAI computes the class weights in float32: 1/Σt and 1/(Σt)² of these counts are exact there."""
+    logits = rng.standard_normal((2, 3, 4, 4)) * 1.5
+    target = np.zeros((2, 3, 16))
+    for n, row in enumerate([(1, 4, 0), (1, 4, 16)]):
+        for c, count in enumerate(row):
+            target[n, c, rng.permutation(16)[:count]] = 1.0
+    labels = np.stack([rng.permutation(np.repeat(np.arange(3), row)) for row in [(8, 8, 0), (4, 4, 8)]])
+    labels = labels.reshape(2, 4, 4)
+    return {
+        "logits": logits, "input": 1 / (1 + np.exp(-logits)), "target": target.reshape(2, 3, 4, 4),
+        "labels": labels, "label_map": labels[:, None].astype(np.float64),
+    }
+
+
+_OPTAX_GDL_WEIGHTS = "(lambda w: w / jnp.sum(w) * w.size)(1.0 / (jnp.sum(targets, axis=(0, 1, 2)) ** 2 + 1e-7))"
+
+ROWS += [
+    Row("generalized_dice", "monai", "monai.losses.GeneralizedDiceLoss()(input, target)",
+        "lossx.generalized_dice(input, target, axis=1, smooth=1e-5, epsilon=0.0)", _class_volumes,
+        "Weights 1/(Σt)² per sample and class, the classes pooled into one score per sample; MONAI's "
+        "smooth_nr = smooth_dr = 1e-5 is smooth=1e-5 with epsilon=0. An absent class takes the largest weight "
+        "of the sample's others, as in MONAI.", grad="input"),
+    Row("generalized_dice", "monai",
+        "monai.losses.GeneralizedDiceLoss(sigmoid=True, batch=True, w_type='simple')(logits, target)",
+        'lossx.generalized_dice(logits, target, weighting="simple", from_logits=True, axis=1, sum_axes="all", '
+        "smooth=1e-5, epsilon=0.0)", _class_volumes,
+        "batch=True sums each class's counts, and takes its weight, over the whole batch: sum_axes='all', "
+        "one score; w_type is weighting.", grad="logits"),
+    Row("generalized_dice", "monai",
+        "monai.losses.GeneralizedDiceLoss(softmax=True, to_onehot_y=True)(logits, label_map)",
+        "lossx.generalized_dice(logits, labels, from_logits=True, axis=1, smooth=1e-5, epsilon=0.0)",
+        _class_volumes,
+        "Integer labels: lossx one-hot encodes them (MONAI's to_onehot_y, from a (N, 1, H, W) label map) and "
+        "from_logits applies the softmax over the class axis.", grad="logits"),
+    Row("generalized_dice", "optax", "optax.losses.multiclass_generalized_dice_loss(logits, targets)",
+        f"lossx.dice(logits, labels, from_logits=True, smooth=2.0, epsilon=0.0, class_weight={_OPTAX_GDL_WEIGHTS})",
+        _segmentation,
+        "optax's generalised Dice is not Sudre et al.'s pooled score: weights 1/(f² + 1e-7) from the class "
+        "frequencies f of the whole batch, normalised to mean 1, multiply each sample's per-class Dice losses, "
+        "which are averaged. That is lossx's dice with those weights as class_weight ('mean' divides by "
+        "N·Σw = N·C) and optax's smooth s as smooth=2s, epsilon=0.", grad="logits"),
+]
+
 # ----------------------------------------------------------------- tversky
 ROWS += [
     Row("tversky", "keras", 'keras.losses.Tversky(alpha=0.7, beta=0.3, dtype="float64")(y_true, y_pred)',

@@ -90,6 +90,45 @@ def dice(y_pred, y_true, **options):
     return _overlap(lambda tp, sp, st, n, s, eps: 1 - (2 * tp + s) / (sp + st + s + eps), y_pred, y_true, **options)
 
 
+def generalized_dice(y_pred, y_true, weighting="square", from_logits=False, smooth=0.0, epsilon=1e-7, axis=-1,
+                     ignore_index=None, sum_axes="per_sample"):
+    """Sudre et al.'s ``1 − (2·Σ_c w_c·TP_c + s) / (Σ_c w_c·(Σp_c + Σt_c) + s + ε)``, one loop per score
+    and class; an absent class (Σt_c = 0) takes the largest weight of the score's other classes, 0 if none."""
+    p, t, valid = _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index)
+    ndim, axis = p.ndim, axis % p.ndim
+    summed = _summed(ndim, axis, True, sum_axes) - {axis}
+    kept = [d for d in range(ndim) if d not in summed and d != axis]
+    s, eps = M.mp_scalar(smooth), M.mp_scalar(epsilon)
+    out_shape = tuple(p.shape[d] for d in kept)
+    value = np.empty(out_shape, dtype=object)
+    scored = np.ones(out_shape, dtype=bool)
+    for out_index in np.ndindex(out_shape):
+        counts = []  # (TP, Σp, Σt) per class
+        pixels = 0
+        for c in range(p.shape[axis]):
+            tp = sum_p = sum_t = M.ZERO
+            for index in np.ndindex(p.shape):
+                if index[axis] != c or tuple(index[d] for d in kept) != out_index or not valid[index]:
+                    continue
+                tp += p[index] * t[index]
+                sum_p += p[index]
+                sum_t += t[index]
+                pixels += 1
+            counts.append((tp, sum_p, sum_t))
+        if weighting == "uniform":
+            weights = [M.ONE] * len(counts)
+        else:
+            power = 1 if weighting == "simple" else 2
+            weights = [1 / sum_t**power if sum_t != 0 else None for _, _, sum_t in counts]
+            largest = max((w for w in weights if w is not None), default=M.ZERO)
+            weights = [largest if w is None else w for w in weights]
+        numerator = 2 * sum(w * tp for w, (tp, _, _) in zip(weights, counts)) + s
+        denominator = sum(w * (sum_p + sum_t) for w, (_, sum_p, sum_t) in zip(weights, counts)) + s + eps
+        scored[out_index] = pixels > 0
+        value[out_index] = 1 - numerator / denominator if pixels else M.ZERO
+    return value, None, None if ignore_index is None else scored
+
+
 def tversky(y_pred, y_true, alpha=0.5, beta=0.5, **options):
     return focal_tversky(y_pred, y_true, alpha, beta, gamma=1.0, **options)
 
@@ -120,4 +159,6 @@ def mcc(y_pred, y_true, epsilon=1e-5, **options):
     return _overlap(score, y_pred, y_true, epsilon=epsilon, **options)
 
 
-LOSSES: dict[str, Callable[..., tuple]] = {f.__name__: f for f in (dice, tversky, focal_tversky, jaccard, mcc)}
+LOSSES: dict[str, Callable[..., tuple]] = {
+    f.__name__: f for f in (dice, generalized_dice, tversky, focal_tversky, jaccard, mcc)
+}
