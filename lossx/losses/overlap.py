@@ -305,7 +305,16 @@ def _volume_weights(xp, target_sum, weighting, kept):
 
 
 @define_loss(
-    options=[_WEIGHTING, _FROM_LOGITS, _SMOOTH, _EPSILON, _AXIS, _IGNORE_INDEX, _POOLED_SUM_AXES],
+    options=[
+        _WEIGHTING, _FROM_LOGITS,
+        Option(
+            "smooth", "float", 1e-5,
+            "Added to the numerator and the denominator of the score (MONAI's smooth_nr = smooth_dr): a "
+            "perfect prediction, and a score with no class present, lose exactly 0.", low=0.0,
+        ),
+        Option("epsilon", "float", 0.0, "Added to the denominator only, against 0/0 where smooth = 0.", low=0.0),
+        _AXIS, _IGNORE_INDEX, _POOLED_SUM_AXES,
+    ],
     inputs=_INPUTS,
     class_axis=True,
     probabilities=True,
@@ -325,14 +334,14 @@ def generalized_dice(xp, y_pred, y_true, *, weighting, from_logits, smooth, epsi
     (0 when every class is absent: the score is then ``1 − s/(s + ε)``, a constant). The weights are
     functions of the targets, differentiated as such: MONAI does not detach them either, but its
     in-place replacement of the infinite weights fails in a backward pass to the targets. ``s`` is ``smooth``,
-    ``ε`` ``epsilon``: they are added to sums of order ``C/Σt`` (square weights), so they weigh more
-    than in :func:`dice` on large images. There are no ``class_weight`` and ``per_class``: the weights
+    ``ε`` ``epsilon``, by default MONAI's (s = 1e-5, ε = 0), unlike :func:`dice`'s: they are added to
+    sums of order ``C/Σt`` (square weights), so an ε in the denominator alone would keep a perfect
+    prediction's loss near ``ε·Σt/(2C)``, far from 0 on large images. There are no ``class_weight`` and ``per_class``: the weights
     are computed, and the classes always pooled. Computed as ``(penalty + ε) / (2·Σ w·TP + penalty + s + ε)``
     with ``penalty = Σ w·(FP + FN)`` below ½, so a nearly perfect prediction loses no digits.
     Shapes: ``y_pred`` (N, ..., C, ...); ``y_true`` integer labels without the class axis, or dense
     like ``y_pred``; result (N,), or the axes ``sum_axes`` leaves but the class axis (``"all"``: a scalar).
-    MONAI: ``GeneralizedDiceLoss(w_type=w)`` is ``generalized_dice(weighting=w, smooth=1e-5, epsilon=0,
-    axis=1)`` (its smooth_nr = smooth_dr = 1e-5), ``batch=True`` is ``sum_axes="all"``; MONAI computes the
+    MONAI: ``GeneralizedDiceLoss(w_type=w)`` is ``generalized_dice(weighting=w, axis=1)``, ``batch=True`` is ``sum_axes="all"``; MONAI computes the
     weights in float32 even for float64 inputs, lossx in the inputs' dtype.
     optax's ``multiclass_generalized_dice_loss`` is another loss: weights ``1/(f_c² + 1e-7)`` from the
     class frequencies ``f_c`` of the whole batch, normalised to mean 1, multiply each sample's per-class

@@ -103,19 +103,19 @@ _OPTAX_GDL_WEIGHTS = "(lambda w: w / jnp.sum(w) * w.size)(1.0 / (jnp.sum(targets
 
 ROWS += [
     Row("generalized_dice", "monai", "monai.losses.GeneralizedDiceLoss()(input, target)",
-        "lossx.generalized_dice(input, target, axis=1, smooth=1e-5, epsilon=0.0)", _class_volumes,
-        "Weights 1/(Σt)² per sample and class, the classes pooled into one score per sample; MONAI's "
-        "smooth_nr = smooth_dr = 1e-5 is smooth=1e-5 with epsilon=0. An absent class takes the largest weight "
+        "lossx.generalized_dice(input, target, axis=1)", _class_volumes,
+        "Weights 1/(Σt)² per sample and class, the classes pooled into one score per sample; "
+        "MONAI's smooth_nr = smooth_dr = 1e-5 are lossx's defaults (smooth=1e-5, epsilon=0). An absent class takes the largest weight "
         "of the sample's others, as in MONAI.", grad="input"),
     Row("generalized_dice", "monai",
         "monai.losses.GeneralizedDiceLoss(sigmoid=True, batch=True, w_type='simple')(logits, target)",
-        'lossx.generalized_dice(logits, target, weighting="simple", from_logits=True, axis=1, sum_axes="all", '
-        "smooth=1e-5, epsilon=0.0)", _class_volumes,
+        'lossx.generalized_dice(logits, target, weighting="simple", from_logits=True, axis=1, sum_axes="all")',
+        _class_volumes,
         "batch=True sums each class's counts, and takes its weight, over the whole batch: sum_axes='all', "
         "one score; w_type is weighting.", grad="logits"),
     Row("generalized_dice", "monai",
         "monai.losses.GeneralizedDiceLoss(softmax=True, to_onehot_y=True)(logits, label_map)",
-        "lossx.generalized_dice(logits, labels, from_logits=True, axis=1, smooth=1e-5, epsilon=0.0)",
+        "lossx.generalized_dice(logits, labels, from_logits=True, axis=1)",
         _class_volumes,
         "Integer labels: lossx one-hot encodes them (MONAI's to_onehot_y, from a (N, 1, H, W) label map) and "
         "from_logits applies the softmax over the class axis.", grad="logits"),

@@ -90,7 +90,7 @@ def dice(y_pred, y_true, **options):
     return _overlap(lambda tp, sp, st, n, s, eps: 1 - (2 * tp + s) / (sp + st + s + eps), y_pred, y_true, **options)
 
 
-def generalized_dice(y_pred, y_true, weighting="square", from_logits=False, smooth=0.0, epsilon=1e-7, axis=-1,
+def generalized_dice(y_pred, y_true, weighting="square", from_logits=False, smooth=1e-5, epsilon=0.0, axis=-1,
                      ignore_index=None, sum_axes="per_sample"):
     """Sudre et al.'s ``1 − (2·Σ_c w_c·TP_c + s) / (Σ_c w_c·(Σp_c + Σt_c) + s + ε)``, one loop per score
     and class; an absent class (Σt_c = 0) takes the largest weight of the score's other classes, 0 if none."""
