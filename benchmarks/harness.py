@@ -302,8 +302,12 @@ class KerasMode(Mode):
         from lossx import lookup
         from lossx.backends import unavailable
 
-        if unavailable(lookup(bench.loss), "keras"):
+        spec = lookup(bench.loss)
+        if unavailable(spec, "keras"):
             return "no Keras class (a keras.losses.Loss takes only y_true, y_pred)"
+        if spec.packing is not None:
+            # The benchmark's arrays are the loss's separate inputs; a stacking step would be timed with them.
+            return f"not timed: the Keras class takes its inputs packed ({spec.packing.describe()})"
         import keras
 
         if keras.backend.backend() != "tensorflow":

@@ -48,7 +48,7 @@ from ._options import Option
 from ._reduction import LossTerms
 from ._suggest import suggest
 from ._registry import define_loss, generic_function, lookup, registered
-from ._spec import Input, LossSpec
+from ._spec import Input, LossSpec, Packing
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
 from .losses.linear import linear_cross_entropy
 
@@ -77,6 +77,7 @@ __all__ = [
     "MixedFrameworkError",
     "Option",
     "OptionValueError",
+    "Packing",
     "ProbabilityRangeError",
     "ReductionError",
     "ShapeError",

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ._errors import UnknownLossError
 from ._options import Option
 from ._signatures import loss_function
-from ._spec import TARGET_KINDS, Input, LossSpec, default_inputs
+from ._spec import TARGET_KINDS, Input, LossSpec, Packing, default_inputs
 
 __all__ = ["define_loss", "generic_function", "lookup", "on_register", "register", "registered"]
 
@@ -82,6 +82,7 @@ def define_loss(
     aliases: Iterable[str] = (),
     example: Callable[..., tuple] | None = None,
     showcase: Iterable[Mapping[str, Any]] = ({},),
+    packing: Packing | None = None,
 ) -> Any:
     """Register a loss written against the Array-API namespace ``xp``.
 
@@ -97,7 +98,10 @@ def define_loss(
 
     Losses with other inputs than ``(y_pred, y_true)`` declare them with
     ``inputs=[Input(...), ...]`` (the first is the prediction); the body then takes
-    them positionally, in that order, and optional ones arrive as None.
+    them positionally, in that order, and optional ones arrive as None. A
+    ``keras.losses.Loss`` receives only ``(y_true, y_pred)``: a loss with more than two
+    required inputs has a Keras class when ``packing=Packing(...)`` says how they are
+    packed into those two (:class:`lossx.Packing`), and none otherwise.
 
     The decorator returns the array-generic function ``loss(y_pred, y_true, *,
     reduction, sample_weight, mask, **options)``. From then on the loss also exists
@@ -128,6 +132,8 @@ def define_loss(
             raise ValueError(f"Loss names are snake_case identifiers; got {snake!r}")
         if snake in _REGISTRY:
             raise ValueError(f"A loss named {snake!r} is already registered.")
+        if packing is not None:
+            _check_packing(snake, packing, declared)
         spec = LossSpec(
             name=snake,
             body=function,
@@ -138,8 +144,20 @@ def define_loss(
             aliases=tuple(aliases),
             example=example or LossSpec.example,
             showcase=tuple(showcase),
+            packing=packing,
             doc=function.__doc__ or "",
         )
         return register(spec)
 
     return declare(body) if body is not None else declare
+
+
+def _check_packing(name: str, packing: Packing, inputs: tuple[Input, ...]) -> None:
+    """Refuse a packing that does not hold every required input exactly once (optional ones take their defaults)."""
+    packed = [*packing.y_pred, *([packing.y_true] if packing.y_true else [])]
+    required = [i.name for i in inputs if not i.optional]
+    if sorted(packed) != sorted(required):
+        raise ValueError(
+            f"{name}: packing must hold each required input ({', '.join(required)}) once, in y_pred or y_true; "
+            f"it holds {', '.join(packed)}."
+        )

@@ -16,7 +16,7 @@ from . import _binding, _call
 from ._kinds import INPUT_KINDS, INTEGER_KINDS, TARGET_KINDS
 from ._options import Option, validate_options
 
-__all__ = ["Input", "LossSpec", "INPUT_KINDS", "INTEGER_KINDS", "TARGET_KINDS", "camel_case", "default_inputs"]
+__all__ = ["Input", "LossSpec", "Packing", "INPUT_KINDS", "INTEGER_KINDS", "TARGET_KINDS", "camel_case", "default_inputs"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,34 @@ class Input:
     @property
     def is_integer(self) -> bool:
         return self.kind in INTEGER_KINDS
+
+
+@dataclass(frozen=True)
+class Packing:
+    """How a loss with more than two required inputs travels as a ``keras.losses.Loss``'s ``(y_true, y_pred)``.
+
+    ``y_pred`` names the inputs stacked, in this order, along ``axis`` of Keras's y_pred
+    (counted from the end: -1 for elementwise inputs, -2 for inputs whose last axis is a
+    feature axis); ``y_true`` names the input Keras's y_true holds, or is None where the loss
+    reads no y_true (Keras still passes one). The loss's options apply to the unpacked inputs.
+    """
+
+    y_pred: tuple[str, ...]
+    axis: int = -1
+    y_true: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "y_pred", tuple(self.y_pred))
+        if len(self.y_pred) < 2 or not isinstance(self.axis, int) or self.axis >= 0:
+            raise ValueError(
+                f"Packing: y_pred stacks two or more inputs along a negative axis (counted from the end); "
+                f"got y_pred={self.y_pred!r}, axis={self.axis!r}."
+            )
+
+    def describe(self) -> str:
+        """``y_pred = stack([mean, variance], axis=-1); y_true = target``."""
+        stacked = f"y_pred = stack([{', '.join(self.y_pred)}], axis={self.axis})"
+        return f"{stacked}; y_true = {self.y_true}" if self.y_true else f"{stacked}; y_true is not read"
 
 
 def default_inputs(target: str) -> tuple[Input, ...]:
@@ -80,6 +108,9 @@ class LossSpec:
         or integer for integer kinds), one per input, on which ``lossx compare``
         exercises the loss.
     showcase: option sets ``lossx compare`` runs.
+    packing: how the required inputs of a loss with more than two pack into Keras's
+        ``(y_true, y_pred)`` (:class:`Packing`); None: the Keras class takes
+        ``(y_true, y_pred)`` as the first two inputs.
     """
 
     name: str
@@ -91,6 +122,7 @@ class LossSpec:
     aliases: tuple[str, ...] = ()
     example: Callable[..., tuple] = _default_example
     showcase: tuple[Mapping[str, Any], ...] = ({},)
+    packing: Packing | None = None
     doc: str = field(default="", repr=False)
 
     # Derived on first use; lossx._registry.register reads each once, so that a traced call (torch.compile)

@@ -143,6 +143,8 @@ def _overview(console: Console, grouped: Mapping[str, list[LossSpec]]) -> None:
             others = Text(" · ".join(_other_names(spec)), style="dim")
             if unavailable(spec, "keras"):
                 others.append("  no Keras class", style="yellow")
+            elif spec.packing is not None:
+                others.append("  Keras: packed inputs", style="cyan")
             console.print(_indented(_hanging(Text(spec.name, style="bold"), others)))
             console.print(_indented(terminal_text(spec.summary), 2))
             if tuple(i.name for i in spec.inputs) != ("y_pred", "y_true"):
@@ -153,8 +155,10 @@ def _overview(console: Console, grouped: Mapping[str, list[LossSpec]]) -> None:
                     f"{o.name}={o.default!r}" for o in spec.options), style="dim"), 2))
     console.print()
     console.print(Text(
-        "Every loss exists as lossx.<name> and in lossx.backends.numpy, torch, jax and keras (except where "
-        "marked: a keras.losses.Loss takes only y_true and y_pred). Inputs are (y_pred, y_true) unless listed; "
+        "Every loss exists as lossx.<name> and in lossx.backends.numpy, torch, jax and keras. A keras.losses.Loss "
+        "takes only y_true and y_pred: where marked 'Keras: packed inputs', its y_pred stacks the inputs "
+        "(lossx list NAME says how); where marked 'no Keras class', there is none. Inputs are (y_pred, y_true) "
+        "unless listed; "
         "'?' marks an optional one. Every loss also takes reduction, sample_weight, mask, total_weight "
         "and mean_across. "
         "lossx list NAME shows one loss whole; lossx list --family FAMILY shows one family."
@@ -179,6 +183,9 @@ def _one_loss(console: Console, spec: LossSpec, family: str) -> None:
     reason = unavailable(spec, "keras")
     if reason:
         console.print(_indented(Text.assemble(("no Keras class: ", "yellow"), reason)))
+    elif spec.packing is not None:
+        console.print(_indented(Text.assemble(("Keras's (y_true, y_pred), packed: ", "cyan"),
+                                              spec.packing.describe())))
     console.print(Text("Inputs", style="bold"))
     for spec_input in spec.inputs:
         optional = ", optional" if spec_input.optional else ""
@@ -253,6 +260,8 @@ def catalogue_markdown() -> str:
         reason = unavailable(spec, "keras")
         if reason:
             lines.append(f"No Keras class: {reason}")
+        elif spec.packing is not None:
+            lines.append(f"Keras's `(y_true, y_pred)`, packed: `{spec.packing.describe()}`.")
         for preset in _presets_of(spec):
             lines.append(f"Preset: `lossx.backends.{preset.framework}.{preset.name}`: {preset.doc}")
         lines.append("")

@@ -20,10 +20,15 @@ lossx's) takes the place of the loss's own class here. Keras's functions
 declare a ``function``, and the loss's own snake name otherwise: each returns
 per-sample values, as ``keras.losses.<function>`` does.
 
-A ``keras.losses.Loss`` receives exactly ``(y_true, y_pred)``, so losses that need
-more arrays (``triplet_margin``'s anchor, positive and negative, ...) have no Keras
-class; :func:`unsupported_reason` says why, and ``lossx list`` shows it. Optional
-extra inputs (``ctc``'s lengths) take their defaults.
+A ``keras.losses.Loss`` receives exactly ``(y_true, y_pred)``, so a loss that needs
+more arrays declares how they are packed into those two (its :class:`lossx.Packing`:
+``gaussian_nll``'s y_pred stacks the mean and the variance on its last axis,
+``triplet_margin``'s stacks the anchor, positive and negative embeddings on axis -2),
+and its Keras class unpacks them by static slicing. An elementwise loss's inputs keep
+the packed axis, of size 1, as the last axis Keras averages: y_pred ``(N, 2)`` gives one
+value per sample, as a ``Dense(1)`` output does for Keras's own losses. A loss with more
+required inputs and no packing has no Keras class; :func:`unsupported_reason` says why,
+and ``lossx list`` shows it. Optional extra inputs (``ctc``'s lengths) take their defaults.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ from .._reduction import (
     LossTerms, total_weight_array, check_global_mean, per_sample, reduce_terms, static_shape, total_of,
 )
 from .._registry import on_register, registered
-from .._spec import LossSpec
+from .._spec import Input, LossSpec
 from . import unavailable
 from .keras_linear import LinearCrossEntropy
 from ._generate import (
@@ -144,25 +149,39 @@ class KerasLoss(keras.losses.Loss):
 
     def _keras_arguments(self, arrays: tuple, named: dict[str, Any]) -> tuple:
         """``(y_true, y_pred, sample_weight)`` from Keras's positional order and names (lossx's input names too)."""
-        prediction, target = (i.name for i in self.spec.inputs[:2])
-        aliases = {prediction: "y_pred", target: "y_true"}
+        packing = self.spec.packing
+        if packing is None:
+            prediction, target = (i.name for i in self.spec.inputs[:2])
+            aliases = {prediction: "y_pred", target: "y_true"}
+        else:
+            aliases = {packing.y_true: "y_true"} if packing.y_true else {}
         named = {aliases.get(name, name): value for name, value in named.items()}
         values = dict(zip(("y_true", "y_pred", "sample_weight"), arrays))
         if len(arrays) > 3:
             raise ArgumentError(f"{type(self).__name__} takes (y_true, y_pred, sample_weight); got {len(arrays)} arrays.")
         for name, value in named.items():
             if name not in ("y_true", "y_pred", "sample_weight"):
+                packed = f" ({packing.describe()})" if packing else ""
                 raise ArgumentError(
-                    f"{type(self).__name__}: unexpected argument {name!r}; a Keras loss takes y_true, y_pred and "
-                    "sample_weight (and total_weight) when called, and its options when it is built."
+                    f"{type(self).__name__}: unexpected argument {name!r}; a Keras loss takes y_true, y_pred{packed} "
+                    "and sample_weight (and total_weight) when called, and its options when it is built."
                 )
             if name in values:
                 raise ArgumentError(f"{type(self).__name__} got two values for {name!r}.")
             values[name] = value
-        missing = [name for name in ("y_true", "y_pred") if name not in values]
+        missing = [name for name in ("y_true", "y_pred") if name not in values and self._reads(name)]
         if missing:
             raise ArgumentError(f"{type(self).__name__}: missing {' and '.join(missing)}; it takes (y_true, y_pred).")
-        return values["y_true"], values["y_pred"], values.get("sample_weight")
+        return self._y_true(values.get("y_true")), values["y_pred"], values.get("sample_weight")
+
+    def _reads(self, name: str) -> bool:
+        """Whether the loss reads Keras's ``name`` (a packing may leave y_true unread)."""
+        return name == "y_pred" or self.spec.packing is None or self.spec.packing.y_true is not None
+
+    def _y_true(self, y_true: Any) -> Any:
+        """``y_true``, or a stand-in for a None that the loss does not read (``model.fit(x)`` passes None)."""
+        # Keras's Loss converts y_true to a tensor before `call` reads it or not.
+        return 0.0 if y_true is None and not self._reads("y_true") else y_true
 
     def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any, total_weight: Any = None) -> Any:
         if self._takes_labels(y_true, y_pred):
@@ -214,6 +233,7 @@ class KerasLoss(keras.losses.Loss):
         it over accumulation steps and pass the sum as ``total_weight=`` (docs/distributed.md).
         """
         self._check_global_mean(None)
+        y_true = self._y_true(y_true)
         if self._takes_labels(y_true, y_pred):
             self._check_whole_labels(y_true)
         xp, terms, weights = self._weighted_terms(y_true, y_pred, sample_weight)
@@ -262,6 +282,8 @@ class KerasLoss(keras.losses.Loss):
         Not for a class axis of size 1: one class takes no labels, and Keras reads such a
         target as a binary mask, aligning its rank as for any dense target.
         """
+        if self.spec.packing is not None:
+            return self._packed_target is not None and self._packed_target.is_integer
         if self.spec.target.is_integer:
             return True
         if self.spec.target.kind != "classes" or np.ndim(y_true) != np.ndim(y_pred) - 1:
@@ -336,18 +358,58 @@ class KerasLoss(keras.losses.Loss):
             f"y_pred, or use lossx's {self.spec.camel_name}, which broadcasts y_true to y_pred's shape."
         )
 
+    @property
+    def _packed_target(self) -> Input | None:
+        """The input a packed loss's y_true holds (None: y_true is not read)."""
+        return next((i for i in self.spec.inputs if i.name == self.spec.packing.y_true), None)
+
+    def _unpacked(self, y_true: Any, y_pred: Any) -> tuple:
+        """The loss's inputs, in order, from its packed ``(y_true, y_pred)`` (:class:`lossx.Packing`).
+
+        Static slices of y_pred's packed axis, so a traced call (jit, tf.function) slices
+        without data-dependent indices. An elementwise loss keeps that axis, of size 1, as the
+        last axis :func:`per_sample` averages; y_true then follows the first input's rank
+        (a flat target for a ``(N, 2)`` y_pred, as Keras's losses align a ``Dense(1)`` output).
+        """
+        packing = self.spec.packing
+        shape, count, axis = static_shape(y_pred), len(packing.y_pred), packing.axis
+        if len(shape) < -axis or shape[axis] not in (count, None):
+            raise ShapeError(
+                f"{type(self).__name__}: y_pred of shape {shape} has no axis {axis} of size {count}; Keras's "
+                f"y_pred packs the inputs of {self.spec.name}: {packing.describe()} (keras.ops.stack, or a "
+                f"model output of that shape)."
+            )
+        after = (slice(None),) * (-axis - 1)
+        inputs = {
+            name: y_pred[(Ellipsis, slice(i, i + 1) if not self.spec.class_axis else i, *after)]
+            for i, name in enumerate(packing.y_pred)
+        }
+        target = self._packed_target
+        if target is not None:
+            first = inputs[packing.y_pred[0]]
+            if target.is_integer:
+                y_true = keras.ops.cast(y_true, "int32")
+            elif target.kind in ("dense", "binary", "classes"):
+                y_true = _rank_of(y_true, first)
+            inputs[target.name] = y_true
+        return tuple(inputs.get(i.name) for i in self.spec.inputs)
+
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        # Keras casts every target to the loss's float dtype before `call` (whole labels
-        # were checked in `__call__`): integer labels go back to integers here.
-        if self._takes_labels(y_true, y_pred):
-            y_true = keras.ops.cast(y_true, "int32")
-        elif self.spec.target.kind in ("dense", "binary", "classes"):
-            # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
-            # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
-            y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-            if self.same_shape:
-                self._check_same_shape(y_true, y_pred)
-        xp, terms, _ = evaluate(self.spec, (y_pred, y_true), self.lossx_options)
+        if self.spec.packing is not None:
+            inputs = self._unpacked(y_true, y_pred)
+        elif self._takes_labels(y_true, y_pred):
+            # Keras casts every target to the loss's float dtype before `call` (whole labels
+            # were checked in `__call__`): integer labels go back to integers here.
+            inputs = (y_pred, keras.ops.cast(y_true, "int32"))
+        else:
+            if self.spec.target.kind in ("dense", "binary", "classes"):
+                # Keras's own losses accept targets of shape (B,) for outputs of shape (B, 1)
+                # (a Dense(1) head fitted on a flat label vector); align ranks as they do.
+                y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+                if self.same_shape:
+                    self._check_same_shape(y_true, y_pred)
+            inputs = (y_pred, y_true)
+        xp, terms, _ = evaluate(self.spec, inputs, self.lossx_options)
         # Keras weights and averages the per-sample values itself (its reductions, sample_weight);
         # ignored entries carry a Keras mask, so its mean counts only the others.
         value = per_sample(xp, terms, self.spec.class_axis)
@@ -376,8 +438,33 @@ class KerasLoss(keras.losses.Loss):
         return config if self.mean_across is None else {**config, "mean_across": self.mean_across}
 
 
+def _rank_of(y_true: Any, prediction: Any) -> Any:
+    """``y_true`` with a trailing axis of size 1 added or dropped, to the rank of ``prediction``.
+
+    Keras's alignment of a target with its prediction, but changing y_true alone: the
+    prediction is one of several unpacked inputs, which must keep one shape.
+    """
+    true_rank, rank = len(y_true.shape), len(prediction.shape)
+    if true_rank == rank - 1 and prediction.shape[-1] == 1:
+        return keras.ops.expand_dims(y_true, -1)
+    if true_rank == rank + 1 and y_true.shape[-1] == 1:
+        return keras.ops.squeeze(y_true, -1)
+    return y_true
+
+
+def _class_doc(spec: LossSpec) -> str:
+    doc = class_doc(spec, "Keras")
+    if spec.packing is None:
+        return doc
+    summary, rest = doc.split("\n\n", 1)
+    return (
+        f"{summary}\n\nKeras's (y_true, y_pred) hold its inputs packed: {spec.packing.describe()} "
+        "(docs/framework-differences.md, Keras).\n\n" + rest
+    )
+
+
 def _own_class(spec: LossSpec) -> type:
-    return type(spec.camel_name, (KerasLoss,), {"spec": spec, "__doc__": class_doc(spec, "Keras"), "__module__": __name__})
+    return type(spec.camel_name, (KerasLoss,), {"spec": spec, "__doc__": _class_doc(spec), "__module__": __name__})
 
 
 def _make_class(spec: LossSpec) -> type:

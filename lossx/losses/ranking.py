@@ -13,7 +13,7 @@ from .._namespace import device_of, is_eager
 from .._options import Option
 from .._reduction import LossTerms
 from .._registry import define_loss
-from .._spec import Input
+from .._spec import Input, Packing
 
 __all__ = [
     "margin_ranking",
@@ -50,6 +50,7 @@ def _negative_axis(axis: int, ndim: int) -> int:
         Input("input2", "dense", "Scores of the second items, broadcastable to input1."),
         Input("target", "dense", "1 where input1 should rank higher, −1 where input2 should."),
     ],
+    packing=Packing(("input1", "input2"), axis=-1, y_true="target"),
     example=examples.margin_ranking_example,
     showcase=examples.MARGIN_RANKING,
 )
@@ -97,6 +98,7 @@ def hinge_embedding(xp, y_pred, y_true, *, margin):
         Input("input2", "dense", "Second embeddings, broadcastable to input1."),
         Input("target", "rows", "1 for similar pairs, −1 for dissimilar pairs; one per row."),
     ],
+    packing=Packing(("input1", "input2"), axis=-2, y_true="target"),
     class_axis=True,
     example=examples.cosine_embedding_example,
     showcase=examples.COSINE_EMBEDDING,
@@ -182,6 +184,7 @@ def ranking_softmax(xp, y_pred, y_true, *, axis):
         Input("positive", "dense", "Embeddings of the same class as the anchors."),
         Input("negative", "dense", "Embeddings of another class."),
     ],
+    packing=Packing(("anchor", "positive", "negative"), axis=-2),
     class_axis=True,
     example=examples.triplet_example,
     showcase=examples.TRIPLET_MARGIN,

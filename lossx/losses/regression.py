@@ -11,7 +11,7 @@ from .._errors import VarianceRangeError
 from .._namespace import is_eager
 from .._options import Option
 from .._registry import define_loss
-from .._spec import Input
+from .._spec import Input, Packing
 from ._shared import is_off
 
 __all__ = [
@@ -255,6 +255,7 @@ def poisson(xp, y_pred, y_true, *, log_input, full, eps):
         Input("target", "dense", "Observed values."),
         Input("variance", "dense", "Predicted variances σ² (≥ 0); shape (N, 1) for one variance per sample."),
     ],
+    packing=Packing(("mean", "variance"), axis=-1, y_true="target"),
     example=examples.gaussian_example,
     showcase=examples.GAUSSIAN_NLL,
 )

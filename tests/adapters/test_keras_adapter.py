@@ -783,3 +783,162 @@ def test_keras_class_takes_arrays_by_name_and_says_when_labels_look_like_predict
         loss(logits, labels)
     with pytest.raises(lossx.ArgumentError, match="missing y_true"):
         loss(y_pred=logits)
+
+
+# ----------------------------------------------------------------- packed inputs
+
+
+def _signs(rng, shape):
+    return rng.choice([-1.0, 1.0], shape)
+
+
+def _packed_case(name, rng):
+    """``(options, lossx's inputs, Keras's (y_true, y_pred))``, packed here as the README and
+    docs/framework-differences.md write it, not from the declaration the adapter reads."""
+    if name == "GaussianNll":
+        mean, target, variance = rng.standard_normal(8), rng.standard_normal(8), rng.uniform(0.2, 2.0, 8)
+        return {"full": True, "eps": 0.1}, (mean, target, variance), (target, np.stack([mean, variance], axis=-1))
+    if name == "MarginRanking":
+        while True:  # away from the hinge's kink
+            first, second, target = rng.standard_normal(8), rng.standard_normal(8), _signs(rng, 8)
+            if np.all(np.abs(0.2 - target * (first - second)) > 0.05):
+                return {"margin": 0.2}, (first, second, target), (target, np.stack([first, second], axis=-1))
+    if name == "CosineEmbedding":
+        first, second, target = rng.standard_normal((8, 5)), rng.standard_normal((8, 5)), _signs(rng, 8)
+        return {"margin": -0.9}, (first, second, target), (target, np.stack([first, second], axis=1))
+    anchor, positive, negative = rng.standard_normal((3, 8, 5))
+    return ({"margin": 2.0, "swap": True, "p": 1.5}, (anchor, positive, negative),
+            (np.zeros(8), np.stack([anchor, positive, negative], axis=1)))
+
+
+PACKED = ["GaussianNll", "MarginRanking", "CosineEmbedding", "TripletMargin"]
+
+
+def _value_and_gradient(function, array):
+    """``function(array)`` and its gradient with respect to ``array``, on this engine."""
+    if ENGINE == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            tape.watch(array)
+            value = function(array)
+        return value, tape.gradient(value, array)
+    if ENGINE == "jax":
+        import jax
+
+        return jax.value_and_grad(function)(array)
+    array = array.detach().requires_grad_(True)
+    value = function(array)
+    value.backward()
+    return value, array.grad
+
+
+def test_every_loss_with_more_inputs_is_checked_packed():
+    assert sorted(PACKED) == sorted(spec.camel_name for spec in KERAS_LOSSES if spec.required_inputs > 2)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "none", "mean_with_sample_weight"])
+@pytest.mark.parametrize("name", PACKED)
+def test_packed_class_is_the_loss_of_the_unpacked_inputs(name, reduction, dtype):
+    """Values and gradients: the Keras class on Keras's packed (y_true, y_pred), lossx's function on the inputs."""
+    if dtype == "float64" and ENGINE != "tensorflow":
+        pytest.skip("Keras's JAX engine has float64 only with jax_enable_x64, and its JAX and torch engines reduce "
+                    "float64 losses in float32 (docs/framework-differences.md)")
+    rng = np.random.default_rng(PACKED.index(name))
+    options, inputs, (y_true, y_pred) = _packed_case(name, rng)
+    spec = getattr(LK, name).spec
+    weight = rng.uniform(0.0, 2.0, len(y_pred))
+    convert = lambda array: keras.ops.convert_to_tensor(np.asarray(array, dtype))  # noqa: E731
+    loss = getattr(LK, name)(reduction=reduction, dtype=dtype, **options)
+    ours, gradient = _value_and_gradient(
+        lambda packed: keras.ops.sum(loss(convert(y_true), packed, sample_weight=convert(weight))), convert(y_pred))
+
+    packed = spec.packing.y_pred
+    unpacked = dict(zip((i.name for i in spec.inputs), map(convert, inputs)))
+    lossx_reduction = {"sum_over_batch_size": "sum", "none": "none", "mean_with_sample_weight": "mean"}[reduction]
+
+    def theirs(*arrays):
+        value = getattr(lossx, spec.name)(**{**unpacked, **dict(zip(packed, arrays))}, reduction=lossx_reduction,
+                                          sample_weight=convert(weight), **options)
+        return keras.ops.sum(value) / (len(weight) if reduction == "sum_over_batch_size" else 1)
+
+    expected = theirs(*(unpacked[name] for name in packed))
+    expected_gradients = [_value_and_gradient(
+        lambda array, i=i: theirs(*(array if j == i else unpacked[n] for j, n in enumerate(packed))), unpacked[name]
+    )[1] for i, name in enumerate(packed)]
+    tolerance = 1e-12 if dtype == "float64" else 2e-6
+    assert keras.backend.standardize_dtype(ours.dtype) == dtype
+    _close(ours, expected, rtol=tolerance, atol=tolerance)
+    _close(gradient, np.stack([_numpy(g) for g in expected_gradients], axis=spec.packing.axis),
+           rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("name", PACKED)
+def test_packed_class_gives_one_value_per_sample(name):
+    """Keras's per-sample values: y_pred (N, 2) or (N, k, D) gives (N,), which sample_weight weights."""
+    _, _, (y_true, y_pred) = _packed_case(name, np.random.default_rng(7))
+    per_sample = getattr(LK, name)(reduction="none")(y_true, y_pred)
+    assert tuple(per_sample.shape) == (len(y_pred),)
+    weight = np.arange(len(y_pred), dtype="float32")
+    _close(getattr(LK, name)()(y_true, y_pred, sample_weight=weight), np.sum(_numpy(per_sample) * weight) / len(weight))
+    # A (N, 1) weight, as Keras's fit may pass it; and a (N, 1) target for an elementwise loss, as for a Dense(1).
+    y_true = np.asarray(y_true)[:, None] if not getattr(LK, name).spec.class_axis else y_true
+    _close(getattr(LK, name)()(y_true, y_pred, sample_weight=weight[:, None]),
+           np.sum(_numpy(per_sample) * weight) / len(weight))
+
+
+def test_packed_classes_fit_a_dense_head():
+    """Each packed class trains a Dense layer whose output is the packed y_pred (fit, sample_weight, evaluate)."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((64, 6)).astype("float32")
+    weight = rng.uniform(0.5, 1.5, 64).astype("float32")
+    heads = {
+        "GaussianNll": ([keras.layers.Dense(2, activation="softplus")], x[:, 0] + 0.1 * rng.standard_normal(64)),
+        "MarginRanking": ([keras.layers.Dense(2)], np.sign(x[:, 1] + 0.01)),
+        "CosineEmbedding": ([keras.layers.Dense(8), keras.layers.Reshape((2, 4))], np.sign(x[:, 2] + 0.01)),
+        "TripletMargin": ([keras.layers.Dense(12), keras.layers.Reshape((3, 4))], np.zeros(64)),
+    }
+    for name, (layers, y) in heads.items():
+        keras.utils.set_random_seed(4)
+        model = keras.Sequential([keras.Input((6,)), *layers])
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss=getattr(LK, name)())
+        before = model.evaluate(x, y.astype("float32"), sample_weight=weight, batch_size=64, verbose=0)
+        history = model.fit(x, y.astype("float32"), sample_weight=weight, epochs=2, batch_size=32, verbose=0)
+        after = model.evaluate(x, y.astype("float32"), sample_weight=weight, batch_size=64, verbose=0)
+        assert np.all(np.isfinite(history.history["loss"])) and after < before, name
+        expected = getattr(LK, name)()(y.astype("float32"), model.predict(x, verbose=0), sample_weight=weight)
+        np.testing.assert_allclose(after, _numpy(expected), rtol=1e-5, err_msg=name)
+    # A loss that reads no y_true trains without one: Keras passes y_true=None.
+    assert np.isfinite(model.fit(x, epochs=1, batch_size=16, verbose=0).history["loss"][0])
+
+
+@pytest.mark.parametrize("name", PACKED)
+def test_packed_class_refuses_unpacked_y_pred(name):
+    spec = getattr(LK, name).spec
+    _, inputs, (y_true, _) = _packed_case(name, np.random.default_rng(0))
+    wrong = np.stack([inputs[0]] * (len(spec.packing.y_pred) + 1), axis=spec.packing.axis)
+    for y_pred in (inputs[0], wrong):
+        with pytest.raises(lossx.ShapeError, match=re.escape(
+                f"{name}: y_pred of shape {y_pred.shape} has no axis {spec.packing.axis} of size "
+                f"{len(spec.packing.y_pred)}; Keras's y_pred packs the inputs of {spec.name}: {spec.packing.describe()}")):
+            getattr(LK, name)()(y_true, y_pred)
+
+
+@pytest.mark.parametrize("name", PACKED)
+def test_packed_class_traces_with_static_slices(name):
+    """Inside a jitted train function (tf.function(jit_compile=True) / jax.jit) the unpacking is static slicing."""
+    _, _, (y_true, y_pred) = _packed_case(name, np.random.default_rng(1))
+    loss = getattr(LK, name)()
+    y_true, y_pred = (keras.ops.convert_to_tensor(np.asarray(a, "float32")) for a in (y_true, y_pred))
+    if ENGINE == "tensorflow":
+        import tensorflow as tf
+
+        traced = tf.function(lambda t, p: loss(t, p), jit_compile=True)(y_true, y_pred)
+    elif ENGINE == "jax":
+        import jax
+
+        traced = jax.jit(lambda t, p: loss(t, p))(y_true, y_pred)
+    else:
+        pytest.skip("the torch engine runs eagerly here")
+    _close(traced, loss(y_true, y_pred))

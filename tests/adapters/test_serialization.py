@@ -264,11 +264,18 @@ def keras_adapter():
 
 
 def _keras_inputs(case) -> tuple | None:
-    """``(y_true, y_pred)`` as a Keras user passes them, or None when the case needs more arrays."""
+    """``(y_true, y_pred)`` as a Keras user passes them (packed as the loss declares), or None when the
+    case needs more arrays."""
     arrays = _arrays(case)
-    if len(arrays) != 2:
+    packing = lossx.lookup(case.loss).packing
+    if packing is not None:
+        by_name = dict(zip((i.name for i in lossx.lookup(case.loss).inputs), arrays))
+        y_pred = np.stack(np.broadcast_arrays(*(by_name[name] for name in packing.y_pred)), axis=packing.axis)
+        y_true = by_name[packing.y_true] if packing.y_true else np.zeros(len(y_pred))
+    elif len(arrays) != 2:
         return None  # extra inputs (ctc's lengths): Keras passes only (y_true, y_pred)
-    y_pred, y_true = arrays
+    else:
+        y_pred, y_true = arrays
     return (y_true.astype("float32") if y_true.dtype.kind == "f" else y_true), y_pred.astype("float32")
 
 

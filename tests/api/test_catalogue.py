@@ -1,7 +1,7 @@
 """The catalogue (issue 3): every loss exists in the generic API and in every adapter.
 
-The one structural exception: a ``keras.losses.Loss`` takes only ``(y_true, y_pred)``,
-so losses with more required inputs have no Keras class and say why.
+A ``keras.losses.Loss`` takes only ``(y_true, y_pred)``: the losses with more required
+inputs declare how they pack into those two (``lossx.Packing``), so every loss has a Keras class.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ CATALOGUE = [
     # sequences
     "ctc",
 ]
-KERAS_EXCEPTIONS = {"gaussian_nll", "margin_ranking", "cosine_embedding", "triplet_margin"}
 ADAPTERS = {"numpy": "numpy", "jax": "jax", "torch": "torch", "keras": "tensorflow"}
 
 
@@ -60,18 +59,23 @@ def test_adapter_has_the_loss(adapter, name):
         pytest.importorskip("keras")
     module = load(adapter)
     spec = lossx.lookup(name)
-    if adapter == "keras" and name in KERAS_EXCEPTIONS:
-        assert unavailable(spec, "keras")
-        with pytest.raises(AttributeError, match="receives only"):
-            getattr(module, spec.camel_name)
-        return
     assert unavailable(spec, adapter) is None
     assert callable(getattr(module, spec.camel_name))
     assert callable(getattr(module, name))
 
 
-def test_keras_exceptions_are_the_losses_with_more_than_two_inputs():
-    assert {name for name in CATALOGUE if unavailable(lossx.lookup(name), "keras")} == KERAS_EXCEPTIONS
+def test_losses_with_more_than_two_inputs_declare_their_keras_packing():
+    more = {name for name in CATALOGUE if lossx.lookup(name).required_inputs > 2}
+    assert more == {"gaussian_nll", "margin_ranking", "cosine_embedding", "triplet_margin"}
+    assert {name for name in CATALOGUE if lossx.lookup(name).packing is not None} == more
+    assert not [name for name in CATALOGUE if unavailable(lossx.lookup(name), "keras")]
+
+
+def test_a_loss_with_more_inputs_and_no_packing_has_no_keras_class():
+    spec = lossx.LossSpec("three_inputs", lambda xp, a, b, c: a, inputs=(
+        lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")))
+    assert "declare how they pack" in unavailable(spec, "keras")
+    assert unavailable(spec, "torch") is None
 
 
 ALIASES = [(alias, spec.name) for spec in lossx.registered() if spec.name in CATALOGUE for alias in spec.aliases]
@@ -89,10 +93,6 @@ def test_aliases_are_attributes(adapter, alias, name):
         if adapter == "keras":
             pytest.importorskip("keras")
         module = load(adapter)
-    if adapter == "keras" and name in KERAS_EXCEPTIONS:
-        with pytest.raises(AttributeError, match="receives only"):
-            getattr(module, alias)
-        return
     assert getattr(module, alias) is getattr(module, name)
     assert alias in dir(module)
 

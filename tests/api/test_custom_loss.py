@@ -95,3 +95,14 @@ def test_deferred_primitive_is_the_primitive_under_every_reduction():
 def test_deferred_takes_primitives_only():
     with pytest.raises(ValueError, match="primitive of lossx.primitives"):
         lossx.primitives.deferred(np.abs, np.ones(2))
+
+
+def test_packing_holds_every_required_input_once():
+    three = [lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")]
+    with pytest.raises(ValueError, match=r"packing must hold each required input \(a, b, c\) once, in y_pred or "
+                                         r"y_true; it holds a, b, b"):
+        lossx.define_loss(lambda xp, a, b, c: a, name="badly_packed", inputs=three,
+                          packing=lossx.Packing(("a", "b"), y_true="b"))
+    assert "badly_packed" not in {spec.name for spec in lossx.registered()}
+    with pytest.raises(ValueError, match="two or more inputs along a negative axis"):
+        lossx.Packing(("a", "b"), axis=1)

@@ -704,8 +704,25 @@ def test_keras_fractional_labels_are_refused():
 def test_keras_unavailable_loss_says_what_to_do():
     from lossx.backends import keras as LK
 
-    with pytest.raises(AttributeError, match=r"needs 3 inputs .* call lossx.triplet_margin on Keras tensors"):
-        LK.TripletMargin  # noqa: B018
+    spec = lossx.LossSpec("three_inputs", lambda xp, a, b, c: a, inputs=(
+        lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")))
+    assert re.search(r"needs 3 inputs \(a, b, c\) .*packing=lossx\.Packing.* call lossx\.three_inputs on Keras tensors",
+                     LK.unsupported_reason(spec))
+
+
+@keras_only
+def test_keras_packed_loss_says_how_to_pack():
+    from lossx.backends import keras as LK
+
+    anchor = np.zeros((4, 2, 5), "float32")
+    with pytest.raises(ShapeError, match=re.escape(
+            "TripletMargin: y_pred of shape (4, 2, 5) has no axis -2 of size 3; Keras's y_pred packs the inputs of "
+            "triplet_margin: y_pred = stack([anchor, positive, negative], axis=-2); y_true is not read")):
+        LK.TripletMargin()(np.zeros(4), anchor)
+    with pytest.raises(ArgumentError, match=re.escape(
+            "unexpected argument 'mean'; a Keras loss takes y_true, y_pred (y_pred = stack([mean, variance], "
+            "axis=-1); y_true = target)")):
+        LK.GaussianNll()(mean=np.zeros(3), target=np.zeros(3))
 
 
 @keras_only
