@@ -11,7 +11,7 @@ drawn away from kinks (|e| near 0 or δ, hinge margins near 0, tied maxima).
 
 Dimensions (test id: ``loss-options-reduction-weighting-backend-dtype-mode``):
 
-* 196 option sets over the 57 losses (``CASES``, from tests/support/cases/__init__.py and the family
+* 199 option sets over the 58 losses (``CASES``, from tests/support/cases/__init__.py and the family
   modules tests/support/cases/): every option of every loss; categorical losses in Keras
   layout (class axis −1) and torch layout (``axis=1``);
 * reduction: none, sum, mean;
@@ -22,14 +22,17 @@ Dimensions (test id: ``loss-options-reduction-weighting-backend-dtype-mode``):
   ``tf.function(jit_compile=True)`` ("xla");
 * dtype: float32, float64.
 
-Eager modes run every cell. Compiling costs 0.15–0.4 s per cell, so compiled
-modes run a subset (see ``_compiled_subset``), in float32 (the dtype models are
-compiled in; float64 exactness is proven eagerly): "mean" under every weighting but
-"none", plus "none" with sample weights. ``test_torch_inductor`` (marked slow, runs by default)
+Eager modes run every cell, but JAX's eager float32 cells (see ``_runs``). Compiling costs
+0.4–1.3 s per cell, so compiled modes run a subset (see ``_compiled_subset``), in float32 (the
+dtype models are compiled in; float64 exactness is proven eagerly): "mean" with sample weights
+for every option set, and for each loss's first option set "mean" under every weighting but
+"none" and "none" with sample weights; JAX's eager float32 cells are the same subset (eager JAX
+runs each operation as its own XLA computation, at 0.2 s a cell, the operations jit compiles
+together; its float64 eager cells cover the whole grid). ``test_torch_inductor`` (marked slow, runs by default)
 compiles one option set per kind of kernel with torch's default inductor backend (float32,
 mean, sw).
 
-Total: 15667 test cases (1572 with ``LOSSX_MATRIX=smoke``, the eager sample-weighted
+Total: 13650 test cases (1596 with ``LOSSX_MATRIX=smoke``, the eager sample-weighted
 "mean" cells only, which the single-framework tox environments use).
 A backend whose framework is not installed is skipped.
 """
@@ -233,15 +236,33 @@ def check(case: Case, reduction: str, weighting: str, backend: str, dtype: str, 
 # ------------------------------------------------------------------ the matrix
 
 
+#: The first option set of each loss (in CASES order).
+FIRST_CASES = frozenset(case.id for i, case in enumerate(CASES) if case.loss not in {c.loss for c in CASES[:i]})
+
+
 def _compiled_subset(case: Case, reduction: str, weighting: str) -> bool:
     """Which cells also run compiled (torch.compile, jax.jit, tf.function(jit_compile=True)).
 
-    Compiling costs 0.15-0.4 s per cell, so compiled modes cover every option set
-    with "mean" under every weighting but "none", plus "none" with sample weights
-    (both reduction code paths that hold weights), not the full reduction x
-    weighting grid.
+    Compiling costs 0.4-1.3 s per cell, so compiled modes cover every option set with
+    "mean" under sample weights, and each loss's first option set with "mean" under every
+    other weighting but "none" and with "none" under sample weights (the reduction code
+    paths that hold weights and masks, which do not depend on the options), not the full
+    reduction x weighting grid.
     """
-    return (reduction == "mean" and weighting != "none") or (reduction, weighting) == ("none", "sw")
+    if (reduction, weighting) == ("mean", "sw"):
+        return True
+    return case.id in FIRST_CASES and (
+        (reduction == "mean" and weighting != "none") or (reduction, weighting) == ("none", "sw")
+    )
+
+
+def _runs(case: Case, reduction: str, weighting: str, backend: str, dtype: str, mode: str) -> bool:
+    """Whether the full matrix has this cell: every eager cell, but JAX's float32 eager cells only
+    where jax.jit runs too. Eager JAX dispatches each operation as its own XLA computation, the
+    operations jit compiles together, at 0.2 s a cell; float64 eager proves every cell exact."""
+    if mode in COMPILED_MODES or (backend, dtype) == ("jax", "float32"):
+        return dtype == "float32" and _compiled_subset(case, reduction, weighting)
+    return True
 
 
 #: ``LOSSX_MATRIX=smoke`` (the single-framework tox environments) runs only the eager,
@@ -267,8 +288,8 @@ def _matrix():
                 for backend, modes in MODES.items():
                     for dtype in ("float32", "float64"):
                         for mode in modes:
-                            if mode in COMPILED_MODES and (
-                                SMOKE or dtype != "float32" or not _compiled_subset(case, reduction, weighting)
+                            if (mode in COMPILED_MODES) if SMOKE else not _runs(
+                                case, reduction, weighting, backend, dtype, mode
                             ):
                                 continue
                             yield backend_param(
