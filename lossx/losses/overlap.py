@@ -79,6 +79,16 @@ _SUM_AXES = Option(
     "axis among them pools the classes.",
     named=("per_sample", "all"),
 )
+
+
+def _penalty_weights(alpha: float, beta: float) -> list[Option]:
+    """The Tversky weights of the false positives and negatives, with their defaults."""
+    return [
+        Option("alpha", "float", alpha, "Weight α of the false positives Σ p·(1−t).", low=0.0),
+        Option("beta", "float", beta, "Weight β of the false negatives Σ (1−p)·t.", low=0.0),
+    ]
+
+
 _OPTIONS = [_FROM_LOGITS, _SMOOTH, _EPSILON, _AXIS, _CLASS_WEIGHT, _IGNORE_INDEX, _PER_CLASS, _SUM_AXES]
 _INPUTS = [
     Input("y_pred", "prediction", "Probabilities (or logits with from_logits=True), (N, ..., C, ...)."),
@@ -368,8 +378,7 @@ def generalized_dice(xp, y_pred, y_true, *, weighting, from_logits, smooth, epsi
 
 @define_loss(
     options=[
-        Option("alpha", "float", 0.5, "Weight α of the false positives Σ p·(1−t).", low=0.0),
-        Option("beta", "float", 0.5, "Weight β of the false negatives Σ (1−p)·t.", low=0.0),
+        *_penalty_weights(0.5, 0.5),
         *_OPTIONS,
     ],
     inputs=_INPUTS,
@@ -405,8 +414,7 @@ def tversky(
 
 @define_loss(
     options=[
-        Option("alpha", "float", 0.3, "Weight α of the false positives Σ p·(1−t).", low=0.0),
-        Option("beta", "float", 0.7, "Weight β of the false negatives Σ (1−p)·t.", low=0.0),
+        *_penalty_weights(0.3, 0.7),
         Option(
             "gamma", "float", 0.75,
             "Exponent γ of each score's Tversky loss (Abraham & Khan's 1/γ; smp's gamma): below 1 it "

@@ -36,8 +36,11 @@ def _negative_axis(axis: int, ndim: int) -> int:
     return axis % ndim - ndim
 
 
-# ----------------------------------------------------------------- example inputs
-# Drawn away from the kinks of max(·, 0) so `lossx compare`'s finite differences are exact.
+#: The inputs of the losses over a batch of embeddings.
+_BATCH_INPUTS = [
+    Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
+    Input("labels", "groups", "Class (or group) ids, shape (N,); rows with equal ids are positive pairs."),
+]
 
 
 # ----------------------------------------------------------------- pairwise ranking
@@ -214,10 +217,7 @@ def triplet_margin(xp, anchor, positive, negative, *, margin, p, eps, swap, axis
 
 @define_loss(
     options=[Option("temperature", "float", 0.07, "τ: similarities are divided by it.", low=0.0, low_open=True)],
-    inputs=[
-        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
-        Input("labels", "groups", "Group ids, shape (N,); rows with equal ids are positive pairs."),
-    ],
+    inputs=_BATCH_INPUTS,
     class_axis=True,
     example=examples.ntxent_example,
     showcase=examples.NTXENT,
@@ -322,10 +322,7 @@ def _masked_logsumexp(xp, x, mask):
                                           "s is the dot product of embeddings already of unit norm (Keras's "
                                           "circle expects them)."),
     ],
-    inputs=[
-        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
-        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
-    ],
+    inputs=_BATCH_INPUTS,
     class_axis=True,
     example=examples.circle_example,
     showcase=examples.CIRCLE,
@@ -407,10 +404,7 @@ def _euclidean(xp, rows, squared=False):
         Option("squared", "bool", False, "Square each hinge, [d − m₊]₊² and [m₋ − d]₊² (Hadsell et al.'s form, "
                                          "without its ½; TFA's contrastive_loss)."),
     ],
-    inputs=[
-        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
-        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
-    ],
+    inputs=_BATCH_INPUTS,
     class_axis=True,
     example=examples.contrastive_example,
     showcase=examples.CONTRASTIVE,
@@ -450,10 +444,7 @@ def contrastive(xp, embeddings, labels, *, pos_margin, neg_margin, normalize, sq
 
 @define_loss(
     options=[Option("temperature", "float", 0.1, "τ: similarities are divided by it.", low=0.0, low_open=True)],
-    inputs=[
-        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
-        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
-    ],
+    inputs=_BATCH_INPUTS,
     class_axis=True,
     example=examples.supervised_contrastive_example,
     showcase=examples.SUPERVISED_CONTRASTIVE,
@@ -511,10 +502,7 @@ def _mining_distances(xp, embeddings, distance):
         Option("soft", "bool", False, "softplus(d_p − d_n) instead of [margin + d_p − d_n]₊ (the margin is "
                                       "unused): TFA's soft margin."),
     ],
-    inputs=[
-        Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
-        Input("labels", "groups", "Class ids, shape (N,); rows with equal ids are positive pairs."),
-    ],
+    inputs=_BATCH_INPUTS,
     class_axis=True,
     example=examples.mined_triplet_example,
     showcase=examples.MINED_TRIPLET,
