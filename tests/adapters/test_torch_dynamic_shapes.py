@@ -13,6 +13,7 @@ import pytest
 import lossx
 from tests.support import reference
 from tests.support.frameworks import framework, to_backend
+from tests.support.cases import BATCH_LEVEL_LOSSES
 from tests.support.cases.overlap import BATCH_POOLED
 from tests.numerics.test_matrix import SMOKE, SMOKE_CASES, _fresh, assert_matches, inputs
 
@@ -27,7 +28,8 @@ def _dynamic_cases() -> list:
         first.setdefault(case.loss, case)
     chosen = [case for case in SMOKE_CASES
               if case is first[case.loss] or (not SMOKE and re.search(r"-(ii|cw)", case.id))]
-    return [case for case in chosen if case.id not in BATCH_POOLED]  # the batch size varies below
+    # The batch size varies below.
+    return [case for case in chosen if case.id not in BATCH_POOLED and case.loss not in BATCH_LEVEL_LOSSES]
 
 
 CASES = _dynamic_cases()

@@ -8,7 +8,7 @@ from ..._reduction import LossTerms
 from ..._registry import define_loss
 from ..._spec import Input
 from ...examples import classification as examples
-from .._shared import CLASS_AXIS, class_count, class_positions
+from .._shared import CLASS_AXIS, class_positions
 
 __all__ = ["weighted_kappa"]
 
@@ -72,13 +72,15 @@ def weighted_kappa(xp, y_pred, y_true, *, power, epsilon, axis):
                            y_pred.dtype)
     else:
         target = y_true
-    span = class_count(xp, y_pred, axis, False) - 1
+    line = xp.reshape(positions, (-1,))
+    # C − 1 as a Python int; in a TensorFlow graph whose class axis is unknown, counted from `line`.
+    classes = y_pred.shape[axis]
+    span = classes - 1 if classes is not None else xp.sum(xp.ones_like(line)) - 1
     label = xp.sum(target * positions, axis=axis, keepdims=True)
     observed = xp.sum((xp.abs(label - positions) / span) ** power * y_pred)
     others = tuple(d for d in range(ndim) if d != axis)
     true_counts = xp.reshape(xp.sum(target, axis=others), (-1, 1))
     pred_counts = xp.reshape(xp.sum(y_pred, axis=others), (1, -1))
-    line = xp.reshape(positions, (-1,))
     weights = (xp.abs(xp.reshape(line, (-1, 1)) - xp.reshape(line, (1, -1))) / span) ** power
     expected = xp.sum(true_counts * weights * pred_counts)
     rows = xp.sum(xp.ones_like(label))

@@ -176,3 +176,8 @@ CASES = [
     Case("cat_hinge", "categorical_hinge", "default", {}, _categorical_hinge),
     Case("cat_hinge", "categorical_hinge", "axis1", {"axis": 1}, _categorical_hinge),
 ]
+
+
+#: Losses that pool the whole batch into one value whatever their options (tests that vary
+#: the batch size or permute its rows leave them out, or weigh them as one number).
+BATCH_LEVEL_LOSSES = frozenset({"weighted_kappa"})
