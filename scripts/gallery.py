@@ -82,6 +82,24 @@ FIGURES = (
         "and poly-1 adds ε·(1 − p) for a steeper pull near p = 1. Label smoothing (two classes, ε = 0.2) "
         "moves the minimum to p = 0.9: the loss rises again for over-confident predictions.",
     ),
+    GalleryFigure(
+        "sparsemax", "Sparse and margin losses over the classes, against the margin",
+        ("multiclass_sparsemax", "multiclass_perceptron", "cce:from_logits=true", "categorical_hinge"),
+        "margin", None,
+        "With two classes the sparsemax loss is a smoothed hinge: exactly 0 from margin 1 on, where "
+        "sparsemax gives the true class all the probability, (1 − m)²/4 between −1 and 1, and linear "
+        "below. Cross-entropy never reaches zero and keeps a small push on confident examples; the "
+        "perceptron is satisfied at margin 0, and the categorical hinge pulls with a constant gradient "
+        "until margin 1.",
+    ),
+    GalleryFigure(
+        "divergences", "KL and Jensen–Shannon against the probability of the true class",
+        ("kl_divergence", "jensen_shannon"), "probability", None,
+        "Against a one-hot target the KL divergence is −log p: unbounded, so one mislabelled example "
+        "can dominate a batch. Jensen–Shannon compares both distributions with their average, so it is "
+        "symmetric and bounded by log 2 ≈ 0.69, and its slope ½·log(p/(1 + p)) grows only "
+        "logarithmically as p → 0 (−2.3 at p = 0.01, where KL's is −100).",
+    ),
 )
 
 API = """\
