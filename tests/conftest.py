@@ -6,6 +6,7 @@ tests/support/frameworks.py; tests/README.md describes the layout.
 
 from __future__ import annotations
 
+import gc
 import os
 
 # Before any test imports TensorFlow or JAX: silence TF's C++ logging, and make
@@ -15,7 +16,29 @@ os.environ.setdefault("JAX_ENABLE_X64", "1")
 
 import pytest  # noqa: E402
 
-from tests.support.frameworks import BACKENDS, backend_param  # noqa: E402
+from tests.support.frameworks import BACKENDS, backend_param, runs_framework_tests  # noqa: E402
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the framework's own tests that another environment runs (``LOSSX_FRAMEWORK_TESTS``)."""
+    elsewhere = [item for item in items if (marker := item.get_closest_marker("only_framework"))
+                 and not runs_framework_tests(marker.args[0])]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        dropped = set(map(id, elsewhere))
+        items[:] = [item for item in items if id(item) not in dropped]
+
+
+@pytest.fixture
+def frozen_heap():
+    """The earlier tests' objects out of the garbage collector's reach for one test.
+
+    The benchmark harness collects garbage before each timed cell; late in a session that walks
+    every graph and trace the earlier tests built, which took most of a smoke benchmark's time.
+    """
+    gc.freeze()
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture(params=[backend_param(b) for b in BACKENDS])

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 from tests.support import reference
-from tests.support.frameworks import framework, to_backend
+from tests.support.frameworks import framework, only_framework, to_backend
 from tests.numerics.test_matrix import CASES, _fresh, assert_matches, inputs
 
 import lossx
@@ -69,6 +69,7 @@ def _loss_of_wrt(case, arrays: list, sample_weight: Any) -> Callable:
 
 
 @pytest.mark.parametrize("case", FIRST_CASES, ids=[f"{case.id}-torch-{DTYPE}-compile-fullgraph" for case in FIRST_CASES])
+@only_framework("torch")
 def test_torch_compile_one_graph_no_break(case):
     torch = framework("torch")
     from torch._dynamo.utils import counters
@@ -105,6 +106,7 @@ def test_torch_compile_one_graph_no_break(case):
 
 
 @pytest.mark.parametrize("case", FIRST_CASES, ids=[f"{case.id}-jax-{DTYPE}-jit-retrace" for case in FIRST_CASES])
+@only_framework("jax")
 def test_jax_jit_traces_once_per_shape(case):
     jax = framework("jax")
     traces = []
@@ -129,6 +131,7 @@ def test_jax_jit_traces_once_per_shape(case):
 
 
 @pytest.mark.parametrize("case", FIRST_CASES, ids=[f"{case.id}-tensorflow-{DTYPE}-xla-retrace" for case in FIRST_CASES])
+@only_framework("tensorflow")
 def test_tf_function_jit_compile_traces_once_per_shape(case):
     tf = framework("tensorflow")
     traces = []
@@ -170,6 +173,7 @@ assert torch.allclose(compiled(x, labels), torch.nn.functional.cross_entropy(x, 
 
 
 @pytest.mark.parametrize("first, second", [("torch", "lossx"), ("lossx", "torch")])
+@only_framework("torch")
 def test_a_first_call_under_torch_compile_traces_whole(first, second):
     # A fresh process whose first lossx call is traced: every table that call reads must
     # exist already (torch.compile cannot trace the import of lossx's torch kernels).

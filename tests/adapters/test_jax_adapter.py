@@ -14,12 +14,16 @@ import pickle
 import numpy as np
 import pytest
 
+from tests.support.frameworks import only_framework
+
 jax = pytest.importorskip("jax")
 import jax.numpy as jnp  # noqa: E402
 
 import lossx  # noqa: E402
 from lossx.backends import jax as LJ  # noqa: E402
 from lossx.backends import numpy as LN  # noqa: E402
+
+pytestmark = only_framework("jax")
 
 CLASS_WEIGHT = (1.0, 2.0, 0.5, 3.0)
 RTOL32 = 1e-5

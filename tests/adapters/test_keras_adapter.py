@@ -26,10 +26,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tests.support.frameworks import only_framework  # noqa: E402
+
 keras = pytest.importorskip("keras")
 
 import lossx  # noqa: E402
 from lossx.backends import keras as LK  # noqa: E402
+
+pytestmark = only_framework("keras")
 
 ENGINE = keras.backend.backend()
 CLASS_WEIGHT = [1.0, 2.0, 0.5, 3.0]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lossx
-from tests.support.frameworks import backend_param, framework
+from tests.support.frameworks import backend_param, framework, only_framework
 
 ROWS, SIZE, CLASSES = 11, 6, 17
 
@@ -39,6 +39,7 @@ def _whole_logits(hidden, weight, bias, labels, ignore_index=-100, z_loss=0.0):
      {"reduction": "none"}, {"options": "options"}],
     ids=["defaults", "label_smoothing", "weight", "ignore_index", "sum", "none", "options"],
 )
+@only_framework("torch")
 def test_torch_module_matches_torch(arguments, bias):
     torch = framework("torch")
     from lossx.backends.torch import LinearCrossEntropyLoss
@@ -68,6 +69,7 @@ def test_torch_module_matches_torch(arguments, bias):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-13)
 
 
+@only_framework("torch")
 def test_torch_module_extras_and_repr():
     torch = framework("torch")
     from lossx.backends.torch import LinearCrossEntropyLoss
@@ -100,6 +102,7 @@ def test_function_adapters(backend):
     assert "linear_cross_entropy" in adapter.__all__
 
 
+@only_framework("jax")
 def test_jax_function_jits():
     jax = framework("jax")
     from lossx.backends.jax import linear_cross_entropy
@@ -119,6 +122,7 @@ def _keras():
     return keras
 
 
+@only_framework("keras")
 def test_keras_layer_fit_evaluate_save_load(tmp_path):
     keras = _keras()
     from lossx.backends.keras import LinearCrossEntropy
@@ -150,6 +154,7 @@ def test_keras_layer_fit_evaluate_save_load(tmp_path):
     assert tuple(logits.shape) == (48, CLASSES)
 
 
+@only_framework("keras")
 def test_keras_engine_is_the_configured_one():
     keras = _keras()
     assert keras.backend.backend() == os.environ.get("KERAS_BACKEND", keras.backend.backend())

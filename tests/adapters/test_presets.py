@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import lossx
-from tests.support.frameworks import framework, installed
+from tests.support.frameworks import framework, installed, only_framework
 from lossx.presets import FunctionVariant, define_preset, presets
 
 TORCH_PRESETS = presets("torch")
@@ -28,6 +28,7 @@ def _example(preset) -> tuple:
 
 @pytest.mark.skipif(not installed("torch"), reason="torch is not installed")
 @pytest.mark.parametrize("preset", TORCH_PRESETS, ids=[p.name for p in TORCH_PRESETS])
+@only_framework("torch")
 def test_torch_preset_equals_torch_class_of_the_same_name(preset):
     torch = framework("torch")
     import lossx.backends.torch as LT
@@ -47,6 +48,7 @@ def test_torch_preset_equals_torch_class_of_the_same_name(preset):
 
 
 @pytest.mark.skipif(not installed("torch"), reason="torch is not installed")
+@only_framework("torch")
 def test_torch_preset_translates_names_and_refuses_fixed_options():
     torch = framework("torch")
     import lossx.backends.torch as LT
@@ -64,6 +66,7 @@ def test_torch_preset_translates_names_and_refuses_fixed_options():
 @pytest.mark.skipif(not installed("tensorflow") and not installed("jax") and not installed("torch"),
                     reason="no Keras engine installed")
 @pytest.mark.parametrize("preset", KERAS_PRESETS, ids=[p.name for p in KERAS_PRESETS])
+@only_framework("keras")
 def test_keras_preset_equals_keras_class_of_the_same_name(preset):
     keras = pytest.importorskip("keras")
     import lossx.backends.keras as LK
@@ -81,6 +84,7 @@ def test_keras_preset_equals_keras_class_of_the_same_name(preset):
 
 @pytest.mark.skipif(not installed("tensorflow") and not installed("jax") and not installed("torch"),
                     reason="no Keras engine installed")
+@only_framework("keras")
 def test_keras_preset_config_uses_keras_names():
     pytest.importorskip("keras")
     import lossx.backends.keras as LK
@@ -148,6 +152,7 @@ SOFT_TARGET_OPTIONS = {
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)], ids=["NC", "NCd"])
 @pytest.mark.parametrize("options", list(SOFT_TARGET_OPTIONS.values()), ids=list(SOFT_TARGET_OPTIONS))
+@only_framework("torch")
 def test_torch_cross_entropy_probability_targets(options, shape, reduction, dtype):
     """nn.CrossEntropyLoss with probability targets (mixup/cutmix), torch's weight, smoothing and 'mean' included."""
     rng = np.random.default_rng(3)
@@ -180,6 +185,7 @@ def _unbatched_cases():
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize(("name", "options", "inputs"), [c[1:] for c in _unbatched_cases()],
                          ids=[c[0] for c in _unbatched_cases()])
+@only_framework("torch")
 def test_torch_unbatched_inputs(name, options, inputs, reduction):
     """torch's losses take one sample without its batch axis: (C,) with a 0-d target, (T, C) for CTC."""
     options = {k: _tensor(v) if k == "weight" else v for k, v in options.items()}
@@ -192,6 +198,7 @@ def test_torch_unbatched_inputs(name, options, inputs, reduction):
 @pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)], ids=["NC", "NCd"])
 @pytest.mark.parametrize("log_target", [False, True], ids=["probabilities", "log_target"])
 @pytest.mark.parametrize("reduction", [None, "mean", "batchmean", "sum", "none"], ids=str)
+@only_framework("torch")
 def test_torch_kl_div_loss_reductions(reduction, log_target, shape, dtype):
     """KLDivLoss: torch's default (the elementwise 'mean'), 'batchmean' = Σ / N for every rank, 'none' elementwise."""
     rng = np.random.default_rng(11)
@@ -229,6 +236,7 @@ def _weighted_cases():
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize(("name", "options", "inputs"), [c[1:] for c in _weighted_cases()],
                          ids=[c[0] for c in _weighted_cases()])
+@only_framework("torch")
 def test_torch_weight_arguments(name, options, inputs, reduction):
     """torch's weight / pos_weight arguments, with torch's 'mean' (BCE, margins: the mean of the rescaled losses)."""
     options = {k: _tensor(v) for k, v in options.items() if k in ("weight", "pos_weight")} | {
@@ -251,6 +259,7 @@ def _ctc_inputs(rng, concatenated):
 @pytest.mark.parametrize("zero_infinity", [False, True], ids=["", "zero_infinity"])
 @pytest.mark.parametrize("concatenated", [False, True], ids=["padded", "concatenated"])
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@only_framework("torch")
 def test_torch_ctc_loss(reduction, concatenated, zero_infinity):
     """CTCLoss: time-first log-probabilities, padded or concatenated targets, torch's 'mean' over target lengths.
 
@@ -267,6 +276,7 @@ def test_torch_ctc_loss(reduction, concatenated, zero_infinity):
     ids=["reduce=False", "size_average=False", "sum", "none", "mean"],
 )
 @pytest.mark.parametrize("name", ["MSELoss", "KLDivLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"])
+@only_framework("torch")
 def test_torch_deprecated_size_average_and_reduce(name, size_average, reduce):
     """torch's deprecated size_average/reduce pick the reduction as torch's do, with torch's warning."""
     import warnings
@@ -286,6 +296,7 @@ def test_torch_deprecated_size_average_and_reduce(name, size_average, reduce):
 
 
 @needs_torch
+@only_framework("torch")
 def test_torch_positional_arguments_follow_torch_signature():
     """Positional constructor arguments mean what they mean in torch: CrossEntropyLoss(weight), HuberLoss('sum', 2.0)."""
     torch = framework("torch")
@@ -310,6 +321,7 @@ def test_torch_positional_arguments_follow_torch_signature():
 
 @needs_torch
 @pytest.mark.parametrize("preset", TORCH_PRESETS, ids=[p.name for p in TORCH_PRESETS])
+@only_framework("torch")
 def test_torch_preset_takes_every_torch_argument_and_lists_them(preset):
     """Every parameter of torch's class is understood, and an unknown one is refused with the list."""
     import inspect
@@ -327,6 +339,7 @@ def test_torch_preset_takes_every_torch_argument_and_lists_them(preset):
 
 
 @needs_torch
+@only_framework("torch")
 def test_torch_preset_unknown_option_suggests_the_closest_name():
     import lossx.backends.torch as LT
 
@@ -338,6 +351,7 @@ def test_torch_preset_unknown_option_suggests_the_closest_name():
 
 @needs_torch
 @pytest.mark.parametrize("form", ["module", "function"])
+@only_framework("torch")
 def test_torch_adapter_refuses_a_numpy_prediction(form):
     """A torch module given NumPy arrays would return a NumPy number with no graph: refused, naming the fix."""
     torch = framework("torch")
@@ -351,6 +365,7 @@ def test_torch_adapter_refuses_a_numpy_prediction(form):
 
 
 @needs_torch
+@only_framework("torch")
 def test_torch_cross_entropy_refuses_ignore_index_with_probability_targets():
     """As torch: an ignore_index other than the default has no meaning for probability targets."""
     torch = framework("torch")
@@ -366,6 +381,7 @@ def test_torch_cross_entropy_refuses_ignore_index_with_probability_targets():
 
 @needs_torch
 @pytest.mark.parametrize("preset", TORCH_PRESETS, ids=[p.name for p in TORCH_PRESETS])
+@only_framework("torch")
 def test_torch_preset_compiles_whole(preset):
     """The preset machinery (target dispatch, unbatched inputs, layouts, rescaling) traces as one graph."""
     torch = framework("torch")
@@ -408,6 +424,7 @@ def _triplets(torch_module, dtype: str) -> list:
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize("swap", [False, True])
 @pytest.mark.parametrize("distance", ["default", "pairwise_l1", "cosine"])
+@only_framework("torch")
 def test_torch_triplet_margin_with_distance_loss(distance, swap, reduction, dtype):
     """torch's class with its default distance, a distance module and a lambda: values and all three gradients."""
     ours, theirs = _torch_pair("TripletMarginWithDistanceLoss", distance_function=_distance_function(distance),
@@ -419,6 +436,7 @@ def test_torch_triplet_margin_with_distance_loss(distance, swap, reduction, dtyp
 
 @needs_torch
 @pytest.mark.parametrize("distance", ["pairwise_l1", "cosine"])
+@only_framework("torch")
 def test_torch_triplet_margin_with_distance_loss_compiles_whole(distance):
     """The user's distance function is called inside the traced graph (the default is checked with every preset)."""
     torch = framework("torch")
@@ -433,6 +451,7 @@ def test_torch_triplet_margin_with_distance_loss_compiles_whole(distance):
 
 
 @needs_torch
+@only_framework("torch")
 def test_torch_triplet_margin_with_distance_loss_keeps_the_function_as_torch_does():
     """An attribute read at each call, a module as a submodule (its parameters the loss's), shown in the repr."""
     torch = framework("torch")
@@ -475,6 +494,7 @@ def test_torch_triplet_margin_with_distance_loss_keeps_the_function_as_torch_doe
 
 
 @needs_torch
+@only_framework("torch")
 def test_torch_triplet_margin_with_distance_loss_refuses_what_torch_refuses():
     torch = framework("torch")
     import lossx.backends.torch as LT
@@ -550,6 +570,7 @@ def test_presets_declare_their_features_consistently():
 
 
 @needs_keras
+@only_framework("keras")
 def test_keras_preset_functions_are_keras_functions():
     keras, LK = _keras_modules()
     functions = {p.function for p in KERAS_PRESETS if p.function}
@@ -560,6 +581,7 @@ def test_keras_preset_functions_are_keras_functions():
 
 @needs_keras
 @pytest.mark.parametrize("preset", DENSE_TARGET_PRESETS, ids=[p.name for p in DENSE_TARGET_PRESETS])
+@only_framework("keras")
 def test_keras_preset_refuses_a_broadcast_target_exactly_where_keras_does(preset):
     """``same_shape`` is checked against Keras itself: a (1, ...) target for an (N, ...) prediction."""
     keras, LK = _keras_modules()

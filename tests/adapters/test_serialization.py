@@ -35,7 +35,7 @@ import zlib
 
 import numpy as np
 import pytest
-from tests.support.frameworks import framework, installed, to_backend
+from tests.support.frameworks import framework, installed, only_framework, to_backend
 from tests.numerics.test_matrix import CASES
 
 import lossx
@@ -91,6 +91,7 @@ def test_numpy_object_pickles(case):
 
 @needs["jax"]
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@only_framework("jax")
 def test_jax_object_pickles_and_hashes_by_options(case):
     framework("jax")
     import lossx.backends.jax as LJ
@@ -108,6 +109,7 @@ def test_jax_object_pickles_and_hashes_by_options(case):
 
 @needs["jax"]
 @pytest.mark.parametrize("case", ONE_PER_LOSS, ids=ONE_PER_LOSS_IDS)
+@only_framework("jax")
 def test_jax_object_is_a_static_argument_without_retracing(case):
     jax = framework("jax")
     import lossx.backends.jax as LJ
@@ -146,6 +148,7 @@ def _torch_value(module, arrays):
 
 @needs["torch"]
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+@only_framework("torch")
 def test_torch_state_dict_save_load_and_deepcopy(case):
     torch = framework("torch")
     import lossx.backends.torch as LT
@@ -195,6 +198,7 @@ def _holder(criterion):
 
 @needs["torch"]
 @pytest.mark.parametrize("case", ONE_PER_LOSS, ids=ONE_PER_LOSS_IDS)
+@only_framework("torch")
 def test_torch_model_holding_the_loss_saves_and_loads(case, tmp_path):
     torch = framework("torch")
     import lossx.backends.torch as LT
@@ -213,6 +217,7 @@ def test_torch_model_holding_the_loss_saves_and_loads(case, tmp_path):
 
 
 @needs["torch"]
+@only_framework("torch")
 def test_torch_load_of_a_whole_module_needs_weights_only_false(tmp_path):
     """torch >= 2.6 loads with weights_only=True: state_dicts load, pickled modules do not."""
     torch = framework("torch")
@@ -231,6 +236,7 @@ TORCH_PRESETS = presets("torch")
 
 @needs["torch"]
 @pytest.mark.parametrize("preset", TORCH_PRESETS, ids=[p.name for p in TORCH_PRESETS])
+@only_framework("torch")
 def test_torch_preset_state_save_load_and_deepcopy(preset):
     torch = framework("torch")
     import lossx.backends.torch as LT
@@ -288,6 +294,7 @@ KERAS_ONE_PER_LOSS = [case for case in ONE_PER_LOSS if case in KERAS_CASES]
 
 
 @pytest.mark.parametrize("case", KERAS_CASES, ids=[case.id for case in KERAS_CASES])
+@only_framework("keras")
 def test_keras_config_round_trip(case, keras_adapter):
     from tests.adapters.test_keras_adapter import keras_arguments
 
@@ -330,6 +337,7 @@ KERAS_PRESETS = presets("keras")
 
 @pytest.mark.parametrize("variant", ["default", "options"])
 @pytest.mark.parametrize("preset", KERAS_PRESETS, ids=[p.name for p in KERAS_PRESETS])
+@only_framework("keras")
 def test_keras_preset_config_round_trip(preset, variant, keras_adapter):
     keras, LK = keras_adapter
     cls = getattr(LK, preset.name)
@@ -409,6 +417,7 @@ def reloaded_models(keras_adapter, tmp_path_factory):
 
 
 @pytest.mark.parametrize("case", KERAS_ONE_PER_LOSS, ids=[case.id for case in KERAS_ONE_PER_LOSS])
+@only_framework("keras")
 def test_keras_load_model_restores_loss_without_custom_objects(case, reloaded_models):
     loss, value, reloaded = reloaded_models[case.id]
     assert reloaded["class"] == f"lossx.backends.keras.{type(loss).__name__}"

@@ -2,6 +2,7 @@
 
 Keras and ``tf.function(input_signature=...)`` trace with unknown batch and even class
 dimensions; the TensorFlow namespace and the losses must not read static shapes there.
+Every option set runs, in the TensorFlow environment only (TensorFlow's own tests).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import pytest
 
 import lossx
-from tests.support.frameworks import framework
-from tests.numerics.test_matrix import SMOKE_CASES as CASES, assert_matches, expected, inputs
+from tests.support.frameworks import framework, only_framework
+from tests.numerics.test_matrix import CASES, assert_matches, expected, inputs
+
+pytestmark = only_framework("tensorflow")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

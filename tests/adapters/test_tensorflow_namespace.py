@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.frameworks import framework
+from tests.support.frameworks import framework, only_framework
 
 import lossx
 
 tf = framework("tensorflow")
 from lossx.kernels import tensorflow_namespace as xp  # noqa: E402 - needs TensorFlow, imported above
+
+pytestmark = only_framework("tensorflow")
 
 RTOL = {"float32": 1e-6, "float64": 1e-14}
 DTYPES = ("float32", "float64")

@@ -14,10 +14,14 @@ import io
 import numpy as np
 import pytest
 
+from tests.support.frameworks import only_framework
+
 torch = pytest.importorskip("torch")
 
 import lossx  # noqa: E402
 from lossx.backends import torch as LT  # noqa: E402
+
+pytestmark = only_framework("torch")
 
 CLASS_WEIGHT = (1.0, 2.0, 0.5, 3.0)
 POS_WEIGHT = (2.0, 0.5, 1.5)

@@ -13,6 +13,7 @@ import lossx
 from lossx.cli import _load_benchmarks, main
 
 bench = _load_benchmarks()
+pytestmark = pytest.mark.usefixtures("frozen_heap")
 
 
 def test_every_loss_has_a_benchmark():

@@ -258,6 +258,7 @@ def test_compare_prints_a_failing_cells_error_under_the_table(capsys, monkeypatc
     assert sum(("numpy eager" in line or "numpy class" in line) and "PASS" in line for line in lines) == 4
 
 
+@pytest.mark.usefixtures("frozen_heap")
 def test_bench_fits_80_columns(capsys, monkeypatch):
     argv = ["bench", "huber", "sparse_categorical_focal_cross_entropy", "--backend", "numpy", "--size", "8x5",
             "--repeat", "2"]
@@ -269,6 +270,7 @@ def test_bench_fits_80_columns(capsys, monkeypatch):
             assert any(re.search(rf"(^|[│ ]){name}([│ ]|$)", line) for line in lines), f"{name} is cut"
 
 
+@pytest.mark.usefixtures("frozen_heap")
 def test_bench_linear_cross_entropy_fits_80_columns_and_keeps_its_section(capsys, monkeypatch, tmp_path):
     pytest.importorskip("torch")
     target = tmp_path / "BENCHMARKS.md"

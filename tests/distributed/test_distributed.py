@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 from tests.distributed.problem import LOSS, decode, problem, reference
-from tests.support.frameworks import backend_param
+from tests.support.frameworks import backend_param, only_framework
 
 HERE = Path(__file__).resolve().parent
 #: A worker that runs longer is stuck (a collective waiting for a process that died): it is stopped.
@@ -65,16 +65,23 @@ def _differs(result: dict[str, Any], expected: dict[str, Any]) -> None:
     )
 
 
+#: The environment whose tests each worker's are: Keras on JAX is the Keras environments' (the one
+#: on JAX runs it), Keras on TensorFlow TensorFlow's.
+_OWNER = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow", "keras-jax": "keras"}
+
+
 def _cases(framework: str, modes: list[str], adapter: str | None = None) -> list[Any]:
-    """``(mode, dtype)`` parameters that run where ``framework`` is installed and tested (and ``adapter``'s
-    framework installed: Keras on that engine)."""
+    """``(mode, dtype)`` parameters that run where ``framework`` is installed (and ``adapter``'s
+    framework installed: Keras on that engine), in that framework's own environment."""
     name = framework if adapter is None else f"{adapter}-{framework}"
     missing = adapter is not None and importlib.util.find_spec(adapter) is None
+    owner = only_framework(_OWNER.get(name, framework))
     cases = []
     for mode in modes:
         for dtype in ("float64", "float32"):
-            case = backend_param(framework, mode, dtype, id=f"{LOSS}-{OPTIONS_ID}-{name}-{dtype}-{mode}")
-            marks = [*case.marks, pytest.mark.skipif(missing, reason=f"{adapter} is not installed")]
+            case = backend_param(framework, mode, dtype, id=f"{LOSS}-{OPTIONS_ID}-{name}-{dtype}-{mode}",
+                                 restricted=False)
+            marks = [*case.marks, owner, pytest.mark.skipif(missing, reason=f"{adapter} is not installed")]
             cases.append(pytest.param(*case.values, id=case.id, marks=marks))
     return cases
 

@@ -35,6 +35,26 @@ def installed(backend: str) -> bool:
 _TEST_BACKENDS = [b for b in os.environ.get("LOSSX_TEST_BACKENDS", "").split(",") if b]
 
 
+#: ``LOSSX_FRAMEWORK_TESTS`` (comma-separated: ``torch``, ``jax``, ``tensorflow``, ``keras``; or
+#: ``none``) names the frameworks whose own tests (marked :func:`only_framework`) run here;
+#: unset or empty, every one. Each framework's tox environment runs its own framework's, once, and the
+#: environments that merely have it installed (`all`, Keras on torch or JAX) leave them out.
+_FRAMEWORK_TESTS = os.environ.get("LOSSX_FRAMEWORK_TESTS") or None
+OWN_TEST_FRAMEWORKS = ("torch", "jax", "tensorflow", "keras")
+
+
+def only_framework(name: str) -> pytest.MarkDecorator:
+    """Mark a test that uses no framework but ``name`` (one of :data:`OWN_TEST_FRAMEWORKS`)."""
+    if name not in OWN_TEST_FRAMEWORKS:
+        raise ValueError(f"only_framework({name!r}): use one of {OWN_TEST_FRAMEWORKS}")
+    return pytest.mark.only_framework(name)
+
+
+def runs_framework_tests(name: str) -> bool:
+    """Whether this environment runs the tests marked ``only_framework(name)``."""
+    return _FRAMEWORK_TESTS is None or name in _FRAMEWORK_TESTS.split(",")
+
+
 def _skip_reason(backend: str, restricted: bool) -> str | None:
     if not installed(backend):
         return f"{backend} is not installed"
