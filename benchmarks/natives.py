@@ -240,6 +240,12 @@ def pairwise(rng, n, c) -> Arrays:
     return {"embeddings": _normal(rng, (rows, features)), "labels": np.arange(rows, dtype=np.int64) // 4}
 
 
+def npair_batch(rng, n, c) -> Arrays:
+    """n anchors, each with a positive near it, in n classes: the paper's N-pair batch."""
+    anchor = _normal(rng, (n, c), 0.5)
+    return {"anchor": anchor, "positive": anchor + _normal(rng, (n, c), 0.25), "labels": np.arange(n, dtype=np.int64)}
+
+
 CTC_FRAMES, CTC_LABELS = 32, 8
 
 
@@ -451,6 +457,12 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("contrastive", pairwise, ("embeddings", "labels")),
     Benchmark("supervised_contrastive", contrastive, ("embeddings", "labels")),
     Benchmark("mined_triplet", pairwise, ("embeddings", "labels")),
+    Benchmark("lifted_structure", pairwise, ("embeddings", "labels")),
+    # Distinct labels: the targets are the identity, a cross-entropy with label i for anchor i.
+    Benchmark("npairs", npair_batch, ("anchor", "positive", "labels"),
+              torch=Native("F.cross_entropy(anchor @ positive.T, labels)", ("anchor", "positive", "labels")),
+              optax=Native("jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(anchor @ positive.T, "
+                           "labels))", ("anchor", "positive", "labels"))),
     Benchmark("ctc", sequences, ("logits", "labels", "input_lengths", "label_lengths"),
               # torch's 'mean' divides by the label lengths; 'sum' is the same on both sides.
               torch=Native('F.ctc_loss(logits.transpose(0, 1).log_softmax(2), labels, input_lengths, label_lengths, '

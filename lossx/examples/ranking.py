@@ -11,6 +11,7 @@ __all__ = [
     "ntxent_example", "ranking_softmax_example", "triplet_example", "MARGIN_RANKING", "HINGE_EMBEDDING",
     "COSINE_EMBEDDING", "RANKING_SOFTMAX", "TRIPLET_MARGIN", "NTXENT", "CIRCLE", "contrastive_example",
     "supervised_contrastive_example", "mined_triplet_example", "CONTRASTIVE", "SUPERVISED_CONTRASTIVE", "MINED_TRIPLET",
+    "lifted_structure_example", "npairs_example", "LIFTED_STRUCTURE", "NPAIRS",
 ]
 
 
@@ -131,6 +132,29 @@ def mined_triplet_example(rng: np.random.Generator, options: Mapping[str, Any]) 
             return embeddings, _GROUPS
 
 
+def _lifted_structure_hinges(embeddings: np.ndarray, labels: np.ndarray, options: Mapping[str, Any]) -> np.ndarray:
+    """J_ij of every positive pair: log(Σ_{N(i)} e^{α − D} + Σ_{N(j)} e^{α − D}) + D_ij."""
+    distances = _pair_distances(embeddings, options)
+    negative = labels[:, None] != labels[None, :]
+    spread = np.sum(np.where(negative, np.exp(options.get("margin", 1.0) - distances), 0.0), axis=1)
+    positive = ~negative & ~np.eye(len(labels), dtype=bool)
+    return (np.log(spread[:, None] + spread[None, :]) + distances)[positive]
+
+
+def lifted_structure_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Eight embeddings in four classes (class 3 alone), every positive pair's J 1e-3 or more from the hinge's kink."""
+    while True:
+        embeddings = rng.standard_normal((8, 4))
+        if np.all(np.abs(_lifted_structure_hinges(embeddings, _GROUPS, options)) > 1e-3):
+            return embeddings, _GROUPS
+
+
+def npairs_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Six pairs, the positives near their anchors, in six classes but for one shared class (rows 0 and 3)."""
+    anchor = rng.standard_normal((6, 4))
+    return anchor, anchor + 0.5 * rng.standard_normal((6, 4)), np.array([0, 1, 2, 0, 3, 4], dtype=np.int64)
+
+
 # The option sets `lossx compare` runs, per loss.
 MARGIN_RANKING = ({}, {"margin": 0.5})
 HINGE_EMBEDDING = ({}, {"margin": 2.0})
@@ -143,3 +167,5 @@ CONTRASTIVE = ({}, {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True}, {"n
 SUPERVISED_CONTRASTIVE = ({}, {"temperature": 0.5})
 MINED_TRIPLET = ({}, {"mining": "hard"}, {"mining": "hard", "soft": True, "distance": "squared_euclidean"},
                  {"distance": "cosine", "margin": 0.5})
+LIFTED_STRUCTURE = ({}, {"margin": 0.5, "normalize": True})
+NPAIRS = ({}, {"l2_reg": 0.002})

@@ -1,6 +1,7 @@
 """Embedding and ranking losses: margin ranking, hinge embedding, cosine embedding, the
 listwise ranking softmax, triplet margin, NT-Xent (SimCLR's contrastive loss) and Circle loss;
-over a batch of embeddings also the pairwise contrastive, supervised contrastive and mined triplet losses."""
+over a batch of embeddings also the pairwise contrastive, supervised contrastive, mined triplet, lifted
+structure and N-pair losses."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ __all__ = [
     "contrastive",
     "supervised_contrastive",
     "mined_triplet",
+    "lifted_structure",
+    "npairs",
 ]
 
 FEATURE_AXIS = Option("axis", "axis", -1, "The feature axis the distance or similarity is taken over.")
@@ -36,11 +39,10 @@ def _negative_axis(axis: int, ndim: int) -> int:
     return axis % ndim - ndim
 
 
+#: The class ids of a batch of embeddings.
+_BATCH_LABELS = Input("labels", "groups", "Class (or group) ids, shape (N,); rows with equal ids are positive pairs.")
 #: The inputs of the losses over a batch of embeddings.
-_BATCH_INPUTS = [
-    Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."),
-    Input("labels", "groups", "Class (or group) ids, shape (N,); rows with equal ids are positive pairs."),
-]
+_BATCH_INPUTS = [Input("embeddings", "prediction", "Embeddings, shape (N, D): one row per example."), _BATCH_LABELS]
 
 
 # ----------------------------------------------------------------- pairwise ranking
@@ -289,11 +291,16 @@ def _pair_masks(xp, labels):
     return same, xp.logical_not(same)
 
 
-def _diagonal(xp, embeddings, labels):
+def _row_index(xp, embeddings, labels):
+    """0, 1, …, N − 1: the index of each row."""
     rows = embeddings.shape[0]
     if rows is None:  # a TensorFlow graph with an unknown batch size
         rows = xp.sum(xp.ones_like(labels, dtype=xp.int32))
-    index = xp.arange(rows, dtype=xp.int32, **device_of(embeddings))
+    return xp.arange(rows, dtype=xp.int32, **device_of(embeddings))
+
+
+def _diagonal(xp, embeddings, labels):
+    index = _row_index(xp, embeddings, labels)
     return xp.equal(xp.expand_dims(index, axis=1), xp.expand_dims(index, axis=0))
 
 
@@ -558,3 +565,113 @@ def mined_triplet(xp, embeddings, labels, *, margin, mining, distance, soft):
     pair_loss = P.softplus(gap) if soft else xp.maximum(margin + gap, zeros)
     value = xp.sum(xp.where(positive, pair_loss, zeros), axis=1)
     return LossTerms(value, xp.sum(xp.astype(positive, value.dtype), axis=1))
+
+
+@define_loss(
+    options=[
+        Option("margin", "float", 1.0, "α: how much farther than a positive pair its negatives should be "
+                                       "(TFA's margin; pytorch-metric-learning's neg_margin − pos_margin)."),
+        Option("normalize", "bool", False, "L2-normalise the embeddings first (pytorch-metric-learning's default "
+                                           "distance); False: distances between the embeddings as given (TFA)."),
+    ],
+    inputs=_BATCH_INPUTS,
+    class_axis=True,
+    example=examples.lifted_structure_example,
+    showcase=examples.LIFTED_STRUCTURE,
+)
+def lifted_structure(xp, embeddings, labels, *, margin, normalize):
+    """Lifted structured loss (Oh Song et al., 2016), the smooth form, over every positive pair of the batch.
+
+    With ``D`` the (N, N) Euclidean distances (of the L2-normalised rows when ``normalize``), P(i)
+    the other rows of i's class and N(i) the rows of other classes, each positive pair (i, j) has
+    ``J_ij = log(Σ_{k∈N(i)} exp(α − D_ik) + Σ_{l∈N(j)} exp(α − D_jl)) + D_ij``, computed from each
+    row's log-sum-exp over its negatives as ``L_i + softplus(L_j − L_i)`` ((N, N) memory, no sum
+    per pair). The unreduced loss of anchor row i is ``½ Σ_{j∈P(i)} [J_ij]₊²``, weighted by
+    |P(i)|: ``"mean"`` is ``Σ [J_ij]₊² / (2|P|)`` over the unordered positive pairs P, the paper's
+    loss and TFA's lifted_struct_loss; a row without a positive counts nothing, and with no
+    positive pair at all ``"mean"`` is 0 (TFA: NaN). A batch of one class has no negatives
+    (J = −∞): its pairs cost 0 and still count, as in TFA. Distances come from the differences of
+    the rows ((N, N, D) memory), exact for close pairs where TFA's Gram form |a|² + |b|² − 2a·b
+    is not; identical rows have distance 0 with gradient 0. Norms are clipped below at the
+    dtype's machine epsilon, as :func:`ntxent`.
+    Shapes: ``embeddings`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: Oh Song, Xiang, Jegelka & Savarese (2016), "Deep Metric Learning via Lifted
+    Structured Feature Embedding" (the smooth upper bound J̃); tfa.losses.lifted_struct_loss(labels,
+    embeddings, margin); pytorch-metric-learning LiftedStructureLoss(neg_margin, pos_margin) with
+    distance=LpDistance(normalize_embeddings=normalize) and reducer=MeanReducer() is
+    ``margin = neg_margin − pos_margin`` (its two margins enter only through their difference);
+    its default AvgNonZeroReducer averages the nonzero pair losses only.
+    """
+    _embedding_rows("lifted_structure", embeddings)
+    rows = _unit_rows(xp, embeddings) if normalize else embeddings
+    distance = _euclidean(xp, rows)
+    if embeddings.shape[0] == 0:  # an empty batch (a static shape): a row reduction would have nothing to reduce
+        return xp.sum(distance, axis=1)
+    same, negative = _pair_masks(xp, labels)
+    positive = xp.logical_and(same, xp.logical_not(_diagonal(xp, embeddings, labels)))
+    log_negatives, has_negative = _masked_logsumexp(xp, -distance, negative)
+    # log(e^{L_i} + e^{L_j}) with a smooth gradient (a max would split its subgradient at L_i = L_j).
+    joint = log_negatives + P.softplus(xp.permute_dims(log_negatives, (1, 0)) - log_negatives)
+    zeros = xp.zeros_like(distance)
+    hinge = xp.maximum((margin + joint) + distance, zeros)
+    # The classes' negatives are the same rows, so a row without one means a batch without one.
+    pair_loss = xp.where(xp.logical_and(positive, has_negative), 0.5 * (hinge * hinge), zeros)
+    value = xp.sum(pair_loss, axis=1)
+    return LossTerms(value, xp.sum(xp.astype(positive, value.dtype), axis=1))
+
+
+@define_loss(
+    options=[Option("l2_reg", "float", 0.0, "λ: adds ¼λ(|a_i|² + |p_i|²) to each pair's loss (tf.contrib's "
+                                            "reg_lambda, 0.002 there).", low=0.0)],
+    inputs=[
+        Input("anchor", "prediction", "Anchor embeddings, shape (N, D): one row per pair."),
+        Input("positive", "dense", "Positive embeddings, shape (N, D): row i of anchor i's class."),
+        _BATCH_LABELS,
+    ],
+    packing=Packing(("anchor", "positive"), axis=-2, y_true="labels"),
+    class_axis=True,
+    example=examples.npairs_example,
+    showcase=examples.NPAIRS,
+)
+def npairs(xp, anchor, positive, labels, *, l2_reg):
+    """Multi-class N-pair loss (Sohn, 2016) over a batch of (anchor, positive) pairs.
+
+    With ``S = a·pᵀ`` the (N, N) dot products of the anchors with the positives, anchor row i
+    costs the softmax cross-entropy of ``S_i`` against ``t_ij = [y_j = y_i] / |{k : y_k = y_i}|``
+    (its own positive, shared equally with those of its class), plus ``¼λ(|a_i|² + |p_i|²)``:
+    ``L_i = −Σ_j t_ij·log softmax(S_i)_j + ¼λ(|a_i|² + |p_i|²)``. With distinct labels (the paper's
+    N pairs of N classes) the first term is ``log(1 + Σ_{j≠i} exp(a_i·p_j − a_i·p_i))``. It is
+    computed as ``(logsumexp_j S_ij − S_ii) − mean_{j∈P(i)} (S_ij − S_ii)`` over the rows P(i) of
+    i's class, the first term :func:`sparse_categorical_cross_entropy`'s with label i, so a tiny
+    loss keeps its digits where that one does (not in eager torch, which takes torch's
+    ``cross_entropy``).
+    ``"mean"`` is the mean over pairs: TFA's npairs_loss(labels, a @ pᵀ) and, with ``l2_reg=λ``,
+    tf.contrib's npairs_loss(labels, a, p, reg_lambda=λ).
+    Shapes: ``anchor`` and ``positive`` (N, D), ``labels`` (N,) integers; unreduced loss (N,).
+    Reference: Sohn (2016), "Improved Deep Metric Learning with Multi-class N-pair Loss
+    Objective"; tfa.losses.npairs_loss(y_true, y_pred), which takes the similarity matrix
+    y_pred = a @ pᵀ; tf.contrib.losses.metric_learning.npairs_loss(labels, embeddings_anchor,
+    embeddings_positive, reg_lambda); pytorch-metric-learning NPairsLoss with
+    distance=DotProductSimilarity(normalize_embeddings=False), on the rows [a; p] with labels
+    [y; y], is this loss where the labels are distinct (it keeps one pair per class).
+    """
+    shapes = tuple(anchor.shape), tuple(positive.shape)
+    if anchor.ndim != 2 or positive.ndim != 2 or any(None not in pair and len(set(pair)) > 1
+                                                     for pair in zip(*shapes)):
+        raise ShapeError(
+            f"npairs: anchor and positive must both have shape (N, D), got shapes {shapes[0]} and {shapes[1]}; "
+            "row i of positive is the positive of anchor i, with labels[i] their class."
+        )
+    similarity = xp.matmul(anchor, xp.permute_dims(positive, (1, 0)))
+    regulariser = (0.25 * l2_reg) * (xp.sum(anchor * anchor, axis=1) + xp.sum(positive * positive, axis=1))
+    if anchor.shape[0] == 0:  # an empty batch (a static shape): a row maximum would have nothing to reduce
+        return xp.sum(similarity, axis=1) + regulariser
+    own = P.softmax_cross_entropy(similarity, _row_index(xp, anchor, labels), axis=-1)  # logsumexp(S_i) − S_ii
+    same = _pair_masks(xp, labels)[0]
+    diagonal = _diagonal(xp, anchor, labels)
+    zeros = xp.zeros_like(similarity)
+    # The class's other positives share the target: minus the mean over P(i) of S_ij − S_ii, which a lone
+    # positive leaves out altogether (so its tiny loss, and gradient, is the cross-entropy's alone).
+    own_score = xp.sum(xp.where(diagonal, similarity, zeros), axis=1, keepdims=True)
+    others = xp.sum(xp.where(xp.logical_and(same, xp.logical_not(diagonal)), similarity - own_score, zeros), axis=1)
+    return own - others / xp.sum(xp.astype(same, similarity.dtype), axis=1) + regulariser

@@ -810,12 +810,16 @@ def _packed_case(name, rng):
     if name == "CosineEmbedding":
         first, second, target = rng.standard_normal((8, 5)), rng.standard_normal((8, 5)), _signs(rng, 8)
         return {"margin": -0.9}, (first, second, target), (target, np.stack([first, second], axis=1))
+    if name == "Npairs":
+        anchor, positive = rng.standard_normal((2, 8, 5))
+        labels = np.array([0, 1, 2, 3, 0, 4, 5, 1])
+        return {"l2_reg": 0.1}, (anchor, positive, labels), (labels, np.stack([anchor, positive], axis=1))
     anchor, positive, negative = rng.standard_normal((3, 8, 5))
     return ({"margin": 2.0, "swap": True, "p": 1.5}, (anchor, positive, negative),
             (np.zeros(8), np.stack([anchor, positive, negative], axis=1)))
 
 
-PACKED = ["GaussianNll", "MarginRanking", "CosineEmbedding", "TripletMargin"]
+PACKED = ["GaussianNll", "MarginRanking", "CosineEmbedding", "TripletMargin", "Npairs"]
 
 
 def _value_and_gradient(function, array):
@@ -853,7 +857,9 @@ def test_packed_class_is_the_loss_of_the_unpacked_inputs(name, reduction, dtype)
     options, inputs, (y_true, y_pred) = _packed_case(name, rng)
     spec = getattr(LK, name).spec
     weight = rng.uniform(0.0, 2.0, len(y_pred))
-    convert = lambda array: keras.ops.convert_to_tensor(np.asarray(array, dtype))  # noqa: E731
+    # Integer class ids stay integers (lossx's function refuses floating ones).
+    convert = lambda array: keras.ops.convert_to_tensor(  # noqa: E731
+        np.asarray(array, None if np.asarray(array).dtype.kind == "i" else dtype))
     loss = getattr(LK, name)(reduction=reduction, dtype=dtype, **options)
     ours, gradient = _value_and_gradient(
         lambda packed: keras.ops.sum(loss(convert(y_true), packed, sample_weight=convert(weight))), convert(y_pred))
@@ -901,6 +907,7 @@ def test_packed_classes_fit_a_dense_head():
         "GaussianNll": ([keras.layers.Dense(2, activation="softplus")], x[:, 0] + 0.1 * rng.standard_normal(64)),
         "MarginRanking": ([keras.layers.Dense(2)], np.sign(x[:, 1] + 0.01)),
         "CosineEmbedding": ([keras.layers.Dense(8), keras.layers.Reshape((2, 4))], np.sign(x[:, 2] + 0.01)),
+        "Npairs": ([keras.layers.Dense(8), keras.layers.Reshape((2, 4))], (x[:, 3] > 0).astype(np.int64)),
         "TripletMargin": ([keras.layers.Dense(12), keras.layers.Reshape((3, 4))], np.zeros(64)),
     }
     for name, (layers, y) in heads.items():

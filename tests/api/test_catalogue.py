@@ -30,7 +30,7 @@ CATALOGUE = [
     "generalized_box_iou", "distance_box_iou", "complete_box_iou",
     # embeddings and ranking
     "margin_ranking", "hinge_embedding", "cosine_embedding", "ranking_softmax", "triplet_margin", "ntxent", "circle",
-    "contrastive", "supervised_contrastive", "mined_triplet",
+    "contrastive", "supervised_contrastive", "mined_triplet", "lifted_structure", "npairs",
     # sequences
     "ctc",
 ]
@@ -66,7 +66,7 @@ def test_adapter_has_the_loss(adapter, name):
 
 def test_losses_with_more_than_two_inputs_declare_their_keras_packing():
     more = {name for name in CATALOGUE if lossx.lookup(name).required_inputs > 2}
-    assert more == {"gaussian_nll", "margin_ranking", "cosine_embedding", "triplet_margin"}
+    assert more == {"gaussian_nll", "margin_ranking", "cosine_embedding", "triplet_margin", "npairs"}
     assert {name for name in CATALOGUE if lossx.lookup(name).packing is not None} == more
     assert not [name for name in CATALOGUE if unavailable(lossx.lookup(name), "keras")]
 

@@ -479,6 +479,10 @@ KIND_CASES = {
         "complete_box_iou", (np.array([[0.0, 0.0, 1.0, 1.0]]), np.array([[2.0, 0.0, 1.0, 1.0]])),
         lossx.BoxRangeError, r"y_true holds boxes with x2 < x1 or y2 < y1", {},
     ),
+    "pairs-broadcast": (
+        "npairs", (LOGITS, LOGITS[:1], np.array([0, 1, 0, 2])), ShapeError,
+        r"anchor and positive must both have shape \(N, D\), got shapes \(4, 3\) and \(1, 3\)", {},
+    ),
     "dense_third-triplet": (
         "triplet_margin", (LOGITS, LOGITS, np.ones((4, 2))), ShapeError,
         r"anchor of shape \(4, 3\) and negative of shape \(4, 2\)", {},

@@ -1201,6 +1201,55 @@ def test_pml_batch_hard_miner_with_triplet_margin_loss(ours, theirs, dtype):
                            lambda e, y: native(e, y, miner(e, y)), *embedding_batch(lonely=False), dtype)
 
 
+@pml_dtypes
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ours, theirs", [({}, {"unnormalized": True}),
+                                          ({"margin": 0.7, "normalize": True}, {"neg_margin": 1.2, "pos_margin": 0.5})],
+                         ids=["default", "margins-normalized"])
+def test_pml_lifted_structure_loss(ours, theirs, reduction, dtype):
+    """LiftedStructureLoss is the smooth lifted loss with J_ij = log Σ e^{m₋ − D} + D_ij − m₊, so its two margins are
+    lossx's margin = m₋ − m₊; its per-pair losses ½[J]₊² over the ordered positive pairs are MeanReducer: lossx's
+    "mean", SumReducer: "sum", DoNothingReducer summed per anchor: "none" (its default AvgNonZeroReducer averages
+    the nonzero pairs only)."""
+    _pml()
+    import torch
+    from pytorch_metric_learning import distances, losses, reducers
+
+    theirs = dict(theirs)
+    if theirs.pop("unnormalized", False):
+        theirs["distance"] = distances.LpDistance(normalize_embeddings=False)
+    reducer = {"mean": reducers.MeanReducer, "sum": reducers.SumReducer, "none": reducers.DoNothingReducer}[reduction]
+    native = losses.LiftedStructureLoss(reducer=reducer(), **theirs)
+
+    def pml_loss(e, y):
+        out = native(e, y)
+        if reduction != "none":
+            return out
+        # One (P, 1) column of pair losses.
+        return _per_anchor(torch, out["loss"]["losses"][:, 0], out["loss"]["indices"][0], e.shape[0])
+
+    check_torch_embeddings(lambda e, y: lossx.lifted_structure(e, y, reduction=reduction, **ours), pml_loss,
+                           *embedding_batch(), dtype)
+
+
+@pml_dtypes
+def test_pml_npairs_loss(dtype):
+    """NPairsLoss forms its pairs from the batch: with the rows [a; p] and labels [y; y] of distinct classes it keeps
+    (a_i, p_i) and takes the softmax cross-entropy of a·pᵀ, lossx's npairs (pml's default similarity normalises
+    the embeddings first; its AvgNonZeroReducer is the mean, every cross-entropy being > 0)."""
+    _pml()
+    import torch
+    from pytorch_metric_learning import distances, losses
+
+    rng = _rng(6)
+    anchor = rng.standard_normal((7, 4))
+    positive = anchor + 0.6 * rng.standard_normal((7, 4))
+    labels = torch.tensor([4, 0, 6, 2, 1, 5, 3])
+    native = losses.NPairsLoss(distance=distances.DotProductSimilarity(normalize_embeddings=False))
+    check_torch(lambda a, p: lossx.npairs(a, p, labels), lambda a, p: native(torch.cat([a, p]), labels.repeat(2)),
+                [anchor, positive], dtype, wrt=(0, 1))
+
+
 # ======================================================================= TensorFlow Addons (a NumPy transcription)
 
 # tfa.losses.triplet_semihard_loss and triplet_hard_loss (tensorflow_addons/losses/triplet.py and
@@ -1290,6 +1339,69 @@ def test_tfa_triplet_semihard_loss_without_negatives():
     embeddings, _ = embedding_batch()
     labels = np.zeros(12, dtype=np.int64)
     assert_close(lossx.mined_triplet(embeddings, labels), tfa_triplet_semihard_loss(labels, embeddings), "float64")
+
+
+# tfa.losses.lifted_struct_loss (losses/lifted.py) and npairs_loss (losses/npairs.py), and tf.contrib's npairs_loss
+# with its L2 term (tf.contrib.losses.metric_learning), transcribed as the above.
+
+
+def tfa_lifted_struct_loss(labels, embeddings, margin=1.0):
+    """Each row's negatives' margin − D shifted by the larger of the pair's two row maxima, as TFA (and the Caffe
+    layer it follows) keeps the exponentials finite; 0.25·Σ over the ordered positive pairs of [J]₊², over half
+    their count."""
+    pdist = _tfa_pairwise_distance(embeddings, squared=False)
+    adjacency = labels[:, None] == labels[None, :]
+    negatives = (~adjacency).astype(np.float64)
+    diff = margin - pdist
+    row_negative_maximums = _tfa_masked_maximum(diff, negatives)
+    max_elements = np.maximum(row_negative_maximums, row_negative_maximums.T)
+    n = len(labels)
+    diff_tiled, mask_tiled = np.tile(diff, (n, 1)), np.tile(negatives, (n, 1))
+    max_elements_vect = max_elements.T.reshape(-1, 1)
+    loss_exp_left = np.sum(np.exp(diff_tiled - max_elements_vect) * mask_tiled, axis=1).reshape(n, n)
+    loss_mat = max_elements + np.log(loss_exp_left + loss_exp_left.T) + pdist
+    mask_positives = adjacency.astype(np.float64) - np.eye(n)
+    return 0.25 * np.sum(np.maximum(loss_mat * mask_positives, 0.0) ** 2) / (np.sum(mask_positives) / 2.0)
+
+
+def tfa_npairs_loss(y_true, y_pred):
+    """The softmax cross-entropy of the similarity matrix's rows against the label-equality rows normalised to 1."""
+    targets = (y_true[:, None] == y_true[None, :]).astype(np.float64)
+    targets /= targets.sum(axis=1, keepdims=True)
+    shifted = y_pred - y_pred.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return np.mean(-np.sum(targets * log_p, axis=1))
+
+
+def tf_contrib_npairs_loss(labels, embeddings_anchor, embeddings_positive, reg_lambda=0.002):
+    reg_anchor = np.mean(np.sum(embeddings_anchor**2, axis=1))
+    reg_positive = np.mean(np.sum(embeddings_positive**2, axis=1))
+    l2loss = 0.25 * reg_lambda * (reg_anchor + reg_positive)
+    return l2loss + tfa_npairs_loss(labels, embeddings_anchor @ embeddings_positive.T)
+
+
+@pytest.mark.parametrize("margin", [1.0, 0.3], ids=lambda m: f"margin{m}")
+@pytest.mark.parametrize("lonely", [True, False], ids=["lonely-row", "pairs"])
+def test_tfa_lifted_struct_loss(lonely, margin):
+    embeddings, labels = embedding_batch(lonely=lonely)
+    assert_close(lossx.lifted_structure(embeddings, labels, margin=margin),
+                 tfa_lifted_struct_loss(labels, embeddings, margin), "float64")
+
+
+@pytest.mark.parametrize("reg_lambda", [None, 0.002], ids=["tfa", "tf.contrib"])
+@pytest.mark.parametrize("labels", [[4, 0, 6, 2, 1, 5, 3], [1, 0, 1, 2, 0, 2, 1]], ids=["distinct", "groups"])
+def test_tfa_npairs_loss(labels, reg_lambda):
+    """TFA's npairs_loss takes the similarity matrix a·pᵀ; tf.contrib's took the embeddings and added its L2 term."""
+    rng = _rng(8)
+    anchor = rng.standard_normal((7, 4))
+    positive = anchor + 0.6 * rng.standard_normal((7, 4))
+    labels = np.asarray(labels)
+    if reg_lambda is None:
+        expected, value = tfa_npairs_loss(labels, anchor @ positive.T), lossx.npairs(anchor, positive, labels)
+    else:
+        expected = tf_contrib_npairs_loss(labels, anchor, positive, reg_lambda)
+        value = lossx.npairs(anchor, positive, labels, l2_reg=reg_lambda)
+    assert_close(value, expected, "float64")
 
 
 # ======================================================================= MONAI (boxes)

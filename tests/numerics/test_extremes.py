@@ -103,7 +103,7 @@ LIMITS = {
             "sparse_categorical_cross_entropy-tiny-loss", "sparse_categorical_cross_entropy-tiny-loss-cw",
             "sparse_categorical_focal_cross_entropy-tiny-loss",
             "sparse_categorical_focal_cross_entropy-tiny-loss-gamma0.5-alpha0.25",
-            "poly_cross_entropy-tiny-loss", "generalized_cross_entropy-tiny-loss",
+            "poly_cross_entropy-tiny-loss", "generalized_cross_entropy-tiny-loss", "npairs-tiny-loss",
         )
         for dtype in DTYPES
     },

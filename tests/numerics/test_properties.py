@@ -134,7 +134,7 @@ _FLOAT_RANGES = {
     "alpha": (0.0, 2.0), "pos_weight": (0.0, 3.0), "label_smoothing": (0.0, 1.0), "quantile": (0.0, 1.0),
     "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0), "gamma_pos": (0.0, 4.0),
     "gamma_neg": (0.0, 4.0), "clip": (0.0, 0.5), "pos_margin": (0.0, 2.0), "neg_margin": (0.0, 3.0),
-    "scale": (0.5, 64.0), "power": (0.5, 3.0),
+    "scale": (0.5, 64.0), "power": (0.5, 3.0), "l2_reg": (0.0, 1.0),
 }
 #: Options that act on logits only: drawn only where from_logits is True.
 _LOGIT_ONLY = ("z_loss", "softcap")
@@ -415,6 +415,8 @@ def _rows(d, loss, dims):
         return inputs, options
     if loss == "triplet_margin":
         return tuple(d.floats(shape, -3, 3) for _ in range(3)), options
+    if loss == "npairs":
+        return (d.floats(shape, -2, 2), d.floats(shape, -2, 2), d.ints((batch,), 0, 2)), options
     rows = batch + 2
     embeddings = d.floats((rows, classes), -3, 3)
     assume(np.all(np.linalg.norm(embeddings, axis=1) > 0.1))  # cosines of near-zero rows are noise
@@ -459,7 +461,7 @@ _FAMILY = {
     "weighted_kappa": _ordinal,
     **{name: _overlap for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc")},
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
-                                "supervised_contrastive", "mined_triplet")},
+                                "supervised_contrastive", "mined_triplet", "lifted_structure", "npairs")},
     **{name: _boxes for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")},
     "ctc": _ctc,
 }
@@ -647,14 +649,18 @@ def _perfect_clusters(d, loss, dims):
     """Each class's rows identical, the classes' rows farther apart than the margins (two classes at least: a
     batch of one class has no negative to be beyond)."""
     batch, _, classes = dims
+    rows = batch + 2
     if loss == "contrastive":
         options = d.draw(options_for(loss, classes, classes, fixed={"normalize": False}))
         spacing = options.get("neg_margin", 1.0) + 1
+    elif loss == "lifted_structure":
+        # Every J_ij = log(Σ_{N(i)} e^{α − D} + Σ_{N(j)} e^{α − D}) + 0 ≤ α + log(2N) − spacing < 0.
+        options = d.draw(options_for(loss, classes, classes, fixed={"normalize": False}))
+        spacing = max(options.get("margin", 1.0), 0.0) + np.log(2 * rows) + 1
     else:
         distance = d.draw(st.sampled_from(["euclidean", "squared_euclidean"]))
         options = d.draw(options_for(loss, classes, classes, fixed={"soft": False, "distance": distance}))
         spacing = options.get("margin", 1.0) + 1  # also (margin + 1)² > margin for the squared distance
-    rows = batch + 2
     labels = np.concatenate([[0, 1], d.ints((rows - 2,), 0, 2)])
     centres = spacing * np.eye(3, classes)  # spacing or more apart (with two features the third is 0)
     return (centres[labels], labels), options
@@ -677,6 +683,7 @@ PERFECT = {
     "triplet_margin": _perfect_triplet,
     "contrastive": _perfect_clusters,
     "mined_triplet": _perfect_clusters,
+    "lifted_structure": _perfect_clusters,
 }
 
 #: Losses with no exactly-zero perfect prediction, and why.
@@ -691,6 +698,7 @@ NO_EXACT_ZERO = {
     "ntxent": "a softplus of finite similarities, > 0",
     "circle": "a softplus of finite weighted similarities, > 0",
     "supervised_contrastive": "each row's positives share the probability: at least log |P(i)|, and a softplus > 0",
+    "npairs": "a softmax cross-entropy of finite dot products, > 0",
     "ctc": "−log p(y|x) > 0 for finite logits (softmax never reaches 1)",
     "cosface": "a softmax cross-entropy of finite scaled cosines, > 0",
     "arcface": "a softmax cross-entropy of finite scaled cosines, > 0",
@@ -740,7 +748,8 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         labels = arrays[1]
         same = labels[:, None] == labels[None, :]
         return ((same.sum(axis=1) > 1) & (~same).any(axis=1)).astype(np.float64)
-    if name == "mined_triplet" and options.get("mining", "semi_hard") == "semi_hard":  # its positive pairs
+    if name == "lifted_structure" or name == "mined_triplet" and options.get("mining", "semi_hard") == "semi_hard":
+        # each anchor counts its positive pairs
         labels = arrays[1]
         return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
     if name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc"):

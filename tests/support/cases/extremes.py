@@ -691,6 +691,38 @@ RANKING += [
     Extreme("mined_triplet", "distances-big-hard-soft", _far_rows, {"mining": "hard", "soft": True}, scaled=True),
 ]
 
+
+def _one_class(big):
+    embeddings, labels = _circle_embeddings(big)
+    return embeddings, np.zeros_like(labels)
+
+
+def _pairs_big(big):
+    # Dot products a·p of order big: softmax logits as extreme as the dtype allows.
+    anchor = _a([[1.0, 0.5, -0.25], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5]])
+    return anchor * big, _a([[1.0, 0.25, 0.0], [-0.5, 0.5, 0.75], [0.25, -1.0, 0.5], [0.5, 0.25, 1.0]]), \
+        _labels([0, 1, 2, 0])
+
+
+def _pairs_confident(big):
+    # Each positive its anchor, the pairs orthogonal, |a|² = 25: each loss is log(1 + (N − 1)·e^−25) ~ 4e−11,
+    # whose digits a logsumexp − a·p (the log of 1 + tiny) keeps none of in float32.
+    anchor = 5.0 * np.eye(4, 3)
+    anchor[3] = [0.0, 0.0, -5.0]
+    return anchor, anchor.copy(), _labels([0, 1, 2, 3])
+
+
+RANKING += [
+    # Identical positives: distance 0 with the subgradient 0 of the norm, not NaN.
+    Extreme("lifted_structure", "identical-positives", _circle_identical),
+    Extreme("lifted_structure", "huge-norms", _circle_huge, scaled=True),
+    Extreme("lifted_structure", "huge-norms-normalize", _circle_huge, {"normalize": True}, scaled=True),
+    # No negatives: every J is −∞, so every pair costs 0 with gradient 0.
+    Extreme("lifted_structure", "one-class", _one_class),
+    Extreme("npairs", "similarities-big", _pairs_big, {"l2_reg": 0.25}, wrt=(0, 1), scaled=True),
+    Extreme("npairs", "tiny-loss", _pairs_confident, wrt=(0, 1)),
+]
+
 # ----------------------------------------------------------------- sequence (B, T, C)
 
 _CTC_LABELS = _labels([[1, 2], [2, 0]])  # row 1: one label, padded with the blank

@@ -233,3 +233,41 @@ CASES += [
     Case("mined_triplet", "mined_triplet", "hard-soft-cosine-int32", {"mining": "hard", "soft": True, "distance": "cosine"},
          functools.partial(_mined_triplet, labels=_INT32_GROUPS)),
 ]
+
+
+def _lifted_structure(rng, options, labels, inactive=False):
+    """Embeddings whose positive pairs' J_ij = log(Σ_{N(i)} e^{α − D} + Σ_{N(j)} e^{α − D}) + D_ij all stay away from
+    the hinge's kink at 0, some above it (and, with ``inactive``, some below)."""
+    labels = np.asarray(labels)
+    negative = labels[:, None] != labels[None, :]
+    positive = ~negative & ~np.eye(labels.size, dtype=bool)
+    while True:
+        embeddings = f32(rng.standard_normal((labels.size, 3)))
+        if np.any(np.linalg.norm(embeddings, axis=1) < 0.3):
+            continue
+        distances = _pair_distances(embeddings, options.get("normalize", False))
+        spread = np.sum(np.where(negative, np.exp(options.get("margin", 1.0) - distances), 0.0), axis=1)
+        hinges = (np.log(spread[:, None] + spread[None, :]) + distances)[positive]
+        if away_from(hinges, (0.0,)) and np.any(hinges > 0) and (not inactive or np.any(hinges < 0)):
+            return embeddings, labels
+
+
+def _npairs(rng, options, labels):
+    """Anchors and positives near them (dot products of a few units), one pair per row."""
+    labels = np.asarray(labels)
+    anchor = rng.standard_normal((labels.size, 3))
+    return f32(anchor), f32(anchor + 0.5 * rng.standard_normal(anchor.shape)), labels
+
+
+_NPAIRS_DISTINCT = [3, 0, 5, 1, 2, 4]
+
+CASES += [
+    Case("lifted", "lifted_structure", "default-lonely-row", {}, functools.partial(_lifted_structure, labels=_LONELY),
+         GROUP_WEIGHTINGS),
+    Case("lifted", "lifted_structure", "m-1.5-normalize-int32", {"margin": -1.5, "normalize": True},
+         functools.partial(_lifted_structure, labels=_INT32_GROUPS, inactive=True)),
+    Case("npairs", "npairs", "distinct", {}, functools.partial(_npairs, labels=_NPAIRS_DISTINCT), GROUP_WEIGHTINGS,
+         wrt=(0, 1)),
+    Case("npairs", "npairs", "l2_0.5-groups-int32", {"l2_reg": 0.5},
+         functools.partial(_npairs, labels=_INT32_GROUPS[:6]), wrt=(0, 1)),
+]

@@ -205,3 +205,38 @@ ROWS += [
         notes="Per-row values; a row without positives is 0 on both sides. keras.losses.circle's "
               "ref_labels/ref_embeddings (a reference set other than the batch) have no lossx counterpart."),
 ]
+
+# ----------------------------------------------------------------- lifted_structure, npairs
+
+
+def _lifted_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Nine embeddings in four classes, class 3 alone (a row without positives)."""
+    return {"embeddings": rng.standard_normal((9, 4)), "labels": np.array([0, 1, 2, 0, 1, 2, 0, 3, 1])}
+
+
+def _npair_inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Six pairs of six distinct classes, each positive near its anchor."""
+    anchor = rng.standard_normal((6, 4))
+    return {"anchor": anchor, "positive": anchor + 0.6 * rng.standard_normal((6, 4)),
+            "labels": np.array([3, 0, 5, 1, 2, 4])}
+
+
+ROWS += [
+    Row("lifted_structure", "pytorch_metric_learning",
+        "pml.losses.LiftedStructureLoss(neg_margin=1.5, pos_margin=0.5, "
+        "distance=pml.distances.LpDistance(normalize_embeddings=False), reducer=pml.reducers.MeanReducer())"
+        "(embeddings, labels)",
+        "lossx.lifted_structure(embeddings, labels, margin=1.0)", _lifted_inputs,
+        notes="pml's margins enter only as neg_margin − pos_margin, lossx's margin (TFA's lifted_struct_loss's "
+              "margin). pml's default distance normalises the embeddings: normalize=True. Its default "
+              "AvgNonZeroReducer averages the nonzero pair losses only; MeanReducer, the mean over positive pairs, "
+              "is lossx's 'mean' (SumReducer its 'sum').", grad="embeddings"),
+    Row("npairs", "pytorch_metric_learning",
+        "pml.losses.NPairsLoss(distance=pml.distances.DotProductSimilarity(normalize_embeddings=False))"
+        "(torch.cat([anchor, positive]), torch.cat([labels, labels]))",
+        "lossx.npairs(anchor, positive, labels)", _npair_inputs,
+        notes="pml forms its pairs from one batch and keeps one pair per class: with distinct labels, the rows "
+              "[anchor; positive] are lossx's pairs. pml's default similarity normalises the embeddings; lossx "
+              "takes the dot products as the paper and TFA do. lossx also takes classes shared by several "
+              "pairs (the targets split among them, as TFA's npairs_loss).", grad="anchor"),
+]

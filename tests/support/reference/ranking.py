@@ -234,3 +234,45 @@ def mined_triplet(embeddings, labels, margin=1.0, mining="semi_hard", distance="
 
 
 LOSSES.update({f.__name__: f for f in (contrastive, supervised_contrastive, mined_triplet)})
+
+
+def lifted_structure(embeddings, labels, margin=1.0, normalize=False):
+    """Oh Song et al. (2016), the smooth J̃ pair by pair: J_ij = log(Σ_{k∈N(i)} e^{α − D_ik} + Σ_{l∈N(j)} e^{α − D_jl})
+    + D_ij; anchor i sums ½[J_ij]₊² over its positives, weight = their number. Without any negative J is −∞: 0."""
+    labels = np.asarray(labels)
+    count = embeddings.shape[0]
+    margin = M.mp_scalar(margin)
+    rows = [_unit(row) if normalize else row for row in embeddings]
+    value = np.empty(count, dtype=object)
+    weight = np.empty(count, dtype=object)
+    for i in range(count):
+        total, pairs = M.ZERO, 0
+        for j in range(count):
+            if j == i or labels[j] != labels[i]:
+                continue
+            spread = sum((M.mp.exp(margin - _euclidean(rows[a], rows[k]))
+                          for a in (i, j) for k in range(count) if labels[k] != labels[a]), M.ZERO)
+            if spread > 0:
+                total += max(M.mp.log(spread) + _euclidean(rows[i], rows[j]), M.ZERO) ** 2 / 2
+            pairs += 1
+        value[i], weight[i] = total, M.mp.mpf(pairs)
+    return value, weight, None
+
+
+def npairs(anchor, positive, labels, l2_reg=0.0):
+    """Sohn (2016): anchor i's softmax over its dot products with every positive, the target shared equally by
+    the positives of its class; plus ¼λ(|a_i|² + |p_i|²)."""
+    labels = np.asarray(labels)
+    count = anchor.shape[0]
+    l2_reg = M.mp_scalar(l2_reg)
+    value = np.empty(count, dtype=object)
+    for i in range(count):
+        scores = [np.sum(anchor[i] * positive[j]) for j in range(count)]
+        log_total = M.mp.log(sum(M.mp.exp(s) for s in scores))
+        same = [j for j in range(count) if labels[j] == labels[i]]
+        cross_entropy = sum(log_total - scores[j] for j in same) / len(same)
+        value[i] = cross_entropy + l2_reg / 4 * (np.sum(anchor[i] * anchor[i]) + np.sum(positive[i] * positive[i]))
+    return value, None, None
+
+
+LOSSES.update({f.__name__: f for f in (lifted_structure, npairs)})
