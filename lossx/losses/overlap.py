@@ -96,6 +96,32 @@ _INPUTS = [
 ]
 
 
+def _probabilities_and_targets(xp, y_pred, y_true, from_logits, class_axis, ignore_index):
+    """``(p, 1 − p or None, t, valid)``: the probabilities, their complement where it is computed
+    from logits, the targets (integer labels one-hot along ``class_axis``) and which entries are
+    not ignored (None without ``ignore_index``; for labels, broadcastable along the class axis).
+
+    From logits 1 − p is computed as such (σ(−x), or −expm1 of the log-softmax): 1 − p from p
+    would round it where p → 1, and with it a nearly perfect score's tiny loss. Probabilities are
+    given, and 1 − p is exact for p ≥ ½.
+    """
+    complement = None
+    if xp.isdtype(y_true.dtype, "integral"):
+        if from_logits:
+            log_p = P.log_softmax(y_pred, axis=class_axis)
+            p, complement = xp.exp(log_p), -xp.expm1(log_p)
+        else:
+            p = y_pred
+        index = xp.expand_dims(y_true, axis=class_axis)
+        t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
+        valid = None if ignore_index is None else xp.not_equal(index, ignore_index)
+    else:
+        p, complement = (P.sigmoid(y_pred), P.sigmoid(-y_pred)) if from_logits else (y_pred, None)
+        t = y_true
+        valid = None if ignore_index is None else xp.not_equal(t, ignore_index)
+    return p, complement, t, valid
+
+
 def _overlap_sums(
     xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes,
     negatives=False, target_sums=False,
@@ -118,23 +144,7 @@ def _overlap_sums(
         class_axis = _class_axis(name, ndim, axis)
     else:
         class_axis = axis % ndim
-    # From logits 1 − p is computed as such (σ(−x), or −expm1 of the log-softmax): t − p·t would
-    # round it where p → 1, and with it a nearly perfect score's tiny loss. Probabilities are
-    # given, and 1 − p is exact for p ≥ ½.
-    complement = None
-    if labels:
-        if from_logits:
-            log_p = P.log_softmax(y_pred, axis=class_axis)
-            p, complement = xp.exp(log_p), -xp.expm1(log_p)
-        else:
-            p = y_pred
-        index = xp.expand_dims(y_true, axis=class_axis)
-        t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
-        valid = None if ignore_index is None else xp.not_equal(index, ignore_index)
-    else:
-        p, complement = (P.sigmoid(y_pred), P.sigmoid(-y_pred)) if from_logits else (y_pred, None)
-        t = y_true
-        valid = None if ignore_index is None else xp.not_equal(t, ignore_index)
+    p, complement, t, valid = _probabilities_and_targets(xp, y_pred, y_true, from_logits, class_axis, ignore_index)
     if valid is not None:
         # `where`, not a product: an ignored target such as 255 must not leak into the sums.
         p = xp.where(valid, p, xp.zeros_like(p))
