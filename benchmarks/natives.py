@@ -2,7 +2,8 @@
 
 Every loss gets N·C prediction elements in float32 (integer labels int64):
 elementwise and class-axis losses take (N, C); the overlap losses (dice, generalized_dice,
-tversky, focal_tversky, jaccard, mcc) take (N/16, 16, C): 16 "pixels" per sample; the box losses take
+tversky, focal_tversky, jaccard, mcc, lovasz_softmax) take (N/16, 16, C): 16 "pixels" per sample, and
+lovasz_hinge binary masks of that shape (16·C pixels per sample); the box losses take
 N·C/4 pairs of boxes (N·C/4, 4); ctc takes logits (N/32, 32, C) (32 frames, 8 labels per sequence).
 
 A :class:`Native` is a framework's call that gives the same number as lossx's
@@ -188,6 +189,12 @@ def segmentation(rng, n, c) -> Arrays:
     shape = (max(1, n // 16), 16, c)
     logits, labels = _normal(rng, shape, 1.5), rng.integers(0, c, shape[:2], dtype=np.int64)
     return {"logits": logits, "probs": _softmax(logits), "labels": labels, "one_hot": _one_hot(labels, c)}
+
+
+def binary_masks(rng, n, c) -> Arrays:
+    """Logits of (N/16, 16, C) binary masks, one image per sample, and their 0/1 targets."""
+    shape = (max(1, n // 16), 16, c)
+    return {"logits": _normal(rng, shape, 1.5), "masks": (rng.random(shape) < 0.4).astype(np.float32)}
 
 
 def boxes(rng, n, c) -> Arrays:
@@ -434,6 +441,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                            ("logits", "labels"), {"smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
               keras=Native("keras.losses.Tversky(alpha=1.0, beta=1.0, axis=(1,))", ("probs", "one_hot"))),
     Benchmark("mcc", segmentation, ("logits", "labels"), _LOGITS),
+    # kornia's Lovász losses are not a framework's (and take (B, C, H, W) images only).
+    Benchmark("lovasz_hinge", binary_masks, ("logits", "masks")),
+    Benchmark("lovasz_softmax", segmentation, ("logits", "labels"), _LOGITS),
     Benchmark("generalized_box_iou", boxes, ("pred", "target")),
     Benchmark("distance_box_iou", boxes, ("pred", "target")),
     Benchmark("complete_box_iou", boxes, ("pred", "target")),

@@ -7,7 +7,8 @@ from typing import Any, Mapping
 import numpy as np
 
 __all__ = [
-    "overlap_example", "DICE", "GENERALIZED_DICE", "TVERSKY", "FOCAL_TVERSKY", "JACCARD", "MCC",
+    "overlap_example", "lovasz_hinge_example", "DICE", "GENERALIZED_DICE", "TVERSKY", "FOCAL_TVERSKY", "JACCARD",
+    "MCC", "LOVASZ_SOFTMAX",
 ]
 
 
@@ -24,6 +25,11 @@ def overlap_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tup
         return shifted / shifted.sum(axis=axis, keepdims=True), labels
     targets = (rng.random(logits.shape) < 0.4).astype(np.float64)
     return (logits if options.get("from_logits") else 1 / (1 + np.exp(-logits))), targets
+
+
+def lovasz_hinge_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
+    """Logits of binary masks (N, H, W) and their 0/1 targets."""
+    return rng.standard_normal((4, 6, 3)) * 2, (rng.random((4, 6, 3)) < 0.4).astype(np.float64)
 
 
 _SHOWCASE = (
@@ -50,3 +56,9 @@ FOCAL_TVERSKY = (
 )
 JACCARD = _SHOWCASE
 MCC = _SHOWCASE
+LOVASZ_SOFTMAX = (
+    {},
+    {"from_logits": True, "classes": "present"},
+    {"from_logits": True, "ignore_index": -1, "class_weight": (1.0, 2.0, 0.5)},
+    {"axis": 1},
+)

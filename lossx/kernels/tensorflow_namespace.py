@@ -234,6 +234,10 @@ def sort(x, /, *, axis=-1, descending=False, stable=True):
     return tf.sort(x, axis=axis, direction="DESCENDING" if descending else "ASCENDING")
 
 
+def argsort(x, /, *, axis=-1, descending=False, stable=True):
+    return tf.argsort(x, axis=axis, direction="DESCENDING" if descending else "ASCENDING", stable=stable)
+
+
 def cumulative_sum(x, /, *, axis=None):
     return tf.math.cumsum(x, axis=0 if axis is None else axis)
 

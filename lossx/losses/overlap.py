@@ -1,4 +1,5 @@
-"""Overlap losses for segmentation: Dice, generalised Dice, Tversky, focal Tversky, Jaccard (IoU) and MCC.
+"""Overlap losses for segmentation: Dice, generalised Dice, Tversky, focal Tversky, Jaccard (IoU), MCC and
+the Lovász hinge and Lovász-Softmax losses.
 
 All compare soft true positives ``TP = Σ p·t``, false positives
 ``FP = Σ p·(1−t)`` and false negatives ``FN = Σ (1−p)·t`` (MCC also the true negatives
@@ -22,10 +23,16 @@ Targets (the input kind ``"classes"``) are either
 * dense targets like ``y_pred`` (binary with a class axis of size 1, multilabel, or
   one-hot): ``from_logits`` applies sigmoid; target entries equal to
   ``ignore_index`` are removed from the sums.
+
+The Lovász losses (Berman et al. 2018) are the Lovász extension of the Jaccard loss instead:
+each image's errors sorted in descending order, weighted by the Jaccard loss's increments along
+that order (one score per image for the binary hinge, per image and class for Lovász-Softmax,
+whose targets are the family's).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import primitives as P
@@ -37,7 +44,9 @@ from .._registry import define_loss
 from .._spec import Input
 from ._shared import along_axis, class_positions
 
-__all__ = ["dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc"]
+__all__ = [
+    "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge", "lovasz_softmax",
+]
 
 # ----------------------------------------------------------------- shared options
 
@@ -96,6 +105,32 @@ _INPUTS = [
 ]
 
 
+def _probabilities_and_targets(xp, y_pred, y_true, from_logits, class_axis, ignore_index):
+    """``(p, 1 − p or None, t, valid)``: the probabilities, their complement where it is computed
+    from logits, the targets (integer labels one-hot along ``class_axis``) and which entries are
+    not ignored (None without ``ignore_index``; for labels, broadcastable along the class axis).
+
+    From logits 1 − p is computed as such (σ(−x), or −expm1 of the log-softmax): 1 − p from p
+    would round it where p → 1, and with it a nearly perfect score's tiny loss. Probabilities are
+    given, and 1 − p is exact for p ≥ ½.
+    """
+    complement = None
+    if xp.isdtype(y_true.dtype, "integral"):
+        if from_logits:
+            log_p = P.log_softmax(y_pred, axis=class_axis)
+            p, complement = xp.exp(log_p), -xp.expm1(log_p)
+        else:
+            p = y_pred
+        index = xp.expand_dims(y_true, axis=class_axis)
+        t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
+        valid = None if ignore_index is None else xp.not_equal(index, ignore_index)
+    else:
+        p, complement = (P.sigmoid(y_pred), P.sigmoid(-y_pred)) if from_logits else (y_pred, None)
+        t = y_true
+        valid = None if ignore_index is None else xp.not_equal(t, ignore_index)
+    return p, complement, t, valid
+
+
 def _overlap_sums(
     xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes,
     negatives=False, target_sums=False,
@@ -118,23 +153,7 @@ def _overlap_sums(
         class_axis = _class_axis(name, ndim, axis)
     else:
         class_axis = axis % ndim
-    # From logits 1 − p is computed as such (σ(−x), or −expm1 of the log-softmax): t − p·t would
-    # round it where p → 1, and with it a nearly perfect score's tiny loss. Probabilities are
-    # given, and 1 − p is exact for p ≥ ½.
-    complement = None
-    if labels:
-        if from_logits:
-            log_p = P.log_softmax(y_pred, axis=class_axis)
-            p, complement = xp.exp(log_p), -xp.expm1(log_p)
-        else:
-            p = y_pred
-        index = xp.expand_dims(y_true, axis=class_axis)
-        t = xp.astype(xp.equal(index, class_positions(xp, y_pred, class_axis, y_true.dtype)), p.dtype)
-        valid = None if ignore_index is None else xp.not_equal(index, ignore_index)
-    else:
-        p, complement = (P.sigmoid(y_pred), P.sigmoid(-y_pred)) if from_logits else (y_pred, None)
-        t = y_true
-        valid = None if ignore_index is None else xp.not_equal(t, ignore_index)
+    p, complement, t, valid = _probabilities_and_targets(xp, y_pred, y_true, from_logits, class_axis, ignore_index)
     if valid is not None:
         # `where`, not a product: an ignored target such as 255 must not leak into the sums.
         p = xp.where(valid, p, xp.zeros_like(p))
@@ -538,3 +557,182 @@ def mcc(xp, y_pred, y_true, *, from_logits, epsilon, axis, class_weight, ignore_
     far = 1.0 - correlation / root
     value = xp.where(undefined, xp.ones_like(squared), xp.where(positive, near, far))
     return _weighted(xp, value, scored, class_weight, kept)
+
+
+# ----------------------------------------------------------------- Lovász extensions
+
+
+def _flattened(xp, x, leading):
+    """``x`` with its axes after the first ``leading`` merged into one: the pixels of each score.
+
+    A size unknown while tracing (a TensorFlow graph) is counted from ``x`` itself, as
+    :func:`class_positions` counts classes; the pixels are spelled out where their sizes are known,
+    so that an empty batch reshapes too.
+    """
+    shape = x.shape
+    if x.ndim == leading + 1:
+        return x
+    sizes = []
+    for d in range(leading):
+        size = shape[d]
+        if size is None:
+            line = x[tuple(slice(None) if e == d else 0 for e in range(x.ndim))]
+            size = xp.astype(xp.sum(xp.ones_like(line)), xp.int32)
+        sizes.append(size)
+    pixels = shape[leading:]
+    return xp.reshape(x, (*sizes, math.prod(pixels) if None not in pixels else -1))
+
+
+def _lovasz_terms(xp, errors, targets):
+    """``(e, g)`` along the last axis: the errors sorted in descending order, and the gradient
+    ``g_k = J_k − J_{k−1}`` of the Jaccard loss ``J_k = 1 − I_k/U_k`` of the first k of them
+    mispredicted, with ``I_k = Σt − Σ_{j≤k} t_j`` and ``U_k = Σt + Σ_{j≤k} (1 − t_j)`` over the
+    targets in the same order (Berman et al.'s lovasz_grad).
+
+    ``U_k − I_k = k``, so ``J_k = k/U_k`` and ``g_k = (I_k + k·t_k) / (U_k·U_{k−1})``, with
+    ``U_{k−1} = U_k − (1 − t_k)``: each weight a quotient of counts, exact for 0/1 targets up to 2²⁴
+    pixels, not a difference of two Jaccard losses near 1 (whose float32 weights, of order 1/P, are
+    off by 1% on a 512×512 image). ``U_{k−1}`` is 0 only at k = 1 with no target at all, where
+    ``g_1 = J_1 = 1``. The order is found by a stable ``argsort`` (equal errors keep their index order
+    on every backend, and with it the subgradient at ties); the gradient reaches the errors through
+    the gather.
+    """
+    order = xp.argsort(errors, axis=-1, descending=True, stable=True)
+    ordered = P.take_along_axis(errors, order, axis=-1)
+    t = P.take_along_axis(targets, order, axis=-1)
+    ones = xp.ones_like(t)
+    rank = xp.cumulative_sum(ones, axis=-1)
+    found = xp.cumulative_sum(t, axis=-1)
+    # The total as the last partial sum: I_k ≥ 0 exactly, whatever the rounding of soft targets.
+    remaining = found[..., -1:] - found
+    union = remaining + rank
+    before = union - (1.0 - t)
+    defined = xp.greater(before, 0.0)
+    weight = (remaining + rank * t) / (union * xp.where(defined, before, ones))
+    return ordered, xp.where(defined, weight, ones)
+
+
+@define_loss(
+    target="binary",
+    inputs=[
+        Input("y_pred", "prediction", "Logits, (N, ...): each sample is one image, scored over all its axes."),
+        Input("y_true", "binary", "0/1 targets (1: foreground) like y_pred."),
+    ],
+    class_axis=True,
+    example=examples.lovasz_hinge_example,
+)
+def lovasz_hinge(xp, y_pred, y_true):
+    """Lovász hinge loss ``Σ_k max(e_(k), 0)·g_k`` per image: the Jaccard loss's Lovász extension at the hinge errors.
+
+    ``e = 1 − x·(2t − 1)`` are the hinge errors of the logits ``x`` against the 0/1 targets ``t``,
+    over every axis of a sample but the batch axis; ``e_(1) ≥ e_(2) ≥ …`` in descending order, and
+    ``g_k = J_k − J_{k−1}``, with ``J_k`` the Jaccard loss ``1 − |Y ∖ A_k| / |Y ∪ A_k|`` of the foreground
+    ``Y`` when the pixels ``A_k`` of the k largest errors are mispredicted. It is 0 when every logit has
+    its target's sign by a margin of 1, and a convex, piecewise linear surrogate of ``1 − IoU`` of the
+    foreground: logits of ±1 with positive signs on a predicted foreground give ``2·(1 − IoU)``. An
+    image without foreground scores its largest error. The gradient reaches the errors, not their
+    order; at ties it is one of the subgradients.
+    Each image is scored on its own (Berman et al.'s ``per_image=True``, kornia's only mode): their
+    ``per_image=False``, the whole batch as one image, is this loss on ``y_pred`` and ``y_true``
+    reshaped to (1, −1). There is no ``ignore_index``: the targets are binary and range-checked.
+    Shapes: ``y_pred`` (N, ...), at least two axes (a binary mask (N, H, W), or (N, H, W, 1));
+    ``y_true`` broadcastable to it; result (N,).
+    kornia: ``lovasz_hinge_loss(pred, target)`` on pred (B, 1, H, W) and labels (B, H, W) is
+    ``lovasz_hinge(pred[:, 0], target)``. segmentation_models_pytorch's ``LovaszLoss(mode="binary")``
+    is Berman's (``per_image=False`` by default, so the batch pooled).
+    Reference: Berman, Rannen Triki & Blaschko (2018), "The Lovász-Softmax loss: a tractable surrogate
+    for the optimization of the intersection-over-union measure in neural networks" (CVPR);
+    kornia.losses.lovasz_hinge_loss.
+    """
+    if y_pred.ndim < 2:
+        raise ShapeError(
+            f"lovasz_hinge: y_pred has {y_pred.ndim} axes; it needs a batch axis and the pixels of each image, "
+            "e.g. shape (N, H, W). Add a batch axis of size 1 for one image."
+        )
+    errors = 1.0 - y_pred * (2.0 * y_true - 1.0)
+    errors, targets = xp.broadcast_arrays(errors, y_true)
+    ordered, weight = _lovasz_terms(xp, _flattened(xp, errors, 1), _flattened(xp, targets, 1))
+    return xp.sum(P.at_least(ordered, 0.0) * weight, axis=-1)
+
+
+@define_loss(
+    options=[
+        _FROM_LOGITS,
+        _AXIS,
+        Option(
+            "classes", "choice", "all",
+            "Which classes each image averages: all, every class (kornia's; a class absent from the image scores "
+            "its largest probability); present, the classes its targets contain (Berman et al.'s default).",
+            named=("all", "present"),
+        ),
+        Option(
+            "class_weight", "weights", None,
+            "One weight per class: it weights each class's score and 'mean' divides by their sum.", low=0.0,
+        ),
+        Option(
+            "ignore_index", "int", None,
+            "A label (or dense target) value whose pixels are left out of the sorting; a score with no pixel "
+            "left counts nothing.",
+        ),
+    ],
+    inputs=_INPUTS,
+    class_axis=True,
+    probabilities=True,
+    example=examples.overlap_example,
+    showcase=examples.LOVASZ_SOFTMAX,
+)
+def lovasz_softmax(xp, y_pred, y_true, *, from_logits, axis, classes, class_weight, ignore_index):
+    """Lovász-Softmax loss ``Σ_k e_(k)·g_k`` per image and class: the Lovász extension of the class's Jaccard loss.
+
+    For each image and class c, ``e = |t_c − p_c|`` are the errors of the class's probabilities
+    against its targets over every axis but the batch and the class axis, ``e_(1) ≥ e_(2) ≥ …`` in
+    descending order and ``g_k = J_k − J_{k−1}`` with ``J_k`` the Jaccard loss of class c when the
+    pixels of the k largest errors are mispredicted (as in :func:`lovasz_hinge`). A convex surrogate
+    of ``1 − IoU`` of each class, exact at 0/1 predictions. A class absent from an image scores the
+    largest probability the image gives it; ``classes="present"`` leaves such scores out (they count
+    nothing). The gradient reaches the errors, not their order; at ties it is one of the subgradients.
+    From logits, ``|1 − p|`` for a target 1 is ``1 − p`` computed as such, so a nearly perfect
+    prediction keeps its digits. Targets as for :func:`dice`: integer labels (softmax over ``axis`` with
+    ``from_logits``) or dense targets like ``y_pred`` (sigmoid with ``from_logits``).
+    ``'mean'`` averages every (image, class) score, weighted by ``class_weight``: with
+    ``classes="all"`` that is kornia's mean over images and classes; with ``"present"`` each present
+    (image, class) pair counts once, where Berman et al.'s ``per_image=True`` averages each image's
+    present classes first (the same when every image has as many). Their default ``per_image=False``
+    (also segmentation_models_pytorch's ``LovaszLoss(mode="multiclass")``) sorts the pixels of the whole
+    batch at once: this loss on the batch moved into the pixel axes, with a batch of one.
+    Shapes: ``y_pred`` (N, ..., C, ...); ``y_true`` integer labels without the class axis, or dense like
+    ``y_pred``; result (N, C).
+    kornia: ``lovasz_softmax_loss(pred, target)`` is ``lovasz_softmax(pred, target, from_logits=True,
+    axis=1)``; its ``weight`` multiplies each class's score and divides by C, not by the weights' sum:
+    ``reduction="sum"`` with ``class_weight`` divided by N·C.
+    Reference: Berman, Rannen Triki & Blaschko (2018), "The Lovász-Softmax loss: a tractable surrogate
+    for the optimization of the intersection-over-union measure in neural networks" (CVPR);
+    kornia.losses.lovasz_softmax_loss.
+    """
+    class_axis = _class_axis("lovasz_softmax", y_pred.ndim, axis)
+    p, complement, t, valid = _probabilities_and_targets(xp, y_pred, y_true, from_logits, class_axis, ignore_index)
+    if xp.isdtype(y_true.dtype, "integral"):
+        errors = xp.where(xp.greater(t, 0.5), 1.0 - p if complement is None else complement, p)
+    elif complement is None:
+        errors = xp.abs(t - p)
+    else:
+        # |t − p| = |(t − 1) + (1 − p)| with t − 1 exact for t ≥ ½.
+        errors = xp.where(xp.greater_equal(t, 0.5), xp.abs((t - 1.0) + complement), xp.abs(t - p))
+    if valid is not None:
+        # An ignored pixel sorts among the zero errors, where nothing it does to the weights counts.
+        errors = xp.where(valid, errors, xp.zeros_like(errors))
+        t = xp.where(valid, t, xp.zeros_like(t))
+    errors, t = xp.broadcast_arrays(errors, t)
+
+    def scores_first(x):
+        return _flattened(xp, xp.moveaxis(x, class_axis, 1), 2)
+
+    t = scores_first(t)
+    ordered, weight = _lovasz_terms(xp, scores_first(errors), t)
+    value = xp.sum(ordered * weight, axis=-1)
+    scored = None
+    if classes == "present":
+        scored = xp.greater(xp.sum(t, axis=-1), 0.0)
+    elif valid is not None:
+        scored = xp.any(scores_first(xp.broadcast_arrays(valid, errors)[0]), axis=-1)
+    return _weighted(xp, value, scored, class_weight, 1)

@@ -25,7 +25,7 @@ CATALOGUE = [
     "generalized_kl_divergence", "jensen_shannon", "asymmetric", "nll", "cosface", "arcface", "weighted_kappa",
     "sparsemax", "multiclass_sparsemax",
     # overlap
-    "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc",
+    "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge", "lovasz_softmax",
     # boxes
     "generalized_box_iou", "distance_box_iou", "complete_box_iou",
     # embeddings and ranking

@@ -84,7 +84,8 @@ def test_list_family_shows_only_that_family(capsys, monkeypatch, family):
 
 def test_list_families_repeat(capsys, monkeypatch):
     _, lines = run(capsys, monkeypatch, ["list", "--family", "sequence", "--family", "overlap"])
-    assert entries(lines) == ["dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "ctc"]
+    assert entries(lines) == ["dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge",
+                              "lovasz_softmax", "ctc"]
 
 
 def test_unknown_family_exits_2_and_lists_the_families(capsys, monkeypatch):

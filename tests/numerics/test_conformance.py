@@ -774,6 +774,83 @@ def test_kornia_js_div_loss_2d(zeros, reduction, dtype):
     check_torch(ours, theirs, [pred, target], dtype, wrt=(0, 1))
 
 
+def _distinct_errors(errors, gap=1e-3):
+    """Whether each image's (and class's) errors, the entries after the first two axes, are ``gap`` from 0 and from
+    each other: kornia sorts unstably, and a tie is a kink where either order's gradient is a subgradient."""
+    rows = np.sort(errors.reshape(*errors.shape[:2], -1), axis=-1)
+    return bool(np.all(np.abs(rows) > gap) and np.all(np.diff(rows, axis=-1) > gap))
+
+
+@torch_dtypes
+def test_kornia_lovasz_hinge_loss(dtype):
+    """kornia's one logit channel (B, 1, H, W) against labels (B, H, W), its mean over images: lossx's
+    per-image value with the channel dropped, and its mean."""
+    import_kornia = pytest.importorskip("kornia")
+    rng = _rng(41)
+    while True:
+        x, labels = rng.standard_normal((3, 1, 6, 7)) * 1.5, rng.integers(0, 2, (3, 6, 7))
+        if _distinct_errors(1 - x * (2 * labels[:, None] - 1)):
+            break
+
+    def ours(x, t):
+        return lossx.lovasz_hinge(x[:, 0], t)
+
+    def theirs(x, t):
+        return import_kornia.losses.lovasz_hinge_loss(x, t.long())
+
+    check_torch(ours, theirs, [x, labels.astype(np.float64)], dtype)
+
+
+@torch_dtypes
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weight"])
+def test_kornia_lovasz_softmax_loss(weighted, dtype):
+    """kornia's softmax of logits (B, C, H, W) against labels (B, H, W), every class of every image averaged (each
+    image lacks a class here): lossx's classes='all'. Its weight multiplies each class's score and divides by C:
+    lossx's weighted sum over N·C."""
+    kornia = pytest.importorskip("kornia")
+    rng = _rng(43)
+    while True:
+        x, labels = rng.standard_normal((3, 5, 2, 2)) * 1.5, rng.integers(0, 5, (3, 2, 2))
+        if _distinct_errors(np.abs(one_hot(labels, 5, axis=1) - softmax(x, axis=1))):
+            break
+    weight = CLASS_WEIGHT + (1.2,) if weighted else None
+
+    def ours(x, t):
+        if weight is None:
+            return lossx.lovasz_softmax(x, t.long(), from_logits=True, axis=1)
+        class_weight = _torch().tensor(weight, dtype=x.dtype)
+        summed = lossx.lovasz_softmax(x, t.long(), from_logits=True, axis=1, class_weight=class_weight, reduction="sum")
+        return summed / (x.shape[0] * x.shape[1])
+
+    def theirs(x, t):
+        return kornia.losses.lovasz_softmax_loss(
+            x, t.long(), weight=None if weight is None else _torch().tensor(weight, dtype=x.dtype))
+
+    check_torch(ours, theirs, [x, labels.astype(np.float64)], dtype)
+
+
+def test_kornia_lovasz_hinge_loss_float32_gradient_on_a_large_image():
+    """A 512×512 image: lossx's float32 gradient meets the numerical promise against kornia's float64 one, since
+    each Jaccard weight (of order 1/P) is a quotient of exact counts; kornia's float32 differences of Jaccard losses
+    near 1 keep about two digits of it. The logits' magnitudes are distinct, so no two errors tie."""
+    torch = _torch()
+    kornia = pytest.importorskip("kornia")
+    rng = _rng(47)
+    size = 512
+    magnitudes = rng.permutation(np.arange(size * size)) * 1e-5 + 1.05e-4  # none within 5e-6 of the kink at 1
+    x = (magnitudes * rng.choice([-1.0, 1.0], size * size)).astype(np.float32).reshape(1, 1, size, size)
+    labels = torch.from_numpy(rng.integers(0, 2, (1, size, size)))
+
+    def gradient(function, dtype):
+        leaf = torch.tensor(x, dtype=dtype, requires_grad=True)
+        function(leaf).backward()
+        return leaf.grad.double().numpy()
+
+    expected = gradient(lambda leaf: kornia.losses.lovasz_hinge_loss(leaf, labels), torch.float64)
+    actual = gradient(lambda leaf: lossx.lovasz_hinge(leaf[:, 0], labels), torch.float32)
+    np.testing.assert_allclose(actual, expected, rtol=RTOL["float32"], atol=RTOL["float32"] * np.max(np.abs(expected)))
+
+
 # ======================================================================= timm (transcribed)
 
 

@@ -381,26 +381,34 @@ def _overlap(d, loss, dims):
         labels = d.ints(shape[:-1], 0, classes - 1)
         if options.get("ignore_index") is not None:
             labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
-        return (to_class_axis(y_pred, axis), labels), _draw_sum_axes(d, options, len(shape))
+        return (to_class_axis(y_pred, axis), labels), _draw_sum_axes(d, loss, options, len(shape))
     options.pop("ignore_index", None)
     y_pred = logits if options.get("from_logits") else d.floats(shape, 0.02, 0.98)
     y_true = d.floats(shape, 0, 1) if target == "soft" else d.ints(shape, 0, 1).astype(np.float64)
     if target != "soft" and d.draw(st.booleans()):
         options["ignore_index"] = 2
         y_true = np.where(d.bools(shape), 2.0, y_true)
-    return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), _draw_sum_axes(d, options, len(shape))
+    return (to_class_axis(y_pred, axis), to_class_axis(y_true, axis)), _draw_sum_axes(d, loss, options, len(shape))
 
 
-def _draw_sum_axes(d, options, ndim):
-    """Half the time, sum_axes: some axes other than the batch axis (sample weights align with it),
-    the class axis among them when per_class=False pools the classes."""
-    if not d.draw(st.booleans()):
+def _draw_sum_axes(d, loss, options, ndim):
+    """Half the time, where the loss has them, sum_axes: some axes other than the batch axis (sample weights
+    align with it), the class axis among them when per_class=False pools the classes."""
+    if "sum_axes" not in {option.name for option in lossx.lookup(loss).options} or not d.draw(st.booleans()):
         return options
     class_axis = options.get("axis", -1) % ndim
     axes = d.draw(st.lists(st.sampled_from(range(1, ndim)), min_size=1, unique=True))
     if not options.get("per_class", True) and class_axis not in axes:
         axes.append(class_axis)
     return {**options, "sum_axes": tuple(axes)}
+
+
+def _lovasz_masks(d, loss, dims):
+    """lovasz_hinge: logits of images (B, C, *extra) and 0/1 or soft targets."""
+    batch, extra, classes = dims
+    shape = (batch, classes, *extra)
+    y_true = d.floats(shape, 0, 1) if d.draw(st.booleans()) else d.ints(shape, 0, 1).astype(np.float64)
+    return (d.floats(shape, -3, 3), y_true), {}
 
 
 def _rows(d, loss, dims):
@@ -459,7 +467,9 @@ _FAMILY = {
         "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron",
         "cosface", "arcface", "multiclass_sparsemax", "ranking_softmax")},
     "weighted_kappa": _ordinal,
-    **{name: _overlap for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc")},
+    **{name: _overlap for name in (
+        "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_softmax")},
+    "lovasz_hinge": _lovasz_masks,
     **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
                                 "supervised_contrastive", "mined_triplet", "lifted_structure", "npairs")},
     **{name: _boxes for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")},
@@ -636,6 +646,25 @@ def _perfect_mcc(d, loss, dims):
     return (to_class_axis(y_true, axis), to_class_axis(y_true, axis)), options
 
 
+def _perfect_lovasz(d, loss, dims):
+    """Every error at most 0: hinge logits of the target's sign by a margin of 1 or more; probabilities equal to
+    the one-hot or 0/1 targets."""
+    batch, extra, classes = dims
+    options = d.draw(options_for(loss, classes, classes, {"from_logits": False}))
+    options.pop("ignore_index", None)
+    if loss == "lovasz_hinge":
+        shape = (batch, classes, *extra)
+        signs = d.signs(shape)
+        return (signs * (1 + d.floats(shape, 0, 2)), (signs + 1) / 2), options
+    axis = options.get("axis", -1)
+    shape = (batch, *(extra or (2,)), classes)
+    if d.draw(st.booleans()):
+        labels = d.ints(shape[:-1], 0, classes - 1)
+        return (to_class_axis(one_hot(labels, classes), axis), labels), options
+    y_true = d.ints(shape, 0, 1).astype(np.float64)
+    return (to_class_axis(y_true, axis), to_class_axis(y_true, axis)), options
+
+
 def _perfect_triplet(d, loss, dims):
     """Anchor = positive, the negative farther than the margin."""
     batch, _, classes = dims
@@ -680,6 +709,8 @@ PERFECT = {
         "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll")},
     **{name: _perfect_overlap for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard")},
     "mcc": _perfect_mcc,
+    "lovasz_hinge": _perfect_lovasz,
+    "lovasz_softmax": _perfect_lovasz,
     "triplet_margin": _perfect_triplet,
     "contrastive": _perfect_clusters,
     "mined_triplet": _perfect_clusters,
@@ -752,6 +783,22 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         # each anchor counts its positive pairs
         labels = arrays[1]
         return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
+    if name == "lovasz_softmax":  # per (sample, class): a pixel not ignored (with classes="present", a target)
+        y_pred, y_true = arrays
+        class_axis = axis % y_pred.ndim
+        shape = [-1 if d == class_axis else 1 for d in range(y_pred.ndim)]
+        classes = np.arange(y_pred.shape[class_axis]).reshape(shape)
+        if y_true.dtype.kind == "i":
+            labels = np.expand_dims(y_true, class_axis)
+            valid = np.broadcast_to(labels != ignore_index, y_pred.shape)
+            target = (labels == classes).astype(np.float64)
+        else:
+            valid, target = y_true != ignore_index, y_true
+        pixels = tuple(d for d in range(1, y_pred.ndim) if d != class_axis)
+        weight = valid.any(axis=pixels)
+        if options.get("classes") == "present":
+            weight &= np.sum(np.where(valid, target, 0.0), axis=pixels) > 0
+        return weight * (1.0 if class_weight is None else np.asarray(class_weight))
     if name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc"):
         y_pred, y_true = arrays
         ndim, class_axis = y_pred.ndim, axis % y_pred.ndim

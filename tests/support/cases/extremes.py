@@ -524,6 +524,31 @@ OVERLAP = [
     Extreme("mcc", "logits1e4", _saturated_mask_logits, {"from_logits": True}),
 ]
 
+
+def _hinge_logits(big):
+    # Image 0: errors 1 ± 1e4, ±2e4, ±3e4, all distinct (a tie is a kink of the sort); image 1 has no foreground
+    # (the Jaccard weights' U_0 = 0), image 2 is all foreground.
+    y_pred = _a([[1e4, -2e4, 3e4, -0.5], [0.5, -2.0, 1.5, -0.25], [2e4, -1e4, 0.75, -3e4]])
+    return y_pred, _a([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+
+
+def _saturated_label_logits(big):
+    # Each image one pixel of moderate logits among ±1e4 ones, whose probabilities are exactly 0 and 1 in
+    # floating point; class 1 absent from image 0, pixel 3 of image 0 ignored.
+    y_pred = _a([[[1e4, -1e4, -1e4], [-1e4, 1e4, -1e4], [0.5, -0.25, 1.0], [-1e4, -1e4, 1e4]],
+                 [[-1e4, 1e4, -1e4], [1.5, 0.0, -1.0], [1e4, -1e4, -1e4], [-1e4, -1e4, 1e4]]])
+    return y_pred, _labels([[0, 2, 2, -1], [1, 0, 0, 2]])
+
+
+OVERLAP += [
+    Extreme("lovasz_hinge", "logits1e4-empty-full", _hinge_logits),
+    Extreme("lovasz_softmax", "logits1e4-present-cw-ii", _saturated_label_logits,
+            {"from_logits": True, "classes": "present", "class_weight": _CW3, "ignore_index": -1}),
+    Extreme("lovasz_softmax", "logits1e4-all", _saturated_label_logits, {"from_logits": True, "ignore_index": -1}),
+    # Errors of ~e^−25 (each 1 − p computed as such), none tied: the loss keeps its digits.
+    Extreme("lovasz_softmax", "tiny-loss-label-logits", _nearly_perfect_label_logits, {"from_logits": True}),
+]
+
 # ----------------------------------------------------------------- boxes
 
 def _far_boxes(big):

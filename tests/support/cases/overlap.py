@@ -4,6 +4,7 @@ Inputs: batch N, one spatial axis, classes C (channels-last (N, H, C), or torch 
 (N, C, H) with ``axis=1``), or two spatial axes and C = 1 for the binary cases; at most
 24 entries. Multiclass cases use integer labels, multilabel cases dense 0/1 targets,
 binary cases a class axis of size 1, soft cases dense targets in (0, 1). Probabilities stay inside [0.02, 0.98].
+The Lovász cases draw each score's errors 1e-3 apart and away from 0 (a tie is a kink of the sort).
 """
 
 from __future__ import annotations
@@ -79,6 +80,41 @@ def _cases(short, loss, extra=None):
     ]
 
 
+def _apart(errors, leading, gap=1e-3):
+    """Whether the errors of each score (the entries after the ``leading`` axes) are ``gap`` away from 0 (the
+    hinge's and |t − p|'s kink) and from each other (a tie is a kink of the sort)."""
+    rows = np.sort(errors.reshape(*errors.shape[:leading], -1), axis=-1)
+    return bool(np.all(np.abs(rows) > gap) and np.all(np.diff(rows, axis=-1) > gap))
+
+
+def _lovasz_masks(rng, options, shape=(2, 3, 4), soft=False):
+    """Logits and 0/1 (or soft) targets whose hinge errors 1 − x·(2t − 1) are apart within each image."""
+    while True:
+        logits = f32(rng.standard_normal(shape) * 1.5)
+        targets = f32(rng.uniform(0.05, 0.95, shape)) if soft else (rng.random(shape) < 0.5).astype(np.float64)
+        if _apart(1 - logits * (2 * targets - 1), 1):
+            return logits, targets
+
+
+def _lovasz_classes(rng, options, dense=False):
+    """Logits with integer labels (channels-last, a pixel ignored) or soft dense targets (torch layout); the
+    errors |t − p| of each (image, class) are apart. Three pixels and four classes: every image lacks a class."""
+    axis = options.get("axis", -1)
+    shape = _shape(options, 4)
+    while True:
+        logits = f32(rng.standard_normal(shape) * 1.5)
+        if dense:
+            y_true = f32(rng.uniform(0.05, 0.95, shape))
+            errors = np.abs(y_true - 1 / (1 + np.exp(-logits)))
+        else:
+            y_true = rng.integers(0, 4, (2, 3))
+            y_true[0, 1] = options["ignore_index"]
+            errors = np.abs(np.moveaxis(np.eye(4)[y_true], -1, axis) - softmax(logits, axis))
+            errors[0, 1] = [10.0, 20.0, 30.0, 40.0]  # the ignored pixel: not scored
+        if _apart(np.moveaxis(errors, axis, 1), 2):
+            return logits, y_true
+
+
 CASES: list[Case] = [
     *_cases("dice", "dice"),
     # generalised Dice: 3 of 4 classes in 3 pixels, so every sample has an absent class (the largest
@@ -111,6 +147,15 @@ CASES: list[Case] = [
          functools.partial(_dense, classes=3, soft=True), wrt=(0, 1)),
     Case("mcc", "mcc", "sum_all-binary-from_logits-ii2", {"sum_axes": "all", "from_logits": True, "ignore_index": 2},
          functools.partial(_dense, shape=(2, 3, 4, 1), ignored=2.0)),
+    # Lovász: images of 12 pixels; soft targets (also differentiated) on an (N, H, W, 1) mask.
+    Case("lovasz_hinge", "lovasz_hinge", "masks", {}, _lovasz_masks, LABEL_WEIGHTINGS),
+    Case("lovasz_hinge", "lovasz_hinge", "soft-nhw1", {},
+         functools.partial(_lovasz_masks, shape=(2, 3, 4, 1), soft=True), wrt=(0, 1)),
+    Case("lovasz_softmax", "lovasz_softmax", "multiclass-from_logits-present-cw-ii-1",
+         {"from_logits": True, "classes": "present", "class_weight": CW4, "ignore_index": -1}, _lovasz_classes,
+         SCCE_WEIGHTINGS),
+    Case("lovasz_softmax", "lovasz_softmax", "axis1-soft-from_logits", {"axis": 1, "from_logits": True},
+         functools.partial(_lovasz_classes, dense=True), LABEL_WEIGHTINGS, wrt=(0, 1)),
 ]
 
 

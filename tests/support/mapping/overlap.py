@@ -192,3 +192,46 @@ ROWS += [
         "Integer labels: lossx one-hot encodes them (MONAI's to_onehot_y, from a (N, 1, H, W) label map) and "
         "from_logits applies the softmax over the class axis.", grad="logits"),
 ]
+
+# ----------------------------------------------------------------- lovasz_hinge, lovasz_softmax
+
+
+def _apart(errors: np.ndarray) -> bool:
+    """Each score's errors (axes after the first two) 1e-3 from 0 and from each other: a tie is a kink."""
+    rows = np.sort(errors.reshape(*errors.shape[:2], -1), axis=-1)
+    return bool(np.all(np.abs(rows) > 1e-3) and np.all(np.diff(rows, axis=-1) > 1e-3))
+
+
+def _lovasz_images(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """kornia's layouts: binary logits (2, 1, 4, 5) with 0/1 labels (2, 4, 5) and class logits (2, 4, 4, 5) with
+    labels in [0, 4) (2, 4, 5), the hinge errors and |onehot − softmax| of each image (and class) apart."""
+    while True:
+        binary_logits, binary_labels = rng.standard_normal((2, 1, 4, 5)) * 1.5, rng.integers(0, 2, (2, 4, 5))
+        logits, labels = rng.standard_normal((2, 4, 4, 5)) * 1.5, rng.integers(0, 4, (2, 4, 5))
+        hinge_errors = 1 - binary_logits * (2 * binary_labels[:, None] - 1)
+        class_errors = np.abs(np.moveaxis(np.eye(4)[labels], -1, 1) - softmax(logits, axis=1))
+        if _apart(hinge_errors) and _apart(class_errors):
+            return {"binary_logits": binary_logits, "binary_labels": binary_labels, "logits": logits,
+                    "labels": labels}
+
+
+W4 = "(0.5, 2.0, 1.0, 1.5)"
+
+ROWS += [
+    Row("lovasz_hinge", "kornia", "kornia.losses.lovasz_hinge_loss(binary_logits, binary_labels)",
+        "lossx.lovasz_hinge(binary_logits[:, 0], binary_labels)", _lovasz_images,
+        "kornia takes one logit channel (B, 1, H, W) and labels (B, H, W): lossx's y_pred without the channel "
+        "(or the labels with it). Both score each image and average. segmentation_models_pytorch's "
+        "LovaszLoss(mode='binary') pools the batch (Berman et al.'s per_image=False): lossx on inputs "
+        "reshaped to (1, −1).", grad="binary_logits"),
+    Row("lovasz_softmax", "kornia", "kornia.losses.lovasz_softmax_loss(logits, labels)",
+        "lossx.lovasz_softmax(logits, labels, from_logits=True, axis=1)", _lovasz_images,
+        "kornia takes logits (its softmax over dim 1) and averages every image's every class, absent ones "
+        "included: lossx's classes='all' (the default). Berman et al.'s and segmentation_models_pytorch's "
+        "classes='present' leaves the absent ones out.", grad="logits"),
+    Row("lovasz_softmax", "kornia", f"kornia.losses.lovasz_softmax_loss(logits, labels, weight=torch.tensor({W4}))",
+        f'lossx.lovasz_softmax(logits, labels, from_logits=True, axis=1, class_weight={W4}, reduction="sum") '
+        "/ (logits.shape[0] * logits.shape[1])", _lovasz_images,
+        "kornia multiplies each class's score by its weight and divides by the number of classes, not by the "
+        "weights' sum as lossx's 'mean' does: the weighted sum over N·C.", grad="logits"),
+]

@@ -3,7 +3,8 @@
 Each score is computed from its textbook form ``1 − (numerator + s)/(denominator + s + ε)``
 with ``Σ p`` and ``Σ t`` (not from lossx's cancellation-free rewriting), by an explicit
 loop over the entries each score sums (``sum_axes``; by default every axis but the batch
-axis and the class axis).
+axis and the class axis). The Lovász losses sort each score's pixels in a Python loop (ignored
+pixels removed, not zeroed) and difference the textbook Jaccard loss along that order.
 """
 
 from __future__ import annotations
@@ -159,6 +160,53 @@ def mcc(y_pred, y_true, epsilon=1e-5, **options):
     return _overlap(score, y_pred, y_true, epsilon=epsilon, **options)
 
 
+def _lovasz_extension(pixels):
+    """Berman et al.'s Lovász extension of the Jaccard loss at ``pixels``, a list of (error, target): the
+    pixels sorted by error, largest first (a stable sort), and each error weighted by the increment of the
+    textbook Jaccard loss ``1 − |Y ∖ A_k| / |Y ∪ A_k|`` when the k-th pixel joins the mispredicted ``A_k``."""
+    ordered = sorted(pixels, key=lambda pixel: pixel[0], reverse=True)
+    foreground = sum((t for _, t in ordered), M.ZERO)
+    value, previous, found, missed = M.ZERO, M.ZERO, M.ZERO, M.ZERO
+    for error, t in ordered:
+        found += t
+        missed += 1 - t
+        jaccard = 1 - (foreground - found) / (foreground + missed)
+        value += error * (jaccard - previous)
+        previous = jaccard
+    return value
+
+
+def lovasz_hinge(y_pred, y_true):
+    """Each image's hinge errors ``max(1 − x·(2t − 1), 0)`` over all its pixels, one loop per image."""
+    y_pred, y_true = np.broadcast_arrays(y_pred, y_true)
+    value = np.empty(y_pred.shape[:1], dtype=object)
+    for n in range(y_pred.shape[0]):
+        pixels = [(max(1 - x * (2 * t - 1), M.ZERO), t) for x, t in zip(y_pred[n].flat, y_true[n].flat)]
+        value[n] = _lovasz_extension(pixels)
+    return value, None, None
+
+
+def lovasz_softmax(y_pred, y_true, from_logits=False, axis=-1, classes="all", class_weight=None, ignore_index=None):
+    """Per image and class, the errors ``|t − p|`` of the pixels not ignored; ``classes="present"`` leaves out
+    (as invalid) the classes without a target in the image, and a score without pixels counts nothing."""
+    p, t, valid = _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index)
+    p, t, valid = (np.moveaxis(np.broadcast_to(a, p.shape), axis, 1) for a in (p, t, valid))
+    batch, num_classes = p.shape[:2]
+    weights = [M.ONE] * num_classes if class_weight is None else list(M.mp_array(class_weight))
+    value = np.empty((batch, num_classes), dtype=object)
+    row = np.empty((batch, num_classes), dtype=object)
+    scored = np.ones((batch, num_classes), dtype=bool)
+    for n in range(batch):
+        for c in range(num_classes):
+            pixels = [(abs(target - probability), target)
+                      for probability, target, kept in zip(p[n, c].flat, t[n, c].flat, valid[n, c].flat) if kept]
+            scored[n, c] = bool(pixels) and (classes == "all" or sum(target for _, target in pixels) > 0)
+            value[n, c] = weights[c] * _lovasz_extension(pixels) if scored[n, c] else M.ZERO
+            row[n, c] = weights[c]
+    valid_out = scored if ignore_index is not None or classes == "present" else None
+    return value, None if class_weight is None else row, valid_out
+
+
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (dice, generalized_dice, tversky, focal_tversky, jaccard, mcc)
+    f.__name__: f for f in (dice, generalized_dice, tversky, focal_tversky, jaccard, mcc, lovasz_hinge, lovasz_softmax)
 }
