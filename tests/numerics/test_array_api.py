@@ -21,7 +21,10 @@ def _convert(library: str, array: np.ndarray, dtype: str | None):
         xs = pytest.importorskip("array_api_strict")
         return xs.asarray(array if dtype is None else array.astype(dtype))
     da = pytest.importorskip("dask.array")
-    return da.from_array(array if dtype is None else array.astype(dtype), chunks=1)
+    # Every axis in two chunks: reductions and class-axis softmaxes cross a chunk boundary on
+    # each axis, in a graph of at most 2^ndim chunks (a chunk per element cost 4 times as much).
+    chunks = tuple(max(1, -(-n // 2)) for n in array.shape)
+    return da.from_array(array if dtype is None else array.astype(dtype), chunks=chunks)
 
 
 def _to_numpy(library: str, value) -> np.ndarray:
