@@ -51,6 +51,7 @@ from ._registry import define_loss, generic_function, lookup, registered
 from ._spec import Input, LossSpec, Packing
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
 from .losses.linear import linear_cross_entropy
+from .losses.sequence import ctc_forward_probabilities
 
 if _TYPE_CHECKING:
     from typing import Any
@@ -86,6 +87,7 @@ __all__ = [
     "VarianceRangeError",
     "CosineRangeError",
     "BoxRangeError",
+    "ctc_forward_probabilities",
     "curves",
     "define_loss",
     "experiment",

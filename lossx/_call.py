@@ -47,7 +47,8 @@ def compute(
     ``rescale`` and ``count_class_weights`` are the presets' knobs of
     :func:`lossx._reduction.reduce_terms`; ``keep_float32`` returns a half-precision call's
     result in float32 (torch's autocast rule); ``total_weight`` and ``mean_across`` set the
-    mean's denominator (docs/distributed.md). ``reduction=None`` is :func:`evaluate`.
+    mean's denominator (docs/distributed.md). ``reduction=None`` returns ``(xp, the body's
+    result, result dtype)`` unreduced and as the body gave it (:func:`evaluate`).
     """
     if reduction is not None and reduction not in REDUCTIONS:
         check_reduction(reduction, spec.name)
@@ -104,7 +105,7 @@ def compute(
         with scope(compute_dtype):
             result = spec.body(xp, *checked, **arrays)
     if reduction is None:
-        return xp, as_terms(result), result_dtype
+        return xp, result, result_dtype
     out = reduce(
         xp, result, reduction, spec.name, sample_weight, mask, rescale, count_class_weights, total_weight, mean_across
     )
@@ -119,7 +120,8 @@ def evaluate(spec: LossSpec, inputs: tuple, options: Mapping[str, Any]) -> tuple
     ``options`` must be validated. Half-precision inputs are computed in float32; the
     caller casts the reduced result back to the returned dtype.
     """
-    return compute(spec, inputs, options, None)
+    xp, result, result_dtype = compute(spec, inputs, options, None)
+    return xp, as_terms(result), result_dtype
 
 
 def weight_total(

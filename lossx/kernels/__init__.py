@@ -93,12 +93,14 @@ class Kernels(Protocol):
         (:mod:`lossx.kernels.linear`)."""
 
     def fold(
-        self, step: Callable[..., Array], alpha: Array, constants: tuple, sequences: tuple, steps: Any,
-    ) -> Array:
+        self, step: Callable[..., Array], alpha: Array, constants: tuple, sequences: tuple, steps: Any, collect: bool,
+    ) -> Any:
         """``alpha = step(xp, alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1, ``xp`` the namespace.
 
-        ``step`` should be the same object on every call (a module's function), so that a
-        compiler reuses its loop.
+        Returns the last ``alpha``; with ``collect``, ``(last alpha, every step's alpha)``, the
+        second stacked on a new leading axis of size ``steps`` (0 steps: empty, and the last
+        alpha is the initial one). ``step`` should be the same object on every call (a
+        module's function), so that a compiler reuses its loop.
         """
 
 

@@ -359,11 +359,18 @@ def ctc_log_probs(
     return None
 
 
-def fold(xp: ModuleType, step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any) -> Any:
+def fold(
+    xp: ModuleType, step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any, collect: bool,
+) -> Any:
     # A Python loop over the static number of steps (compilers without a loop primitive unroll it).
+    every = []
     for t in range(steps):
         alpha = step(xp, alpha, *constants, *(sequence[t, ...] for sequence in sequences))
-    return alpha
+        if collect:
+            every.append(alpha)
+    if not collect:
+        return alpha
+    return alpha, xp.stack(every, axis=0) if every else xp.expand_dims(alpha, axis=0)[:0, ...]
 
 
 #: The formulas that take the namespace only, by kernel name.

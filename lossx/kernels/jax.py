@@ -201,20 +201,22 @@ def gather(vector: Any, indices: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=None)
-def _scan_body(step: Callable[..., Any]) -> Callable[..., Any]:
+def _scan_body(step: Callable[..., Any], collect: bool) -> Callable[..., Any]:
     # One body per step function: the constants travel in the carry rather than in a closure, so
     # JAX reuses its traced and compiled loop between eager calls instead of compiling it anew.
     def body(carried: tuple, current: tuple) -> tuple:
         alpha, constants = carried
-        return (step(jnp, alpha, *constants, *current), constants), None
+        alpha = step(jnp, alpha, *constants, *current)
+        return (alpha, constants), alpha if collect else None
 
     return body
 
 
-def fold(step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any) -> Any:
+def fold(step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any, collect: bool) -> Any:
     # lax.scan, not an unrolled loop: XLA's compile time grows quadratically with an unrolled
-    # recursion. It differentiates as the loop.
-    return jax.lax.scan(_scan_body(step), (alpha, constants), sequences)[0][0]
+    # recursion. It differentiates as the loop; its stacked outputs are every step's alpha.
+    (alpha, _), every = jax.lax.scan(_scan_body(step, collect), (alpha, constants), sequences)
+    return (alpha, every) if collect else alpha
 
 
 # ---------------------------------------------------------------- services

@@ -269,10 +269,18 @@ def size(x: Any, axis: int) -> Any:
     return static if static is not None else tf.shape(x)[axis]
 
 
-def fold(step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any) -> Any:
-    # tf.foldl, a while loop: XLA's compile time grows quadratically with an unrolled recursion,
-    # and a graph may leave the number of steps unknown. It differentiates as the loop.
-    return tf.foldl(_fold_body(step), sequences, initializer=(alpha, constants))[0]
+def fold(step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any, collect: bool) -> Any:
+    # tf.foldl (tf.scan to collect), a while loop: XLA's compile time grows quadratically with an
+    # unrolled recursion, and a graph may leave the number of steps unknown. It differentiates as the loop.
+    if not collect:
+        return tf.foldl(_fold_body(step), sequences, initializer=(alpha, constants))[0]
+    # tf.scan stacks its whole carry: the constants come in by closure, so that only alpha is stacked.
+    every = tf.scan(
+        lambda previous, current: step(tensorflow_namespace, previous, *constants, *current),
+        sequences, initializer=alpha,
+    )
+    # The last step's alpha, or the initial one after no step (a graph may not know which).
+    return tf.concat([alpha[tf.newaxis], every[-1:]], axis=0)[-1], every
 
 
 _FOLD_BODIES: dict[Callable[..., Any], Callable[..., Any]] = {}

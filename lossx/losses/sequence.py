@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from .. import primitives as P
+from .._call import compute
 from ..examples import sequence as examples
 from .._errors import LabelRangeError, OptionValueError, ShapeError
 from .._namespace import device_of, is_eager, to_numpy
 from .._options import Option
 from .._registry import define_loss
-from .._spec import Input
+from .._spec import Input, LossSpec
 
+# The family's losses (lossx.losses.__all__); ctc_forward_probabilities is a function, not a loss,
+# exported by lossx itself.
 __all__ = ["ctc"]
 
 _INF = float("inf")
@@ -78,71 +81,170 @@ def _step(xp: Any, alpha: Any, minus_inf: Any, skip: Any, emission: Any, active:
     return new if active is None else xp.where(active, new, alpha)
 
 
-def _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position) -> None:
+def _check_values(xp, name, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position) -> None:
     """Eager-mode checks of label values and lengths (skipped under jit/compile).
 
     ``padded_labels`` are the labels with the blank in place of the padding: their extrema
     (one pass each, as for the lengths) say whether every label within its length is in range.
     """
     frames, classes, max_labels = y_pred.shape[1], y_pred.shape[2], labels.shape[1]
-    for name, lengths, limit in (("input_lengths", input_lengths, frames), ("label_lengths", label_lengths, max_labels)):
+    for what, lengths, limit in (("input_lengths", input_lengths, frames), ("label_lengths", label_lengths, max_labels)):
         if lengths is None:
             continue
         low, high = P.extrema(lengths)
         if low < 0 or high > limit:
             raise ShapeError(
-                f"ctc: {name} must lie in [0, {limit}] (the padded size of "
-                f"{'y_pred along axis 1' if name == 'input_lengths' else 'y_true along axis 1'}); "
+                f"{name}: {what} must lie in [0, {limit}] (the padded size of "
+                f"{'y_pred along axis 1' if what == 'input_lengths' else 'y_true along axis 1'}); "
                 f"got {to_numpy(lengths).tolist()}."
             )
     low, high = P.extrema(padded_labels)
     if low < 0 or high >= classes:
         raise LabelRangeError(
-            f"ctc: labels within label_lengths must lie in [0, {classes}) (y_pred has {classes} "
+            f"{name}: labels within label_lengths must lie in [0, {classes}) (y_pred has {classes} "
             "classes, blank included); fix the labels or the lengths."
         )
     if bool(xp.any(xp.logical_and(valid_position, labels == blank))):
         raise LabelRangeError(
-            f"ctc: labels within label_lengths contain the blank index {blank}. Pad label "
+            f"{name}: labels within label_lengths contain the blank index {blank}. Pad label "
             f"sequences at the end; without label_lengths, every entry equal to blank={blank} "
             "counts as padding, so blanks may only trail the labels."
         )
 
 
+def _log_probabilities(xp, name, y_pred, y_true, input_lengths, label_lengths, blank, from_logits) -> tuple:
+    """``(log_probs, labels, input_lengths, label_lengths, blank)``: the checked inputs of the recursion.
+
+    The log-probabilities (B, T, C), the labels with the blank in place of their padding, the
+    lengths as int32 (``input_lengths`` None for all frames) and the blank as a non-negative
+    index; ``name`` names the caller in errors.
+    """
+    if y_pred.ndim != 3:
+        raise ShapeError(
+            f"{name}: y_pred of shape {tuple(y_pred.shape)} must have shape (batch, frames, classes); "
+            "torch's (frames, batch, classes) log_probs need .transpose(0, 1)."
+        )
+    classes = y_pred.shape[2]
+    if blank < 0 and classes is not None:
+        blank = blank + classes
+    elif blank < 0:  # a TensorFlow graph with an unknown class count: the blank is a scalar tensor
+        blank = xp.astype(_size(xp, y_pred, 2), y_true.dtype) + blank
+    if classes is not None and not 0 <= blank < classes:
+        raise OptionValueError(
+            f"{name}: blank is out of range for y_pred with {classes} classes; use an index in "
+            f"[{-classes}, {classes})."
+        )
+    labels = y_true
+    if from_logits:
+        log_probs = P.log_softmax(y_pred, axis=-1)
+    else:
+        zero = xp.equal(y_pred, 0)
+        safe = xp.log(xp.where(zero, xp.ones_like(y_pred), y_pred))
+        log_probs = xp.where(zero, xp.full_like(y_pred, -_INF), safe)
+
+    max_labels = _size(xp, labels, 1)
+    label_position = xp.arange(max_labels, dtype=xp.int32, **device_of(y_pred))
+    if label_lengths is None:
+        label_lengths = xp.sum(xp.astype(xp.not_equal(labels, blank), xp.int32), axis=1)
+    label_lengths = xp.astype(label_lengths, xp.int32)
+    valid_position = xp.less(xp.expand_dims(label_position, axis=0), xp.expand_dims(label_lengths, axis=1))
+    if input_lengths is not None:
+        input_lengths = xp.astype(input_lengths, xp.int32)
+    # Padding may hold any value (-1, ...): the blank stands in for it.
+    padded_labels = xp.where(valid_position, labels, xp.zeros_like(labels) + blank)
+    if is_eager(y_pred):
+        _check_values(xp, name, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position)
+    return log_probs, padded_labels, input_lengths, label_lengths, blank
+
+
+def _forward(xp, log_probs, labels, input_lengths, label_lengths, blank, collect) -> tuple:
+    """``(loss (B,), every frame's α (T, B, S), or None without collect)`` of :func:`_log_probabilities`'s inputs.
+
+    The one forward recursion, of :func:`ctc` and of :func:`ctc_forward_probabilities`.
+    """
+    device = device_of(log_probs)
+    max_labels = _size(xp, labels, 1)
+    # The extended labels l' (B, S), S = 2L + 1: the blank at even s, label (s − 1)/2 at odd s
+    # (gathered from the labels followed by one blank, whose index L the even s take).
+    state = xp.arange(2 * max_labels + 1, dtype=xp.int32, **device)
+    odd = xp.equal(state % 2, 1)
+    source = xp.where(odd, state // 2, xp.zeros_like(state) + max_labels)
+    blank_column = xp.zeros_like(xp.expand_dims(label_lengths, axis=1), dtype=labels.dtype) + blank  # (B, 1)
+    with_blank = xp.concat([labels, blank_column], axis=1)
+    extended = _take_last(xp, with_blank, xp.expand_dims(source, axis=0) + xp.zeros_like(blank_column, dtype=xp.int32))
+
+    minus_inf = xp.full_like(extended, -_INF, dtype=log_probs.dtype)  # (B, S)
+    # The skip s−2 → s is allowed into a label that differs from the label before it.
+    before_previous = xp.concat([blank_column, blank_column, extended], axis=1)[:, :-2]
+    skip = xp.logical_and(xp.expand_dims(odd, axis=0), xp.not_equal(extended, before_previous))
+
+    # Time-major emissions lp_t(l'_s): (T, B, S); frames past input_lengths keep α: (T, B, 1).
+    emission_index = xp.expand_dims(extended, axis=1) + xp.zeros_like(log_probs[:, :, :1], dtype=extended.dtype)
+    sequences = (xp.permute_dims(_take_last(xp, log_probs, emission_index), (1, 0, 2)),)
+    frames = _size(xp, log_probs, 1)
+    if input_lengths is not None:
+        frame = xp.arange(frames, dtype=xp.int32, **device)
+        active = xp.less(xp.expand_dims(frame, axis=1), xp.expand_dims(input_lengths, axis=0))
+        sequences += (xp.expand_dims(active, axis=2),)
+
+    # α before the first frame: the path starts in state 0 with probability 1.
+    start = xp.where(xp.expand_dims(xp.equal(state, 0), axis=0), xp.zeros_like(minus_inf), minus_inf)
+    # The recursion over the frames: a Python loop on most namespaces, lax.scan on JAX and tf.foldl
+    # (tf.scan to collect) on TensorFlow, whose compile times grow quadratically with an unrolled recursion.
+    folded = P.kernels(xp)["fold"](_step, start, (minus_inf, skip), sequences, frames, collect)
+    alpha, every = folded if collect else (folded, None)
+
+    # End in the blank after the last label (s = 2·L_b) or on the last label (s = 2·L_b − 1),
+    # picked from α with a −inf column in front (index 2·L_b + 1 and 2·L_b; 0 when L_b = 0).
+    padded = xp.concat([minus_inf[:, :1], alpha], axis=1)
+    position = xp.expand_dims(xp.arange(2 * max_labels + 2, dtype=xp.int32, **device), axis=0)
+    end = xp.expand_dims(2 * label_lengths, axis=1)
+    zeros = xp.zeros_like(padded)
+    last_blank = xp.sum(xp.where(xp.equal(position, end + 1), padded, zeros), axis=1)
+    last_label = xp.sum(xp.where(xp.equal(position, end), padded, zeros), axis=1)
+    return -_log_sum_exp(xp, minus_inf[:, 0], last_blank, last_label), every
+
+
 # ----------------------------------------------------------------- the loss
+
+
+BLANK = Option(
+    "blank", "int", 0,
+    "Index of the blank class in y_pred's last axis; negative values count from the end "
+    "(−1: the last class, as TensorFlow's blank_index).",
+)
+FROM_LOGITS = Option(
+    "from_logits", "bool", True,
+    "True: y_pred are logits or log-probabilities (log-softmax is applied over the classes, "
+    "which leaves log-probabilities unchanged); False: probabilities in [0, 1], used as given.",
+)
+#: The inputs of :func:`ctc` and :func:`ctc_forward_probabilities`, declared once.
+INPUTS = (
+    Input("y_pred", "prediction", "Per-frame class scores, batch first: (B, T, C), blank included."),
+    Input("y_true", "sequences", "Label sequences, right-padded: (B, L)."),
+    Input(
+        "input_lengths", "lengths",
+        "Number of valid frames of each sequence (B,); None: all T frames.", optional=True,
+    ),
+    Input(
+        "label_lengths", "lengths",
+        "Number of valid labels of each sequence (B,); None: the count of entries of y_true "
+        "that are not the blank (Keras's convention: labels padded with the blank).", optional=True,
+    ),
+)
 
 
 @define_loss(
     options=[
-        Option(
-            "blank", "int", 0,
-            "Index of the blank class in y_pred's last axis; negative values count from the end "
-            "(−1: the last class, as TensorFlow's blank_index).",
-        ),
+        BLANK,
         Option(
             "zero_infinity", "bool", False,
             "Replace infinite losses (no alignment exists: input too short for the labels) by 0, "
             "with a zero gradient.",
         ),
-        Option(
-            "from_logits", "bool", True,
-            "True: y_pred are logits or log-probabilities (log-softmax is applied over the classes, "
-            "which leaves log-probabilities unchanged); False: probabilities in [0, 1], used as given.",
-        ),
+        FROM_LOGITS,
     ],
-    inputs=[
-        Input("y_pred", "prediction", "Per-frame class scores, batch first: (B, T, C), blank included."),
-        Input("y_true", "sequences", "Label sequences, right-padded: (B, L)."),
-        Input(
-            "input_lengths", "lengths",
-            "Number of valid frames of each sequence (B,); None: all T frames.", optional=True,
-        ),
-        Input(
-            "label_lengths", "lengths",
-            "Number of valid labels of each sequence (B,); None: the count of entries of y_true "
-            "that are not the blank (Keras's convention: labels padded with the blank).", optional=True,
-        ),
-    ],
+    inputs=INPUTS,
     class_axis=True,
     probabilities=True,
     example=examples.ctc_example,
@@ -198,44 +300,9 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     Classification: Labelling Unsegmented Sequence Data with Recurrent Neural
     Networks", ICML; torch.nn.CTCLoss; optax.ctc_loss; keras.losses.CTC.
     """
-    if y_pred.ndim != 3:
-        raise ShapeError(
-            f"ctc: y_pred of shape {tuple(y_pred.shape)} must have shape (batch, frames, classes); "
-            "torch's (frames, batch, classes) log_probs need .transpose(0, 1)."
-        )
-    classes = y_pred.shape[2]
-    if blank < 0 and classes is not None:
-        blank = blank + classes
-    elif blank < 0:  # a TensorFlow graph with an unknown class count: the blank is a scalar tensor
-        blank = xp.astype(_size(xp, y_pred, 2), y_true.dtype) + blank
-    if classes is not None and not 0 <= blank < classes:
-        raise OptionValueError(
-            f"ctc: blank is out of range for y_pred with {classes} classes; use an index in "
-            f"[{-classes}, {classes})."
-        )
-    dtype = y_pred.dtype
-    labels = y_true
-    if from_logits:
-        log_probs = P.log_softmax(y_pred, axis=-1)
-    else:
-        zero = xp.equal(y_pred, 0)
-        safe = xp.log(xp.where(zero, xp.ones_like(y_pred), y_pred))
-        log_probs = xp.where(zero, xp.full_like(y_pred, -_INF), safe)
-
-    device = device_of(y_pred)
-    max_labels = _size(xp, labels, 1)
-    label_position = xp.arange(max_labels, dtype=xp.int32, **device)
-    if label_lengths is None:
-        label_lengths = xp.sum(xp.astype(xp.not_equal(labels, blank), xp.int32), axis=1)
-    label_lengths = xp.astype(label_lengths, xp.int32)
-    valid_position = xp.less(xp.expand_dims(label_position, axis=0), xp.expand_dims(label_lengths, axis=1))
-    if input_lengths is not None:
-        input_lengths = xp.astype(input_lengths, xp.int32)
-    # Padding may hold any value (-1, ...): the blank stands in for it.
-    padded_labels = xp.where(valid_position, labels, xp.zeros_like(labels) + blank)
-    if is_eager(y_pred):
-        _check_values(xp, y_pred, labels, padded_labels, input_lengths, label_lengths, blank, valid_position)
-    labels = padded_labels
+    log_probs, labels, input_lengths, label_lengths, blank = _log_probabilities(
+        xp, "ctc", y_pred, y_true, input_lengths, label_lengths, blank, from_logits,
+    )
     if from_logits and is_eager(y_pred):
         # The framework's fused kernel of this recursion (torch's F.ctc_loss: far faster for
         # small batches in eager mode, docs/performance.md; torch.compile cannot trace it, so
@@ -247,45 +314,70 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
         loss = P.kernels(xp)["ctc_log_probs"](log_probs, labels, input_lengths, label_lengths, blank, zero_infinity)
         if loss is not None:
             return loss
-
-    # The extended labels l' (B, S), S = 2L + 1: the blank at even s, label (s − 1)/2 at odd s
-    # (gathered from the labels followed by one blank, whose index L the even s take).
-    state = xp.arange(2 * max_labels + 1, dtype=xp.int32, **device)
-    odd = xp.equal(state % 2, 1)
-    source = xp.where(odd, state // 2, xp.zeros_like(state) + max_labels)
-    blank_column = xp.zeros_like(xp.expand_dims(label_lengths, axis=1), dtype=labels.dtype) + blank  # (B, 1)
-    with_blank = xp.concat([labels, blank_column], axis=1)
-    extended = _take_last(xp, with_blank, xp.expand_dims(source, axis=0) + xp.zeros_like(blank_column, dtype=xp.int32))
-
-    minus_inf = xp.full_like(extended, -_INF, dtype=dtype)  # (B, S)
-    # The skip s−2 → s is allowed into a label that differs from the label before it.
-    before_previous = xp.concat([blank_column, blank_column, extended], axis=1)[:, :-2]
-    skip = xp.logical_and(xp.expand_dims(odd, axis=0), xp.not_equal(extended, before_previous))
-
-    # Time-major emissions lp_t(l'_s): (T, B, S); frames past input_lengths keep α: (T, B, 1).
-    emission_index = xp.expand_dims(extended, axis=1) + xp.zeros_like(log_probs[:, :, :1], dtype=extended.dtype)
-    sequences = (xp.permute_dims(_take_last(xp, log_probs, emission_index), (1, 0, 2)),)
-    frames = _size(xp, y_pred, 1)
-    if input_lengths is not None:
-        frame = xp.arange(frames, dtype=xp.int32, **device)
-        active = xp.less(xp.expand_dims(frame, axis=1), xp.expand_dims(input_lengths, axis=0))
-        sequences += (xp.expand_dims(active, axis=2),)
-
-    # α before the first frame: the path starts in state 0 with probability 1.
-    start = xp.where(xp.expand_dims(xp.equal(state, 0), axis=0), xp.zeros_like(minus_inf), minus_inf)
-    # The recursion over the frames: a Python loop on most namespaces, lax.scan on JAX and tf.foldl
-    # on TensorFlow, whose compile times grow quadratically with an unrolled recursion.
-    alpha = P.kernels(xp)["fold"](_step, start, (minus_inf, skip), sequences, frames)
-
-    # End in the blank after the last label (s = 2·L_b) or on the last label (s = 2·L_b − 1),
-    # picked from α with a −inf column in front (index 2·L_b + 1 and 2·L_b; 0 when L_b = 0).
-    padded = xp.concat([minus_inf[:, :1], alpha], axis=1)
-    position = xp.expand_dims(xp.arange(2 * max_labels + 2, dtype=xp.int32, **device), axis=0)
-    end = xp.expand_dims(2 * label_lengths, axis=1)
-    zeros = xp.zeros_like(padded)
-    last_blank = xp.sum(xp.where(xp.equal(position, end + 1), padded, zeros), axis=1)
-    last_label = xp.sum(xp.where(xp.equal(position, end), padded, zeros), axis=1)
-    loss = -_log_sum_exp(xp, minus_inf[:, 0], last_blank, last_label)
+    loss, _ = _forward(xp, log_probs, labels, input_lengths, label_lengths, blank, False)
     if zero_infinity:
         loss = xp.where(xp.isinf(loss), xp.zeros_like(loss), loss)
     return loss
+
+
+# ----------------------------------------------------------------- the forward probabilities
+
+
+FORWARD_PROBABILITIES = "ctc_forward_probabilities"
+
+
+def ctc_forward_probabilities(
+    y_pred: Any, y_true: Any, input_lengths: Any = None, label_lengths: Any = None, *, blank: int = 0,
+    from_logits: bool = True,
+) -> tuple:
+    """CTC's loss and its forward variables, every frame's: ``(loss, log_alpha_blank, log_alpha_label)``.
+
+    The forward variables α are :func:`lossx.ctc`'s, from the same recursion (its docstring
+    has the formula): ``α_t(s)`` is the log of the total probability of the paths through frames
+    0 … t that end in state s of the extended labels ``l'`` (a blank before, between and after
+    the labels), with ``α_t = α_{T_b−1}`` on frames past ``input_lengths``. They come split as
+    optax's: ``log_alpha_blank[t, b, n] = α_t(2n)``, the blank before label n (n = L_b: after the
+    last), and ``log_alpha_label[t, b, n] = α_t(2n + 1)``, label n. ``loss`` is ``lossx.ctc``'s with
+    ``reduction="none"``: ``−logsumexp(α_{T−1}(2·L_b), α_{T−1}(2·L_b − 1))``, +inf where no
+    alignment exists. Unreachable states are −inf. Everything is differentiable, and runs under
+    ``jax.jit``, ``tf.function(jit_compile=True)`` and ``torch.compile(fullgraph=True)``.
+
+    Shapes: ``y_pred`` (B, T, C), ``y_true`` (B, L), the lengths (B,), as for :func:`lossx.ctc`
+    (whose inputs and checks these are); ``loss`` (B,), ``log_alpha_blank`` (T, B, L + 1) and
+    ``log_alpha_label`` (T, B, L), time first. States past ``2·L_b`` are those of labels padded
+    with the blank (their values do not enter the loss).
+
+    optax's ``ctc_loss_with_forward_probs(logits, logit_paddings, labels, label_paddings)``
+    returns the same three arrays, of the same shapes, for ``y_pred = logits``, lengths
+    ``Σ(1 − paddings)`` along axis 1 (right padding; optax also skips padded frames elsewhere)
+    and labels padded with the blank, with three differences: optax approximates log 0 by
+    ``log_epsilon = −1e5`` (unreachable states are about −1e5 rather than −inf, and a loss
+    without alignment about 1e5 rather than inf); its last frame of ``log_alpha_blank`` also
+    holds the final step from label n − 1 to the end, ``logsumexp(α_{T−1}(2n), α_{T−1}(2n − 1))``,
+    so that its entry n = L_b is ``−loss``; it takes logits only (``from_logits=True``).
+
+    Reference: Graves, Fernández, Gomez and Schmidhuber (2006), "Connectionist Temporal
+    Classification", ICML (the forward variables of its forward-backward algorithm);
+    optax.ctc_loss_with_forward_probs.
+    """
+    options = _FORWARD_SPEC.validate({"blank": blank, "from_logits": from_logits})
+    xp, outputs, dtype = compute(_FORWARD_SPEC, (y_pred, y_true, input_lengths, label_lengths), options, None)
+    return tuple(out if out.dtype == dtype else xp.astype(out, dtype) for out in outputs)
+
+
+def _forward_probabilities(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, from_logits) -> tuple:
+    log_probs, labels, input_lengths, label_lengths, blank = _log_probabilities(
+        xp, FORWARD_PROBABILITIES, y_pred, y_true, input_lengths, label_lengths, blank, from_logits,
+    )
+    loss, every = _forward(xp, log_probs, labels, input_lengths, label_lengths, blank, True)
+    return loss, every[:, :, 0::2], every[:, :, 1::2]
+
+
+# The declaration of its inputs and options, so that its call runs ctc's checks and casts (lossx._call);
+# not registered: it is no loss (its result is not reduced).
+_FORWARD_SPEC = LossSpec(
+    name=FORWARD_PROBABILITIES, body=_forward_probabilities, options=(BLANK, FROM_LOGITS), inputs=INPUTS,
+    class_axis=True, probabilities=True,
+)
+# Its derived attributes computed now, outside any trace (as lossx._registry.register does).
+_FORWARD_SPEC.required_inputs, _FORWARD_SPEC.other_inputs, _FORWARD_SPEC.array_options  # noqa: B018
