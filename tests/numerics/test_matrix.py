@@ -22,13 +22,13 @@ Dimensions (test id: ``loss-options-reduction-weighting-backend-dtype-mode``):
   ``tf.function(jit_compile=True)`` ("xla");
 * dtype: float32, float64.
 
-Eager modes run every cell, but JAX's eager float32 cells (see ``_runs``). Compiling costs
-0.4–1.3 s per cell, so compiled modes run a subset (see ``_compiled_subset``), in float32 (the
-dtype models are compiled in; float64 exactness is proven eagerly): "mean" with sample weights
-for every option set, and for each loss's first option set "mean" under every weighting but
-"none" and "none" with sample weights; JAX's eager float32 cells are the same subset (eager JAX
-runs each operation as its own XLA computation, at 0.2 s a cell, the operations jit compiles
-together; its float64 eager cells cover the whole grid). ``test_torch_inductor`` (marked slow, runs by default)
+Compiling costs 0.5–2 s per cell, so compiled modes run a subset (see ``_compiled_subset``), in
+float32 (the dtype models are compiled in; float64 exactness is proven eagerly): "mean" with
+sample weights for every option set, and each loss's first option set's "mean" under its masks.
+Eager cells run in full on NumPy, torch and TensorFlow; JAX's eager float64 cells run "none" and
+"mean" with sample weights for every option set and the whole grid of each loss's first option
+set (``_jax_eager_subset``: eager JAX runs each operation as its own XLA computation, 0.25 s a
+cell), and JAX's float32 runs under ``jax.jit`` only, as models do. ``test_torch_inductor`` (marked slow, runs by default)
 compiles one option set per kind of kernel with torch's default inductor backend (float32,
 mean, sw).
 
@@ -243,25 +243,38 @@ FIRST_CASES = frozenset(case.id for i, case in enumerate(CASES) if case.loss not
 def _compiled_subset(case: Case, reduction: str, weighting: str) -> bool:
     """Which cells also run compiled (torch.compile, jax.jit, tf.function(jit_compile=True)).
 
-    Compiling costs 0.4-1.3 s per cell, so compiled modes cover every option set with
-    "mean" under sample weights, and each loss's first option set with "mean" under every
-    other weighting but "none" and with "none" under sample weights (the reduction code
-    paths that hold weights and masks, which do not depend on the options), not the full
-    reduction x weighting grid.
+    Compiling costs 0.5-2 s per cell, so compiled modes cover every option set with "mean"
+    under sample weights, and each loss's first option set with "mean" under its masks: the
+    sample-weighted mask ("mask" where the loss has no "sw-mask") and "allmasked" (Σw = 0, the
+    guarded division). These are the reduction code paths that hold weights and masks, which do
+    not depend on the options; every cell runs eagerly.
     """
     if (reduction, weighting) == ("mean", "sw"):
         return True
-    return case.id in FIRST_CASES and (
-        (reduction == "mean" and weighting != "none") or (reduction, weighting) == ("none", "sw")
-    )
+    if case.id not in FIRST_CASES or reduction != "mean":
+        return False
+    masked = "sw-mask" if "sw-mask" in case.weightings else "mask"
+    return weighting in (masked, "allmasked")
+
+
+def _jax_eager_subset(case: Case, reduction: str, weighting: str) -> bool:
+    """JAX's eager float64 cells: "none" and "mean" under sample weights for every option set,
+    every cell of each loss's first option set.
+
+    Eager JAX runs each operation as its own XLA computation (0.25 s a cell, the operations jit
+    compiles together), and its reductions are the namespace's, the same for every option set; the
+    reduction grid of every option set is proven on NumPy and on torch and TensorFlow eagerly.
+    """
+    return case.id in FIRST_CASES or (weighting == "sw" and reduction in ("none", "mean"))
 
 
 def _runs(case: Case, reduction: str, weighting: str, backend: str, dtype: str, mode: str) -> bool:
-    """Whether the full matrix has this cell: every eager cell, but JAX's float32 eager cells only
-    where jax.jit runs too. Eager JAX dispatches each operation as its own XLA computation, the
-    operations jit compiles together, at 0.2 s a cell; float64 eager proves every cell exact."""
-    if mode in COMPILED_MODES or (backend, dtype) == ("jax", "float32"):
+    """Whether the full matrix has this cell: compiled modes in float32 on their subset; JAX eager
+    in float64 on its subset (its float32 runs compiled, as models do); every other eager cell."""
+    if mode in COMPILED_MODES:
         return dtype == "float32" and _compiled_subset(case, reduction, weighting)
+    if backend == "jax":
+        return dtype == "float64" and _jax_eager_subset(case, reduction, weighting)
     return True
 
 
