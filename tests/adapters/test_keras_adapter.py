@@ -195,7 +195,7 @@ def _non_default(option):
     """A valid value of ``option`` that differs from its default (generic over declarations)."""
     if option.kind == "bool":
         return not option.default
-    if option.kind == "axes":
+    if option.kind in ("axes", "class_axes"):
         return [1, 2]
     if option.kind == "choice":
         return next(value for value in option.named if value != option.default)
