@@ -85,7 +85,7 @@ def _option_like(spec: LossSpec, value: Any) -> Option | None:
     if isinstance(value, bool) or "bool" in dtype:
         kinds: tuple[str, ...] = ("bool",)
     elif isinstance(value, int) or "int" in dtype:
-        kinds = ("int", "axis", "float", "float_or_weights")
+        kinds = ("int", "axis", "class_axes", "float", "float_or_weights")
     elif isinstance(value, float) or "float" in dtype:
         kinds = ("float", "float_or_weights")
     else:

@@ -5,6 +5,10 @@ Keras through :func:`evaluate`, since Keras reduces itself). The namespace, the 
 answers, the prediction's static shape and its eagerness are found once here and
 handed to the checks (:mod:`lossx._checks`) and the reduction (:mod:`lossx._reduction`).
 
+A tuple of class axes (an option of kind ``"class_axes"``) is handled here alone too: the
+checks see the inputs as given, then the class axes are moved to the end and flattened into
+one (:func:`_flattened`), so every loss body, its fused kernels included, sees one class axis.
+
 Half precision is handled here alone: float16/bfloat16 predictions are computed in float32
 and the result is cast back to their dtype (or kept in float32 where the caller asks,
 as torch's autocast does for its own losses).
@@ -17,11 +21,12 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from ._binding import bind
-from ._checks import check_axis, check_input, check_prediction_dtype, check_probability_range
-from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half
+from ._checks import check_axis, check_class_axes, check_input, check_prediction_dtype, check_probability_range, class_total
+from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half, is_kind
 from ._errors import ArgumentError, ShapeError
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._reduction import PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape, total_of
+from .kernels import kernels
 
 if TYPE_CHECKING:
     from ._spec import LossSpec
@@ -70,7 +75,9 @@ def compute(
         pred_shape = static_shape(y_pred)
     eager = is_eager(y_pred)
     axis = options.get("axis", -1)
-    if "axis" in options and not -len(pred_shape) <= axis < len(pred_shape):
+    if type(axis) is tuple:  # class axes (an option of kind "class_axes"), flattened into one below
+        axis = check_class_axes(spec, pred_shape, axis)
+    elif "axis" in options and not -len(pred_shape) <= axis < len(pred_shape):
         check_axis(spec, pred_shape, axis)
     half = answers.get((result_dtype, "half"))
     if half or (half is None and is_half(xp, result_dtype)):
@@ -98,6 +105,9 @@ def compute(
         if value is not None and not isinstance(value, float):
             arrays = _option_arrays(spec, xp, y_pred, pred_shape, options, compute_dtype, axis)
             break
+    if type(axis) is tuple:
+        checked = _flattened(spec, xp, checked, axis)
+        arrays = {**arrays, "axis": -1}
     scope = DEFAULT_FLOATING_SCOPES.get(xp.__name__)
     if scope is None:
         result = spec.body(xp, *checked, **arrays)
@@ -160,18 +170,51 @@ def _option_arrays(
         else:
             array = to_namespace(xp, value, y_pred, option.name)
             array = xp.astype(array, dtype) if array.dtype != dtype else array
-        classes = pred_shape[axis]
+        classes = class_total(pred_shape, axis) if type(axis) is tuple else pred_shape[axis]
         if array.ndim == 1 and classes is not None and array.shape[0] != classes:
             # Per-class vectors of elementwise losses (pos_weight, quantile) run along the last axis.
             unit = "class" if spec.class_axis else "entry of the last axis (one per column)"
             scalar = ", or a single number" if option.kind == "float_or_weights" else ""
+            along = f"axes {axis} (the product of their sizes)" if type(axis) is tuple else f"axis {axis}"
             raise ShapeError(
                 f"{spec.name}: {option.name} has {array.shape[0]} entries but {spec.inputs[0].name} of "
                 f"shape {pred_shape} has {classes} {'classes' if spec.class_axis else 'entries'} "
-                f"along axis {axis}; give {option.name} one value per {unit}{scalar}."
+                f"along {along}; give {option.name} one value per {unit}{scalar}."
             )
         arrays[option.name] = array
     return arrays
+
+
+def _flattened(spec: LossSpec, xp: Any, checked: list, axes: tuple[int, ...]) -> list:
+    """The checked inputs with the class ``axes`` moved, in their order, to the end and flattened
+    into one last axis: a class is the flat (row-major) index into their slice, as in optax.
+
+    The body then runs on one class axis (its fused kernels included); the other axes keep
+    their order, so the loss, labels, sample weights and masks keep their shapes.
+    """
+    ndim = checked[0].ndim
+    flat = [_flatten(xp, checked[0], ndim, axes)]
+    for spec_input, value in zip(spec.other_inputs, checked[1:]):
+        # Labels hold the flat index already; dense targets are laid out like the prediction.
+        if value is not None and spec_input.kind in ("dense", "binary", "classes") and not (
+            spec_input.kind == "classes" and is_kind(xp, value.dtype, "integral")
+        ):
+            value = _flatten(xp, value, ndim, axes)
+        flat.append(value)
+    return flat
+
+
+def _flatten(xp: Any, x: Any, ndim: int, axes: tuple[int, ...]) -> Any:
+    """``x`` (broadcastable to an ``ndim`` prediction) with ``axes`` moved to the end and merged into one."""
+    while x.ndim < ndim:
+        x = xp.expand_dims(x, axis=0)
+    size = kernels(xp)["size"]  # static sizes, or a TensorFlow graph's run-time ones
+    batch = [d for d in range(ndim) if all(d != a for a in axes)]  # not `in`: see _checks._without
+    classes = 1
+    for a in axes:
+        classes = classes * size(x, a)
+    x = xp.permute_dims(x, (*batch, *axes))
+    return xp.reshape(x, (*(size(x, d) for d in range(len(batch))), classes))
 
 
 def _tuple_array(xp: Any, value: tuple, dtype: Any, y_pred: Any) -> Any:

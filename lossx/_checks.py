@@ -22,7 +22,10 @@ from .primitives import drop_axis, kernels
 if TYPE_CHECKING:
     from ._spec import Input, LossSpec
 
-__all__ = ["check_input", "check_axis", "check_prediction_dtype", "check_probabilities", "check_probability_range"]
+__all__ = [
+    "check_input", "check_axis", "check_class_axes", "check_prediction_dtype", "check_probabilities",
+    "check_probability_range", "class_total",
+]
 
 
 def check_prediction_dtype(spec: LossSpec, xp: Any, dtype: Any, floating: bool | None, others: tuple) -> None:
@@ -61,11 +64,12 @@ def _is_floating_prediction(spec: LossSpec, xp: Any, dtype: Any) -> bool:
 
 def check_input(
     spec: LossSpec, xp: Any, spec_input: Input, pred_shape: tuple, eager: bool, value: Any, compute_dtype: Any,
-    axis: int, options: Mapping[str, Any], y_pred: Any,
+    axis: int | tuple[int, ...], options: Mapping[str, Any], y_pred: Any,
 ) -> Any:
     """``value`` checked against its declared kind and cast to ``compute_dtype`` (integer kinds keep theirs).
 
-    The call path has filled ``xp``'s dtype answers (:func:`lossx._dtypes.dtype_answers`).
+    ``axis`` is an int, or the class axes checked by :func:`check_class_axes`. The call path
+    has filled ``xp``'s dtype answers (:func:`lossx._dtypes.dtype_answers`).
     """
     kind = spec_input.kind
     integral = DTYPE_ANSWERS[xp.__name__].get((value.dtype, "integral"))
@@ -104,11 +108,17 @@ def check_input(
     elif kind == "labels":
         # The common case inline (labels of the expected shape, all in [0, C)): the checks
         # below run where it is not.
-        expected = pred_shape[:axis] + pred_shape[axis + 1:] if axis != -1 else pred_shape[:-1]
+        if type(axis) is tuple:
+            expected = _without(pred_shape, axis)
+        else:
+            expected = pred_shape[:axis] + pred_shape[axis + 1:] if axis != -1 else pred_shape[:-1]
         if not pred_shape or tuple(value.shape) != expected:
             value = _check_rows(spec, spec_input.name, pred_shape, value, axis)
         if eager:
-            num_classes = pred_shape[axis] if pred_shape else None
+            if not pred_shape:
+                num_classes = None
+            else:
+                num_classes = class_total(pred_shape, axis) if type(axis) is tuple else pred_shape[axis]
             low, high = (_EXTREMA.get(xp.__name__) or _extrema_of(xp))(value) if num_classes is not None else (0, 0)
             if low < 0 or num_classes is not None and high >= num_classes:
                 _check_label_range(spec, xp, pred_shape, value, axis, options.get("ignore_index"))
@@ -127,8 +137,10 @@ def check_input(
     return xp.astype(value, compute_dtype)
 
 
-def _check_broadcast(spec: LossSpec, name: str, pred_shape: tuple, value: Any, reduced: int | None = None) -> None:
-    """``value`` broadcasts to the prediction's shape, and not along the ``reduced`` (class) axis."""
+def _check_broadcast(
+    spec: LossSpec, name: str, pred_shape: tuple, value: Any, reduced: int | tuple[int, ...] | None = None
+) -> None:
+    """``value`` broadcasts to the prediction's shape, and not along the ``reduced`` (class) axis or axes."""
     first = spec.inputs[0].name
     shape = static_shape(value)
     joint = _broadcast_static(pred_shape, shape)
@@ -143,37 +155,40 @@ def _check_broadcast(spec: LossSpec, name: str, pred_shape: tuple, value: Any, r
             f"would broadcast to {joint}, larger than both, which is almost always a bug; "
             f"reshape {name} to {first}'s shape (e.g. {name}.reshape({first}.shape))."
         )
-    if reduced is None:
-        return
     # Broadcasting along the reduced axis repeats one target value for every class:
     # (N, 1) class indices given to a categorical loss would give a silent wrong number.
-    from_end = reduced % len(pred_shape) - len(pred_shape)
-    classes = pred_shape[from_end]
-    size = shape[from_end] if len(shape) >= -from_end else 1
-    if None not in (size, classes) and size != classes:
-        hint = (
-            "; integer class labels must be one-hot encoded first, or given to a loss that takes "
-            "labels (sparse_categorical_cross_entropy, ...)" if name == "y_true" else ""
-        )
-        raise ShapeError(
-            f"{spec.name}: {name} of shape {shape} would be broadcast along axis {reduced} of {first} "
-            f"of shape {pred_shape}, the axis the loss reduces over; give {name} {classes} entries "
-            f"along that axis (check the axis option){hint}."
-        )
+    for axis in () if reduced is None else (reduced,) if type(reduced) is int else reduced:
+        from_end = axis % len(pred_shape) - len(pred_shape)
+        classes = pred_shape[from_end]
+        size = shape[from_end] if len(shape) >= -from_end else 1
+        if None not in (size, classes) and size != classes:
+            hint = (
+                "; integer class labels must be one-hot encoded first, or given to a loss that takes "
+                "labels (sparse_categorical_cross_entropy, ...)" if name == "y_true" else ""
+            )
+            raise ShapeError(
+                f"{spec.name}: {name} of shape {shape} would be broadcast along axis {axis} of {first} "
+                f"of shape {pred_shape}, {'the axis' if type(reduced) is int else 'a class axis'} the loss reduces "
+                f"over; give {name} {classes} entries along that axis (check the axis option){hint}."
+            )
 
 
-def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: int) -> Any:
-    """``value`` has the prediction's shape without ``axis`` (a kept singleton axis is dropped).
+def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: int | tuple[int, ...]) -> Any:
+    """``value`` has the prediction's shape without ``axis`` (kept singleton axes are dropped).
 
-    ``axis`` was checked by :func:`check_axis` (the loss declares it), or is the default −1.
+    ``axis`` was checked by :func:`check_axis` or :func:`check_class_axes` (the loss declares
+    it), or is the default −1.
     """
     first = spec.inputs[0].name
     shape = static_shape(value)
-    axis = axis % len(pred_shape) if pred_shape else check_axis(spec, pred_shape, axis)
-    if len(shape) == len(pred_shape) and shape[axis] == 1:
-        value = drop_axis(value, axis)
+    if type(axis) is not tuple:
+        axis = axis % len(pred_shape) if pred_shape else check_axis(spec, pred_shape, axis)
+    axes = axis if type(axis) is tuple else (axis,)
+    if len(shape) == len(pred_shape) and all(shape[a] == 1 for a in axes):
+        for a in sorted(axes, reverse=True):
+            value = drop_axis(value, a)
         shape = static_shape(value)
-    expected = pred_shape[:axis] + pred_shape[axis + 1:]
+    expected = _without(pred_shape, axes)
     if shape != expected and (len(shape) != len(expected) or any(
         a is not None and b is not None and a != b for a, b in zip(shape, expected)
     )):
@@ -183,9 +198,32 @@ def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: 
         )
         raise ShapeError(
             f"{spec.name}: {name} of shape {shape} does not match {first} of shape "
-            f"{pred_shape} with the axis {axis} removed, {expected}; {hint}."
+            f"{pred_shape} with the {_axes_text(axis)} removed, {expected}; {hint}."
         )
     return value
+
+
+def _without(shape: tuple, axes: tuple[int, ...]) -> tuple:
+    """``shape`` without the (non-negative) ``axes``.
+
+    Compared entry by entry: under ``torch.compile(dynamic=True)`` an option's ints may be
+    symbolic, and torch 2.13's Dynamo answers ``d in axes`` False for them.
+    """
+    return tuple(size for d, size in enumerate(shape) if all(d != a for a in axes))
+
+
+def _axes_text(axis: int | tuple[int, ...]) -> str:
+    return f"axes {axis}" if type(axis) is tuple else f"axis {axis}"
+
+
+def class_total(pred_shape: tuple, axes: tuple[int, ...]) -> int | None:
+    """The number of classes of the class ``axes``: the product of their sizes (None where one is unknown)."""
+    total = 1
+    for a in axes:
+        if pred_shape[a] is None:
+            return None
+        total *= pred_shape[a]
+    return total
 
 
 def _check_label_lists(spec: LossSpec, xp: Any, name: str, pred_shape: tuple, eager: bool, value: Any,
@@ -225,6 +263,32 @@ def check_axis(spec: LossSpec, pred_shape: tuple, axis: int) -> int:
     return axis % ndim
 
 
+def check_class_axes(spec: LossSpec, pred_shape: tuple, axes: tuple[int, ...]) -> tuple[int, ...]:
+    """A tuple ``axis`` (an option of kind ``"class_axes"``) as distinct non-negative indices, in its order.
+
+    The option's declaration refuses an axis named twice as written; only the rank tells
+    that ``(1, -3)`` names one axis twice, or that an axis is out of range.
+    """
+    first = spec.inputs[0].name
+    ndim = len(pred_shape)
+    outside = [a for a in axes if not -ndim <= a < ndim]
+    if outside:
+        where = f"use axes in [{-ndim}, {ndim - 1}]" if ndim else (
+            f"{first} is a scalar: give it class axes, e.g. shape (N, H, W)"
+        )
+        raise OptionValueError(
+            f"{spec.name}: axis={axes} names axis {outside[0]}, out of range for {first} of shape {pred_shape}; "
+            f"{where}."
+        )
+    normal = tuple(a % ndim for a in axes)
+    if any(normal[i] == normal[j] for i in range(len(normal)) for j in range(i)):  # not a set: see _without
+        raise OptionValueError(
+            f"{spec.name}: axis={axes} names one axis twice for {first} of shape {pred_shape} (axes {normal}); "
+            "give each class axis once."
+        )
+    return normal
+
+
 def _check_leading(spec: LossSpec, name: str, pred_shape: tuple, value: Any, rank: int) -> None:
     first = spec.inputs[0].name
     shape = static_shape(value)
@@ -237,21 +301,26 @@ def _check_leading(spec: LossSpec, name: str, pred_shape: tuple, value: Any, ran
         )
 
 
-def _check_label_range(spec: LossSpec, xp: Any, pred_shape: tuple, labels: Any, axis: int,
+def _check_label_range(spec: LossSpec, xp: Any, pred_shape: tuple, labels: Any, axis: int | tuple[int, ...],
                        ignore_index: Any) -> None:
     """Eager only, where some label lies outside [0, C): each such label is ``ignore_index``.
 
     The common case costs one fused min/max and one host sync (in :func:`check_input`);
     this entry-wise test, which also admits ignore_index, runs only when it fails.
     """
-    axis = axis % len(pred_shape)
-    num_classes = pred_shape[axis]
+    if type(axis) is tuple:
+        num_classes = class_total(pred_shape, axis)
+        along = f"axes {axis}, a label the flat (row-major) index of a class in their slice"
+    else:
+        axis = axis % len(pred_shape)
+        num_classes = pred_shape[axis]
+        along = f"axis {axis}"
     bad = labels_outside(xp, labels, num_classes, ignore_index)
     if bad:
         ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""
         raise LabelRangeError(
             f"{spec.name}: labels must lie in [0, {num_classes}){ignore_text} "
-            f"({spec.inputs[0].name} has {num_classes} classes along axis {axis}); found "
+            f"({spec.inputs[0].name} has {num_classes} classes along {along}); found "
             f"{bad}. Fix the labels, or pass ignore_index "
             "for the padding value."
         )

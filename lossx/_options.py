@@ -22,7 +22,7 @@ from ._namespace import is_eager
 
 __all__ = ["Option", "parse_loss_entry", "parse_value", "validate_options"]
 
-_KINDS = ("float", "int", "bool", "axis", "weights", "float_or_weights", "axes", "choice")
+_KINDS = ("float", "int", "bool", "axis", "class_axes", "weights", "float_or_weights", "axes", "choice")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Option:
         Keyword name of the option.
     kind:
         ``"float"``, ``"int"``, ``"bool"``, ``"axis"`` (an int, may be negative),
+        ``"class_axes"`` (an int, or a tuple of distinct ints that the call flattens, row-major,
+        into one class axis; a tuple of one axis is that int),
         ``"weights"`` (a vector of per-class weights), ``"float_or_weights"``
         (a scalar or a per-class vector), ``"axes"`` (a tuple of distinct axes, an int
         meaning a tuple of one, or one of the ``named`` values) or ``"choice"`` (one of the
@@ -88,6 +90,8 @@ class Option:
             names = "".join(f"{name!r}, " for name in self.named)
             text = f"{names}or a tuple of distinct integer axes"
             return text + (", or None" if self.allow_none or self.default is None else "")
+        if self.kind == "class_axes":
+            return "integer axis, or a tuple of distinct integer axes"
         low = "-inf" if self.low is None else f"{self.low:g}"
         high = "inf" if self.high is None else f"{self.high:g}"
         left = "(" if self.low_open or self.low is None else "["
@@ -125,6 +129,11 @@ class Option:
             raise OptionValueError(f"{where} must be True or False, got {value!r}.")
         if self.kind == "axes":
             return self._canonical_axes(where, value)
+        if self.kind == "class_axes":
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                return int(value)
+            axes = self._canonical_axes(where, value)
+            return axes[0] if len(axes) == 1 else axes
         if self.kind == "choice":
             if isinstance(value, str) and value in self.named:
                 return value
@@ -166,7 +175,8 @@ class Option:
             raise OptionValueError(f"{where} must be {self.range_text()}, got {value!r}.")
         axes = tuple(int(a) for a in axes)
         if not axes:
-            raise OptionValueError(f"{where} is empty; give at least one axis, or one of {self.named}.")
+            named = f", or one of {self.named}" if self.named else ""
+            raise OptionValueError(f"{where} is empty; give at least one axis{named}.")
         if len(set(axes)) != len(axes):
             raise OptionValueError(f"{where} names an axis twice: {axes}; give each axis once.")
         return axes

@@ -19,7 +19,11 @@ CATEGORICAL_SMOOTHING = Option(
     "label_smoothing", "float", 0.0,
     "ε: targets move toward uniform as t·(1−ε) + ε/C.", low=0.0, high=1.0,
 )
-CLASS_AXIS = Option("axis", "axis", -1, "The class axis of y_pred (torch layout: 1).")
+CLASS_AXIS = Option(
+    "axis", "class_axes", -1,
+    "The class axis of y_pred (torch layout: 1), or a tuple of axes whose slice holds the classes, a class "
+    "its flat (row-major) index there (optax's axis=(a, b)).",
+)
 CLASS_WEIGHT = Option(
     "class_weight", "weights", None,
     "One weight per class, picked by the target; 'mean' divides by their sum.", low=0.0,

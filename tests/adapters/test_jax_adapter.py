@@ -237,6 +237,31 @@ def test_object_is_a_static_argument_without_retracing():
     _close(other, LN.sparse_categorical_cross_entropy(logits, labels, from_logits=True, ignore_index=-1))
 
 
+def test_tuple_class_axes_are_a_static_option_like_optax():
+    optax = pytest.importorskip("optax")
+    traces = []
+
+    @functools.partial(jax.jit, static_argnums=0)
+    def value_and_grad(loss, y_pred, y_true):
+        traces.append(loss)
+        return jax.value_and_grad(loss)(y_pred, y_true)
+
+    rng = np.random.default_rng(2)
+    logits, labels = rng.standard_normal((3, 2, 4, 5)), rng.integers(0, 8, (3, 5))
+    listed, tupled = (LJ.SparseCategoricalCrossEntropy(from_logits=True, axis=axis) for axis in ([1, 2], (1, 2)))
+    assert listed == tupled and hash(listed) == hash(tupled) and "axis=(1, 2)" in repr(listed)
+    value, grad = value_and_grad(listed, jnp.asarray(logits), labels)
+    again, _ = value_and_grad(tupled, jnp.asarray(logits), labels)
+    assert len(traces) == 1 and float(again) == float(value)
+
+    def theirs(x):
+        return jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(x, labels, axis=(1, 2)))
+
+    expected, expected_grad = jax.value_and_grad(theirs)(jnp.asarray(logits))
+    _close(value, expected, rtol=1e-12, atol=0)
+    _close(grad, expected_grad, rtol=1e-12, atol=1e-15)
+
+
 def test_object_under_jit_grad_and_vmap():
     loss = LJ.BinaryFocalCrossEntropy(from_logits=True, alpha=0.25, gamma=2.0)
     y_pred, _ = _regression()

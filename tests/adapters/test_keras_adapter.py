@@ -199,7 +199,7 @@ def _non_default(option):
     """A valid value of ``option`` that differs from its default (generic over declarations)."""
     if option.kind == "bool":
         return not option.default
-    if option.kind == "axes":
+    if option.kind in ("axes", "class_axes"):
         return [1, 2]
     if option.kind == "choice":
         return next(value for value in option.named if value != option.default)
@@ -267,6 +267,22 @@ def test_default_config_has_every_declared_option(spec):
         assert name in config
     assert config["reduction"] == "sum_over_batch_size"
     assert config["name"] == spec.name
+
+
+def test_tuple_class_axes_round_trip_as_a_list_and_compute_like_optax():
+    """JSON has no tuples: axis=(1, 2) is saved as [1, 2] and comes back the tuple the loss computes with."""
+    optax = pytest.importorskip("optax")
+    import jax.numpy as jnp
+
+    loss = LK.SparseCategoricalCrossEntropy(from_logits=True, axis=(1, 2), dtype="float64")
+    config = json.loads(json.dumps(keras.saving.serialize_keras_object(loss)))
+    assert config["config"]["axis"] == [1, 2]
+    restored = keras.saving.deserialize_keras_object(config)
+    assert restored.lossx_options["axis"] == (1, 2) and restored.get_config() == loss.get_config()
+    rng = np.random.default_rng(4)
+    logits, labels = rng.standard_normal((3, 2, 4, 5)), rng.integers(0, 8, (3, 5))
+    expected = optax.losses.softmax_cross_entropy_with_integer_labels(jnp.asarray(logits), jnp.asarray(labels), axis=(1, 2))
+    _close(restored(labels, logits), float(jnp.mean(expected)), rtol=1e-12, atol=0)
 
 
 def test_keras_get_by_config_and_scalar_pos_weight():

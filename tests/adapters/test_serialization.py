@@ -326,7 +326,7 @@ def _preset_non_default(preset) -> dict:
     lossx_to_keras = {lossx_name: name for name, lossx_name in preset.renames.items()}
     options = {
         lossx_to_keras.get(o.name, o.name): _non_default(o)
-        for o in preset.spec.options if o.name not in preset.fixed and o.kind not in ("axis", "weights")
+        for o in preset.spec.options if o.name not in preset.fixed and o.kind not in ("axis", "class_axes", "weights")
     }
     options.update({name: not default for name, default in preset.framework_options.items() if isinstance(default, bool)})
     return options

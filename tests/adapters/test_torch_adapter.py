@@ -170,8 +170,9 @@ def test_tensor_class_weight_given_as_tensor():
         ),
         (lambda: LT.BinaryFocalCrossEntropy(alpha=0.3, gamma=1.5), ["alpha=0.3", "gamma=1.5", "from_logits=False"]),
         (lambda: LT.MeanSquaredError(), ["reduction='mean'"]),
+        (lambda: LT.CategoricalCrossEntropy(axis=[2, 1]), ["axis=(2, 1)"]),
     ],
-    ids=["huber", "scce", "focal", "mse"],
+    ids=["huber", "scce", "focal", "mse", "cce-axes"],
 )
 def test_extra_repr_shows_options(module, expected):
     text = repr(module())
@@ -385,6 +386,20 @@ def test_unweighted_reduction_is_one_node_with_the_loss(name, options, kind, nod
     fused_grad, = torch.autograd.grad(fused, y_pred)
     hand_grad, = torch.autograd.grad(by_hand, y_pred)
     torch.testing.assert_close(fused_grad, hand_grad, rtol=1e-13, atol=1e-15)
+
+
+def test_tuple_class_axes_keep_the_fused_kernel():
+    """axis=(1, 2) flattens the class axes before the body: torch's own cross-entropy still runs, on the
+    slice's flat index, and matches it on the layout flattened here."""
+    logits = torch.randn(3, 2, 4, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    labels = torch.randint(0, 8, (3, 5), generator=torch.Generator().manual_seed(2))
+    value = LT.SparseCategoricalCrossEntropy(from_logits=True, axis=(1, 2))(logits, labels)
+    assert value.grad_fn.name() == "NllLoss2DBackward0"  # (3, 5) samples of 8 classes: torch's kernel for (N, C, d)
+    expected = torch.nn.functional.cross_entropy(logits.reshape(3, 8, 5), labels)
+    torch.testing.assert_close(value, expected, rtol=1e-13, atol=0)
+    grad, = torch.autograd.grad(value, logits)
+    expected_grad, = torch.autograd.grad(expected, logits)
+    torch.testing.assert_close(grad, expected_grad, rtol=1e-13, atol=1e-16)
 
 
 def test_weighted_or_empty_reductions_take_the_general_path():

@@ -610,7 +610,7 @@ def test_per_column_vector_is_not_called_per_class(loss, option, match):
         ({"class_weight": np.ones((3, 1))}, "must be a sequence of numbers"),
         ({"class_weight": (1.0, 2.0, np.inf)}, r"class_weight=inf is out of range"),
         ({"label_smoothing": np.nan}, "label_smoothing' is NaN"),
-        ({"axis": 1.0}, "'axis' must be an integer, got 1.0"),
+        ({"axis": 1.0}, "'axis' must be integer axis, or a tuple of distinct integer axes, got 1.0"),
     ],
     ids=["strings", "scalar", "matrix", "inf-entry", "nan", "float-axis"],
 )

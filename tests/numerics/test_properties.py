@@ -189,8 +189,8 @@ def options_for(draw, loss: str, classes: int, last: int, fixed: dict | None = N
             candidates = st.sampled_from([None, -100, -1, 0, classes - 1])
         elif option.name == "blank":
             candidates = st.sampled_from([0, classes - 1, -1])
-        elif option.kind == "axis":
-            candidates = st.sampled_from([-1, 1])
+        elif option.kind in ("axis", "class_axes"):
+            candidates = st.sampled_from([-1, 1])  # tuples of class axes: tests/numerics/test_class_axes.py
         elif option.kind == "bool":
             candidates = st.booleans()
         elif option.kind == "choice":

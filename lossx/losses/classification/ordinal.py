@@ -8,7 +8,7 @@ from ..._reduction import LossTerms
 from ..._registry import define_loss
 from ..._spec import Input
 from ...examples import classification as examples
-from .._shared import CLASS_AXIS, class_positions
+from .._shared import class_positions
 
 __all__ = ["weighted_kappa"]
 
@@ -24,7 +24,8 @@ __all__ = ["weighted_kappa"]
             "epsilon", "float", 1e-6,
             "Added to the ratio inside the logarithm (TFA's epsilon): a perfect prediction scores log ε.", low=0.0,
         ),
-        CLASS_AXIS,
+        # One axis: the disagreement weights need ordered classes, which a slice of several axes has not.
+        Option("axis", "axis", -1, "The class axis of y_pred (torch layout: 1)."),
     ],
     inputs=[
         Input("y_pred", "prediction", "Probabilities over the ordered classes, (N, ..., C, ...)."),

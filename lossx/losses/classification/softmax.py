@@ -55,7 +55,8 @@ def categorical_cross_entropy(
     targets give exactly :func:`sparse_categorical_cross_entropy`.
     Logits only: ``softcap = c`` replaces the logits by ``c·tanh(z/c)`` first, and
     ``z_loss = λ`` adds ``λ·(log Σ_c e^{z_c})²`` per row, not class-weighted.
-    Shapes: ``y_true`` like ``y_pred`` (..., C, ...); result without the class axis.
+    Shapes: ``y_true`` like ``y_pred`` (..., C, ...); result without the class axis (or axes:
+    ``axis=(a, b)`` is one distribution over each slice of those axes, as optax's).
     Reference: torch.nn.CrossEntropyLoss with probability targets;
     keras.losses.CategoricalCrossentropy; optax.softmax_cross_entropy; z-loss: PaLM
     (arXiv 2204.02311); softcap: Gemma 2 (arXiv 2408.00118).
@@ -111,7 +112,8 @@ def sparse_categorical_cross_entropy(
     (ignored entries add nothing).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
     ``y_pred``'s shape without that axis (a size-1 class axis is also accepted);
-    result of the labels' shape.
+    result of the labels' shape. With axes ``axis=(a, b)`` a label is the flat (row-major)
+    index of its class in the slice of shape ``(y_pred.shape[a], y_pred.shape[b])``, as in optax.
     Reference: torch.nn.CrossEntropyLoss(weight, ignore_index, label_smoothing) with
     class indices; keras.losses.SparseCategoricalCrossentropy(ignore_class);
     optax.softmax_cross_entropy_with_integer_labels; z-loss: PaLM (arXiv 2204.02311);

@@ -75,6 +75,14 @@ def _labels(rng, options):
     return f32(y_pred), labels.astype(np.int64)
 
 
+def _slice_labels(rng, options):
+    """Logits (2, 2, 2, 3) over class axes (1, 2), four classes per slice, and labels of shape (2, 3)
+    holding each class's row-major index in its slice (optax's axis=(1, 2))."""
+    labels = rng.integers(0, 4, (2, 3))
+    labels.flat[[0, 4]] = -100
+    return f32(rng.standard_normal((2, 2, 2, 3)) * 2), labels.astype(np.int64)
+
+
 def _hinge(rng, options, zero_one=False, margin=1.0):
     """Scores and −1/1 (or 0/1) targets, every ``margin − t·y`` away from the kink at 0."""
     while True:
@@ -164,6 +172,9 @@ CASES = [
     Case("scce", "sparse_categorical_cross_entropy", "axis1-from_logits-ls0.1-cw-ii-100-z0.1-cap3",
           {"from_logits": True, "axis": 1, "label_smoothing": 0.1, "class_weight": CW4, "ignore_index": -100,
            "z_loss": 0.1, "softcap": 3.0}, _labels, SCCE_WEIGHTINGS),
+    Case("scce", "sparse_categorical_cross_entropy", "axes12-from_logits-ls0.1-cw-ii-100-z0.1-cap3",
+          {"from_logits": True, "axis": (1, 2), "label_smoothing": 0.1, "class_weight": CW4, "ignore_index": -100,
+           "z_loss": 0.1, "softcap": 3.0}, _slice_labels, SCCE_WEIGHTINGS),
     Case("scce", "sparse_categorical_cross_entropy", "probs-ls0.1", {"label_smoothing": 0.1}, _labels,
           SCCE_WEIGHTINGS),
     Case("scce", "sparse_categorical_cross_entropy", "from_logits-ls0.1-cw-ii-100",

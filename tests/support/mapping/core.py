@@ -35,6 +35,11 @@ def _classes_3d(rng: np.random.Generator) -> dict[str, np.ndarray]:
     return {"input": logits, "target": labels}
 
 
+def _class_slices(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Logits (2, 3, 4, 5) whose classes are the 12 entries of each (3, 4) slice, labels (2, 5) their flat index."""
+    return {"logits": rng.standard_normal((2, 3, 4, 5)) * 2, "labels": rng.integers(0, 12, (2, 5))}
+
+
 def _hinge(rng: np.random.Generator) -> dict[str, np.ndarray]:
     while True:
         scores = rng.standard_normal((4, 3)) * 1.5
@@ -166,6 +171,11 @@ ROWS: list[Row] = [
     Row("sparse_categorical_cross_entropy", "optax", "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels)",
         'lossx.sparse_categorical_cross_entropy(logits, labels, from_logits=True, reduction="none")', _classes,
         grad="logits"),
+    Row("sparse_categorical_cross_entropy", "optax",
+        "optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels, axis=(1, 2))",
+        'lossx.sparse_categorical_cross_entropy(logits, labels, from_logits=True, axis=(1, 2), reduction="none")',
+        _class_slices, "A tuple of class axes: a label is the flat (row-major) index of its class in the slice "
+        "logits.shape[1:3].", grad="logits"),
     Row("sparse_categorical_cross_entropy", "sklearn", "sklearn.metrics.log_loss(labels, probabilities, labels=[0, 1, 2, 3])",
         "lossx.sparse_categorical_cross_entropy(probabilities, labels)", _classes),
     # ---------------------------------------------------------------- hinge

@@ -142,6 +142,9 @@ def sparse_categorical_cross_entropy(
     y_pred, labels, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None, ignore_index=None,
     z_loss=0.0, softcap=None,
 ):
+    if isinstance(axis, tuple):
+        return _sparse_over_slices(y_pred, labels, from_logits, label_smoothing, axis, class_weight, ignore_index,
+                                   z_loss, softcap)
     y_pred = _capped(y_pred, softcap)
     labels = np.asarray(labels)
     num_classes = y_pred.shape[axis]
@@ -158,6 +161,35 @@ def sparse_categorical_cross_entropy(
         uniform = -np.sum(M.class_vector(weights, y_pred.ndim, axis) * log_p, axis=axis)
         value = (1 - eps) * value + eps / num_classes * uniform
     value = value + _z_term(y_pred, z_loss, axis)
+    return value, (None if class_weight is None else label_weight), valid
+
+
+def _sparse_over_slices(y_pred, labels, from_logits, label_smoothing, axes, class_weight, ignore_index, z_loss,
+                        softcap):
+    """optax's ``axis=(a, b, ...)``: one distribution over each slice of shape ``y_pred.shape[axes]``,
+    a label the row-major index of its entry in that slice (``np.unravel_index``)."""
+    axes = tuple(a % y_pred.ndim for a in axes)
+    batch = tuple(d for d in range(y_pred.ndim) if d not in axes)
+    slices = np.transpose(_capped(y_pred, softcap), batch + axes)  # each sample's slice on the last axes
+    slice_shape = slices.shape[len(batch):]
+    within = tuple(range(len(batch), y_pred.ndim))
+    num_classes = int(np.prod(slice_shape))
+    labels = np.asarray(labels)
+    valid = None if ignore_index is None else labels != ignore_index
+    safe_labels = labels if valid is None else np.where(valid, labels, 0)
+    weights = M.mp_array(np.ones(num_classes) if class_weight is None else class_weight).reshape(slice_shape)
+    log_p = M.log_probabilities(slices, from_logits, within)
+    label_weight = np.empty(labels.shape, dtype=object)
+    nll = np.empty(labels.shape, dtype=object)
+    for sample in np.ndindex(labels.shape):
+        entry = np.unravel_index(int(safe_labels[sample]), slice_shape)
+        label_weight[sample] = weights[entry]
+        nll[sample] = -log_p[sample + entry]
+    value = label_weight * nll
+    eps = M.mp_scalar(label_smoothing)
+    if eps:
+        value = (1 - eps) * value + eps / num_classes * -np.sum(weights * log_p, axis=within)
+    value = value + _z_term(slices, z_loss, within)
     return value, (None if class_weight is None else label_weight), valid
 
 
