@@ -11,7 +11,7 @@ drawn away from kinks (|e| near 0 or δ, hinge margins near 0, tied maxima).
 
 Dimensions (test id: ``loss-options-reduction-weighting-backend-dtype-mode``):
 
-* 207 option sets over the 62 losses (``CASES``, from tests/support/cases/__init__.py and the family
+* 208 option sets over the 62 losses (``CASES``, from tests/support/cases/__init__.py and the family
   modules tests/support/cases/): every option of every loss; categorical losses in Keras
   layout (class axis −1) and torch layout (``axis=1``);
 * reduction: none, sum, mean;
@@ -32,7 +32,7 @@ cell), and JAX's float32 runs under ``jax.jit`` only, as models do. ``test_torch
 compiles one option set per kind of kernel with torch's default inductor backend (float32,
 mean, sw).
 
-Total: 12756 test cases (1660 with ``LOSSX_MATRIX=smoke``, the eager sample-weighted
+Total: 12851 test cases (1668 with ``LOSSX_MATRIX=smoke``, the eager sample-weighted
 "mean" cells only, which the single-framework tox environments use).
 A backend whose framework is not installed is skipped.
 """
