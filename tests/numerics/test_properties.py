@@ -617,6 +617,16 @@ def _perfect_classification(d, loss, dims):
     return (to_class_axis(y_pred, axis), target), options
 
 
+def _exact_masks(d, shape, axis):
+    """Probabilities equal to the targets: one-hot rows with their integer labels, or dense 0/1 masks."""
+    classes = shape[-1]
+    if d.draw(st.booleans()):
+        labels = d.ints(shape[:-1], 0, classes - 1)
+        return to_class_axis(one_hot(labels, classes), axis), labels
+    y_true = to_class_axis(d.ints(shape, 0, 1).astype(np.float64), axis)
+    return y_true, y_true.copy()
+
+
 def _perfect_overlap(d, loss, dims):
     """Predicted masks equal to the targets; ε = 0 (ε in the denominator alone keeps the
     loss above 0) and smooth > 0 (so that a class absent from a sample scores 0, not 0/0)."""
@@ -624,13 +634,7 @@ def _perfect_overlap(d, loss, dims):
     options = d.draw(options_for(loss, classes, classes, {"from_logits": False, "epsilon": 0.0}))
     options["smooth"] = d.draw(st.floats(0.125, 2, width=32))
     options.pop("ignore_index", None)
-    axis = options.get("axis", -1)
-    shape = (batch, *(extra or (2,)), classes)
-    if d.draw(st.booleans()):
-        labels = d.ints(shape[:-1], 0, classes - 1)
-        return (to_class_axis(one_hot(labels, classes), axis), labels), options
-    y_true = d.ints(shape, 0, 1).astype(np.float64)
-    return (to_class_axis(y_true, axis), to_class_axis(y_true, axis)), options
+    return _exact_masks(d, (batch, *(extra or (2,)), classes), options.get("axis", -1)), options
 
 
 def _perfect_mcc(d, loss, dims):
@@ -656,13 +660,7 @@ def _perfect_lovasz(d, loss, dims):
         shape = (batch, classes, *extra)
         signs = d.signs(shape)
         return (signs * (1 + d.floats(shape, 0, 2)), (signs + 1) / 2), options
-    axis = options.get("axis", -1)
-    shape = (batch, *(extra or (2,)), classes)
-    if d.draw(st.booleans()):
-        labels = d.ints(shape[:-1], 0, classes - 1)
-        return (to_class_axis(one_hot(labels, classes), axis), labels), options
-    y_true = d.ints(shape, 0, 1).astype(np.float64)
-    return (to_class_axis(y_true, axis), to_class_axis(y_true, axis)), options
+    return _exact_masks(d, (batch, *(extra or (2,)), classes), options.get("axis", -1)), options
 
 
 def _perfect_triplet(d, loss, dims):
