@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from ._binding import bind
-from ._checks import check_axis, check_class_axes, check_input, check_prediction_dtype, check_probability_range, class_total
+from ._checks import (
+    check_axis, check_class_axes, check_input, check_prediction_dtype, check_probability_range, class_total, without_axes,
+)
 from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half, is_kind
 from ._errors import ArgumentError, ShapeError
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
@@ -209,7 +211,7 @@ def _flatten(xp: Any, x: Any, ndim: int, axes: tuple[int, ...]) -> Any:
     while x.ndim < ndim:
         x = xp.expand_dims(x, axis=0)
     size = kernels(xp)["size"]  # static sizes, or a TensorFlow graph's run-time ones
-    batch = [d for d in range(ndim) if all(d != a for a in axes)]  # not `in`: see _checks._without
+    batch = without_axes(tuple(range(ndim)), axes)
     classes = 1
     for a in axes:
         classes = classes * size(x, a)

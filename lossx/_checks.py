@@ -109,7 +109,7 @@ def check_input(
         # The common case inline (labels of the expected shape, all in [0, C)): the checks
         # below run where it is not.
         if type(axis) is tuple:
-            expected = _without(pred_shape, axis)
+            expected = without_axes(pred_shape, axis)
         else:
             expected = pred_shape[:axis] + pred_shape[axis + 1:] if axis != -1 else pred_shape[:-1]
         if not pred_shape or tuple(value.shape) != expected:
@@ -188,7 +188,7 @@ def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: 
         for a in sorted(axes, reverse=True):
             value = drop_axis(value, a)
         shape = static_shape(value)
-    expected = _without(pred_shape, axes)
+    expected = without_axes(pred_shape, axes)
     if shape != expected and (len(shape) != len(expected) or any(
         a is not None and b is not None and a != b for a, b in zip(shape, expected)
     )):
@@ -203,7 +203,7 @@ def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: 
     return value
 
 
-def _without(shape: tuple, axes: tuple[int, ...]) -> tuple:
+def without_axes(shape: tuple, axes: tuple[int, ...]) -> tuple:
     """``shape`` without the (non-negative) ``axes``.
 
     Compared entry by entry: under ``torch.compile(dynamic=True)`` an option's ints may be
@@ -281,7 +281,7 @@ def check_class_axes(spec: LossSpec, pred_shape: tuple, axes: tuple[int, ...]) -
             f"{where}."
         )
     normal = tuple(a % ndim for a in axes)
-    if any(normal[i] == normal[j] for i in range(len(normal)) for j in range(i)):  # not a set: see _without
+    if any(normal[i] == normal[j] for i in range(len(normal)) for j in range(i)):  # not a set: see without_axes
         raise OptionValueError(
             f"{spec.name}: axis={axes} names one axis twice for {first} of shape {pred_shape} (axes {normal}); "
             "give each class axis once."
