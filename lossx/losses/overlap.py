@@ -565,21 +565,14 @@ def mcc(xp, y_pred, y_true, *, from_logits, epsilon, axis, class_weight, ignore_
 def _flattened(xp, x, leading):
     """``x`` with its axes after the first ``leading`` merged into one: the pixels of each score.
 
-    A size unknown while tracing (a TensorFlow graph) is counted from ``x`` itself, as
-    :func:`class_positions` counts classes; the pixels are spelled out where their sizes are known,
-    so that an empty batch reshapes too.
+    A size unknown while tracing (a TensorFlow graph) is the run-time one (the ``size`` kernel);
+    the pixels are spelled out where their sizes are known, so that an empty batch reshapes too.
     """
-    shape = x.shape
     if x.ndim == leading + 1:
         return x
-    sizes = []
-    for d in range(leading):
-        size = shape[d]
-        if size is None:
-            line = x[tuple(slice(None) if e == d else 0 for e in range(x.ndim))]
-            size = xp.astype(xp.sum(xp.ones_like(line)), xp.int32)
-        sizes.append(size)
-    pixels = shape[leading:]
+    size = P.kernels(xp)["size"]
+    sizes = [size(x, d) for d in range(leading)]
+    pixels = x.shape[leading:]
     return xp.reshape(x, (*sizes, math.prod(pixels) if None not in pixels else -1))
 
 
