@@ -38,7 +38,15 @@ def _call(head: str, arguments: list[str], tail: str = "") -> list[str]:
         if len(argument) + 5 <= _CODE_WIDTH:
             lines.append(f"    {argument},")
             continue
+        text = _string_value(argument)
+        if text is not None:  # a long path: adjacent literals, which Python joins
+            pieces = _string_pieces(text, _CODE_WIDTH - 7)
+            lines += [f"    {piece!r}" for piece in pieces[:-1]] + [f"    {pieces[-1]!r},"]
+            continue
         name, _, literal = argument.partition("=")
+        if not literal.startswith("["):
+            lines.append(f"    {argument},")
+            continue
         lines.append(f"    {name}=[")
         items = literal.strip("[]").split(", ")
         row = "       "
@@ -51,6 +59,29 @@ def _call(head: str, arguments: list[str], tail: str = "") -> list[str]:
         lines.append("    ],")
     lines.append(f"){tail}")
     return lines
+
+
+def _string_value(argument: str) -> str | None:
+    """The string an argument's source spells, if it is a string literal."""
+    try:
+        node = ast.parse(argument, mode="eval").body
+    except SyntaxError:
+        return None
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _string_pieces(text: str, width: int) -> list[str]:
+    """``text`` cut into pieces whose literals fit ``width``, after a ``/`` where one is near."""
+    pieces = []
+    while len(repr(text)) > width:
+        cut = width - 2
+        while len(repr(text[:cut])) > width:
+            cut -= 1
+        slash = text.rfind("/", 0, cut)
+        cut = slash + 1 if slash > cut // 2 else cut
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
 
 
 def _assignment(name: str, expression: str) -> list[str]:

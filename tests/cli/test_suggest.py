@@ -488,6 +488,19 @@ def test_cli_npy_prints_evidence_ranking_and_a_runnable_snippet(capsys, monkeypa
     assert float(printed) == pytest.approx(float(expected), rel=1e-3)
 
 
+def test_cli_snippet_of_a_path_wider_than_the_terminal_runs(capsys, monkeypatch, tmp_path):
+    """A path longer than a line is printed as adjacent string literals, not wrapped mid-token."""
+    directory = tmp_path / ("targets-of-a-long-experiment-name-" * 3)
+    directory.mkdir()
+    y_true = TARGETS["multiclass"][0]
+    np.save(directory / "labels.npy", y_true)
+    status, lines = run(capsys, monkeypatch, ["suggest", str(directory / "labels.npy")])
+    assert status == 0
+    assert all(cell_len(line.rstrip()) <= 80 for line in lines)
+    namespace, _ = _run_snippet(printed_code(lines), None)
+    np.testing.assert_array_equal(namespace["y_true"], y_true)
+
+
 def test_cli_csv_by_name_and_by_index(capsys, monkeypatch, tmp_path):
     prices = np.random.default_rng(6).lognormal(size=60)
     rows = "\n".join(f"{i},{v:.3f},{int(v > 1.0)}" for i, v in enumerate(prices))
