@@ -38,6 +38,7 @@ from rich.text import Text
 
 from . import __version__, _curves, _experiment, _suggest, losses
 from ._config import get_backend, installed_backends
+from ._terminal import print_written
 from ._errors import LossxError, UnknownLossError
 from .presets import presets
 from ._kinds import INPUT_KINDS
@@ -419,7 +420,7 @@ def _bench_linear(console: Console, arguments: argparse.Namespace) -> int:
         target = Path(arguments.markdown)
         earlier = target.read_text(encoding="utf-8") if target.exists() else ""
         linear.write_section(target, linear.section(rows, repeat, earlier))
-        console.print(f"wrote the linear cross-entropy section of {arguments.markdown}")
+        print_written(console, "wrote the linear cross-entropy section of", arguments.markdown)
     return 0
 
 
@@ -459,7 +460,7 @@ def _bench(console: Console, arguments: argparse.Namespace) -> int:
             text = text.rstrip("\n") + "\n\n" + kept
         with open(arguments.markdown, "w", encoding="utf-8") as handle:
             handle.write(text)
-        console.print(f"wrote {arguments.markdown}")
+        print_written(console, "wrote", arguments.markdown)
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import CurveError
+from .._terminal import print_written
 from .compute import curves
 from .definitions import AXES, BACKENDS, FORMATS
 from .figure import _figure_class, plot
@@ -67,6 +68,6 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
         raise CurveError(f"cannot write {arguments.output}: {error.strerror or error}.") from None
     drawn = ", ".join(curve.label for curve in data)
     how = f"; derivative by {data.derivative_method}" if data.derivative_method else ""
-    console.print(Text(f"wrote {output}"))
+    print_written(console, "wrote", output)
     console.print(Text(f"{drawn} against the {data.against}, on {data.backend}{how}.", style="dim"))
     return 0

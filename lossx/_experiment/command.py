@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._terminal import print_written
 from .data import DATASETS, MAX_INFERRED_CLASSES
 from .dependencies import FRAMEWORKS, require_matplotlib
 from .losses import BALANCED
@@ -104,8 +105,8 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     written = result.save(arguments.out)
     directory = Path(arguments.out)
     names = [path.name for path in written]
-    console.print(f"Wrote {', '.join(names[:-1])} and {names[-1]} to {directory}{os.sep}; the figure is "
-                  f"{directory / 'curves.png'}.")
+    print_written(console, f"Wrote {', '.join(names[:-1])} and {names[-1]} to", f"{directory}{os.sep}", ".")
+    print_written(console, "The figure is", directory / "curves.png", ".")
     return 0
 
 
