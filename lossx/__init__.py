@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from . import _namespace, _registry, losses, presets, primitives
 from ._curves import Curve, Curves, curves, plot
+from ._combine import combine
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._errors import (
     ArgumentError,
@@ -87,6 +88,7 @@ __all__ = [
     "VarianceRangeError",
     "CosineRangeError",
     "BoxRangeError",
+    "combine",
     "ctc_forward_probabilities",
     "curves",
     "define_loss",

@@ -25,9 +25,11 @@ from ._checks import (
     check_axis, check_class_axes, check_input, check_prediction_dtype, check_probability_range, class_total, without_axes,
 )
 from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half, is_kind
-from ._errors import ArgumentError, ShapeError
+from ._errors import ArgumentError, ReductionError, ShapeError
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
-from ._reduction import PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape, total_of
+from ._reduction import (
+    PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape, total_of, weighted_sum,
+)
 from .kernels import kernels
 
 if TYPE_CHECKING:
@@ -87,6 +89,11 @@ def compute(
         y_pred = xp.astype(y_pred, compute_dtype)
     else:
         compute_dtype = result_dtype
+    if spec.components:
+        out = _combined(spec, xp, y_pred, others, options, reduction, sample_weight, mask, rescale,
+                        count_class_weights, total_weight, mean_across)
+        wanted = compute_dtype if keep_float32 else result_dtype
+        return out if out.dtype == wanted else xp.astype(out, wanted)
     checked = [y_pred]
     for spec_input, value in zip(spec.other_inputs, others):
         if value is not None:
@@ -124,6 +131,40 @@ def compute(
     if keep_float32 and compute_dtype != result_dtype:
         result_dtype = compute_dtype
     return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
+
+
+def _combined(
+    spec: LossSpec, xp: Any, y_pred: Any, others: list, options: Mapping[str, Any], reduction: str | None,
+    sample_weight: Any, mask: Any, rescale: Any, count_class_weights: bool, total_weight: Any, mean_across: Any,
+) -> Any:
+    """A combined loss (:func:`lossx.combine`): ``Σ_k w_k · (component k under this reduction, sample_weight
+    and mask)``, in the compute dtype (docs/semantics.md, combined losses).
+
+    Each component reduces on its own because each has its own mean's denominator (a class-weighted
+    cross-entropy's Σ w_y, a Dice loss's count of scores); one reduction of summed values would
+    divide one component's sum by the other's denominator.
+    """
+    if reduction is None or total_weight is not None:
+        names = ", ".join(component.key for component in spec.components)
+        raise ReductionError(
+            f"{spec.name} is a combined loss: each of its components ({names}) is reduced on its own, with its "
+            "own denominator for 'mean', so it has no single unreduced result or Σw (total_weight). Call it "
+            "with reduction='none', 'sum' or 'mean' (mean_across gives each component's mean over the group), "
+            "or give each component its own total_weight by calling the components apart."
+        )
+    # Converted once here rather than once per component.
+    inputs = (y_pred, *(value if value is None else to_namespace(xp, value, y_pred, spec_input.name)
+                        for spec_input, value in zip(spec.other_inputs, others)))
+    if sample_weight is not None:
+        sample_weight = to_namespace(xp, sample_weight, y_pred, "sample_weight")
+    if mask is not None:
+        mask = to_namespace(xp, mask, y_pred, "mask")
+    return weighted_sum(spec.name, reduction, [
+        (component.key, options[component.weight],
+         compute(component.spec, inputs, component.options_of(options), reduction, sample_weight, mask, rescale,
+                 count_class_weights, mean_across=mean_across))
+        for component in spec.components
+    ])
 
 
 def evaluate(spec: LossSpec, inputs: tuple, options: Mapping[str, Any]) -> tuple:

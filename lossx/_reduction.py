@@ -35,7 +35,7 @@ from .primitives import Deferred
 __all__ = [
     "LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "as_terms", "reduce",
     "reduce_terms", "per_sample", "static_shape", "total_of", "global_mean", "safe_divide", "check_global_mean",
-    "total_weight_array",
+    "total_weight_array", "weighted_sum",
 ]
 
 REDUCTIONS = ("none", "sum", "mean")
@@ -306,6 +306,30 @@ def reduce_terms(
         # two is what counts there.
         return xp.sum(value) / count
     return safe_divide(xp, xp.sum(value), _denominator(xp, value, weight, valid))
+
+
+def weighted_sum(loss: str, reduction: str, terms: list[tuple[str, Any, Any]]) -> Any:
+    """``Σ w·result`` of a combined loss's ``(name, w, result)`` terms, each reduced on its own with ``reduction``.
+
+    With ``"none"`` the unreduced results are added entry by entry, so their shapes must be
+    one (sizes unknown while tracing pass); a ShapeError names both otherwise.
+    """
+    total, first_name, first_shape = None, "", ()
+    for name, weight, result in terms:
+        term = weight * result
+        if total is None:
+            total, first_name, first_shape = term, name, static_shape(result)
+            continue
+        shape = static_shape(result)
+        if reduction == "none" and (len(shape) != len(first_shape) or any(
+                None not in (a, b) and a != b for a, b in zip(shape, first_shape))):
+            raise ShapeError(
+                f"{loss}: reduction='none' adds its components' unreduced results entry by entry, but "
+                f"{first_name}'s have shape {first_shape} and {name}'s {shape}; use 'mean' or 'sum' (each "
+                "component reduced on its own), or call the components apart."
+            )
+        total = total + term
+    return total
 
 
 def _weighted(

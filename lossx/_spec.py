@@ -16,7 +16,10 @@ from . import _binding, _call
 from ._kinds import INPUT_KINDS, INTEGER_KINDS, TARGET_KINDS
 from ._options import Option, validate_options
 
-__all__ = ["Input", "LossSpec", "Packing", "INPUT_KINDS", "INTEGER_KINDS", "TARGET_KINDS", "camel_case", "default_inputs"]
+__all__ = [
+    "Component", "Input", "LossSpec", "Packing", "INPUT_KINDS", "INTEGER_KINDS", "TARGET_KINDS", "camel_case",
+    "default_inputs",
+]
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ class LossSpec:
     ----------
     name: snake_case name; ``camel_name`` is derived from it.
     body: ``body(xp, y_pred, y_true, **options)`` returning per-element losses
-        (an array) or :class:`lossx.LossTerms`.
+        (an array) or :class:`lossx.LossTerms`; None for a combined loss.
     options: the declared :class:`lossx.Option` tuple.
     inputs: the array inputs in call order (:class:`Input`); by default
         ``y_pred`` and a dense ``y_true``.
@@ -111,6 +114,8 @@ class LossSpec:
     packing: how the required inputs of a loss with more than two pack into Keras's
         ``(y_true, y_pred)`` (:class:`Packing`); None: the Keras class takes
         ``(y_true, y_pred)`` as the first two inputs.
+    components: the terms of a combined loss (:func:`lossx.combine`), each a :class:`Component`;
+        the call path reduces each term on its own and sums them. Empty for every other loss.
     """
 
     name: str
@@ -123,6 +128,7 @@ class LossSpec:
     example: Callable[..., tuple] = _default_example
     showcase: tuple[Mapping[str, Any], ...] = ({},)
     packing: Packing | None = None
+    components: tuple[Component, ...] = ()
     doc: str = field(default="", repr=False)
 
     # Derived on first use; lossx._registry.register reads each once, so that a traced call (torch.compile)
@@ -182,3 +188,24 @@ class LossSpec:
                  **options: Any) -> Any:
         inputs = self.bind(inputs, options)
         return _call.compute(self, inputs, self.validate(options), reduction, sample_weight, mask)
+
+
+@dataclass(frozen=True)
+class Component:
+    """One term ``w · loss`` of a combined loss (:func:`lossx.combine`).
+
+    key: the loss as the combination names it (the prefix of its weight's name and of its
+        options where they are kept apart).
+    spec: the loss.
+    weight: the combined loss's option that holds ``w``.
+    options: ``(the loss's option, the combined loss's option that holds its value)`` pairs.
+    """
+
+    key: str
+    spec: LossSpec
+    weight: str
+    options: tuple[tuple[str, str], ...]
+
+    def options_of(self, combined: Mapping[str, Any]) -> dict[str, Any]:
+        """This loss's options, read from the combined loss's ``combined`` options."""
+        return {name: combined[source] for name, source in self.options}

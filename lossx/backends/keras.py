@@ -29,6 +29,10 @@ the packed axis, of size 1, as the last axis Keras averages: y_pred ``(N, 2)`` g
 value per sample, as a ``Dense(1)`` output does for Keras's own losses. A loss with more
 required inputs and no packing has no Keras class; :func:`unsupported_reason` says why,
 and ``lossx list`` shows it. Optional extra inputs (``ctc``'s lengths) take their defaults.
+
+A combined loss (:func:`lossx.combine`) is a :class:`CombinedKerasLoss`: it holds each
+component's own lossx Keras loss, with its reduction and dtype, and adds their results, so
+Keras reduces and weights every component as it would alone.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ from ..presets import Preset, presets
 from .._call import evaluate
 from .._dtypes import HALF_PRECISION
 from .._reduction import (
-    LossTerms, total_weight_array, check_global_mean, per_sample, reduce_terms, static_shape, total_of,
+    LossTerms, total_weight_array, check_global_mean, per_sample, reduce_terms, static_shape, total_of, weighted_sum,
 )
 from .._registry import on_register, registered
 from .._spec import Input, LossSpec
@@ -438,6 +442,49 @@ class KerasLoss(keras.losses.Loss):
         return config if self.mean_across is None else {**config, "mean_across": self.mean_across}
 
 
+class CombinedKerasLoss(KerasLoss):
+    """Base of the Keras class of a combined loss (:func:`lossx.combine`).
+
+    Each component is its own lossx Keras loss, built with this loss's reduction, dtype and
+    ``mean_across`` and called with the same ``(y_true, y_pred, sample_weight)``, so Keras
+    reduces and weights each as it would alone; the results are added with the weights
+    (docs/semantics.md, combined losses). A reduction of Keras's that is none adds the
+    per-sample values, which must then have one shape.
+    """
+
+    #: The components' own Keras classes, in the order of ``spec.components``.
+    parts: tuple[type, ...] = ()
+
+    def __init__(
+        self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
+        mean_across: Any = None, **options: Any,
+    ) -> None:
+        super().__init__(reduction=reduction, name=name, dtype=dtype, mean_across=mean_across, **options)
+        self._parts = tuple(
+            part(reduction=reduction, dtype=dtype, mean_across=mean_across, **component.options_of(self.lossx_options))
+            for part, component in zip(self.parts, self.spec.components)
+        )
+
+    def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any, total_weight: Any = None) -> Any:
+        if total_weight is not None:
+            raise self._no_total_weight()
+        return weighted_sum(type(self).__name__, "none" if self.reduction is None else self.reduction, [
+            (component.key, self.lossx_options[component.weight], part._keras_call(y_true, y_pred, sample_weight))
+            for component, part in zip(self.spec.components, self._parts)
+        ])
+
+    def total_weight(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """Refused: each component has its own denominator (ask each component's Keras loss for its own)."""
+        raise self._no_total_weight()
+
+    def _no_total_weight(self) -> ReductionError:
+        return ReductionError(
+            f"{type(self).__name__} is a combined loss: each of its components "
+            f"({', '.join(c.key for c in self.spec.components)}) has its own denominator for the mean, so it has "
+            "no single total_weight; give mean_across to it, or call each component's loss with its own total_weight."
+        )
+
+
 def _rank_of(y_true: Any, prediction: Any) -> Any:
     """``y_true`` with a trailing axis of size 1 added or dropped, to the rank of ``prediction``.
 
@@ -464,7 +511,12 @@ def _class_doc(spec: LossSpec) -> str:
 
 
 def _own_class(spec: LossSpec) -> type:
-    return type(spec.camel_name, (KerasLoss,), {"spec": spec, "__doc__": _class_doc(spec), "__module__": __name__})
+    namespace = {"spec": spec, "__doc__": _class_doc(spec), "__module__": __name__}
+    if not spec.components:
+        return type(spec.camel_name, (KerasLoss,), namespace)
+    # lossx's own class of each component (not a preset that takes its name, such as Keras's Dice).
+    parts = tuple(_own_class(component.spec) for component in spec.components)
+    return type(spec.camel_name, (CombinedKerasLoss,), {**namespace, "parts": parts})
 
 
 def _make_class(spec: LossSpec) -> type:
@@ -565,7 +617,7 @@ def _make_preset(preset: Preset) -> type:
 
 _generated_attribute, _generated_names = lazy_module(
     globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras",
-    exported=("KerasLoss", "LinearCrossEntropy", "unsupported_reason"),
+    exported=("KerasLoss", "CombinedKerasLoss", "LinearCrossEntropy", "unsupported_reason"),
 )
 
 

@@ -100,7 +100,7 @@ def test_aliases_are_attributes(adapter, alias, name):
 PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss", "linear_cross_entropy"},
                           "jax": {"JaxLoss", "linear_cross_entropy"},
                           "torch": {"TorchLoss", "LinearCrossEntropyLoss", "linear_cross_entropy"},
-                          "keras": {"KerasLoss", "LinearCrossEntropy", "unsupported_reason"}}
+                          "keras": {"KerasLoss", "CombinedKerasLoss", "LinearCrossEntropy", "unsupported_reason"}}
 
 
 def _loss_names(module_name: str) -> set[str]:

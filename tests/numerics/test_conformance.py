@@ -1143,6 +1143,72 @@ def test_monai_generalized_dice_loss(monai_options, our_options, targets, dtype)
     assert_close(ours_x.grad.numpy(), theirs_x.grad.numpy(), dtype, "gradient")
 
 
+#: MONAI's Dice term as lossx's dice: one score per sample and class of channels-first inputs, MONAI's
+#: smooth_nr = smooth_dr = 1e-5 added to the numerator and the denominator.
+_MONAI_DICE = {"from_logits": True, "axis": 1, "smooth": 1e-5, "epsilon": 0.0}
+
+#: (MONAI's class and arguments, lossx.combine's weights and options, the targets, the reductions, the dtypes).
+_MONAI_COMPOUND = {
+    "dice-ce-softmax-labels": (
+        "DiceCELoss", {"softmax": True, "to_onehot_y": True, "lambda_dice": 0.7, "lambda_ce": 1.3,
+                       "label_smoothing": 0.1},
+        {"dice": 0.7, "sparse_categorical_cross_entropy": 1.3},
+        {"dice": _MONAI_DICE, "sparse_categorical_cross_entropy": {"label_smoothing": 0.1}},
+        "labels", ("mean", "sum"), ("float64",)),
+    "dice-ce-sigmoid-batch": (
+        "DiceCELoss", {"sigmoid": True, "batch": True}, {"dice": 1.0, "categorical_cross_entropy": 1.0},
+        {"dice": {**_MONAI_DICE, "sum_axes": (0, 2, 3)}}, "masks", ("mean", "sum"), ("float64",)),
+    # MONAI's FocalLoss computes in float32 (input.float()) whatever the dtype; its "sum" averages the spatial
+    # axes before summing, which no lossx reduction is.
+    "dice-focal-sigmoid": (
+        "DiceFocalLoss", {"sigmoid": True, "to_onehot_y": True, "gamma": 1.5, "alpha": 0.3, "lambda_dice": 0.7,
+                          "lambda_focal": 1.3},
+        {"dice": 0.7, "binary_focal_cross_entropy": 1.3},
+        {"dice": _MONAI_DICE, "binary_focal_cross_entropy": {"gamma": 1.5, "alpha": 0.3}},
+        "one-hot", ("mean",), ("float32",)),
+}
+
+
+@pytest.mark.parametrize(("case", "reduction", "dtype"), [
+    (case, reduction, dtype) for case, (*_, reductions, dtypes) in _MONAI_COMPOUND.items()
+    for reduction in reductions for dtype in dtypes
+])
+def test_monai_compound_losses(case, reduction, dtype):
+    """MONAI's DiceCELoss and DiceFocalLoss as lossx.combine of dice with the cross-entropy or the focal loss,
+    values and gradients: λ·Dice + λ'·CE, each term reduced on its own (docs/semantics.md, combined losses).
+
+    No preset carries their names, since no lossx loss is exactly what they compute by default or for every
+    argument: by default (softmax=False, sigmoid=False) MONAI's Dice reads the input as probabilities while its
+    cross-entropy reads the same input as logits, where a combined loss has one from_logits; its softmax Dice
+    needs integer labels in lossx (to_onehot_y=True), its sigmoid Dice dense targets; DiceCELoss switches to
+    BCEWithLogitsLoss for one channel; its weight scales each Dice score but its mean divides by their
+    number, not by Σ weight; DiceFocalLoss's "sum" is a sum of spatial means. Each case here, and the mapping
+    rows of dice (tests/support/mapping/overlap.py), is one argument set that lossx reproduces exactly.
+    """
+    torch = pytest.importorskip("torch")
+    monai_losses = pytest.importorskip("monai.losses")
+    name, monai_options, weights, options, targets, _, _ = _MONAI_COMPOUND[case]
+    combined = lossx.combine(weights, name=f"monai_{case.replace('-', '_')}", options=options)
+    rng = _rng(34)
+    logits = rng.standard_normal((2, 3, 4, 4)) * 1.5
+    labels = rng.integers(0, 3, (2, 4, 4))
+    theirs_x = torch.tensor(logits, dtype=getattr(torch, dtype), requires_grad=True)
+    ours_x = theirs_x.detach().clone().requires_grad_(True)
+    if targets == "masks":
+        theirs_t = ours_t = torch.tensor((rng.random(logits.shape) < 0.5).astype(np.float64), dtype=theirs_x.dtype)
+    else:
+        theirs_t = torch.from_numpy(labels[:, None]).to(theirs_x.dtype)  # MONAI's (N, 1, H, W) label map
+        one_hot = np.eye(3)[labels].transpose(0, 3, 1, 2)
+        ours_t = torch.from_numpy(labels) if targets == "labels" else torch.tensor(one_hot, dtype=theirs_x.dtype)
+    expected = getattr(monai_losses, name)(reduction=reduction, **monai_options)(theirs_x, theirs_t)
+    value = combined(ours_x, ours_t, reduction=reduction)
+    assert value.dtype == theirs_x.dtype
+    assert_close(value.detach().numpy(), expected.detach().numpy(), dtype, "value")
+    expected.backward()
+    value.backward()
+    assert_close(ours_x.grad.numpy(), theirs_x.grad.numpy(), dtype, "gradient")
+
+
 # ======================================================================= segmentation_models_pytorch (transcribed)
 
 

@@ -235,3 +235,45 @@ ROWS += [
         "kornia multiplies each class's score by its weight and divides by the number of classes, not by the "
         "weights' sum as lossx's 'mean' does: the weighted sum over N·C.", grad="logits"),
 ]
+
+
+# ----------------------------------------------------------------- dice in MONAI's compound losses (lossx.combine)
+
+
+def _compound(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """torch-layout (2, 3, 4, 4) logits, multilabel 0/1 targets, integer labels (N, H, W), their one-hot
+    targets and MONAI's (N, 1, H, W) label map."""
+    logits = rng.standard_normal((2, 3, 4, 4)) * 1.5
+    labels = rng.integers(0, 3, (2, 4, 4))
+    return {
+        "logits": logits, "target": (rng.random((2, 3, 4, 4)) < 0.5).astype(np.float64), "labels": labels,
+        "one_hot": np.eye(3)[labels].transpose(0, 3, 1, 2), "label_map": labels[:, None].astype(np.float64),
+    }
+
+
+_MONAI_DICE = '"dice": {"from_logits": True, "axis": 1, "smooth": 1e-5, "epsilon": 0.0}'
+_COMPOUND = ("Each term is reduced on its own and the results added (docs/semantics.md, combined losses); "
+             "MONAI's Dice is lossx's with smooth_nr = smooth_dr = 1e-5 as smooth, epsilon 0. ")
+
+ROWS += [
+    Row("dice", "monai", "monai.losses.DiceCELoss(softmax=True, to_onehot_y=True, lambda_ce=0.5)(logits, label_map)",
+        f'lossx.combine({{"dice": 1.0, "scce": 0.5}}, name="monai_dice_ce", options={{{_MONAI_DICE}}})(logits, labels)',
+        _compound,
+        _COMPOUND + "Softmax over the classes with integer labels (MONAI's to_onehot_y); torch's cross-entropy of "
+        "class indices. MONAI's default softmax=False, sigmoid=False reads the input as probabilities for Dice "
+        "and as logits for the cross-entropy, which one from_logits cannot say; its weight scales each Dice "
+        "score without entering the mean; so no preset carries its name.", grad="logits"),
+    Row("dice", "monai", "monai.losses.DiceCELoss(sigmoid=True, reduction='sum')(logits, target)",
+        f'lossx.combine({{"dice": 1.0, "cce": 1.0}}, name="monai_dice_ce_sigmoid", options={{{_MONAI_DICE}}})'
+        '(logits, target, reduction="sum")',
+        _compound,
+        _COMPOUND + "Sigmoid Dice of dense targets; the cross-entropy stays torch's softmax one of probability "
+        "targets, categorical_cross_entropy.", grad="logits"),
+    Row("dice", "monai", "monai.losses.DiceFocalLoss(sigmoid=True, gamma=1.5, alpha=0.3)(logits, one_hot)",
+        f'lossx.combine({{"dice": 1.0, "focal": 1.0}}, name="monai_dice_focal", options={{{_MONAI_DICE}, '
+        '"focal": {"gamma": 1.5, "alpha": 0.3}})(logits, one_hot)',
+        _compound,
+        _COMPOUND + "MONAI's focal loss is the sigmoid one of 0/1 targets, binary_focal_cross_entropy; it computes "
+        "in float32 (input.float()), hence rtol 1e-6. Its reduction='sum' sums spatial means, no lossx reduction.",
+        grad="logits", rtol=1e-6),
+]
