@@ -16,5 +16,16 @@ from .harness import DEFAULT_REPEAT, MODES, SIZES, Result, missing, parse_size, 
 from .natives import BENCHMARKS, benchmarks
 from .report import markdown, print_table
 
-__all__ = ["BENCHMARKS", "DEFAULT_REPEAT", "MODES", "SIZES", "Result", "benchmarks", "markdown", "missing",
-           "parse_size", "print_table", "run"]
+__all__ = [
+    "BENCHMARKS",
+    "DEFAULT_REPEAT",
+    "MODES",
+    "SIZES",
+    "Result",
+    "benchmarks",
+    "markdown",
+    "missing",
+    "parse_size",
+    "print_table",
+    "run",
+]

@@ -18,8 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.harness import MODES  # noqa: E402
-from benchmarks.natives import BENCHMARKS  # noqa: E402
+from benchmarks.harness import MODES
+from benchmarks.natives import BENCHMARKS
 
 PACKAGE = Path(__file__).resolve().parents[1] / "lossx"
 DEFAULT_LOSSES = ("mean_squared_error", "huber", "binary_cross_entropy", "sparse_categorical_cross_entropy")
@@ -58,8 +58,10 @@ def main() -> None:
         entered = walk(loss, arguments.backend)
         files = [path for path, _ in entered]
         switches = sum(1 for before, after in zip(files, files[1:]) if before != after)
-        print(f"{loss} ({arguments.backend}): {len(entered)} lossx calls in {len(set(files))} files, "
-              f"{switches} file switches")
+        print(
+            f"{loss} ({arguments.backend}): {len(entered)} lossx calls in {len(set(files))} files, "
+            f"{switches} file switches"
+        )
         if arguments.list:
             for path, name in entered:
                 print(f"    {path}:{name}")

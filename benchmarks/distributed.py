@@ -28,8 +28,9 @@ import socket
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -38,8 +39,8 @@ import torch.nn.functional as F
 
 # This checkout's lossx and harness, not another installed lossx: the numbers are about this code.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import lossx.backends.torch as lossx_torch  # noqa: E402
-from benchmarks.harness import SAMPLE_SECONDS, VALUE_RTOL, interleaved, parse_size  # noqa: E402
+import lossx.backends.torch as lossx_torch
+from benchmarks.harness import SAMPLE_SECONDS, VALUE_RTOL, interleaved, parse_size
 
 WORLD = 2
 IGNORE = -100
@@ -84,7 +85,10 @@ def check(rank: int, logits: torch.Tensor, labels: torch.Tensor, ours: Callable[
         results.append((value.detach(), gradient))
     for what, a, b in zip(("value", "gradient"), *results):
         torch.testing.assert_close(
-            a, b, rtol=VALUE_RTOL, atol=VALUE_RTOL * float(b.abs().max()),
+            a,
+            b,
+            rtol=VALUE_RTOL,
+            atol=VALUE_RTOL * float(b.abs().max()),
             msg=lambda m, what=what: f"rank {rank}: lossx mean_across='world' and the recipe differ in {what}: {m}",
         )
     return ignored.tolist()
@@ -159,8 +163,12 @@ def report(samples: list[list[float]], calls: int, n: int, c: int, repeat: int, 
     print(f"labels ignored per rank {ignored}; {repeat} samples x {calls} calls, rank 0's clock")
     medians = [statistics.median(s) for s in samples]
     print(f"{'variant':<36} {'median µs':>10} {'÷ recipe':>9} {'÷ local':>8}")
-    names = ["lossx mean_across='world'", "lossx local mean (no all-reduce)", "recipe: sum / all_reduce(count)",
-             "torch local mean (no all-reduce)"]
+    names = [
+        "lossx mean_across='world'",
+        "lossx local mean (no all-reduce)",
+        "recipe: sum / all_reduce(count)",
+        "torch local mean (no all-reduce)",
+    ]
     for name, median in zip(names, medians):
         print(f"{name:<36} {median * 1e6:>10.1f} {median / medians[2]:>9.2f} {median / medians[3]:>8.2f}")
     print(f"{'all_reduce of one scalar, alone':<36} {medians[4] * 1e6:>10.1f}")

@@ -23,8 +23,9 @@ import statistics
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,7 @@ class Mode:
 
 
 def _expression(expr: str, names: Sequence[str], namespace: dict[str, Any]) -> Callable[..., Any]:
-    return eval(f"lambda {', '.join(names)}: {expr}", namespace)  # noqa: S307 - our own table
+    return eval(f"lambda {', '.join(names)}: {expr}", namespace)
 
 
 def _lossx_call(loss: Callable[..., Any], names: Sequence[str], positions: Sequence[int]) -> Callable[..., Any]:
@@ -151,14 +152,17 @@ def _lossx_positions(bench: Benchmark, library: str, names: Sequence[str]) -> tu
 
 class TorchMode(Mode):
     library = "torch"
-    memory = ("peak bytes allocated by torch's CPU allocator during one forward+backward, from the "
-              "profiler's memory events (inputs excluded)")
+    memory = (
+        "peak bytes allocated by torch's CPU allocator during one forward+backward, from the "
+        "profiler's memory events (inputs excluded)"
+    )
 
     def __init__(self, compiled: bool) -> None:
         self.compiled = compiled
         self.name = "torch.compile" if compiled else "torch"
-        self.description = ("torch.compile (inductor, static shapes), forward+backward" if compiled
-                            else "torch eager, forward+backward")
+        self.description = (
+            "torch.compile (inductor, static shapes), forward+backward" if compiled else "torch eager, forward+backward"
+        )
 
     def prepare(self, bench, arrays):
         import torch
@@ -229,8 +233,9 @@ def _torch_peak(step: Callable[[], Any]) -> int:
 
     with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
-    events = sorted((e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"),
-                    key=lambda e: e.start_ns())
+    events = sorted(
+        (e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"), key=lambda e: e.start_ns()
+    )
     current = peak = 0
     for event in events:
         current += event.nbytes()
@@ -295,8 +300,11 @@ class KerasMode(Mode):
     def __init__(self, graph: bool) -> None:
         self.graph = graph
         self.name = "tf.function" if graph else "keras"
-        self.description = ("Keras 3 on TensorFlow inside tf.function, forward+backward (GradientTape)" if graph
-                            else "Keras 3 on TensorFlow, eager, forward+backward (GradientTape)")
+        self.description = (
+            "Keras 3 on TensorFlow inside tf.function, forward+backward (GradientTape)"
+            if graph
+            else "Keras 3 on TensorFlow, eager, forward+backward (GradientTape)"
+        )
 
     def unavailable(self, bench):
         from lossx import lookup
@@ -346,7 +354,7 @@ class KerasMode(Mode):
         if bench.keras is None:
             return None
         positions, _ = _lossx_positions(bench, "keras", state[0])
-        return self._call(eval(bench.keras.expr, {"keras": keras}), positions)  # noqa: S307 - our own table
+        return self._call(eval(bench.keras.expr, {"keras": keras}), positions)
 
     def step(self, function, state):
         tensors = state[1]
@@ -407,8 +415,14 @@ MODES: dict[str, Callable[[], Mode]] = {
     "tf.function": lambda: KerasMode(graph=True),
     "numpy": NumpyMode,
 }
-_FRAMEWORK = {"torch": "torch", "torch.compile": "torch", "jax.jit": "optax", "keras": "keras",
-              "tf.function": "keras", "numpy": "numpy"}
+_FRAMEWORK = {
+    "torch": "torch",
+    "torch.compile": "torch",
+    "jax.jit": "optax",
+    "keras": "keras",
+    "tf.function": "keras",
+    "numpy": "numpy",
+}
 
 
 def missing(mode: str) -> str | None:
@@ -465,8 +479,14 @@ def _first_line(error: BaseException) -> str:
     return text[0][:160] if text else ""
 
 
-def run(benchmarks: Sequence[Benchmark], modes: Sequence[str], sizes: Sequence[str], repeat: int | None = None,
-        progress: Callable[[str], None] | None = None, seed: int = 0) -> list[Result]:
+def run(
+    benchmarks: Sequence[Benchmark],
+    modes: Sequence[str],
+    sizes: Sequence[str],
+    repeat: int | None = None,
+    progress: Callable[[str], None] | None = None,
+    seed: int = 0,
+) -> list[Result]:
     """Every (size, loss, mode) cell; inputs are drawn once per size and loss, shared by the modes."""
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

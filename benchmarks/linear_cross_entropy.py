@@ -33,9 +33,10 @@ import re
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -108,6 +109,7 @@ def _torch_variants(data: dict[str, np.ndarray]) -> tuple[dict, Callable[[Callab
             value = loss()
             value.backward()
             return value, [t.grad for t in parameters]
+
         return run
 
     def peak(run: Callable[[], Any]) -> int:
@@ -117,17 +119,27 @@ def _torch_variants(data: dict[str, np.ndarray]) -> tuple[dict, Callable[[Callab
     variants = {
         "logits + F.cross_entropy": step(lambda: F.cross_entropy(F.linear(hidden, weight, bias), labels)),
         "F.linear_cross_entropy, no options": step(
-            lambda: F.linear_cross_entropy(hidden, weight, labels, linear_bias=bias)),
+            lambda: F.linear_cross_entropy(hidden, weight, labels, linear_bias=bias)
+        ),
         "F.linear_cross_entropy, LinearCrossEntropyOptions()": step(
-            lambda: F.linear_cross_entropy(hidden, weight, labels, linear_bias=bias,
-                                           options=torch.nn.LinearCrossEntropyOptions())),
+            lambda: F.linear_cross_entropy(
+                hidden, weight, labels, linear_bias=bias, options=torch.nn.LinearCrossEntropyOptions()
+            )
+        ),
         f"F.linear_cross_entropy, batch_chunk_size={chunk}": step(
-            lambda: F.linear_cross_entropy(hidden, weight, labels, linear_bias=bias,
-                                           options=torch.nn.LinearCrossEntropyOptions(batch_chunk_size=chunk))),
+            lambda: F.linear_cross_entropy(
+                hidden,
+                weight,
+                labels,
+                linear_bias=bias,
+                options=torch.nn.LinearCrossEntropyOptions(batch_chunk_size=chunk),
+            )
+        ),
         "lossx": step(lambda: lossx.linear_cross_entropy(hidden, weight, labels, bias=bias)),
         Z_LOSS_VARIANT: step(lambda: lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, z_loss=Z_LOSS)),
         PER_ROW_VARIANT: step(
-            lambda: lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, reduction="none").mean()),
+            lambda: lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, reduction="none").mean()
+        ),
     }
 
     def whole_with_z_loss() -> Any:
@@ -155,6 +167,7 @@ def _jax_variants(data: dict[str, np.ndarray]) -> tuple[dict, Callable[[Callable
 
         def run() -> Any:
             return jax.block_until_ready(lowered(*arrays))
+
         compiled[run] = lowered
         return run
 
@@ -163,8 +176,9 @@ def _jax_variants(data: dict[str, np.ndarray]) -> tuple[dict, Callable[[Callable
         return analysis.temp_size_in_bytes + analysis.output_size_in_bytes
 
     variants = {
-        "logits + optax": step(lambda h, w, b: optax.losses.softmax_cross_entropy_with_integer_labels(
-            h @ w.T + b, labels).mean()),
+        "logits + optax": step(
+            lambda h, w, b: optax.losses.softmax_cross_entropy_with_integer_labels(h @ w.T + b, labels).mean()
+        ),
         "lossx": step(lambda h, w, b: lossx.linear_cross_entropy(h, w, labels, bias=b)),
     }
     return variants, peak, {}
@@ -191,6 +205,7 @@ def _tensorflow_functions(data: dict[str, np.ndarray]) -> tuple[dict[str, Callab
 
         def run() -> Any:
             return gradient(*arrays)
+
         return run
 
     def whole(hidden, weight, bias):
@@ -206,8 +221,19 @@ def _tensorflow_functions(data: dict[str, np.ndarray]) -> tuple[dict[str, Callab
 
 def _tensorflow_rss_growth(variant: str, vocabulary: int, rows: int, hidden: int) -> int:
     """The growth of a fresh process's peak resident set over the variant's first step, in bytes."""
-    command = [sys.executable, "-m", "benchmarks.linear_cross_entropy", "--rss-of", variant,
-               "--vocabulary", str(vocabulary), "--rows", str(rows), "--hidden", str(hidden)]
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.linear_cross_entropy",
+        "--rss-of",
+        variant,
+        "--vocabulary",
+        str(vocabulary),
+        "--rows",
+        str(rows),
+        "--hidden",
+        str(hidden),
+    ]
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=environment, timeout=900)
     return int(json.loads(done.stdout.strip().splitlines()[-1])["growth"])
@@ -249,8 +275,10 @@ SKIPPED_AT_LARGE = ("F.linear_cross_entropy, no options", "F.linear_cross_entrop
 
 def _numbers(result: Any) -> tuple[float, list[np.ndarray]]:
     """A step's (value, gradients), any framework's tensors, as float64 NumPy."""
+
     def numpy(x: Any) -> np.ndarray:
         return x.detach().double().numpy() if hasattr(x, "detach") else np.asarray(x, np.float64)
+
     value, gradients = result
     return float(numpy(value)), [numpy(g) for g in gradients]
 
@@ -271,8 +299,14 @@ def _check_agreement(framework: str, variants: dict[str, Callable[[], Any]], ref
                 raise AssertionError(f"{framework}: the gradient for {label} of {name} differs from {first_name}'s")
 
 
-def measure(framework: str, vocabulary: int, rows: int = ROWS, hidden: int = HIDDEN, repeat: int = REPEAT,
-            progress: Callable[[str], None] = lambda _: None) -> list[Row]:
+def measure(
+    framework: str,
+    vocabulary: int,
+    rows: int = ROWS,
+    hidden: int = HIDDEN,
+    repeat: int = REPEAT,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[Row]:
     """Time and peak memory of every variant of ``framework`` at one size."""
     variants, peak_of, references = VARIANTS[framework](_inputs(vocabulary, rows, hidden))
     if vocabulary > VOCABULARIES[0]:
@@ -295,15 +329,20 @@ def parse_size(text: str) -> tuple[int, int, int]:
     try:
         rows, hidden, vocabulary = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise ValueError(f"size {text!r}: linear_cross_entropy takes NxHxV (rows, hidden size, classes), "
-                         "e.g. 4096x512x32768") from None
+        raise ValueError(
+            f"size {text!r}: linear_cross_entropy takes NxHxV (rows, hidden size, classes), e.g. 4096x512x32768"
+        ) from None
     if min(rows, hidden, vocabulary) < 2:
         raise ValueError(f"size {text!r}: N, H and V must be at least 2")
     return rows, hidden, vocabulary
 
 
-def run(frameworks: list[str], sizes: list[tuple[int, int, int]] | None = None, repeat: int = REPEAT,
-        progress: Callable[[str], None] = lambda _: None) -> list[Row]:
+def run(
+    frameworks: list[str],
+    sizes: list[tuple[int, int, int]] | None = None,
+    repeat: int = REPEAT,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[Row]:
     """Every variant of each framework at each (N, H, V); by default N=4096, H=512 and V=32k, and for torch
     also V=128k."""
     rows: list[Row] = []
@@ -330,42 +369,55 @@ def table(rows: list[Row]) -> list[str]:
             baseline = row
         assert baseline is not None
         time_ratio = "1" if row.baseline else f"{row.seconds / baseline.seconds:.2f}×"
-        saved = "1" if row.baseline else f"{baseline.peak / row.peak:.1f}× less" if row.peak and baseline.peak else "n/a"
+        saved = (
+            "1" if row.baseline else f"{baseline.peak / row.peak:.1f}× less" if row.peak and baseline.peak else "n/a"
+        )
         vocabulary = f"{row.vocabulary // 1024}k" if row.vocabulary % 1024 == 0 else str(row.vocabulary)
-        lines.append(f"| {row.framework} | {vocabulary} | {row.variant} | {row.seconds:.2f} | "
-                     f"{time_ratio} | {_mb(row.peak)} | {saved} |")
+        lines.append(
+            f"| {row.framework} | {vocabulary} | {row.variant} | {row.seconds:.2f} | "
+            f"{time_ratio} | {_mb(row.peak)} | {saved} |"
+        )
     return lines
 
 
 def section(rows: list[Row], repeat: int, kept: str = "") -> str:
     """The BENCHMARKS.md section of ``rows``, after the rows of ``kept`` (an earlier section) for the frameworks
     and vocabularies this run did not measure."""
-    measured = {(row.framework, f"{row.vocabulary // 1024}k" if row.vocabulary % 1024 == 0 else str(row.vocabulary))
-                for row in rows}
+    measured = {
+        (row.framework, f"{row.vocabulary // 1024}k" if row.vocabulary % 1024 == 0 else str(row.vocabulary))
+        for row in rows
+    }
     earlier = [line for line in section_of(kept).splitlines() if line.startswith("| ") and "---" not in line][1:]
     earlier = [line for line in earlier if tuple(c.strip() for c in line.strip("|").split("|")[:2]) not in measured]
     modules = [name for name in ("torch", "jax", "optax", "tensorflow") if _installed(name)]
     versions = ", ".join(f"{name} {_version(name)}" for name in modules)
-    return "\n".join([
-        SECTION, "",
-        f"Generated by `{COMMAND}` (benchmarks/linear_cross_entropy.py); see docs/linear-cross-entropy.md.",
-        "",
-        f"- N={rows[0].rows}, H={rows[0].hidden}, float32, integer labels, mean; one step = the loss and its gradients for "
-        "hidden, weight and bias. Machine: "
-        f"{platform.machine()}, {os.cpu_count()} CPU cores; Python {platform.python_version()}; {versions}.",
-        f"- s/step: median of {repeat} interleaved samples per variant in one process; × time and memory "
-        "saved: against the first row of the same framework and V (the whole logits).",
-        "- Peak: torch, the profiler's running sum of CPU allocations in one step; JAX, XLA's "
-        "memory_analysis() (temporary + output, which holds the weight's gradient); TensorFlow, the growth "
-        "of a fresh process's resident set over its first step (tracing included: an upper bound).",
-        "", *_in_framework_order(earlier + table(rows)[2:]), "",
-    ])
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            f"Generated by `{COMMAND}` (benchmarks/linear_cross_entropy.py); see docs/linear-cross-entropy.md.",
+            "",
+            f"- N={rows[0].rows}, H={rows[0].hidden}, float32, integer labels, mean; one step = the loss and its gradients for "
+            "hidden, weight and bias. Machine: "
+            f"{platform.machine()}, {os.cpu_count()} CPU cores; Python {platform.python_version()}; {versions}.",
+            f"- s/step: median of {repeat} interleaved samples per variant in one process; × time and memory "
+            "saved: against the first row of the same framework and V (the whole logits).",
+            "- Peak: torch, the profiler's running sum of CPU allocations in one step; JAX, XLA's "
+            "memory_analysis() (temporary + output, which holds the weight's gradient); TensorFlow, the growth "
+            "of a fresh process's resident set over its first step (tracing included: an upper bound).",
+            "",
+            *_in_framework_order(earlier + table(rows)[2:]),
+            "",
+        ]
+    )
 
 
 def _in_framework_order(lines: list[str]) -> list[str]:
     """The table, its rows grouped by framework (torch, jax, tensorflow), each group in the order given."""
+
     def framework(line: str) -> int:
         return FRAMEWORKS.index(line.strip("|").split("|")[0].strip())
+
     return [*TABLE_HEADER, *sorted(lines, key=framework)]
 
 
@@ -388,10 +440,13 @@ def print_rows(console: Any, rows: list[Row]) -> None:
     from rich.markup import escape
     from rich.padding import Padding
 
-    console.print("lossx bench · linear cross-entropy: one step's loss and gradients, against the whole logits",
-                  style="italic")
+    console.print(
+        "lossx bench · linear cross-entropy: one step's loss and gradients, against the whole logits", style="italic"
+    )
     for line in table(rows)[2:]:
-        framework, vocabulary, variant, seconds, time_ratio, peak, saved = (c.strip() for c in line.strip("|").split("|"))
+        framework, vocabulary, variant, seconds, time_ratio, peak, saved = (
+            c.strip() for c in line.strip("|").split("|")
+        )
         console.print(f"[bold]{framework} {vocabulary}[/bold] · {escape(variant)}")
         console.print(Padding(f"{seconds} s/step ({time_ratio}) · peak {peak} ({saved})", (0, 0, 0, 4)))
 
@@ -402,7 +457,7 @@ def section_of(text: str) -> str:
         return ""
     rest = SECTION + text.split(SECTION, 1)[1]
     end = rest.find("\n## ", len(SECTION))
-    return rest if end < 0 else rest[:end + 1]
+    return rest if end < 0 else rest[: end + 1]
 
 
 def write_section(path: Path, text: str) -> None:
@@ -435,13 +490,21 @@ def plot(text: str, path: Path) -> None:
     rows = rows_of_section(text)
     groups = list(dict.fromkeys((r["framework"], r["V"]) for r in rows))
     sizes = [sum(1 for r in rows if (r["framework"], r["V"]) == g) for g in groups]
-    figure, axes = plt.subplots(len(groups), 1, figsize=(8.5, 0.55 * sum(sizes) + 0.9 * len(groups)),
-                                gridspec_kw={"height_ratios": sizes}, sharex=True, squeeze=False)
+    figure, axes = plt.subplots(
+        len(groups),
+        1,
+        figsize=(8.5, 0.55 * sum(sizes) + 0.9 * len(groups)),
+        gridspec_kw={"height_ratios": sizes},
+        sharex=True,
+        squeeze=False,
+    )
     for axis, group in zip(axes[:, 0], groups):
         chosen = [r for r in rows if (r["framework"], r["V"]) == group and r["peak"] != "n/a"]
         megabytes = [float(r["peak"].split()[0].replace(",", "")) for r in chosen]
-        colours = ["#999999" if i == 0 else "#1f77b4" if r["variant"].startswith("lossx") else "#ff7f0e"
-                   for i, r in enumerate(chosen)]
+        colours = [
+            "#999999" if i == 0 else "#1f77b4" if r["variant"].startswith("lossx") else "#ff7f0e"
+            for i, r in enumerate(chosen)
+        ]
         positions = range(len(chosen))[::-1]
         axis.barh(list(positions), megabytes, color=colours)
         axis.set_yticks(list(positions), [r["variant"] for r in chosen], fontsize=8)
@@ -453,8 +516,9 @@ def plot(text: str, path: Path) -> None:
     axes[-1, 0].set_xlabel("peak memory of one step, MB (log scale)")
     axes[-1, 0].set_xlim(right=axes[-1, 0].get_xlim()[1] * 6)
     shape = re.search(r"N=\d+, H=\d+", section_of(text))
-    figure.suptitle(f"Linear cross-entropy: {shape.group(0) if shape else ''}, float32, loss and gradients",
-                    fontsize=10)
+    figure.suptitle(
+        f"Linear cross-entropy: {shape.group(0) if shape else ''}, float32, loss and gradients", fontsize=10
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -468,8 +532,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hidden", type=int, default=HIDDEN)
     parser.add_argument("--repeat", type=int, default=REPEAT)
     parser.add_argument("--markdown", type=Path)
-    parser.add_argument("--plot", type=Path, metavar="PNG",
-                        help="draw the peak memory of --markdown's section (default BENCHMARKS.md) and stop")
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        metavar="PNG",
+        help="draw the peak memory of --markdown's section (default BENCHMARKS.md) and stop",
+    )
     parser.add_argument("--rss-of", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.plot:
@@ -479,8 +547,12 @@ def main(argv: list[str] | None = None) -> int:
         _print_rss_growth(arguments.rss_of, arguments.vocabulary[0], arguments.rows, arguments.hidden)
         return 0
     sizes = [(arguments.rows, arguments.hidden, v) for v in arguments.vocabulary] if arguments.vocabulary else None
-    rows = run(arguments.framework or [f for f in FRAMEWORKS if _installed(f)], sizes, arguments.repeat,
-               progress=lambda text: print(text, file=sys.stderr, flush=True))
+    rows = run(
+        arguments.framework or [f for f in FRAMEWORKS if _installed(f)],
+        sizes,
+        arguments.repeat,
+        progress=lambda text: print(text, file=sys.stderr, flush=True),
+    )
     print("\n".join(table(rows)))
     if arguments.markdown:
         earlier = arguments.markdown.read_text(encoding="utf-8") if arguments.markdown.exists() else ""

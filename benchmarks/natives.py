@@ -22,8 +22,9 @@ layer costs over plain NumPy. Losses without one report lossx's absolute time.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -113,8 +114,7 @@ def logarithmic(rng, n, c) -> Arrays:
 
 def counts(rng, n, c) -> Arrays:
     log_rate = _normal(rng, (n, c), 0.5)
-    return {"log_rate": log_rate, "rate": np.exp(log_rate),
-            "counts": rng.poisson(2.0, (n, c)).astype(np.float32)}
+    return {"log_rate": log_rate, "rate": np.exp(log_rate), "counts": rng.poisson(2.0, (n, c)).astype(np.float32)}
 
 
 def gaussian(rng, n, c) -> Arrays:
@@ -162,8 +162,11 @@ def log_probabilities(rng, n, c) -> Arrays:
 def positive_scores(rng, n, c) -> Arrays:
     """Positive scores: there optax's Crammer-Singer hinge equals the categorical hinge."""
     labels = _labels(rng, n, c)
-    return {"scores": rng.uniform(0.1, 3.0, (n, c)).astype(np.float32), "one_hot": _one_hot(labels, c),
-            "labels": labels}
+    return {
+        "scores": rng.uniform(0.1, 3.0, (n, c)).astype(np.float32),
+        "one_hot": _one_hot(labels, c),
+        "labels": labels,
+    }
 
 
 def multilabel(rng, n, c) -> Arrays:
@@ -202,8 +205,10 @@ def boxes(rng, n, c) -> Arrays:
     count = max(1, n * c // 4)
     corner, size = rng.uniform(0, 10, (count, 2)), rng.uniform(0.5, 4, (count, 2))
     moved, scale = corner + rng.normal(0, 1, (count, 2)), rng.uniform(0.6, 1.5, (count, 2))
-    return {"pred": np.concatenate([moved, moved + size * scale], axis=-1).astype(np.float32),
-            "target": np.concatenate([corner, corner + size], axis=-1).astype(np.float32)}
+    return {
+        "pred": np.concatenate([moved, moved + size * scale], axis=-1).astype(np.float32),
+        "target": np.concatenate([corner, corner + size], axis=-1).astype(np.float32),
+    }
 
 
 def pairs(rng, n, c) -> Arrays:
@@ -224,8 +229,11 @@ def embedding_pairs(rng, n, c) -> Arrays:
 
 def triplets(rng, n, c) -> Arrays:
     anchor = _normal(rng, (n, c))
-    return {"anchor": anchor, "positive": anchor + _normal(rng, (n, c), 0.8),
-            "negative": anchor + _normal(rng, (n, c), 1.2)}
+    return {
+        "anchor": anchor,
+        "positive": anchor + _normal(rng, (n, c), 0.8),
+        "negative": anchor + _normal(rng, (n, c), 1.2),
+    }
 
 
 def contrastive(rng, n, c) -> Arrays:
@@ -284,162 +292,356 @@ _LOGITS = {"from_logits": True}
 _HUBER_NP = "np.mean(np.where(np.abs(x - t) <= 1, 0.5 * (x - t) ** 2, np.abs(x - t) - 0.5))"
 
 BENCHMARKS: tuple[Benchmark, ...] = (
-    Benchmark("mean_squared_error", regression, _XT,
-              torch=Native("F.mse_loss(x, t)", _XT),
-              optax=Native("jnp.mean(optax.losses.squared_error(x, t))", _XT),
-              keras=Native("keras.losses.MeanSquaredError()", _XT),
-              numpy=Native("np.mean((x - t) ** 2)", _XT)),
-    Benchmark("mean_absolute_error", regression, _XT,
-              torch=Native("F.l1_loss(x, t)", _XT),
-              keras=Native("keras.losses.MeanAbsoluteError()", _XT),
-              numpy=Native("np.mean(np.abs(x - t))", _XT)),
-    Benchmark("huber", regression, _XT,
-              torch=Native("F.huber_loss(x, t)", _XT),
-              optax=Native("jnp.mean(optax.losses.huber_loss(x, t))", _XT),
-              keras=Native("keras.losses.Huber()", _XT),
-              numpy=Native(_HUBER_NP, _XT)),
-    Benchmark("mean_absolute_percentage_error", percentage, _XT,
-              keras=Native("keras.losses.MeanAbsolutePercentageError()", _XT),
-              numpy=Native("100 * np.mean(np.abs((t - x) / np.maximum(np.abs(t), 1e-7)))", _XT)),
-    Benchmark("mean_squared_logarithmic_error", logarithmic, _XT,
-              keras=Native("keras.losses.MeanSquaredLogarithmicError()", _XT),
-              numpy=Native("np.mean((np.log1p(np.maximum(x, 1e-7)) - np.log1p(np.maximum(t, 1e-7))) ** 2)", _XT)),
-    Benchmark("smooth_l1", regression, _XT,
-              torch=Native("F.smooth_l1_loss(x, t)", _XT),
-              # With beta = delta = 1 smooth L1 is Huber.
-              optax=Native("jnp.mean(optax.losses.huber_loss(x, t))", _XT),
-              keras=Native("keras.losses.Huber()", _XT),
-              numpy=Native(_HUBER_NP, _XT)),
-    Benchmark("log_cosh", regression, _XT,
-              optax=Native("jnp.mean(optax.losses.log_cosh(x, t))", _XT),
-              keras=Native("keras.losses.LogCosh()", _XT),
-              numpy=Native("np.mean(np.logaddexp(x - t, t - x) - np.log(2))", _XT)),
-    Benchmark("quantile", regression, _XT,
-              numpy=Native("np.mean(np.maximum(0.5 * (t - x), -0.5 * (t - x)))", _XT)),
-    Benchmark("poisson", counts, ("rate", "counts"),
-              torch=Native("F.poisson_nll_loss(log_rate, counts)", ("log_rate", "counts"), {"log_input": True}),
-              keras=Native("keras.losses.Poisson()", ("rate", "counts")),
-              numpy=Native("np.mean(rate - counts * np.log(rate + 1e-7))", ("rate", "counts"))),
-    Benchmark("gaussian_nll", gaussian, ("x", "t", "var"),
-              torch=Native("F.gaussian_nll_loss(x, t, var)", ("x", "t", "var")),
-              numpy=Native("np.mean(0.5 * (np.log(np.maximum(var, 1e-6)) + (x - t) ** 2 / np.maximum(var, 1e-6)))",
-                           ("x", "t", "var"))),
-    Benchmark("cosine_similarity", regression, _XT,
-              torch=Native("-F.cosine_similarity(x, t, dim=-1).mean()", _XT, {"eps": 1e-8}),
-              optax=Native("-jnp.mean(optax.losses.cosine_similarity(x, t))", _XT, {"eps": 0.0}),
-              keras=Native("keras.losses.CosineSimilarity()", _XT)),
-    Benchmark("binary_cross_entropy", binary, ("logits", "t"), _LOGITS,
-              torch=Native("F.binary_cross_entropy_with_logits(logits, t)", ("logits", "t"), _LOGITS),
-              optax=Native("jnp.mean(optax.losses.sigmoid_binary_cross_entropy(logits, t))", ("logits", "t"), _LOGITS),
-              keras=Native("keras.losses.BinaryCrossentropy(from_logits=True)", ("logits", "t"), _LOGITS),
-              numpy=Native("np.mean(np.logaddexp(0, logits) - t * logits)", ("logits", "t"), _LOGITS)),
-    Benchmark("binary_focal_cross_entropy", binary, ("logits", "t"), _LOGITS,
-              optax=Native("jnp.mean(optax.losses.sigmoid_focal_loss(logits, t, alpha=0.25, gamma=2.0))",
-                           ("logits", "t"), {"alpha": 0.25, **_LOGITS}),
-              keras=Native("keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, "
-                           "from_logits=True)", ("logits", "t"), {"alpha": 0.25, **_LOGITS})),
-    Benchmark("asymmetric", binary, ("logits", "t"),
-              numpy=Native("np.mean(t * np.logaddexp(0, -logits) - (1 - t) * np.maximum(1 / (1 + np.exp(-logits)) "
-                           "- 0.05, 0) ** 4 * np.log(np.minimum(1 / (1 + np.exp(logits)) + 0.05, 1)))", ("logits", "t"))),
-    Benchmark("categorical_cross_entropy", soft, ("logits", "soft"), _LOGITS,
-              torch=Native("F.cross_entropy(logits, soft)", ("logits", "soft"), _LOGITS),
-              optax=Native("jnp.mean(optax.losses.softmax_cross_entropy(logits, soft))", ("logits", "soft"), _LOGITS),
-              keras=Native("keras.losses.CategoricalCrossentropy(from_logits=True)", ("logits", "soft"), _LOGITS),
-              numpy=Native("np.mean(logsumexp(logits) - np.sum(soft * logits, axis=-1))", ("logits", "soft"),
-                           _LOGITS)),
-    Benchmark("sparse_categorical_cross_entropy", sparse, ("logits", "labels"), _LOGITS,
-              torch=Native("F.cross_entropy(logits, labels)", ("logits", "labels"), _LOGITS),
-              optax=Native("jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
-                           ("logits", "labels"), _LOGITS),
-              keras=Native("keras.losses.SparseCategoricalCrossentropy(from_logits=True)", ("logits", "labels"),
-                           _LOGITS),
-              numpy=Native("np.mean(logsumexp(logits) - np.take_along_axis(logits, labels[:, None], -1)[:, 0])",
-                           ("logits", "labels"), _LOGITS)),
-    Benchmark("categorical_focal_cross_entropy", one_hot, ("logits", "one_hot"), _LOGITS,
-              keras=Native("keras.losses.CategoricalFocalCrossentropy(alpha=0.25, from_logits=True)",
-                           ("logits", "one_hot"), {"alpha": 0.25, **_LOGITS})),
+    Benchmark(
+        "mean_squared_error",
+        regression,
+        _XT,
+        torch=Native("F.mse_loss(x, t)", _XT),
+        optax=Native("jnp.mean(optax.losses.squared_error(x, t))", _XT),
+        keras=Native("keras.losses.MeanSquaredError()", _XT),
+        numpy=Native("np.mean((x - t) ** 2)", _XT),
+    ),
+    Benchmark(
+        "mean_absolute_error",
+        regression,
+        _XT,
+        torch=Native("F.l1_loss(x, t)", _XT),
+        keras=Native("keras.losses.MeanAbsoluteError()", _XT),
+        numpy=Native("np.mean(np.abs(x - t))", _XT),
+    ),
+    Benchmark(
+        "huber",
+        regression,
+        _XT,
+        torch=Native("F.huber_loss(x, t)", _XT),
+        optax=Native("jnp.mean(optax.losses.huber_loss(x, t))", _XT),
+        keras=Native("keras.losses.Huber()", _XT),
+        numpy=Native(_HUBER_NP, _XT),
+    ),
+    Benchmark(
+        "mean_absolute_percentage_error",
+        percentage,
+        _XT,
+        keras=Native("keras.losses.MeanAbsolutePercentageError()", _XT),
+        numpy=Native("100 * np.mean(np.abs((t - x) / np.maximum(np.abs(t), 1e-7)))", _XT),
+    ),
+    Benchmark(
+        "mean_squared_logarithmic_error",
+        logarithmic,
+        _XT,
+        keras=Native("keras.losses.MeanSquaredLogarithmicError()", _XT),
+        numpy=Native("np.mean((np.log1p(np.maximum(x, 1e-7)) - np.log1p(np.maximum(t, 1e-7))) ** 2)", _XT),
+    ),
+    Benchmark(
+        "smooth_l1",
+        regression,
+        _XT,
+        torch=Native("F.smooth_l1_loss(x, t)", _XT),
+        # With beta = delta = 1 smooth L1 is Huber.
+        optax=Native("jnp.mean(optax.losses.huber_loss(x, t))", _XT),
+        keras=Native("keras.losses.Huber()", _XT),
+        numpy=Native(_HUBER_NP, _XT),
+    ),
+    Benchmark(
+        "log_cosh",
+        regression,
+        _XT,
+        optax=Native("jnp.mean(optax.losses.log_cosh(x, t))", _XT),
+        keras=Native("keras.losses.LogCosh()", _XT),
+        numpy=Native("np.mean(np.logaddexp(x - t, t - x) - np.log(2))", _XT),
+    ),
+    Benchmark("quantile", regression, _XT, numpy=Native("np.mean(np.maximum(0.5 * (t - x), -0.5 * (t - x)))", _XT)),
+    Benchmark(
+        "poisson",
+        counts,
+        ("rate", "counts"),
+        torch=Native("F.poisson_nll_loss(log_rate, counts)", ("log_rate", "counts"), {"log_input": True}),
+        keras=Native("keras.losses.Poisson()", ("rate", "counts")),
+        numpy=Native("np.mean(rate - counts * np.log(rate + 1e-7))", ("rate", "counts")),
+    ),
+    Benchmark(
+        "gaussian_nll",
+        gaussian,
+        ("x", "t", "var"),
+        torch=Native("F.gaussian_nll_loss(x, t, var)", ("x", "t", "var")),
+        numpy=Native(
+            "np.mean(0.5 * (np.log(np.maximum(var, 1e-6)) + (x - t) ** 2 / np.maximum(var, 1e-6)))", ("x", "t", "var")
+        ),
+    ),
+    Benchmark(
+        "cosine_similarity",
+        regression,
+        _XT,
+        torch=Native("-F.cosine_similarity(x, t, dim=-1).mean()", _XT, {"eps": 1e-8}),
+        optax=Native("-jnp.mean(optax.losses.cosine_similarity(x, t))", _XT, {"eps": 0.0}),
+        keras=Native("keras.losses.CosineSimilarity()", _XT),
+    ),
+    Benchmark(
+        "binary_cross_entropy",
+        binary,
+        ("logits", "t"),
+        _LOGITS,
+        torch=Native("F.binary_cross_entropy_with_logits(logits, t)", ("logits", "t"), _LOGITS),
+        optax=Native("jnp.mean(optax.losses.sigmoid_binary_cross_entropy(logits, t))", ("logits", "t"), _LOGITS),
+        keras=Native("keras.losses.BinaryCrossentropy(from_logits=True)", ("logits", "t"), _LOGITS),
+        numpy=Native("np.mean(np.logaddexp(0, logits) - t * logits)", ("logits", "t"), _LOGITS),
+    ),
+    Benchmark(
+        "binary_focal_cross_entropy",
+        binary,
+        ("logits", "t"),
+        _LOGITS,
+        optax=Native(
+            "jnp.mean(optax.losses.sigmoid_focal_loss(logits, t, alpha=0.25, gamma=2.0))",
+            ("logits", "t"),
+            {"alpha": 0.25, **_LOGITS},
+        ),
+        keras=Native(
+            "keras.losses.BinaryFocalCrossentropy(apply_class_balancing=True, alpha=0.25, from_logits=True)",
+            ("logits", "t"),
+            {"alpha": 0.25, **_LOGITS},
+        ),
+    ),
+    Benchmark(
+        "asymmetric",
+        binary,
+        ("logits", "t"),
+        numpy=Native(
+            "np.mean(t * np.logaddexp(0, -logits) - (1 - t) * np.maximum(1 / (1 + np.exp(-logits)) "
+            "- 0.05, 0) ** 4 * np.log(np.minimum(1 / (1 + np.exp(logits)) + 0.05, 1)))",
+            ("logits", "t"),
+        ),
+    ),
+    Benchmark(
+        "categorical_cross_entropy",
+        soft,
+        ("logits", "soft"),
+        _LOGITS,
+        torch=Native("F.cross_entropy(logits, soft)", ("logits", "soft"), _LOGITS),
+        optax=Native("jnp.mean(optax.losses.softmax_cross_entropy(logits, soft))", ("logits", "soft"), _LOGITS),
+        keras=Native("keras.losses.CategoricalCrossentropy(from_logits=True)", ("logits", "soft"), _LOGITS),
+        numpy=Native("np.mean(logsumexp(logits) - np.sum(soft * logits, axis=-1))", ("logits", "soft"), _LOGITS),
+    ),
+    Benchmark(
+        "sparse_categorical_cross_entropy",
+        sparse,
+        ("logits", "labels"),
+        _LOGITS,
+        torch=Native("F.cross_entropy(logits, labels)", ("logits", "labels"), _LOGITS),
+        optax=Native(
+            "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits, labels))",
+            ("logits", "labels"),
+            _LOGITS,
+        ),
+        keras=Native("keras.losses.SparseCategoricalCrossentropy(from_logits=True)", ("logits", "labels"), _LOGITS),
+        numpy=Native(
+            "np.mean(logsumexp(logits) - np.take_along_axis(logits, labels[:, None], -1)[:, 0])",
+            ("logits", "labels"),
+            _LOGITS,
+        ),
+    ),
+    Benchmark(
+        "categorical_focal_cross_entropy",
+        one_hot,
+        ("logits", "one_hot"),
+        _LOGITS,
+        keras=Native(
+            "keras.losses.CategoricalFocalCrossentropy(alpha=0.25, from_logits=True)",
+            ("logits", "one_hot"),
+            {"alpha": 0.25, **_LOGITS},
+        ),
+    ),
     Benchmark("sparse_categorical_focal_cross_entropy", sparse, ("logits", "labels"), _LOGITS),
-    Benchmark("poly_cross_entropy", one_hot, ("logits", "one_hot"), _LOGITS,
-              optax=Native("jnp.mean(optax.losses.poly_loss_cross_entropy(logits, one_hot))", ("logits", "one_hot"),
-                           _LOGITS)),
-    Benchmark("generalized_cross_entropy", probabilities, ("probs", "labels"),
-              keras=Native("keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7)", ("probs", "labels"))),
-    Benchmark("kl_divergence", distributions, ("log_probs", "target"), {"log_input": True},
-              torch=Native('F.kl_div(log_probs, target, reduction="batchmean")', ("log_probs", "target"),
-                           {"log_input": True}),
-              optax=Native("jnp.mean(optax.losses.kl_divergence(log_probs, target))", ("log_probs", "target"),
-                           {"log_input": True}),
-              keras=Native("keras.losses.KLDivergence()", ("probs", "target")),
-              numpy=Native("np.mean(np.sum(target * (np.log(target) - log_probs), axis=-1))", ("log_probs", "target"),
-                           {"log_input": True})),
-    Benchmark("generalized_kl_divergence", distributions, ("log_probs", "target"), {"log_input": True},
-              optax=Native("jnp.mean(optax.losses.generalized_kl_divergence(log_probs, target))",
-                           ("log_probs", "target"), {"log_input": True}),
-              numpy=Native("np.mean(np.sum(target * (np.log(target) - log_probs) - target + np.exp(log_probs), "
-                           "axis=-1))", ("log_probs", "target"), {"log_input": True})),
-    Benchmark("jensen_shannon", distributions, ("probs", "target"),
-              numpy=Native("np.mean(np.sum(0.5 * (probs * np.log(2 * probs / (probs + target)) + target * "
-                           "np.log(2 * target / (probs + target))), axis=-1))", ("probs", "target"))),
-    Benchmark("nll", log_probabilities, ("log_probs", "labels"),
-              torch=Native("F.nll_loss(log_probs, labels)", ("log_probs", "labels")),
-              numpy=Native("-np.mean(np.take_along_axis(log_probs, labels[:, None], -1))", ("log_probs", "labels"))),
-    Benchmark("cosface", cosines, ("cos", "labels"),
-              torch=Native("F.cross_entropy(64 * (cos - 0.35 * F.one_hot(labels, cos.shape[-1])), labels)",
-                           ("cos", "labels"))),
+    Benchmark(
+        "poly_cross_entropy",
+        one_hot,
+        ("logits", "one_hot"),
+        _LOGITS,
+        optax=Native("jnp.mean(optax.losses.poly_loss_cross_entropy(logits, one_hot))", ("logits", "one_hot"), _LOGITS),
+    ),
+    Benchmark(
+        "generalized_cross_entropy",
+        probabilities,
+        ("probs", "labels"),
+        keras=Native("keras.losses.CategoricalGeneralizedCrossEntropy(q=0.7)", ("probs", "labels")),
+    ),
+    Benchmark(
+        "kl_divergence",
+        distributions,
+        ("log_probs", "target"),
+        {"log_input": True},
+        torch=Native(
+            'F.kl_div(log_probs, target, reduction="batchmean")', ("log_probs", "target"), {"log_input": True}
+        ),
+        optax=Native(
+            "jnp.mean(optax.losses.kl_divergence(log_probs, target))", ("log_probs", "target"), {"log_input": True}
+        ),
+        keras=Native("keras.losses.KLDivergence()", ("probs", "target")),
+        numpy=Native(
+            "np.mean(np.sum(target * (np.log(target) - log_probs), axis=-1))",
+            ("log_probs", "target"),
+            {"log_input": True},
+        ),
+    ),
+    Benchmark(
+        "generalized_kl_divergence",
+        distributions,
+        ("log_probs", "target"),
+        {"log_input": True},
+        optax=Native(
+            "jnp.mean(optax.losses.generalized_kl_divergence(log_probs, target))",
+            ("log_probs", "target"),
+            {"log_input": True},
+        ),
+        numpy=Native(
+            "np.mean(np.sum(target * (np.log(target) - log_probs) - target + np.exp(log_probs), axis=-1))",
+            ("log_probs", "target"),
+            {"log_input": True},
+        ),
+    ),
+    Benchmark(
+        "jensen_shannon",
+        distributions,
+        ("probs", "target"),
+        numpy=Native(
+            "np.mean(np.sum(0.5 * (probs * np.log(2 * probs / (probs + target)) + target * "
+            "np.log(2 * target / (probs + target))), axis=-1))",
+            ("probs", "target"),
+        ),
+    ),
+    Benchmark(
+        "nll",
+        log_probabilities,
+        ("log_probs", "labels"),
+        torch=Native("F.nll_loss(log_probs, labels)", ("log_probs", "labels")),
+        numpy=Native("-np.mean(np.take_along_axis(log_probs, labels[:, None], -1))", ("log_probs", "labels")),
+    ),
+    Benchmark(
+        "cosface",
+        cosines,
+        ("cos", "labels"),
+        torch=Native(
+            "F.cross_entropy(64 * (cos - 0.35 * F.one_hot(labels, cos.shape[-1])), labels)", ("cos", "labels")
+        ),
+    ),
     Benchmark("arcface", cosines, ("cos", "labels")),
     Benchmark("weighted_kappa", probabilities, ("probs", "labels")),
-    Benchmark("sparsemax", binary, ("logits", "t"),
-              optax=Native("jnp.mean(optax.losses.sparsemax_loss(logits, t))", ("logits", "t"))),
-    Benchmark("multiclass_sparsemax", sparse, ("logits", "labels"),
-              optax=Native("jnp.mean(optax.losses.multiclass_sparsemax_loss(logits, labels))", ("logits", "labels"))),
-    Benchmark("hinge", signed, _XT,
-              optax=Native("jnp.mean(optax.losses.hinge_loss(x, t))", _XT),
-              keras=Native("keras.losses.Hinge()", _XT),
-              numpy=Native("np.mean(np.maximum(0, 1 - t * x))", _XT)),
-    Benchmark("categorical_hinge", positive_scores, ("scores", "one_hot"),
-              optax=Native("jnp.mean(optax.losses.multiclass_hinge_loss(scores, labels))", ("scores", "one_hot")),
-              keras=Native("keras.losses.CategoricalHinge()", ("scores", "one_hot")),
-              numpy=Native("np.mean(np.maximum(0, np.max((1 - one_hot) * scores, axis=-1) "
-                           "- np.sum(one_hot * scores, axis=-1) + 1))", ("scores", "one_hot"))),
-    Benchmark("squared_hinge", signed, _XT,
-              keras=Native("keras.losses.SquaredHinge()", _XT),
-              numpy=Native("np.mean(np.maximum(0, 1 - t * x) ** 2)", _XT)),
-    Benchmark("multi_margin", sparse, ("logits", "labels"),
-              torch=Native("F.multi_margin_loss(logits, labels)", ("logits", "labels"))),
-    Benchmark("soft_margin", signed, _XT,
-              torch=Native("F.soft_margin_loss(x, t)", _XT),
-              numpy=Native("np.mean(np.logaddexp(0, -t * x))", _XT)),
-    Benchmark("multilabel_soft_margin", multilabel, _XT,
-              torch=Native("F.multilabel_soft_margin_loss(x, t)", _XT)),
-    Benchmark("multilabel_margin", label_lists, _XT,
-              torch=Native("F.multilabel_margin_loss(x, t)", _XT)),
-    Benchmark("perceptron", signed, _XT,
-              optax=Native("jnp.mean(optax.losses.perceptron_loss(x, t))", _XT),
-              numpy=Native("np.mean(np.maximum(0, -t * x))", _XT)),
-    Benchmark("multiclass_perceptron", sparse, ("logits", "labels"),
-              optax=Native("jnp.mean(optax.losses.multiclass_perceptron_loss(logits, labels))", ("logits", "labels")),
-              numpy=Native("np.mean(np.max(logits, axis=-1) - np.take_along_axis(logits, labels[:, None], -1)[:, 0])",
-                           ("logits", "labels"))),
-    Benchmark("dice", segmentation, ("logits", "labels"), _LOGITS,
-              # optax's smooth s is lossx's 2s with epsilon 0 (docs/mapping.md).
-              optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot))", ("logits", "labels"),
-                           {"smooth": 2.0, "epsilon": 0.0, **_LOGITS}),
-              keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"), {"axis": (1,)})),
+    Benchmark(
+        "sparsemax",
+        binary,
+        ("logits", "t"),
+        optax=Native("jnp.mean(optax.losses.sparsemax_loss(logits, t))", ("logits", "t")),
+    ),
+    Benchmark(
+        "multiclass_sparsemax",
+        sparse,
+        ("logits", "labels"),
+        optax=Native("jnp.mean(optax.losses.multiclass_sparsemax_loss(logits, labels))", ("logits", "labels")),
+    ),
+    Benchmark(
+        "hinge",
+        signed,
+        _XT,
+        optax=Native("jnp.mean(optax.losses.hinge_loss(x, t))", _XT),
+        keras=Native("keras.losses.Hinge()", _XT),
+        numpy=Native("np.mean(np.maximum(0, 1 - t * x))", _XT),
+    ),
+    Benchmark(
+        "categorical_hinge",
+        positive_scores,
+        ("scores", "one_hot"),
+        optax=Native("jnp.mean(optax.losses.multiclass_hinge_loss(scores, labels))", ("scores", "one_hot")),
+        keras=Native("keras.losses.CategoricalHinge()", ("scores", "one_hot")),
+        numpy=Native(
+            "np.mean(np.maximum(0, np.max((1 - one_hot) * scores, axis=-1) - np.sum(one_hot * scores, axis=-1) + 1))",
+            ("scores", "one_hot"),
+        ),
+    ),
+    Benchmark(
+        "squared_hinge",
+        signed,
+        _XT,
+        keras=Native("keras.losses.SquaredHinge()", _XT),
+        numpy=Native("np.mean(np.maximum(0, 1 - t * x) ** 2)", _XT),
+    ),
+    Benchmark(
+        "multi_margin",
+        sparse,
+        ("logits", "labels"),
+        torch=Native("F.multi_margin_loss(logits, labels)", ("logits", "labels")),
+    ),
+    Benchmark(
+        "soft_margin",
+        signed,
+        _XT,
+        torch=Native("F.soft_margin_loss(x, t)", _XT),
+        numpy=Native("np.mean(np.logaddexp(0, -t * x))", _XT),
+    ),
+    Benchmark("multilabel_soft_margin", multilabel, _XT, torch=Native("F.multilabel_soft_margin_loss(x, t)", _XT)),
+    Benchmark("multilabel_margin", label_lists, _XT, torch=Native("F.multilabel_margin_loss(x, t)", _XT)),
+    Benchmark(
+        "perceptron",
+        signed,
+        _XT,
+        optax=Native("jnp.mean(optax.losses.perceptron_loss(x, t))", _XT),
+        numpy=Native("np.mean(np.maximum(0, -t * x))", _XT),
+    ),
+    Benchmark(
+        "multiclass_perceptron",
+        sparse,
+        ("logits", "labels"),
+        optax=Native("jnp.mean(optax.losses.multiclass_perceptron_loss(logits, labels))", ("logits", "labels")),
+        numpy=Native(
+            "np.mean(np.max(logits, axis=-1) - np.take_along_axis(logits, labels[:, None], -1)[:, 0])",
+            ("logits", "labels"),
+        ),
+    ),
+    Benchmark(
+        "dice",
+        segmentation,
+        ("logits", "labels"),
+        _LOGITS,
+        # optax's smooth s is lossx's 2s with epsilon 0 (docs/mapping.md).
+        optax=Native(
+            "jnp.mean(optax.losses.dice_loss(logits, one_hot))",
+            ("logits", "labels"),
+            {"smooth": 2.0, "epsilon": 0.0, **_LOGITS},
+        ),
+        keras=Native("keras.losses.Dice(axis=(1,))", ("probs", "one_hot"), {"axis": (1,)}),
+    ),
     # optax's multiclass_generalized_dice_loss is another formula (docs/mapping.md); MONAI is not a framework.
     Benchmark("generalized_dice", segmentation, ("logits", "labels"), _LOGITS),
-    Benchmark("tversky", segmentation, ("logits", "labels"), _LOGITS,
-              optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=0.3, beta=0.7))",
-                           ("logits", "labels"),
-                           {"alpha": 0.3, "beta": 0.7, "smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
-              # lossx's Keras Tversky takes Keras's alpha and beta (alpha weighs the false negatives).
-              keras=Native("keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1,))", ("probs", "one_hot"),
-                           {"alpha": 0.7, "beta": 0.3, "axis": (1,)})),
+    Benchmark(
+        "tversky",
+        segmentation,
+        ("logits", "labels"),
+        _LOGITS,
+        optax=Native(
+            "jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=0.3, beta=0.7))",
+            ("logits", "labels"),
+            {"alpha": 0.3, "beta": 0.7, "smooth": 1.0, "epsilon": 0.0, **_LOGITS},
+        ),
+        # lossx's Keras Tversky takes Keras's alpha and beta (alpha weighs the false negatives).
+        keras=Native(
+            "keras.losses.Tversky(alpha=0.7, beta=0.3, axis=(1,))",
+            ("probs", "one_hot"),
+            {"alpha": 0.7, "beta": 0.3, "axis": (1,)},
+        ),
+    ),
     # No framework has a focal Tversky or an MCC loss (MONAI's MCCLoss is not a framework's).
     Benchmark("focal_tversky", segmentation, ("logits", "labels"), _LOGITS),
-    Benchmark("jaccard", segmentation, ("logits", "labels"), _LOGITS,
-              optax=Native("jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=1.0, beta=1.0))",
-                           ("logits", "labels"), {"smooth": 1.0, "epsilon": 0.0, **_LOGITS}),
-              keras=Native("keras.losses.Tversky(alpha=1.0, beta=1.0, axis=(1,))", ("probs", "one_hot"))),
+    Benchmark(
+        "jaccard",
+        segmentation,
+        ("logits", "labels"),
+        _LOGITS,
+        optax=Native(
+            "jnp.mean(optax.losses.dice_loss(logits, one_hot, alpha=1.0, beta=1.0))",
+            ("logits", "labels"),
+            {"smooth": 1.0, "epsilon": 0.0, **_LOGITS},
+        ),
+        keras=Native("keras.losses.Tversky(alpha=1.0, beta=1.0, axis=(1,))", ("probs", "one_hot")),
+    ),
     Benchmark("mcc", segmentation, ("logits", "labels"), _LOGITS),
     # kornia's Lovász losses are not a framework's (and take (B, C, H, W) images only).
     Benchmark("lovasz_hinge", binary_masks, ("logits", "masks")),
@@ -447,40 +649,80 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark("generalized_box_iou", boxes, ("pred", "target")),
     Benchmark("distance_box_iou", boxes, ("pred", "target")),
     Benchmark("complete_box_iou", boxes, ("pred", "target")),
-    Benchmark("margin_ranking", pairs, ("x1", "x2", "t"),
-              torch=Native("F.margin_ranking_loss(x1, x2, t)", ("x1", "x2", "t")),
-              numpy=Native("np.mean(np.maximum(0, -t * (x1 - x2)))", ("x1", "x2", "t"))),
-    Benchmark("hinge_embedding", distances, ("d", "t"),
-              torch=Native("F.hinge_embedding_loss(d, t)", ("d", "t"))),
-    Benchmark("cosine_embedding", embedding_pairs, ("x1", "x2", "t"),
-              torch=Native("F.cosine_embedding_loss(x1, x2, t)", ("x1", "x2", "t"))),
-    Benchmark("ranking_softmax", relevance_lists, ("scores", "relevance"),
-              optax=Native("optax.losses.ranking_softmax_loss(scores, relevance)", ("scores", "relevance"))),
-    Benchmark("triplet_margin", triplets, ("anchor", "positive", "negative"),
-              torch=Native("F.triplet_margin_loss(anchor, positive, negative)", ("anchor", "positive", "negative")),
-              optax=Native("jnp.mean(optax.losses.triplet_margin_loss(anchor, positive, negative, eps=0.0))",
-                           ("anchor", "positive", "negative"), {"eps": 0.0})),
-    Benchmark("ntxent", contrastive, ("embeddings", "labels"),
-              optax=Native("optax.losses.ntxent(embeddings, labels)", ("embeddings", "labels"))),
-    Benchmark("circle", contrastive, ("unit_embeddings", "labels"),
-              keras=Native("keras.losses.Circle()", ("unit_embeddings", "labels"))),
+    Benchmark(
+        "margin_ranking",
+        pairs,
+        ("x1", "x2", "t"),
+        torch=Native("F.margin_ranking_loss(x1, x2, t)", ("x1", "x2", "t")),
+        numpy=Native("np.mean(np.maximum(0, -t * (x1 - x2)))", ("x1", "x2", "t")),
+    ),
+    Benchmark("hinge_embedding", distances, ("d", "t"), torch=Native("F.hinge_embedding_loss(d, t)", ("d", "t"))),
+    Benchmark(
+        "cosine_embedding",
+        embedding_pairs,
+        ("x1", "x2", "t"),
+        torch=Native("F.cosine_embedding_loss(x1, x2, t)", ("x1", "x2", "t")),
+    ),
+    Benchmark(
+        "ranking_softmax",
+        relevance_lists,
+        ("scores", "relevance"),
+        optax=Native("optax.losses.ranking_softmax_loss(scores, relevance)", ("scores", "relevance")),
+    ),
+    Benchmark(
+        "triplet_margin",
+        triplets,
+        ("anchor", "positive", "negative"),
+        torch=Native("F.triplet_margin_loss(anchor, positive, negative)", ("anchor", "positive", "negative")),
+        optax=Native(
+            "jnp.mean(optax.losses.triplet_margin_loss(anchor, positive, negative, eps=0.0))",
+            ("anchor", "positive", "negative"),
+            {"eps": 0.0},
+        ),
+    ),
+    Benchmark(
+        "ntxent",
+        contrastive,
+        ("embeddings", "labels"),
+        optax=Native("optax.losses.ntxent(embeddings, labels)", ("embeddings", "labels")),
+    ),
+    Benchmark(
+        "circle",
+        contrastive,
+        ("unit_embeddings", "labels"),
+        keras=Native("keras.losses.Circle()", ("unit_embeddings", "labels")),
+    ),
     Benchmark("contrastive", pairwise, ("embeddings", "labels")),
     Benchmark("supervised_contrastive", contrastive, ("embeddings", "labels")),
     Benchmark("mined_triplet", pairwise, ("embeddings", "labels")),
     Benchmark("lifted_structure", pairwise, ("embeddings", "labels")),
     # Distinct labels: the targets are the identity, a cross-entropy with label i for anchor i.
-    Benchmark("npairs", npair_batch, ("anchor", "positive", "labels"),
-              torch=Native("F.cross_entropy(anchor @ positive.T, labels)", ("anchor", "positive", "labels")),
-              optax=Native("jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(anchor @ positive.T, "
-                           "labels))", ("anchor", "positive", "labels"))),
-    Benchmark("ctc", sequences, ("logits", "labels", "input_lengths", "label_lengths"),
-              # torch's 'mean' divides by the label lengths; 'sum' is the same on both sides.
-              torch=Native('F.ctc_loss(logits.transpose(0, 1).log_softmax(2), labels, input_lengths, label_lengths, '
-                           'reduction="sum")', ("logits", "labels", "input_lengths", "label_lengths"),
-                           {"reduction": "sum"}),
-              optax=Native("jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings))",
-                           ("logits", "labels", "input_lengths", "label_lengths")),
-              keras=Native("keras.losses.CTC()", ("logits", "labels"))),
+    Benchmark(
+        "npairs",
+        npair_batch,
+        ("anchor", "positive", "labels"),
+        torch=Native("F.cross_entropy(anchor @ positive.T, labels)", ("anchor", "positive", "labels")),
+        optax=Native(
+            "jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(anchor @ positive.T, labels))",
+            ("anchor", "positive", "labels"),
+        ),
+    ),
+    Benchmark(
+        "ctc",
+        sequences,
+        ("logits", "labels", "input_lengths", "label_lengths"),
+        # torch's 'mean' divides by the label lengths; 'sum' is the same on both sides.
+        torch=Native(
+            'F.ctc_loss(logits.transpose(0, 1).log_softmax(2), labels, input_lengths, label_lengths, reduction="sum")',
+            ("logits", "labels", "input_lengths", "label_lengths"),
+            {"reduction": "sum"},
+        ),
+        optax=Native(
+            "jnp.mean(optax.ctc_loss(logits, logit_paddings, labels, label_paddings))",
+            ("logits", "labels", "input_lengths", "label_lengths"),
+        ),
+        keras=Native("keras.losses.CTC()", ("logits", "labels")),
+    ),
 )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+from collections.abc import Sequence
 from importlib import metadata
-from typing import Sequence
 
 from .harness import MODES, SAMPLE_SECONDS, Result
 
@@ -41,9 +41,17 @@ def overhead(result: Result) -> str:
 
 def _row(result: Result) -> list[str]:
     measured = result.lossx_s is not None
-    return [result.loss, result.size, duration(result.lossx_s), duration(result.native_s), ratio(result),
-            overhead(result), megabytes(result.lossx_bytes, measured),
-            megabytes(result.native_bytes, result.native_s is not None), result.note]
+    return [
+        result.loss,
+        result.size,
+        duration(result.lossx_s),
+        duration(result.native_s),
+        ratio(result),
+        overhead(result),
+        megabytes(result.lossx_bytes, measured),
+        megabytes(result.native_bytes, result.native_s is not None),
+        result.note,
+    ]
 
 
 HEADER = ["loss", "size", "lossx", "native", "lossx/native", "Δ µs/call", "lossx peak", "native peak", "note"]
@@ -60,8 +68,13 @@ def print_table(console, results: Sequence[Result]) -> None:
         title = f"lossx bench · {mode}: {MODES[mode]().description}"
         table = Table(title=title)
         for column in HEADER:
-            table.add_column(column, justify="right" if column not in ("loss", "note") else "left",
-                             no_wrap=column != "note", overflow="fold", max_width=48 if column == "note" else None)
+            table.add_column(
+                column,
+                justify="right" if column not in ("loss", "note") else "left",
+                no_wrap=column != "note",
+                overflow="fold",
+                max_width=48 if column == "note" else None,
+            )
         rows = [_row(result) for result in results if result.mode == mode]
         # Every column but the note whole, the note folded at its longest word, 3 cells of rule and padding each.
         widths = [max(cell_len(text) for text in column) for column in zip(HEADER, *rows)]
@@ -69,13 +82,20 @@ def print_table(console, results: Sequence[Result]) -> None:
         lines = []
         for result, cells in zip((r for r in results if r.mode == mode), rows):
             cells = [escape(cell) for cell in cells]
-            if result.ratio is not None and result.ratio > RATIO_TARGETS.get(mode, float("inf")) \
-                    and result.size == TARGET_SIZE:
+            if (
+                result.ratio is not None
+                and result.ratio > RATIO_TARGETS.get(mode, float("inf"))
+                and result.size == TARGET_SIZE
+            ):
                 cells[4] = f"[yellow]{cells[4]}[/yellow]"
             table.add_row(*cells)
-            lines.append((f"[bold]{cells[0]}[/bold] · {cells[1]}",
-                          f"lossx {cells[2]} · native {cells[3]} · lossx/native {cells[4]} · Δ µs/call {cells[5]} · "
-                          f"peak {cells[6]}, native {cells[7]}" + (f"\n{cells[8]}" if cells[8] else "")))
+            lines.append(
+                (
+                    f"[bold]{cells[0]}[/bold] · {cells[1]}",
+                    f"lossx {cells[2]} · native {cells[3]} · lossx/native {cells[4]} · Δ µs/call {cells[5]} · "
+                    f"peak {cells[6]}, native {cells[7]}" + (f"\n{cells[8]}" if cells[8] else ""),
+                )
+            )
         if sum(widths[:-1]) + max(longest_word, len("note")) + 3 * len(HEADER) + 1 <= console.width:
             console.print(table)
         else:
@@ -92,13 +112,21 @@ def misses(results: Sequence[Result]) -> list[str]:
         target = RATIO_TARGETS.get(r.mode)
         if target and r.size == TARGET_SIZE and r.ratio is not None and r.ratio > target:
             lines.append(f"{r.loss} · {r.mode} · {r.size}: {r.ratio:.2f}× native (target ≤ {target:.2f}×)")
-        if r.mode in ("torch", "torch.compile") and r.size == OVERHEAD_SIZE and r.overhead_s is not None \
-                and r.overhead_s > OVERHEAD_TARGET_S:
-            lines.append(f"{r.loss} · {r.mode} · {r.size}: +{r.overhead_s * 1e6:.1f} µs per call "
-                         f"(target ≤ +{OVERHEAD_TARGET_S * 1e6:.0f} µs)")
+        if (
+            r.mode in ("torch", "torch.compile")
+            and r.size == OVERHEAD_SIZE
+            and r.overhead_s is not None
+            and r.overhead_s > OVERHEAD_TARGET_S
+        ):
+            lines.append(
+                f"{r.loss} · {r.mode} · {r.size}: +{r.overhead_s * 1e6:.1f} µs per call "
+                f"(target ≤ +{OVERHEAD_TARGET_S * 1e6:.0f} µs)"
+            )
         if r.lossx_bytes is not None and r.native_bytes is not None and r.lossx_bytes > r.native_bytes:
-            lines.append(f"{r.loss} · {r.mode} · {r.size}: peak memory {megabytes(r.lossx_bytes, True)} "
-                         f"vs native {megabytes(r.native_bytes, True)}")
+            lines.append(
+                f"{r.loss} · {r.mode} · {r.size}: peak memory {megabytes(r.lossx_bytes, True)} "
+                f"vs native {megabytes(r.native_bytes, True)}"
+            )
     return lines
 
 
@@ -134,8 +162,14 @@ def markdown(results: Sequence[Result], repeat: str, command: str = COMMAND) -> 
     for mode in modes:
         built = MODES[mode]()
         rows = [r for r in results if r.mode == mode]
-        lines += [f"## {mode}", "", f"{built.description}. Memory: {built.memory}.", "",
-                  "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += [
+            f"## {mode}",
+            "",
+            f"{built.description}. Memory: {built.memory}.",
+            "",
+            "| " + " | ".join(HEADER) + " |",
+            "|" + "---|" * len(HEADER),
+        ]
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in _row(r)) + " |" for r in rows]
         natives = dict.fromkeys((r.loss, r.native) for r in rows if r.native != "—")
         if natives:

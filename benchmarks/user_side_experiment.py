@@ -33,8 +33,12 @@ def _wall_seconds(framework: str, out: str) -> float:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per framework (default: 3)")
-    parser.add_argument("--framework", action="append", choices=tuple(FRAMEWORKS),
-                        help="torch, jax or keras; repeatable (default: all three)")
+    parser.add_argument(
+        "--framework",
+        action="append",
+        choices=tuple(FRAMEWORKS),
+        help="torch, jax or keras; repeatable (default: all three)",
+    )
     arguments = parser.parse_args(argv)
     print(f"default lossx experiment, fresh process each run, median of {arguments.repeat}")
     with tempfile.TemporaryDirectory() as out:
@@ -43,7 +47,9 @@ def main(argv: list[str]) -> int:
                 print(f"  {framework:<6} not installed")
                 continue
             times = [_wall_seconds(framework, out) for _ in range(arguments.repeat)]
-            print(f"  {framework:<6} {statistics.median(times):6.1f} s   (runs: {', '.join(f'{t:.1f}' for t in times)})")
+            print(
+                f"  {framework:<6} {statistics.median(times):6.1f} s   (runs: {', '.join(f'{t:.1f}' for t in times)})"
+            )
     return 0
 
 

@@ -45,8 +45,7 @@ def main(argv: list[str]) -> int:
     from lossx._curves.compute import _backend
 
     print(f"import lossx: {time.perf_counter() - start:.2f} s")
-    print(f"losses: {', '.join(LOSSES)}; {lossx.curves(LOSSES, backend='numpy').x.size} points; "
-          f"medians of {repeat}")
+    print(f"losses: {', '.join(LOSSES)}; {lossx.curves(LOSSES, backend='numpy').x.size} points; medians of {repeat}")
     for backend in BACKENDS:
         try:
             start = time.perf_counter()
@@ -65,8 +64,10 @@ def main(argv: list[str]) -> int:
         lossx.plot(LOSSES).savefig(image)
         first = time.perf_counter() - start
         median = _median_seconds(lambda: lossx.plot(LOSSES).savefig(image), repeat)
-        print(f"  plot + savefig PNG on {default}: {median * 1e3:.0f} ms   (first call, importing matplotlib: "
-              f"{first:.2f} s)")
+        print(
+            f"  plot + savefig PNG on {default}: {median * 1e3:.0f} ms   (first call, importing matplotlib: "
+            f"{first:.2f} s)"
+        )
         command = [sys.executable, "-m", "lossx", "plot", *LOSSES, "-o", str(image)]
         runs = max(3, repeat // 2)
         median = _median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), runs)

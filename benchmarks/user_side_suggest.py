@@ -17,7 +17,7 @@ import numpy as np
 
 # This checkout's lossx, not another installed one: the numbers are about this code.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import lossx  # noqa: E402
+import lossx
 
 
 def targets(size: int) -> dict[str, np.ndarray]:
@@ -39,7 +39,7 @@ def targets(size: int) -> dict[str, np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7, help="runs per kind (default 7)")
-    parser.add_argument("--size", type=int, default=10 ** 6, help="targets per kind (default 10^6)")
+    parser.add_argument("--size", type=int, default=10**6, help="targets per kind (default 10^6)")
     arguments = parser.parse_args()
     print(f"lossx.suggest on {arguments.size:,} targets, {arguments.repeat} runs per kind")
     print(f"{'kind':<16} {'inferred':<16} {'median s':>9} {'fastest s':>10}")

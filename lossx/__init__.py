@@ -18,14 +18,15 @@ import sys as _sys
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from . import _namespace, _registry, losses, presets, primitives
-from ._curves import Curve, Curves, curves, plot
 from ._combine import combine
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
+from ._curves import Curve, Curves, curves, plot
 from ._errors import (
     ArgumentError,
     BackendError,
     BoxRangeError,
     ConfigError,
+    CosineRangeError,
     CurveError,
     DataError,
     DistributedError,
@@ -41,15 +42,14 @@ from ._errors import (
     UnknownLossError,
     UnknownOptionError,
     VarianceRangeError,
-    CosineRangeError,
 )
 from ._experiment import experiment
 from ._import_hooks import when_imported
 from ._options import Option
 from ._reduction import LossTerms
-from ._suggest import suggest
 from ._registry import define_loss, generic_function, lookup, registered
 from ._spec import Input, LossSpec, Packing
+from ._suggest import suggest
 from .losses import *  # noqa: F403  (every built-in loss, listed in losses.__all__)
 from .losses.linear import linear_cross_entropy
 from .losses.sequence import ctc_forward_probabilities
@@ -166,8 +166,7 @@ def _facade(spec: LossSpec) -> Any:
 
     facade.__name__ = facade.__qualname__ = spec.camel_name
     facade.__doc__ = (
-        f"{spec.summary}\n\nThe active backend's native object for :func:`lossx.{spec.name}` "
-        "(see lossx.get_backend)."
+        f"{spec.summary}\n\nThe active backend's native object for :func:`lossx.{spec.name}` (see lossx.get_backend)."
     )
     return facade
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ._errors import ArgumentError
 
@@ -34,7 +35,7 @@ def _bind_named(spec: LossSpec, inputs: tuple, named: dict[str, Any]) -> tuple:
     for name in names[: len(inputs)]:
         if name in named:
             raise ArgumentError(f"{spec.name} got two values for input {name!r}, one positional and one by name.")
-    given = [name for name in names[len(inputs):] if name in named]
+    given = [name for name in names[len(inputs) :] if name in named]
     if not given:
         return inputs
     values = list(inputs) + [None] * (len(names) - len(inputs))
@@ -63,10 +64,13 @@ def _arity_message(spec: LossSpec, inputs: tuple) -> str:
     """What is wrong with the number of positional ``inputs``: a missing input, or an option passed positionally."""
     names = ", ".join(i.name + ("=None" if i.optional else "") for i in spec.inputs)
     if len(inputs) < spec.required_inputs:
-        missing = [i.name for i in spec.inputs[len(inputs):] if not i.optional]
+        missing = [i.name for i in spec.inputs[len(inputs) :] if not i.optional]
         plural = "s" if len(missing) > 1 else ""
-        return (f"{spec.name}: missing input{plural} {', '.join(map(repr, missing))}; it takes ({names})."
-                if inputs else f"{spec.name}: no inputs given; it takes ({names}).")
+        return (
+            f"{spec.name}: missing input{plural} {', '.join(map(repr, missing))}; it takes ({names})."
+            if inputs
+            else f"{spec.name}: no inputs given; it takes ({names})."
+        )
     extra = inputs[len(spec.inputs)]
     option = _option_like(spec, extra)
     shown = repr(extra) if isinstance(extra, (bool, int, float)) else "..."

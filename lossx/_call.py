@@ -16,19 +16,33 @@ as torch's autocast does for its own losses).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._binding import bind
 from ._checks import (
-    check_axis, check_class_axes, check_input, check_prediction_dtype, check_probability_range, class_total, without_axes,
+    check_axis,
+    check_class_axes,
+    check_input,
+    check_prediction_dtype,
+    check_probability_range,
+    class_total,
+    without_axes,
 )
 from ._dtypes import DEFAULT_FLOATING_SCOPES, DTYPE_ANSWERS, dtype_answers, is_half, is_kind
 from ._errors import ArgumentError, ReductionError, ShapeError
 from ._namespace import device_of, is_eager, namespace_of, to_namespace
 from ._reduction import (
-    PLAIN_SIZES, REDUCTIONS, as_terms, check_reduction, reduce, static_shape, total_of, weighted_sum,
+    PLAIN_SIZES,
+    REDUCTIONS,
+    as_terms,
+    check_reduction,
+    reduce,
+    static_shape,
+    total_of,
+    weighted_sum,
 )
 from .kernels import kernels
 
@@ -90,8 +104,20 @@ def compute(
     else:
         compute_dtype = result_dtype
     if spec.components:
-        out = _combined(spec, xp, y_pred, others, options, reduction, sample_weight, mask, rescale,
-                        count_class_weights, total_weight, mean_across)
+        out = _combined(
+            spec,
+            xp,
+            y_pred,
+            others,
+            options,
+            reduction,
+            sample_weight,
+            mask,
+            rescale,
+            count_class_weights,
+            total_weight,
+            mean_across,
+        )
         wanted = compute_dtype if keep_float32 else result_dtype
         return out if out.dtype == wanted else xp.astype(out, wanted)
     checked = [y_pred]
@@ -105,7 +131,10 @@ def compute(
         checked.append(value)
     if spec.probabilities and eager and not options.get("from_logits", False):
         check_probability_range(
-            xp, spec.name, y_pred, "with from_logits=False y_pred",
+            xp,
+            spec.name,
+            y_pred,
+            "with from_logits=False y_pred",
             "If these are logits (raw scores), pass from_logits=True.",
         )
     arrays = options
@@ -134,8 +163,18 @@ def compute(
 
 
 def _combined(
-    spec: LossSpec, xp: Any, y_pred: Any, others: list, options: Mapping[str, Any], reduction: str | None,
-    sample_weight: Any, mask: Any, rescale: Any, count_class_weights: bool, total_weight: Any, mean_across: Any,
+    spec: LossSpec,
+    xp: Any,
+    y_pred: Any,
+    others: list,
+    options: Mapping[str, Any],
+    reduction: str | None,
+    sample_weight: Any,
+    mask: Any,
+    rescale: Any,
+    count_class_weights: bool,
+    total_weight: Any,
+    mean_across: Any,
 ) -> Any:
     """A combined loss (:func:`lossx.combine`): ``Σ_k w_k · (component k under this reduction, sample_weight
     and mask)``, in the compute dtype (docs/semantics.md, combined losses).
@@ -153,18 +192,39 @@ def _combined(
             "or give each component its own total_weight by calling the components apart."
         )
     # Converted once here rather than once per component.
-    inputs = (y_pred, *(value if value is None else to_namespace(xp, value, y_pred, spec_input.name)
-                        for spec_input, value in zip(spec.other_inputs, others)))
+    inputs = (
+        y_pred,
+        *(
+            value if value is None else to_namespace(xp, value, y_pred, spec_input.name)
+            for spec_input, value in zip(spec.other_inputs, others)
+        ),
+    )
     if sample_weight is not None:
         sample_weight = to_namespace(xp, sample_weight, y_pred, "sample_weight")
     if mask is not None:
         mask = to_namespace(xp, mask, y_pred, "mask")
-    return weighted_sum(spec.name, reduction, [
-        (component.key, options[component.weight],
-         compute(component.spec, inputs, component.options_of(options), reduction, sample_weight, mask, rescale,
-                 count_class_weights, mean_across=mean_across))
-        for component in spec.components
-    ])
+    return weighted_sum(
+        spec.name,
+        reduction,
+        [
+            (
+                component.key,
+                options[component.weight],
+                compute(
+                    component.spec,
+                    inputs,
+                    component.options_of(options),
+                    reduction,
+                    sample_weight,
+                    mask,
+                    rescale,
+                    count_class_weights,
+                    mean_across=mean_across,
+                ),
+            )
+            for component in spec.components
+        ],
+    )
 
 
 def evaluate(spec: LossSpec, inputs: tuple, options: Mapping[str, Any]) -> tuple:
@@ -239,8 +299,10 @@ def _flattened(spec: LossSpec, xp: Any, checked: list, axes: tuple[int, ...]) ->
     flat = [_flatten(xp, checked[0], ndim, axes)]
     for spec_input, value in zip(spec.other_inputs, checked[1:]):
         # Labels hold the flat index already; dense targets are laid out like the prediction.
-        if value is not None and spec_input.kind in ("dense", "binary", "classes") and not (
-            spec_input.kind == "classes" and is_kind(xp, value.dtype, "integral")
+        if (
+            value is not None
+            and spec_input.kind in ("dense", "binary", "classes")
+            and not (spec_input.kind == "classes" and is_kind(xp, value.dtype, "integral"))
         ):
             value = _flatten(xp, value, ndim, axes)
         flat.append(value)
@@ -271,4 +333,3 @@ def _tuple_array(xp: Any, value: tuple, dtype: Any, y_pred: Any) -> Any:
             _OPTION_ARRAYS.clear()
         array = _OPTION_ARRAYS[key] = xp.asarray(value, dtype=dtype, **device)
     return array
-

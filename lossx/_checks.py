@@ -8,23 +8,29 @@ data-dependent Python control flow.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._dtypes import DTYPE_ANSWERS, dtype_name, is_kind
 from ._errors import DTypeError, LabelRangeError, OptionValueError, ProbabilityRangeError, ShapeError
+from ._kinds import INTEGER_KINDS
 from ._namespace import is_eager, to_numpy
 from ._reduction import static_shape
-from ._kinds import INTEGER_KINDS
 from .primitives import drop_axis, kernels
 
 if TYPE_CHECKING:
     from ._spec import Input, LossSpec
 
 __all__ = [
-    "check_input", "check_axis", "check_class_axes", "check_prediction_dtype", "check_probabilities",
-    "check_probability_range", "class_total",
+    "check_input",
+    "check_axis",
+    "check_class_axes",
+    "check_prediction_dtype",
+    "check_probabilities",
+    "check_probability_range",
+    "class_total",
 ]
 
 
@@ -63,8 +69,16 @@ def _is_floating_prediction(spec: LossSpec, xp: Any, dtype: Any) -> bool:
 
 
 def check_input(
-    spec: LossSpec, xp: Any, spec_input: Input, pred_shape: tuple, eager: bool, value: Any, compute_dtype: Any,
-    axis: int | tuple[int, ...], options: Mapping[str, Any], y_pred: Any,
+    spec: LossSpec,
+    xp: Any,
+    spec_input: Input,
+    pred_shape: tuple,
+    eager: bool,
+    value: Any,
+    compute_dtype: Any,
+    axis: int | tuple[int, ...],
+    options: Mapping[str, Any],
+    y_pred: Any,
 ) -> Any:
     """``value`` checked against its declared kind and cast to ``compute_dtype`` (integer kinds keep theirs).
 
@@ -79,8 +93,11 @@ def check_input(
         kind = "labels" if integral else "dense"
     is_integer = kind in INTEGER_KINDS
     if is_integer and not integral:
-        what, hint = ("integer class indices", "; for one-hot or probability targets use the categorical "
-                      "loss") if kind == "labels" else ("an integer array", "")
+        what, hint = (
+            ("integer class indices", "; for one-hot or probability targets use the categorical loss")
+            if kind == "labels"
+            else ("an integer array", "")
+        )
         if kind == "labels" and len(static_shape(value)) == len(pred_shape) + 1:
             hint += (
                 f" ({spec_input.name} has one axis more than {spec.inputs[0].name}: are the arguments "
@@ -102,7 +119,10 @@ def check_input(
             low, high = (_EXTREMA.get(xp.__name__) or _extrema_of(xp))(value)
             if low < 0 or high > 1:
                 check_probability_range(
-                    xp, spec.name, value, spec_input.name,
+                    xp,
+                    spec.name,
+                    value,
+                    spec_input.name,
                     "Binary targets are 0/1 labels or probabilities; for −1/1 labels use hinge or soft_margin.",
                 )
     elif kind == "labels":
@@ -111,7 +131,7 @@ def check_input(
         if type(axis) is tuple:
             expected = without_axes(pred_shape, axis)
         else:
-            expected = pred_shape[:axis] + pred_shape[axis + 1:] if axis != -1 else pred_shape[:-1]
+            expected = pred_shape[:axis] + pred_shape[axis + 1 :] if axis != -1 else pred_shape[:-1]
         if not pred_shape or tuple(value.shape) != expected:
             value = _check_rows(spec, spec_input.name, pred_shape, value, axis)
         if eager:
@@ -120,7 +140,7 @@ def check_input(
             else:
                 num_classes = class_total(pred_shape, axis) if type(axis) is tuple else pred_shape[axis]
             low, high = (_EXTREMA.get(xp.__name__) or _extrema_of(xp))(value) if num_classes is not None else (0, 0)
-            if low < 0 or num_classes is not None and high >= num_classes:
+            if low < 0 or (num_classes is not None and high >= num_classes):
                 _check_label_range(spec, xp, pred_shape, value, axis, options.get("ignore_index"))
     elif kind == "label_lists":
         _check_label_lists(spec, xp, spec_input.name, pred_shape, eager, value, axis)
@@ -164,7 +184,9 @@ def _check_broadcast(
         if None not in (size, classes) and size != classes:
             hint = (
                 "; integer class labels must be one-hot encoded first, or given to a loss that takes "
-                "labels (sparse_categorical_cross_entropy, ...)" if name == "y_true" else ""
+                "labels (sparse_categorical_cross_entropy, ...)"
+                if name == "y_true"
+                else ""
             )
             raise ShapeError(
                 f"{spec.name}: {name} of shape {shape} would be broadcast along axis {axis} of {first} "
@@ -189,12 +211,13 @@ def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: 
             value = drop_axis(value, a)
         shape = static_shape(value)
     expected = without_axes(pred_shape, axes)
-    if shape != expected and (len(shape) != len(expected) or any(
-        a is not None and b is not None and a != b for a, b in zip(shape, expected)
-    )):
+    if shape != expected and (
+        len(shape) != len(expected) or any(a is not None and b is not None and a != b for a, b in zip(shape, expected))
+    ):
         hint = (
             "for one-hot or probability targets use the categorical loss, and check the axis option"
-            if name == "y_true" else "check the axis option"
+            if name == "y_true"
+            else "check the axis option"
         )
         raise ShapeError(
             f"{spec.name}: {name} of shape {shape} does not match {first} of shape "
@@ -226,8 +249,9 @@ def class_total(pred_shape: tuple, axes: tuple[int, ...]) -> int | None:
     return total
 
 
-def _check_label_lists(spec: LossSpec, xp: Any, name: str, pred_shape: tuple, eager: bool, value: Any,
-                       axis: int) -> None:
+def _check_label_lists(
+    spec: LossSpec, xp: Any, name: str, pred_shape: tuple, eager: bool, value: Any, axis: int
+) -> None:
     """``value`` has the prediction's shape and (eager) holds labels in [0, C) or the end marker −1."""
     first = spec.inputs[0].name
     shape = static_shape(value)
@@ -254,12 +278,12 @@ def check_axis(spec: LossSpec, pred_shape: tuple, axis: int) -> int:
     first = spec.inputs[0].name
     ndim = len(pred_shape)
     if not -ndim <= axis < ndim:
-        where = f"use an axis in [{-ndim}, {ndim - 1}]" if ndim else (
-            f"{first} is a scalar: give it a class (feature) axis, e.g. shape (N, C)"
+        where = (
+            f"use an axis in [{-ndim}, {ndim - 1}]"
+            if ndim
+            else (f"{first} is a scalar: give it a class (feature) axis, e.g. shape (N, C)")
         )
-        raise OptionValueError(
-            f"{spec.name}: axis={axis} is out of range for {first} of shape {pred_shape}; {where}."
-        )
+        raise OptionValueError(f"{spec.name}: axis={axis} is out of range for {first} of shape {pred_shape}; {where}.")
     return axis % ndim
 
 
@@ -273,8 +297,10 @@ def check_class_axes(spec: LossSpec, pred_shape: tuple, axes: tuple[int, ...]) -
     ndim = len(pred_shape)
     outside = [a for a in axes if not -ndim <= a < ndim]
     if outside:
-        where = f"use axes in [{-ndim}, {ndim - 1}]" if ndim else (
-            f"{first} is a scalar: give it class axes, e.g. shape (N, H, W)"
+        where = (
+            f"use axes in [{-ndim}, {ndim - 1}]"
+            if ndim
+            else (f"{first} is a scalar: give it class axes, e.g. shape (N, H, W)")
         )
         raise OptionValueError(
             f"{spec.name}: axis={axes} names axis {outside[0]}, out of range for {first} of shape {pred_shape}; "
@@ -301,8 +327,9 @@ def _check_leading(spec: LossSpec, name: str, pred_shape: tuple, value: Any, ran
         )
 
 
-def _check_label_range(spec: LossSpec, xp: Any, pred_shape: tuple, labels: Any, axis: int | tuple[int, ...],
-                       ignore_index: Any) -> None:
+def _check_label_range(
+    spec: LossSpec, xp: Any, pred_shape: tuple, labels: Any, axis: int | tuple[int, ...], ignore_index: Any
+) -> None:
     """Eager only, where some label lies outside [0, C): each such label is ``ignore_index``.
 
     The common case costs one fused min/max and one host sync (in :func:`check_input`);
@@ -372,10 +399,11 @@ def _broadcast_static(first: tuple, second: tuple) -> tuple | None:
     size still refuses (None, 3) against (None, 2) when it is traced.
     """
     joint = []
-    for a, b in zip(((1,) * len(second) + first)[-max(len(first), len(second)):],
-                    ((1,) * len(first) + second)[-max(len(first), len(second)):]):
+    for a, b in zip(
+        ((1,) * len(second) + first)[-max(len(first), len(second)) :],
+        ((1,) * len(first) + second)[-max(len(first), len(second)) :],
+    ):
         if a is not None and b is not None and 1 not in (a, b) and a != b:
             return None
         joint.append(b if a == 1 else a if b == 1 else a if a == b else None)
     return tuple(joint)
-

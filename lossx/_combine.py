@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -94,24 +95,31 @@ def combine(
     specs = {}
     for key, spec, _ in components:
         if spec.name in specs:
-            raise ArgumentError(f"{name}: {specs[spec.name]!r} and {key!r} name the same loss, {spec.name}; "
-                                "give each loss once, with the sum of the weights.")
+            raise ArgumentError(
+                f"{name}: {specs[spec.name]!r} and {key!r} name the same loss, {spec.name}; "
+                "give each loss once, with the sum of the weights."
+            )
         specs[spec.name] = key
     keys = [key for key, _, _ in components]
     unknown = [key for key in options if key not in keys]
     if unknown:
-        raise ArgumentError(f"{name}: options are given for {unknown[0]!r}, which is not one of its components "
-                            f"({', '.join(keys)}); key them as the weights are.")
+        raise ArgumentError(
+            f"{name}: options are given for {unknown[0]!r}, which is not one of its components "
+            f"({', '.join(keys)}); key them as the weights are."
+        )
     given = {key: _given(spec, options.get(key, {})) for key, spec, _ in components}
     declared, sources = _options(name, components, given)
     inputs = _inputs(name, components)
-    definition = (tuple((key, spec.name, weight) for key, spec, weight in components),
-                  tuple((o.name, o.kind, _plain(o.default)) for o in declared))
+    definition = (
+        tuple((key, spec.name, weight) for key, spec, weight in components),
+        tuple((o.name, o.kind, _plain(o.default)) for o in declared),
+    )
     if name in _DEFINITIONS and _DEFINITIONS[name] == definition:
         return generic_function(name)
     if _taken(name):
-        raise ArgumentError(f"{name}: a loss of that name (or alias) is already registered; give the combination "
-                            "another name.")
+        raise ArgumentError(
+            f"{name}: a loss of that name (or alias) is already registered; give the combination another name."
+        )
     terms = tuple(Component(key, spec, f"{key}_weight", sources[key]) for key, spec, _ in components)
     packings = {spec.packing for _, spec, _ in components}
     spec = LossSpec(
@@ -160,8 +168,9 @@ def _component(name: str, key: Any, weight: Any) -> tuple[str, LossSpec, float]:
 def _given(spec: LossSpec, values: Any) -> dict[str, Any]:
     """The option values ``combine`` gives a component, checked by the component's own declarations."""
     if not isinstance(values, Mapping):
-        raise ArgumentError(f"combine: the options of {spec.name} are a mapping of option names to values; "
-                            f"got {values!r}.")
+        raise ArgumentError(
+            f"combine: the options of {spec.name} are a mapping of option names to values; got {values!r}."
+        )
     canonical = spec.validate(values)
     return {option: _plain(canonical[option]) for option in values}
 
@@ -182,11 +191,11 @@ _NARROWER_OPTION_KINDS = {frozenset({"axis", "class_axes"}): "axis"}
 def _same_declaration(first: Option, second: Option) -> bool:
     """Alike but for the doc and a kind one of them narrows (a default of None implies allow_none, so a
     combined loss's option is its components')."""
+
     def bare(option: Option, kind: str) -> Option:
         return dataclasses.replace(option, doc="", kind=kind, allow_none=option.allow_none or option.default is None)
 
-    kind = first.kind if first.kind == second.kind else _NARROWER_OPTION_KINDS.get(frozenset({first.kind,
-                                                                                             second.kind}))
+    kind = first.kind if first.kind == second.kind else _NARROWER_OPTION_KINDS.get(frozenset({first.kind, second.kind}))
     return kind is not None and bare(first, kind) == bare(second, kind)
 
 
@@ -233,8 +242,10 @@ def _options(name: str, components: list, given: dict[str, dict[str, Any]]) -> t
     names = [option.name for option in declared]
     clash = next((n for n in names if names.count(n) > 1), None)
     if clash is not None:
-        raise ArgumentError(f"{name}: two of its options would be named {clash!r} (a component's weight and a "
-                            "prefixed option); key the components by other names (aliases).")
+        raise ArgumentError(
+            f"{name}: two of its options would be named {clash!r} (a component's weight and a "
+            "prefixed option); key the components by other names (aliases)."
+        )
     return tuple(declared), {key: tuple(pairs) for key, pairs in sources.items()}
 
 

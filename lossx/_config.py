@@ -13,8 +13,8 @@ import importlib.util
 import os
 import threading
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ._errors import BackendError, ConfigError, MissingFrameworkError
 
@@ -35,9 +35,7 @@ _ALIASES = {"tensorflow": "keras", "tf": "keras"}
 EXTRAS = {"numpy": None, "torch": "torch", "jax": "jax", "keras": "keras"}
 _KERAS_ENGINES = ("tensorflow", "jax", "torch")
 
-_context_backend: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "lossx_backend", default=None
-)
+_context_backend: contextvars.ContextVar[str | None] = contextvars.ContextVar("lossx_backend", default=None)
 _process_backend: str | None = None
 _lock = threading.Lock()
 
@@ -131,7 +129,7 @@ def _table(path: Path, document: dict, keys: tuple[str, ...]) -> dict:
         if not isinstance(table, dict):
             name = ".".join(keys[:depth])
             raise ConfigError(
-                f"{path}: {name} must be a table such as [{'.'.join(keys)}] with backend = \"torch\", got {table!r}."
+                f'{path}: {name} must be a table such as [{".".join(keys)}] with backend = "torch", got {table!r}.'
             )
     return table
 
@@ -141,7 +139,7 @@ def _backend_from(path: Path, table: dict, key_text: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"{path}: {key_text} must be a string such as \"torch\", got {value!r}.")
+        raise ConfigError(f'{path}: {key_text} must be a string such as "torch", got {value!r}.')
     try:
         return canonical_backend(value, require_installed=False)
     except BackendError as error:

@@ -17,8 +17,21 @@ __all__ = ["HALF_PRECISION", "dtype_answers", "dtype_name", "is_kind", "is_half"
 HALF_PRECISION = ("float16", "bfloat16")
 
 _DTYPE_NAMES = (
-    "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
-    "float16", "bfloat16", "float32", "float64", "complex64", "complex128",
+    "bool",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
 )
 _DTYPE_KINDS = ("bool", "integral", "real floating", "complex floating")
 #: Filled by :func:`dtype_answers`; the call path reads both tables directly (a lookup, no call).

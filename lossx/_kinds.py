@@ -14,7 +14,7 @@ INPUT_KINDS = {
     "binary": "floating targets in [0, 1] (0/1 labels or probabilities), broadcastable to the prediction's shape",
     "labels": "integer class indices in [0, C) (or ignore_index); the prediction's shape without axis",
     "label_lists": "integer class indices of the prediction's shape: along axis, each entry lists its labels "
-                   "and ends them with −1 (torch's MultiLabelMarginLoss)",
+    "and ends them with −1 (torch's MultiLabelMarginLoss)",
     "classes": "integer class labels like 'labels', or floating targets like 'dense' (the body checks the dtype)",
     "rows": "floating, one value per row: the prediction's shape without axis",
     "groups": "integer group ids (any values); the prediction's shape without axis",

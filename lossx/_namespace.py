@@ -12,8 +12,9 @@ the framework (``is_eager``, ``to_numpy``) is asked of its kernel module
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import array_api_compat
 import numpy as np

@@ -12,8 +12,9 @@ import difflib
 import math
 import numbers
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -192,9 +193,7 @@ class Option:
         try:
             entries = tuple(float(v) for v in value)
         except (TypeError, ValueError):  # not iterable, or entries such as "a" that are not numbers
-            raise OptionValueError(
-                f"{where} must be a sequence of numbers (one per class), got {value!r}."
-            ) from None
+            raise OptionValueError(f"{where} must be a sequence of numbers (one per class), got {value!r}.") from None
         if not entries:
             raise OptionValueError(f"{where} must not be empty; give one weight per class.")
         for entry in entries:
@@ -206,23 +205,24 @@ class Option:
             raise OptionValueError(f"{where} is NaN; pass a value in {self.range_text()}.")
         # An unbounded side is open (range_text writes "inf)"): an infinite option turns the
         # loss into NaN (huber's delta·(|r| − ∞)), so it is refused like any out-of-range value.
-        too_low = value == -math.inf if self.low is None else (
-            value < self.low or (self.low_open and value == self.low)
+        too_low = (
+            value == -math.inf if self.low is None else (value < self.low or (self.low_open and value == self.low))
         )
-        too_high = value == math.inf if self.high is None else (
-            value > self.high or (self.high_open and value == self.high)
+        too_high = (
+            value == math.inf if self.high is None else (value > self.high or (self.high_open and value == self.high))
         )
         if too_low or too_high:
             loss_name = where.split(":")[0]
-            raise OptionValueError(
-                f"{loss_name}: {self.name}={value!r} is out of range; valid: {self.range_text()}."
-            )
+            raise OptionValueError(f"{loss_name}: {self.name}={value!r} is out of range; valid: {self.range_text()}.")
 
 
 def _is_zero_dim_array(value: Any) -> bool:
     """A framework's 0-d array (not a Python or NumPy number or 0-d array, which become Python floats)."""
-    return (not isinstance(value, (numbers.Real, np.generic, np.ndarray)) and getattr(value, "shape", None) == ()
-            and hasattr(value, "dtype"))
+    return (
+        not isinstance(value, (numbers.Real, np.generic, np.ndarray))
+        and getattr(value, "shape", None) == ()
+        and hasattr(value, "dtype")
+    )
 
 
 def _is_concrete(value: Any) -> bool:
@@ -236,9 +236,7 @@ def _is_scalar(value: Any) -> bool:
     return getattr(value, "shape", None) == () and hasattr(value, "dtype")
 
 
-def validate_options(
-    loss_name: str, declared: Iterable[Option], given: Mapping[str, Any]
-) -> dict[str, Any]:
+def validate_options(loss_name: str, declared: Iterable[Option], given: Mapping[str, Any]) -> dict[str, Any]:
     """Return every declared option's canonical value, defaults filled in.
 
     Raises :class:`UnknownOptionError` for names the loss does not declare
@@ -252,13 +250,8 @@ def validate_options(
         close = difflib.get_close_matches(name, list(by_name), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         known = ", ".join(by_name) or "none"
-        raise UnknownOptionError(
-            f"{loss_name}: unknown option {name!r}.{hint} Its options are: {known}."
-        )
-    return {
-        name: option.canonical(loss_name, given.get(name, option.default))
-        for name, option in by_name.items()
-    }
+        raise UnknownOptionError(f"{loss_name}: unknown option {name!r}.{hint} Its options are: {known}.")
+    return {name: option.canonical(loss_name, given.get(name, option.default)) for name, option in by_name.items()}
 
 
 #: The commas that start another ``key=`` in ``huber:delta=2,reduction=sum``; a list value
@@ -284,14 +277,17 @@ def parse_loss_entry(text: str, error: type[Exception] = OptionValueError) -> tu
     if not colon:
         return name.strip(), {}
     if not options_text.strip():
-        raise error(f"loss {text!r}: nothing after ':'; write it as huber:delta=2 (options separated by "
-                    "commas) or leave out the ':'.")
+        raise error(
+            f"loss {text!r}: nothing after ':'; write it as huber:delta=2 (options separated by "
+            "commas) or leave out the ':'."
+        )
     options = {}
     for part in _OPTION_SEPARATOR.split(options_text):
         key, equals, value = part.partition("=")
         if not equals or not key.strip() or not value.strip():
-            raise error(f"loss {text!r}: {part!r} is not key=value; write options as "
-                        "NAME:key=value[,key=value...], e.g. huber:delta=2.")
+            raise error(
+                f"loss {text!r}: {part!r} is not key=value; write options as "
+                "NAME:key=value[,key=value...], e.g. huber:delta=2."
+            )
         options[key.strip()] = parse_value(value)
     return name.strip(), options
-

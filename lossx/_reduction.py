@@ -33,9 +33,22 @@ from ._namespace import device_of, framework_name, is_eager, to_namespace, to_nu
 from .primitives import Deferred
 
 __all__ = [
-    "LossTerms", "REDUCTIONS", "check_reduction", "align_leading", "check_alignment", "as_terms", "reduce",
-    "reduce_terms", "per_sample", "static_shape", "total_of", "global_mean", "safe_divide", "check_global_mean",
-    "total_weight_array", "weighted_sum",
+    "LossTerms",
+    "REDUCTIONS",
+    "check_reduction",
+    "align_leading",
+    "check_alignment",
+    "as_terms",
+    "reduce",
+    "reduce_terms",
+    "per_sample",
+    "static_shape",
+    "total_of",
+    "global_mean",
+    "safe_divide",
+    "check_global_mean",
+    "total_weight_array",
+    "weighted_sum",
 ]
 
 REDUCTIONS = ("none", "sum", "mean")
@@ -53,9 +66,7 @@ class LossTerms(NamedTuple):
 def check_reduction(reduction: str, loss: str) -> str:
     """``reduction`` if it is one of :data:`REDUCTIONS`, else a ReductionError naming ``loss``."""
     if reduction not in REDUCTIONS:
-        raise ReductionError(
-            f"{loss}: unknown reduction {reduction!r}; use one of {', '.join(map(repr, REDUCTIONS))}."
-        )
+        raise ReductionError(f"{loss}: unknown reduction {reduction!r}; use one of {', '.join(map(repr, REDUCTIONS))}.")
     return reduction
 
 
@@ -107,7 +118,7 @@ def check_alignment(weight_shape: tuple, loss_shape: tuple, name: str) -> tuple:
     raises :class:`ShapeError` naming both shapes.
     """
     if len(weight_shape) > len(loss_shape):
-        extra = weight_shape[len(loss_shape):]
+        extra = weight_shape[len(loss_shape) :]
         if any(d != 1 for d in extra):
             raise ShapeError(
                 f"{name} of shape {weight_shape} has more axes than the unreduced loss of shape "
@@ -157,8 +168,13 @@ def reduce(
     """
     if total_weight is not None or mean_across is not None:
         check_global_mean(reduction, loss, mean_across)
-    elif (isinstance(result, Deferred) and reduction != "none" and sample_weight is None and mask is None
-            and rescale is None):
+    elif (
+        isinstance(result, Deferred)
+        and reduction != "none"
+        and sample_weight is None
+        and mask is None
+        and rescale is None
+    ):
         fused = result.reduced(reduction, xp)
         if fused is not None:
             return fused
@@ -321,8 +337,9 @@ def weighted_sum(loss: str, reduction: str, terms: list[tuple[str, Any, Any]]) -
             total, first_name, first_shape = term, name, static_shape(result)
             continue
         shape = static_shape(result)
-        if reduction == "none" and (len(shape) != len(first_shape) or any(
-                None not in (a, b) and a != b for a, b in zip(shape, first_shape))):
+        if reduction == "none" and (
+            len(shape) != len(first_shape) or any(None not in (a, b) and a != b for a, b in zip(shape, first_shape))
+        ):
             raise ShapeError(
                 f"{loss}: reduction='none' adds its components' unreduced results entry by entry, but "
                 f"{first_name}'s have shape {first_shape} and {name}'s {shape}; use 'mean' or 'sum' (each "

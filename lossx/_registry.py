@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ._errors import UnknownLossError
 from ._options import Option
@@ -124,9 +125,7 @@ def define_loss(
         if target not in TARGET_KINDS:
             raise ValueError(f"target must be one of {TARGET_KINDS}, got {target!r}")
         declared = default_inputs(target) if inputs is None else tuple(inputs)
-        if len(declared) < 2 or declared[0].kind != "prediction" or any(
-            i.kind == "prediction" for i in declared[1:]
-        ):
+        if len(declared) < 2 or declared[0].kind != "prediction" or any(i.kind == "prediction" for i in declared[1:]):
             raise ValueError(f"{snake}: inputs must start with the one Input of kind 'prediction'.")
         if not re.fullmatch(r"[a-z][a-z0-9_]*", snake):
             raise ValueError(f"Loss names are snake_case identifiers; got {snake!r}")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from ._binding import bind
 from ._call import compute
@@ -25,11 +26,18 @@ def loss_function(spec: LossSpec, run: Callable[..., Any] = compute) -> Callable
     docstring.
     """
 
-    def loss(*inputs, reduction="mean", sample_weight=None, mask=None, total_weight=None, mean_across=None,
-             **options):
+    def loss(*inputs, reduction="mean", sample_weight=None, mask=None, total_weight=None, mean_across=None, **options):
         inputs = bind(spec, inputs, options)
-        return run(spec, inputs, spec.validate(options), reduction, sample_weight, mask,
-                   total_weight=total_weight, mean_across=mean_across)
+        return run(
+            spec,
+            inputs,
+            spec.validate(options),
+            reduction,
+            sample_weight,
+            mask,
+            total_weight=total_weight,
+            mean_across=mean_across,
+        )
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     positional = inspect.Parameter.POSITIONAL_OR_KEYWORD

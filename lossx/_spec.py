@@ -6,9 +6,10 @@ A :class:`LossSpec` is immutable: :func:`lossx.define_loss` builds one and regis
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +18,14 @@ from ._kinds import INPUT_KINDS, INTEGER_KINDS, TARGET_KINDS
 from ._options import Option, validate_options
 
 __all__ = [
-    "Component", "Input", "LossSpec", "Packing", "INPUT_KINDS", "INTEGER_KINDS", "TARGET_KINDS", "camel_case",
+    "Component",
+    "Input",
+    "LossSpec",
+    "Packing",
+    "INPUT_KINDS",
+    "INTEGER_KINDS",
+    "TARGET_KINDS",
+    "camel_case",
     "default_inputs",
 ]
 
@@ -76,7 +84,11 @@ def default_inputs(target: str) -> tuple[Input, ...]:
     """``y_pred`` and a ``y_true`` of kind ``target``: the inputs of most losses."""
     return (
         Input("y_pred", "prediction", "Predictions."),
-        Input("y_true", target, {"dense": "Targets.", "binary": "Binary targets in [0, 1]."}.get(target, "Integer class labels.")),
+        Input(
+            "y_true",
+            target,
+            {"dense": "Targets.", "binary": "Binary targets in [0, 1]."}.get(target, "Integer class labels."),
+        ),
     )
 
 
@@ -179,13 +191,22 @@ class LossSpec:
         """The body's unreduced result on checked inputs: ``(xp, LossTerms, result dtype)`` (see :func:`lossx._call.evaluate`)."""
         return _call.evaluate(self, inputs, options)
 
-    def compute(self, inputs: tuple, options: Mapping[str, Any], reduction: str = "mean", sample_weight: Any = None,
-                mask: Any = None, rescale: Any = None, count_class_weights: bool = True) -> Any:
+    def compute(
+        self,
+        inputs: tuple,
+        options: Mapping[str, Any],
+        reduction: str = "mean",
+        sample_weight: Any = None,
+        mask: Any = None,
+        rescale: Any = None,
+        count_class_weights: bool = True,
+    ) -> Any:
         """The loss with validated ``options``: the path every adapter calls (see :func:`lossx._call.compute`)."""
         return _call.compute(self, inputs, options, reduction, sample_weight, mask, rescale, count_class_weights)
 
-    def __call__(self, *inputs: Any, reduction: str = "mean", sample_weight: Any = None, mask: Any = None,
-                 **options: Any) -> Any:
+    def __call__(
+        self, *inputs: Any, reduction: str = "mean", sample_weight: Any = None, mask: Any = None, **options: Any
+    ) -> Any:
         inputs = self.bind(inputs, options)
         return _call.compute(self, inputs, self.validate(options), reduction, sample_weight, mask)
 

@@ -27,8 +27,8 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from rich.console import Console
 from rich.padding import Padding
@@ -38,13 +38,13 @@ from rich.text import Text
 
 from . import __version__, _curves, _experiment, _suggest, losses
 from ._config import get_backend, installed_backends
-from ._terminal import print_written
 from ._errors import LossxError, UnknownLossError
-from .presets import presets
 from ._kinds import INPUT_KINDS
 from ._registry import lookup, registered
 from ._spec import LossSpec
+from ._terminal import print_written
 from .backends import unavailable
+from .presets import presets
 from .testing import (
     FINITE_DIFFERENCES,
     FRAMEWORKS,
@@ -54,7 +54,6 @@ from .testing import (
     installed_frameworks,
     iterate_all,
 )
-
 
 #: The family of losses registered outside lossx.losses (a user's define_loss).
 CUSTOM_FAMILY = "custom"
@@ -68,8 +67,9 @@ _LABELLED_LINE = re.compile(r"[A-Z][a-z]+: ")
 
 def families() -> dict[str, list[LossSpec]]:
     """Every registered loss by family: the modules of ``lossx.losses`` in catalogue order, then custom losses."""
-    grouped = {module.__name__.rsplit(".", 1)[-1]: [lookup(name) for name in module.__all__]
-               for module in losses.FAMILIES}
+    grouped = {
+        module.__name__.rsplit(".", 1)[-1]: [lookup(name) for name in module.__all__] for module in losses.FAMILIES
+    }
     custom = [spec for spec in registered() if spec.name not in losses.__all__]
     if custom:
         grouped[CUSTOM_FAMILY] = custom
@@ -87,7 +87,7 @@ def terminal_text(rst: str, style: str = "") -> Text:
     text = Text(style=style)
     position = 0
     for match in _INLINE_RST.finditer(rst):
-        text.append(rst[position:match.start()])
+        text.append(rst[position : match.start()])
         code = match.group("literal") or match.group("interpreted") or match.group("role")
         if match.group("role") and code.startswith("~"):
             code = code.rsplit(".", 1)[-1]
@@ -137,8 +137,9 @@ def _overview(console: Console, grouped: Mapping[str, list[LossSpec]]) -> None:
     docs = _family_docs()
     for family, specs in grouped.items():
         console.print()
-        console.rule(f"[bold]{family}[/bold] · {len(specs)} loss{'es' if len(specs) != 1 else ''}",
-                     align="left", style="dim")
+        console.rule(
+            f"[bold]{family}[/bold] · {len(specs)} loss{'es' if len(specs) != 1 else ''}", align="left", style="dim"
+        )
         console.print(terminal_text(docs[family], style="dim"))
         for spec in specs:
             others = Text(" · ".join(_other_names(spec)), style="dim")
@@ -149,21 +150,33 @@ def _overview(console: Console, grouped: Mapping[str, list[LossSpec]]) -> None:
             console.print(_indented(_hanging(Text(spec.name, style="bold"), others)))
             console.print(_indented(terminal_text(spec.summary), 2))
             if tuple(i.name for i in spec.inputs) != ("y_pred", "y_true"):
-                console.print(_indented(Text("inputs: " + ", ".join(
-                    i.name + ("?" if i.optional else "") for i in spec.inputs), style="dim"), 2))
+                console.print(
+                    _indented(
+                        Text(
+                            "inputs: " + ", ".join(i.name + ("?" if i.optional else "") for i in spec.inputs),
+                            style="dim",
+                        ),
+                        2,
+                    )
+                )
             if spec.options:
-                console.print(_indented(Text("options: " + ", ".join(
-                    f"{o.name}={o.default!r}" for o in spec.options), style="dim"), 2))
+                console.print(
+                    _indented(
+                        Text("options: " + ", ".join(f"{o.name}={o.default!r}" for o in spec.options), style="dim"), 2
+                    )
+                )
     console.print()
-    console.print(Text(
-        "Every loss exists as lossx.<name> and in lossx.backends.numpy, torch, jax and keras. A keras.losses.Loss "
-        "takes only y_true and y_pred: where marked 'Keras: packed inputs', its y_pred stacks the inputs "
-        "(lossx list NAME says how); where marked 'no Keras class', there is none. Inputs are (y_pred, y_true) "
-        "unless listed; "
-        "'?' marks an optional one. Every loss also takes reduction, sample_weight, mask, total_weight "
-        "and mean_across. "
-        "lossx list NAME shows one loss whole; lossx list --family FAMILY shows one family."
-    ))
+    console.print(
+        Text(
+            "Every loss exists as lossx.<name> and in lossx.backends.numpy, torch, jax and keras. A keras.losses.Loss "
+            "takes only y_true and y_pred: where marked 'Keras: packed inputs', its y_pred stacks the inputs "
+            "(lossx list NAME says how); where marked 'no Keras class', there is none. Inputs are (y_pred, y_true) "
+            "unless listed; "
+            "'?' marks an optional one. Every loss also takes reduction, sample_weight, mask, total_weight "
+            "and mean_across. "
+            "lossx list NAME shows one loss whole; lossx list --family FAMILY shows one family."
+        )
+    )
     console.print(Text(f"Installed backends: {', '.join(installed_backends())}; active backend: {get_backend()}."))
 
 
@@ -176,8 +189,13 @@ def _one_loss(console: Console, spec: LossSpec, family: str) -> None:
         console.print(terminal_text(paragraph))
     console.print()
     console.print(Text("Names", style="bold"))
-    names = Text.assemble(f"lossx.{spec.name}", " function; ", (spec.camel_name, _CODE_STYLE), " class in lossx.backends."
-                          + ("numpy, torch and jax" if unavailable(spec, "keras") else "numpy, torch, jax and keras"))
+    names = Text.assemble(
+        f"lossx.{spec.name}",
+        " function; ",
+        (spec.camel_name, _CODE_STYLE),
+        " class in lossx.backends."
+        + ("numpy, torch and jax" if unavailable(spec, "keras") else "numpy, torch, jax and keras"),
+    )
     console.print(_indented(names))
     if spec.aliases:
         console.print(_indented(Text("aliases, for lossx.get and lossx list: " + ", ".join(spec.aliases))))
@@ -185,25 +203,37 @@ def _one_loss(console: Console, spec: LossSpec, family: str) -> None:
     if reason:
         console.print(_indented(Text.assemble(("no Keras class: ", "yellow"), reason)))
     elif spec.packing is not None:
-        console.print(_indented(Text.assemble(("Keras's (y_true, y_pred), packed: ", "cyan"),
-                                              spec.packing.describe())))
+        console.print(_indented(Text.assemble(("Keras's (y_true, y_pred), packed: ", "cyan"), spec.packing.describe())))
     console.print(Text("Inputs", style="bold"))
     for spec_input in spec.inputs:
         optional = ", optional" if spec_input.optional else ""
-        console.print(_indented(Text.assemble((spec_input.name, "bold"), (f"   kind: {spec_input.kind}{optional}", "dim"))))
+        console.print(
+            _indented(Text.assemble((spec_input.name, "bold"), (f"   kind: {spec_input.kind}{optional}", "dim")))
+        )
         kind = INPUT_KINDS[spec_input.kind]
         console.print(_indented(Text.assemble(terminal_text(spec_input.doc), f" {kind[:1].upper()}{kind[1:]}."), 2))
     console.print(Text("Options", style="bold"))
     if not spec.options:
         console.print(_indented(Text("none")))
     for option in spec.options:
-        console.print(_indented(Text.assemble((option.name, "bold"), f" = {option.default!r}",
-                                              ("   valid: ", "dim"), option.range_text())))
+        console.print(
+            _indented(
+                Text.assemble(
+                    (option.name, "bold"), f" = {option.default!r}", ("   valid: ", "dim"), option.range_text()
+                )
+            )
+        )
         console.print(_indented(terminal_text(option.doc), 2))
-    console.print(_indented(Text(
-        'Every loss also takes reduction ("none", "sum" or "mean", the default), sample_weight and mask '
-        "(docs/semantics.md, reductions and weights), and total_weight and mean_across for a mean over "
-        "shards (docs/distributed.md).", style="dim")))
+    console.print(
+        _indented(
+            Text(
+                'Every loss also takes reduction ("none", "sum" or "mean", the default), sample_weight and mask '
+                "(docs/semantics.md, reductions and weights), and total_weight and mean_across for a mean over "
+                "shards (docs/distributed.md).",
+                style="dim",
+            )
+        )
+    )
     specs_presets = _presets_of(spec)
     if specs_presets:
         console.print(Text("Presets", style="bold"))
@@ -228,12 +258,13 @@ def _list(console: Console, names: Sequence[str], chosen_families: Sequence[str]
     grouped = families()
     unknown = [family for family in chosen_families if family not in grouped]
     if unknown:
-        _error(console, f"unknown family {', '.join(map(repr, unknown))}; the families are "
-                        f"{', '.join(grouped)}.")
+        _error(console, f"unknown family {', '.join(map(repr, unknown))}; the families are {', '.join(grouped)}.")
         return 2
     if not names:
-        _overview(console, {family: specs for family, specs in grouped.items()
-                            if not chosen_families or family in chosen_families})
+        _overview(
+            console,
+            {family: specs for family, specs in grouped.items() if not chosen_families or family in chosen_families},
+        )
         return 0
     family_of = {spec.name: family for family, specs in grouped.items() for spec in specs}
     for index, spec in enumerate([_resolve(name) for name in names]):
@@ -254,10 +285,17 @@ def catalogue_markdown() -> str:
         "",
     ]
     for spec in (spec for specs in families().values() for spec in specs):
-        lines += [f"## `{spec.name}`", "", f"`lossx.{spec.name}` · `{spec.camel_name}`"
-                  + "".join(f" · `{alias}`" for alias in spec.aliases), "", inspect.cleandoc(spec.doc), ""]
-        lines.append("Inputs: " + ", ".join(
-            f"`{i.name}`" + (" (optional)" if i.optional else "") for i in spec.inputs) + ".")
+        lines += [
+            f"## `{spec.name}`",
+            "",
+            f"`lossx.{spec.name}` · `{spec.camel_name}`" + "".join(f" · `{alias}`" for alias in spec.aliases),
+            "",
+            inspect.cleandoc(spec.doc),
+            "",
+        ]
+        lines.append(
+            "Inputs: " + ", ".join(f"`{i.name}`" + (" (optional)" if i.optional else "") for i in spec.inputs) + "."
+        )
         reason = unavailable(spec, "keras")
         if reason:
             lines.append(f"No Keras class: {reason}")
@@ -310,8 +348,11 @@ def _worst(rows: Sequence[Deviation], dtype: str) -> str:
 
 def _framework_table(result: Comparison) -> Table:
     """One row per framework: its runs, its cells and the largest deviation per dtype."""
-    table = Table(title="lossx compare", caption="Δ: the largest value or gradient deviation, scaled by "
-                  "max(1, |reference|); tolerance 1e-12 (float64), 1e-5 (float32)")
+    table = Table(
+        title="lossx compare",
+        caption="Δ: the largest value or gradient deviation, scaled by "
+        "max(1, |reference|); tolerance 1e-12 (float64), 1e-5 (float32)",
+    )
     table.add_column("framework", no_wrap=True)
     table.add_column("runs", overflow="fold")
     for column in ("cells", "failed", "float64 Δ", "float32 Δ"):
@@ -322,8 +363,14 @@ def _framework_table(result: Comparison) -> Table:
     for framework, rows in sorted(by_framework.items(), key=lambda item: FRAMEWORKS.index(item[0])):
         runs = ", ".join(dict.fromkeys("vs finite diff." if r.mode == FINITE_DIFFERENCES else r.mode for r in rows))
         failed = sum(not row.passed for row in rows)
-        table.add_row(framework, runs, str(len(rows)), f"[bold red]{failed}[/bold red]" if failed else "0",
-                      _worst(rows, "float64"), _worst(rows, "float32"))
+        table.add_row(
+            framework,
+            runs,
+            str(len(rows)),
+            f"[bold red]{failed}[/bold red]" if failed else "0",
+            _worst(rows, "float64"),
+            _worst(rows, "float32"),
+        )
     return table
 
 
@@ -332,8 +379,11 @@ def _compare(console: Console, arguments: argparse.Namespace) -> int:
     installed = installed_frameworks()
     absent = [f for f in arguments.backend or () if f not in installed]
     if absent:
-        _error(console, f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not installed here; "
-                        f"installed: {', '.join(installed)}.")
+        _error(
+            console,
+            f"{', '.join(absent)} {'is' if len(absent) == 1 else 'are'} not installed here; "
+            f"installed: {', '.join(installed)}.",
+        )
         return 2
     frameworks = tuple(dict.fromkeys(arguments.backend or installed))
     dtypes = tuple(dict.fromkeys(arguments.dtype or ("float64", "float32")))
@@ -344,14 +394,24 @@ def _compare(console: Console, arguments: argparse.Namespace) -> int:
         "differences), and the classes named like a framework's own against that framework's class."
     )
     rows: list[Deviation] = []
-    columns = (TextColumn("{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
-               TextColumn("{task.fields[cells]} cells, {task.fields[failed]} failed"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=20),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[cells]} cells, {task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("comparing", total=parts, cells=0, failed=0)
         for part in iterate_all([spec.name for spec in specs], frameworks=frameworks, dtypes=dtypes):
             rows.extend(part)
-            progress.update(task, advance=1, description=part[0].loss if len(part) else "comparing",
-                            cells=len(rows), failed=sum(not row.passed for row in rows))
+            progress.update(
+                task,
+                advance=1,
+                description=part[0].loss if len(part) else "comparing",
+                cells=len(rows),
+                failed=sum(not row.passed for row in rows),
+            )
     result = Comparison(tuple(rows))
     console.print(_cell_table(result) if arguments.verbose else _framework_table(result))
     for row in result.failures:
@@ -379,8 +439,9 @@ def _load_benchmarks():
             f"{' and '.join(map(str, places))}); clone the repository and run lossx bench from its root."
         )
     package = found[0]
-    spec = importlib.util.spec_from_file_location("benchmarks", package / "__init__.py",
-                                                  submodule_search_locations=[str(package)])
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks", package / "__init__.py", submodule_search_locations=[str(package)]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["benchmarks"] = module
     spec.loader.exec_module(module)
@@ -394,14 +455,19 @@ LINEAR_BENCH_BACKENDS = {"torch": "torch", "jax.jit": "jax", "tf.function": "ten
 def _bench_linear(console: Console, arguments: argparse.Namespace) -> int:
     """``lossx bench linear_cross_entropy``: benchmarks/linear_cross_entropy.py, its own variants and sizes."""
     if len(arguments.losses) > 1:
-        _error(console, "linear_cross_entropy is benchmarked alone (its own variants and sizes); "
-                        "time the other losses in a second lossx bench call.")
+        _error(
+            console,
+            "linear_cross_entropy is benchmarked alone (its own variants and sizes); "
+            "time the other losses in a second lossx bench call.",
+        )
         return 2
     linear = importlib.import_module("benchmarks.linear_cross_entropy")
     unknown = [mode for mode in arguments.backend or () if mode not in LINEAR_BENCH_BACKENDS]
     if unknown:
-        _error(console, f"lossx bench linear_cross_entropy runs on {', '.join(LINEAR_BENCH_BACKENDS)}; "
-                        f"not {', '.join(unknown)}.")
+        _error(
+            console,
+            f"lossx bench linear_cross_entropy runs on {', '.join(LINEAR_BENCH_BACKENDS)}; not {', '.join(unknown)}.",
+        )
         return 2
     frameworks = list(dict.fromkeys(LINEAR_BENCH_BACKENDS[m] for m in arguments.backend or LINEAR_BENCH_BACKENDS))
     for framework in [f for f in frameworks if importlib.util.find_spec(f) is None]:
@@ -447,12 +513,16 @@ def _bench(console: Console, arguments: argparse.Namespace) -> int:
         _error(console, str(error))
         return 2
     with console.status("benchmarking...") as status:
-        results = bench.run(chosen, modes, sizes, repeat=arguments.repeat,
-                            progress=lambda cell: status.update(f"benchmarking {cell}"))
+        results = bench.run(
+            chosen, modes, sizes, repeat=arguments.repeat, progress=lambda cell: status.update(f"benchmarking {cell}")
+        )
     bench.print_table(console, results)
     if arguments.markdown:
-        repeat = str(arguments.repeat) if arguments.repeat else ", ".join(
-            f"{bench.DEFAULT_REPEAT.get(size, 9)} at {size}" for size in sizes)
+        repeat = (
+            str(arguments.repeat)
+            if arguments.repeat
+            else ", ".join(f"{bench.DEFAULT_REPEAT.get(size, 9)} at {size}" for size in sizes)
+        )
         text = bench.markdown(results, repeat, arguments.invocation)
         target = Path(arguments.markdown)
         kept = bench_linear_section(target.read_text(encoding="utf-8") if target.exists() else "")
@@ -487,20 +557,20 @@ def _unknown_loss(console: Console, error: UnknownLossError) -> None:
 DESCRIPTION = "lossx: loss functions written once, identical in NumPy, torch, JAX and Keras."
 EXIT_STATUS = {
     "lossx": "Exit status: 0 on success; 1 when lossx compare finds a failing cell; 2 for a bad argument, "
-             "an unknown loss or family, bad input data or options, a missing optional package (the error "
-             "names its extra) or a missing benchmarks/ directory. lossx COMMAND --help describes each command.",
+    "an unknown loss or family, bad input data or options, a missing optional package (the error "
+    "names its extra) or a missing benchmarks/ directory. lossx COMMAND --help describes each command.",
     "list": "Exit status: 0 when the listing is printed; 2 for an unknown loss or family (the error lists "
-            "the valid ones) or a bad argument.",
+    "the valid ones) or a bad argument.",
     "compare": "Exit status: 0 when every cell passes; 1 when any cell fails (a deviation above its tolerance, "
-               "or an exception, printed under the table); 2 for an unknown loss or a bad argument.",
+    "or an exception, printed under the table); 2 for an unknown loss or a bad argument.",
     "bench": "Exit status: 0 when the table is printed (a loss that fails is reported in its row's note); 2 "
-             "for an unknown loss, a bad --size, a missing benchmarks/ directory or a bad argument.",
+    "for an unknown loss, a bad --size, a missing benchmarks/ directory or a bad argument.",
     "plot": "Exit status: 0 when the image is written; 2 for an unknown loss, a bad option, a loss that has no "
-            "curve against the chosen quantity, an unknown file extension, a missing matplotlib or a bad argument.",
+    "curve against the chosen quantity, an unknown file extension, a missing matplotlib or a bad argument.",
     "suggest": "Exit status: 0 when the suggestions are printed; 2 for a file that is missing or does not parse, "
-               "a --column that does not exist, targets suggest cannot use (empty, NaN or infinite, text or mixed "
-               "types), a task or output that does not fit them, predictions of a shape that does not fit, or a "
-               "bad argument.",
+    "a --column that does not exist, targets suggest cannot use (empty, NaN or infinite, text or mixed "
+    "types), a task or output that does not fit them, predictions of a shape that does not fit, or a "
+    "bad argument.",
     "experiment": _experiment.EXIT_STATUS,
 }
 
@@ -511,48 +581,82 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"lossx {__version__}")
     commands = top.add_subparsers(title="commands", dest="command", required=True, metavar="COMMAND")
     listing = commands.add_parser(
-        "list", help="show every loss, or one loss whole", epilog=EXIT_STATUS["list"],
+        "list",
+        help="show every loss, or one loss whole",
+        epilog=EXIT_STATUS["list"],
         description="Without LOSS: every loss by family, with its other names (class, aliases, presets), its "
-                    "first docstring line and its options, then the installed backends. With LOSS (a snake_case "
-                    "name, class name, alias or preset): the whole loss: its docstring, inputs, every option with its "
-                    "default, valid range and meaning, its presets and whether it has a Keras class.")
+        "first docstring line and its options, then the installed backends. With LOSS (a snake_case "
+        "name, class name, alias or preset): the whole loss: its docstring, inputs, every option with its "
+        "default, valid range and meaning, its presets and whether it has a Keras class.",
+    )
     listing.add_argument("losses", nargs="*", metavar="LOSS", help="losses to show whole (default: the overview)")
-    listing.add_argument("--family", action="append", metavar="FAMILY", default=[],
-                         help=f"show only this family, repeatable: {', '.join(families())}")
-    listing.add_argument("--markdown", action="store_true",
-                         help="print the whole catalogue as Markdown (docs/losses.md)")
+    listing.add_argument(
+        "--family",
+        action="append",
+        metavar="FAMILY",
+        default=[],
+        help=f"show only this family, repeatable: {', '.join(families())}",
+    )
+    listing.add_argument(
+        "--markdown", action="store_true", help="print the whole catalogue as Markdown (docs/losses.md)"
+    )
     compare = commands.add_parser(
-        "compare", help="check every loss on every installed framework", epilog=EXIT_STATUS["compare"],
+        "compare",
+        help="check every loss on every installed framework",
+        epilog=EXIT_STATUS["compare"],
         description="Runs every loss (or the named ones) with each of its showcase option sets on every installed "
-                    "framework (NumPy, torch, JAX, TensorFlow: the generic function, eager and compiled, and the "
-                    "adapter's class) in float64 and float32, in one process, against the float64 reference; and "
-                    "each class named like a framework's own (torch's CrossEntropyLoss, Keras's Dice, ...) against "
-                    "that framework's class. Prints a summary per framework and the failing cells (--verbose: "
-                    "every cell). Runs with NumPy alone.")
+        "framework (NumPy, torch, JAX, TensorFlow: the generic function, eager and compiled, and the "
+        "adapter's class) in float64 and float32, in one process, against the float64 reference; and "
+        "each class named like a framework's own (torch's CrossEntropyLoss, Keras's Dice, ...) against "
+        "that framework's class. Prints a summary per framework and the failing cells (--verbose: "
+        "every cell). Runs with NumPy alone.",
+    )
     compare.add_argument("losses", nargs="*", metavar="LOSS", help="losses to check (default: all)")
-    compare.add_argument("--backend", action="append", metavar="FRAMEWORK", choices=FRAMEWORKS,
-                         help=f"{', '.join(FRAMEWORKS)}; repeatable (default: every installed one)")
-    compare.add_argument("--dtype", action="append", metavar="DTYPE", choices=("float64", "float32"),
-                         help="float64 or float32; repeatable (default: both)")
-    compare.add_argument("--verbose", action="store_true",
-                         help="print every cell, not only the summary per framework and the failures")
+    compare.add_argument(
+        "--backend",
+        action="append",
+        metavar="FRAMEWORK",
+        choices=FRAMEWORKS,
+        help=f"{', '.join(FRAMEWORKS)}; repeatable (default: every installed one)",
+    )
+    compare.add_argument(
+        "--dtype",
+        action="append",
+        metavar="DTYPE",
+        choices=("float64", "float32"),
+        help="float64 or float32; repeatable (default: both)",
+    )
+    compare.add_argument(
+        "--verbose", action="store_true", help="print every cell, not only the summary per framework and the failures"
+    )
     bench = commands.add_parser(
-        "bench", help="time lossx against each framework's own losses (from a checkout)", epilog=EXIT_STATUS["bench"],
+        "bench",
+        help="time lossx against each framework's own losses (from a checkout)",
+        epilog=EXIT_STATUS["bench"],
         description="Times each loss's adapter, forward and backward, against the framework's own loss (torch, "
-                    "torch.compile, JAX jit against optax, Keras, tf.function, NumPy), interleaved in one process, "
-                    "with peak memory. Needs the benchmarks/ directory of a lossx checkout; docs/performance.md "
-                    "explains the columns.")
-    bench.add_argument("losses", nargs="*", metavar="LOSS",
-                       help="losses to time (default: all); linear_cross_entropy alone runs its own benchmark "
-                            "(sizes NxHxV, default 4096x512x32768 and, for torch, 4096x512x131072)")
-    bench.add_argument("--backend", action="append", metavar="MODE",
-                       choices=("torch", "torch.compile", "jax.jit", "keras", "tf.function", "numpy"),
-                       help="torch, torch.compile, jax.jit, keras, tf.function or numpy; repeatable (default: all)")
-    bench.add_argument("--size", action="append", metavar="NxC",
-                       help="input size, repeatable (default: 32x10, 4096x1000, 1024x32000)")
+        "torch.compile, JAX jit against optax, Keras, tf.function, NumPy), interleaved in one process, "
+        "with peak memory. Needs the benchmarks/ directory of a lossx checkout; docs/performance.md "
+        "explains the columns.",
+    )
+    bench.add_argument(
+        "losses",
+        nargs="*",
+        metavar="LOSS",
+        help="losses to time (default: all); linear_cross_entropy alone runs its own benchmark "
+        "(sizes NxHxV, default 4096x512x32768 and, for torch, 4096x512x131072)",
+    )
+    bench.add_argument(
+        "--backend",
+        action="append",
+        metavar="MODE",
+        choices=("torch", "torch.compile", "jax.jit", "keras", "tf.function", "numpy"),
+        help="torch, torch.compile, jax.jit, keras, tf.function or numpy; repeatable (default: all)",
+    )
+    bench.add_argument(
+        "--size", action="append", metavar="NxC", help="input size, repeatable (default: 32x10, 4096x1000, 1024x32000)"
+    )
     bench.add_argument("--repeat", type=int, metavar="N", help="samples per side (default: 25, 9, 5 by size)")
-    bench.add_argument("--native-only", action="store_true",
-                       help="only losses with a torch, optax or Keras equivalent")
+    bench.add_argument("--native-only", action="store_true", help="only losses with a torch, optax or Keras equivalent")
     bench.add_argument("--markdown", metavar="FILE", help="also write the results as Markdown (BENCHMARKS.md)")
     _curves.add_command(commands)
     _suggest.add_command(commands)

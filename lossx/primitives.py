@@ -20,8 +20,9 @@ ones do::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from ._namespace import namespace_of
 from .kernels import KERNEL_NAMES, fused_kernels, generic_kernels, kernels
@@ -66,8 +67,13 @@ __all__ = [
 #: kernels take (torch's ``F.huber_loss(delta=...)``), or 0-d arrays (an option traced by
 #: ``jax.jit``/``vmap``/``grad``, a learned torch tensor), which only the generic formulas take.
 _OPTION_PARAMETERS = {
-    "at_least": (1,), "huber": (2,), "smooth_l1": (2,), "multi_margin": (3,), "pairwise_distance": (2, 3),
-    "margin_ranking": (3,), "hinge_embedding": (2,),
+    "at_least": (1,),
+    "huber": (2,),
+    "smooth_l1": (2,),
+    "multi_margin": (3,),
+    "pairwise_distance": (2, 3),
+    "margin_ranking": (3,),
+    "hinge_embedding": (2,),
 }
 
 
@@ -112,7 +118,7 @@ class Deferred(NamedTuple):
         """
         name, args = self.primitive, self.args
         fused = fused_kernels(xp or namespace_of(args[0])).get(name)
-        if fused is None or name in _OPTION_PARAMETERS and _has_array_option(name, args):
+        if fused is None or (name in _OPTION_PARAMETERS and _has_array_option(name, args)):
             return None
         return fused(reduction, *args)
 

@@ -28,16 +28,17 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence, overload
+from typing import Any, overload
 
 import numpy as np
 
-from .presets import Preset, presets
 from ._registry import lookup, registered
 from ._spec import LossSpec
 from .kernels import framework_module
+from .presets import Preset, presets
 
 __all__ = [
     "FRAMEWORKS",
@@ -183,8 +184,7 @@ class Comparison(Sequence[Deviation]):
 
     def __bool__(self) -> bool:
         raise TypeError(
-            "A lossx.testing.Comparison has no truth value: use .passed (every cell passed), "
-            ".failures or len()."
+            "A lossx.testing.Comparison has no truth value: use .passed (every cell passed), .failures or len()."
         )
 
     @property
@@ -205,7 +205,9 @@ class Comparison(Sequence[Deviation]):
         classes = list(dict.fromkeys((row.loss, row.options) for row in self.rows if row.mode == DROP_IN))
         counted = ", ".join(
             f"{len(found)} {what}{'s' if len(found) != 1 else ''}"
-            for found, what in ((option_sets, "option set"), (classes, "drop-in class")) if found)
+            for found, what in ((option_sets, "option set"), (classes, "drop-in class"))
+            if found
+        )
         if len(losses) > 1:
             subject = f"{len(losses)} losses, {counted}"
         elif len(option_sets) + len(classes) > 1:
@@ -226,8 +228,10 @@ class Comparison(Sequence[Deviation]):
             measured = [row for row in self.rows if getattr(row, what) is not None]
             if measured:
                 worst = max(measured, key=lambda row: _closeness(getattr(row, what), row.tolerance))
-                text += (f"; worst {what} deviation {_number(getattr(worst, what))} "
-                         f"({where(worst)}, tolerance {worst.tolerance:.0e})")
+                text += (
+                    f"; worst {what} deviation {_number(getattr(worst, what))} "
+                    f"({where(worst)}, tolerance {worst.tolerance:.0e})"
+                )
         if failures:
             text += f"; first failure: {where(failures[0])} {failures[0].problem}"
         return text
@@ -258,11 +262,13 @@ def keras_engine() -> str:
 
 def installed_frameworks() -> tuple[str, ...]:
     """Frameworks importable here (found without importing them); ``keras`` with the engine it would run on."""
+
     def found(module: str) -> bool:
         return importlib.util.find_spec(module) is not None
 
     return tuple(
-        f for f in FRAMEWORKS
+        f
+        for f in FRAMEWORKS
         if f == "numpy" or (found("keras") and found(keras_engine()) if f == "keras" else found(f))
     )
 
@@ -328,7 +334,8 @@ def evaluate(
         made = getattr(load(framework), spec.camel_name)(reduction=reduction, **options)
         return value_and_gradient(framework, made, inputs)
     return value_and_gradient(
-        framework, functools.partial(spec, reduction=reduction, **options), inputs, compiled=mode != "eager")
+        framework, functools.partial(spec, reduction=reduction, **options), inputs, compiled=mode != "eager"
+    )
 
 
 def finite_difference_gradient(spec: LossSpec, inputs, options, reduction) -> np.ndarray:
@@ -392,29 +399,68 @@ def compare(
             try:
                 _, reference_gradient = evaluate(spec, gradient_framework, exact, options, reduction)
             except Exception as error:  # no reference gradient: its own FAIL cell; values are still compared
-                rows.append(Deviation(spec.name, label, gradient_framework, FINITE_DIFFERENCES, dtype, None,
-                                      None, FINITE_DIFFERENCE_TOLERANCE, error=_error_text(error)))
+                rows.append(
+                    Deviation(
+                        spec.name,
+                        label,
+                        gradient_framework,
+                        FINITE_DIFFERENCES,
+                        dtype,
+                        None,
+                        None,
+                        FINITE_DIFFERENCE_TOLERANCE,
+                        error=_error_text(error),
+                    )
+                )
         if reference_gradient is not None and dtype == "float64":
             numeric = finite_difference_gradient(spec, exact, options, reduction)
             rows.append(
-                Deviation(spec.name, label, gradient_framework, FINITE_DIFFERENCES, dtype, None,
-                          _scaled_deviation(reference_gradient, numeric), FINITE_DIFFERENCE_TOLERANCE)
+                Deviation(
+                    spec.name,
+                    label,
+                    gradient_framework,
+                    FINITE_DIFFERENCES,
+                    dtype,
+                    None,
+                    _scaled_deviation(reference_gradient, numeric),
+                    FINITE_DIFFERENCE_TOLERANCE,
+                )
             )
         for framework in frameworks:
             for mode in MODES[framework]:
                 try:
                     value, gradient = evaluate(spec, framework, rounded, options, reduction, mode)
                 except Exception as error:  # a crash is a FAIL cell, not an aborted report
-                    rows.append(Deviation(spec.name, label, framework, mode, dtype, None, None, TOLERANCE[dtype],
-                                          error=_error_text(error)))
+                    rows.append(
+                        Deviation(
+                            spec.name,
+                            label,
+                            framework,
+                            mode,
+                            dtype,
+                            None,
+                            None,
+                            TOLERANCE[dtype],
+                            error=_error_text(error),
+                        )
+                    )
                     continue
                 gradient_deviation = (
-                    None if gradient is None or reference_gradient is None
+                    None
+                    if gradient is None or reference_gradient is None
                     else _scaled_deviation(gradient, reference_gradient)
                 )
                 rows.append(
-                    Deviation(spec.name, label, framework, mode, dtype,
-                              _scaled_deviation(value, reference_value), gradient_deviation, TOLERANCE[dtype])
+                    Deviation(
+                        spec.name,
+                        label,
+                        framework,
+                        mode,
+                        dtype,
+                        _scaled_deviation(value, reference_value),
+                        gradient_deviation,
+                        TOLERANCE[dtype],
+                    )
                 )
     return Comparison(tuple(rows))
 
@@ -446,27 +492,38 @@ def drop_ins(loss: str | None = None) -> tuple[DropIn, ...]:
     """
     found = [DropIn(p.framework, p.name, p.loss, p) for p in presets()]
     taken = {(d.framework, d.name) for d in found}
-    found += [DropIn("keras", spec.camel_name, spec.name) for spec in registered()
-              if spec.camel_name in KERAS_OWN_NAMES and ("keras", spec.camel_name) not in taken]
+    found += [
+        DropIn("keras", spec.camel_name, spec.name)
+        for spec in registered()
+        if spec.camel_name in KERAS_OWN_NAMES and ("keras", spec.camel_name) not in taken
+    ]
     return tuple(d for d in found if loss in (None, d.loss))
 
 
 #: keras.losses classes whose name is a lossx loss's own class name (lossx's Keras class is
 #: then the drop-in); those with other names are presets.
-KERAS_OWN_NAMES = frozenset({
-    "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber", "LogCosh", "MeanAbsoluteError",
-    "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
-    "SquaredHinge",
-})
+KERAS_OWN_NAMES = frozenset(
+    {
+        "CategoricalHinge",
+        "CosineSimilarity",
+        "Hinge",
+        "Huber",
+        "LogCosh",
+        "MeanAbsoluteError",
+        "MeanAbsolutePercentageError",
+        "MeanSquaredError",
+        "MeanSquaredLogarithmicError",
+        "Poisson",
+        "SquaredHinge",
+    }
+)
 
 
 def _own_class(drop_in: DropIn) -> Callable[..., Any] | None:
     return importlib.import_module(f"lossx.kernels.{drop_in.framework}").loss_class(drop_in.name)
 
 
-def compare_drop_in(
-    drop_in: DropIn, *, dtypes: Iterable[str] = ("float64", "float32"), seed: int = 0
-) -> Comparison:
+def compare_drop_in(drop_in: DropIn, *, dtypes: Iterable[str] = ("float64", "float32"), seed: int = 0) -> Comparison:
     """A lossx class with a framework's own name against that framework's class, both with default arguments.
 
     The reference is the framework's loss itself (``torch.nn.CrossEntropyLoss()``,
@@ -494,23 +551,45 @@ def compare_drop_in(
             continue
         rounded = _rounded(inputs, dtype)
         ours, theirs = (
-            (keras_in_lossx_order(cls(dtype=dtype)) if keras_side else cls()) for cls in (ours_class, theirs_class))
+            (keras_in_lossx_order(cls(dtype=dtype)) if keras_side else cls()) for cls in (ours_class, theirs_class)
+        )
         try:
             with warnings.catch_warnings():  # e.g. torch's KLDivLoss() warns about its own default reduction
                 warnings.simplefilter("ignore")
                 reference_value, reference_gradient = value_and_gradient(engine, theirs, rounded)
             value, gradient = value_and_gradient(engine, ours, rounded)
         except Exception as error:  # a crash is a FAIL cell, not an aborted report
-            rows.append(Deviation(drop_in.loss, label, drop_in.framework, DROP_IN, dtype, None, None,
-                                  TOLERANCE[dtype], error=_error_text(error)))
+            rows.append(
+                Deviation(
+                    drop_in.loss,
+                    label,
+                    drop_in.framework,
+                    DROP_IN,
+                    dtype,
+                    None,
+                    None,
+                    TOLERANCE[dtype],
+                    error=_error_text(error),
+                )
+            )
             continue
         if drop_in.preset is not None and drop_in.preset.renormalised_gradient:
             axis = drop_in.preset.lossx_options({}).get("axis", -1)
-            gradient, reference_gradient = (g - np.mean(g, axis=axis, keepdims=True)
-                                            for g in (gradient, reference_gradient))
-        rows.append(Deviation(drop_in.loss, label, drop_in.framework, DROP_IN, dtype,
-                              _scaled_deviation(value, reference_value),
-                              _scaled_deviation(gradient, reference_gradient), TOLERANCE[dtype]))
+            gradient, reference_gradient = (
+                g - np.mean(g, axis=axis, keepdims=True) for g in (gradient, reference_gradient)
+            )
+        rows.append(
+            Deviation(
+                drop_in.loss,
+                label,
+                drop_in.framework,
+                DROP_IN,
+                dtype,
+                _scaled_deviation(value, reference_value),
+                _scaled_deviation(gradient, reference_gradient),
+                TOLERANCE[dtype],
+            )
+        )
     return Comparison(tuple(rows))
 
 

@@ -42,8 +42,11 @@ class GalleryFigure:
 
 FIGURES = (
     GalleryFigure(
-        "regression", "Regression losses against the residual",
-        ("mse", "mae", "huber:delta=1", "log_cosh"), "residual", (-4.0, 4.0),
+        "regression",
+        "Regression losses against the residual",
+        ("mse", "mae", "huber:delta=1", "log_cosh"),
+        "residual",
+        (-4.0, 4.0),
         "The squared error's gradient grows with the residual, so a few outliers (shaded, |r| > 2) "
         "dominate an MSE fit, while MAE's gradient is ±1 everywhere and Huber's and log-cosh's level off "
         "at ±1: an outlier pulls no harder than a moderate error. Near zero Huber and log-cosh stay "
@@ -51,41 +54,54 @@ FIGURES = (
         marks_outliers=True,
     ),
     GalleryFigure(
-        "binary", "Binary losses against the margin",
-        ("bce:from_logits=true", "focal:gamma=2,from_logits=true", "hinge", "squared_hinge"), "margin", None,
+        "binary",
+        "Binary losses against the margin",
+        ("bce:from_logits=true", "focal:gamma=2,from_logits=true", "hinge", "squared_hinge"),
+        "margin",
+        None,
         "Against the margin m = y·f (positive: the right side of the boundary) the hinge stops at m = 1, "
         "while cross-entropy keeps a small gradient for every margin and so keeps pushing confident "
         "examples further. Focal loss does the same with a far smaller push on well-classified examples, "
         "and the squared hinge punishes examples on the wrong side quadratically.",
     ),
     GalleryFigure(
-        "focal", "The focal family: γ from 0 to 5",
+        "focal",
+        "The focal family: γ from 0 to 5",
         ("focal:gamma=0", "focal:gamma=0.5", "focal:gamma=1", "focal:gamma=2", "focal:gamma=5"),
-        "probability", None,
+        "probability",
+        None,
         "γ = 0 is binary cross-entropy; a larger γ multiplies the loss by (1 − p)^γ, which takes the loss "
         "and the gradient of well-classified examples (p above about 0.5) close to zero. Training then "
         "concentrates on the hard, misclassified examples, which is what helps under class imbalance.",
     ),
     GalleryFigure(
-        "hinge", "The hinge family against the margin",
-        ("perceptron", "hinge", "squared_hinge", "soft_margin"), "margin", None,
+        "hinge",
+        "The hinge family against the margin",
+        ("perceptron", "hinge", "squared_hinge", "soft_margin"),
+        "margin",
+        None,
         "The perceptron loss is satisfied by any correct sign (margin 0); the hinge asks "
         "for a margin of 1 and pushes with a constant gradient until it is reached, the squared hinge with "
         "a gradient that fades linearly to 0 there. soft_margin (the logistic loss) is the smooth member "
         "that never quite reaches zero.",
     ),
     GalleryFigure(
-        "cross-entropy", "Cross-entropy variants against the probability of the true class",
-        ("cce", "cce:label_smoothing=0.2", "poly_cross_entropy:epsilon=2", "gce:q=0.7"), "probability", None,
+        "cross-entropy",
+        "Cross-entropy variants against the probability of the true class",
+        ("cce", "cce:label_smoothing=0.2", "poly_cross_entropy:epsilon=2", "gce:q=0.7"),
+        "probability",
+        None,
         "Cross-entropy −log p grows without bound as p → 0, so a mislabelled example can dominate; "
         "generalized cross-entropy (1 − p^q)/q is bounded by 1/q, which makes it robust to label noise, "
         "and poly-1 adds ε·(1 − p) for a steeper pull near p = 1. Label smoothing (two classes, ε = 0.2) "
         "moves the minimum to p = 0.9: the loss rises again for over-confident predictions.",
     ),
     GalleryFigure(
-        "sparsemax", "Sparse and margin losses over the classes, against the margin",
+        "sparsemax",
+        "Sparse and margin losses over the classes, against the margin",
         ("multiclass_sparsemax", "multiclass_perceptron", "cce:from_logits=true", "categorical_hinge"),
-        "margin", None,
+        "margin",
+        None,
         "With two classes the sparsemax loss is a smoothed hinge: exactly 0 from margin 1 on, where "
         "sparsemax gives the true class all the probability, (1 − m)²/4 between −1 and 1, and linear "
         "below. Cross-entropy never reaches zero and keeps a small push on confident examples; the "
@@ -93,8 +109,11 @@ FIGURES = (
         "until margin 1.",
     ),
     GalleryFigure(
-        "divergences", "KL and Jensen–Shannon against the probability of the true class",
-        ("kl_divergence", "jensen_shannon"), "probability", None,
+        "divergences",
+        "KL and Jensen–Shannon against the probability of the true class",
+        ("kl_divergence", "jensen_shannon"),
+        "probability",
+        None,
         "Against a one-hot target the KL divergence is −log p: unbounded, so one mislabelled example "
         "can dominate a batch. Jensen–Shannon compares both distributions with their average, so it is "
         "symmetric and bounded by log 2 ≈ 0.69, and its slope ½·log(p/(1 + p)) grows only "
@@ -159,16 +178,25 @@ def page() -> str:
     lines = [
         "# Gallery: losses and their derivatives",
         "",
-        "Generated by `python scripts/gallery.py`, which draws every figure with `lossx.plot`; do not edit "
-        "by hand.",
+        "Generated by `python scripts/gallery.py`, which draws every figure with `lossx.plot`; do not edit by hand.",
         "Each figure shows the losses' values (top) and their derivatives with respect to the x quantity "
         "(bottom), computed by lossx; the command under it draws the same curves (without the title and "
         "shading). [The API](#the-api) is described at the end.",
         "",
     ]
     for figure in FIGURES:
-        lines += [f"## {figure.title}", "", f"![{figure.title}]({figure.image})", "", figure.text, "",
-                  "```bash", figure.command, "```", ""]
+        lines += [
+            f"## {figure.title}",
+            "",
+            f"![{figure.title}]({figure.image})",
+            "",
+            figure.text,
+            "",
+            "```bash",
+            figure.command,
+            "```",
+            "",
+        ]
     return "\n".join(lines) + "\n" + API
 
 
@@ -182,10 +210,19 @@ def draw(figure: GalleryFigure):
             for start, stop in ((low, -OUTLIER_RESIDUAL), (OUTLIER_RESIDUAL, high)):
                 panel.axvspan(start, stop, color="0.85", alpha=0.6, zorder=0, linewidth=0)
             panel.set_xlim(low, high)
-        drawn.axes[0].text(0.015, 0.5, "outliers", transform=drawn.axes[0].transAxes, color="0.35",
-                           fontsize="small", va="center")
-        drawn.axes[0].text(0.985, 0.5, "outliers", transform=drawn.axes[0].transAxes, color="0.35",
-                           fontsize="small", va="center", ha="right")
+        drawn.axes[0].text(
+            0.015, 0.5, "outliers", transform=drawn.axes[0].transAxes, color="0.35", fontsize="small", va="center"
+        )
+        drawn.axes[0].text(
+            0.985,
+            0.5,
+            "outliers",
+            transform=drawn.axes[0].transAxes,
+            color="0.35",
+            fontsize="small",
+            va="center",
+            ha="right",
+        )
     return drawn
 
 

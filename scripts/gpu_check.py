@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -99,8 +100,10 @@ def main() -> int:
                 failed += not ok
             checked += 1
             print(f"{spec.name:40s} {str(dict(options))[:56]:56s} " + "  ".join(cells))
-    print(f"{checked} option sets on {', '.join(runners)} (lossx {lossx.__version__}): "
-          f"{failed} differ from the CPU by more than {TOLERANCE:g} or fail.")
+    print(
+        f"{checked} option sets on {', '.join(runners)} (lossx {lossx.__version__}): "
+        f"{failed} differ from the CPU by more than {TOLERANCE:g} or fail."
+    )
     return 1 if failed else 0
 
 

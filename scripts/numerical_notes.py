@@ -20,15 +20,16 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # optax's float64 cases need real float64 in JAX; set before JAX can be imported.
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import mpmath  # noqa: E402
-import numpy as np  # noqa: E402
+import mpmath
+import numpy as np
 
 mpmath.mp.dps = 50
 KERAS_ENGINES = ("tensorflow", "jax", "torch")

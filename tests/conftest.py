@@ -14,15 +14,18 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("JAX_ENABLE_X64", "1")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.support.frameworks import BACKENDS, backend_param, runs_framework_tests  # noqa: E402
+from tests.support.frameworks import BACKENDS, backend_param, runs_framework_tests
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect the framework's own tests that another environment runs (``LOSSX_FRAMEWORK_TESTS``)."""
-    elsewhere = [item for item in items if (marker := item.get_closest_marker("only_framework"))
-                 and not runs_framework_tests(marker.args[0])]
+    elsewhere = [
+        item
+        for item in items
+        if (marker := item.get_closest_marker("only_framework")) and not runs_framework_tests(marker.args[0])
+    ]
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         dropped = set(map(id, elsewhere))
@@ -57,16 +60,28 @@ except ImportError:  # hypothesis is only needed by the property tests
 else:
     _SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
     settings.register_profile(
-        "ci", derandomize=True, max_examples=100, deadline=None, print_blob=True,
+        "ci",
+        derandomize=True,
+        max_examples=100,
+        deadline=None,
+        print_blob=True,
         suppress_health_check=_SLOW_DRAWS,
     )
     # The single-framework tox environments: a third of the examples (the `all` environment
     # draws them all, on every backend).
     settings.register_profile(
-        "smoke", derandomize=True, max_examples=34, deadline=None, print_blob=True,
+        "smoke",
+        derandomize=True,
+        max_examples=34,
+        deadline=None,
+        print_blob=True,
         suppress_health_check=_SLOW_DRAWS,
     )
     settings.register_profile(
-        "dev", max_examples=1000, deadline=None, print_blob=True, suppress_health_check=_SLOW_DRAWS,
+        "dev",
+        max_examples=1000,
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=_SLOW_DRAWS,
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -21,5 +21,15 @@ from .compute import Curve, Curves, curves
 from .definitions import AXES, BACKENDS, DERIVATIVE_METHODS
 from .figure import plot
 
-__all__ = ["AXES", "BACKENDS", "DERIVATIVE_METHODS", "Curve", "CurveError", "Curves", "curves", "plot",
-           "add_command", "run"]
+__all__ = [
+    "AXES",
+    "BACKENDS",
+    "DERIVATIVE_METHODS",
+    "Curve",
+    "CurveError",
+    "Curves",
+    "curves",
+    "plot",
+    "add_command",
+    "run",
+]

@@ -22,26 +22,58 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     from ..cli import EXIT_STATUS
 
     command = commands.add_parser(
-        "plot", help="draw losses and their derivatives to an image file", epilog=EXIT_STATUS["plot"],
+        "plot",
+        help="draw losses and their derivatives to an image file",
+        epilog=EXIT_STATUS["plot"],
         description="Draws the value of each loss, and its derivative below, against one quantity (the residual "
-                    "y_pred − y_true, the margin y·f, or the probability or logit of the true class), computed by "
-                    "lossx in float64 with the backend's autodiff (central differences on NumPy), and writes the "
-                    "figure to a PNG, SVG or PDF file. Needs matplotlib: pip install 'lossx[plot]'. "
-                    "docs/gallery.md shows examples.")
-    command.add_argument("losses", nargs="+", metavar="LOSS",
-                         help="a loss name (snake, class or alias), or a name with options: huber:delta=2")
-    command.add_argument("--option", action="append", default=[], metavar="LOSS.KEY=VALUE",
-                         help="an option of every entry of LOSS, repeatable: --option huber.delta=2")
-    command.add_argument("--against", choices=AXES, metavar="AXIS",
-                         help=f"the x quantity: {', '.join(AXES)} (default: the first loss's)")
-    command.add_argument("--grad", action=argparse.BooleanOptionalAction, default=True,
-                         help="draw the derivative below the value (default: yes)")
-    command.add_argument("--backend", choices=BACKENDS, metavar="BACKEND",
-                         help=f"{', '.join(BACKENDS)} (default: the first installed of torch, jax, tensorflow)")
-    command.add_argument("--range", nargs=2, type=float, metavar=("LOW", "HIGH"), dest="x_range",
-                         help="the x range (default: -3 3; probability 0.01 0.99; logit -6 6)")
-    command.add_argument("-o", "--output", default="lossx-plot.png", metavar="FILE",
-                         help="the image to write: .png, .svg or .pdf (default: lossx-plot.png)")
+        "y_pred − y_true, the margin y·f, or the probability or logit of the true class), computed by "
+        "lossx in float64 with the backend's autodiff (central differences on NumPy), and writes the "
+        "figure to a PNG, SVG or PDF file. Needs matplotlib: pip install 'lossx[plot]'. "
+        "docs/gallery.md shows examples.",
+    )
+    command.add_argument(
+        "losses",
+        nargs="+",
+        metavar="LOSS",
+        help="a loss name (snake, class or alias), or a name with options: huber:delta=2",
+    )
+    command.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="LOSS.KEY=VALUE",
+        help="an option of every entry of LOSS, repeatable: --option huber.delta=2",
+    )
+    command.add_argument(
+        "--against", choices=AXES, metavar="AXIS", help=f"the x quantity: {', '.join(AXES)} (default: the first loss's)"
+    )
+    command.add_argument(
+        "--grad",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="draw the derivative below the value (default: yes)",
+    )
+    command.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        metavar="BACKEND",
+        help=f"{', '.join(BACKENDS)} (default: the first installed of torch, jax, tensorflow)",
+    )
+    command.add_argument(
+        "--range",
+        nargs=2,
+        type=float,
+        metavar=("LOW", "HIGH"),
+        dest="x_range",
+        help="the x range (default: -3 3; probability 0.01 0.99; logit -6 6)",
+    )
+    command.add_argument(
+        "-o",
+        "--output",
+        default="lossx-plot.png",
+        metavar="FILE",
+        help="the image to write: .png, .svg or .pdf (default: lossx-plot.png)",
+    )
 
 
 def run(console: Console, arguments: argparse.Namespace) -> int:
@@ -59,8 +91,14 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     # before the backend's framework is imported.
     _choose_axis(_requests(arguments.losses, options), arguments.against)
     _figure_class()
-    data = curves(arguments.losses, against=arguments.against, options=options, backend=arguments.backend,
-                  grad=arguments.grad, x_range=arguments.x_range)
+    data = curves(
+        arguments.losses,
+        against=arguments.against,
+        options=options,
+        backend=arguments.backend,
+        grad=arguments.grad,
+        x_range=arguments.x_range,
+    )
     figure = plot(data)
     try:
         figure.savefig(output, dpi=100)

@@ -6,8 +6,9 @@ autodiff, through their kernel modules' ``value_and_derivative`` (:mod:`lossx.ke
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Sequence, overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -92,7 +93,8 @@ def _backend(backend: str | None, grad: bool) -> str:
         installed = ", ".join(name for name in BACKENDS if name == "numpy" or _installed(name))
         missing = MissingFrameworkError(
             f"backend={backend!r} needs {backend}, which is not installed; install it with "
-            f"pip install 'lossx[{_FRAMEWORK_EXTRAS[backend]}]'. Installed here: {installed}.")
+            f"pip install 'lossx[{_FRAMEWORK_EXTRAS[backend]}]'. Installed here: {installed}."
+        )
         missing.name = backend
         raise missing
     return backend
@@ -129,18 +131,20 @@ def _evaluate(request: _Request, x: np.ndarray, against: str, backend: str, grad
 
     def values_at(points: Any) -> Any:
         xp = namespace_of(points)
-        values = loss(*request.probe.inputs(xp, points, n, against, request.options), reduction="none",
-                      **request.options)
+        values = loss(
+            *request.probe.inputs(xp, points, n, against, request.options), reduction="none", **request.options
+        )
         if tuple(values.shape) != (n,):
-            raise CurveError(f"{request.label} gives values of shape {tuple(values.shape)} for {n} points, not one "
-                             "value per point; leave out options that keep the class axis (such as pointwise=True).")
+            raise CurveError(
+                f"{request.label} gives values of shape {tuple(values.shape)} for {n} points, not one "
+                "value per point; leave out options that keep the class axis (such as pointwise=True)."
+            )
         return values
 
     value, derivative = framework_module(backend).value_and_derivative(values_at, x, grad)
     if grad and derivative is None:  # NumPy has no autodiff
         derivative = _central_differences(values_at, x, against)
-    return Curve(request.spec.name, request.options, request.label, against, x, _readonly(value),
-                 _readonly(derivative))
+    return Curve(request.spec.name, request.options, request.label, against, x, _readonly(value), _readonly(derivative))
 
 
 def curves(
@@ -198,5 +202,10 @@ def curves(
     x = _grid(axis, x_range, points)
     chosen = _backend(backend, grad)
     x_values = _readonly(x)
-    return Curves(axis, x_values, tuple(_evaluate(r, x_values, axis, chosen, grad) for r in requests), chosen,
-                  DERIVATIVE_METHODS[chosen] if grad else None)
+    return Curves(
+        axis,
+        x_values,
+        tuple(_evaluate(r, x_values, axis, chosen, grad) for r in requests),
+        chosen,
+        DERIVATIVE_METHODS[chosen] if grad else None,
+    )

@@ -3,8 +3,8 @@ and the file formats ``lossx plot`` writes."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Union
-
+from collections.abc import Mapping
+from typing import Any, Union
 
 #: The quantities a curve can be drawn against.
 AXES = ("residual", "margin", "probability", "logit")

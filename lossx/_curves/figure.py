@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,7 +22,8 @@ def _figure_class() -> type:
     except ImportError as error:
         missing = MissingFrameworkError(
             f"lossx.plot and lossx plot draw with matplotlib, which could not be imported ({error}); install it "
-            f"with {_PLOT_EXTRA}. lossx.curves gives the same numbers without it.")
+            f"with {_PLOT_EXTRA}. lossx.curves gives the same numbers without it."
+        )
         missing.name = "matplotlib"
         raise missing from error
     return Figure
@@ -73,12 +75,15 @@ def plot(
         extra += [] if grad else ["grad"]
         extra += [] if points == DEFAULT_POINTS else ["points"]
         if extra:
-            raise CurveError(f"plot(curves_result) draws what curves computed; leave out {', '.join(extra)} "
-                             "(pass them to curves instead).")
+            raise CurveError(
+                f"plot(curves_result) draws what curves computed; leave out {', '.join(extra)} "
+                "(pass them to curves instead)."
+            )
         data = losses
     else:
-        data = curves(losses, against=against, options=options, backend=backend, grad=grad, x_range=x_range,
-                      points=points)
+        data = curves(
+            losses, against=against, options=options, backend=backend, grad=grad, x_range=x_range, points=points
+        )
     return _draw(figure_class, data, title)
 
 

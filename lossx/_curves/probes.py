@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -124,16 +125,28 @@ def _probes() -> dict[str, _Probe]:
         return _Probe(("margin",), _two_class_scores(lookup(name)))
 
     return {
-        **{name: _REGRESSION for name in ("mean_squared_error", "mean_absolute_error", "huber", "smooth_l1",
-                                          "log_cosh", "quantile")},
+        **{
+            name: _REGRESSION
+            for name in ("mean_squared_error", "mean_absolute_error", "huber", "smooth_l1", "log_cosh", "quantile")
+        },
         "gaussian_nll": _Probe(("residual",), _unit_variance_inputs),
         "binary_cross_entropy": _Probe(("probability", "margin", "logit"), _binary_inputs),
         "binary_focal_cross_entropy": _Probe(("probability", "margin", "logit"), _binary_inputs),
         "asymmetric": _Probe(_LOGISTIC_AXES, _logistic_inputs),
-        **{name: distribution(name) for name in (
-            "categorical_cross_entropy", "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
-            "sparse_categorical_focal_cross_entropy", "poly_cross_entropy", "generalized_cross_entropy",
-            "kl_divergence", "generalized_kl_divergence", "jensen_shannon")},
+        **{
+            name: distribution(name)
+            for name in (
+                "categorical_cross_entropy",
+                "sparse_categorical_cross_entropy",
+                "categorical_focal_cross_entropy",
+                "sparse_categorical_focal_cross_entropy",
+                "poly_cross_entropy",
+                "generalized_cross_entropy",
+                "kl_divergence",
+                "generalized_kl_divergence",
+                "jensen_shannon",
+            )
+        },
         "nll": distribution("nll", log_probabilities=True),
         "hinge": _Probe(("margin",), _score_inputs),
         "squared_hinge": _Probe(("margin",), _score_inputs),
@@ -141,8 +154,16 @@ def _probes() -> dict[str, _Probe]:
         "sparsemax": _Probe(("margin",), _score_inputs),
         "soft_margin": _Probe(_LOGISTIC_AXES, _logistic_inputs),
         "multilabel_soft_margin": _Probe(_LOGISTIC_AXES, _multilabel_logistic_inputs),
-        **{name: scores(name) for name in ("categorical_hinge", "multi_margin", "multilabel_margin",
-                                            "multiclass_perceptron", "multiclass_sparsemax")},
+        **{
+            name: scores(name)
+            for name in (
+                "categorical_hinge",
+                "multi_margin",
+                "multilabel_margin",
+                "multiclass_perceptron",
+                "multiclass_sparsemax",
+            )
+        },
         "margin_ranking": _Probe(("margin",), _ranking_inputs),
     }
 
@@ -153,25 +174,44 @@ _PROBES: dict[str, _Probe] = _probes()
 _NO_CURVE = {
     **dict.fromkeys(
         ("mean_absolute_percentage_error", "mean_squared_logarithmic_error", "poisson"),
-        "its value depends on y_true itself, not only on the residual y_pred − y_true"),
-    **dict.fromkeys(("cosine_similarity", "cosine_embedding"),
-                    "it compares the directions of two vectors, not one residual, margin or probability"),
-    **dict.fromkeys(("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge",
-                     "lovasz_softmax"),
-                    "it scores the overlap of a whole region, not one prediction"),
-    **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
-                    "it compares two boxes of four coordinates each, not one residual, margin or probability"),
+        "its value depends on y_true itself, not only on the residual y_pred − y_true",
+    ),
+    **dict.fromkeys(
+        ("cosine_similarity", "cosine_embedding"),
+        "it compares the directions of two vectors, not one residual, margin or probability",
+    ),
+    **dict.fromkeys(
+        ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge", "lovasz_softmax"),
+        "it scores the overlap of a whole region, not one prediction",
+    ),
+    **dict.fromkeys(
+        ("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
+        "it compares two boxes of four coordinates each, not one residual, margin or probability",
+    ),
     "hinge_embedding": "its input is a distance between embeddings, not a residual, margin or probability",
-    **dict.fromkeys(("triplet_margin", "ntxent", "circle", "contrastive", "supervised_contrastive", "mined_triplet",
-                     "lifted_structure", "npairs"),
-                    "it compares several embeddings with each other, not one prediction with a target"),
+    **dict.fromkeys(
+        (
+            "triplet_margin",
+            "ntxent",
+            "circle",
+            "contrastive",
+            "supervised_contrastive",
+            "mined_triplet",
+            "lifted_structure",
+            "npairs",
+        ),
+        "it compares several embeddings with each other, not one prediction with a target",
+    ),
     "ctc": "it scores whole sequences of class probabilities, not one prediction",
-    **dict.fromkeys(("cosface", "arcface"),
-                    "its inputs are cosines, bounded by [−1, 1], whose margin's effect depends on the scale and the "
-                    "other classes' cosines, not one residual, margin or probability"),
+    **dict.fromkeys(
+        ("cosface", "arcface"),
+        "its inputs are cosines, bounded by [−1, 1], whose margin's effect depends on the scale and the "
+        "other classes' cosines, not one residual, margin or probability",
+    ),
     "weighted_kappa": "it scores the agreement of a whole batch with its targets, not one prediction",
     "ranking_softmax": "it scores a whole list of items against graded relevances, not one prediction",
 }
+
 
 def _probe(spec: LossSpec) -> _Probe:
     found = _PROBES.get(spec.name)
@@ -181,8 +221,9 @@ def _probe(spec: LossSpec) -> _Probe:
         kinds = tuple(i.kind for i in spec.inputs)
         if kinds == ("prediction", "dense") and not spec.class_axis and not spec.probabilities:
             return _REGRESSION
-        reason = "lossx draws a custom loss against the residual only when it is elementwise with inputs " \
-                 "(y_pred, y_true)"
+        reason = (
+            "lossx draws a custom loss against the residual only when it is elementwise with inputs (y_pred, y_true)"
+        )
     else:
         reason = _NO_CURVE[spec.name]
     plottable = ", ".join(_PROBES)

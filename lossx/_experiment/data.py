@@ -15,7 +15,6 @@ from .._errors import ArgumentError, OptionValueError, ShapeError
 from .._suggest.files import _is_number
 from .dependencies import _sklearn
 
-
 Task = Literal["classification", "regression"]
 
 #: scikit-learn's bundled data sets (no download), by the name ``data=`` takes, and their task.
@@ -56,7 +55,8 @@ def _load(data: str | os.PathLike[str], task: Task | None, target: str | None) -
     if path.suffix.lower() not in (".csv", ".npz"):
         raise ArgumentError(
             f"Unknown data set {text!r}: use one of {', '.join(DATASETS)}, or a .csv file (a header row, numeric "
-            "feature columns and a target column) or a .npz file (arrays X and y); docs/experiment.md.")
+            "feature columns and a target column) or a .npz file (arrays X and y); docs/experiment.md."
+        )
     if not path.is_file():
         raise ArgumentError(f"No such data file: {text}.")
     if path.suffix.lower() == ".npz":
@@ -85,7 +85,8 @@ def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
             if missing:
                 raise ShapeError(
                     f"{path}: a .npz data file holds arrays X (samples × features) and y (one target per sample); "
-                    f"it has {', '.join(archive.files) or 'no arrays'}.")
+                    f"it has {', '.join(archive.files) or 'no arrays'}."
+                )
             return archive["X"], archive["y"]
     except (OSError, ValueError) as error:
         if isinstance(error, ShapeError):
@@ -106,8 +107,7 @@ def _read_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
         raise ShapeError(f"{path}: no column {target!r}; its columns are {', '.join(header)}.")
     ragged = [number for number, row in enumerate(body, 2) if len(row) != len(header)]
     if ragged:
-        raise ShapeError(f"{path}: line {ragged[0]} has a different number of fields than the header "
-                         f"({len(header)}).")
+        raise ShapeError(f"{path}: line {ragged[0]} has a different number of fields than the header ({len(header)}).")
     column = header.index(target)
     features = []
     for number, row in enumerate(body, 2):
@@ -117,10 +117,10 @@ def _read_csv(path: Path, target: str | None) -> tuple[np.ndarray, np.ndarray]:
             bad = next(index for index, value in enumerate(row) if index != column and not _is_number(value))
             raise ShapeError(
                 f"{path}: line {number}, column {header[bad]!r} holds {row[bad]!r}; every column but the target "
-                f"{target!r} must be a number.") from None
+                f"{target!r} must be a number."
+            ) from None
     labels = [row[column].strip() for row in body]
-    targets = (np.array([float(value) for value in labels]) if all(map(_is_number, labels))
-               else np.array(labels))
+    targets = np.array([float(value) for value in labels]) if all(map(_is_number, labels)) else np.array(labels)
     return np.array(features, dtype=np.float64).reshape(len(body), len(header) - 1), targets
 
 
@@ -132,7 +132,8 @@ def _from_arrays(name: str, features: Any, targets: Any, task: Task | None) -> _
     if features.ndim != 2 or targets.ndim != 1 or len(features) != len(targets):
         raise ShapeError(
             f"{name}: the features must be one row per sample (samples × features) and the targets one value per "
-            f"sample; got features of shape {features.shape} and targets of shape {targets.shape}.")
+            f"sample; got features of shape {features.shape} and targets of shape {targets.shape}."
+        )
     if features.shape[1] == 0:
         raise ShapeError(f"{name}: no feature columns besides the target.")
     if not np.issubdtype(features.dtype, np.number) or np.issubdtype(features.dtype, np.complexfloating):
@@ -155,8 +156,9 @@ def _from_arrays(name: str, features: Any, targets: Any, task: Task | None) -> _
     values, labels = np.unique(targets, return_inverse=True)
     if len(values) < 2:
         raise ShapeError(f"{name}: classification needs at least two classes; the targets hold only {values[0]!r}.")
-    return _Table(name, features, labels.astype(np.int64), "classification",
-                  tuple(_class_name(value) for value in values))
+    return _Table(
+        name, features, labels.astype(np.int64), "classification", tuple(_class_name(value) for value in values)
+    )
 
 
 def _class_name(value: Any) -> str:
@@ -196,7 +198,9 @@ def imbalanced(labels: np.ndarray, ratio: float, rng: np.random.Generator) -> np
     return np.sort(np.concatenate(kept))
 
 
-def flip_labels(labels: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+def flip_labels(
+    labels: np.ndarray, fraction: float, n_classes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
     """``labels`` with ``round(fraction · n)`` of them moved to another class drawn uniformly."""
     flipped = labels.copy()
     chosen = rng.choice(len(labels), size=int(round(fraction * len(labels))), replace=False)
@@ -215,18 +219,25 @@ def corrupt_targets(targets: np.ndarray, fraction: float, rng: np.random.Generat
     return corrupted, len(chosen)
 
 
-def _prepare(table: _Table, seed: int, imbalance: float | None, outliers: float | None,
-             label_noise: float | None) -> _Split:
+def _prepare(
+    table: _Table, seed: int, imbalance: float | None, outliers: float | None, label_noise: float | None
+) -> _Split:
     """Split, then inject into the training set only: the validation set stays as the data set is."""
     rng = np.random.default_rng(seed)
     classification = table.task == "classification"
-    for name, value, fits in (("imbalance", imbalance, classification), ("outliers", outliers, not classification),
-                              ("label_noise", label_noise, classification)):
+    for name, value, fits in (
+        ("imbalance", imbalance, classification),
+        ("outliers", outliers, not classification),
+        ("label_noise", label_noise, classification),
+    ):
         if value is None:
             continue
         if not fits:
-            what = {"imbalance": "subsamples classes", "outliers": "corrupts regression targets",
-                    "label_noise": "flips class labels"}[name]
+            what = {
+                "imbalance": "subsamples classes",
+                "outliers": "corrupts regression targets",
+                "label_noise": "flips class labels",
+            }[name]
             raise ArgumentError(f"{name}= {what}; {table.name} is a {table.task} data set.")
         valid = value >= 1 if name == "imbalance" else 0 <= value < 1
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not valid:
@@ -240,11 +251,16 @@ def _prepare(table: _Table, seed: int, imbalance: float | None, outliers: float 
         if len(scarce):
             raise ShapeError(
                 f"{table.name}: class {table.classes[scarce[0]]!r} has {counts[scarce[0]]} sample(s); the "
-                "stratified split needs at least 2 of every class.")
+                "stratified split needs at least 2 of every class."
+            )
     model_selection = _sklearn("model_selection")
     x_train, x_validation, y_train, y_validation = model_selection.train_test_split(
-        table.features, table.targets, test_size=VALIDATION_FRACTION, random_state=seed,
-        stratify=table.targets if classification else None)
+        table.features,
+        table.targets,
+        test_size=VALIDATION_FRACTION,
+        random_state=seed,
+        stratify=table.targets if classification else None,
+    )
     changed = 0
     minority = np.array([], dtype=np.int64)
     if classification:
@@ -265,5 +281,14 @@ def _prepare(table: _Table, seed: int, imbalance: float | None, outliers: float 
         target_mean, target_scale = float(y_train.mean()), float(y_train.std()) or 1.0
         y_train, y_validation = ((y - target_mean) / target_scale for y in (y_train, y_validation))
         y_train, y_validation = y_train.astype(np.float32), y_validation.astype(np.float32)
-    return _Split(table, x_train.astype(np.float32), y_train, x_validation.astype(np.float32), y_validation,
-                  target_mean, target_scale, changed, minority)
+    return _Split(
+        table,
+        x_train.astype(np.float32),
+        y_train,
+        x_validation.astype(np.float32),
+        y_validation,
+        target_mean,
+        target_scale,
+        changed,
+        minority,
+    )

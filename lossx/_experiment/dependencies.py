@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .._errors import ArgumentError, MissingFrameworkError
-
 
 #: The frameworks a model is trained on, in the order tried when none is chosen (fastest first).
 FRAMEWORKS = ("torch", "jax", "keras")
@@ -25,8 +25,11 @@ def _installed(module: str) -> bool:
 
 #: What each framework's trainer imports, and how to install it.
 _NEEDS = {"torch": ("torch",), "jax": ("jax", "optax"), "keras": ("keras",)}
-_INSTALL = {"torch": "pip install 'lossx[torch]'", "jax": "pip install 'lossx[jax]' optax",
-            "keras": "pip install 'lossx[keras]'"}
+_INSTALL = {
+    "torch": "pip install 'lossx[torch]'",
+    "jax": "pip install 'lossx[jax]' optax",
+    "keras": "pip install 'lossx[keras]'",
+}
 
 
 def available_frameworks() -> tuple[str, ...]:
@@ -41,7 +44,8 @@ def choose_framework(framework: str | None) -> str:
         if not available:
             raise MissingFrameworkError(
                 "lossx.experiment trains a model on torch, JAX (with optax) or Keras, and none is installed; "
-                "install one: " + ", ".join(_INSTALL.values()) + " (or pip install 'lossx[all]').")
+                "install one: " + ", ".join(_INSTALL.values()) + " (or pip install 'lossx[all]')."
+            )
         return available[0]
     name = "keras" if framework in ("tensorflow", "tf") else framework
     if name not in FRAMEWORKS:
@@ -50,18 +54,25 @@ def choose_framework(framework: str | None) -> str:
         missing = [module for module in _NEEDS[name] if not _installed(module)]
         raise MissingFrameworkError(
             f"The {name} framework needs {', '.join(missing)}, which is not installed; install it with "
-            f"{_INSTALL[name]}. Installed here: {', '.join(available) or 'none of torch, JAX, Keras'}.")
+            f"{_INSTALL[name]}. Installed here: {', '.join(available) or 'none of torch, JAX, Keras'}."
+        )
     return name
 
 
-def trainer(framework: str, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any],
-            learning_rate: float, momentum: float) -> Any:
+def trainer(
+    framework: str,
+    weights: Sequence[np.ndarray],
+    loss: Callable[[Any, Any], Any],
+    learning_rate: float,
+    momentum: float,
+) -> Any:
     """The ``framework``'s trainer of the model from ``weights``: ``step(x, y) -> float``, ``predict(x)``, ``weights()``."""
     try:
         module = importlib.import_module(f"lossx.backends.training.{framework}")
     except ImportError as error:
         raise MissingFrameworkError(
-            f"The {framework} framework could not be imported ({error}); install it with {_INSTALL[framework]}.") from None
+            f"The {framework} framework could not be imported ({error}); install it with {_INSTALL[framework]}."
+        ) from None
     return module.Trainer(list(weights), loss, learning_rate, momentum)
 
 
@@ -71,7 +82,8 @@ def _sklearn(submodule: str) -> Any:
     except ImportError as error:
         raise MissingFrameworkError(
             f"lossx.experiment needs scikit-learn (its bundled data sets, split and metrics), which could not be "
-            f"imported ({error}); install it with pip install 'lossx[experiment]'.") from None
+            f"imported ({error}); install it with pip install 'lossx[experiment]'."
+        ) from None
 
 
 def require_matplotlib() -> None:
@@ -81,4 +93,5 @@ def require_matplotlib() -> None:
     except ImportError as error:
         raise MissingFrameworkError(
             f"The experiment's figure needs matplotlib, which could not be imported ({error}); install it with "
-            "pip install 'lossx[plot]'.") from None
+            "pip install 'lossx[plot]'."
+        ) from None

@@ -14,8 +14,10 @@ if TYPE_CHECKING:
 
 
 #: The metrics the figure draws beside the loss curves, per task.
-FIGURE_METRICS: dict[str, tuple[str, str]] = {"classification": ("minority_recall", "balanced_accuracy"),
-                                              "regression": ("mae", "rmse")}
+FIGURE_METRICS: dict[str, tuple[str, str]] = {
+    "classification": ("minority_recall", "balanced_accuracy"),
+    "regression": ("mae", "rmse"),
+}
 
 
 def _figure(result: ExperimentResult) -> Figure:
@@ -50,10 +52,12 @@ def _figure(result: ExperimentResult) -> Figure:
         for axes_ in row:
             axes_.set_xlabel("epoch")
             axes_.grid(alpha=0.3)
-        handles = [Line2D([], [], color=colours[index % len(colours)], linewidth=1.8, label=run.label)
-                   for index, run in enumerate(dataset.losses)]
-        metric_axes[-1].legend(handles=handles, fontsize=9, loc="best", title=dataset.injection or None,
-                               title_fontsize=9)
-    figure.suptitle(f"lossx experiment on {result.framework}: {result.epochs} epochs, seed {result.seed}",
-                    fontsize=12)
+        handles = [
+            Line2D([], [], color=colours[index % len(colours)], linewidth=1.8, label=run.label)
+            for index, run in enumerate(dataset.losses)
+        ]
+        metric_axes[-1].legend(
+            handles=handles, fontsize=9, loc="best", title=dataset.injection or None, title_fontsize=9
+        )
+    figure.suptitle(f"lossx experiment on {result.framework}: {result.epochs} epochs, seed {result.seed}", fontsize=12)
     return figure

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,6 @@ from .._errors import ArgumentError, OptionValueError
 from .._options import parse_loss_entry
 from .._registry import lookup
 from .data import Task
-
 
 #: How each loss the experiment can train is fed: the targets it takes ("labels": integer
 #: classes with C logits; "one_hot": one-hot rows with C logits; "binary": 0/1 targets
@@ -39,8 +39,12 @@ TRAINABLE: dict[str, tuple[str, str]] = {
     "log_cosh": ("values", "log-cosh"),
     "quantile": ("values", "quantile"),
 }
-_TASK_OF_FEED: dict[str, Task] = {"labels": "classification", "one_hot": "classification",
-                                  "binary": "classification", "values": "regression"}
+_TASK_OF_FEED: dict[str, Task] = {
+    "labels": "classification",
+    "one_hot": "classification",
+    "binary": "classification",
+    "values": "regression",
+}
 #: Options the experiment sets itself wherever the loss has them: the model outputs logits.
 _FIXED_OPTIONS = {"from_logits": True}
 #: The option value that stands for weights from the training labels' inverse frequency, and the options taking it.
@@ -58,7 +62,9 @@ class _LossChoice:
     label: str
 
 
-def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: Task, n_classes: int) -> list[_LossChoice]:
+def _choose_losses(
+    losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: Task, n_classes: int
+) -> list[_LossChoice]:
     if not losses:
         raise ArgumentError("losses is empty: name at least one loss, e.g. losses=['huber'].")
     chosen = []
@@ -69,30 +75,43 @@ def _choose_losses(losses: Sequence[str | tuple[str, Mapping[str, Any]]], task: 
         if spec.name not in TRAINABLE:
             raise ArgumentError(
                 f"{spec.name} is not one the experiment can train (its model outputs class logits or one "
-                f"value); for {task} it trains: {', '.join(trainable)}.")
+                f"value); for {task} it trains: {', '.join(trainable)}."
+            )
         feed, title = TRAINABLE[spec.name]
         if _TASK_OF_FEED[feed] != task:
             raise ArgumentError(
                 f"{spec.name} is a {_TASK_OF_FEED[feed]} loss and this data set is a {task} task; "
-                f"for {task} the experiment trains: {', '.join(trainable)}.")
+                f"for {task} the experiment trains: {', '.join(trainable)}."
+            )
         if feed == "binary" and n_classes != 2:
             raise ArgumentError(
                 f"{spec.name} takes binary targets and this data set has {n_classes} classes; with more than "
-                f"two classes use {', '.join(trainable)}.")
+                f"two classes use {', '.join(trainable)}."
+            )
         for reserved in ("reduction", "sample_weight", "mask", "axis", *_FIXED_OPTIONS):
             if reserved in given:
                 raise OptionValueError(
                     f"{spec.name}: the experiment sets {reserved} itself (the model outputs logits with the "
-                    f"classes on the last axis, and each batch's loss is the mean); leave it out.")
+                    f"classes on the last axis, and each batch's loss is the mean); leave it out."
+                )
         for key, value in given.items():
             if _is_balanced(value) and key not in _BALANCEABLE:
                 raise OptionValueError(
                     f"{spec.name}: {key}={BALANCED} is not defined; {BALANCED} (weights from the training labels' "
-                    f"inverse frequency) is a value of {', '.join(_BALANCEABLE)}.")
+                    f"inverse frequency) is a value of {', '.join(_BALANCEABLE)}."
+                )
         # "balanced" stands for weights the training labels give later; None passes the same checks now.
         options = {key: None if _is_balanced(value) else value for key, value in given.items()}
-        spec.validate({**options, **{key: value for key, value in _FIXED_OPTIONS.items()
-                                     if any(option.name == key for option in spec.options)}})
+        spec.validate(
+            {
+                **options,
+                **{
+                    key: value
+                    for key, value in _FIXED_OPTIONS.items()
+                    if any(option.name == key for option in spec.options)
+                },
+            }
+        )
         described = ", ".join(f"{key}={value}" for key, value in given.items())
         chosen.append(_LossChoice(spec.name, given, feed, f"{title} ({described})" if described else title))
     return chosen
@@ -103,8 +122,11 @@ def _is_balanced(value: Any) -> bool:
 
 
 def _trainable_for(task: Task, n_classes: int) -> list[str]:
-    return [name for name, (feed, _) in TRAINABLE.items()
-            if _TASK_OF_FEED[feed] == task and (feed != "binary" or n_classes == 2)]
+    return [
+        name
+        for name, (feed, _) in TRAINABLE.items()
+        if _TASK_OF_FEED[feed] == task and (feed != "binary" or n_classes == 2)
+    ]
 
 
 def _resolved_options(choice: _LossChoice, train_labels: np.ndarray, n_classes: int) -> dict[str, Any]:

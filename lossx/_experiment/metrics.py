@@ -8,19 +8,30 @@ import numpy as np
 
 from .dependencies import _sklearn
 
-
 CLASSIFICATION_METRICS = ("accuracy", "balanced_accuracy", "macro_f1", "minority_recall")
 REGRESSION_METRICS = ("mae", "rmse", "median_absolute_error")
 #: Column titles of the metrics in tables and figures.
 METRIC_TITLES = {
-    "accuracy": "accuracy", "balanced_accuracy": "balanced accuracy", "macro_f1": "macro-F1",
-    "minority_recall": "minority recall", "mae": "MAE", "rmse": "RMSE", "median_absolute_error": "median AE",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "macro_f1": "macro-F1",
+    "minority_recall": "minority recall",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "median_absolute_error": "median AE",
 }
 
 
 #: For each metric, whether higher is better (for the summary line of the lesson).
-HIGHER_IS_BETTER = {"accuracy": True, "balanced_accuracy": True, "macro_f1": True, "minority_recall": True,
-                    "mae": False, "rmse": False, "median_absolute_error": False}
+HIGHER_IS_BETTER = {
+    "accuracy": True,
+    "balanced_accuracy": True,
+    "macro_f1": True,
+    "minority_recall": True,
+    "mae": False,
+    "rmse": False,
+    "median_absolute_error": False,
+}
 #: The metric each task's lesson is read from.
 HEADLINE_METRIC: dict[str, str] = {"classification": "minority_recall", "regression": "mae"}
 
@@ -33,8 +44,9 @@ def classification_metrics(labels: np.ndarray, predicted: np.ndarray, minority: 
         "accuracy": float(metrics.accuracy_score(labels, predicted)),
         "balanced_accuracy": float(metrics.balanced_accuracy_score(labels, predicted)),
         "macro_f1": float(metrics.f1_score(labels, predicted, labels=present, average="macro", zero_division=0)),
-        "minority_recall": float(metrics.recall_score(labels, predicted, labels=minority, average="macro",
-                                                      zero_division=0)),
+        "minority_recall": float(
+            metrics.recall_score(labels, predicted, labels=minority, average="macro", zero_division=0)
+        ),
     }
 
 

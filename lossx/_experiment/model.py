@@ -4,7 +4,8 @@ mini-batches, the outputs it has per loss, and the loss on its outputs."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -22,15 +23,17 @@ def initial_weights(n_features: int, n_hidden: int, n_outputs: int, seed: int) -
     weights = []
     for fan_in, fan_out in ((n_features, n_hidden), (n_hidden, n_outputs)):
         limit = math.sqrt(6.0 / (fan_in + fan_out))
-        weights += [rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32),
-                    np.zeros(fan_out, dtype=np.float32)]
+        weights += [
+            rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(np.float32),
+            np.zeros(fan_out, dtype=np.float32),
+        ]
     return weights
 
 
 def batches(n_train: int, batch_size: int, seed: int, epoch: int) -> list[np.ndarray]:
     """The mini-batches of one epoch (1-based): a permutation drawn from (seed, epoch), cut in order."""
     order = np.random.default_rng([seed, epoch]).permutation(n_train)
-    return [order[start:start + batch_size] for start in range(0, n_train, batch_size)]
+    return [order[start : start + batch_size] for start in range(0, n_train, batch_size)]
 
 
 def n_outputs(feed: str, n_classes: int) -> int:

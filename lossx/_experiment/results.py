@@ -6,9 +6,10 @@ import csv
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,8 +42,11 @@ class LossResult:
 
     def final(self) -> dict[str, float]:
         """The numbers after the last epoch: training and validation loss, then the metrics."""
-        return {"train_loss": self.train_loss[-1], "validation_loss": self.validation_loss[-1],
-                **{name: values[-1] for name, values in self.metrics.items()}}
+        return {
+            "train_loss": self.train_loss[-1],
+            "validation_loss": self.validation_loss[-1],
+            **{name: values[-1] for name, values in self.metrics.items()},
+        }
 
 
 @dataclass(frozen=True)
@@ -124,12 +128,19 @@ class ExperimentResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as JSON-ready Python values."""
-        return _plain({
-            "framework": self.framework, "seed": self.seed, "epochs": self.epochs, "batch_size": self.batch_size,
-            "learning_rate": self.learning_rate, "momentum": self.momentum,
-            "optimizer": "SGD with momentum", "model": "MLP: one hidden ReLU layer",
-            "datasets": [_dataset_dict(dataset) for dataset in self.datasets],
-        })
+        return _plain(
+            {
+                "framework": self.framework,
+                "seed": self.seed,
+                "epochs": self.epochs,
+                "batch_size": self.batch_size,
+                "learning_rate": self.learning_rate,
+                "momentum": self.momentum,
+                "optimizer": "SGD with momentum",
+                "model": "MLP: one hidden ReLU layer",
+                "datasets": [_dataset_dict(dataset) for dataset in self.datasets],
+            }
+        )
 
     def write_json(self, path: str | os.PathLike[str]) -> Path:
         path = Path(path)
@@ -139,8 +150,11 @@ class ExperimentResult:
     def write_csv(self, path: str | os.PathLike[str], *, per_epoch: bool = False) -> Path:
         """The final table (one row per data set and loss), or with ``per_epoch`` every epoch's numbers."""
         path = Path(path)
-        metrics = [name for name in (*CLASSIFICATION_METRICS, *REGRESSION_METRICS)
-                   if any(name in dataset.metric_names for dataset in self.datasets)]
+        metrics = [
+            name
+            for name in (*CLASSIFICATION_METRICS, *REGRESSION_METRICS)
+            if any(name in dataset.metric_names for dataset in self.datasets)
+        ]
         header = ["data", "task", "loss", *(["epoch"] if per_epoch else []), "train_loss", "validation_loss", *metrics]
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -149,11 +163,17 @@ class ExperimentResult:
                 for run in dataset.losses:
                     epochs = range(len(run.epochs)) if per_epoch else [len(run.epochs) - 1]
                     for index in epochs:
-                        writer.writerow([
-                            dataset.data, dataset.task, run.label, *([run.epochs[index]] if per_epoch else []),
-                            _number(run.train_loss[index]), _number(run.validation_loss[index]),
-                            *(_number(run.metrics[name][index]) if name in run.metrics else "" for name in metrics),
-                        ])
+                        writer.writerow(
+                            [
+                                dataset.data,
+                                dataset.task,
+                                run.label,
+                                *([run.epochs[index]] if per_epoch else []),
+                                _number(run.train_loss[index]),
+                                _number(run.validation_loss[index]),
+                                *(_number(run.metrics[name][index]) if name in run.metrics else "" for name in metrics),
+                            ]
+                        )
         return path
 
     def figure(self) -> Figure:
@@ -164,8 +184,11 @@ class ExperimentResult:
         """Write ``results.json``, ``summary.csv``, ``history.csv`` and ``curves.png`` into ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        written = [self.write_json(directory / "results.json"), self.write_csv(directory / "summary.csv"),
-                   self.write_csv(directory / "history.csv", per_epoch=True)]
+        written = [
+            self.write_json(directory / "results.json"),
+            self.write_csv(directory / "summary.csv"),
+            self.write_csv(directory / "history.csv", per_epoch=True),
+        ]
         figure = self.figure()
         figure.savefig(directory / "curves.png", dpi=90)
         return [*written, directory / "curves.png"]
@@ -187,17 +210,32 @@ class EpochReport:
 
 def _dataset_dict(dataset: DatasetResult) -> dict[str, Any]:
     return {
-        "data": dataset.data, "task": dataset.task, "n_train": dataset.n_train,
-        "n_validation": dataset.n_validation, "n_features": dataset.n_features,
-        "hidden_units": dataset.hidden_units, "classes": list(dataset.classes),
-        "train_class_counts": list(dataset.train_class_counts), "minority_classes": list(dataset.minority_classes),
-        "imbalance": dataset.imbalance, "outliers": dataset.outliers, "label_noise": dataset.label_noise,
+        "data": dataset.data,
+        "task": dataset.task,
+        "n_train": dataset.n_train,
+        "n_validation": dataset.n_validation,
+        "n_features": dataset.n_features,
+        "hidden_units": dataset.hidden_units,
+        "classes": list(dataset.classes),
+        "train_class_counts": list(dataset.train_class_counts),
+        "minority_classes": list(dataset.minority_classes),
+        "imbalance": dataset.imbalance,
+        "outliers": dataset.outliers,
+        "label_noise": dataset.label_noise,
         "changed_targets": dataset.changed_targets,
         "final": dataset.rows(),
-        "losses": [{"loss": run.loss, "options": dict(run.options), "label": run.label, "epochs": list(run.epochs),
-                    "train_loss": list(run.train_loss), "validation_loss": list(run.validation_loss),
-                    "metrics": {name: list(values) for name, values in run.metrics.items()}}
-                   for run in dataset.losses],
+        "losses": [
+            {
+                "loss": run.loss,
+                "options": dict(run.options),
+                "label": run.label,
+                "epochs": list(run.epochs),
+                "train_loss": list(run.train_loss),
+                "validation_loss": list(run.validation_loss),
+                "metrics": {name: list(values) for name, values in run.metrics.items()},
+            }
+            for run in dataset.losses
+        ],
     }
 
 

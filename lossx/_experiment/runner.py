@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -13,19 +14,33 @@ from .._errors import ArgumentError, OptionValueError
 from .data import Task, _load, _prepare, _Split
 from .dependencies import choose_framework, trainer
 from .losses import _choose_losses, _LossChoice, _resolved_options
-from .metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS, _predictions, classification_metrics, regression_metrics
+from .metrics import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
+    _predictions,
+    classification_metrics,
+    regression_metrics,
+)
 from .model import batches, hidden_units, initial_weights, loss_on_outputs, n_outputs, training_targets
 from .results import DatasetResult, EpochReport, ExperimentResult, LossResult, _plain
-
 
 #: The default run, a lesson in choosing a loss: imbalanced classes call for a weighted or
 #: focal loss; outliers in the targets for MAE, Huber or log-cosh rather than MSE.
 LESSON: tuple[dict[str, Any], ...] = (
-    {"data": "breast_cancer", "imbalance": 10.0,
-     "losses": ("sparse_categorical_cross_entropy", "sparse_categorical_cross_entropy:class_weight=balanced",
-                "sparse_categorical_focal_cross_entropy:gamma=2")},
-    {"data": "diabetes", "outliers": 0.1,
-     "losses": ("mean_squared_error", "mean_absolute_error", "huber:delta=1", "log_cosh")},
+    {
+        "data": "breast_cancer",
+        "imbalance": 10.0,
+        "losses": (
+            "sparse_categorical_cross_entropy",
+            "sparse_categorical_cross_entropy:class_weight=balanced",
+            "sparse_categorical_focal_cross_entropy:gamma=2",
+        ),
+    },
+    {
+        "data": "diabetes",
+        "outliers": 0.1,
+        "losses": ("mean_squared_error", "mean_absolute_error", "huber:delta=1", "log_cosh"),
+    },
 )
 DEFAULT_LOSSES: dict[str, tuple[str, ...]] = {
     "classification": LESSON[0]["losses"],
@@ -97,17 +112,33 @@ def experiment(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise OptionValueError(f"seed must be an integer, got {seed!r}.")
     if data is None:
-        given = {"losses": losses, "imbalance": imbalance, "outliers": outliers, "label_noise": label_noise,
-                 "task": task, "target": target}
+        given = {
+            "losses": losses,
+            "imbalance": imbalance,
+            "outliers": outliers,
+            "label_noise": label_noise,
+            "task": task,
+            "target": target,
+        }
         named = [key for key, value in given.items() if value is not None]
         if named:
             raise ArgumentError(
                 f"{', '.join(named)} describe one data set; give data= too (without it the experiment runs its "
-                "default lesson: breast_cancer with a class imbalance, diabetes with outliers).")
+                "default lesson: breast_cancer with a class imbalance, diabetes with outliers)."
+            )
         plans = [dict(step) for step in LESSON]
     else:
-        plans = [{"data": data, "losses": losses, "imbalance": imbalance, "outliers": outliers,
-                  "label_noise": label_noise, "task": task, "target": target}]
+        plans = [
+            {
+                "data": data,
+                "losses": losses,
+                "imbalance": imbalance,
+                "outliers": outliers,
+                "label_noise": label_noise,
+                "task": task,
+                "target": target,
+            }
+        ]
     prepared = []
     for plan in plans:
         table = _load(plan["data"], plan.get("task"), plan.get("target"))
@@ -115,13 +146,22 @@ def experiment(
         choices = _choose_losses(plan.get("losses") or DEFAULT_LOSSES[table.task], table.task, len(table.classes))
         prepared.append((plan, split, choices))
     chosen_framework = choose_framework(framework)
-    results = tuple(_train_dataset(chosen_framework, plan, split, choices, epochs, seed, progress)
-                    for plan, split, choices in prepared)
+    results = tuple(
+        _train_dataset(chosen_framework, plan, split, choices, epochs, seed, progress)
+        for plan, split, choices in prepared
+    )
     return ExperimentResult(chosen_framework, seed, epochs, BATCH_SIZE, LEARNING_RATE, MOMENTUM, results)
 
 
-def _train_dataset(framework: str, plan: Mapping[str, Any], split: _Split, choices: Sequence[_LossChoice],
-                   epochs: int, seed: int, progress: Callable[[EpochReport], None] | None) -> DatasetResult:
+def _train_dataset(
+    framework: str,
+    plan: Mapping[str, Any],
+    split: _Split,
+    choices: Sequence[_LossChoice],
+    epochs: int,
+    seed: int,
+    progress: Callable[[EpochReport], None] | None,
+) -> DatasetResult:
     table = split.table
     classification = table.task == "classification"
     minority = split.minority
@@ -143,16 +183,29 @@ def _train_dataset(framework: str, plan: Mapping[str, Any], split: _Split, choic
             if not np.isfinite(outputs["validation"]).all():
                 found = dict.fromkeys(CLASSIFICATION_METRICS if classification else REGRESSION_METRICS, math.nan)
             elif classification:
-                found = classification_metrics(split.y_validation, _predictions(choice.feed, outputs["validation"]),
-                                               minority)
+                found = classification_metrics(
+                    split.y_validation, _predictions(choice.feed, outputs["validation"]), minority
+                )
             else:
-                found = regression_metrics(split.y_validation * split.target_scale + split.target_mean,
-                                           outputs["validation"][:, 0] * split.target_scale + split.target_mean)
+                found = regression_metrics(
+                    split.y_validation * split.target_scale + split.target_mean,
+                    outputs["validation"][:, 0] * split.target_scale + split.target_mean,
+                )
             for name, value in found.items():
                 history.setdefault(name, []).append(value)
             if progress is not None:
-                progress(EpochReport(table.name, choice.label, index, len(choices), epoch, epochs,
-                                     history["train_loss"][-1], history["validation_loss"][-1]))
+                progress(
+                    EpochReport(
+                        table.name,
+                        choice.label,
+                        index,
+                        len(choices),
+                        epoch,
+                        epochs,
+                        history["train_loss"][-1],
+                        history["validation_loss"][-1],
+                    )
+                )
 
         with model:
             evaluate(0)
@@ -160,17 +213,31 @@ def _train_dataset(framework: str, plan: Mapping[str, Any], split: _Split, choic
                 for batch in batches(len(split.x_train), BATCH_SIZE, seed, epoch):
                     model.step(split.x_train[batch], train_targets[batch])
                 evaluate(epoch)
-        runs.append(LossResult(
-            choice.name, _plain(dict(options)), choice.label, tuple(range(epochs + 1)),
-            tuple(history.pop("train_loss")), tuple(history.pop("validation_loss")),
-            {name: tuple(values) for name, values in history.items()}))
+        runs.append(
+            LossResult(
+                choice.name,
+                _plain(dict(options)),
+                choice.label,
+                tuple(range(epochs + 1)),
+                tuple(history.pop("train_loss")),
+                tuple(history.pop("validation_loss")),
+                {name: tuple(values) for name, values in history.items()},
+            )
+        )
     counts = np.bincount(split.y_train, minlength=split.n_classes) if classification else np.array([], dtype=int)
     return DatasetResult(
-        data=table.name, task=table.task, n_train=len(split.x_train), n_validation=len(split.x_validation),
-        n_features=split.x_train.shape[1], hidden_units=n_hidden, classes=table.classes,
+        data=table.name,
+        task=table.task,
+        n_train=len(split.x_train),
+        n_validation=len(split.x_validation),
+        n_features=split.x_train.shape[1],
+        hidden_units=n_hidden,
+        classes=table.classes,
         train_class_counts=tuple(int(count) for count in counts),
         minority_classes=tuple(table.classes[label] for label in minority),
         imbalance=None if plan.get("imbalance") is None else float(plan["imbalance"]),
         outliers=None if plan.get("outliers") is None else float(plan["outliers"]),
         label_noise=None if plan.get("label_noise") is None else float(plan["label_noise"]),
-        changed_targets=split.changed_targets, losses=tuple(runs))
+        changed_targets=split.changed_targets,
+        losses=tuple(runs),
+    )

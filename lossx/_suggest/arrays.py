@@ -20,7 +20,9 @@ def _as_array(data: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(data)
     except (ValueError, TypeError) as error:
-        raise DataError(f"{name} is not a rectangular array of numbers ({error}); give every row the same length.") from None
+        raise DataError(
+            f"{name} is not a rectangular array of numbers ({error}); give every row the same length."
+        ) from None
     if array.dtype.kind in "OUSV":
         sample = array.reshape(-1)[:1000]
         kinds = sorted({type(item).__name__ for item in sample}) if array.dtype.kind == "O" else ["str"]
@@ -71,7 +73,7 @@ class _Values:
         if self.array.dtype.kind in "biu":
             return True
         # Beyond 2^53 every float is an integer: such values are not labels or counts.
-        exact = max(abs(self.low), abs(self.high)) < 2 ** 53
+        exact = max(abs(self.low), abs(self.high)) < 2**53
         return exact and bool(np.all(self.numbers == np.floor(self.numbers)))
 
     @property
@@ -120,4 +122,4 @@ def _skew(x: np.ndarray) -> float:
     x = x / largest
     centred = x - x.mean()
     second = float(np.mean(centred * centred))
-    return 0.0 if second == 0 else float(np.mean(centred ** 3) / second ** 1.5)
+    return 0.0 if second == 0 else float(np.mean(centred**3) / second**1.5)

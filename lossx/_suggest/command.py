@@ -20,23 +20,37 @@ def add_command(commands: Any) -> None:
     from ..cli import EXIT_STATUS
 
     command = commands.add_parser(
-        "suggest", help="suggest a loss for your targets, with options measured on them",
+        "suggest",
+        help="suggest a loss for your targets, with options measured on them",
         epilog=EXIT_STATUS["suggest"],
         description="Reads the targets in FILE (.npy, CSV with --column, or text: numbers separated by spaces or "
-                    "newlines, one row per line), infers the task, measures the evidence (class counts and "
-                    "weights, outliers, zero fraction, skew) and prints the ranked losses with ready options "
-                    "and a code snippet for the chosen framework. docs/choosing.md describes the rules.")
+        "newlines, one row per line), infers the task, measures the evidence (class counts and "
+        "weights, outliers, zero fraction, skew) and prints the ranked losses with ready options "
+        "and a code snippet for the chosen framework. docs/choosing.md describes the rules.",
+    )
     command.add_argument("file", metavar="FILE", help="the targets: .npy, .csv or text")
-    command.add_argument("--column", metavar="NAME_OR_INDEX",
-                         help="the CSV column (a header name or a 0-based index), or a column of a 2-D array")
-    command.add_argument("--framework", choices=FRAMEWORKS, default="numpy",
-                         help="the snippet's framework: numpy (default), torch, jax or keras")
-    command.add_argument("--output", choices=tuple(OUTPUTS),
-                         help="the model's last activation: logits, sigmoid, softmax or linear")
-    command.add_argument("--task", choices=tuple(TASKS), metavar="TASK",
-                         help=f"the task instead of inferring it: {', '.join(TASKS)}")
-    command.add_argument("--predictions", metavar="FILE",
-                         help="the model's predictions for these targets (.npy, CSV or text, every column)")
+    command.add_argument(
+        "--column",
+        metavar="NAME_OR_INDEX",
+        help="the CSV column (a header name or a 0-based index), or a column of a 2-D array",
+    )
+    command.add_argument(
+        "--framework",
+        choices=FRAMEWORKS,
+        default="numpy",
+        help="the snippet's framework: numpy (default), torch, jax or keras",
+    )
+    command.add_argument(
+        "--output", choices=tuple(OUTPUTS), help="the model's last activation: logits, sigmoid, softmax or linear"
+    )
+    command.add_argument(
+        "--task", choices=tuple(TASKS), metavar="TASK", help=f"the task instead of inferring it: {', '.join(TASKS)}"
+    )
+    command.add_argument(
+        "--predictions",
+        metavar="FILE",
+        help="the model's predictions for these targets (.npy, CSV or text, every column)",
+    )
 
 
 def run(console: Console, arguments: argparse.Namespace) -> int:
@@ -48,8 +62,9 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     from .._config import installed_backends
 
     y_true, load = load_array(arguments.file, arguments.column)
-    y_pred, load_predictions = (None, None) if arguments.predictions is None else load_array(
-        arguments.predictions, every_column=True)
+    y_pred, load_predictions = (
+        (None, None) if arguments.predictions is None else load_array(arguments.predictions, every_column=True)
+    )
     result = suggest(y_true, y_pred=y_pred, task=arguments.task, output=arguments.output)
     console.rule(Text.assemble(("lossx suggest", "bold"), f" {arguments.file}"), align="left")
     grid = Table.grid(padding=(0, 2))
@@ -64,7 +79,7 @@ def run(console: Console, arguments: argparse.Namespace) -> int:
     ranking.add_column(no_wrap=True, justify="right")
     ranking.add_column()
     for rank, suggestion in enumerate(result, 1):
-        call = Text.assemble((suggestion.loss, "bold cyan"), suggestion.call_text()[len(suggestion.loss):])
+        call = Text.assemble((suggestion.loss, "bold cyan"), suggestion.call_text()[len(suggestion.loss) :])
         shape = Text(_shapes_text(suggestion), style="dim")
         ranking.add_row(f"{rank}.", Text("\n").join([call, Text(suggestion.reason), shape]))
     console.print(ranking)

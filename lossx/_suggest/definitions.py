@@ -3,8 +3,7 @@ thresholds its rules use (docs/choosing.md, the rules)."""
 
 from __future__ import annotations
 
-from typing import Mapping
-
+from collections.abc import Mapping
 
 #: The tasks ``task=`` accepts, and what their targets look like.
 TASKS: Mapping[str, str] = {

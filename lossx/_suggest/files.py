@@ -38,8 +38,7 @@ def load_array(path: str | Path, column: str | None = None, *, every_column: boo
     if array.ndim != 2:
         raise DataError(f"{path} holds an array of shape {array.shape}; --column picks a column of a 2-D array.")
     if not column.isdigit():
-        raise DataError(f"{path} has no column names (only CSV files do); pass a 0-based index below "
-                        f"{array.shape[1]}.")
+        raise DataError(f"{path} has no column names (only CSV files do); pass a 0-based index below {array.shape[1]}.")
     index = int(column)
     if index >= array.shape[1]:
         raise DataError(f"{path} has {array.shape[1]} columns; pass a 0-based index below {array.shape[1]}.")
@@ -51,8 +50,9 @@ def _load_npy(path: Path) -> np.ndarray:
         loaded = np.load(path, allow_pickle=False)
     except ValueError as error:
         if "allow_pickle" in str(error):
-            raise DataError(f"{path} holds Python objects (mixed types?); save an array of numbers with "
-                            "np.save.") from None
+            raise DataError(
+                f"{path} holds Python objects (mixed types?); save an array of numbers with np.save."
+            ) from None
         raise DataError(f"{path} is not a readable .npy file ({error}).") from None
     except (OSError, EOFError) as error:
         raise DataError(f"{path} is not a readable .npy file ({error}).") from None
@@ -67,8 +67,10 @@ def _load_text(path: Path) -> np.ndarray:
             warnings.simplefilter("ignore", UserWarning)
             return np.loadtxt(path, ndmin=1)
     except ValueError as error:
-        raise DataError(f"{path} does not parse as text of numbers ({error}); write numbers separated by spaces "
-                        "or newlines, one row per line for 2-D data, or save the array with np.save.") from None
+        raise DataError(
+            f"{path} does not parse as text of numbers ({error}); write numbers separated by spaces "
+            "or newlines, one row per line for 2-D data, or save the array with np.save."
+        ) from None
 
 
 def _csv_fields(line: str) -> list[str]:
@@ -95,7 +97,9 @@ def _load_csv(path: Path, first: str, column: str | None, every_column: bool) ->
                 warnings.simplefilter("ignore", UserWarning)
                 return np.loadtxt(path, delimiter=",", skiprows=int(header), ndmin=1), code
         except ValueError as error:
-            raise DataError(f"{path} does not parse as CSV of numbers ({error}); every cell must be a number.") from None
+            raise DataError(
+                f"{path} does not parse as CSV of numbers ({error}); every cell must be a number."
+            ) from None
     if column is None:
         if len(fields) != 1:
             raise DataError(f"{path} has {len(fields)} columns ({listed}); pass --column NAME or a 0-based INDEX.")
@@ -106,12 +110,14 @@ def _load_csv(path: Path, first: str, column: str | None, every_column: bool) ->
         index = int(column)
     else:
         raise DataError(f"{path} has no column {column!r}; its columns are {listed} (a name or a 0-based index).")
-    code = (f"np.loadtxt({str(path)!r}, delimiter=',', skiprows={int(header)}, usecols={index}, ndmin=1)")
+    code = f"np.loadtxt({str(path)!r}, delimiter=',', skiprows={int(header)}, usecols={index}, ndmin=1)"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             array = np.loadtxt(path, delimiter=",", skiprows=int(header), usecols=index, ndmin=1)
     except ValueError as error:
-        raise DataError(f"{path}: column {names[index]!r} does not parse as numbers ({error}); every cell must "
-                        "be a number (encode class names as integers 0..C−1, fill empty cells).") from None
+        raise DataError(
+            f"{path}: column {names[index]!r} does not parse as numbers ({error}); every cell must "
+            "be a number (encode class names as integers 0..C−1, fill empty cells)."
+        ) from None
     return array, code

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from .._errors import OptionValueError
 from .arrays import _as_array, _Values
@@ -57,12 +58,23 @@ def suggest(y_true: Any, *, y_pred: Any = None, task: str | None = None, output:
         notes.append(f"only {values.size} target{'s' if values.size > 1 else ''}: the measured numbers are rough.")
     notes.extend(classes.pop("notes", ()))
     evidence = Evidence(
-        task=reading.task, inferred=task is None, ambiguous=bool(reading.alternatives), ambiguity=reading.why,
-        alternatives=reading.alternatives, shape=values.shape, count=values.size,
-        target_format=reading.format, multilabel=reading.task == "multilabel" or reading.format == "multi_hot",
-        zero_fraction=values.zero_fraction, output=output, output_source=output_source,
-        predictions=predictions_kind, predictions_note=predictions_note, notes=tuple(notes),
-        **classes, **spread,
+        task=reading.task,
+        inferred=task is None,
+        ambiguous=bool(reading.alternatives),
+        ambiguity=reading.why,
+        alternatives=reading.alternatives,
+        shape=values.shape,
+        count=values.size,
+        target_format=reading.format,
+        multilabel=reading.task == "multilabel" or reading.format == "multi_hot",
+        zero_fraction=values.zero_fraction,
+        output=output,
+        output_source=output_source,
+        predictions=predictions_kind,
+        predictions_note=predictions_note,
+        notes=tuple(notes),
+        **classes,
+        **spread,
     )
     plan = _Plan(evidence, values, layout, predictions)
     ranking = list(plan.suggestions(reading.task, reading.format))

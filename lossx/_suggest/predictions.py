@@ -10,8 +10,9 @@ from .task import _Reading
 from .text import _FORMAT_TEXT, _TASK_TEXT, _number
 
 
-def _fit_prediction_shape(reading: _Reading, values: _Values, predictions: _Values,
-                          given_task: bool) -> tuple[_Reading, str]:
+def _fit_prediction_shape(
+    reading: _Reading, values: _Values, predictions: _Values, given_task: bool
+) -> tuple[_Reading, str]:
     """The layout of ``y_pred`` ("elementwise" or "class_axis"), and the reading it settles."""
     target_shape, shape = values.shape, predictions.shape
     per_class = target_shape + ("C",)
@@ -21,23 +22,32 @@ def _fit_prediction_shape(reading: _Reading, values: _Values, predictions: _Valu
     elif shape[-1] >= 2 and (shape[:-1] == target_shape or (column_labels and shape[:-1] == target_shape[:-1])):
         layout = "class_axis"
     else:
-        raise ShapeError(f"y_pred has shape {shape}, which does not fit targets of shape {target_shape}: give one "
-                         f"prediction per target, shape {target_shape}, or one column per class, shape {per_class}.")
+        raise ShapeError(
+            f"y_pred has shape {shape}, which does not fit targets of shape {target_shape}: give one "
+            f"prediction per target, shape {target_shape}, or one column per class, shape {per_class}."
+        )
     if layout == "class_axis":
         if reading.format in ("one_hot", "multi_hot", "probabilities"):
-            raise ShapeError(f"y_pred has shape {shape}; targets of {_FORMAT_TEXT[reading.format]} take predictions "
-                             f"of their own shape, {target_shape}.")
+            raise ShapeError(
+                f"y_pred has shape {shape}; targets of {_FORMAT_TEXT[reading.format]} take predictions "
+                f"of their own shape, {target_shape}."
+            )
         if reading.task == "binary":
             if given_task or shape[-1] != 2 or reading.format == "soft":
-                raise ShapeError(f"y_pred has shape {shape}; binary targets take one prediction per target, shape "
-                                 f"{target_shape} (task='multiclass' for one column per class).")
+                raise ShapeError(
+                    f"y_pred has shape {shape}; binary targets take one prediction per target, shape "
+                    f"{target_shape} (task='multiclass' for one column per class)."
+                )
             return reading.resolved("y_pred has two columns: two classes.", task="multiclass"), layout
         if "multiclass" in reading.alternatives:
-            return reading.resolved("y_pred has one column per class: class labels.", task="multiclass",
-                                    format="labels"), layout
+            return reading.resolved(
+                "y_pred has one column per class: class labels.", task="multiclass", format="labels"
+            ), layout
         if reading.task not in ("multiclass", "segmentation"):
-            raise ShapeError(f"y_pred has shape {shape}; {_TASK_TEXT[reading.task]} take one prediction per target, "
-                             f"shape {target_shape}.")
+            raise ShapeError(
+                f"y_pred has shape {shape}; {_TASK_TEXT[reading.task]} take one prediction per target, "
+                f"shape {target_shape}."
+            )
         return reading.resolved(), layout
     if reading.task == "multiclass" and reading.format == "labels":
         if "counts" in reading.alternatives:
@@ -63,8 +73,7 @@ def _read_predictions(reading: _Reading, predictions: _Values, layout: str) -> t
     if layout == "class_axis" or reading.format in ("one_hot", "probabilities"):
         if predictions.rows_sum_to_one:
             return "probabilities", "softmax", f"softmax probabilities: {span}, rows summing to 1"
-        if reading.task in ("multiclass", "probabilities") or reading.format in ("labels", "one_hot",
-                                                                                 "probabilities"):
+        if reading.task in ("multiclass", "probabilities") or reading.format in ("labels", "one_hot", "probabilities"):
             return "logits", "logits", f"logits: {span}, but rows that do not sum to 1"
     return "probabilities", "sigmoid", f"sigmoid probabilities: {span}"
 
@@ -76,8 +85,10 @@ def _check_output_matches(output: str, predictions: _Values, layout: str) -> Non
             f"which a {output} cannot give: pass output='logits' (or the predictions after the {output})."
         )
     if output == "softmax" and layout == "class_axis" and not predictions.rows_sum_to_one:
-        raise OptionValueError("output='softmax', but the rows of y_pred do not sum to 1: pass output='logits' "
-                               "(or the predictions after the softmax).")
+        raise OptionValueError(
+            "output='softmax', but the rows of y_pred do not sum to 1: pass output='logits' "
+            "(or the predictions after the softmax)."
+        )
 
 
 def _fit_output(reading: _Reading, values: _Values, output: str | None, given_task: bool) -> _Reading:
@@ -87,8 +98,9 @@ def _fit_output(reading: _Reading, values: _Values, output: str | None, given_ta
     task, form = reading.task, reading.format
 
     def refuse(fits: str, instead: str = "") -> None:
-        raise OptionValueError(f"output={output!r} does not fit {_TASK_TEXT[task]} ({_FORMAT_TEXT[form]}): "
-                               f"use {fits}{instead}.")
+        raise OptionValueError(
+            f"output={output!r} does not fit {_TASK_TEXT[task]} ({_FORMAT_TEXT[form]}): use {fits}{instead}."
+        )
 
     if task == "binary":
         if output == "softmax":
@@ -114,6 +126,7 @@ def _fit_output(reading: _Reading, values: _Values, output: str | None, given_ta
         if output == "softmax" or (output == "sigmoid" and not values.in_unit):
             refuse("'linear'", " (a sigmoid or softmax output is bounded in [0, 1])")
         if output == "sigmoid" and "binary" in reading.alternatives:
-            return reading.resolved("output='sigmoid' with targets in [0, 1]: soft binary targets.",
-                                    task="binary", format="soft")
+            return reading.resolved(
+                "output='sigmoid' with targets in [0, 1]: soft binary targets.", task="binary", format="soft"
+            )
     return reading

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -68,8 +69,13 @@ class Evidence:
 
     def rows(self) -> list[tuple[str, str]]:
         """The evidence as (label, text) rows, in reading order, for a summary."""
-        rows = [("task", f"{self.task} ({'inferred' if self.inferred else 'given'}"
-                         + (", ambiguous)" if self.ambiguous else ")"))]
+        rows = [
+            (
+                "task",
+                f"{self.task} ({'inferred' if self.inferred else 'given'}"
+                + (", ambiguous)" if self.ambiguous else ")"),
+            )
+        ]
         if self.ambiguity:
             rows.append(("ambiguity", self.ambiguity))
         rows.append(("targets", f"{self.count:,} values, shape {self.shape}, {_FORMAT_TEXT[self.target_format]}"))
@@ -82,8 +88,9 @@ class Evidence:
         if self.class_weight_inverse is not None:
             rows.append(("class_weight", f"{_vector(self.class_weight_inverse)} (inverse frequency)"))
         if self.class_weight_effective is not None:
-            rows.append(("", f"{_vector(self.class_weight_effective)} (effective number, "
-                             f"β = {self.effective_number_beta!r})"))
+            rows.append(
+                ("", f"{_vector(self.class_weight_effective)} (effective number, β = {self.effective_number_beta!r})")
+            )
         if self.focal_alpha is not None:
             share = "the positive class's weight" if isinstance(self.focal_alpha, float) else "per class"
             if self.multilabel:
@@ -95,8 +102,13 @@ class Evidence:
         if self.skew is not None:
             rows.append(("skew", _number(self.skew)))
         if self.outlier_fraction is not None:
-            rows.append(("outliers", f"{self.outlier_fraction:.1%} of the {self.outlier_basis} beyond "
-                                     f"{OUTLIER_Z} robust σ of their median (σ = {_number(self.robust_scale)})"))
+            rows.append(
+                (
+                    "outliers",
+                    f"{self.outlier_fraction:.1%} of the {self.outlier_basis} beyond "
+                    f"{OUTLIER_Z} robust σ of their median (σ = {_number(self.robust_scale)})",
+                )
+            )
         if self.huber_delta is not None:
             rows.append(("huber delta", f"{_number(self.huber_delta)} ({HUBER_K} robust σ)"))
         if self.output is None and self.task in _VALUES:
@@ -189,8 +201,9 @@ class Suggestions:
             return (values == self.evidence.classes[-1]).astype(np.float64)
         return values
 
-    def snippet(self, framework: str = "numpy", rank: int = 1, *, load: str | None = None,
-                load_predictions: str | None = None) -> str:
+    def snippet(
+        self, framework: str = "numpy", rank: int = 1, *, load: str | None = None, load_predictions: str | None = None
+    ) -> str:
         """Python code that computes suggestion ``rank`` (1 is the best) on ``framework``.
 
         ``load`` is NumPy code that reads the targets (``np.load("y.npy")``); without it the

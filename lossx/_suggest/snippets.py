@@ -5,7 +5,8 @@ The frameworks' names appear here only as the text of the code written; nothing 
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from .text import _is_range
 
@@ -95,7 +96,7 @@ def _assignment(name: str, expression: str) -> list[str]:
         return [line]
     head = ast.get_source_segment(expression, call.func)
     arguments = [ast.get_source_segment(expression, node) for node in [*call.args, *call.keywords]]
-    tail = expression[call.end_col_offset:]
+    tail = expression[call.end_col_offset :]
     return _call(f"{name} = {head}", arguments, tail)
 
 
@@ -130,8 +131,11 @@ def _stand_in(suggestion: Suggestion, framework: str) -> tuple[str, str]:
     shape_text = repr(tuple(shape))
     if framework == "torch":
         sizes = ", ".join(str(n) for n in shape)
-        code = (f"torch.zeros({sizes}, requires_grad=True)" if fill == 0 else
-                f"torch.full(({sizes}{',' if len(shape) == 1 else ''}), {_literal(fill)}, requires_grad=True)")
+        code = (
+            f"torch.zeros({sizes}, requires_grad=True)"
+            if fill == 0
+            else f"torch.full(({sizes}{',' if len(shape) == 1 else ''}), {_literal(fill)}, requires_grad=True)"
+        )
     else:
         module = {"numpy": "np", "jax": "jnp", "keras": "keras.ops"}[framework]
         code = f"{module}.zeros({shape_text})" if fill == 0 else f"{module}.full({shape_text}, {_literal(fill)})"
@@ -140,8 +144,8 @@ def _stand_in(suggestion: Suggestion, framework: str) -> tuple[str, str]:
 
 def _keras_options(loss: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """``options`` under the names of lossx.backends.keras's class, where it is Keras's preset (Dice, Tversky)."""
-    from ..presets import presets
     from .._registry import lookup
+    from ..presets import presets
 
     preset = next((p for p in presets("keras") if p.loss == loss and p.replaces_own_class), None)
     if preset is None:
@@ -151,8 +155,14 @@ def _keras_options(loss: str, options: Mapping[str, Any]) -> dict[str, Any]:
     return preset.framework_config(chosen)
 
 
-def _snippet(result: Suggestions, suggestion: Suggestion, rank: int, framework: str, load: str | None,
-             load_predictions: str | None) -> str:
+def _snippet(
+    result: Suggestions,
+    suggestion: Suggestion,
+    rank: int,
+    framework: str,
+    load: str | None,
+    load_predictions: str | None,
+) -> str:
     from .._registry import lookup
 
     options = dict(suggestion.options)
@@ -176,8 +186,12 @@ def _snippet(result: Suggestions, suggestion: Suggestion, rank: int, framework: 
         target = f"jnp.asarray({target})"
     lines.append(f"targets = {target}")
     if load_predictions:
-        prediction = {"numpy": "{}", "torch": "torch.as_tensor({}, dtype=torch.float32).requires_grad_()",
-                      "jax": "jnp.asarray({}, dtype=jnp.float32)", "keras": "keras.ops.convert_to_tensor({})"}
+        prediction = {
+            "numpy": "{}",
+            "torch": "torch.as_tensor({}, dtype=torch.float32).requires_grad_()",
+            "jax": "jnp.asarray({}, dtype=jnp.float32)",
+            "keras": "keras.ops.convert_to_tensor({})",
+        }
         lines += _assignment("y_pred", prediction[framework].format(load_predictions))
     else:
         code, comment = _stand_in(suggestion, framework)
@@ -186,8 +200,12 @@ def _snippet(result: Suggestions, suggestion: Suggestion, rank: int, framework: 
         evidence = result.evidence
         # Asked for its own task, an alternative reading's suggestion comes first.
         index = rank - 1 if suggestion.task == evidence.task else 0
-        arguments = ["y_true", *([] if not load_predictions else ["y_pred=y_pred"]),
-                     f"task={suggestion.task!r}", f"output={evidence.output!r}"]
+        arguments = [
+            "y_true",
+            *([] if not load_predictions else ["y_pred=y_pred"]),
+            f"task={suggestion.task!r}",
+            f"output={evidence.output!r}",
+        ]
         lines += _call("options = lossx.suggest", arguments, f"[{index}].options")
         lines.append(f"# {', '.join(long_options)}: one value per class, as lossx.suggest measured them")
         arguments = ["**options"]
@@ -206,6 +224,8 @@ def _snippet(result: Suggestions, suggestion: Suggestion, rank: int, framework: 
         lines += ["", "", "loss, gradient = jax.value_and_grad(objective)(y_pred)", "print(float(loss))"]
     else:
         lines += _call(f"loss_fn = {camel}", arguments)
-        lines += ["print(float(loss_fn(targets, y_pred)))  # Keras's order: (y_true, y_pred)",
-                  "# model.compile(optimizer=\"adam\", loss=loss_fn)"]
+        lines += [
+            "print(float(loss_fn(targets, y_pred)))  # Keras's order: (y_true, y_pred)",
+            '# model.compile(optimizer="adam", loss=loss_fn)',
+        ]
     return "\n".join(lines) + "\n"

@@ -30,8 +30,10 @@ class _Reading:
 
 def _two_values(values: _Values) -> str:
     low, high = _plain(values.low), _plain(values.high)
-    return (f"two integer values {{{low}, {high}}}: binary (one output per target, sigmoid) or two classes "
-            "(two outputs, softmax); pass task= or output= to say which")
+    return (
+        f"two integer values {{{low}, {high}}}: binary (one output per target, sigmoid) or two classes "
+        "(two outputs, softmax); pass task= or output= to say which"
+    )
 
 
 def _infer(values: _Values) -> _Reading:
@@ -52,24 +54,44 @@ def _infer_column(values: _Values) -> _Reading:
         if distinct == 1:
             return _Reading("regression", "values")
         if values.low >= 0 and distinct <= MAX_CLASSES and values.contiguous:
-            return _Reading("multiclass", "labels", ("counts",), ("values",),
-                            f"the integers 0..{distinct - 1}, each present: class labels or counts; read as "
-                            "class labels (task='counts' for counts)")
+            return _Reading(
+                "multiclass",
+                "labels",
+                ("counts",),
+                ("values",),
+                f"the integers 0..{distinct - 1}, each present: class labels or counts; read as "
+                "class labels (task='counts' for counts)",
+            )
         if values.low >= 0:
             if distinct <= MAX_CLASSES and 2 * distinct > values.high + 1:
-                return _Reading("counts", "values", ("multiclass",), ("labels",),
-                                f"{distinct} of the integers 0..{_plain(values.high)}: counts or class labels "
-                                "(some classes absent); read as counts (task='multiclass' for labels)")
+                return _Reading(
+                    "counts",
+                    "values",
+                    ("multiclass",),
+                    ("labels",),
+                    f"{distinct} of the integers 0..{_plain(values.high)}: counts or class labels "
+                    "(some classes absent); read as counts (task='multiclass' for labels)",
+                )
             return _Reading("counts", "values")
         if distinct <= MAX_CLASSES:
-            return _Reading("regression", "values", ("multiclass",), ("labels",),
-                            f"{distinct} distinct integers, some negative: values or class labels; read as values "
-                            "(task='multiclass' for labels)")
+            return _Reading(
+                "regression",
+                "values",
+                ("multiclass",),
+                ("labels",),
+                f"{distinct} distinct integers, some negative: values or class labels; read as values "
+                "(task='multiclass' for labels)",
+            )
         return _Reading("regression", "values")
     if values.in_unit:
-        return _Reading("regression", "values", ("binary",), ("soft",),
-                        "values in [0, 1]: a bounded quantity or soft binary targets (probabilities); read as "
-                        "values (task='binary' for probabilities)")
+        return _Reading(
+            "regression",
+            "values",
+            ("binary",),
+            ("soft",),
+            "values in [0, 1]: a bounded quantity or soft binary targets (probabilities); read as "
+            "values (task='binary' for probabilities)",
+        )
     return _by_values(values)
 
 
@@ -87,9 +109,14 @@ def _infer_rows(values: _Values) -> _Reading:
     if values.in_unit:
         if values.rows_sum_to_one:
             return _Reading("probabilities", "probabilities")
-        return _Reading("regression", "values", ("multilabel",), ("soft",),
-                        "values in [0, 1] whose rows do not sum to 1: bounded quantities or soft multi-label "
-                        "targets; read as values (task='multilabel' for soft labels)")
+        return _Reading(
+            "regression",
+            "values",
+            ("multilabel",),
+            ("soft",),
+            "values in [0, 1] whose rows do not sum to 1: bounded quantities or soft multi-label "
+            "targets; read as values (task='multilabel' for soft labels)",
+        )
     return _by_values(values)
 
 
@@ -117,8 +144,9 @@ def _forced(values: _Values, task: str) -> _Reading:
     if task == "binary":
         if not values.column:
             better = "multilabel or probabilities" if values.ndim == 2 else "segmentation"
-            raise DataError(f"task='binary' takes one target per example, shape (N,) or (N, 1); {described} "
-                            f"(task={better!r}?).")
+            raise DataError(
+                f"task='binary' takes one target per example, shape (N,) or (N, 1); {described} (task={better!r}?)."
+            )
         if values.integer_valued and (values.zero_one or len(values.distinct[0]) == 2):
             return _Reading("binary", "labels")
         if values.in_unit:
@@ -136,8 +164,10 @@ def _forced(values: _Values, task: str) -> _Reading:
         if task == "multilabel":
             return _Reading("multilabel", "multi_hot" if values.zero_one else "soft")
         if not values.rows_sum_to_one:
-            raise DataError(f"task='probabilities' needs rows that sum to 1; {described} and rows that do not "
-                            "(task='multilabel' for independent labels).")
+            raise DataError(
+                f"task='probabilities' needs rows that sum to 1; {described} and rows that do not "
+                "(task='multilabel' for independent labels)."
+            )
         return _Reading("probabilities", "one_hot" if values.zero_one else "probabilities")
     if task == "counts" and not (values.integer_valued and values.low >= 0):
         raise DataError(f"task='counts' needs non-negative integers; {described}.")
@@ -145,8 +175,10 @@ def _forced(values: _Values, task: str) -> _Reading:
         raise DataError(f"task='positive_skewed' needs non-negative values; {described}.")
     if task == "segmentation":
         if values.ndim < 3:
-            raise DataError(f"task='segmentation' needs masks of shape (N, H, W) or (N, H, W, C); {described} "
-                            "(add a batch axis for a single mask).")
+            raise DataError(
+                f"task='segmentation' needs masks of shape (N, H, W) or (N, H, W, C); {described} "
+                "(add a batch axis for a single mask)."
+            )
         reading = _infer_masks(values)
         if reading.task != "segmentation":
             raise DataError(f"task='segmentation' needs integer labels or values in [0, 1]; {described}.")

@@ -34,7 +34,7 @@ _TASK_TEXT = {
 def _plain(value: Any) -> Any:
     """A NumPy scalar as a Python int where it is integral, else a Python float."""
     number = float(value)
-    return int(number) if number.is_integer() and abs(number) < 2 ** 53 else number
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _number(value: float | None) -> str:
@@ -46,7 +46,11 @@ def _number(value: float | None) -> str:
     rounded = float(f"{value:.4g}")
     if rounded.is_integer() and abs(rounded) < 1e15:
         return f"{int(rounded):,}"
-    return f"{rounded:.4g}" if abs(rounded) < 1e-3 else f"{rounded:,.{max(0, 3 - math.floor(math.log10(abs(rounded))))}f}".rstrip("0").rstrip(".")
+    return (
+        f"{rounded:.4g}"
+        if abs(rounded) < 1e-3
+        else f"{rounded:,.{max(0, 3 - math.floor(math.log10(abs(rounded))))}f}".rstrip("0").rstrip(".")
+    )
 
 
 def _vector(value: Any, limit: int = 8) -> str:

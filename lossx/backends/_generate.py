@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .._binding import bind, check_no_arguments_left
-from ..presets import Preset, presets
 from .._reduction import check_global_mean, check_reduction
 from .._registry import registered
 from .._signatures import options_docstring
 from .._spec import LossSpec
+from ..presets import Preset, presets
 
 __all__ = [
     "FrozenLoss",
@@ -46,8 +47,12 @@ def spec_for_attribute(name: str) -> tuple[LossSpec, bool] | None:
 
 def public_names(unsupported: Callable[[LossSpec], str | None] = lambda spec: None) -> list[str]:
     """Every loss's snake name, aliases and CamelName, but those ``unsupported`` gives a reason for."""
-    return [name for spec in registered() if unsupported(spec) is None
-            for name in (spec.name, *spec.aliases, spec.camel_name)]
+    return [
+        name
+        for spec in registered()
+        if unsupported(spec) is None
+        for name in (spec.name, *spec.aliases, spec.camel_name)
+    ]
 
 
 def lazy_module(
@@ -165,8 +170,16 @@ class FrozenLoss:
         """The loss of ``inputs``, given in order or by name (``y_pred=..., y_true=...``)."""
         bound = bind(self.spec, inputs, named)
         check_no_arguments_left(self.spec, named)
-        return type(self).run(self.spec, bound, self.options, self.reduction, sample_weight, mask,
-                              total_weight=total_weight, mean_across=self.mean_across)
+        return type(self).run(
+            self.spec,
+            bound,
+            self.options,
+            self.reduction,
+            sample_weight,
+            mask,
+            total_weight=total_weight,
+            mean_across=self.mean_across,
+        )
 
     def _settings(self) -> dict[str, Any]:
         """The options, the reduction and (when set) the group, as the repr shows them and equality compares them."""

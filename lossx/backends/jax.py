@@ -16,9 +16,9 @@ try:
 except ImportError as error:
     raise missing_framework("jax", error) from error
 
+from .._call import compute
 from .._errors import MixedFrameworkError
 from .._namespace import framework_name
-from .._call import compute
 from .._signatures import loss_function
 from .._spec import LossSpec
 from ..losses import linear as _linear
@@ -42,8 +42,16 @@ def _as_jax(value: Any) -> Any:
 def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask, total_weight=None, mean_across=None) -> Any:
     if total_weight is not None and not isinstance(total_weight, (int, float)):
         total_weight = _as_jax(total_weight)
-    return compute(spec, tuple(map(_as_jax, inputs)), options, reduction, _as_jax(sample_weight), _as_jax(mask),
-                   total_weight=total_weight, mean_across=mean_across)
+    return compute(
+        spec,
+        tuple(map(_as_jax, inputs)),
+        options,
+        reduction,
+        _as_jax(sample_weight),
+        _as_jax(mask),
+        total_weight=total_weight,
+        mean_across=mean_across,
+    )
 
 
 class JaxLoss(FrozenLoss):

@@ -57,18 +57,24 @@ except ImportError as error:
 
 import numpy as np
 
-from .._errors import ArgumentError, DistributedError, LabelRangeError, ReductionError, ShapeError
-from .._namespace import is_eager, namespace_of
-from ..presets import Preset, presets
 from .._call import evaluate
 from .._dtypes import HALF_PRECISION
+from .._errors import ArgumentError, DistributedError, LabelRangeError, ReductionError, ShapeError
+from .._namespace import is_eager, namespace_of
 from .._reduction import (
-    LossTerms, total_weight_array, check_global_mean, per_sample, reduce_terms, static_shape, total_of, weighted_sum,
+    LossTerms,
+    check_global_mean,
+    per_sample,
+    reduce_terms,
+    static_shape,
+    total_of,
+    total_weight_array,
+    weighted_sum,
 )
 from .._registry import on_register, registered
 from .._spec import Input, LossSpec
+from ..presets import Preset, presets
 from . import unavailable
-from .keras_linear import LinearCrossEntropy
 from ._generate import (
     class_doc,
     hashable_options,
@@ -97,8 +103,12 @@ class KerasLoss(keras.losses.Loss):
     mean_across: Any = None
 
     def __init__(
-        self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
-        mean_across: Any = None, **options: Any,
+        self,
+        reduction: str = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: Any = None,
+        mean_across: Any = None,
+        **options: Any,
     ) -> None:
         try:
             standardize_reduction(reduction)
@@ -162,7 +172,9 @@ class KerasLoss(keras.losses.Loss):
         named = {aliases.get(name, name): value for name, value in named.items()}
         values = dict(zip(("y_true", "y_pred", "sample_weight"), arrays))
         if len(arrays) > 3:
-            raise ArgumentError(f"{type(self).__name__} takes (y_true, y_pred, sample_weight); got {len(arrays)} arrays.")
+            raise ArgumentError(
+                f"{type(self).__name__} takes (y_true, y_pred, sample_weight); got {len(arrays)} arrays."
+            )
         for name, value in named.items():
             if name not in ("y_true", "y_pred", "sample_weight"):
                 packed = f" ({packing.describe()})" if packing else ""
@@ -224,7 +236,12 @@ class KerasLoss(keras.losses.Loss):
         if total_weight is not None:
             total_weight = total_weight_array(xp, total_weight, terms.value, type(self).__name__)
         out = reduce_terms(
-            xp, terms, "mean", total_weight=total_weight, mean_across=self._group(), loss=type(self).__name__,
+            xp,
+            terms,
+            "mean",
+            total_weight=total_weight,
+            mean_across=self._group(),
+            loss=type(self).__name__,
             **weights,
         )
         return keras.ops.cast(out, self.dtype)
@@ -337,11 +354,11 @@ class KerasLoss(keras.losses.Loss):
                 weight.pop()
         extra = weight[: max(len(weight) - len(loss), 0)]
         paired = zip(reversed(weight), reversed(loss))
-        if any(d not in (1, None) for d in extra) or any(
-            None not in (w, l) and w not in (1, l) for w, l in paired
-        ):
-            wanted = f"{loss_shape}" if len(loss_shape) == 1 else (
-                f"{loss_shape[:1] + (1,) * (len(loss_shape) - 1)} or {loss_shape}"
+        if any(d not in (1, None) for d in extra) or any(None not in (w, l) and w not in (1, l) for w, l in paired):
+            wanted = (
+                f"{loss_shape}"
+                if len(loss_shape) == 1
+                else (f"{loss_shape[:1] + (1,) * (len(loss_shape) - 1)} or {loss_shape}")
             )
             raise ShapeError(
                 f"{type(self).__name__}: sample_weight of shape {weight_shape} does not align with the unreduced "
@@ -352,9 +369,7 @@ class KerasLoss(keras.losses.Loss):
     def _check_same_shape(self, y_true: Any, y_pred: Any) -> None:
         """Keras's own loss of a ``same_shape`` preset refuses a target of another shape; so does lossx."""
         true_shape, pred_shape = static_shape(y_true), static_shape(y_pred)
-        if len(true_shape) == len(pred_shape) and all(
-            None in (t, p) or t == p for t, p in zip(true_shape, pred_shape)
-        ):
+        if len(true_shape) == len(pred_shape) and all(None in (t, p) or t == p for t, p in zip(true_shape, pred_shape)):
             return
         raise ShapeError(
             f"{type(self).__name__}: y_true of shape {true_shape} and y_pred of shape {pred_shape} must have the "
@@ -456,8 +471,12 @@ class CombinedKerasLoss(KerasLoss):
     parts: tuple[type, ...] = ()
 
     def __init__(
-        self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
-        mean_across: Any = None, **options: Any,
+        self,
+        reduction: str = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: Any = None,
+        mean_across: Any = None,
+        **options: Any,
     ) -> None:
         super().__init__(reduction=reduction, name=name, dtype=dtype, mean_across=mean_across, **options)
         self._parts = tuple(
@@ -468,10 +487,14 @@ class CombinedKerasLoss(KerasLoss):
     def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any, total_weight: Any = None) -> Any:
         if total_weight is not None:
             raise self._no_total_weight()
-        return weighted_sum(type(self).__name__, "none" if self.reduction is None else self.reduction, [
-            (component.key, self.lossx_options[component.weight], part._keras_call(y_true, y_pred, sample_weight))
-            for component, part in zip(self.spec.components, self._parts)
-        ])
+        return weighted_sum(
+            type(self).__name__,
+            "none" if self.reduction is None else self.reduction,
+            [
+                (component.key, self.lossx_options[component.weight], part._keras_call(y_true, y_pred, sample_weight))
+                for component, part in zip(self.spec.components, self._parts)
+            ],
+        )
 
     def total_weight(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """Refused: each component has its own denominator (ask each component's Keras loss for its own)."""
@@ -535,10 +558,13 @@ def _with_signature(loss: Any, options: dict[str, Any], doc: str) -> Any:
     """``loss(y_true, y_pred, *, options...)``'s signature (every option by keyword, with its default) and doc."""
     positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
     keyword = inspect.Parameter.KEYWORD_ONLY
-    loss.__signature__ = inspect.Signature([
-        inspect.Parameter("y_true", positional), inspect.Parameter("y_pred", positional),
-        *(inspect.Parameter(name, keyword, default=default) for name, default in options.items()),
-    ])
+    loss.__signature__ = inspect.Signature(
+        [
+            inspect.Parameter("y_true", positional),
+            inspect.Parameter("y_pred", positional),
+            *(inspect.Parameter(name, keyword, default=default) for name, default in options.items()),
+        ]
+    )
     loss.__doc__ = doc
     return loss
 
@@ -580,7 +606,9 @@ def _make_preset_function(preset: Preset) -> Any:
     def loss(y_true, y_pred, **options):
         return _per_sample(_attribute(preset.name), y_true, y_pred, options)
 
-    return _with_signature(loss, _preset_defaults(preset), _function_doc(preset.name, f"keras.losses.{preset.function}"))
+    return _with_signature(
+        loss, _preset_defaults(preset), _function_doc(preset.name, f"keras.losses.{preset.function}")
+    )
 
 
 def unsupported_reason(spec: LossSpec) -> str | None:
@@ -593,10 +621,17 @@ def _make_preset(preset: Preset) -> type:
     # the registered name (``lossx>Dice``) is the preset's.
     base = _own_class(preset.spec) if preset.replaces_own_class else _attribute(preset.spec.camel_name)
 
-    def __init__(self, reduction: str = "sum_over_batch_size", name: str | None = None, dtype: Any = None,
-                 mean_across: Any = None, **options: Any) -> None:
-        base.__init__(self, reduction=reduction, name=name, dtype=dtype, mean_across=mean_across,
-                      **preset.lossx_options(options))
+    def __init__(
+        self,
+        reduction: str = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: Any = None,
+        mean_across: Any = None,
+        **options: Any,
+    ) -> None:
+        base.__init__(
+            self, reduction=reduction, name=name, dtype=dtype, mean_across=mean_across, **preset.lossx_options(options)
+        )
 
     def get_config(self) -> dict[str, Any]:
         config = base.get_config(self)
@@ -608,15 +643,29 @@ def _make_preset(preset: Preset) -> type:
         shown = {**hashable_options(preset.framework_config(self.lossx_options)), "reduction": self.reduction}
         return f"{preset.name}({option_values_repr(shown)})"
 
-    cls = type(preset.name, (base,), {
-        "__init__": __init__, "get_config": get_config, "__repr__": __repr__, "preset": preset,
-        "same_shape": preset.same_shape, "__doc__": preset_doc(preset, base), "__module__": __name__,
-    })
+    cls = type(
+        preset.name,
+        (base,),
+        {
+            "__init__": __init__,
+            "get_config": get_config,
+            "__repr__": __repr__,
+            "preset": preset,
+            "same_shape": preset.same_shape,
+            "__doc__": preset_doc(preset, base),
+            "__module__": __name__,
+        },
+    )
     return keras.saving.register_keras_serializable(package="lossx", name=preset.name)(cls)
 
 
 _generated_attribute, _generated_names = lazy_module(
-    globals(), _make_function, _make_class, unsupported_reason, make_preset=_make_preset, framework="keras",
+    globals(),
+    _make_function,
+    _make_class,
+    unsupported_reason,
+    make_preset=_make_preset,
+    framework="keras",
     exported=("KerasLoss", "CombinedKerasLoss", "LinearCrossEntropy", "unsupported_reason"),
 )
 

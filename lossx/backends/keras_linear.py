@@ -14,8 +14,8 @@ from typing import Any
 
 import keras
 
-from ..losses import linear as _linear
 from .._options import validate_options
+from ..losses import linear as _linear
 
 __all__ = ["LinearCrossEntropy"]
 
@@ -40,8 +40,12 @@ class LinearCrossEntropy(keras.layers.Layer):
     """
 
     def __init__(
-        self, num_classes: int, use_bias: bool = False, kernel_initializer: Any = "glorot_uniform",
-        bias_initializer: Any = "zeros", **options: Any,
+        self,
+        num_classes: int,
+        use_bias: bool = False,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        **options: Any,
     ) -> None:
         layer_keys = ("name", "dtype", "trainable", "autocast", "input_shape", "input_dim", "batch_input_shape")
         layer_kwargs = {key: options.pop(key) for key in layer_keys if key in options}
@@ -55,11 +59,19 @@ class LinearCrossEntropy(keras.layers.Layer):
     def build(self, hidden_shape: Any, labels_shape: Any = None, sample_weight_shape: Any = None) -> None:
         size = hidden_shape[-1]
         self.kernel = self.add_weight(
-            shape=(self.num_classes, size), initializer=self.kernel_initializer, name="kernel",
+            shape=(self.num_classes, size),
+            initializer=self.kernel_initializer,
+            name="kernel",
         )
-        self.bias = self.add_weight(
-            shape=(self.num_classes,), initializer=self.bias_initializer, name="bias",
-        ) if self.use_bias else None
+        self.bias = (
+            self.add_weight(
+                shape=(self.num_classes,),
+                initializer=self.bias_initializer,
+                name="bias",
+            )
+            if self.use_bias
+            else None
+        )
 
     def call(self, hidden: Any, labels: Any = None, sample_weight: Any = None) -> Any:
         kernel = _read(self.kernel)
@@ -68,8 +80,12 @@ class LinearCrossEntropy(keras.layers.Layer):
             logits = keras.ops.matmul(hidden, keras.ops.transpose(kernel))
             return logits if bias is None else logits + bias
         loss = _linear.linear_cross_entropy(
-            keras.ops.convert_to_tensor(hidden), kernel, keras.ops.convert_to_tensor(labels), bias=bias,
-            sample_weight=sample_weight, **self.options,
+            keras.ops.convert_to_tensor(hidden),
+            kernel,
+            keras.ops.convert_to_tensor(labels),
+            bias=bias,
+            sample_weight=sample_weight,
+            **self.options,
         )
         self.add_loss(loss)
         return loss
@@ -83,9 +99,12 @@ class LinearCrossEntropy(keras.layers.Layer):
         # JSON has no tuples: a class-weight vector is saved as a list.
         options = {name: list(value) if isinstance(value, tuple) else value for name, value in self.options.items()}
         return {
-            **super().get_config(), "num_classes": self.num_classes, "use_bias": self.use_bias,
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "use_bias": self.use_bias,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer), **options,
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            **options,
         }
 
 

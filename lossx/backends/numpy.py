@@ -31,8 +31,14 @@ def _run(spec: LossSpec, inputs, options, reduction, sample_weight, mask, total_
     y_pred, *others = inputs
     result = np.asarray(
         compute(
-            spec, (_as_prediction(y_pred), *map(_as_array, others)), options, reduction,
-            _as_array(sample_weight), _as_array(mask), total_weight=total_weight, mean_across=mean_across,
+            spec,
+            (_as_prediction(y_pred), *map(_as_array, others)),
+            options,
+            reduction,
+            _as_array(sample_weight),
+            _as_array(mask),
+            total_weight=total_weight,
+            mean_across=mean_across,
         )
     )
     return result[()] if result.ndim == 0 else result
@@ -50,10 +56,14 @@ def _make_class(spec: LossSpec) -> type:
 
 def linear_cross_entropy(hidden: Any, weight: Any, labels: Any, **named: Any) -> Any:
     """:func:`lossx.linear_cross_entropy` on array-likes, chunked; the result as NumPy (a scalar for "mean"/"sum")."""
-    result = np.asarray(_linear.linear_cross_entropy(
-        _as_prediction(hidden), np.asarray(weight), np.asarray(labels),
-        **{name: _as_array(value) if name in _LINEAR_ARRAYS else value for name, value in named.items()},
-    ))
+    result = np.asarray(
+        _linear.linear_cross_entropy(
+            _as_prediction(hidden),
+            np.asarray(weight),
+            np.asarray(labels),
+            **{name: _as_array(value) if name in _LINEAR_ARRAYS else value for name, value in named.items()},
+        )
+    )
     return result[()] if result.ndim == 0 else result
 
 

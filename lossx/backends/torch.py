@@ -21,16 +21,16 @@ try:
 except ImportError as error:
     raise missing_framework("torch", error) from error
 
-from .._errors import ArgumentError, MixedFrameworkError
-from .._options import validate_options
-from ..losses import linear as _linear
 from .._binding import bind, check_no_arguments_left
 from .._call import compute
-from ..presets import Preset
+from .._errors import ArgumentError, MixedFrameworkError
+from .._options import validate_options
 from .._reduction import check_global_mean, check_reduction
 from .._registry import lookup
 from .._signatures import loss_function
 from .._spec import LossSpec
+from ..losses import linear as _linear
+from ..presets import Preset
 from ._generate import (
     class_doc,
     hashable_options,
@@ -40,9 +40,9 @@ from ._generate import (
 )
 
 
-
-def _compute(spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: str, sample_weight: Any,
-             mask: Any, **knobs: Any) -> Any:
+def _compute(
+    spec: LossSpec, inputs: tuple, options: dict[str, Any], reduction: str, sample_weight: Any, mask: Any, **knobs: Any
+) -> Any:
     """The call path (:func:`lossx._call.compute`) on torch tensors, behaving under ``torch.autocast`` as
     torch's own losses do.
 
@@ -131,8 +131,16 @@ class TorchLoss(torch.nn.Module):
             check_no_arguments_left(spec, named)
         options = self._options() if self._buffer_names else self._scalar_options
         if total_weight is not None or self.mean_across is not None:
-            return _compute(spec, tuple(inputs), options, self.reduction, sample_weight, mask,
-                            total_weight=total_weight, mean_across=self.mean_across)
+            return _compute(
+                spec,
+                tuple(inputs),
+                options,
+                self.reduction,
+                sample_weight,
+                mask,
+                total_weight=total_weight,
+                mean_across=self.mean_across,
+            )
         # _compute inlined: the common call (a tensor, no autocast) is one function call less.
         y_pred = inputs[0]
         if not isinstance(y_pred, torch.Tensor) or torch._C._is_any_autocast_enabled():
@@ -140,8 +148,12 @@ class TorchLoss(torch.nn.Module):
         return compute(spec, tuple(inputs), options, self.reduction, sample_weight, mask)
 
     def extra_repr(self) -> str:
-        shown = hashable_options({name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
-                                  for name, value in self._options().items()})
+        shown = hashable_options(
+            {
+                name: value.detach().cpu() if isinstance(value, torch.Tensor) else value
+                for name, value in self._options().items()
+            }
+        )
         shown = {**shown, "reduction": self.reduction}
         return option_values_repr(shown if self.mean_across is None else {**shown, "mean_across": self.mean_across})
 
@@ -157,8 +169,9 @@ def _preset_arguments(preset: Preset, positional: tuple, given: dict[str, Any]) 
     order = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
     if len(positional) > len(order):
         if not order:
-            raise ArgumentError(f"{preset.name} takes its arguments by keyword only, as torch's does; got "
-                                f"{len(positional)} positional.")
+            raise ArgumentError(
+                f"{preset.name} takes its arguments by keyword only, as torch's does; got {len(positional)} positional."
+            )
         raise ArgumentError(
             f"{preset.name} takes at most {len(order)} positional arguments ({', '.join(order)}), got "
             f"{len(positional)}; pass the others by keyword."
@@ -179,7 +192,8 @@ def _torch_reduction(reduction: str, size_average: Any, reduce: Any) -> str:
     meant = "mean" if size_average and reduce else "sum" if reduce else "none"
     warnings.warn(
         f"size_average and reduce args will be deprecated, please use reduction='{meant}' instead.",
-        UserWarning, stacklevel=3,
+        UserWarning,
+        stacklevel=3,
     )
     return meant
 
@@ -196,7 +210,8 @@ def _make_preset(preset: Preset) -> type:
         function = preset.take_function(given)
         reduction = _torch_reduction(
             given.pop("reduction", preset.default_reduction or "mean"),
-            given.pop("size_average", None), given.pop("reduce", None),
+            given.pop("size_average", None),
+            given.pop("reduce", None),
         )
         weight = given.pop(preset.rescale, None) if preset.rescale is not None else None
         mean_across = given.pop("mean_across", None)
@@ -211,8 +226,10 @@ def _make_preset(preset: Preset) -> type:
             # An attribute, as in torch: a module (nn.PairwiseDistance) is a submodule, with its parameters.
             setattr(self, function_option, function)
         if weight is not None:
-            self.register_buffer(preset.rescale, weight if isinstance(weight, torch.Tensor) else
-                                 torch.tensor(weight, dtype=torch.float64))
+            self.register_buffer(
+                preset.rescale,
+                weight if isinstance(weight, torch.Tensor) else torch.tensor(weight, dtype=torch.float64),
+            )
         self._variant_scalars = None
         if variant_spec is not None and not preset.variant_conflicts(self._options()):
             scalars = {name: value for name, value in self._scalar_options.items() if name in variant_names}
@@ -232,8 +249,19 @@ def _make_preset(preset: Preset) -> type:
         bound = bind(self.spec, tuple(inputs), named)
         check_no_arguments_left(self.spec, named)
         function = None if function_option is None else getattr(self, function_option)
-        return preset.compute(_compute, bound, self._options(), self._variant_options(), self._rule, sample_weight,
-                              mask, rescale, total_weight=total_weight, mean_across=self.mean_across, function=function)
+        return preset.compute(
+            _compute,
+            bound,
+            self._options(),
+            self._variant_options(),
+            self._rule,
+            sample_weight,
+            mask,
+            rescale,
+            total_weight=total_weight,
+            mean_across=self.mean_across,
+            function=function,
+        )
 
     def extra_repr(self) -> str:
         shown = base.extra_repr(self)
@@ -245,8 +273,12 @@ def _make_preset(preset: Preset) -> type:
         return shown
 
     namespace = {
-        "__init__": __init__, "forward": forward, "_variant_options": _variant_options, "extra_repr": extra_repr,
-        "preset": preset, "__doc__": preset_doc(preset, base),
+        "__init__": __init__,
+        "forward": forward,
+        "_variant_options": _variant_options,
+        "extra_repr": extra_repr,
+        "preset": preset,
+        "__doc__": preset_doc(preset, base),
     }
     return type(preset.name, (base,), namespace)
 
@@ -274,10 +306,23 @@ class LinearCrossEntropyLoss(torch.nn.Module):
     """
 
     def __init__(
-        self, in_features: int, num_classes: int, *, out_features: tuple[int, ...] = (), bias: bool = False,
-        device: Any = None, dtype: Any = None, reduction: str = "mean", weight: Any = None, ignore_index: Any = None,
-        label_smoothing: float = 0.0, options: Any = None, z_loss: float = 0.0, softcap: Any = None,
-        chunk_size: Any = None, mean_across: Any = None,
+        self,
+        in_features: int,
+        num_classes: int,
+        *,
+        out_features: tuple[int, ...] = (),
+        bias: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+        reduction: str = "mean",
+        weight: Any = None,
+        ignore_index: Any = None,
+        label_smoothing: float = 0.0,
+        options: Any = None,
+        z_loss: float = 0.0,
+        softcap: Any = None,
+        chunk_size: Any = None,
+        mean_across: Any = None,
     ) -> None:
         super().__init__()
         if tuple(out_features):
@@ -295,8 +340,11 @@ class LinearCrossEntropyLoss(torch.nn.Module):
         self.out_features = ()
         self.options = options
         self._scalar_options = _linear_options(
-            ignore_index=-100 if ignore_index is None else ignore_index, label_smoothing=label_smoothing,
-            z_loss=z_loss, softcap=softcap, chunk_size=chunk_size,
+            ignore_index=-100 if ignore_index is None else ignore_index,
+            label_smoothing=label_smoothing,
+            z_loss=z_loss,
+            softcap=softcap,
+            chunk_size=chunk_size,
         )
         self.linear = torch.nn.Linear(in_features, num_classes, bias=bias, device=device, dtype=dtype)
         if weight is not None:
@@ -318,14 +366,26 @@ class LinearCrossEntropyLoss(torch.nn.Module):
 
     def forward(self, input: Any, target: Any, sample_weight: Any = None, total_weight: Any = None) -> torch.Tensor:
         return linear_cross_entropy(
-            input, self.linear.weight, target, bias=self.linear.bias, class_weight=self.weight,
-            reduction=self.reduction, sample_weight=sample_weight, total_weight=total_weight,
-            mean_across=self.mean_across, **self._scalar_options,
+            input,
+            self.linear.weight,
+            target,
+            bias=self.linear.bias,
+            class_weight=self.weight,
+            reduction=self.reduction,
+            sample_weight=sample_weight,
+            total_weight=total_weight,
+            mean_across=self.mean_across,
+            **self._scalar_options,
         )
 
     def extra_repr(self) -> str:
-        shown = {"in_features": self.linear.in_features, "num_classes": self.num_classes,
-                 "bias": self.linear.bias is not None, "reduction": self.reduction, **self._scalar_options}
+        shown = {
+            "in_features": self.linear.in_features,
+            "num_classes": self.num_classes,
+            "bias": self.linear.bias is not None,
+            "reduction": self.reduction,
+            **self._scalar_options,
+        }
         if self.weight is not None:
             shown["weight"] = f"Tensor{tuple(self.weight.shape)}"
         if self.mean_across is not None:
@@ -340,6 +400,10 @@ def _linear_options(**given: Any) -> dict[str, Any]:
 
 
 __getattr__, __dir__ = lazy_module(
-    globals(), _make_function, _make_class, make_preset=_make_preset, framework="torch",
+    globals(),
+    _make_function,
+    _make_class,
+    make_preset=_make_preset,
+    framework="torch",
     exported=("TorchLoss", "LinearCrossEntropyLoss", "linear_cross_entropy"),
 )

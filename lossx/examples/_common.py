@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
-__all__ = ['regression_example', 'binary_example', 'softmax', 'categorical_example', 'sparse_example', 'hinge_example']
+__all__ = ["regression_example", "binary_example", "softmax", "categorical_example", "sparse_example", "hinge_example"]
 
 
 def regression_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:

@@ -7,13 +7,36 @@ import numpy as np
 from ._common import binary_example, categorical_example, softmax, sparse_example
 
 __all__ = [
-    "binary_example", "categorical_example", "cosine_example", "distribution_example", "kappa_example",
-    "kl_example", "log_probability_example", "logit_example", "measure_example", "sparse_example",
-    "BINARY_CROSS_ENTROPY", "BINARY_FOCAL_CROSS_ENTROPY", "ASYMMETRIC", "CATEGORICAL_CROSS_ENTROPY",
-    "SPARSE_CATEGORICAL_CROSS_ENTROPY", "CATEGORICAL_FOCAL_CROSS_ENTROPY",
-    "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY", "POLY_CROSS_ENTROPY", "GENERALIZED_CROSS_ENTROPY",
-    "KL_DIVERGENCE", "GENERALIZED_KL_DIVERGENCE", "JENSEN_SHANNON", "NLL", "COSFACE", "ARCFACE", "WEIGHTED_KAPPA",
-    "multiclass_sparsemax_example", "sparsemax_example", "SPARSEMAX", "MULTICLASS_SPARSEMAX",
+    "binary_example",
+    "categorical_example",
+    "cosine_example",
+    "distribution_example",
+    "kappa_example",
+    "kl_example",
+    "log_probability_example",
+    "logit_example",
+    "measure_example",
+    "sparse_example",
+    "BINARY_CROSS_ENTROPY",
+    "BINARY_FOCAL_CROSS_ENTROPY",
+    "ASYMMETRIC",
+    "CATEGORICAL_CROSS_ENTROPY",
+    "SPARSE_CATEGORICAL_CROSS_ENTROPY",
+    "CATEGORICAL_FOCAL_CROSS_ENTROPY",
+    "SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY",
+    "POLY_CROSS_ENTROPY",
+    "GENERALIZED_CROSS_ENTROPY",
+    "KL_DIVERGENCE",
+    "GENERALIZED_KL_DIVERGENCE",
+    "JENSEN_SHANNON",
+    "NLL",
+    "COSFACE",
+    "ARCFACE",
+    "WEIGHTED_KAPPA",
+    "multiclass_sparsemax_example",
+    "sparsemax_example",
+    "SPARSEMAX",
+    "MULTICLASS_SPARSEMAX",
 ]
 
 
@@ -41,8 +64,10 @@ def measure_example(rng, options):
     """Unnormalised non-negative measures (their logs with log_input / log_target), along ``axis``."""
     y_pred = np.exp(rng.standard_normal((6, 5)))
     y_true = np.exp(rng.standard_normal((6, 5))) * 2
-    return (np.log(y_pred) if options.get("log_input") else y_pred,
-            np.log(y_true) if options.get("log_target") else y_true)
+    return (
+        np.log(y_pred) if options.get("log_input") else y_pred,
+        np.log(y_true) if options.get("log_target") else y_true,
+    )
 
 
 def distribution_example(rng, options):
@@ -62,7 +87,8 @@ def cosine_example(rng, options):
     embeddings = rng.standard_normal((4, 3, 8))
     weights = rng.standard_normal((8, 5))
     cosines = (embeddings / np.linalg.norm(embeddings, axis=-1, keepdims=True)) @ (
-        weights / np.linalg.norm(weights, axis=0, keepdims=True))
+        weights / np.linalg.norm(weights, axis=0, keepdims=True)
+    )
     return np.clip(np.moveaxis(cosines, -1, axis), -1.0, 1.0), rng.integers(0, 5, (4, 3))
 
 
@@ -89,7 +115,11 @@ def multiclass_sparsemax_example(rng, options):
 
 # The option sets `lossx compare` runs, per loss.
 BINARY_CROSS_ENTROPY = ({}, {"from_logits": True}, {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0})
-BINARY_FOCAL_CROSS_ENTROPY = ({}, {"from_logits": True, "alpha": 0.25}, {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1})
+BINARY_FOCAL_CROSS_ENTROPY = (
+    {},
+    {"from_logits": True, "alpha": 0.25},
+    {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1},
+)
 ASYMMETRIC = ({}, {"gamma_pos": 1.0}, {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0})
 CATEGORICAL_CROSS_ENTROPY = (
     {"from_logits": True},
@@ -114,8 +144,13 @@ CATEGORICAL_FOCAL_CROSS_ENTROPY = (
 SPARSE_CATEGORICAL_FOCAL_CROSS_ENTROPY = (
     {"from_logits": True},
     {"alpha": 0.25},
-    {"from_logits": True, "alpha": (0.25, 0.5, 1.0, 0.5, 0.25), "gamma": 0.5, "label_smoothing": 0.1,
-     "ignore_index": -100},
+    {
+        "from_logits": True,
+        "alpha": (0.25, 0.5, 1.0, 0.5, 0.25),
+        "gamma": 0.5,
+        "label_smoothing": 0.1,
+        "ignore_index": -100,
+    },
     {"from_logits": True, "axis": 1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": 0},
 )
 POLY_CROSS_ENTROPY = (

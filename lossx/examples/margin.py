@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from ._common import categorical_example, hinge_example
 
 __all__ = [
-    "categorical_example", "hinge_example", "label_lists_example", "margin_example", "multilabel_example",
-    "MULTI_MARGIN", "MULTILABEL_SOFT_MARGIN", "MULTILABEL_MARGIN",
+    "categorical_example",
+    "hinge_example",
+    "label_lists_example",
+    "margin_example",
+    "multilabel_example",
+    "MULTI_MARGIN",
+    "MULTILABEL_SOFT_MARGIN",
+    "MULTILABEL_MARGIN",
 ]
 
 

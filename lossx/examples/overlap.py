@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "overlap_example", "lovasz_hinge_example", "DICE", "GENERALIZED_DICE", "TVERSKY", "FOCAL_TVERSKY", "JACCARD",
-    "MCC", "LOVASZ_SOFTMAX",
+    "overlap_example",
+    "lovasz_hinge_example",
+    "DICE",
+    "GENERALIZED_DICE",
+    "TVERSKY",
+    "FOCAL_TVERSKY",
+    "JACCARD",
+    "MCC",
+    "LOVASZ_SOFTMAX",
 ]
 
 
@@ -52,7 +60,10 @@ GENERALIZED_DICE = (
 )
 TVERSKY = ({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:])
 FOCAL_TVERSKY = (
-    {}, {"gamma": 1.5, "from_logits": True, "smooth": 1.0}, {"alpha": 0.5, "beta": 0.5, "gamma": 1.0}, *_SHOWCASE[2:]
+    {},
+    {"gamma": 1.5, "from_logits": True, "smooth": 1.0},
+    {"alpha": 0.5, "beta": 0.5, "gamma": 1.0},
+    *_SHOWCASE[2:],
 )
 JACCARD = _SHOWCASE
 MCC = _SHOWCASE

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "circle_example", "cosine_embedding_example", "hinge_embedding_example", "margin_ranking_example",
-    "ntxent_example", "ranking_softmax_example", "triplet_example", "MARGIN_RANKING", "HINGE_EMBEDDING",
-    "COSINE_EMBEDDING", "RANKING_SOFTMAX", "TRIPLET_MARGIN", "NTXENT", "CIRCLE", "contrastive_example",
-    "supervised_contrastive_example", "mined_triplet_example", "CONTRASTIVE", "SUPERVISED_CONTRASTIVE", "MINED_TRIPLET",
-    "lifted_structure_example", "npairs_example", "LIFTED_STRUCTURE", "NPAIRS",
+    "circle_example",
+    "cosine_embedding_example",
+    "hinge_embedding_example",
+    "margin_ranking_example",
+    "ntxent_example",
+    "ranking_softmax_example",
+    "triplet_example",
+    "MARGIN_RANKING",
+    "HINGE_EMBEDDING",
+    "COSINE_EMBEDDING",
+    "RANKING_SOFTMAX",
+    "TRIPLET_MARGIN",
+    "NTXENT",
+    "CIRCLE",
+    "contrastive_example",
+    "supervised_contrastive_example",
+    "mined_triplet_example",
+    "CONTRASTIVE",
+    "SUPERVISED_CONTRASTIVE",
+    "MINED_TRIPLET",
+    "lifted_structure_example",
+    "npairs_example",
+    "LIFTED_STRUCTURE",
+    "NPAIRS",
 ]
 
 
@@ -165,7 +185,11 @@ NTXENT = ({}, {"temperature": 0.5})
 CIRCLE = ({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False})
 CONTRASTIVE = ({}, {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True}, {"normalize": False, "neg_margin": 3.0})
 SUPERVISED_CONTRASTIVE = ({}, {"temperature": 0.5})
-MINED_TRIPLET = ({}, {"mining": "hard"}, {"mining": "hard", "soft": True, "distance": "squared_euclidean"},
-                 {"distance": "cosine", "margin": 0.5})
+MINED_TRIPLET = (
+    {},
+    {"mining": "hard"},
+    {"mining": "hard", "soft": True, "distance": "squared_euclidean"},
+    {"distance": "cosine", "margin": 0.5},
+)
 LIFTED_STRUCTURE = ({}, {"margin": 0.5, "normalize": True})
 NPAIRS = ({}, {"l2_reg": 0.002})

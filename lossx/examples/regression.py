@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from ._common import regression_example
 
 __all__ = [
-    "gaussian_example", "log_example", "percentage_example", "poisson_example", "quantile_example",
-    "regression_example", "HUBER", "MEAN_ABSOLUTE_PERCENTAGE_ERROR", "MEAN_SQUARED_LOGARITHMIC_ERROR",
-    "SMOOTH_L1", "QUANTILE", "POISSON", "GAUSSIAN_NLL", "COSINE_SIMILARITY",
+    "gaussian_example",
+    "log_example",
+    "percentage_example",
+    "poisson_example",
+    "quantile_example",
+    "regression_example",
+    "HUBER",
+    "MEAN_ABSOLUTE_PERCENTAGE_ERROR",
+    "MEAN_SQUARED_LOGARITHMIC_ERROR",
+    "SMOOTH_L1",
+    "QUANTILE",
+    "POISSON",
+    "GAUSSIAN_NLL",
+    "COSINE_SIMILARITY",
 ]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "ctc_example", "CTC",
+    "ctc_example",
+    "CTC",
 ]
 
 

@@ -23,14 +23,25 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 from . import generic
 
 __all__ = [
-    "Kernels", "FusedKernels", "FusedKernel", "Services", "KERNEL_NAMES", "FUSED_NAMES",
-    "SERVICE_NAMES", "kernels", "generic_kernels", "fused_kernels", "framework_module", "services",
+    "Kernels",
+    "FusedKernels",
+    "FusedKernel",
+    "Services",
+    "KERNEL_NAMES",
+    "FUSED_NAMES",
+    "SERVICE_NAMES",
+    "kernels",
+    "generic_kernels",
+    "fused_kernels",
+    "framework_module",
+    "services",
 ]
 
 Array = Any
@@ -56,6 +67,7 @@ class Kernels(Protocol):
     def drop_axis(self, x: Array, axis: int) -> Array: ...
     def size(self, x: Array, axis: int) -> Any:
         """The size of ``axis``: its static size, or a scalar array where only the run knows it (a TensorFlow graph)."""
+
     def extrema(self, x: Array) -> tuple: ...
     def stop_gradient(self, x: Array) -> Array: ...
     def squared_error(self, y_pred: Array, y_true: Array) -> Array: ...
@@ -78,22 +90,41 @@ class Kernels(Protocol):
     def xlog1py(self, x: Array, y: Array) -> Array: ...
 
     def ctc_log_probs(
-        self, log_probs: Array, labels: Array, input_lengths: Array | None, label_lengths: Array, blank: int,
+        self,
+        log_probs: Array,
+        labels: Array,
+        input_lengths: Array | None,
+        label_lengths: Array,
+        blank: int,
         zero_infinity: bool,
     ) -> Array | None:
         """The CTC loss (B,) of log-softmax outputs (B, T, C) by the framework's fused kernel; None where it has none
         or it cannot serve these inputs exactly (the loss then runs the recursion)."""
 
     def linear_cross_entropy(
-        self, hidden: Array, weight: Array, labels: Array, bias: Array | None, class_weight: Array | None,
-        label_smoothing: Any, z_loss: Any, softcap: Any, chunk_size: int | None,
+        self,
+        hidden: Array,
+        weight: Array,
+        labels: Array,
+        bias: Array | None,
+        class_weight: Array | None,
+        label_smoothing: Any,
+        z_loss: Any,
+        softcap: Any,
+        chunk_size: int | None,
     ) -> Array:
         """The rows' cross-entropies (N,) of the logits ``hidden @ weight.T + bias`` (hidden (N, H), weight (V, H),
         labels (N,) in [0, V)), taken in chunks of rows so that no (N, V) array is held, in value or gradient
         (:mod:`lossx.kernels.linear`)."""
 
     def fold(
-        self, step: Callable[..., Array], alpha: Array, constants: tuple, sequences: tuple, steps: Any, collect: bool,
+        self,
+        step: Callable[..., Array],
+        alpha: Array,
+        constants: tuple,
+        sequences: tuple,
+        steps: Any,
+        collect: bool,
     ) -> Any:
         """``alpha = step(xp, alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1, ``xp`` the namespace.
 
@@ -123,14 +154,30 @@ class FusedKernels(Protocol):
     def relative_entropy(self, reduction: str, target: Array, log_q: Array, axis: int) -> Array | None: ...
     def negative_log_likelihood(self, reduction: str, log_p: Array, labels: Array, axis: int) -> Array | None: ...
     def multi_margin(
-        self, reduction: str, scores: Array, labels: Array, p: int, margin: Any, axis: int,
+        self,
+        reduction: str,
+        scores: Array,
+        labels: Array,
+        p: int,
+        margin: Any,
+        axis: int,
     ) -> Array | None: ...
     def multilabel_margin(self, reduction: str, scores: Array, lists: Array, axis: int) -> Array | None: ...
     def margin_ranking(self, reduction: str, x1: Array, x2: Array, target: Array, margin: Any) -> Array | None: ...
     def hinge_embedding(self, reduction: str, x: Array, target: Array, margin: Any) -> Array | None: ...
     def linear_cross_entropy(
-        self, reduction: str, hidden: Array, weight: Array, labels: Array, valid: Array | None, bias: Array | None,
-        class_weight: Array | None, label_smoothing: Any, z_loss: Any, softcap: Any, chunk_size: int | None,
+        self,
+        reduction: str,
+        hidden: Array,
+        weight: Array,
+        labels: Array,
+        valid: Array | None,
+        bias: Array | None,
+        class_weight: Array | None,
+        label_smoothing: Any,
+        z_loss: Any,
+        softcap: Any,
+        chunk_size: int | None,
     ) -> Array | None:
         """The mean or sum of :meth:`Kernels.linear_cross_entropy` over the rows where ``valid`` (None: every row),
         weighted by ``class_weight[labels]`` for the mean's denominator, as one scalar whose gradients the kernel
@@ -154,7 +201,10 @@ class Services(Protocol):
         """A NumPy array as an array of this framework, with its dtype."""
 
     def value_and_gradient(
-        self, function: Callable[..., Array], inputs: Sequence[Any], compiled: bool,
+        self,
+        function: Callable[..., Array],
+        inputs: Sequence[Any],
+        compiled: bool,
     ) -> tuple:
         """``function(*inputs)`` on this framework's arrays of the NumPy ``inputs`` and the gradient of its sum
         w.r.t. the first input, both as float64 NumPy (the gradient None where the framework has no autodiff).

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from .._namespace import device_of
 from . import linear
@@ -223,9 +224,14 @@ def multilabel_margin(table: dict, xp: ModuleType, scores: Any, lists: Any, axis
     listed = xp.less(positions, first_end)
     labels = xp.where(listed, lists, xp.zeros_like(lists))
     label_scores = table["take_along_axis"](scores, labels, axis)
-    is_label = xp.any(xp.logical_and(xp.expand_dims(listed, axis=axis + 1),
-                                     xp.equal(xp.expand_dims(labels, axis=axis + 1),
-                                              xp.expand_dims(positions, axis=axis))), axis=axis, keepdims=True)
+    is_label = xp.any(
+        xp.logical_and(
+            xp.expand_dims(listed, axis=axis + 1),
+            xp.equal(xp.expand_dims(labels, axis=axis + 1), xp.expand_dims(positions, axis=axis)),
+        ),
+        axis=axis,
+        keepdims=True,
+    )
     margins = 1.0 - xp.expand_dims(label_scores, axis=axis + 1) + xp.expand_dims(scores, axis=axis)
     counted = xp.logical_and(xp.expand_dims(listed, axis=axis + 1), xp.logical_not(is_label))
     hinge = xp.where(counted, xp.maximum(margins, xp.zeros_like(margins)), xp.zeros_like(margins))
@@ -296,7 +302,11 @@ def hinge_embedding(xp: ModuleType, x: Any, target: Any, margin: float) -> Any:
 # first omitted term is 5e−13 of the sum (the numerical promise's float64 1e−12), and at ⅛ the far
 # form loses 6e−6 in float32 (the promise's 1e−5) and 1.3e−14 in float64.
 LOG_COSH_SERIES = (
-    0.5, -0.08333333333333333, 0.022222222222222223, -0.006746031746031746, 0.0021869488536155205,
+    0.5,
+    -0.08333333333333333,
+    0.022222222222222223,
+    -0.006746031746031746,
+    0.0021869488536155205,
     -0.0007386029608251831,
 )
 LOG_COSH_NEAR = 0.125
@@ -352,7 +362,12 @@ def sigmoid(table: dict, xp: ModuleType, x: Any) -> Any:
 
 
 def ctc_log_probs(
-    xp: ModuleType, log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, blank: int,
+    xp: ModuleType,
+    log_probs: Any,
+    labels: Any,
+    input_lengths: Any,
+    label_lengths: Any,
+    blank: int,
     zero_infinity: bool,
 ) -> None:
     # No fused kernel of the CTC recursion: the loss runs it.
@@ -360,7 +375,13 @@ def ctc_log_probs(
 
 
 def fold(
-    xp: ModuleType, step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tuple, steps: Any, collect: bool,
+    xp: ModuleType,
+    step: Callable[..., Any],
+    alpha: Any,
+    constants: tuple,
+    sequences: tuple,
+    steps: Any,
+    collect: bool,
 ) -> Any:
     # A Python loop over the static number of steps (compilers without a loop primitive unroll it).
     every = []

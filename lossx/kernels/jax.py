@@ -10,7 +10,8 @@ loss-and-reduction kernels: XLA fuses a loss and its reduction itself.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -200,7 +201,7 @@ def gather(vector: Any, indices: Any) -> Any:
     return jnp.take(vector, indices, axis=0)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _scan_body(step: Callable[..., Any], collect: bool) -> Callable[..., Any]:
     # One body per step function: the constants travel in the carry rather than in a closure, so
     # JAX reuses its traced and compiled loop between eager calls instead of compiling it anew.

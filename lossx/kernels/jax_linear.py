@@ -62,7 +62,13 @@ def _chunked(fixed: tuple, chunk: int, columns: int, rows: int, num_classes: int
         def one(chunk_inputs):
             rows_, labels_ = chunk_inputs
             return linear.chunk_loss(
-                jnp, _logits(rows_, weight, bias), labels_, class_weight, label_smoothing, z_loss, softcap,
+                jnp,
+                _logits(rows_, weight, bias),
+                labels_,
+                class_weight,
+                label_smoothing,
+                z_loss,
+                softcap,
             )
 
         loss, log_z = jax.lax.map(one, (_in_chunks(hidden, chunk, count), _in_chunks(labels, chunk, count)))
@@ -81,13 +87,26 @@ def _chunked(fixed: tuple, chunk: int, columns: int, rows: int, num_classes: int
         label_smoothing, z_loss, softcap = options(traced)
         num_classes = weight.shape[0]
         coefficients = linear.row_coefficients(
-            jnp, labels, log_z, upstream, class_weight, label_smoothing, z_loss, num_classes,
+            jnp,
+            labels,
+            log_z,
+            upstream,
+            class_weight,
+            label_smoothing,
+            z_loss,
+            num_classes,
         )
 
         def step(hidden_gradient, column_inputs):
             offset, weight_, bias_, class_weight_ = column_inputs
             logit_gradient = linear.chunk_logit_gradient(
-                jnp, _logits(hidden, weight_, bias_), labels - offset, log_z, coefficients, class_weight_, softcap,
+                jnp,
+                _logits(hidden, weight_, bias_),
+                labels - offset,
+                log_z,
+                coefficients,
+                class_weight_,
+                softcap,
             )
             hidden_gradient = hidden_gradient + jnp.matmul(logit_gradient, weight_)
             bias_gradient = None if bias is None else jnp.sum(logit_gradient, axis=0)
@@ -96,10 +115,13 @@ def _chunked(fixed: tuple, chunk: int, columns: int, rows: int, num_classes: int
         # Zero rows pad the weight to whole column chunks: their logits' gradients meet zero
         # weights in the hidden gradient, and their own gradients are dropped.
         offsets = jnp.arange(column_count, dtype=labels.dtype) * columns
-        sequences = tuple(None if x is None else _in_chunks(x, columns, column_count)
-                          for x in (weight, bias, class_weight))
+        sequences = tuple(
+            None if x is None else _in_chunks(x, columns, column_count) for x in (weight, bias, class_weight)
+        )
         hidden_gradient, (weight_gradient, bias_gradient) = jax.lax.scan(
-            step, jnp.zeros_like(hidden), (offsets, *sequences),
+            step,
+            jnp.zeros_like(hidden),
+            (offsets, *sequences),
         )
         weight_gradient = jnp.reshape(weight_gradient, (-1, weight.shape[1]))[:num_classes]
         if bias is not None:
@@ -111,8 +133,15 @@ def _chunked(fixed: tuple, chunk: int, columns: int, rows: int, num_classes: int
 
 
 def linear_cross_entropy(
-    hidden: Any, weight: Any, labels: Any, bias: Any, class_weight: Any, label_smoothing: Any, z_loss: Any,
-    softcap: Any, chunk_size: int | None,
+    hidden: Any,
+    weight: Any,
+    labels: Any,
+    bias: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
+    softcap: Any,
+    chunk_size: int | None,
 ) -> Any:
     """:meth:`lossx.kernels.Kernels.linear_cross_entropy` by a ``jax.custom_vjp`` over chunks of rows."""
     rows = hidden.shape[0]

@@ -22,7 +22,16 @@ from typing import Any
 
 from .._namespace import device_of
 
-__all__ = ["chunk_rows", "chunk_columns", "capped", "chunk_loss", "row_coefficients", "chunk_logit_gradient", "linear_cross_entropy", "MEMORY_BUDGET"]
+__all__ = [
+    "chunk_rows",
+    "chunk_columns",
+    "capped",
+    "chunk_loss",
+    "row_coefficients",
+    "chunk_logit_gradient",
+    "linear_cross_entropy",
+    "MEMORY_BUDGET",
+]
 
 #: Bytes the chunk temporaries may take when ``chunk_size`` is not given: a chunk's logits,
 #: their exponentials and their gradient, each (chunk, V) in float32 (docs/linear-cross-entropy.md).
@@ -57,10 +66,17 @@ def _is_label(xp: ModuleType, z: Any, labels: Any) -> Any:
 
 
 def chunk_loss(
-    xp: ModuleType, raw: Any, labels: Any, class_weight: Any, label_smoothing: Any, z_loss: Any, softcap: Any,
+    xp: ModuleType,
+    raw: Any,
+    labels: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
+    softcap: Any,
 ) -> tuple:
     """``(ℓ, log Z)`` of the rows of one chunk, from its logits ``raw`` (rows, V) and labels (rows,)."""
     from . import kernels  # the package's table, built once this module is loaded
+
     table = kernels(xp)
     z = capped(xp, raw, softcap)
     log_z = table["logsumexp"](z, -1, False)
@@ -81,7 +97,13 @@ def chunk_loss(
 
 
 def row_coefficients(
-    xp: ModuleType, labels: Any, log_z: Any, upstream: Any, class_weight: Any, label_smoothing: Any, z_loss: Any,
+    xp: ModuleType,
+    labels: Any,
+    log_z: Any,
+    upstream: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
     num_classes: int,
 ) -> tuple:
     """The per-row factors of :func:`chunk_logit_gradient`: ``(scale, label_part, spread)``, each (rows,), spread None
@@ -106,7 +128,13 @@ def row_coefficients(
 
 
 def chunk_logit_gradient(
-    xp: ModuleType, raw: Any, labels: Any, log_z: Any, coefficients: tuple, column_weight: Any, softcap: Any,
+    xp: ModuleType,
+    raw: Any,
+    labels: Any,
+    log_z: Any,
+    coefficients: tuple,
+    column_weight: Any,
+    softcap: Any,
 ) -> Any:
     """``∂(Σ upstream·ℓ)/∂raw`` of one chunk's logits ``raw`` (rows, columns), from :func:`row_coefficients`.
 
@@ -135,8 +163,16 @@ def _off(value: Any) -> bool:
 
 
 def linear_cross_entropy(
-    xp: ModuleType, hidden: Any, weight: Any, labels: Any, bias: Any, class_weight: Any, label_smoothing: Any,
-    z_loss: Any, softcap: Any, chunk_size: int | None,
+    xp: ModuleType,
+    hidden: Any,
+    weight: Any,
+    labels: Any,
+    bias: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
+    softcap: Any,
+    chunk_size: int | None,
 ) -> Any:
     """The rows' losses (N,) of ``hidden`` (N, H) against ``weight`` (V, H), chunk by chunk (no custom gradient)."""
     rows = hidden.shape[0]
@@ -144,11 +180,12 @@ def linear_cross_entropy(
     transposed = xp.permute_dims(weight, (1, 0))
     parts = []
     for start in range(0, rows, chunk):
-        raw = xp.matmul(hidden[start:start + chunk, ...], transposed)
+        raw = xp.matmul(hidden[start : start + chunk, ...], transposed)
         if bias is not None:
             raw = raw + bias
-        parts.append(chunk_loss(xp, raw, labels[start:start + chunk], class_weight, label_smoothing, z_loss,
-                                softcap)[0])
+        parts.append(
+            chunk_loss(xp, raw, labels[start : start + chunk], class_weight, label_smoothing, z_loss, softcap)[0]
+        )
     if not parts:
         return xp.zeros((0,), dtype=hidden.dtype, **device_of(hidden))
     return parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)

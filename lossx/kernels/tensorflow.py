@@ -11,7 +11,8 @@ kernels that lossx uses.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -57,6 +58,7 @@ def _soft_cross_entropy() -> Callable[..., Any]:
     log-softmax and the ``where`` that keeps ``0·(−inf)`` out (slower than Keras's fused
     ``softmax_cross_entropy_with_logits``, which gives NaN for a −inf logit).
     """
+
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
         def cross_entropy(logits: Any, target: Any) -> Any:
@@ -88,6 +90,7 @@ def _relative_entropy() -> Callable[..., Any]:
     """``Σ_c t_c·(log t_c − log q_c)`` (0 where ``t_c = 0``) with its gradients in closed form
     (``tf.custom_gradient``): ``∂/∂log q = −g·t``, ``∂/∂t = g·(log t + 1 − log q)`` where
     ``t ≠ 0`` and 0 elsewhere, as for torch."""
+
     def build(axis: int) -> Callable[..., Any]:
         @tf.custom_gradient
         def relative_entropy(target: Any, log_q: Any) -> Any:
@@ -116,6 +119,7 @@ def _capped_quadratic(smooth_l1: bool) -> Callable[..., Any]:
     ``tf.minimum`` passes it to ``|e|``). The tape's walk through the composed form took some
     ten operations a call, Keras's own Huber about as many.
     """
+
     def build(cap: float) -> Callable[..., Any]:
         @tf.custom_gradient
         def loss(y_pred: Any, y_true: Any) -> Any:
@@ -142,6 +146,7 @@ def _capped_quadratic(smooth_l1: bool) -> Callable[..., Any]:
 def _log_cosh() -> Callable[..., Any]:
     """Log-cosh with the derivative ``tanh(e)`` in closed form (``tf.custom_gradient``), where
     the tape walked back through the absolute value, the softplus and the sums."""
+
     @tf.custom_gradient
     def log_cosh(y_pred: Any, y_true: Any) -> Any:
         error = y_pred - y_true
@@ -161,6 +166,7 @@ def _times_log(log: Callable[..., Any], singular: float, stand_in: float) -> Cal
     and its gradients in closed form: ``∂/∂x = log y``, ``∂/∂y = x·log′(y)``, both 0 where ``x = 0``
     and ``y = singular``, the generic form's values (the tape's walk through its ``where`` takes
     twice the operations)."""
+
     @tf.custom_gradient
     def times_log(x: Any, y: Any) -> Any:
         both_zero = tf.logical_and(tf.equal(x, 0.0), tf.equal(y, singular))
@@ -277,7 +283,8 @@ def fold(step: Callable[..., Any], alpha: Any, constants: tuple, sequences: tupl
     # tf.scan stacks its whole carry: the constants come in by closure, so that only alpha is stacked.
     every = tf.scan(
         lambda previous, current: step(tensorflow_namespace, previous, *constants, *current),
-        sequences, initializer=alpha,
+        sequences,
+        initializer=alpha,
     )
     # The last step's alpha, or the initial one after no step (a graph may not know which).
     return tf.concat([alpha[tf.newaxis], every[-1:]], axis=0)[-1], every
@@ -290,6 +297,7 @@ def _fold_body(step: Callable[..., Any]) -> Callable[..., Any]:
     # One body per step function, so a traced function sees the same body on every call.
     body = _FOLD_BODIES.get(step)
     if body is None:
+
         def body(carried: tuple, current: tuple) -> tuple:
             alpha, constants = carried
             return step(tensorflow_namespace, alpha, *constants, *current), constants

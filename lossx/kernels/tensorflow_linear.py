@@ -32,8 +32,15 @@ def _in_chunks(x: Any, chunk: int, count: Any) -> Any:
 
 
 def linear_cross_entropy(
-    hidden: Any, weight: Any, labels: Any, bias: Any, class_weight: Any, label_smoothing: Any, z_loss: Any,
-    softcap: Any, chunk_size: int | None,
+    hidden: Any,
+    weight: Any,
+    labels: Any,
+    bias: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
+    softcap: Any,
+    chunk_size: int | None,
 ) -> Any:
     """:meth:`lossx.kernels.Kernels.linear_cross_entropy` by a ``tf.custom_gradient`` over chunks of rows."""
     static_rows = hidden.shape[0]
@@ -51,7 +58,9 @@ def linear_cross_entropy(
             return linear.chunk_loss(tnp, _logits(rows_, weight_, bias_), labels_, *options)
 
         loss, log_z = tf.map_fn(
-            one, (_in_chunks(hidden_, chunk, count), chunked_labels), parallel_iterations=1,
+            one,
+            (_in_chunks(hidden_, chunk, count), chunked_labels),
+            parallel_iterations=1,
             fn_output_signature=(hidden_.dtype, hidden_.dtype),
         )
         return tf.reshape(loss, [-1])[:rows], tf.reshape(log_z, [-1])[:rows]
@@ -64,23 +73,44 @@ def linear_cross_entropy(
             rows_, log_z_, upstream_ = (x[index] for x in sequences)
             labels_ = chunked_labels[index]
             coefficients = linear.row_coefficients(
-                tnp, labels_, log_z_, upstream_, class_weight, label_smoothing, z_loss, weight_.shape[0],
+                tnp,
+                labels_,
+                log_z_,
+                upstream_,
+                class_weight,
+                label_smoothing,
+                z_loss,
+                weight_.shape[0],
             )
             logit_gradient = linear.chunk_logit_gradient(
-                tnp, _logits(rows_, weight_, bias_), labels_, log_z_, coefficients, class_weight, softcap,
+                tnp,
+                _logits(rows_, weight_, bias_),
+                labels_,
+                log_z_,
+                coefficients,
+                class_weight,
+                softcap,
             )
             weight_gradient += tf.linalg.matmul(logit_gradient, rows_, transpose_a=True)
             bias_gradient += tf.reduce_sum(logit_gradient, axis=0)
-            return index + 1, weight_gradient, bias_gradient, parts.write(index, tf.linalg.matmul(logit_gradient, weight_))
+            return (
+                index + 1,
+                weight_gradient,
+                bias_gradient,
+                parts.write(index, tf.linalg.matmul(logit_gradient, weight_)),
+            )
 
         bias_start = tf.zeros_like(weight_[:, 0]) if bias_ is None else tf.zeros_like(bias_)
         _, weight_gradient, bias_gradient, parts = tf.while_loop(
-            lambda index, *_: index < count, step, (tf.constant(0), tf.zeros_like(weight_), bias_start, hidden_parts),
+            lambda index, *_: index < count,
+            step,
+            (tf.constant(0), tf.zeros_like(weight_), bias_start, hidden_parts),
             parallel_iterations=1,
         )
         return tf.reshape(parts.stack(), [-1, hidden_.shape[1]])[:rows], weight_gradient, bias_gradient
 
     if bias is None:
+
         @tf.custom_gradient
         def without_bias(hidden_, weight_):
             loss, log_z = forward(hidden_, weight_, None)

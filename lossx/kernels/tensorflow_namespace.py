@@ -23,15 +23,16 @@ default. Nothing here touches TensorFlow's process-wide state.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any
 
 import tensorflow as tf
 
 __array_api_version__ = "2023.12"
 
-bool = tf.bool  # noqa: A001 - the standard names the dtype ``bool``
+bool = tf.bool
 int8, int16, int32, int64 = tf.int8, tf.int16, tf.int32, tf.int64
 uint8, uint16, uint32, uint64 = tf.uint8, tf.uint16, tf.uint32, tf.uint64
 float16, bfloat16, float32, float64 = tf.float16, tf.bfloat16, tf.float32, tf.float64
@@ -160,7 +161,7 @@ add = _binary(tf.add)
 subtract = _binary(tf.subtract)
 multiply = _binary(tf.multiply)
 divide = _binary(tf.divide)
-pow = _binary(tf.pow)  # noqa: A001 - standard name
+pow = _binary(tf.pow)
 maximum = _binary(tf.maximum)
 minimum = _binary(tf.minimum)
 equal = _binary(tf.equal)
@@ -174,7 +175,7 @@ logical_and = tf.logical_and
 logical_or = tf.logical_or
 logical_not = tf.logical_not
 
-abs = tf.abs  # noqa: A001 - standard name
+abs = tf.abs
 exp = tf.exp
 expm1 = tf.math.expm1
 log = tf.math.log
@@ -203,7 +204,7 @@ def where(condition, x1, x2, /):
     return tf.where(condition, *_pair(x1, x2))
 
 
-def clip(x, /, min=None, max=None):  # noqa: A002 - standard names
+def clip(x, /, min=None, max=None):
     if min is not None:
         x = tf.maximum(x, _like(x, min))
     if max is not None:
@@ -221,13 +222,13 @@ def _reduction(op):
     return apply
 
 
-sum = _reduction(tf.reduce_sum)  # noqa: A001 - standard name
+sum = _reduction(tf.reduce_sum)
 prod = _reduction(tf.reduce_prod)
 mean = _reduction(tf.reduce_mean)
-max = _reduction(tf.reduce_max)  # noqa: A001 - standard name
-min = _reduction(tf.reduce_min)  # noqa: A001 - standard name
-all = _reduction(tf.reduce_all)  # noqa: A001 - standard name
-any = _reduction(tf.reduce_any)  # noqa: A001 - standard name
+max = _reduction(tf.reduce_max)
+min = _reduction(tf.reduce_min)
+all = _reduction(tf.reduce_all)
+any = _reduction(tf.reduce_any)
 
 
 def sort(x, /, *, axis=-1, descending=False, stable=True):

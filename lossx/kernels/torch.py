@@ -14,7 +14,8 @@ value and autodiff.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -318,8 +319,11 @@ def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
 
 #: The pieces the generic formulas take from a table under torch.compile.
 _COMPILED_TABLE = {
-    "take_along_axis": take_along_axis, "drop_axis": drop_axis, "stop_gradient": stop_gradient,
-    "log_softmax": _sharpened_log_softmax, "softplus": _softplus,
+    "take_along_axis": take_along_axis,
+    "drop_axis": drop_axis,
+    "stop_gradient": stop_gradient,
+    "log_softmax": _sharpened_log_softmax,
+    "softplus": _softplus,
 }
 
 
@@ -364,13 +368,13 @@ def _multilabel_margin(scores: Any, lists: Any, axis: int, code: int) -> Any:
     # torch's kernel loops over each entry's labels (memory of the scores' size, where the
     # generic formula pairs every label with every class); it takes (C,) or (N, C) scores,
     # so other layouts are moved and flattened to it.
-    if scores.ndim == 2 and axis % 2 == 1 or scores.ndim == 1:
+    if (scores.ndim == 2 and axis % 2 == 1) or scores.ndim == 1:
         return torch._C._nn.multilabel_margin_loss(scores, _long(lists), code)
     rows = torch.movedim(scores, axis, -1).reshape(-1, scores.shape[axis])
     flat = torch._C._nn.multilabel_margin_loss(rows, _long(torch.movedim(lists, axis, -1).reshape(rows.shape)), code)
     if code:
         return flat
-    return flat.reshape(lists.shape[:axis % scores.ndim] + lists.shape[axis % scores.ndim + 1:])
+    return flat.reshape(lists.shape[: axis % scores.ndim] + lists.shape[axis % scores.ndim + 1 :])
 
 
 def _take_along_dim(x: Any, indices: Any, axis: int) -> Any:
@@ -425,8 +429,9 @@ def log_cosh(y_pred: Any, y_true: Any) -> Any:
     return LogCosh.apply(*_same_shape(y_pred, y_true))
 
 
-def ctc_log_probs(log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, blank: int,
-                  zero_infinity: bool) -> Any:
+def ctc_log_probs(
+    log_probs: Any, labels: Any, input_lengths: Any, label_lengths: Any, blank: int, zero_infinity: bool
+) -> Any:
     """lossx's ctc on log-softmax outputs (B, T, C), labels padded with the blank; None where unfit.
 
     torch's kernel serves float32 only (in float64 its gradient is off by ~5e-12 relative,
@@ -439,8 +444,13 @@ def ctc_log_probs(log_probs: Any, labels: Any, input_lengths: Any, label_lengths
     if input_lengths is None:
         input_lengths = torch.full((batch,), frames, dtype=torch.long, device=log_probs.device)
     return F.ctc_loss(
-        log_probs.transpose(0, 1), _long(labels), _long(input_lengths), _long(label_lengths),
-        blank=blank, reduction="none", zero_infinity=zero_infinity,
+        log_probs.transpose(0, 1),
+        _long(labels),
+        _long(input_lengths),
+        _long(label_lengths),
+        blank=blank,
+        reduction="none",
+        zero_infinity=zero_infinity,
     )
 
 

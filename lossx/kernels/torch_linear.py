@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.autograd.function import once_differentiable
 from array_api_compat import torch as torch_namespace
+from torch.autograd.function import once_differentiable
 
 from . import linear
 
@@ -47,9 +47,15 @@ class _LinearCrossEntropy(torch.autograd.Function):
     def forward(hidden, weight, bias, labels, class_weight, label_smoothing, z_loss, softcap, chunk):
         losses, log_zs = [], []
         for start in range(0, hidden.shape[0], chunk):
-            raw = _logits(hidden[start:start + chunk], weight, bias)
+            raw = _logits(hidden[start : start + chunk], weight, bias)
             loss, log_z = linear.chunk_loss(
-                torch_namespace, raw, labels[start:start + chunk], class_weight, label_smoothing, z_loss, softcap,
+                torch_namespace,
+                raw,
+                labels[start : start + chunk],
+                class_weight,
+                label_smoothing,
+                z_loss,
+                softcap,
             )
             losses.append(loss)
             log_zs.append(log_z)
@@ -71,14 +77,25 @@ class _LinearCrossEntropy(torch.autograd.Function):
         weight_gradient = torch.zeros_like(weight) if wants_weight else None
         bias_gradient = torch.zeros_like(bias) if wants_bias else None
         for start in range(0, hidden.shape[0], chunk):
-            rows = hidden[start:start + chunk]
-            chunk_labels, chunk_log_z = labels[start:start + chunk], log_z[start:start + chunk]
+            rows = hidden[start : start + chunk]
+            chunk_labels, chunk_log_z = labels[start : start + chunk], log_z[start : start + chunk]
             coefficients = linear.row_coefficients(
-                torch_namespace, chunk_labels, chunk_log_z, upstream[start:start + chunk], class_weight,
-                label_smoothing, z_loss, weight.shape[0],
+                torch_namespace,
+                chunk_labels,
+                chunk_log_z,
+                upstream[start : start + chunk],
+                class_weight,
+                label_smoothing,
+                z_loss,
+                weight.shape[0],
             )
             logit_gradient = _logit_gradient(
-                _logits(rows, weight, bias), chunk_labels, chunk_log_z, coefficients, class_weight, softcap,
+                _logits(rows, weight, bias),
+                chunk_labels,
+                chunk_log_z,
+                coefficients,
+                class_weight,
+                softcap,
             )
             if wants_hidden:
                 hidden_parts.append(logit_gradient @ weight)
@@ -92,8 +109,15 @@ class _LinearCrossEntropy(torch.autograd.Function):
 
 
 def linear_cross_entropy(
-    hidden: Any, weight: Any, labels: Any, bias: Any, class_weight: Any, label_smoothing: Any, z_loss: Any,
-    softcap: Any, chunk_size: int | None,
+    hidden: Any,
+    weight: Any,
+    labels: Any,
+    bias: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
+    softcap: Any,
+    chunk_size: int | None,
 ) -> Any:
     """:meth:`lossx.kernels.Kernels.linear_cross_entropy` by :class:`_LinearCrossEntropy`."""
     if not hidden.shape[0]:
@@ -101,7 +125,15 @@ def linear_cross_entropy(
     chunk = linear.chunk_rows(hidden.shape[0], weight.shape[0], chunk_size)
     labels = labels if labels.dtype == torch.int64 else labels.long()
     losses, _ = _LinearCrossEntropy.apply(
-        hidden, weight, bias, labels, class_weight, label_smoothing, z_loss, softcap, chunk,
+        hidden,
+        weight,
+        bias,
+        labels,
+        class_weight,
+        label_smoothing,
+        z_loss,
+        softcap,
+        chunk,
     )
     return losses
 
@@ -116,30 +148,44 @@ class _ReducedLinearCrossEntropy(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, hidden, weight, bias, labels, row_scale, class_weight, label_smoothing, z_loss, softcap, chunk,
-                wanted):
+    def forward(
+        ctx, hidden, weight, bias, labels, row_scale, class_weight, label_smoothing, z_loss, softcap, chunk, wanted
+    ):
         wants_hidden, wants_weight, wants_bias = wanted
         total = hidden.new_zeros(())
         hidden_gradient = hidden.new_empty(hidden.shape) if wants_hidden else None
         weight_gradient = torch.zeros_like(weight) if wants_weight else None
         bias_gradient = torch.zeros_like(bias) if wants_bias else None
         for start in range(0, hidden.shape[0], chunk):
-            rows, chunk_labels = hidden[start:start + chunk], labels[start:start + chunk]
-            scale = row_scale[start:start + chunk]
+            rows, chunk_labels = hidden[start : start + chunk], labels[start : start + chunk]
+            scale = row_scale[start : start + chunk]
             raw = _logits(rows, weight, bias)
             loss, log_z = linear.chunk_loss(
-                torch_namespace, raw, chunk_labels, class_weight, label_smoothing, z_loss, softcap,
+                torch_namespace,
+                raw,
+                chunk_labels,
+                class_weight,
+                label_smoothing,
+                z_loss,
+                softcap,
             )
             total += torch.dot(scale, loss)
             if not any(wanted):
                 continue
             coefficients = linear.row_coefficients(
-                torch_namespace, chunk_labels, log_z, scale, class_weight, label_smoothing, z_loss, weight.shape[0],
+                torch_namespace,
+                chunk_labels,
+                log_z,
+                scale,
+                class_weight,
+                label_smoothing,
+                z_loss,
+                weight.shape[0],
             )
             logit_gradient = _logit_gradient(raw, chunk_labels, log_z, coefficients, class_weight, softcap)
             del raw  # with a cap, the cap's factor: not held through the products
             if wants_hidden:
-                torch.mm(logit_gradient, weight, out=hidden_gradient[start:start + chunk])
+                torch.mm(logit_gradient, weight, out=hidden_gradient[start : start + chunk])
             if wants_weight:
                 weight_gradient.addmm_(logit_gradient.T, rows)
             if wants_bias:
@@ -162,8 +208,17 @@ class _ReducedLinearCrossEntropy(torch.autograd.Function):
 
 
 def fused_linear_cross_entropy(
-    reduction: str, hidden: Any, weight: Any, labels: Any, valid: Any, bias: Any, class_weight: Any,
-    label_smoothing: Any, z_loss: Any, softcap: Any, chunk_size: int | None,
+    reduction: str,
+    hidden: Any,
+    weight: Any,
+    labels: Any,
+    valid: Any,
+    bias: Any,
+    class_weight: Any,
+    label_smoothing: Any,
+    z_loss: Any,
+    softcap: Any,
+    chunk_size: int | None,
 ) -> Any:
     """The mean or sum by :class:`_ReducedLinearCrossEntropy`, in eager mode; None under torch.compile and torch.func.
 
@@ -175,8 +230,9 @@ def fused_linear_cross_entropy(
     if any(torch._C._functorch.is_functorch_wrapped_tensor(t) for t in (hidden, weight, bias) if t is not None):
         return None
     labels = labels if labels.dtype == torch.int64 else labels.long()
-    row_scale = torch.ones(labels.shape, dtype=hidden.dtype, device=hidden.device) if valid is None else \
-        valid.to(hidden.dtype)
+    row_scale = (
+        torch.ones(labels.shape, dtype=hidden.dtype, device=hidden.device) if valid is None else valid.to(hidden.dtype)
+    )
     if reduction == "mean":
         counted = row_scale if class_weight is None else row_scale * class_weight[labels]
         count = counted.sum()
@@ -184,6 +240,15 @@ def fused_linear_cross_entropy(
     recording = torch.is_grad_enabled()
     wanted = tuple(recording and t is not None and t.requires_grad for t in (hidden, weight, bias))
     return _ReducedLinearCrossEntropy.apply(
-        hidden, weight, bias, labels, row_scale, class_weight, label_smoothing, z_loss, softcap,
-        linear.chunk_rows(hidden.shape[0], weight.shape[0], chunk_size), wanted,
+        hidden,
+        weight,
+        bias,
+        labels,
+        row_scale,
+        class_weight,
+        label_smoothing,
+        z_loss,
+        softcap,
+        linear.chunk_rows(hidden.shape[0], weight.shape[0], chunk_size),
+        wanted,
     )

@@ -8,34 +8,56 @@ from .._options import Option
 # ----------------------------------------------------------------- shared options
 
 FROM_LOGITS = Option(
-    "from_logits", "bool", False,
+    "from_logits",
+    "bool",
+    False,
     "True: y_pred are logits, computed in log space; False: probabilities in [0, 1].",
 )
 BINARY_SMOOTHING = Option(
-    "label_smoothing", "float", 0.0,
-    "ε: targets move toward 0.5 as t·(1−ε) + ε/2.", low=0.0, high=1.0,
+    "label_smoothing",
+    "float",
+    0.0,
+    "ε: targets move toward 0.5 as t·(1−ε) + ε/2.",
+    low=0.0,
+    high=1.0,
 )
 CATEGORICAL_SMOOTHING = Option(
-    "label_smoothing", "float", 0.0,
-    "ε: targets move toward uniform as t·(1−ε) + ε/C.", low=0.0, high=1.0,
+    "label_smoothing",
+    "float",
+    0.0,
+    "ε: targets move toward uniform as t·(1−ε) + ε/C.",
+    low=0.0,
+    high=1.0,
 )
 CLASS_AXIS = Option(
-    "axis", "class_axes", -1,
+    "axis",
+    "class_axes",
+    -1,
     "The class axis of y_pred (torch layout: 1), or a tuple of axes whose slice holds the classes, a class "
     "its flat (row-major) index there (optax's axis=(a, b)).",
 )
 CLASS_WEIGHT = Option(
-    "class_weight", "weights", None,
-    "One weight per class, picked by the target; 'mean' divides by their sum.", low=0.0,
+    "class_weight",
+    "weights",
+    None,
+    "One weight per class, picked by the target; 'mean' divides by their sum.",
+    low=0.0,
 )
 
 Z_LOSS = Option(
-    "z_loss", "float", 0.0,
-    "Coefficient of log²Z added per row (Z the softmax normaliser): keeps logits from drifting (PaLM).", low=0.0,
+    "z_loss",
+    "float",
+    0.0,
+    "Coefficient of log²Z added per row (Z the softmax normaliser): keeps logits from drifting (PaLM).",
+    low=0.0,
 )
 SOFTCAP = Option(
-    "softcap", "float", None,
-    "c: logits become c·tanh(logits/c) before the softmax (Gemma 2); None: no cap.", low=0.0, low_open=True,
+    "softcap",
+    "float",
+    None,
+    "c: logits become c·tanh(logits/c) before the softmax (Gemma 2); None: no cap.",
+    low=0.0,
+    low_open=True,
 )
 
 # ----------------------------------------------------------------- helpers
@@ -48,7 +70,6 @@ def is_off(option):
     its value is not known while tracing, so the loss keeps the term.
     """
     return isinstance(option, (int, float)) and option == 0
-
 
 
 def class_count(xp, y_pred, axis, keepdims):

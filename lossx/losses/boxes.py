@@ -22,20 +22,23 @@ import math
 from typing import Any, NamedTuple
 
 from .. import primitives as P
-from ..examples import boxes as examples
 from .._errors import BoxRangeError, ShapeError
 from .._namespace import is_eager
 from .._options import Option
 from .._reduction import static_shape
 from .._registry import define_loss
 from .._spec import Input
+from ..examples import boxes as examples
 
 __all__ = ["generalized_box_iou", "distance_box_iou", "complete_box_iou"]
 
 _EPS = Option(
-    "eps", "float", 1e-7,
+    "eps",
+    "float",
+    1e-7,
     "Added to each denominator against 0/0 for boxes of zero area (torchvision's eps); eps=0 is the "
-    "papers' formula, NaN for a pair of zero-area boxes.", low=0.0,
+    "papers' formula, NaN for a pair of zero-area boxes.",
+    low=0.0,
 )
 _INPUTS = [
     Input("y_pred", "prediction", "Predicted boxes (..., 4): corners (x1, y1, x2, y2), x1 ≤ x2, y1 ≤ y2."),
@@ -101,10 +104,18 @@ def _geometry(xp, name, y_pred, y_true, eps):
     # on (outside + ε) / (|A ∪ B| + ε) would cancel two terms of 1/ε there).
     intersection = across * down
     denominator = union + eps
-    one_minus_iou = xp.where(xp.less(outside + eps, intersection), (outside + eps) / denominator,
-                             1 - intersection / denominator)
-    return _Pair(one_minus_iou, union, overlap, (a, b, c, d), (enclosing_w, enclosing_h),
-                 (x1p, y1p, x2p, y2p, wp, hp), (x1t, y1t, x2t, y2t, wt, ht))
+    one_minus_iou = xp.where(
+        xp.less(outside + eps, intersection), (outside + eps) / denominator, 1 - intersection / denominator
+    )
+    return _Pair(
+        one_minus_iou,
+        union,
+        overlap,
+        (a, b, c, d),
+        (enclosing_w, enclosing_h),
+        (x1p, y1p, x2p, y2p, wp, hp),
+        (x1t, y1t, x2t, y2t, wt, ht),
+    )
 
 
 def _distance_penalty(xp, g, eps):
@@ -118,8 +129,14 @@ def _distance_penalty(xp, g, eps):
     return (dx * dx + dy * dy) / (diagonal + eps)
 
 
-@define_loss(options=[_EPS], inputs=_INPUTS, class_axis=True, example=examples.boxes_example,
-             showcase=examples.BOX_IOU, aliases=("giou",))
+@define_loss(
+    options=[_EPS],
+    inputs=_INPUTS,
+    class_axis=True,
+    example=examples.boxes_example,
+    showcase=examples.BOX_IOU,
+    aliases=("giou",),
+)
 def generalized_box_iou(xp, y_pred, y_true, *, eps):
     """Generalized IoU loss ``1 − GIoU = 1 − |A ∩ B|/(|A ∪ B| + ε) + |C \\ (A ∪ B)|/(|C| + ε)``.
 
@@ -143,8 +160,14 @@ def generalized_box_iou(xp, y_pred, y_true, *, eps):
     return g.one_minus_iou + empty / (enclosing + eps)
 
 
-@define_loss(options=[_EPS], inputs=_INPUTS, class_axis=True, example=examples.boxes_example,
-             showcase=examples.BOX_IOU, aliases=("diou",))
+@define_loss(
+    options=[_EPS],
+    inputs=_INPUTS,
+    class_axis=True,
+    example=examples.boxes_example,
+    showcase=examples.BOX_IOU,
+    aliases=("diou",),
+)
 def distance_box_iou(xp, y_pred, y_true, *, eps):
     """Distance IoU loss ``1 − |A ∩ B|/(|A ∪ B| + ε) + ρ²/(c² + ε)``.
 
@@ -169,8 +192,14 @@ def _aspect_angle(xp, width, height):
     return xp.atan2(width, xp.where(point, xp.ones_like(height), height)), point
 
 
-@define_loss(options=[_EPS], inputs=_INPUTS, class_axis=True, example=examples.boxes_example,
-             showcase=examples.BOX_IOU, aliases=("ciou",))
+@define_loss(
+    options=[_EPS],
+    inputs=_INPUTS,
+    class_axis=True,
+    example=examples.boxes_example,
+    showcase=examples.BOX_IOU,
+    aliases=("ciou",),
+)
 def complete_box_iou(xp, y_pred, y_true, *, eps):
     """Complete IoU loss ``1 − |A ∩ B|/(|A ∪ B| + ε) + ρ²/(c² + ε) + α·v``.
 

@@ -23,8 +23,11 @@ __all__ = ["linear_cross_entropy", "LINEAR_CROSS_ENTROPY_OPTIONS"]
 NAME = "linear_cross_entropy"
 
 CHUNK_SIZE = Option(
-    "chunk_size", "int", None,
-    "Rows of hidden per chunk; None: as many as fit lossx's memory budget for the chunk's logits.", low=1,
+    "chunk_size",
+    "int",
+    None,
+    "Rows of hidden per chunk; None: as many as fit lossx's memory budget for the chunk's logits.",
+    low=1,
 )
 
 #: The options of :func:`linear_cross_entropy`, declared once (docs, torch extra_repr and Keras config read them).
@@ -77,7 +80,9 @@ def linear_cross_entropy(
     xp = namespace_of(hidden)
     result_dtype = hidden.dtype
     if not is_kind(xp, result_dtype, "real floating"):
-        raise DTypeError(f"{NAME}: hidden has dtype {result_dtype}; it must be floating (cast with .astype('float32')).")
+        raise DTypeError(
+            f"{NAME}: hidden has dtype {result_dtype}; it must be floating (cast with .astype('float32'))."
+        )
     compute_dtype = xp.float32 if is_half(xp, result_dtype) else result_dtype
     hidden = _floating(xp, hidden, compute_dtype)
     weight = _floating(xp, to_namespace(xp, weight, hidden, "weight"), compute_dtype)
@@ -86,8 +91,11 @@ def linear_cross_entropy(
         bias = _floating(xp, to_namespace(xp, bias, hidden, "bias"), compute_dtype)
     class_weight = values["class_weight"]
     if class_weight is not None:
-        class_weight = _tuple_array(xp, class_weight, compute_dtype, hidden) if isinstance(class_weight, tuple) else \
-            _floating(xp, to_namespace(xp, class_weight, hidden, "class_weight"), compute_dtype)
+        class_weight = (
+            _tuple_array(xp, class_weight, compute_dtype, hidden)
+            if isinstance(class_weight, tuple)
+            else _floating(xp, to_namespace(xp, class_weight, hidden, "class_weight"), compute_dtype)
+        )
     hidden_shape, num_classes = _check_shapes(hidden, weight, labels, bias, class_weight)
     if not is_kind(xp, labels.dtype, "integral"):
         raise DTypeError(
@@ -101,15 +109,35 @@ def linear_cross_entropy(
     flat_labels, valid = split_labels(xp, flat_labels, ignore_index)
     if reduction != "none" and sample_weight is None and total_weight is None and mean_across is None:
         fused = fused_kernels(xp).get(NAME)
-        out = None if fused is None else fused(
-            reduction, flat_hidden, weight, flat_labels, valid, bias, class_weight,
-            values["label_smoothing"], values["z_loss"], values["softcap"], values["chunk_size"],
+        out = (
+            None
+            if fused is None
+            else fused(
+                reduction,
+                flat_hidden,
+                weight,
+                flat_labels,
+                valid,
+                bias,
+                class_weight,
+                values["label_smoothing"],
+                values["z_loss"],
+                values["softcap"],
+                values["chunk_size"],
+            )
         )
         if out is not None:
             return out if out.dtype == result_dtype else xp.astype(out, result_dtype)
     losses = kernels(xp)["linear_cross_entropy"](
-        flat_hidden, weight, flat_labels, bias, class_weight,
-        values["label_smoothing"], values["z_loss"], values["softcap"], values["chunk_size"],
+        flat_hidden,
+        weight,
+        flat_labels,
+        bias,
+        class_weight,
+        values["label_smoothing"],
+        values["z_loss"],
+        values["softcap"],
+        values["chunk_size"],
     )
     label_weight = None if class_weight is None else P.gather(class_weight, flat_labels)
     terms = LossTerms(losses, weight=label_weight, valid=valid)
@@ -128,7 +156,11 @@ def _check_shapes(hidden: Any, weight: Any, labels: Any, bias: Any, class_weight
     hidden_shape, weight_shape, labels_shape = static_shape(hidden), static_shape(weight), static_shape(labels)
     if not hidden_shape:
         raise ShapeError(f"{NAME}: hidden is a scalar; give it shape (N, H) (or (..., H)), one row per label.")
-    if len(weight_shape) != 2 or None not in (weight_shape[1], hidden_shape[-1]) and weight_shape[1] != hidden_shape[-1]:
+    if (
+        len(weight_shape) != 2
+        or (None not in (weight_shape[1], hidden_shape[-1])
+        and weight_shape[1] != hidden_shape[-1])
+    ):
         raise ShapeError(
             f"{NAME}: weight of shape {weight_shape} does not fit hidden of shape {hidden_shape}: weight must be "
             f"(V, {hidden_shape[-1]}), one row of hidden's size {hidden_shape[-1]} per class (torch's nn.Linear "

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from .. import primitives as P
-from ..examples import margin as examples
 from .._options import Option
 from .._reduction import LossTerms
 from .._registry import define_loss
 from .._spec import Input
-from .classification._labels import pick
+from ..examples import margin as examples
 from ._shared import (
     CLASS_AXIS,
     CLASS_WEIGHT,
     along_axis,
 )
+from .classification._labels import pick
 
 __all__ = [
     "hinge",
@@ -125,9 +125,12 @@ def soft_margin(xp, y_pred, y_true):
     options=[
         Option("axis", "axis", -1, "The class axis averaged over (torch: the last axis)."),
         Option(
-            "class_weight", "weights", None,
+            "class_weight",
+            "weights",
+            None,
             "One weight per class, multiplying that class's term before the mean over classes "
-            "(torch's weight: Σ_c w_c·ℓ_c / C).", low=0.0,
+            "(torch's weight: Σ_c w_c·ℓ_c / C).",
+            low=0.0,
         ),
     ],
     target="binary",

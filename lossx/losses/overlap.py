@@ -36,52 +36,76 @@ import math
 from typing import Any
 
 from .. import primitives as P
-from ..examples import overlap as examples
 from .._errors import OptionValueError, ShapeError
 from .._options import Option
 from .._reduction import LossTerms
 from .._registry import define_loss
 from .._spec import Input
+from ..examples import overlap as examples
 from ._shared import along_axis, class_positions
 
 __all__ = [
-    "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge", "lovasz_softmax",
+    "dice",
+    "generalized_dice",
+    "tversky",
+    "focal_tversky",
+    "jaccard",
+    "mcc",
+    "lovasz_hinge",
+    "lovasz_softmax",
 ]
 
 # ----------------------------------------------------------------- shared options
 
 _FROM_LOGITS = Option(
-    "from_logits", "bool", False,
+    "from_logits",
+    "bool",
+    False,
     "True: y_pred are logits (sigmoid for dense targets, softmax over axis for integer labels); "
     "False: probabilities in [0, 1].",
 )
 _SMOOTH = Option(
-    "smooth", "float", 0.0,
+    "smooth",
+    "float",
+    0.0,
     "Added to the numerator and the denominator of the score (smp's smooth, MONAI's smooth_nr = "
-    "smooth_dr); an empty class predicted empty then scores 0 loss.", low=0.0,
+    "smooth_dr); an empty class predicted empty then scores 0 loss.",
+    low=0.0,
 )
 _EPSILON = Option(
-    "epsilon", "float", 1e-7,
-    "Added to the denominator only, against 0/0 (Keras's backend.epsilon()).", low=0.0,
+    "epsilon",
+    "float",
+    1e-7,
+    "Added to the denominator only, against 0/0 (Keras's backend.epsilon()).",
+    low=0.0,
 )
 _AXIS = Option("axis", "axis", -1, "The class axis of y_pred (torch layout: 1); never the batch axis 0.")
 _CLASS_WEIGHT = Option(
-    "class_weight", "weights", None,
+    "class_weight",
+    "weights",
+    None,
     "One weight per class: with per_class=True it weights each class's score and 'mean' divides by "
-    "their sum; with per_class=False it weights each class's sums (generalised Dice).", low=0.0,
+    "their sum; with per_class=False it weights each class's sums (generalised Dice).",
+    low=0.0,
 )
 _IGNORE_INDEX = Option(
-    "ignore_index", "int", None,
+    "ignore_index",
+    "int",
+    None,
     "A label (or dense target) value whose pixels are left out of every sum; a score with no pixel "
     "left counts nothing.",
 )
 _PER_CLASS = Option(
-    "per_class", "bool", True,
+    "per_class",
+    "bool",
+    True,
     "True: one score per sample and class, shape (N, C); False: the classes pooled into one score "
     "per sample, shape (N,) (Keras's Dice(axis=(1, ..., ndim−1))). Applies with sum_axes='per_sample'.",
 )
 _SUM_AXES = Option(
-    "sum_axes", "axes", "per_sample",
+    "sum_axes",
+    "axes",
+    "per_sample",
     "The axes each score sums its counts over, one score per index of the others: 'per_sample', every "
     "axis but the batch axis 0 and (per_class=True) the class axis; 'all', every axis, one score for the "
     "whole batch (Keras's Dice() default, axis=None); or a tuple of axes (Keras's axis), where the class "
@@ -132,8 +156,21 @@ def _probabilities_and_targets(xp, y_pred, y_true, from_logits, class_axis, igno
 
 
 def _overlap_sums(
-    xp, y_pred, y_true, name, *, alpha, beta, from_logits, axis, class_weight, ignore_index, per_class, sum_axes,
-    negatives=False, target_sums=False,
+    xp,
+    y_pred,
+    y_true,
+    name,
+    *,
+    alpha,
+    beta,
+    from_logits,
+    axis,
+    class_weight,
+    ignore_index,
+    per_class,
+    sum_axes,
+    negatives=False,
+    target_sums=False,
 ):
     """``(sums, scored, kept)``: the soft counts of each score, ``(TP, α·FP + β·FN)`` (with
     ``target_sums=True`` also ``Σt``) or, with ``negatives=True``, ``(TP, FP, FN, TN)``; where
@@ -236,9 +273,7 @@ def _score(xp, penalty, overlap, scored, smooth, epsilon, class_weight, kept, ex
     if scored is not None:
         # A score without pixels is masked out; keep its (unused) gradient finite.
         denominator = xp.where(scored, denominator, xp.ones_like(denominator))
-    value = xp.where(
-        xp.less(numerator, agreement), numerator / denominator, 1.0 - agreement / denominator
-    )
+    value = xp.where(xp.less(numerator, agreement), numerator / denominator, 1.0 - agreement / denominator)
     if exponent is not None:
         if scored is not None:
             # A masked score's base may be negative (1 − s with s > 1); its power must stay finite.
@@ -263,9 +298,7 @@ def _weighted(xp, value, scored, class_weight, kept):
     example=examples.overlap_example,
     showcase=examples.DICE,
 )
-def dice(
-    xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
-):
+def dice(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes):
     """Dice loss ``1 − (2·TP + s) / (Σp + Σt + s + ε) = (FP + FN + ε) / (2·TP + FP + FN + s + ε)``.
 
     ``TP = Σ p·t``, ``FP = Σ p·(1−t)``, ``FN = Σ (1−p)·t`` over every axis but the batch
@@ -290,21 +323,35 @@ def dice(
     segmentation_models_pytorch DiceLoss; MONAI DiceLoss.
     """
     (tp, penalty), scored, kept = _overlap_sums(
-        xp, y_pred, y_true, "dice", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+        xp,
+        y_pred,
+        y_true,
+        "dice",
+        alpha=1.0,
+        beta=1.0,
+        from_logits=from_logits,
+        axis=axis,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        per_class=per_class,
+        sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp + tp, scored, smooth, epsilon, class_weight, kept)
 
 
 _WEIGHTING = Option(
-    "weighting", "choice", "square",
+    "weighting",
+    "choice",
+    "square",
     "The class weights from the targets of each score: square, w_c = 1/(Σt_c)² (Sudre et al.'s, MONAI's default); "
     "simple, 1/Σt_c; uniform, 1 (the Dice of the pooled counts). A class absent from a score's targets takes "
     "the largest weight of the others (0 if every class is absent).",
     named=("square", "simple", "uniform"),
 )
 _POOLED_SUM_AXES = Option(
-    "sum_axes", "axes", "per_sample",
+    "sum_axes",
+    "axes",
+    "per_sample",
     "The axes each class's counts are summed over before the weighted classes are pooled into one score, one "
     "score per index of the other axes: 'per_sample', every axis but the batch axis 0 and the class axis; 'all', "
     "every axis but the class axis: one score for the whole batch, weights from the batch's totals (MONAI's "
@@ -335,14 +382,20 @@ def _volume_weights(xp, target_sum, weighting, kept):
 
 @define_loss(
     options=[
-        _WEIGHTING, _FROM_LOGITS,
+        _WEIGHTING,
+        _FROM_LOGITS,
         Option(
-            "smooth", "float", 1e-5,
+            "smooth",
+            "float",
+            1e-5,
             "Added to the numerator and the denominator of the score (MONAI's smooth_nr = smooth_dr): a "
-            "perfect prediction, and a score with no class present, lose exactly 0.", low=0.0,
+            "perfect prediction, and a score with no class present, lose exactly 0.",
+            low=0.0,
         ),
         Option("epsilon", "float", 0.0, "Added to the denominator only, against 0/0 where smooth = 0.", low=0.0),
-        _AXIS, _IGNORE_INDEX, _POOLED_SUM_AXES,
+        _AXIS,
+        _IGNORE_INDEX,
+        _POOLED_SUM_AXES,
     ],
     inputs=_INPUTS,
     class_axis=True,
@@ -382,8 +435,18 @@ def generalized_dice(xp, y_pred, y_true, *, weighting, from_logits, smooth, epsi
     name = "generalized_dice"
     class_axis = _class_axis(name, y_pred.ndim, axis)
     (tp, penalty, target_sum), scored, kept = _overlap_sums(
-        xp, y_pred, y_true, name, alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis, class_weight=None,
-        ignore_index=ignore_index, per_class=True, sum_axes=_class_sum_axes(name, y_pred.ndim, class_axis, sum_axes),
+        xp,
+        y_pred,
+        y_true,
+        name,
+        alpha=1.0,
+        beta=1.0,
+        from_logits=from_logits,
+        axis=axis,
+        class_weight=None,
+        ignore_index=ignore_index,
+        per_class=True,
+        sum_axes=_class_sum_axes(name, y_pred.ndim, class_axis, sum_axes),
         target_sums=True,
     )
     if weighting != "uniform":
@@ -407,7 +470,19 @@ def generalized_dice(xp, y_pred, y_true, *, weighting, from_logits, smooth, epsi
     showcase=examples.TVERSKY,
 )
 def tversky(
-    xp, y_pred, y_true, *, alpha, beta, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class,
+    xp,
+    y_pred,
+    y_true,
+    *,
+    alpha,
+    beta,
+    from_logits,
+    smooth,
+    epsilon,
+    axis,
+    class_weight,
+    ignore_index,
+    per_class,
     sum_axes,
 ):
     """Tversky loss ``1 − (TP + s) / (TP + α·FP + β·FN + s + ε) = (α·FP + β·FN + ε) / (TP + α·FP + β·FN + s + ε)``.
@@ -425,8 +500,18 @@ def tversky(
     keras.losses.Tversky; optax.dice_loss(alpha, beta); MONAI TverskyLoss.
     """
     (tp, penalty), scored, kept = _overlap_sums(
-        xp, y_pred, y_true, "tversky", alpha=alpha, beta=beta, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+        xp,
+        y_pred,
+        y_true,
+        "tversky",
+        alpha=alpha,
+        beta=beta,
+        from_logits=from_logits,
+        axis=axis,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        per_class=per_class,
+        sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
 
@@ -435,9 +520,13 @@ def tversky(
     options=[
         *_penalty_weights(0.3, 0.7),
         Option(
-            "gamma", "float", 0.75,
+            "gamma",
+            "float",
+            0.75,
             "Exponent γ of each score's Tversky loss (Abraham & Khan's 1/γ; smp's gamma): below 1 it "
-            "raises the loss of well-predicted classes relative to the rest.", low=0.0, low_open=True,
+            "raises the loss of well-predicted classes relative to the rest.",
+            low=0.0,
+            low_open=True,
         ),
         *_OPTIONS,
     ],
@@ -448,8 +537,21 @@ def tversky(
     showcase=examples.FOCAL_TVERSKY,
 )
 def focal_tversky(
-    xp, y_pred, y_true, *, alpha, beta, gamma, from_logits, smooth, epsilon, axis, class_weight, ignore_index,
-    per_class, sum_axes,
+    xp,
+    y_pred,
+    y_true,
+    *,
+    alpha,
+    beta,
+    gamma,
+    from_logits,
+    smooth,
+    epsilon,
+    axis,
+    class_weight,
+    ignore_index,
+    per_class,
+    sum_axes,
 ):
     """Focal Tversky loss ``(1 − (TP + s) / (TP + α·FP + β·FN + s + ε))^γ``: each score's :func:`tversky` loss to the power γ.
 
@@ -466,8 +568,18 @@ def focal_tversky(
     U-Net for lesion segmentation"; segmentation_models_pytorch TverskyLoss(gamma).
     """
     (tp, penalty), scored, kept = _overlap_sums(
-        xp, y_pred, y_true, "focal_tversky", alpha=alpha, beta=beta, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+        xp,
+        y_pred,
+        y_true,
+        "focal_tversky",
+        alpha=alpha,
+        beta=beta,
+        from_logits=from_logits,
+        axis=axis,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        per_class=per_class,
+        sum_axes=sum_axes,
     )
     exponent = None if isinstance(gamma, (int, float)) and gamma == 1 else gamma
     return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept, exponent)
@@ -482,9 +594,7 @@ def focal_tversky(
     example=examples.overlap_example,
     showcase=examples.JACCARD,
 )
-def jaccard(
-    xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes
-):
+def jaccard(xp, y_pred, y_true, *, from_logits, smooth, epsilon, axis, class_weight, ignore_index, per_class, sum_axes):
     """Jaccard (soft IoU) loss ``1 − (TP + s) / (Σp + Σt − TP + s + ε) = (FP + FN + ε) / (TP + FP + FN + s + ε)``.
 
     ``TP``, ``FP``, ``FN``, ``s``, ``ε``, the axes and ``class_weight`` as in :func:`dice`;
@@ -494,8 +604,18 @@ def jaccard(
     networks"; segmentation_models_pytorch JaccardLoss; optax.dice_loss(alpha=1, beta=1).
     """
     (tp, penalty), scored, kept = _overlap_sums(
-        xp, y_pred, y_true, "jaccard", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+        xp,
+        y_pred,
+        y_true,
+        "jaccard",
+        alpha=1.0,
+        beta=1.0,
+        from_logits=from_logits,
+        axis=axis,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        per_class=per_class,
+        sum_axes=sum_axes,
     )
     return _score(xp, penalty, tp, scored, smooth, epsilon, class_weight, kept)
 
@@ -504,7 +624,9 @@ def jaccard(
     options=[
         _FROM_LOGITS,
         Option(
-            "epsilon", "float", 1e-5,
+            "epsilon",
+            "float",
+            1e-5,
             "Added to the product under the square root of the denominator, against 0/0 (MONAI's smooth_dr).",
             low=0.0,
         ),
@@ -542,8 +664,18 @@ def mcc(xp, y_pred, y_true, *, from_logits, epsilon, axis, class_weight, ignore_
     segmentation_models_pytorch MCCLoss (binary, the whole batch pooled, with 1e-5 added to each count).
     """
     (tp, fp, fn, tn), scored, kept = _overlap_sums(
-        xp, y_pred, y_true, "mcc", alpha=1.0, beta=1.0, from_logits=from_logits, axis=axis,
-        class_weight=class_weight, ignore_index=ignore_index, per_class=per_class, sum_axes=sum_axes,
+        xp,
+        y_pred,
+        y_true,
+        "mcc",
+        alpha=1.0,
+        beta=1.0,
+        from_logits=from_logits,
+        axis=axis,
+        class_weight=class_weight,
+        ignore_index=ignore_index,
+        per_class=per_class,
+        sum_axes=sum_axes,
         negatives=True,
     )
     correlation = tp * tn - fp * fn
@@ -653,17 +785,24 @@ def lovasz_hinge(xp, y_pred, y_true):
         _FROM_LOGITS,
         _AXIS,
         Option(
-            "classes", "choice", "all",
+            "classes",
+            "choice",
+            "all",
             "Which classes each image averages: all, every class (kornia's; a class absent from the image scores "
             "its largest probability); present, the classes its targets contain (Berman et al.'s default).",
             named=("all", "present"),
         ),
         Option(
-            "class_weight", "weights", None,
-            "One weight per class: it weights each class's score and 'mean' divides by their sum.", low=0.0,
+            "class_weight",
+            "weights",
+            None,
+            "One weight per class: it weights each class's score and 'mean' divides by their sum.",
+            low=0.0,
         ),
         Option(
-            "ignore_index", "int", None,
+            "ignore_index",
+            "int",
+            None,
             "A label (or dense target) value whose pixels are left out of the sorting; a score with no pixel "
             "left counts nothing.",
         ),

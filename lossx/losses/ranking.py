@@ -8,13 +8,13 @@ from __future__ import annotations
 import math
 
 from .. import primitives as P
-from ..examples import ranking as examples
 from .._errors import LabelRangeError, ShapeError
 from .._namespace import device_of, is_eager
 from .._options import Option
 from .._reduction import LossTerms
 from .._registry import define_loss
 from .._spec import Input, Packing
+from ..examples import ranking as examples
 
 __all__ = [
     "margin_ranking",
@@ -322,12 +322,21 @@ def _masked_logsumexp(xp, x, mask):
 @define_loss(
     options=[
         Option("gamma", "float", 80.0, "γ: the scale of the weighted similarities.", low=0.0),
-        Option("margin", "float", 0.4, "m: the relaxation; optima 1 + m (positives) and −m (negatives), "
-                                       "decision margins 1 − m and m."),
+        Option(
+            "margin",
+            "float",
+            0.4,
+            "m: the relaxation; optima 1 + m (positives) and −m (negatives), decision margins 1 − m and m.",
+        ),
         Option("remove_diagonal", "bool", True, "Leave each row's pair with itself out of its positives."),
-        Option("normalize", "bool", True, "L2-normalise the embeddings, so s is the cosine similarity; False: "
-                                          "s is the dot product of embeddings already of unit norm (Keras's "
-                                          "circle expects them)."),
+        Option(
+            "normalize",
+            "bool",
+            True,
+            "L2-normalise the embeddings, so s is the cosine similarity; False: "
+            "s is the dot product of embeddings already of unit norm (Keras's "
+            "circle expects them).",
+        ),
     ],
     inputs=_BATCH_INPUTS,
     class_axis=True,
@@ -406,10 +415,20 @@ def _euclidean(xp, rows, squared=False):
     options=[
         Option("pos_margin", "float", 0.0, "m₊: positive pairs farther apart than this are penalised.", low=0.0),
         Option("neg_margin", "float", 1.0, "m₋: negative pairs closer than this are penalised.", low=0.0),
-        Option("normalize", "bool", True, "L2-normalise the embeddings first (pytorch-metric-learning's default "
-                                          "distance); False: distances between the embeddings as given."),
-        Option("squared", "bool", False, "Square each hinge, [d − m₊]₊² and [m₋ − d]₊² (Hadsell et al.'s form, "
-                                         "without its ½; TFA's contrastive_loss)."),
+        Option(
+            "normalize",
+            "bool",
+            True,
+            "L2-normalise the embeddings first (pytorch-metric-learning's default "
+            "distance); False: distances between the embeddings as given.",
+        ),
+        Option(
+            "squared",
+            "bool",
+            False,
+            "Square each hinge, [d − m₊]₊² and [m₋ − d]₊² (Hadsell et al.'s form, "
+            "without its ½; TFA's contrastive_loss).",
+        ),
     ],
     inputs=_BATCH_INPUTS,
     class_axis=True,
@@ -499,15 +518,28 @@ def _mining_distances(xp, embeddings, distance):
 @define_loss(
     options=[
         Option("margin", "float", 1.0, "How much farther the negative should be than the positive.", low=0.0),
-        Option("mining", "choice", "semi_hard", "semi_hard: every positive pair with its closest negative beyond "
-                                                "the positive (TFA's triplet_semihard_loss); hard: each anchor's "
-                                                "farthest positive with its closest negative (triplet_hard_loss).",
-               named=("semi_hard", "hard")),
-        Option("distance", "choice", "euclidean", "euclidean (TFA's 'L2'), squared_euclidean ('squared-L2') or "
-                                                  "cosine, 1 − cos ('angular').",
-               named=("euclidean", "squared_euclidean", "cosine")),
-        Option("soft", "bool", False, "softplus(d_p − d_n) instead of [margin + d_p − d_n]₊ (the margin is "
-                                      "unused): TFA's soft margin."),
+        Option(
+            "mining",
+            "choice",
+            "semi_hard",
+            "semi_hard: every positive pair with its closest negative beyond "
+            "the positive (TFA's triplet_semihard_loss); hard: each anchor's "
+            "farthest positive with its closest negative (triplet_hard_loss).",
+            named=("semi_hard", "hard"),
+        ),
+        Option(
+            "distance",
+            "choice",
+            "euclidean",
+            "euclidean (TFA's 'L2'), squared_euclidean ('squared-L2') or cosine, 1 − cos ('angular').",
+            named=("euclidean", "squared_euclidean", "cosine"),
+        ),
+        Option(
+            "soft",
+            "bool",
+            False,
+            "softplus(d_p − d_n) instead of [margin + d_p − d_n]₊ (the margin is unused): TFA's soft margin.",
+        ),
     ],
     inputs=_BATCH_INPUTS,
     class_axis=True,
@@ -569,10 +601,20 @@ def mined_triplet(xp, embeddings, labels, *, margin, mining, distance, soft):
 
 @define_loss(
     options=[
-        Option("margin", "float", 1.0, "α: how much farther than a positive pair its negatives should be "
-                                       "(TFA's margin; pytorch-metric-learning's neg_margin − pos_margin)."),
-        Option("normalize", "bool", False, "L2-normalise the embeddings first (pytorch-metric-learning's default "
-                                           "distance); False: distances between the embeddings as given (TFA)."),
+        Option(
+            "margin",
+            "float",
+            1.0,
+            "α: how much farther than a positive pair its negatives should be "
+            "(TFA's margin; pytorch-metric-learning's neg_margin − pos_margin).",
+        ),
+        Option(
+            "normalize",
+            "bool",
+            False,
+            "L2-normalise the embeddings first (pytorch-metric-learning's default "
+            "distance); False: distances between the embeddings as given (TFA).",
+        ),
     ],
     inputs=_BATCH_INPUTS,
     class_axis=True,
@@ -621,8 +663,15 @@ def lifted_structure(xp, embeddings, labels, *, margin, normalize):
 
 
 @define_loss(
-    options=[Option("l2_reg", "float", 0.0, "λ: adds ¼λ(|a_i|² + |p_i|²) to each pair's loss (tf.contrib's "
-                                            "reg_lambda, 0.002 there).", low=0.0)],
+    options=[
+        Option(
+            "l2_reg",
+            "float",
+            0.0,
+            "λ: adds ¼λ(|a_i|² + |p_i|²) to each pair's loss (tf.contrib's reg_lambda, 0.002 there).",
+            low=0.0,
+        )
+    ],
     inputs=[
         Input("anchor", "prediction", "Anchor embeddings, shape (N, D): one row per pair."),
         Input("positive", "dense", "Positive embeddings, shape (N, D): row i of anchor i's class."),
@@ -656,8 +705,7 @@ def npairs(xp, anchor, positive, labels, *, l2_reg):
     [y; y], is this loss where the labels are distinct (it keeps one pair per class).
     """
     shapes = tuple(anchor.shape), tuple(positive.shape)
-    if anchor.ndim != 2 or positive.ndim != 2 or any(None not in pair and len(set(pair)) > 1
-                                                     for pair in zip(*shapes)):
+    if anchor.ndim != 2 or positive.ndim != 2 or any(None not in pair and len(set(pair)) > 1 for pair in zip(*shapes)):
         raise ShapeError(
             f"npairs: anchor and positive must both have shape (N, D), got shapes {shapes[0]} and {shapes[1]}; "
             "row i of positive is the positive of anchor i, with labels[i] their class."

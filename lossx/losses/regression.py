@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 
 from .. import primitives as P
-from ..examples import regression as examples
 from .._errors import VarianceRangeError
 from .._namespace import is_eager
 from .._options import Option
 from .._registry import define_loss
 from .._spec import Input, Packing
+from ..examples import regression as examples
 from ._shared import is_off
 
 __all__ = [
@@ -74,7 +74,9 @@ def huber(xp, y_pred, y_true, *, delta):
 @define_loss(
     options=[
         Option(
-            "eps", "float", 1e-7,
+            "eps",
+            "float",
+            1e-7,
             "Floor ε of the denominator max(|y_true|, ε) (Keras: 1e-7; scikit-learn: float64 machine epsilon).",
             low=0.0,
         ),
@@ -102,10 +104,13 @@ def mean_absolute_percentage_error(xp, y_pred, y_true, *, eps):
 @define_loss(
     options=[
         Option(
-            "eps", "float", 1e-7,
+            "eps",
+            "float",
+            1e-7,
             "Inputs below ε are raised to ε before the logarithm, as Keras does; None: no floor "
             "(exact for inputs > −1, as scikit-learn).",
-            low=0.0, allow_none=True,
+            low=0.0,
+            allow_none=True,
         ),
     ],
     aliases=("msle",),
@@ -139,7 +144,10 @@ def mean_squared_logarithmic_error(xp, y_pred, y_true, *, eps):
 @define_loss(
     options=[
         Option(
-            "beta", "float", 1.0, "Where the loss turns from quadratic to linear; 0 gives the absolute error.",
+            "beta",
+            "float",
+            1.0,
+            "Where the loss turns from quadratic to linear; 0 gives the absolute error.",
             low=0.0,
         ),
     ],
@@ -178,9 +186,14 @@ def log_cosh(xp, y_pred, y_true):
 @define_loss(
     options=[
         Option(
-            "quantile", "float_or_weights", 0.5,
+            "quantile",
+            "float_or_weights",
+            0.5,
             "The quantile level τ (scikit-learn's alpha): a scalar, or one level per entry of the last axis.",
-            low=0.0, high=1.0, low_open=True, high_open=True,
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
         ),
     ],
     aliases=("pinball",),
@@ -217,8 +230,11 @@ def _stirling(xp, counts):
         Option("log_input", "bool", False, "True: y_pred is the log-rate log λ; False: the rate λ itself."),
         Option("full", "bool", False, "Add the Stirling approximation of log(y_true!) (where y_true > 1)."),
         Option(
-            "eps", "float", 1e-7, "Added to the rate inside the logarithm when log_input=False (Keras: 1e-7; "
-            "torch: 1e-8).", low=0.0,
+            "eps",
+            "float",
+            1e-7,
+            "Added to the rate inside the logarithm when log_input=False (Keras: 1e-7; torch: 1e-8).",
+            low=0.0,
         ),
     ],
     example=examples.poisson_example,
@@ -247,8 +263,7 @@ def poisson(xp, y_pred, y_true, *, log_input, full, eps):
 @define_loss(
     options=[
         Option("full", "bool", False, "Add the constant ½·log(2π), giving the full negative log-likelihood."),
-        Option("eps", "float", 1e-6, "Variances below ε are raised to ε (for stability).",
-               low=0.0, low_open=True),
+        Option("eps", "float", 1e-6, "Variances below ε are raised to ε (for stability).", low=0.0, low_open=True),
     ],
     inputs=[
         Input("mean", "prediction", "Predicted means."),
@@ -292,8 +307,11 @@ def gaussian_nll(xp, mean, target, variance, *, full, eps):
     options=[
         Option("axis", "axis", -1, "The axis the cosine is taken over (one loss per row along it)."),
         Option(
-            "eps", "float", 1e-7, "Lower bound of each vector's norm, so zero vectors give 0 (Keras: 1e-7; "
-            "torch: 1e-8; optax: 0).", low=0.0,
+            "eps",
+            "float",
+            1e-7,
+            "Lower bound of each vector's norm, so zero vectors give 0 (Keras: 1e-7; torch: 1e-8; optax: 0).",
+            low=0.0,
         ),
     ],
     class_axis=True,

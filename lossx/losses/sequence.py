@@ -6,12 +6,12 @@ from typing import Any
 
 from .. import primitives as P
 from .._call import compute
-from ..examples import sequence as examples
 from .._errors import LabelRangeError, OptionValueError, ShapeError
 from .._namespace import device_of, is_eager, to_numpy
 from .._options import Option
 from .._registry import define_loss
 from .._spec import Input, LossSpec
+from ..examples import sequence as examples
 
 # The family's losses (lossx.losses.__all__); ctc_forward_probabilities is a function, not a loss,
 # exported by lossx itself.
@@ -88,7 +88,10 @@ def _check_values(xp, name, y_pred, labels, padded_labels, input_lengths, label_
     (one pass each, as for the lengths) say whether every label within its length is in range.
     """
     frames, classes, max_labels = y_pred.shape[1], y_pred.shape[2], labels.shape[1]
-    for what, lengths, limit in (("input_lengths", input_lengths, frames), ("label_lengths", label_lengths, max_labels)):
+    for what, lengths, limit in (
+        ("input_lengths", input_lengths, frames),
+        ("label_lengths", label_lengths, max_labels),
+    ):
         if lengths is None:
             continue
         low, high = P.extrema(lengths)
@@ -131,8 +134,7 @@ def _log_probabilities(xp, name, y_pred, y_true, input_lengths, label_lengths, b
         blank = xp.astype(_size(xp, y_pred, 2), y_true.dtype) + blank
     if classes is not None and not 0 <= blank < classes:
         raise OptionValueError(
-            f"{name}: blank is out of range for y_pred with {classes} classes; use an index in "
-            f"[{-classes}, {classes})."
+            f"{name}: blank is out of range for y_pred with {classes} classes; use an index in [{-classes}, {classes})."
         )
     labels = y_true
     if from_logits:
@@ -209,12 +211,16 @@ def _forward(xp, log_probs, labels, input_lengths, label_lengths, blank, collect
 
 
 BLANK = Option(
-    "blank", "int", 0,
+    "blank",
+    "int",
+    0,
     "Index of the blank class in y_pred's last axis; negative values count from the end "
     "(−1: the last class, as TensorFlow's blank_index).",
 )
 FROM_LOGITS = Option(
-    "from_logits", "bool", True,
+    "from_logits",
+    "bool",
+    True,
     "True: y_pred are logits or log-probabilities (log-softmax is applied over the classes, "
     "which leaves log-probabilities unchanged); False: probabilities in [0, 1], used as given.",
 )
@@ -223,13 +229,17 @@ INPUTS = (
     Input("y_pred", "prediction", "Per-frame class scores, batch first: (B, T, C), blank included."),
     Input("y_true", "sequences", "Label sequences, right-padded: (B, L)."),
     Input(
-        "input_lengths", "lengths",
-        "Number of valid frames of each sequence (B,); None: all T frames.", optional=True,
+        "input_lengths",
+        "lengths",
+        "Number of valid frames of each sequence (B,); None: all T frames.",
+        optional=True,
     ),
     Input(
-        "label_lengths", "lengths",
+        "label_lengths",
+        "lengths",
         "Number of valid labels of each sequence (B,); None: the count of entries of y_true "
-        "that are not the blank (Keras's convention: labels padded with the blank).", optional=True,
+        "that are not the blank (Keras's convention: labels padded with the blank).",
+        optional=True,
     ),
 )
 
@@ -238,9 +248,10 @@ INPUTS = (
     options=[
         BLANK,
         Option(
-            "zero_infinity", "bool", False,
-            "Replace infinite losses (no alignment exists: input too short for the labels) by 0, "
-            "with a zero gradient.",
+            "zero_infinity",
+            "bool",
+            False,
+            "Replace infinite losses (no alignment exists: input too short for the labels) by 0, with a zero gradient.",
         ),
         FROM_LOGITS,
     ],
@@ -301,7 +312,14 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     Networks", ICML; torch.nn.CTCLoss; optax.ctc_loss; keras.losses.CTC.
     """
     log_probs, labels, input_lengths, label_lengths, blank = _log_probabilities(
-        xp, "ctc", y_pred, y_true, input_lengths, label_lengths, blank, from_logits,
+        xp,
+        "ctc",
+        y_pred,
+        y_true,
+        input_lengths,
+        label_lengths,
+        blank,
+        from_logits,
     )
     if from_logits and is_eager(y_pred):
         # The framework's fused kernel of this recursion (torch's F.ctc_loss: far faster for
@@ -327,7 +345,12 @@ FORWARD_PROBABILITIES = "ctc_forward_probabilities"
 
 
 def ctc_forward_probabilities(
-    y_pred: Any, y_true: Any, input_lengths: Any = None, label_lengths: Any = None, *, blank: int = 0,
+    y_pred: Any,
+    y_true: Any,
+    input_lengths: Any = None,
+    label_lengths: Any = None,
+    *,
+    blank: int = 0,
     from_logits: bool = True,
 ) -> tuple:
     """CTC's loss and its forward variables, every frame's: ``(loss, log_alpha_blank, log_alpha_label)``.
@@ -367,7 +390,14 @@ def ctc_forward_probabilities(
 
 def _forward_probabilities(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, from_logits) -> tuple:
     log_probs, labels, input_lengths, label_lengths, blank = _log_probabilities(
-        xp, FORWARD_PROBABILITIES, y_pred, y_true, input_lengths, label_lengths, blank, from_logits,
+        xp,
+        FORWARD_PROBABILITIES,
+        y_pred,
+        y_true,
+        input_lengths,
+        label_lengths,
+        blank,
+        from_logits,
     )
     loss, every = _forward(xp, log_probs, labels, input_lengths, label_lengths, blank, True)
     return loss, every[:, :, 0::2], every[:, :, 1::2]
@@ -376,8 +406,12 @@ def _forward_probabilities(xp, y_pred, y_true, input_lengths, label_lengths, *, 
 # The declaration of its inputs and options, so that its call runs ctc's checks and casts (lossx._call);
 # not registered: it is no loss (its result is not reduced).
 _FORWARD_SPEC = LossSpec(
-    name=FORWARD_PROBABILITIES, body=_forward_probabilities, options=(BLANK, FROM_LOGITS), inputs=INPUTS,
-    class_axis=True, probabilities=True,
+    name=FORWARD_PROBABILITIES,
+    body=_forward_probabilities,
+    options=(BLANK, FROM_LOGITS),
+    inputs=INPUTS,
+    class_axis=True,
+    probabilities=True,
 )
 # Its derived attributes computed now, outside any trace (as lossx._registry.register does).
 _FORWARD_SPEC.required_inputs, _FORWARD_SPEC.other_inputs, _FORWARD_SPEC.array_options  # noqa: B018

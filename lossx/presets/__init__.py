@@ -9,6 +9,7 @@ all, after the losses they name, in the order ``lossx list`` shows.
 from __future__ import annotations
 
 from .. import losses  # noqa: F401  (the losses the presets name are registered first)
+from . import classification, margin, overlap, ranking, regression, sequence  # noqa: F401  (declares them)
 from ._preset import (
     COMMON_ARGUMENTS,
     PRESET_FRAMEWORKS,
@@ -20,7 +21,13 @@ from ._preset import (
     presets,
 )
 
-from . import classification, margin, overlap, ranking, regression, sequence  # noqa: E402,F401  (declares them)
-
-__all__ = ["COMMON_ARGUMENTS", "PRESET_FRAMEWORKS", "FunctionVariant", "Preset", "PresetReduction", "TargetVariant",
-           "define_preset", "presets"]
+__all__ = [
+    "COMMON_ARGUMENTS",
+    "PRESET_FRAMEWORKS",
+    "FunctionVariant",
+    "Preset",
+    "PresetReduction",
+    "TargetVariant",
+    "define_preset",
+    "presets",
+]

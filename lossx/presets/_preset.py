@@ -25,8 +25,15 @@ from .._reduction import check_global_mean, static_shape
 from .._registry import lookup
 from .._spec import LossSpec
 
-__all__ = ["PRESET_FRAMEWORKS", "FunctionVariant", "Preset", "PresetReduction", "TargetVariant", "define_preset",
-           "presets"]
+__all__ = [
+    "PRESET_FRAMEWORKS",
+    "FunctionVariant",
+    "Preset",
+    "PresetReduction",
+    "TargetVariant",
+    "define_preset",
+    "presets",
+]
 
 PRESET_FRAMEWORKS = ("torch", "keras")
 
@@ -297,8 +304,13 @@ class Preset:
         reshaped = unbatched or self.prepare is not None
         if reshaped or self.probability_targets is not None or function is not None:
             xp = namespace_of(y_pred)
-            inputs = (y_pred, *(None if x is None else to_namespace(xp, x, y_pred, i.name)
-                                for x, i in zip(inputs[1:], self.spec.inputs[1:])))
+            inputs = (
+                y_pred,
+                *(
+                    None if x is None else to_namespace(xp, x, y_pred, i.name)
+                    for x, i in zip(inputs[1:], self.spec.inputs[1:])
+                ),
+            )
             if function is not None:
                 spec = lookup(self.function_variant.loss)
                 inputs = self.function_variant.inputs(xp, function, inputs, options)
@@ -321,8 +333,18 @@ class Preset:
             rescale = factor if rescale is None else rescale * factor
         if total_weight is not None or mean_across is not None:
             self.check_global_mean(None, rule, mean_across)
-        out = run(spec, spec.bind(inputs), options, rule.reduction, sample_weight, mask,
-                  rescale=rescale, count_class_weights=count, total_weight=total_weight, mean_across=mean_across)
+        out = run(
+            spec,
+            spec.bind(inputs),
+            options,
+            rule.reduction,
+            sample_weight,
+            mask,
+            rescale=rescale,
+            count_class_weights=count,
+            total_weight=total_weight,
+            mean_across=mean_across,
+        )
         return out[0] if unbatched and rule.reduction == "none" else out
 
 
@@ -341,8 +363,8 @@ def define_preset(name: str, framework: str, loss: str, **details: Any) -> Prese
         raise ValueError(
             f"{name} is already lossx's own class for {loss}; a preset would shadow it "
             "(replaces_own_class=True declares that it takes that class's place)."
-            if spec.camel_name == name else
-            f"{name}: replaces_own_class is for a preset named like the loss's own class, {spec.camel_name}."
+            if spec.camel_name == name
+            else f"{name}: replaces_own_class is for a preset named like the loss's own class, {spec.camel_name}."
         )
     keras_only = [key for key in ("replaces_own_class", "function", "same_shape") if getattr(preset, key)]
     if keras_only and framework != "keras":
@@ -351,8 +373,10 @@ def define_preset(name: str, framework: str, loss: str, **details: Any) -> Prese
         if framework != "torch":
             raise ValueError(f"{name}: function_variant is implemented by the torch adapter only.")
         if preset.prepare is not None or preset.unbatched_ndim is not None or preset.probability_targets is not None:
-            raise ValueError(f"{name}: function_variant takes the inputs as given; it does not combine with "
-                             "prepare, unbatched_ndim or probability_targets.")
+            raise ValueError(
+                f"{name}: function_variant takes the inputs as given; it does not combine with "
+                "prepare, unbatched_ndim or probability_targets."
+            )
     spec.validate(preset.lossx_options({}))  # the declared defaults and fixed options must be valid
     _PRESETS[(framework, name)] = preset
     return preset

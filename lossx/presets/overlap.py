@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ._preset import define_preset
 
@@ -17,7 +18,9 @@ def _to_keras_axis(options: dict[str, Any]) -> dict[str, Any]:
 
 
 _KERAS_OVERLAP = {
-    "replaces_own_class": True, "defaults": {"sum_axes": "all"}, "translate": _from_keras_axis,
+    "replaces_own_class": True,
+    "defaults": {"sum_axes": "all"},
+    "translate": _from_keras_axis,
     "untranslate": _to_keras_axis,
 }
 _KERAS_OVERLAP_DOC = (
@@ -29,17 +32,25 @@ _KERAS_OVERLAP_DOC = (
     "from_logits, class_weight and ignore_index are lossx extensions."
 )
 define_preset(
-    "Dice", "keras", "dice", renames={"axis": "sum_axes", "class_axis": "axis"}, function="dice",
-    same_shape=True, **_KERAS_OVERLAP,
+    "Dice",
+    "keras",
+    "dice",
+    renames={"axis": "sum_axes", "class_axis": "axis"},
+    function="dice",
+    same_shape=True,
+    **_KERAS_OVERLAP,
     doc="keras.losses.Dice(axis=None): 1 − 2·Σ t·p / (Σ t + Σ p + ε). " + _KERAS_OVERLAP_DOC + " Dense targets "
-        "must have y_pred's shape (after Keras's rank alignment): Keras sums a broadcast target before "
-        "broadcasting it, so its Σ t counts it once while Σ t·p counts it for every prediction.",
+    "must have y_pred's shape (after Keras's rank alignment): Keras sums a broadcast target before "
+    "broadcasting it, so its Σ t counts it once while Σ t·p counts it for every prediction.",
 )
 define_preset(
-    "Tversky", "keras", "tversky",
-    renames={"alpha": "beta", "beta": "alpha", "axis": "sum_axes", "class_axis": "axis"}, function="tversky",
+    "Tversky",
+    "keras",
+    "tversky",
+    renames={"alpha": "beta", "beta": "alpha", "axis": "sum_axes", "class_axis": "axis"},
+    function="tversky",
     **_KERAS_OVERLAP,
     doc="keras.losses.Tversky(alpha=0.5, beta=0.5, axis=None): 1 − TP / (TP + α·Σ t·(1−p) + β·Σ p·(1−t) + ε), "
-        "Keras's convention: its alpha weighs the false negatives and its beta the false positives (lossx's "
-        "tversky, the paper's, the other way round; the preset swaps them). " + _KERAS_OVERLAP_DOC,
+    "Keras's convention: its alpha weighs the false negatives and its beta the false positives (lossx's "
+    "tversky, the paper's, the other way round; the preset swaps them). " + _KERAS_OVERLAP_DOC,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -13,10 +14,14 @@ from ..examples.sequence import ctc_example
 from ._preset import PresetReduction, define_preset
 
 define_preset(
-    "CTC", "keras", "ctc", fixed={"blank": 0, "from_logits": True}, function="ctc",
+    "CTC",
+    "keras",
+    "ctc",
+    fixed={"blank": 0, "from_logits": True},
+    function="ctc",
     doc="keras.losses.CTC: y_true (B, L) integer labels padded with 0 (the blank), y_pred (B, T, C) "
-        "logits; every frame counts and label lengths are the number of nonzero labels. Keras on "
-        "TensorFlow computes in float32 even for float64 inputs; lossx computes in the input's dtype.",
+    "logits; every frame counts and label lengths are the number of nonzero labels. Keras on "
+    "TensorFlow computes in float32 even for float64 inputs; lossx computes in the input's dtype.",
 )
 
 
@@ -34,7 +39,9 @@ def _torch_ctc_inputs(xp: Any, inputs: tuple, unbatched: bool) -> tuple:
     log_probs, targets, input_lengths, target_lengths = inputs
     if unbatched:
         log_probs = xp.expand_dims(log_probs, axis=1)
-        targets, input_lengths, target_lengths = (xp.expand_dims(x, axis=0) for x in (targets, input_lengths, target_lengths))
+        targets, input_lengths, target_lengths = (
+            xp.expand_dims(x, axis=0) for x in (targets, input_lengths, target_lengths)
+        )
     log_probs = xp.permute_dims(log_probs, (1, 0, 2))
     if targets.ndim == 1:
         width = max(targets.shape[0], 1)
@@ -62,11 +69,16 @@ def _torch_ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> 
 
 
 define_preset(
-    "CTCLoss", "torch", "ctc", fixed={"from_logits": True}, prepare=_torch_ctc_inputs, unbatched_ndim=2,
+    "CTCLoss",
+    "torch",
+    "ctc",
+    fixed={"from_logits": True},
+    prepare=_torch_ctc_inputs,
+    unbatched_ndim=2,
     example=_torch_ctc_example,
     reductions={"mean": PresetReduction("mean", scale=_per_target_length)},
     doc="torch.nn.CTCLoss(blank=0, reduction='mean', zero_infinity=False): forward(log_probs, targets, "
-        "input_lengths, target_lengths) with torch's layouts: log-probabilities time first (T, N, C) or "
-        "unbatched (T, C); targets padded (N, S), unbatched (S,) or concatenated (sum of target_lengths,). "
-        "'mean' divides each loss by its target length (at least 1), then averages over the batch, as torch's.",
+    "input_lengths, target_lengths) with torch's layouts: log-probabilities time first (T, N, C) or "
+    "unbatched (T, C); targets padded (N, S), unbatched (S,) or concatenated (sum of target_lengths,). "
+    "'mean' divides each loss by its target length (at least 1), then averages over the batch, as torch's.",
 )

@@ -19,15 +19,16 @@ this file proves graph-break freedom and no retracing explicitly.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
-from tests.support import reference
-from tests.support.frameworks import framework, only_framework, to_backend
-from tests.numerics.test_matrix import CASES, _fresh, assert_matches, inputs
 
 import lossx
+from tests.numerics.test_matrix import CASES, _fresh, assert_matches, inputs
+from tests.support import reference
+from tests.support.frameworks import framework, only_framework, to_backend
 
 FIRST_CASES = [case for i, case in enumerate(CASES) if case.loss not in {c.loss for c in CASES[:i]}]
 assert {case.loss for case in FIRST_CASES} == set(lossx.losses.__all__)
@@ -68,7 +69,9 @@ def _loss_of_wrt(case, arrays: list, sample_weight: Any) -> Callable:
     return of_wrt
 
 
-@pytest.mark.parametrize("case", FIRST_CASES, ids=[f"{case.id}-torch-{DTYPE}-compile-fullgraph" for case in FIRST_CASES])
+@pytest.mark.parametrize(
+    "case", FIRST_CASES, ids=[f"{case.id}-torch-{DTYPE}-compile-fullgraph" for case in FIRST_CASES]
+)
 @only_framework("torch")
 def test_torch_compile_one_graph_no_break(case):
     torch = framework("torch")
@@ -90,7 +93,8 @@ def test_torch_compile_one_graph_no_break(case):
     # A code object per case: Dynamo's cache and recompile limit are per code object.
     compiled = torch.compile(
         _fresh(weighted_loss, f"fullgraph_{case.id.replace('-', '_').replace('.', '_')}"),
-        fullgraph=True, backend=counting_backend,
+        fullgraph=True,
+        backend=counting_backend,
     )
     data = inputs(case.id, "sw")
     counters.clear()

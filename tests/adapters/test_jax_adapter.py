@@ -55,18 +55,30 @@ def _softmax(logits):
 CASES = [
     ("mse", "mean_squared_error", {}, _regression),
     ("huber-delta0.5", "huber", {"delta": 0.5}, _regression),
-    ("bce-logits-smooth-posweight", "binary_cross_entropy",
-     {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0},
-     lambda: (_regression()[0], (np.random.default_rng(1).random((6, 5)) < 0.5).astype(np.float32))),
-    ("focal-logits-alpha", "binary_focal_cross_entropy",
-     {"from_logits": True, "alpha": 0.3, "gamma": 1.5},
-     lambda: (_regression()[0], (np.random.default_rng(1).random((6, 5)) < 0.5).astype(np.float32))),
-    ("cce-logits-classweight", "categorical_cross_entropy",
-     {"from_logits": True, "class_weight": CLASS_WEIGHT, "label_smoothing": 0.1},
-     lambda: (_classification()[0], np.eye(4, dtype=np.float32)[np.abs(_classification()[1])])),
-    ("scce-logits-classweight-ignore", "sparse_categorical_cross_entropy",
-     {"from_logits": True, "class_weight": CLASS_WEIGHT, "ignore_index": -1, "label_smoothing": 0.05},
-     _classification),
+    (
+        "bce-logits-smooth-posweight",
+        "binary_cross_entropy",
+        {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0},
+        lambda: (_regression()[0], (np.random.default_rng(1).random((6, 5)) < 0.5).astype(np.float32)),
+    ),
+    (
+        "focal-logits-alpha",
+        "binary_focal_cross_entropy",
+        {"from_logits": True, "alpha": 0.3, "gamma": 1.5},
+        lambda: (_regression()[0], (np.random.default_rng(1).random((6, 5)) < 0.5).astype(np.float32)),
+    ),
+    (
+        "cce-logits-classweight",
+        "categorical_cross_entropy",
+        {"from_logits": True, "class_weight": CLASS_WEIGHT, "label_smoothing": 0.1},
+        lambda: (_classification()[0], np.eye(4, dtype=np.float32)[np.abs(_classification()[1])]),
+    ),
+    (
+        "scce-logits-classweight-ignore",
+        "sparse_categorical_cross_entropy",
+        {"from_logits": True, "class_weight": CLASS_WEIGHT, "ignore_index": -1, "label_smoothing": 0.05},
+        _classification,
+    ),
     ("hinge", "hinge", {}, lambda: (_regression()[0], np.sign(_regression(1)[1]))),
 ]
 IDS = [case[0] for case in CASES]
@@ -95,7 +107,9 @@ def test_jit_with_static_option_arguments():
     )
     _close(
         jitted(logits, labels, from_logits=True, ignore_index=-1, class_weight=CLASS_WEIGHT),
-        LN.sparse_categorical_cross_entropy(logits, labels, from_logits=True, ignore_index=-1, class_weight=CLASS_WEIGHT),
+        LN.sparse_categorical_cross_entropy(
+            logits, labels, from_logits=True, ignore_index=-1, class_weight=CLASS_WEIGHT
+        ),
     )
 
 
@@ -125,8 +139,11 @@ def test_grad_values_against_closed_forms():
 
     logits, labels = _classification()
     weight = np.asarray(CLASS_WEIGHT, np.float32)
-    grad = jax.grad(lambda x: LJ.sparse_categorical_cross_entropy(
-        x, labels, from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1))(jnp.asarray(logits))
+    grad = jax.grad(
+        lambda x: LJ.sparse_categorical_cross_entropy(
+            x, labels, from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1
+        )
+    )(jnp.asarray(logits))
     valid = labels != -1
     safe = np.where(valid, labels, 0)
     per_row = weight[safe] * valid
@@ -138,7 +155,8 @@ def test_grad_with_everything_ignored_is_zero_not_nan():
     logits, _ = _classification()
     labels = np.full(6, -1)
     value, grad = jax.value_and_grad(
-        lambda x: LJ.sparse_categorical_cross_entropy(x, labels, from_logits=True, ignore_index=-1))(jnp.asarray(logits))
+        lambda x: LJ.sparse_categorical_cross_entropy(x, labels, from_logits=True, ignore_index=-1)
+    )(jnp.asarray(logits))
     assert float(value) == 0.0
     assert bool(jnp.all(grad == 0))
 
@@ -153,7 +171,7 @@ def test_vmap_per_example(name, options, inputs):
     spec = lossx.lookup(name)
     if spec.class_axis:
         # One entry per example: the example's (weighted) loss, or 0 when it is ignored.
-        terms = [getattr(LN, name)(y_pred[i:i + 1], y_true[i:i + 1], **options) for i in range(len(y_pred))]
+        terms = [getattr(LN, name)(y_pred[i : i + 1], y_true[i : i + 1], **options) for i in range(len(y_pred))]
         expected = np.asarray(terms)
     else:
         expected = np.mean(getattr(LN, name)(y_pred, y_true, reduction="none", **options), axis=1)
@@ -163,8 +181,9 @@ def test_vmap_per_example(name, options, inputs):
 def test_vmap_reduction_none_matches_unbatched():
     logits, labels = _classification()
     none = LJ.sparse_categorical_cross_entropy(logits, labels, from_logits=True, ignore_index=-1, reduction="none")
-    mapped = jax.vmap(lambda x, y: LJ.sparse_categorical_cross_entropy(
-        x, y, from_logits=True, ignore_index=-1, reduction="none"))(jnp.asarray(logits), jnp.asarray(labels))
+    mapped = jax.vmap(
+        lambda x, y: LJ.sparse_categorical_cross_entropy(x, y, from_logits=True, ignore_index=-1, reduction="none")
+    )(jnp.asarray(logits), jnp.asarray(labels))
     _close(mapped, none)
     assert float(mapped[1]) == 0.0
 
@@ -226,11 +245,22 @@ def test_object_is_a_static_argument_without_retracing():
         return loss(y_pred, y_true)
 
     logits, labels = _classification()
-    first = apply(LJ.SparseCategoricalCrossEntropy(from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1), logits, labels)
-    again = apply(LJ.SparseCategoricalCrossEntropy(from_logits=True, class_weight=list(CLASS_WEIGHT), ignore_index=-1), logits, labels)
+    first = apply(
+        LJ.SparseCategoricalCrossEntropy(from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1), logits, labels
+    )
+    again = apply(
+        LJ.SparseCategoricalCrossEntropy(from_logits=True, class_weight=list(CLASS_WEIGHT), ignore_index=-1),
+        logits,
+        labels,
+    )
     assert len(traces) == 1
     _close(again, first, rtol=0, atol=0)
-    _close(first, LN.sparse_categorical_cross_entropy(logits, labels, from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1))
+    _close(
+        first,
+        LN.sparse_categorical_cross_entropy(
+            logits, labels, from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1
+        ),
+    )
 
     other = apply(LJ.SparseCategoricalCrossEntropy(from_logits=True, ignore_index=-1), logits, labels)
     assert len(traces) == 2
@@ -266,21 +296,33 @@ def test_object_under_jit_grad_and_vmap():
     loss = LJ.BinaryFocalCrossEntropy(from_logits=True, alpha=0.25, gamma=2.0)
     y_pred, _ = _regression()
     y_true = (np.random.default_rng(5).random(y_pred.shape) < 0.3).astype(np.float32)
-    _close(jax.jit(loss)(y_pred, y_true), LN.BinaryFocalCrossEntropy(from_logits=True, alpha=0.25, gamma=2.0)(y_pred, y_true))
+    _close(
+        jax.jit(loss)(y_pred, y_true),
+        LN.BinaryFocalCrossEntropy(from_logits=True, alpha=0.25, gamma=2.0)(y_pred, y_true),
+    )
     grad = jax.jit(jax.grad(loss))(jnp.asarray(y_pred), y_true)
     assert bool(jnp.all(jnp.isfinite(grad)))
     per_example = jax.vmap(loss)(jnp.asarray(y_pred), jnp.asarray(y_true))
-    _close(per_example, np.mean(LN.binary_focal_cross_entropy(
-        y_pred, y_true, from_logits=True, alpha=0.25, gamma=2.0, reduction="none"), axis=1))
+    _close(
+        per_example,
+        np.mean(
+            LN.binary_focal_cross_entropy(y_pred, y_true, from_logits=True, alpha=0.25, gamma=2.0, reduction="none"),
+            axis=1,
+        ),
+    )
 
 
 @pytest.mark.parametrize(
     "make",
     [
         lambda: LN.Huber(delta=2.0),
-        lambda: LN.SparseCategoricalCrossEntropy(from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1, reduction="sum"),
+        lambda: LN.SparseCategoricalCrossEntropy(
+            from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1, reduction="sum"
+        ),
         lambda: LJ.Huber(delta=2.0),
-        lambda: LJ.SparseCategoricalCrossEntropy(from_logits=True, class_weight=jnp.asarray(CLASS_WEIGHT), ignore_index=-1),
+        lambda: LJ.SparseCategoricalCrossEntropy(
+            from_logits=True, class_weight=jnp.asarray(CLASS_WEIGHT), ignore_index=-1
+        ),
         lambda: LJ.BinaryCrossEntropy(from_logits=True, pos_weight=1.5, reduction="none"),
     ],
     ids=["numpy-Huber", "numpy-SCCE", "jax-Huber", "jax-SCCE", "jax-BCE"],
@@ -311,10 +353,18 @@ def test_traced_class_weight_under_jit_and_grad():
     """A per-class weight vector may be a traced argument (e.g. learned or scheduled weights)."""
     logits, labels = _classification()
     weight = jnp.asarray(CLASS_WEIGHT, dtype=jnp.float32)
-    jitted = jax.jit(lambda x, w: LJ.sparse_categorical_cross_entropy(x, labels, from_logits=True, class_weight=w, ignore_index=-1))
-    _close(jitted(logits, weight), LN.sparse_categorical_cross_entropy(
-        logits, labels, from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1))
-    grad = jax.grad(lambda w: LJ.sparse_categorical_cross_entropy(logits, labels, from_logits=True, class_weight=w, ignore_index=-1))(weight)
+    jitted = jax.jit(
+        lambda x, w: LJ.sparse_categorical_cross_entropy(x, labels, from_logits=True, class_weight=w, ignore_index=-1)
+    )
+    _close(
+        jitted(logits, weight),
+        LN.sparse_categorical_cross_entropy(
+            logits, labels, from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-1
+        ),
+    )
+    grad = jax.grad(
+        lambda w: LJ.sparse_categorical_cross_entropy(logits, labels, from_logits=True, class_weight=w, ignore_index=-1)
+    )(weight)
     assert grad.shape == (4,) and bool(jnp.all(jnp.isfinite(grad)))
 
 

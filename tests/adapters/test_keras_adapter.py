@@ -23,10 +23,10 @@ import textwrap
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from tests.support.frameworks import only_framework  # noqa: E402
+from tests.support.frameworks import only_framework
 
 keras = pytest.importorskip("keras")
 
@@ -83,9 +83,7 @@ def _sparse_data():
 
 
 def _model(outputs):
-    return keras.Sequential(
-        [keras.Input((6,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(outputs)]
-    )
+    return keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(outputs)])
 
 
 TRAINED = {
@@ -218,8 +216,7 @@ def _non_default(option):
 
 
 KERAS_LOSSES = [
-    spec for spec in lossx.registered()
-    if spec.name in lossx.losses.__all__ and LK.unsupported_reason(spec) is None
+    spec for spec in lossx.registered() if spec.name in lossx.losses.__all__ and LK.unsupported_reason(spec) is None
 ]
 
 
@@ -281,7 +278,9 @@ def test_tuple_class_axes_round_trip_as_a_list_and_compute_like_optax():
     assert restored.lossx_options["axis"] == (1, 2) and restored.get_config() == loss.get_config()
     rng = np.random.default_rng(4)
     logits, labels = rng.standard_normal((3, 2, 4, 5)), rng.integers(0, 8, (3, 5))
-    expected = optax.losses.softmax_cross_entropy_with_integer_labels(jnp.asarray(logits), jnp.asarray(labels), axis=(1, 2))
+    expected = optax.losses.softmax_cross_entropy_with_integer_labels(
+        jnp.asarray(logits), jnp.asarray(labels), axis=(1, 2)
+    )
     _close(restored(labels, logits), float(jnp.mean(expected)), rtol=1e-12, atol=0)
 
 
@@ -465,8 +464,12 @@ def _masks(seed=8, shape=(3, 4, 5, 2)):
 OVERLAP_AXES = [None, (1, 2), (1, 2, 3), (1,), (0, 1, 2), [1, 2]]
 #: Every sample_weight shape Keras accepts for some axis, and some it refuses.
 OVERLAP_WEIGHTS = {
-    "none": None, "N": np.array([0.5, 2.0, 1.0]), "N1": np.array([[0.5], [2.0], [1.0]]), "scalar": 2.5,
-    "C": np.array([0.25, 1.5]), "NC": np.linspace(0.5, 2.0, 6).reshape(3, 2),
+    "none": None,
+    "N": np.array([0.5, 2.0, 1.0]),
+    "N1": np.array([[0.5], [2.0], [1.0]]),
+    "scalar": 2.5,
+    "C": np.array([0.25, 1.5]),
+    "NC": np.linspace(0.5, 2.0, 6).reshape(3, 2),
 }
 
 
@@ -474,15 +477,16 @@ def _keras_outcome(make_loss, y_true, y_pred, sample_weight):
     """The loss's value as NumPy, or the exception it raised."""
     try:
         return _numpy(make_loss()(y_true, y_pred, sample_weight=sample_weight))
-    except Exception as error:  # noqa: BLE001 - Keras's engines raise their own error types
+    except Exception as error:
         return error
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("weighting", list(OVERLAP_WEIGHTS))
 @pytest.mark.parametrize("axis", OVERLAP_AXES, ids=[str(a).replace(" ", "") for a in OVERLAP_AXES])
-@pytest.mark.parametrize(("name", "options"), [("Dice", {}), ("Tversky", {"alpha": 0.7, "beta": 0.2})],
-                         ids=["dice", "tversky-a0.7-b0.2"])
+@pytest.mark.parametrize(
+    ("name", "options"), [("Dice", {}), ("Tversky", {"alpha": 0.7, "beta": 0.2})], ids=["dice", "tversky-a0.7-b0.2"]
+)
 def test_overlap_classes_are_keras_drop_ins(name, options, axis, weighting, dtype):
     """Keras's numbers for Keras's arguments, every reduction; what Keras refuses, lossx refuses clearly.
 
@@ -490,8 +494,10 @@ def test_overlap_classes_are_keras_drop_ins(name, options, axis, weighting, dtyp
     outer product, docs/framework-differences.md).
     """
     if dtype == "float64" and ENGINE == "jax":
-        pytest.skip("Keras's JAX engine has float64 only with jax_enable_x64, and then its own losses are exact "
-                    "to float32 only (tests/numerics/test_conformance.py, _keras_float64_problem)")
+        pytest.skip(
+            "Keras's JAX engine has float64 only with jax_enable_x64, and then its own losses are exact "
+            "to float32 only (tests/numerics/test_conformance.py, _keras_float64_problem)"
+        )
     y_true, y_pred = _masks()
     y_pred = y_pred.astype(dtype)
     sample_weight = OVERLAP_WEIGHTS[weighting]
@@ -503,7 +509,9 @@ def test_overlap_classes_are_keras_drop_ins(name, options, axis, weighting, dtyp
     for reduction in KERAS_REDUCTIONS:
         theirs = _keras_outcome(
             lambda: getattr(keras.losses, name)(axis=axis, reduction=reduction, dtype=dtype, **options),
-            y_true, y_pred, sample_weight,
+            y_true,
+            y_pred,
+            sample_weight,
         )
         make_ours = lambda: getattr(LK, name)(axis=axis, reduction=reduction, dtype=dtype, **options)  # noqa: E731
         if isinstance(theirs, Exception) or enlarges:
@@ -522,8 +530,10 @@ def test_overlap_functions_are_keras_functions():
     y_true, y_pred = _masks(9)
     for axis in OVERLAP_AXES:
         _close(LK.dice(y_true, y_pred, axis=axis), keras.losses.dice(y_true, y_pred, axis=axis))
-        _close(LK.tversky(y_true, y_pred, alpha=0.3, beta=0.6, axis=axis),
-               keras.losses.tversky(y_true, y_pred, alpha=0.3, beta=0.6, axis=axis))
+        _close(
+            LK.tversky(y_true, y_pred, alpha=0.3, beta=0.6, axis=axis),
+            keras.losses.tversky(y_true, y_pred, alpha=0.3, beta=0.6, axis=axis),
+        )
     assert tuple(LK.dice(y_true, y_pred).shape) == ()
 
 
@@ -555,8 +565,7 @@ def test_lossx_per_sample_dice_stays_reachable():
     )
     _close(torch_layout, expected)
     labels = np.argmax(y_true, axis=-1)
-    _close(LK.Dice(axis="per_sample", reduction="none")(labels, y_pred),
-           lossx.dice(y_pred, labels, reduction="none"))
+    _close(LK.Dice(axis="per_sample", reduction="none")(labels, y_pred), lossx.dice(y_pred, labels, reduction="none"))
 
 
 def test_overlap_lossx_extras_under_keras_axis():
@@ -569,8 +578,13 @@ def test_overlap_lossx_extras_under_keras_axis():
     probabilities = 1 / (1 + np.exp(-logits))
     for axis, sum_axes in ((None, "all"), ((1, 2), (1, 2)), ((1, 2, 3), (1, 2, 3))):
         ours = LK.Dice(axis=axis, reduction="none", **options)(y_true, logits)
-        expected = lossx.dice(probabilities, y_true, sum_axes=sum_axes, reduction="none",
-                              **{k: v for k, v in options.items() if k != "from_logits"})
+        expected = lossx.dice(
+            probabilities,
+            y_true,
+            sum_axes=sum_axes,
+            reduction="none",
+            **{k: v for k, v in options.items() if k != "from_logits"},
+        )
         _close(ours, expected)
 
 
@@ -589,8 +603,9 @@ def test_dice_inside_fit_with_sample_weight_matches_keras():
     sample_weight = np.linspace(0.5, 1.5, len(x)).astype("float32")
 
     def sigmoid_model():
-        return keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
-                                 keras.layers.Dense(2, activation="sigmoid")])
+        return keras.Sequential(
+            [keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2, activation="sigmoid")]
+        )
 
     ours, theirs = sigmoid_model(), sigmoid_model()
     theirs.set_weights(ours.get_weights())
@@ -606,20 +621,27 @@ def test_dice_inside_fit_with_sample_weight_matches_keras():
 # ----------------------------------------------------------------- Keras's shape rule of the cross-entropies
 
 
-@pytest.mark.parametrize(("preset", "own", "y_true_shape"), [
-    ("BinaryCrossentropy", "BinaryCrossEntropy", (3, 1)),
-    ("BinaryCrossentropy", "BinaryCrossEntropy", (1, 3)),
-    ("BinaryFocalCrossentropy", "BinaryFocalCrossEntropy", (3, 1)),
-    ("CategoricalCrossentropy", "CategoricalCrossEntropy", (1, 3)),
-], ids=["bce-3x1", "bce-1x3", "focal-3x1", "cce-1x3"])
+@pytest.mark.parametrize(
+    ("preset", "own", "y_true_shape"),
+    [
+        ("BinaryCrossentropy", "BinaryCrossEntropy", (3, 1)),
+        ("BinaryCrossentropy", "BinaryCrossEntropy", (1, 3)),
+        ("BinaryFocalCrossentropy", "BinaryFocalCrossEntropy", (3, 1)),
+        ("CategoricalCrossentropy", "CategoricalCrossEntropy", (1, 3)),
+    ],
+    ids=["bce-3x1", "bce-1x3", "focal-3x1", "cce-1x3"],
+)
 def test_cross_entropy_presets_refuse_other_shapes_as_keras(preset, own, y_true_shape):
     rng = np.random.default_rng(14)
     y_pred = rng.uniform(0.1, 0.9, (3, 3)).astype("float32")
     y_true = (rng.random(y_true_shape) < 0.5).astype("float32")
     with pytest.raises(ValueError, match="same shape"):
         getattr(keras.losses, preset)()(y_true, y_pred)
-    with pytest.raises(lossx.ShapeError, match=rf"y_true of shape {re.escape(str(y_true_shape))} and "
-                                               rf"y_pred of shape \(3, 3\) must have the same shape.*{own}"):
+    with pytest.raises(
+        lossx.ShapeError,
+        match=rf"y_true of shape {re.escape(str(y_true_shape))} and "
+        rf"y_pred of shape \(3, 3\) must have the same shape.*{own}",
+    ):
         getattr(LK, preset)()(y_true, y_pred)
     function = getattr(LK, getattr(LK, preset).preset.function)
     with pytest.raises(lossx.ShapeError, match="must have the same shape"):
@@ -670,21 +692,35 @@ def _function_inputs():
         "categorical_hinge": [((one_hot, logits), {})],
         "poisson": [(positive, {})],
         "kl_divergence": [((softmax(logits), softmax(regression[0])), {})],
-        "binary_crossentropy": [((bits, probabilities), {}),
-                                ((bits, logits), {"from_logits": True, "label_smoothing": 0.1})],
-        "binary_focal_crossentropy": [((bits, probabilities), {}), (
-            (bits, logits), {"from_logits": True, "apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5})],
-        "categorical_crossentropy": [((one_hot, softmax(logits)), {}),
-                                     ((one_hot, logits), {"from_logits": True, "label_smoothing": 0.2})],
-        "categorical_focal_crossentropy": [((one_hot, softmax(logits)), {}),
-                                           ((one_hot, logits), {"from_logits": True, "alpha": 0.5, "gamma": 1.0})],
-        "sparse_categorical_crossentropy": [((labels, softmax(logits)), {}), (
-            (np.array([0, -1, 3, 2]), logits), {"from_logits": True, "ignore_class": -1})],
-        "categorical_generalized_cross_entropy": [((labels, softmax(logits)), {"q": 0.5}),
-                                                  ((labels, softmax(logits)), {"q": 0.7})],
+        "binary_crossentropy": [
+            ((bits, probabilities), {}),
+            ((bits, logits), {"from_logits": True, "label_smoothing": 0.1}),
+        ],
+        "binary_focal_crossentropy": [
+            ((bits, probabilities), {}),
+            ((bits, logits), {"from_logits": True, "apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5}),
+        ],
+        "categorical_crossentropy": [
+            ((one_hot, softmax(logits)), {}),
+            ((one_hot, logits), {"from_logits": True, "label_smoothing": 0.2}),
+        ],
+        "categorical_focal_crossentropy": [
+            ((one_hot, softmax(logits)), {}),
+            ((one_hot, logits), {"from_logits": True, "alpha": 0.5, "gamma": 1.0}),
+        ],
+        "sparse_categorical_crossentropy": [
+            ((labels, softmax(logits)), {}),
+            ((np.array([0, -1, 3, 2]), logits), {"from_logits": True, "ignore_class": -1}),
+        ],
+        "categorical_generalized_cross_entropy": [
+            ((labels, softmax(logits)), {"q": 0.5}),
+            ((labels, softmax(logits)), {"q": 0.7}),
+        ],
         "ctc": [((np.array([[1, 2, 0], [3, 1, 2], [2, 0, 0], [1, 1, 0]]), rng.standard_normal((4, 7, 5))), {})],
-        "circle": [((groups, embeddings), {}),
-                   ((groups, embeddings), {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False})],
+        "circle": [
+            ((groups, embeddings), {}),
+            ((groups, embeddings), {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False}),
+        ],
         "dice": [((masks, masks_pred), {}), ((masks, masks_pred), {"axis": (1, 2)})],
         "tversky": [((masks, masks_pred), {"alpha": 0.7, "beta": 0.3}), ((masks, masks_pred), {"axis": (1, 2, 3)})],
     }
@@ -692,7 +728,8 @@ def _function_inputs():
 
 FUNCTION_INPUTS = _function_inputs()
 KERAS_FUNCTIONS = sorted(
-    name for name in dir(keras.losses)
+    name
+    for name in dir(keras.losses)
     if name[0].islower() and callable(getattr(keras.losses, name)) and name not in ("get", "serialize", "deserialize")
 )
 
@@ -737,7 +774,9 @@ def test_circle_class_matches_keras_with_sample_weight(reduction):
     for sample_weight in (None, np.linspace(0.5, 2.0, 8), np.linspace(0.5, 2.0, 8)[:, None]):
         for options in ({}, {"gamma": 16.0, "margin": 0.1, "remove_diagonal": False}):
             ours = LK.Circle(reduction=reduction, **options)(groups, embeddings, sample_weight=sample_weight)
-            theirs = keras.losses.Circle(reduction=reduction, **options)(groups, embeddings, sample_weight=sample_weight)
+            theirs = keras.losses.Circle(reduction=reduction, **options)(
+                groups, embeddings, sample_weight=sample_weight
+            )
             assert tuple(ours.shape) == tuple(theirs.shape)
             _close(ours, theirs)
 
@@ -750,7 +789,9 @@ def test_circle_normalize_takes_any_embeddings():
 
 def test_circle_refuses_reference_embeddings():
     (groups, embeddings), _ = FUNCTION_INPUTS["circle"][0]
-    with pytest.raises(lossx.OptionValueError, match=r"ref_embeddings of shape \(8, 4\) is not supported: lossx's circle"):
+    with pytest.raises(
+        lossx.OptionValueError, match=r"ref_embeddings of shape \(8, 4\) is not supported: lossx's circle"
+    ):
         LK.circle(groups, embeddings, ref_embeddings=embeddings)
 
 
@@ -763,17 +804,24 @@ def test_get_under_keras_refuses_positional_arrays_from_user_code():
     y_true = np.array([[0.0, 1.0], [0.0, 1.0]])
     with lossx.use_backend("keras"):
         loss = lossx.get("quantile", quantile=0.8)
-        with pytest.raises(lossx.ArgumentError, match=r"made by lossx.get under the keras backend.*loss\(y_pred=\.\.\., y_true=\.\.\.\)"):
+        with pytest.raises(
+            lossx.ArgumentError,
+            match=r"made by lossx.get under the keras backend.*loss\(y_pred=\.\.\., y_true=\.\.\.\)",
+        ):
             loss(y_pred, y_true)
         by_name = float(keras.ops.convert_to_numpy(loss(y_pred=y_pred, y_true=y_true)))
         facade = lossx.Quantile(quantile=0.8)
     with lossx.use_backend("numpy"):
-        assert by_name == pytest.approx(float(lossx.get("quantile", quantile=0.8)(y_pred=y_pred, y_true=y_true)), rel=1e-6)
+        assert by_name == pytest.approx(
+            float(lossx.get("quantile", quantile=0.8)(y_pred=y_pred, y_true=y_true)), rel=1e-6
+        )
         assert by_name != pytest.approx(float(lossx.quantile(y_true, y_pred, quantile=0.8)), rel=1e-3)
     with pytest.raises(lossx.ArgumentError, match="made by lossx.get"):
         facade(y_pred, y_true)
     # The adapter's own class keeps Keras's positional order.
-    assert float(keras.ops.convert_to_numpy(LK.Quantile(quantile=0.8)(y_true, y_pred))) == pytest.approx(by_name, rel=1e-6)
+    assert float(keras.ops.convert_to_numpy(LK.Quantile(quantile=0.8)(y_true, y_pred))) == pytest.approx(
+        by_name, rel=1e-6
+    )
 
 
 def test_get_under_keras_trains_and_evaluates_through_compile():
@@ -789,16 +837,20 @@ def test_get_under_keras_trains_and_evaluates_through_compile():
     reference.set_weights(model.get_weights())
     reference.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))
     assert np.isfinite(history[0])
-    np.testing.assert_allclose(model.evaluate(x, y, batch_size=96, verbose=0),
-                               reference.evaluate(x, y, batch_size=96, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        model.evaluate(x, y, batch_size=96, verbose=0), reference.evaluate(x, y, batch_size=96, verbose=0), rtol=1e-5
+    )
 
 
 def test_keras_class_takes_arrays_by_name_and_says_when_labels_look_like_predictions():
     logits = np.array([[2.0, -1.0, 0.5], [0.1, 0.2, 3.0]])
     labels = np.array([0, 2])
     loss = LK.SparseCategoricalCrossEntropy(from_logits=True)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss(y_pred=logits, y_true=labels)),
-                               keras.ops.convert_to_numpy(loss(labels, logits)), rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loss(y_pred=logits, y_true=labels)),
+        keras.ops.convert_to_numpy(loss(labels, logits)),
+        rtol=1e-6,
+    )
     with pytest.raises(lossx.LabelRangeError, match=r"arguments are swapped: Keras classes take \(y_true, y_pred\)"):
         loss(logits, labels)
     with pytest.raises(lossx.ArgumentError, match="missing y_true"):
@@ -831,8 +883,11 @@ def _packed_case(name, rng):
         labels = np.array([0, 1, 2, 3, 0, 4, 5, 1])
         return {"l2_reg": 0.1}, (anchor, positive, labels), (labels, np.stack([anchor, positive], axis=1))
     anchor, positive, negative = rng.standard_normal((3, 8, 5))
-    return ({"margin": 2.0, "swap": True, "p": 1.5}, (anchor, positive, negative),
-            (np.zeros(8), np.stack([anchor, positive, negative], axis=1)))
+    return (
+        {"margin": 2.0, "swap": True, "p": 1.5},
+        (anchor, positive, negative),
+        (np.zeros(8), np.stack([anchor, positive, negative], axis=1)),
+    )
 
 
 PACKED = ["GaussianNll", "MarginRanking", "CosineEmbedding", "TripletMargin", "Npairs"]
@@ -867,37 +922,52 @@ def test_every_loss_with_more_inputs_is_checked_packed():
 def test_packed_class_is_the_loss_of_the_unpacked_inputs(name, reduction, dtype):
     """Values and gradients: the Keras class on Keras's packed (y_true, y_pred), lossx's function on the inputs."""
     if dtype == "float64" and ENGINE != "tensorflow":
-        pytest.skip("Keras's JAX engine has float64 only with jax_enable_x64, and its JAX and torch engines reduce "
-                    "float64 losses in float32 (docs/framework-differences.md)")
+        pytest.skip(
+            "Keras's JAX engine has float64 only with jax_enable_x64, and its JAX and torch engines reduce "
+            "float64 losses in float32 (docs/framework-differences.md)"
+        )
     rng = np.random.default_rng(PACKED.index(name))
     options, inputs, (y_true, y_pred) = _packed_case(name, rng)
     spec = getattr(LK, name).spec
     weight = rng.uniform(0.0, 2.0, len(y_pred))
     # Integer class ids stay integers (lossx's function refuses floating ones).
     convert = lambda array: keras.ops.convert_to_tensor(  # noqa: E731
-        np.asarray(array, None if np.asarray(array).dtype.kind == "i" else dtype))
+        np.asarray(array, None if np.asarray(array).dtype.kind == "i" else dtype)
+    )
     loss = getattr(LK, name)(reduction=reduction, dtype=dtype, **options)
     ours, gradient = _value_and_gradient(
-        lambda packed: keras.ops.sum(loss(convert(y_true), packed, sample_weight=convert(weight))), convert(y_pred))
+        lambda packed: keras.ops.sum(loss(convert(y_true), packed, sample_weight=convert(weight))), convert(y_pred)
+    )
 
     packed = spec.packing.y_pred
     unpacked = dict(zip((i.name for i in spec.inputs), map(convert, inputs)))
     lossx_reduction = {"sum_over_batch_size": "sum", "none": "none", "mean_with_sample_weight": "mean"}[reduction]
 
     def theirs(*arrays):
-        value = getattr(lossx, spec.name)(**{**unpacked, **dict(zip(packed, arrays))}, reduction=lossx_reduction,
-                                          sample_weight=convert(weight), **options)
+        value = getattr(lossx, spec.name)(
+            **{**unpacked, **dict(zip(packed, arrays))},
+            reduction=lossx_reduction,
+            sample_weight=convert(weight),
+            **options,
+        )
         return keras.ops.sum(value) / (len(weight) if reduction == "sum_over_batch_size" else 1)
 
     expected = theirs(*(unpacked[name] for name in packed))
-    expected_gradients = [_value_and_gradient(
-        lambda array, i=i: theirs(*(array if j == i else unpacked[n] for j, n in enumerate(packed))), unpacked[name]
-    )[1] for i, name in enumerate(packed)]
+    expected_gradients = [
+        _value_and_gradient(
+            lambda array, i=i: theirs(*(array if j == i else unpacked[n] for j, n in enumerate(packed))), unpacked[name]
+        )[1]
+        for i, name in enumerate(packed)
+    ]
     tolerance = 1e-12 if dtype == "float64" else 2e-6
     assert keras.backend.standardize_dtype(ours.dtype) == dtype
     _close(ours, expected, rtol=tolerance, atol=tolerance)
-    _close(gradient, np.stack([_numpy(g) for g in expected_gradients], axis=spec.packing.axis),
-           rtol=tolerance, atol=tolerance)
+    _close(
+        gradient,
+        np.stack([_numpy(g) for g in expected_gradients], axis=spec.packing.axis),
+        rtol=tolerance,
+        atol=tolerance,
+    )
 
 
 @pytest.mark.parametrize("name", PACKED)
@@ -910,8 +980,10 @@ def test_packed_class_gives_one_value_per_sample(name):
     _close(getattr(LK, name)()(y_true, y_pred, sample_weight=weight), np.sum(_numpy(per_sample) * weight) / len(weight))
     # A (N, 1) weight, as Keras's fit may pass it; and a (N, 1) target for an elementwise loss, as for a Dense(1).
     y_true = np.asarray(y_true)[:, None] if not getattr(LK, name).spec.class_axis else y_true
-    _close(getattr(LK, name)()(y_true, y_pred, sample_weight=weight[:, None]),
-           np.sum(_numpy(per_sample) * weight) / len(weight))
+    _close(
+        getattr(LK, name)()(y_true, y_pred, sample_weight=weight[:, None]),
+        np.sum(_numpy(per_sample) * weight) / len(weight),
+    )
 
 
 def test_packed_classes_fit_a_dense_head():
@@ -946,9 +1018,13 @@ def test_packed_class_refuses_unpacked_y_pred(name):
     _, inputs, (y_true, _) = _packed_case(name, np.random.default_rng(0))
     wrong = np.stack([inputs[0]] * (len(spec.packing.y_pred) + 1), axis=spec.packing.axis)
     for y_pred in (inputs[0], wrong):
-        with pytest.raises(lossx.ShapeError, match=re.escape(
+        with pytest.raises(
+            lossx.ShapeError,
+            match=re.escape(
                 f"{name}: y_pred of shape {y_pred.shape} has no axis {spec.packing.axis} of size "
-                f"{len(spec.packing.y_pred)}; Keras's y_pred packs the inputs of {spec.name}: {spec.packing.describe()}")):
+                f"{len(spec.packing.y_pred)}; Keras's y_pred packs the inputs of {spec.name}: {spec.packing.describe()}"
+            ),
+        ):
             getattr(LK, name)()(y_true, y_pred)
 
 

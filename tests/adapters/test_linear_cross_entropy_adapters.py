@@ -35,8 +35,15 @@ def _whole_logits(hidden, weight, bias, labels, ignore_index=-100, z_loss=0.0):
 @pytest.mark.parametrize("bias", [False, True], ids=["no_bias", "bias"])
 @pytest.mark.parametrize(
     "arguments",
-    [{}, {"label_smoothing": 0.2}, {"weight": "weights"}, {"ignore_index": 3}, {"reduction": "sum"},
-     {"reduction": "none"}, {"options": "options"}],
+    [
+        {},
+        {"label_smoothing": 0.2},
+        {"weight": "weights"},
+        {"ignore_index": 3},
+        {"reduction": "sum"},
+        {"reduction": "none"},
+        {"options": "options"},
+    ],
     ids=["defaults", "label_smoothing", "weight", "ignore_index", "sum", "none", "options"],
 )
 @only_framework("torch")
@@ -96,8 +103,7 @@ def test_torch_module_extras_and_repr():
 def test_function_adapters(backend):
     adapter = __import__(f"lossx.backends.{backend}", fromlist=["linear_cross_entropy"])
     hidden, weight, bias, labels = _data(2)
-    out = adapter.linear_cross_entropy(hidden, weight, labels, bias=bias, ignore_index=-100, z_loss=0.1,
-                                       chunk_size=3)
+    out = adapter.linear_cross_entropy(hidden, weight, labels, bias=bias, ignore_index=-100, z_loss=0.1, chunk_size=3)
     np.testing.assert_allclose(float(out), _whole_logits(hidden, weight, bias, labels, z_loss=0.1), rtol=1e-12)
     assert "linear_cross_entropy" in adapter.__all__
 
@@ -108,8 +114,7 @@ def test_jax_function_jits():
     from lossx.backends.jax import linear_cross_entropy
 
     hidden, weight, bias, labels = _data(3)
-    run = jax.jit(jax.value_and_grad(
-        lambda h, w: linear_cross_entropy(h, w, labels, ignore_index=-100, chunk_size=4)))
+    run = jax.jit(jax.value_and_grad(lambda h, w: linear_cross_entropy(h, w, labels, ignore_index=-100, chunk_size=4)))
     value, gradient = run(hidden, weight)
     np.testing.assert_allclose(float(value), _whole_logits(hidden, weight, None, labels), rtol=1e-12)
     assert gradient.shape == hidden.shape
@@ -174,23 +179,46 @@ def test_weight_that_does_not_fit_names_both_shapes():
 @pytest.mark.parametrize("backend", [backend_param(b) for b in ("numpy", "torch", "jax", "tensorflow")])
 def test_labels_out_of_range_in_eager_mode(backend):
     module = framework(backend)
-    convert = {"numpy": np.asarray, "torch": lambda a: module.tensor(a), "jax": lambda a: module.numpy.asarray(a),
-               "tensorflow": lambda a: module.constant(a)}[backend]
+    convert = {
+        "numpy": np.asarray,
+        "torch": lambda a: module.tensor(a),
+        "jax": lambda a: module.numpy.asarray(a),
+        "tensorflow": lambda a: module.constant(a),
+    }[backend]
     hidden, weight, _, labels = _data()
     labels = labels.copy()
     labels[2] = CLASSES
     with pytest.raises(lossx.LabelRangeError, match=r"\[0, 17\).*found \[17\]"):
         lossx.linear_cross_entropy(convert(hidden), convert(weight), convert(labels), ignore_index=-100)
     with pytest.raises(lossx.LabelRangeError, match="-100"):
-        lossx.linear_cross_entropy(convert(hidden), convert(weight), convert(np.abs(labels) % CLASSES - 100 * (labels < 0)))
+        lossx.linear_cross_entropy(
+            convert(hidden), convert(weight), convert(np.abs(labels) % CLASSES - 100 * (labels < 0))
+        )
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"chunk_size": 0}, "chunk_size=0"), ({"chunk_size": -3}, "chunk_size=-3"), ({"softcap": 0.0}, "softcap=0.0"),
-    ({"softcap": -1.0}, "softcap=-1.0"), ({"z_loss": -0.1}, "z_loss=-0.1"), ({"label_smoothing": 1.5}, "label_smoothing"),
-    ({"reduction": "batchmean"}, "batchmean"), ({"chunks": 4}, "chunks"),
-], ids=["chunk_size_0", "chunk_size_negative", "softcap_0", "softcap_negative", "z_loss_negative",
-        "label_smoothing_above_1", "unknown_reduction", "unknown_option"])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"chunk_size": 0}, "chunk_size=0"),
+        ({"chunk_size": -3}, "chunk_size=-3"),
+        ({"softcap": 0.0}, "softcap=0.0"),
+        ({"softcap": -1.0}, "softcap=-1.0"),
+        ({"z_loss": -0.1}, "z_loss=-0.1"),
+        ({"label_smoothing": 1.5}, "label_smoothing"),
+        ({"reduction": "batchmean"}, "batchmean"),
+        ({"chunks": 4}, "chunks"),
+    ],
+    ids=[
+        "chunk_size_0",
+        "chunk_size_negative",
+        "softcap_0",
+        "softcap_negative",
+        "z_loss_negative",
+        "label_smoothing_above_1",
+        "unknown_reduction",
+        "unknown_option",
+    ],
+)
 def test_bad_options(options, message):
     hidden, weight, _, labels = _data()
     with pytest.raises(lossx.LossxError, match=message):

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import lossx
-from tests.support.frameworks import framework, installed, only_framework
 from lossx.presets import FunctionVariant, define_preset, presets
+from tests.support.frameworks import framework, installed, only_framework
 
 TORCH_PRESETS = presets("torch")
 KERAS_PRESETS = presets("keras")
@@ -63,8 +63,9 @@ def test_torch_preset_translates_names_and_refuses_fixed_options():
         LT.CrossEntropyLoss(wieght=weight)
 
 
-@pytest.mark.skipif(not installed("tensorflow") and not installed("jax") and not installed("torch"),
-                    reason="no Keras engine installed")
+@pytest.mark.skipif(
+    not installed("tensorflow") and not installed("jax") and not installed("torch"), reason="no Keras engine installed"
+)
 @pytest.mark.parametrize("preset", KERAS_PRESETS, ids=[p.name for p in KERAS_PRESETS])
 @only_framework("keras")
 def test_keras_preset_equals_keras_class_of_the_same_name(preset):
@@ -75,15 +76,17 @@ def test_keras_preset_equals_keras_class_of_the_same_name(preset):
     ours = getattr(LK, preset.name)(dtype="float64")
     theirs = getattr(keras.losses, preset.name)(dtype="float64")
     np.testing.assert_allclose(
-        keras.ops.convert_to_numpy(ours(y_true, y_pred)), keras.ops.convert_to_numpy(theirs(y_true, y_pred)),
+        keras.ops.convert_to_numpy(ours(y_true, y_pred)),
+        keras.ops.convert_to_numpy(theirs(y_true, y_pred)),
         rtol=1e-6,  # Keras clips probabilities with epsilon 1e-7
     )
     restored = keras.losses.deserialize(keras.losses.serialize(ours))
     assert type(restored) is type(ours) and restored.get_config() == ours.get_config()
 
 
-@pytest.mark.skipif(not installed("tensorflow") and not installed("jax") and not installed("torch"),
-                    reason="no Keras engine installed")
+@pytest.mark.skipif(
+    not installed("tensorflow") and not installed("jax") and not installed("torch"), reason="no Keras engine installed"
+)
 @only_framework("keras")
 def test_keras_preset_config_uses_keras_names():
     pytest.importorskip("keras")
@@ -101,7 +104,14 @@ def test_every_preset_names_a_registered_loss():
     names = set(lossx.loss_names())
     assert {p.loss for p in presets()} <= names
     assert {p.name for p in TORCH_PRESETS} >= {
-        "CrossEntropyLoss", "BCEWithLogitsLoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "NLLLoss", "KLDivLoss",
+        "CrossEntropyLoss",
+        "BCEWithLogitsLoss",
+        "MSELoss",
+        "L1Loss",
+        "HuberLoss",
+        "SmoothL1Loss",
+        "NLLLoss",
+        "KLDivLoss",
     }
 
 
@@ -136,7 +146,9 @@ def _assert_same_value_and_gradient(ours, theirs, inputs, wrt=0):
 
 def _tensor(array, dtype="float64"):
     torch = framework("torch")
-    return torch.tensor(array, dtype=getattr(torch, dtype)) if np.asarray(array).dtype.kind == "f" else torch.tensor(array)
+    return (
+        torch.tensor(array, dtype=getattr(torch, dtype)) if np.asarray(array).dtype.kind == "f" else torch.tensor(array)
+    )
 
 
 SOFT_TARGET_OPTIONS = {
@@ -183,8 +195,9 @@ def _unbatched_cases():
 
 @needs_torch
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
-@pytest.mark.parametrize(("name", "options", "inputs"), [c[1:] for c in _unbatched_cases()],
-                         ids=[c[0] for c in _unbatched_cases()])
+@pytest.mark.parametrize(
+    ("name", "options", "inputs"), [c[1:] for c in _unbatched_cases()], ids=[c[0] for c in _unbatched_cases()]
+)
 @only_framework("torch")
 def test_torch_unbatched_inputs(name, options, inputs, reduction):
     """torch's losses take one sample without its batch axis: (C,) with a 0-d target, (T, C) for CTC."""
@@ -225,8 +238,18 @@ def _weighted_cases():
     classes = rng.integers(0, 3, 5)
     column = (1.0, 2.0, 0.5)
     yield "BCELoss-columns", "BCELoss", {"weight": column}, [probabilities, labels01]
-    yield "BCELoss-rows", "BCELoss", {"weight": np.array([[1.0], [2.0], [0.5], [3.0], [0.0]])}, [probabilities, labels01]
-    yield "BCEWithLogitsLoss", "BCEWithLogitsLoss", {"weight": column, "pos_weight": (2.0, 1.0, 0.5)}, [scores, labels01]
+    yield (
+        "BCELoss-rows",
+        "BCELoss",
+        {"weight": np.array([[1.0], [2.0], [0.5], [3.0], [0.0]])},
+        [probabilities, labels01],
+    )
+    yield (
+        "BCEWithLogitsLoss",
+        "BCEWithLogitsLoss",
+        {"weight": column, "pos_weight": (2.0, 1.0, 0.5)},
+        [scores, labels01],
+    )
     yield "MultiMarginLoss", "MultiMarginLoss", {"weight": column, "p": 2}, [scores, classes]
     yield "MultiLabelSoftMarginLoss", "MultiLabelSoftMarginLoss", {"weight": column}, [scores, labels01]
     yield "NLLLoss", "NLLLoss", {"weight": column}, [scores - np.log(np.exp(scores).sum(1, keepdims=True)), classes]
@@ -234,13 +257,15 @@ def _weighted_cases():
 
 @needs_torch
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
-@pytest.mark.parametrize(("name", "options", "inputs"), [c[1:] for c in _weighted_cases()],
-                         ids=[c[0] for c in _weighted_cases()])
+@pytest.mark.parametrize(
+    ("name", "options", "inputs"), [c[1:] for c in _weighted_cases()], ids=[c[0] for c in _weighted_cases()]
+)
 @only_framework("torch")
 def test_torch_weight_arguments(name, options, inputs, reduction):
     """torch's weight / pos_weight arguments, with torch's 'mean' (BCE, margins: the mean of the rescaled losses)."""
     options = {k: _tensor(v) for k, v in options.items() if k in ("weight", "pos_weight")} | {
-        k: v for k, v in options.items() if k not in ("weight", "pos_weight")}
+        k: v for k, v in options.items() if k not in ("weight", "pos_weight")
+    }
     ours, theirs = _torch_pair(name, reduction=reduction, **options)
     _assert_same_value_and_gradient(ours, theirs, [_tensor(x) for x in inputs])
 
@@ -267,12 +292,15 @@ def test_torch_ctc_loss(reduction, concatenated, zero_infinity):
     input length 2 it would be infinite (zero_infinity is exercised by the mapping page too).
     """
     ours, theirs = _torch_pair("CTCLoss", reduction=reduction, zero_infinity=zero_infinity)
-    _assert_same_value_and_gradient(ours, theirs, [_tensor(x) for x in _ctc_inputs(np.random.default_rng(2), concatenated)])
+    _assert_same_value_and_gradient(
+        ours, theirs, [_tensor(x) for x in _ctc_inputs(np.random.default_rng(2), concatenated)]
+    )
 
 
 @needs_torch
 @pytest.mark.parametrize(
-    ("size_average", "reduce"), [(None, False), (False, None), (False, True), (True, False), (True, True)],
+    ("size_average", "reduce"),
+    [(None, False), (False, None), (False, True), (True, False), (True, True)],
     ids=["reduce=False", "size_average=False", "sum", "none", "mean"],
 )
 @pytest.mark.parametrize("name", ["MSELoss", "KLDivLoss", "CrossEntropyLoss", "BCEWithLogitsLoss"])
@@ -343,7 +371,9 @@ def test_torch_preset_takes_every_torch_argument_and_lists_them(preset):
 def test_torch_preset_unknown_option_suggests_the_closest_name():
     import lossx.backends.torch as LT
 
-    with pytest.raises(lossx.UnknownOptionError, match="MSELoss has no option 'sizeaverage'. Did you mean 'size_average'"):
+    with pytest.raises(
+        lossx.UnknownOptionError, match="MSELoss has no option 'sizeaverage'. Did you mean 'size_average'"
+    ):
         LT.MSELoss(sizeaverage=False)
     with pytest.raises(lossx.ReductionError, match="KLDivLoss: unknown reduction 'avg'; use one of .*'batchmean'"):
         LT.KLDivLoss(reduction="avg")
@@ -358,7 +388,9 @@ def test_torch_adapter_refuses_a_numpy_prediction(form):
     import lossx.backends.torch as LT
 
     loss = LT.MSELoss() if form == "module" else LT.mean_squared_error
-    with pytest.raises(lossx.MixedFrameworkError, match="takes a torch tensor as y_pred, got numpy.ndarray.*torch.as_tensor"):
+    with pytest.raises(
+        lossx.MixedFrameworkError, match="takes a torch tensor as y_pred, got numpy.ndarray.*torch.as_tensor"
+    ):
         loss(np.zeros(2), np.ones(2))
     value = loss(torch.zeros(2, dtype=torch.float64), np.ones(2))  # NumPy targets are still converted
     assert isinstance(value, torch.Tensor) and float(value) == 1.0
@@ -410,8 +442,10 @@ def _triplets(torch_module, dtype: str) -> list:
     distance = torch_module.distance_function
     while True:
         anchor = rng.standard_normal((6, 4))
-        triplet = [_tensor(x, dtype) for x in (anchor, anchor + 0.8 * rng.standard_normal((6, 4)),
-                                                 anchor + 1.2 * rng.standard_normal((6, 4)))]
+        triplet = [
+            _tensor(x, dtype)
+            for x in (anchor, anchor + 0.8 * rng.standard_normal((6, 4)), anchor + 1.2 * rng.standard_normal((6, 4)))
+        ]
         a, p, n = triplet
         ap, an, pn = distance(a, p), distance(a, n), distance(p, n)
         negative = an.minimum(pn) if torch_module.swap else an
@@ -427,8 +461,13 @@ def _triplets(torch_module, dtype: str) -> list:
 @only_framework("torch")
 def test_torch_triplet_margin_with_distance_loss(distance, swap, reduction, dtype):
     """torch's class with its default distance, a distance module and a lambda: values and all three gradients."""
-    ours, theirs = _torch_pair("TripletMarginWithDistanceLoss", distance_function=_distance_function(distance),
-                               margin=0.5, swap=swap, reduction=reduction)
+    ours, theirs = _torch_pair(
+        "TripletMarginWithDistanceLoss",
+        distance_function=_distance_function(distance),
+        margin=0.5,
+        swap=swap,
+        reduction=reduction,
+    )
     inputs = _triplets(theirs, dtype)
     for wrt in range(3):
         _assert_same_value_and_gradient(ours, theirs, inputs, wrt=wrt)
@@ -444,8 +483,9 @@ def test_torch_triplet_margin_with_distance_loss_compiles_whole(distance):
 
     torch._dynamo.reset()
     module = LT.TripletMarginWithDistanceLoss(distance_function=_distance_function(distance), swap=True)
-    inputs = _triplets(torch.nn.TripletMarginWithDistanceLoss(distance_function=module.distance_function, swap=True),
-                       "float64")
+    inputs = _triplets(
+        torch.nn.TripletMarginWithDistanceLoss(distance_function=module.distance_function, swap=True), "float64"
+    )
     compiled = torch.compile(module, fullgraph=True, backend="aot_eager")
     torch.testing.assert_close(compiled(*inputs), module(*inputs), rtol=1e-12, atol=1e-12)
 
@@ -469,8 +509,11 @@ def test_torch_triplet_margin_with_distance_loss_keeps_the_function_as_torch_doe
 
     ours, theirs = _torch_pair("TripletMarginWithDistanceLoss", distance_function=Projected())
     assert list(ours.parameters()) == list(theirs.parameters()) == list(projection.parameters())
-    assert set(ours.state_dict()) == set(theirs.state_dict()) == {"distance_function.projection.weight",
-                                                                   "distance_function.projection.bias"}
+    assert (
+        set(ours.state_dict())
+        == set(theirs.state_dict())
+        == {"distance_function.projection.weight", "distance_function.projection.bias"}
+    )
     assert "(distance_function): Projected(" in repr(ours)
     inputs = _triplets(theirs, "float64")
     (our_grad,) = torch.autograd.grad(ours(*inputs), projection.weight)
@@ -550,7 +593,8 @@ def test_replacing_preset_takes_the_place_of_the_own_class(preset):
     y_pred, y_true = _example(preset)[:2]
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(base(reduction="none", dtype="float64")(y_true, y_pred)),
-        getattr(lossx, preset.loss)(y_pred, y_true, reduction="none"), rtol=1e-12,
+        getattr(lossx, preset.loss)(y_pred, y_true, reduction="none"),
+        rtol=1e-12,
     )
 
 
@@ -575,8 +619,16 @@ def test_keras_preset_functions_are_keras_functions():
     keras, LK = _keras_modules()
     functions = {p.function for p in KERAS_PRESETS if p.function}
     assert functions <= set(dir(keras.losses))
-    assert {"binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "dice",
-            "tversky", "circle", "kl_divergence", "ctc"} <= functions
+    assert {
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "dice",
+        "tversky",
+        "circle",
+        "kl_divergence",
+        "ctc",
+    } <= functions
 
 
 @needs_keras

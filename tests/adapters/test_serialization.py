@@ -35,12 +35,12 @@ import zlib
 
 import numpy as np
 import pytest
-from tests.support.frameworks import framework, installed, only_framework, to_backend
-from tests.numerics.test_matrix import CASES
 
 import lossx
-from lossx.presets import presets
 from lossx.backends import unavailable
+from lossx.presets import presets
+from tests.numerics.test_matrix import CASES
+from tests.support.frameworks import framework, installed, only_framework, to_backend
 
 ONE_PER_LOSS = [case for i, case in enumerate(CASES) if case.loss not in {c.loss for c in CASES[:i]}]
 CASE_IDS = [case.id for case in CASES]
@@ -326,9 +326,12 @@ def _preset_non_default(preset) -> dict:
     lossx_to_keras = {lossx_name: name for name, lossx_name in preset.renames.items()}
     options = {
         lossx_to_keras.get(o.name, o.name): _non_default(o)
-        for o in preset.spec.options if o.name not in preset.fixed and o.kind not in ("axis", "class_axes", "weights")
+        for o in preset.spec.options
+        if o.name not in preset.fixed and o.kind not in ("axis", "class_axes", "weights")
     }
-    options.update({name: not default for name, default in preset.framework_options.items() if isinstance(default, bool)})
+    options.update(
+        {name: not default for name, default in preset.framework_options.items() if isinstance(default, bool)}
+    )
     return options
 
 
@@ -407,8 +410,15 @@ def reloaded_models(keras_adapter, tmp_path_factory):
         saved[case.id] = (loss, float(keras.ops.convert_to_numpy(_loss_value(keras, loss, y_true, y_pred))))
         paths[case.id] = str(path)
     result = subprocess.run(
-        [sys.executable, "-c", inspect.getsource(_loss_value) + textwrap.dedent(_LOAD_IN_FRESH_PROCESS), json.dumps(paths)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            inspect.getsource(_loss_value) + textwrap.dedent(_LOAD_IN_FRESH_PROCESS),
+            json.dumps(paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "KERAS_BACKEND": keras.backend.backend(), "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert result.returncode == 0, result.stderr[-4000:]

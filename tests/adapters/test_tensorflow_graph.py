@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 import lossx
-from tests.support.frameworks import framework, only_framework
 from tests.numerics.test_matrix import CASES, assert_matches, expected, inputs
+from tests.support.frameworks import framework, only_framework
 
 pytestmark = only_framework("tensorflow")
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.frameworks import framework, only_framework
 
 import lossx
+from tests.support.frameworks import framework, only_framework
 
 tf = framework("tensorflow")
 from lossx.kernels import tensorflow_namespace as xp  # noqa: E402 - needs TensorFlow, imported above
@@ -85,8 +85,9 @@ def test_custom_loss_gradient_with_python_scalars(dtype):
     with tf.GradientTape() as tape:
         value = asymmetric_square(y_pred, tf.constant(_Y_TRUE.astype(dtype)), reduction="sum")
     e = _Y_PRED.astype(dtype).astype(np.float64) - _Y_TRUE.astype(dtype).astype(np.float64)
-    np.testing.assert_allclose(tape.gradient(value, y_pred).numpy(), 2 * np.where(e < 0, 2.0, 1.0) * e,
-                               rtol=RTOL[dtype])
+    np.testing.assert_allclose(
+        tape.gradient(value, y_pred).numpy(), 2 * np.where(e < 0, 2.0, 1.0) * e, rtol=RTOL[dtype]
+    )
 
 
 def _scalar_first_and_last(name):
@@ -94,8 +95,22 @@ def _scalar_first_and_last(name):
     return [lambda x: function(x, 2.0), lambda x: function(2.0, x)]
 
 
-_BINARY = ("add", "subtract", "multiply", "divide", "pow", "maximum", "minimum", "logaddexp",
-           "equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
+_BINARY = (
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "pow",
+    "maximum",
+    "minimum",
+    "logaddexp",
+    "equal",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -8,8 +8,8 @@ shows every option.
 from __future__ import annotations
 
 import copy
-import math
 import io
+import math
 
 import numpy as np
 import pytest
@@ -52,21 +52,39 @@ TRAINING_CASES = [
     ("mse", "MeanSquaredError", {}, "regression"),
     ("mae", "MeanAbsoluteError", {}, "regression"),
     ("huber-delta0.5", "Huber", {"delta": 0.5}, "regression"),
-    ("bce-logits-posweight_vec-smooth", "BinaryCrossEntropy",
-     {"from_logits": True, "pos_weight": POS_WEIGHT, "label_smoothing": 0.1}, "binary"),
+    (
+        "bce-logits-posweight_vec-smooth",
+        "BinaryCrossEntropy",
+        {"from_logits": True, "pos_weight": POS_WEIGHT, "label_smoothing": 0.1},
+        "binary",
+    ),
     ("bce-logits-posweight_scalar", "BinaryCrossEntropy", {"from_logits": True, "pos_weight": 2.0}, "binary"),
-    ("focal-logits-alpha-gamma", "BinaryFocalCrossEntropy",
-     {"from_logits": True, "alpha": 0.3, "gamma": 1.5}, "binary"),
-    ("cce-logits-classweight-smooth", "CategoricalCrossEntropy",
-     {"from_logits": True, "class_weight": CLASS_WEIGHT, "label_smoothing": 0.1}, "one_hot"),
-    ("scce-logits-classweight-ignore", "SparseCategoricalCrossEntropy",
-     {"from_logits": True, "class_weight": CLASS_WEIGHT, "ignore_index": -100, "label_smoothing": 0.05}, "labels"),
+    (
+        "focal-logits-alpha-gamma",
+        "BinaryFocalCrossEntropy",
+        {"from_logits": True, "alpha": 0.3, "gamma": 1.5},
+        "binary",
+    ),
+    (
+        "cce-logits-classweight-smooth",
+        "CategoricalCrossEntropy",
+        {"from_logits": True, "class_weight": CLASS_WEIGHT, "label_smoothing": 0.1},
+        "one_hot",
+    ),
+    (
+        "scce-logits-classweight-ignore",
+        "SparseCategoricalCrossEntropy",
+        {"from_logits": True, "class_weight": CLASS_WEIGHT, "ignore_index": -100, "label_smoothing": 0.05},
+        "labels",
+    ),
     ("hinge", "Hinge", {}, "binary"),
     ("categorical_hinge", "CategoricalHinge", {}, "one_hot"),
 ]
 
 
-@pytest.mark.parametrize(("name", "options", "kind"), [c[1:] for c in TRAINING_CASES], ids=[c[0] for c in TRAINING_CASES])
+@pytest.mark.parametrize(
+    ("name", "options", "kind"), [c[1:] for c in TRAINING_CASES], ids=[c[0] for c in TRAINING_CASES]
+)
 def test_training_step_updates_parameters(name, options, kind):
     torch.manual_seed(0)
     features, y_true, width = _data(kind)
@@ -97,7 +115,9 @@ def test_module_matches_generic_function():
     logits = torch.nn.Linear(5, 4, dtype=torch.float64)(features)
     options = {"from_logits": True, "class_weight": CLASS_WEIGHT, "ignore_index": -100}
     module = LT.SparseCategoricalCrossEntropy(**options)
-    torch.testing.assert_close(module(logits, y_true), lossx.sparse_categorical_cross_entropy(logits, y_true, **options), rtol=1e-12, atol=0)
+    torch.testing.assert_close(
+        module(logits, y_true), lossx.sparse_categorical_cross_entropy(logits, y_true, **options), rtol=1e-12, atol=0
+    )
     assert module(logits, y_true).dtype == torch.float64
 
 
@@ -164,9 +184,17 @@ def test_tensor_class_weight_given_as_tensor():
     [
         (lambda: LT.Huber(delta=0.5, reduction="sum"), ["delta=0.5", "reduction='sum'"]),
         (
-            lambda: LT.SparseCategoricalCrossEntropy(from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-100, axis=1),
-            ["from_logits=True", "class_weight=(1.0, 2.0, 0.5, 3.0)", "ignore_index=-100", "axis=1",
-             "label_smoothing=0.0", "reduction='mean'"],
+            lambda: LT.SparseCategoricalCrossEntropy(
+                from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-100, axis=1
+            ),
+            [
+                "from_logits=True",
+                "class_weight=(1.0, 2.0, 0.5, 3.0)",
+                "ignore_index=-100",
+                "axis=1",
+                "label_smoothing=0.0",
+                "reduction='mean'",
+            ],
         ),
         (lambda: LT.BinaryFocalCrossEntropy(alpha=0.3, gamma=1.5), ["alpha=0.3", "gamma=1.5", "from_logits=False"]),
         (lambda: LT.MeanSquaredError(), ["reduction='mean'"]),
@@ -214,7 +242,9 @@ def test_state_dict_inside_a_model():
 
 
 def test_deepcopy():
-    module = LT.SparseCategoricalCrossEntropy(from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-100, reduction="sum")
+    module = LT.SparseCategoricalCrossEntropy(
+        from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-100, reduction="sum"
+    )
     clone = copy.deepcopy(module)
     assert type(clone) is type(module)
     assert repr(clone) == repr(module)
@@ -250,7 +280,9 @@ class _Classifier(torch.nn.Module):
     def __init__(self):
         super().__init__()
         self.linear = torch.nn.Linear(5, 4)
-        self.criterion = LT.SparseCategoricalCrossEntropy(from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-100)
+        self.criterion = LT.SparseCategoricalCrossEntropy(
+            from_logits=True, class_weight=CLASS_WEIGHT, ignore_index=-100
+        )
 
     def forward(self, features, labels):
         return self.criterion(self.linear(features), labels)
@@ -368,8 +400,9 @@ _FUSED = [
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize(
-    "name, options, kind, node", _FUSED, ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in o.items()) or 'default'}"
-                                              for n, o, _, _ in _FUSED],
+    "name, options, kind, node",
+    _FUSED,
+    ids=[f"{n}-{'-'.join(f'{k}={v}' for k, v in o.items()) or 'default'}" for n, o, _, _ in _FUSED],
 )
 def test_unweighted_reduction_is_one_node_with_the_loss(name, options, kind, node, reduction):
     features, y_true, width = _data(kind, torch.float64)
@@ -383,22 +416,24 @@ def test_unweighted_reduction_is_one_node_with_the_loss(name, options, kind, nod
     unfused = loss.spec.compute((y_pred, y_true), loss._options(), "none")
     by_hand = unfused.mean() if reduction == "mean" else unfused.sum()
     torch.testing.assert_close(fused, by_hand, rtol=1e-13, atol=0)
-    fused_grad, = torch.autograd.grad(fused, y_pred)
-    hand_grad, = torch.autograd.grad(by_hand, y_pred)
+    (fused_grad,) = torch.autograd.grad(fused, y_pred)
+    (hand_grad,) = torch.autograd.grad(by_hand, y_pred)
     torch.testing.assert_close(fused_grad, hand_grad, rtol=1e-13, atol=1e-15)
 
 
 def test_tuple_class_axes_keep_the_fused_kernel():
     """axis=(1, 2) flattens the class axes before the body: torch's own cross-entropy still runs, on the
     slice's flat index, and matches it on the layout flattened here."""
-    logits = torch.randn(3, 2, 4, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(1), requires_grad=True)
+    logits = torch.randn(
+        3, 2, 4, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(1), requires_grad=True
+    )
     labels = torch.randint(0, 8, (3, 5), generator=torch.Generator().manual_seed(2))
     value = LT.SparseCategoricalCrossEntropy(from_logits=True, axis=(1, 2))(logits, labels)
     assert value.grad_fn.name() == "NllLoss2DBackward0"  # (3, 5) samples of 8 classes: torch's kernel for (N, C, d)
     expected = torch.nn.functional.cross_entropy(logits.reshape(3, 8, 5), labels)
     torch.testing.assert_close(value, expected, rtol=1e-13, atol=0)
-    grad, = torch.autograd.grad(value, logits)
-    expected_grad, = torch.autograd.grad(expected, logits)
+    (grad,) = torch.autograd.grad(value, logits)
+    (expected_grad,) = torch.autograd.grad(expected, logits)
     torch.testing.assert_close(grad, expected_grad, rtol=1e-13, atol=1e-16)
 
 
@@ -429,7 +464,7 @@ def test_fused_soft_targets_keep_zero_log_zero(reduction):
     rows = -np.where(t > 0, t * np.where(t > 0, log_p, 0.0), 0.0).sum(1)
     cce = LT.CategoricalCrossEntropy(from_logits=True, reduction=reduction)(logits, target)
     np.testing.assert_allclose(float(cce.detach()), rows.mean() if reduction == "mean" else rows.sum(), rtol=1e-13)
-    grad, = torch.autograd.grad(cce, logits)
+    (grad,) = torch.autograd.grad(cce, logits)
     assert torch.isfinite(grad).all()
     kl_rows = rows + np.where(t > 0, t * np.log(np.where(t > 0, t, 1.0)), 0.0).sum(1)
     kl = LT.KlDivergence(from_logits=True, reduction=reduction)(logits, target)
@@ -440,10 +475,11 @@ def test_fused_soft_targets_keep_zero_log_zero(reduction):
 def test_fused_kl_leaves_a_differentiated_target_to_the_exact_form():
     # kl_div's target gradient is NaN wherever t = 0; lossx's is 0 there.
     log_q = torch.log_softmax(torch.randn(3, 4, dtype=torch.float64), 1)
-    target = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]],
-                          dtype=torch.float64, requires_grad=True)
+    target = torch.tensor(
+        [[0.5, 0.5, 0.0, 0.0], [0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]], dtype=torch.float64, requires_grad=True
+    )
     kl = LT.KlDivergence(log_input=True)(log_q, target)
-    grad, = torch.autograd.grad(kl, target)
+    (grad,) = torch.autograd.grad(kl, target)
     t, q = target.detach().numpy(), log_q.numpy()
     expected = np.where(t > 0, np.log(np.where(t > 0, t, 1.0)) + 1.0 - q, 0.0) / 3.0
     np.testing.assert_allclose(grad.numpy(), expected, rtol=1e-13)

@@ -11,11 +11,12 @@ import re
 import pytest
 
 import lossx
+from tests.numerics.test_matrix import CASES as MATRIX_CASES
+from tests.numerics.test_matrix import _fresh, assert_matches, inputs
 from tests.support import reference
-from tests.support.frameworks import framework, only_framework, to_backend
 from tests.support.cases import BATCH_LEVEL_LOSSES
 from tests.support.cases.overlap import BATCH_POOLED
-from tests.numerics.test_matrix import CASES as MATRIX_CASES, _fresh, assert_matches, inputs
+from tests.support.frameworks import framework, only_framework, to_backend
 
 pytestmark = only_framework("torch")
 
@@ -51,7 +52,9 @@ def test_one_compiled_graph_for_two_batch_sizes(case):
     # A code object per case: Dynamo's recompile limit counts per code object.
     compiled = torch.compile(
         _fresh(weighted_loss, f"dynamic_{case.id.replace('-', '_').replace('.', '_')}"),
-        fullgraph=True, dynamic=True, backend="aot_eager",
+        fullgraph=True,
+        dynamic=True,
+        backend="aot_eager",
     )
     full_batch = data.arrays[0].shape[0]
     for batch in (full_batch, full_batch - 1):
@@ -97,7 +100,8 @@ def test_first_compiled_call_does_not_recompile(imports):
     import sys
 
     framework("torch")
-    result = subprocess.run([sys.executable, "-c", RECOMPILE_SCRIPT.format(imports=imports)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", RECOMPILE_SCRIPT.format(imports=imports)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "compiled once"

@@ -20,10 +20,10 @@ import math
 
 import numpy as np
 import pytest
-from tests.support.frameworks import framework, only_framework
 
 import lossx
 from lossx._errors import OptionValueError
+from tests.support.frameworks import framework, only_framework
 
 
 def _value_for(option) -> float:
@@ -82,8 +82,10 @@ def _difference(spec, option, arrays, value) -> float:
     """The central finite difference of the loss's NumPy values at the option's ``value``."""
     step = 1e-4 * abs(value)  # relative: an ε floor of 1e-7 must stay positive
     differenced = getattr(lossx, HELD.get(spec.name, spec.name))
-    numeric = [float(np.asarray(differenced(*[np.asarray(a) for a in arrays], **_with(option, value + s * step))))
-               for s in (1, -1)]
+    numeric = [
+        float(np.asarray(differenced(*[np.asarray(a) for a in arrays], **_with(option, value + s * step))))
+        for s in (1, -1)
+    ]
     return (numeric[0] - numeric[1]) / (2 * step)
 
 
@@ -109,8 +111,9 @@ def test_jax_jit_vmap_and_grad_with_a_traced_option(spec, option):
 
     gradient = float(jax.jit(jax.grad(at))(value))
     assert math.isfinite(gradient)
-    np.testing.assert_allclose(gradient, _difference(spec, option, inputs, value), rtol=1e-6,
-                               atol=1e-7 * max(1.0, abs(expected)))
+    np.testing.assert_allclose(
+        gradient, _difference(spec, option, inputs, value), rtol=1e-6, atol=1e-7 * max(1.0, abs(expected))
+    )
 
 
 @pytest.mark.parametrize(("spec", "option"), CASES)
@@ -125,8 +128,9 @@ def test_torch_zero_dim_tensor_option_is_differentiable(spec, option):
     expected = float(np.asarray(_loss(spec)(*arrays, **_with(option, value))))
     np.testing.assert_allclose(float(result.detach()), expected, rtol=1e-12, atol=1e-12)
     assert math.isfinite(float(gradient))
-    np.testing.assert_allclose(float(gradient), _difference(spec, option, arrays, value), rtol=1e-6,
-                               atol=1e-7 * max(1.0, abs(expected)))
+    np.testing.assert_allclose(
+        float(gradient), _difference(spec, option, arrays, value), rtol=1e-6, atol=1e-7 * max(1.0, abs(expected))
+    )
 
 
 @pytest.mark.parametrize(("spec", "option"), CASES)
@@ -142,8 +146,11 @@ def test_tensorflow_zero_dim_tensor_option_under_tf_function(spec, option):
     np.testing.assert_allclose(float(traced(tf.constant(value, dtype=tf.float32))), expected, rtol=1e-6, atol=1e-7)
 
 
-BOUNDED = [pytest.param(spec, option, id=f"{spec.name}-{option.name}") for spec, option in
-           (c.values for c in CASES) if option.low is not None]
+BOUNDED = [
+    pytest.param(spec, option, id=f"{spec.name}-{option.name}")
+    for spec, option in (c.values for c in CASES)
+    if option.low is not None
+]
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch", "tensorflow"])
@@ -151,8 +158,11 @@ BOUNDED = [pytest.param(spec, option, id=f"{spec.name}-{option.name}") for spec,
 def test_concrete_array_options_are_range_checked(spec, option, backend):
     module = framework(backend)
     bad = option.low - 1.0 if not option.low_open else option.low
-    as_array = {"jax": lambda v: module.numpy.asarray(v), "torch": lambda v: module.tensor(v, dtype=module.float64),
-                "tensorflow": lambda v: module.constant(v, dtype=module.float64)}[backend]
+    as_array = {
+        "jax": lambda v: module.numpy.asarray(v),
+        "torch": lambda v: module.tensor(v, dtype=module.float64),
+        "tensorflow": lambda v: module.constant(v, dtype=module.float64),
+    }[backend]
     arrays = _inputs(spec, option, _value_for(option))
     with pytest.raises(OptionValueError, match=f"{spec.name}: {option.name}=.* is out of range"):
         _loss(spec)(*arrays, **_with(option, as_array(bad)))

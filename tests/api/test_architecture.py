@@ -20,6 +20,7 @@ PRIVATE_APIS = ("torch._C", "torch.ops.aten", "torch._dynamo", "keras.src", "jax
 #: Where framework code belongs.
 FRAMEWORK_HOMES = ("kernels", "backends")
 
+
 def _dotted(node: ast.AST) -> str | None:
     """``a.b.c`` of an attribute chain on a name, else None."""
     parts = []
@@ -78,4 +79,3 @@ def test_the_check_finds_imports_and_private_apis():
     found = framework_code(source)
     assert [line.split(":")[0] for line in found if "import" in line] == ["1", "2"]
     assert any("torch._C" in line for line in found) and any("keras.src" in line for line in found)
-

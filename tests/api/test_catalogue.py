@@ -9,28 +9,77 @@ from __future__ import annotations
 import pytest
 
 import lossx
-from tests.support.frameworks import installed
 from lossx.backends import load, unavailable
+from tests.support.frameworks import installed
 
 CATALOGUE = [
     # the nine core losses (tests/support/mapping/core.py)
-    "mean_squared_error", "mean_absolute_error", "huber", "binary_cross_entropy", "binary_focal_cross_entropy",
-    "categorical_cross_entropy", "sparse_categorical_cross_entropy", "hinge", "categorical_hinge",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "huber",
+    "binary_cross_entropy",
+    "binary_focal_cross_entropy",
+    "categorical_cross_entropy",
+    "sparse_categorical_cross_entropy",
+    "hinge",
+    "categorical_hinge",
     # regression
-    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "smooth_l1", "log_cosh", "quantile",
-    "poisson", "gaussian_nll", "cosine_similarity",
+    "mean_absolute_percentage_error",
+    "mean_squared_logarithmic_error",
+    "smooth_l1",
+    "log_cosh",
+    "quantile",
+    "poisson",
+    "gaussian_nll",
+    "cosine_similarity",
     # classification
-    "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "squared_hinge", "multi_margin",
-    "soft_margin", "multilabel_soft_margin", "multilabel_margin", "perceptron", "multiclass_perceptron", "poly_cross_entropy", "generalized_cross_entropy", "kl_divergence",
-    "generalized_kl_divergence", "jensen_shannon", "asymmetric", "nll", "cosface", "arcface", "weighted_kappa",
-    "sparsemax", "multiclass_sparsemax",
+    "categorical_focal_cross_entropy",
+    "sparse_categorical_focal_cross_entropy",
+    "squared_hinge",
+    "multi_margin",
+    "soft_margin",
+    "multilabel_soft_margin",
+    "multilabel_margin",
+    "perceptron",
+    "multiclass_perceptron",
+    "poly_cross_entropy",
+    "generalized_cross_entropy",
+    "kl_divergence",
+    "generalized_kl_divergence",
+    "jensen_shannon",
+    "asymmetric",
+    "nll",
+    "cosface",
+    "arcface",
+    "weighted_kappa",
+    "sparsemax",
+    "multiclass_sparsemax",
     # overlap
-    "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge", "lovasz_softmax",
+    "dice",
+    "generalized_dice",
+    "tversky",
+    "focal_tversky",
+    "jaccard",
+    "mcc",
+    "lovasz_hinge",
+    "lovasz_softmax",
     # boxes
-    "generalized_box_iou", "distance_box_iou", "complete_box_iou",
+    "generalized_box_iou",
+    "distance_box_iou",
+    "complete_box_iou",
     # embeddings and ranking
-    "margin_ranking", "hinge_embedding", "cosine_embedding", "ranking_softmax", "triplet_margin", "ntxent", "circle",
-    "contrastive", "supervised_contrastive", "mined_triplet", "lifted_structure", "npairs",
+    "margin_ranking",
+    "hinge_embedding",
+    "cosine_embedding",
+    "ranking_softmax",
+    "triplet_margin",
+    "ntxent",
+    "circle",
+    "contrastive",
+    "supervised_contrastive",
+    "mined_triplet",
+    "lifted_structure",
+    "npairs",
     # sequences
     "ctc",
 ]
@@ -72,8 +121,11 @@ def test_losses_with_more_than_two_inputs_declare_their_keras_packing():
 
 
 def test_a_loss_with_more_inputs_and_no_packing_has_no_keras_class():
-    spec = lossx.LossSpec("three_inputs", lambda xp, a, b, c: a, inputs=(
-        lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")))
+    spec = lossx.LossSpec(
+        "three_inputs",
+        lambda xp, a, b, c: a,
+        inputs=(lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")),
+    )
     assert "declare how they pack" in unavailable(spec, "keras")
     assert unavailable(spec, "torch") is None
 
@@ -97,18 +149,24 @@ def test_aliases_are_attributes(adapter, alias, name):
     assert alias in dir(module)
 
 
-PUBLIC_ADAPTER_HELPERS = {"numpy": {"NumpyLoss", "linear_cross_entropy"},
-                          "jax": {"JaxLoss", "linear_cross_entropy"},
-                          "torch": {"TorchLoss", "LinearCrossEntropyLoss", "linear_cross_entropy"},
-                          "keras": {"KerasLoss", "CombinedKerasLoss", "LinearCrossEntropy", "unsupported_reason"}}
+PUBLIC_ADAPTER_HELPERS = {
+    "numpy": {"NumpyLoss", "linear_cross_entropy"},
+    "jax": {"JaxLoss", "linear_cross_entropy"},
+    "torch": {"TorchLoss", "LinearCrossEntropyLoss", "linear_cross_entropy"},
+    "keras": {"KerasLoss", "CombinedKerasLoss", "LinearCrossEntropy", "unsupported_reason"},
+}
 
 
 def _loss_names(module_name: str) -> set[str]:
     from lossx.presets import presets
 
     framework = "keras" if module_name == "keras" else module_name
-    names = {n for spec in lossx.registered() if not (module_name == "keras" and unavailable(spec, "keras"))
-             for n in (spec.name, spec.camel_name, *spec.aliases)}
+    names = {
+        n
+        for spec in lossx.registered()
+        if not (module_name == "keras" and unavailable(spec, "keras"))
+        for n in (spec.name, spec.camel_name, *spec.aliases)
+    }
     return names | {p.name for p in presets(framework)} | {p.function for p in presets(framework) if p.function}
 
 
@@ -117,7 +175,9 @@ def test_namespaces_list_public_names_only(adapter):
     """dir() and __all__ hold the API, not the modules' imports (importlib, annotations, Any, torch, ...)."""
     if adapter == "lossx":
         module = lossx
-        expected = set(lossx.__all__) | {n for spec in lossx.registered() for n in (spec.name, spec.camel_name, *spec.aliases)}
+        expected = set(lossx.__all__) | {
+            n for spec in lossx.registered() for n in (spec.name, spec.camel_name, *spec.aliases)
+        }
         expected |= {"backends", "losses", "testing", "__version__"}
         assert set(dir(module)) == expected
         for name in ("importlib", "annotations", "Any"):

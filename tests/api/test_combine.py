@@ -11,11 +11,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import lossx  # noqa: E402
-from lossx import ArgumentError, OptionValueError, ReductionError, ShapeError, UnknownLossError  # noqa: E402
+import lossx
+from lossx import ArgumentError, OptionValueError, ReductionError, ShapeError, UnknownLossError
 
 #: Registered at import, so the catalogue-wide sweeps of api/test_errors.py also cover combined losses.
 DICE_CE = lossx.combine({"dice": 1.0, "scce": 0.5}, name="test_dice_ce", options={"dice": {"from_logits": True}})
@@ -28,8 +28,12 @@ CLASS_WEIGHT = (0.5, 2.0, 1.5)
 def _segmentation(seed=0):
     """Channels-last (3, 4, 4, 3) logits, their labels, a sample weight and a mask of the samples."""
     rng = np.random.default_rng(seed)
-    return (rng.standard_normal((3, 4, 4, 3)) * 1.5, rng.integers(0, 3, (3, 4, 4)), np.array([0.5, 1.0, 2.0]),
-            np.array([True, False, True]))
+    return (
+        rng.standard_normal((3, 4, 4, 3)) * 1.5,
+        rng.integers(0, 3, (3, 4, 4)),
+        np.array([0.5, 1.0, 2.0]),
+        np.array([True, False, True]),
+    )
 
 
 def _rows(seed=1):
@@ -51,26 +55,33 @@ def test_options_are_the_components_declared_once():
     assert {"smooth", "label_smoothing"} <= set(names), "an option of one component keeps its name"
     assert [i.kind for i in DICE_CE.spec.inputs] == ["prediction", "labels"]
     # tversky's alpha (false positives, default 0.5) and the focal loss's (class balance, default None) differ.
-    tversky_focal = lossx.combine({"tversky": 1.0, "focal": 1.0}, name="test_tversky_focal",
-                                  options={"focal": {"alpha": 0.25}})
+    tversky_focal = lossx.combine(
+        {"tversky": 1.0, "focal": 1.0}, name="test_tversky_focal", options={"focal": {"alpha": 0.25}}
+    )
     declared = {option.name: option for option in tversky_focal.spec.options}
     assert {"tversky_alpha", "focal_alpha", "from_logits"} <= set(declared) and "alpha" not in declared
     assert declared["tversky_alpha"].default == 0.5 and declared["focal_alpha"].default == 0.25
     assert declared["focal_alpha"].canonical("x", None) is None, "an option off by default can still be turned off"
-    assert lossx.combine({"dice": 1.0, "scce": 0.5}, name="test_dice_ce",
-                         options={"dice": {"from_logits": True}}) is DICE_CE, "the same definition, the same loss"
+    assert (
+        lossx.combine({"dice": 1.0, "scce": 0.5}, name="test_dice_ce", options={"dice": {"from_logits": True}})
+        is DICE_CE
+    ), "the same definition, the same loss"
 
 
 def test_a_combined_loss_is_a_component_like_any_other():
-    nested = lossx.combine({"test_dice_ce": 2.0, "jaccard": 1.0}, name="test_nested",
-                           options={"jaccard": {"from_logits": True}})
+    nested = lossx.combine(
+        {"test_dice_ce": 2.0, "jaccard": 1.0}, name="test_nested", options={"jaccard": {"from_logits": True}}
+    )
     names = [option.name for option in nested.spec.options]
     # class_weight is declared alike; from_logits is not (test_dice_ce's default is True, jaccard's False).
     assert "class_weight" in names and {"test_dice_ce_from_logits", "jaccard_from_logits"} <= set(names)
     logits, labels, _, _ = _segmentation()
-    np.testing.assert_allclose(nested(logits, labels, class_weight=CLASS_WEIGHT),
-                               2.0 * DICE_CE(logits, labels, class_weight=CLASS_WEIGHT)
-                               + lossx.jaccard(logits, labels, from_logits=True, class_weight=CLASS_WEIGHT), rtol=1e-14)
+    np.testing.assert_allclose(
+        nested(logits, labels, class_weight=CLASS_WEIGHT),
+        2.0 * DICE_CE(logits, labels, class_weight=CLASS_WEIGHT)
+        + lossx.jaccard(logits, labels, from_logits=True, class_weight=CLASS_WEIGHT),
+        rtol=1e-14,
+    )
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
@@ -80,25 +91,32 @@ def test_every_reduction_is_the_weighted_sum_of_the_components(reduction, weight
     common = {"reduction": reduction}
     if weighted:
         common.update(sample_weight=sample_weight, mask=mask, class_weight=CLASS_WEIGHT)
-    expected = (lossx.dice(logits, labels, from_logits=True, **common)
-                + 0.5 * lossx.scce(logits, labels, from_logits=True, **common))
+    expected = lossx.dice(logits, labels, from_logits=True, **common) + 0.5 * lossx.scce(
+        logits, labels, from_logits=True, **common
+    )
     np.testing.assert_allclose(DICE_CE(logits, labels, **common), expected, rtol=1e-14)
-    np.testing.assert_allclose(DICE_CE(logits, labels, dice_weight=0.0, **common),
-                               0.5 * lossx.scce(logits, labels, from_logits=True, **common), rtol=1e-14)
+    np.testing.assert_allclose(
+        DICE_CE(logits, labels, dice_weight=0.0, **common),
+        0.5 * lossx.scce(logits, labels, from_logits=True, **common),
+        rtol=1e-14,
+    )
 
 
 def test_none_adds_the_unreduced_results_of_one_shape():
     logits, targets = _rows()
     weight = np.array([1.0, 0.0, 2.0, 1.0, 0.5])
-    expected = (lossx.cce(logits, targets, from_logits=True, class_weight=CLASS_WEIGHT, reduction="none",
-                          sample_weight=weight)
-                + 2.0 * lossx.jensen_shannon(logits, targets, from_logits=True, reduction="none", sample_weight=weight))
+    expected = lossx.cce(
+        logits, targets, from_logits=True, class_weight=CLASS_WEIGHT, reduction="none", sample_weight=weight
+    ) + 2.0 * lossx.jensen_shannon(logits, targets, from_logits=True, reduction="none", sample_weight=weight)
     value = CE_JS(logits, targets, class_weight=CLASS_WEIGHT, reduction="none", sample_weight=weight)
     np.testing.assert_allclose(value, expected, rtol=1e-14)
     assert value.shape == (5,)
     segmentation_logits, labels, _, _ = _segmentation()
-    with pytest.raises(ShapeError, match=r"test_dice_ce: reduction='none' adds .* dice's have shape \(3, 3\) and "
-                                         r"scce's \(3, 4, 4\); use 'mean' or 'sum'"):
+    with pytest.raises(
+        ShapeError,
+        match=r"test_dice_ce: reduction='none' adds .* dice's have shape \(3, 3\) and "
+        r"scce's \(3, 4, 4\); use 'mean' or 'sum'",
+    ):
         DICE_CE(segmentation_logits, labels, reduction="none")
 
 
@@ -120,8 +138,9 @@ def test_the_default_name_joins_the_keys():
     combined = lossx.combine({"mse": 1.0, "MeanAbsoluteError": 0.25})
     assert combined.spec.name == "mse_plus_mean_absolute_error" and lossx.get("mse_plus_mean_absolute_error")
     y_pred, y_true = np.array([0.5, -1.0, 2.0]), np.array([0.0, 1.0, 1.5])
-    np.testing.assert_allclose(combined(y_pred, y_true), np.mean((y_pred - y_true) ** 2)
-                               + 0.25 * np.mean(np.abs(y_pred - y_true)), rtol=1e-15)
+    np.testing.assert_allclose(
+        combined(y_pred, y_true), np.mean((y_pred - y_true) ** 2) + 0.25 * np.mean(np.abs(y_pred - y_true)), rtol=1e-15
+    )
     assert lossx.combine({"mse": 1.0, "mean_absolute_error": 0.25}) is combined
     with pytest.raises(ArgumentError, match="already registered; give the combination another name"):
         lossx.combine({"mse": 1.0, "mean_absolute_error": 0.5})
@@ -130,28 +149,62 @@ def test_the_default_name_joins_the_keys():
 def _combine(weights, **kwargs):
     def call():
         lossx.combine(weights, **{"name": "test_refused", **kwargs})
+
     return call
 
 
-@pytest.mark.parametrize(("call", "error", "match"), [
-    (_combine({"dcie": 1.0}), UnknownLossError, "test_refused: Unknown loss 'dcie'. Did you mean 'dice'"),
-    (_combine({"dice": -0.5, "scce": 1.0}), OptionValueError, r"the weight of dice is -0.5; a weight is a finite "
-                                                              r"number ≥ 0"),
-    (_combine({}), ArgumentError, "weights must map one or more losses to their weights"),
-    (_combine({"scce": 1.0, "mse": 1.0}), ArgumentError,
-     r"scce takes y_true of kind 'labels' .* and mse of kind 'dense' .*Combine losses whose inputs agree"),
-    (_combine({"mse": 1.0, "triplet_margin": 1.0}), ArgumentError, "the components of a combined loss take the same "
-                                                                   "inputs"),
-    (_combine({"dice": 1.0, "cce": 1.0}, options={"dice": {"axis": 1}, "cce": {"axis": -1}}), OptionValueError,
-     r"axis is one option, shared by dice, cce.* two values \(dice: 1, cce: -1\)"),
-    (_combine({"dice": 1.0}, options={"scce": {}}), ArgumentError, "options are given for 'scce', which is not one"),
-    (_combine({"cce": 1.0, "categorical_cross_entropy": 1.0}), ArgumentError, "name the same loss"),
-    (_combine({"dice": 1.0}, options={"dice": {"colour": 1}}), lossx.UnknownOptionError, "dice: unknown option"),
-    (_combine({"dice": 2.0, "scce": 0.5}, name="test_dice_ce"), ArgumentError, "already registered"),
-    (lambda: DICE_CE(*_segmentation()[:2], total_weight=4.0), ReductionError, "no single unreduced result or Σw"),
-    (lambda: lossx.total_weight("test_dice_ce", *_segmentation()[:2]), ReductionError, "reduced on its own"),
-], ids=["unknown-loss", "negative-weight", "empty", "kinds", "arity", "shared-values", "options-key", "twice",
-        "unknown-option", "name-taken", "total_weight", "lossx.total_weight"])
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (_combine({"dcie": 1.0}), UnknownLossError, "test_refused: Unknown loss 'dcie'. Did you mean 'dice'"),
+        (
+            _combine({"dice": -0.5, "scce": 1.0}),
+            OptionValueError,
+            r"the weight of dice is -0.5; a weight is a finite "
+            r"number ≥ 0",
+        ),
+        (_combine({}), ArgumentError, "weights must map one or more losses to their weights"),
+        (
+            _combine({"scce": 1.0, "mse": 1.0}),
+            ArgumentError,
+            r"scce takes y_true of kind 'labels' .* and mse of kind 'dense' .*Combine losses whose inputs agree",
+        ),
+        (
+            _combine({"mse": 1.0, "triplet_margin": 1.0}),
+            ArgumentError,
+            "the components of a combined loss take the same inputs",
+        ),
+        (
+            _combine({"dice": 1.0, "cce": 1.0}, options={"dice": {"axis": 1}, "cce": {"axis": -1}}),
+            OptionValueError,
+            r"axis is one option, shared by dice, cce.* two values \(dice: 1, cce: -1\)",
+        ),
+        (
+            _combine({"dice": 1.0}, options={"scce": {}}),
+            ArgumentError,
+            "options are given for 'scce', which is not one",
+        ),
+        (_combine({"cce": 1.0, "categorical_cross_entropy": 1.0}), ArgumentError, "name the same loss"),
+        (_combine({"dice": 1.0}, options={"dice": {"colour": 1}}), lossx.UnknownOptionError, "dice: unknown option"),
+        (_combine({"dice": 2.0, "scce": 0.5}, name="test_dice_ce"), ArgumentError, "already registered"),
+        (lambda: DICE_CE(*_segmentation()[:2], total_weight=4.0), ReductionError, "no single unreduced result or Σw"),
+        (lambda: lossx.total_weight("test_dice_ce", *_segmentation()[:2]), ReductionError, "reduced on its own"),
+    ],
+    ids=[
+        "unknown-loss",
+        "negative-weight",
+        "empty",
+        "kinds",
+        "arity",
+        "shared-values",
+        "options-key",
+        "twice",
+        "unknown-option",
+        "name-taken",
+        "total_weight",
+        "lossx.total_weight",
+    ],
+)
 def test_errors_say_what_to_do(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -173,8 +226,12 @@ def test_torch_module_gradient_and_compile():
         return value.detach().numpy(), x.grad.numpy()
 
     options = {"from_logits": True, "class_weight": CLASS_WEIGHT, "reduction": "sum"}
-    expected = value_and_grad(lambda x, t, sample_weight: lossx.dice(x, t, sample_weight=sample_weight, **options)
-                              + 2.0 * lossx.scce(x, t, sample_weight=sample_weight, **options))
+    expected = value_and_grad(
+        lambda x, t, sample_weight: (
+            lossx.dice(x, t, sample_weight=sample_weight, **options)
+            + 2.0 * lossx.scce(x, t, sample_weight=sample_weight, **options)
+        )
+    )
     for loss in (module, torch.compile(module, fullgraph=True)):
         for got, want in zip(value_and_grad(loss), expected):
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
@@ -205,8 +262,9 @@ def test_keras_class_reduces_each_component_as_keras_and_survives_save_and_load(
     loss = LK.TestDiceCe(class_weight=CLASS_WEIGHT, dtype="float64")
 
     def keras_mean(function, **options):  # Keras's sum_over_batch_size of lossx's weighted per-sample values
-        return np.mean(function(logits, labels, class_weight=CLASS_WEIGHT, reduction="none", sample_weight=weight,
-                                **options))
+        return np.mean(
+            function(logits, labels, class_weight=CLASS_WEIGHT, reduction="none", sample_weight=weight, **options)
+        )
 
     expected = keras_mean(lossx.dice, from_logits=True) + 0.5 * keras_mean(lossx.scce, from_logits=True)
     value = loss(labels, logits, sample_weight=weight)
@@ -216,7 +274,9 @@ def test_keras_class_reduces_each_component_as_keras_and_survives_save_and_load(
     with pytest.raises(ShapeError, match="adds its components' unreduced results"):
         LK.TestDiceCe(reduction="none")(labels, logits)
     config = loss.get_config()
-    assert config["dice_weight"] == 1.0 and config["scce_weight"] == 0.5 and config["class_weight"] == list(CLASS_WEIGHT)
+    assert (
+        config["dice_weight"] == 1.0 and config["scce_weight"] == 0.5 and config["class_weight"] == list(CLASS_WEIGHT)
+    )
     assert LK.TestDiceCe.from_config(config).get_config() == config
 
     keras.utils.set_random_seed(0)

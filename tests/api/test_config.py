@@ -318,22 +318,53 @@ def _user_config(tmp_path, text: bytes):
 
 
 BAD_FILES = [
-    ("pyproject-bad-toml", "pyproject", b"[tool.lossx\nbackend = \n", r"Malformed TOML .*pyproject\.toml.*Fix or remove it"),
+    (
+        "pyproject-bad-toml",
+        "pyproject",
+        b"[tool.lossx\nbackend = \n",
+        r"Malformed TOML .*pyproject\.toml.*Fix or remove it",
+    ),
     ("pyproject-not-utf8", "pyproject", b'[tool.lossx]\nbackend = "\xff\xfe"\n', r"Malformed TOML .*pyproject\.toml"),
-    ("pyproject-backend-int", "pyproject", b"[tool.lossx]\nbackend = 3\n",
-     r"pyproject\.toml: \[tool\.lossx\] backend must be a string such as \"torch\", got 3"),
-    ("pyproject-backend-table", "pyproject", b"[tool.lossx.backend]\nname = 'torch'\n",
-     r"pyproject\.toml: \[tool\.lossx\] backend must be a string"),
-    ("pyproject-backend-unknown", "pyproject", b'[tool.lossx]\nbackend = "caffe"\n',
-     r"pyproject\.toml: \[tool\.lossx\] backend = 'caffe': Unknown lossx backend 'caffe'\. Known: numpy, torch, jax, keras"),
-    ("pyproject-lossx-not-a-table", "pyproject", b'[tool]\nlossx = "torch"\n',
-     r"pyproject\.toml: tool\.lossx must be a table such as \[tool\.lossx\] with backend = \"torch\", got 'torch'"),
+    (
+        "pyproject-backend-int",
+        "pyproject",
+        b"[tool.lossx]\nbackend = 3\n",
+        r"pyproject\.toml: \[tool\.lossx\] backend must be a string such as \"torch\", got 3",
+    ),
+    (
+        "pyproject-backend-table",
+        "pyproject",
+        b"[tool.lossx.backend]\nname = 'torch'\n",
+        r"pyproject\.toml: \[tool\.lossx\] backend must be a string",
+    ),
+    (
+        "pyproject-backend-unknown",
+        "pyproject",
+        b'[tool.lossx]\nbackend = "caffe"\n',
+        r"pyproject\.toml: \[tool\.lossx\] backend = 'caffe': Unknown lossx backend 'caffe'\. Known: numpy, torch, jax, keras",
+    ),
+    (
+        "pyproject-lossx-not-a-table",
+        "pyproject",
+        b'[tool]\nlossx = "torch"\n',
+        r"pyproject\.toml: tool\.lossx must be a table such as \[tool\.lossx\] with backend = \"torch\", got 'torch'",
+    ),
     ("pyproject-tool-not-a-table", "pyproject", b"tool = 3\n", r"pyproject\.toml: tool must be a table"),
     ("user-bad-toml", "user", b"backend = 'torch\n", r"Malformed TOML .*lossx.config\.toml.*Fix or remove it"),
     ("user-not-utf8", "user", b"backend = '\xff'\n", r"Malformed TOML .*lossx.config\.toml"),
     ("user-backend-int", "user", b"backend = 3\n", r"config\.toml: backend must be a string such as \"torch\", got 3"),
-    ("user-backend-list", "user", b"backend = ['torch']\n", r"config\.toml: backend must be a string .* got \['torch'\]"),
-    ("user-backend-unknown", "user", b"backend = 'theano'\n", r"config\.toml: backend = 'theano': Unknown lossx backend"),
+    (
+        "user-backend-list",
+        "user",
+        b"backend = ['torch']\n",
+        r"config\.toml: backend must be a string .* got \['torch'\]",
+    ),
+    (
+        "user-backend-unknown",
+        "user",
+        b"backend = 'theano'\n",
+        r"config\.toml: backend = 'theano': Unknown lossx backend",
+    ),
 ]
 
 
@@ -371,7 +402,9 @@ def test_config_file_may_name_an_uninstalled_backend_until_it_is_used(tmp_path, 
     monkeypatch.setattr(config, "installed_backends", lambda: ("numpy",))
     (tmp_path / "pyproject.toml").write_text('[tool.lossx]\nbackend = "torch"\n')
     assert lossx.get_backend() == "torch"
-    with pytest.raises(BackendError, match=r"torch backend is not installed; install it with pip install 'lossx\[torch\]'"):
+    with pytest.raises(
+        BackendError, match=r"torch backend is not installed; install it with pip install 'lossx\[torch\]'"
+    ):
         lossx.get("huber")
     with pytest.raises(BackendError, match=r"pip install 'lossx\[torch\]'"):
         lossx.Huber(delta=2.0)

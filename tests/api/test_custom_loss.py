@@ -84,8 +84,11 @@ def test_deferred_primitive_is_the_primitive_under_every_reduction():
     np.testing.assert_allclose(deferred_huber(y_pred, y_true, delta=0.5, reduction="none"), per_entry, rtol=1e-15)
     np.testing.assert_allclose(deferred_huber(y_pred, y_true, delta=0.5), per_entry.mean(), rtol=1e-15)
     weights = np.array([2.0, 1.0])
-    np.testing.assert_allclose(deferred_huber(y_pred, y_true, delta=0.5, sample_weight=weights),
-                               (2 * per_entry[0].sum() + per_entry[1].sum()) / 6.0, rtol=1e-15)
+    np.testing.assert_allclose(
+        deferred_huber(y_pred, y_true, delta=0.5, sample_weight=weights),
+        (2 * per_entry[0].sum() + per_entry[1].sum()) / 6.0,
+        rtol=1e-15,
+    )
     terms = deferred_huber.spec.evaluate((y_pred, y_true), {"delta": 0.5})[1]
     np.testing.assert_allclose(terms.value, per_entry, rtol=1e-15)
     rows = lossx.testing.compare("deferred_huber", {"delta": 0.5})
@@ -99,10 +102,14 @@ def test_deferred_takes_primitives_only():
 
 def test_packing_holds_every_required_input_once():
     three = [lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")]
-    with pytest.raises(ValueError, match=r"packing must hold each required input \(a, b, c\) once, in y_pred or "
-                                         r"y_true; it holds a, b, b"):
-        lossx.define_loss(lambda xp, a, b, c: a, name="badly_packed", inputs=three,
-                          packing=lossx.Packing(("a", "b"), y_true="b"))
+    with pytest.raises(
+        ValueError,
+        match=r"packing must hold each required input \(a, b, c\) once, in y_pred or "
+        r"y_true; it holds a, b, b",
+    ):
+        lossx.define_loss(
+            lambda xp, a, b, c: a, name="badly_packed", inputs=three, packing=lossx.Packing(("a", "b"), y_true="b")
+        )
     assert "badly_packed" not in {spec.name for spec in lossx.registered()}
     with pytest.raises(ValueError, match="two or more inputs along a negative axis"):
         lossx.Packing(("a", "b"), axis=1)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
-from tests.support.frameworks import backend_param, framework, installed, to_backend
 
 import lossx
 from lossx import (
@@ -36,6 +36,7 @@ from lossx import (
     UnknownOptionError,
 )
 from lossx._errors import ArgumentError
+from tests.support.frameworks import backend_param, framework, installed, to_backend
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.standard_normal((4, 3))
@@ -61,82 +62,129 @@ CASES = {
         "mean_squared_error", (np.ones(4), np.ones((4, 1))), ShapeError, r"\(4,\).*\(4, 1\).*reshape"
     ),
     "shape_incompatible": Case(
-        "mean_squared_error", (np.ones((4, 3)), np.ones((4, 2))), ShapeError,
+        "mean_squared_error",
+        (np.ones((4, 3)), np.ones((4, 2))),
+        ShapeError,
         r"shape \(4, 3\) and y_true of shape \(4, 2\) cannot be broadcast",
     ),
     "class_axis_broadcast": Case(
-        "categorical_cross_entropy", (LOGITS, LABELS[:, None] * 1.0), ShapeError,
-        r"\(4, 1\) would be broadcast along axis -1 .*one-hot", {"from_logits": True},
+        "categorical_cross_entropy",
+        (LOGITS, LABELS[:, None] * 1.0),
+        ShapeError,
+        r"\(4, 1\) would be broadcast along axis -1 .*one-hot",
+        {"from_logits": True},
     ),
     "label_range": Case(
-        "sparse_categorical_cross_entropy", (LOGITS, np.array([0, 3, 7, 1])), LabelRangeError,
-        r"\[0, 3\).*found \[3, 7\].*ignore_index", {"from_logits": True}, static=False,
+        "sparse_categorical_cross_entropy",
+        (LOGITS, np.array([0, 3, 7, 1])),
+        LabelRangeError,
+        r"\[0, 3\).*found \[3, 7\].*ignore_index",
+        {"from_logits": True},
+        static=False,
     ),
     "probability_range": Case(
-        "binary_cross_entropy", (LOGITS, (LOGITS > 0) * 1.0), ProbabilityRangeError,
-        r"probabilities in \[0, 1\].*pass from_logits=True", static=False,
+        "binary_cross_entropy",
+        (LOGITS, (LOGITS > 0) * 1.0),
+        ProbabilityRangeError,
+        r"probabilities in \[0, 1\].*pass from_logits=True",
+        static=False,
     ),
     "binary_target_range": Case(
-        "binary_cross_entropy", (np.array([0.2, 0.7]), np.array([0.0, 2.0])), ProbabilityRangeError,
+        "binary_cross_entropy",
+        (np.array([0.2, 0.7]), np.array([0.0, 2.0])),
+        ProbabilityRangeError,
         r"binary_cross_entropy: y_true must be probabilities in \[0, 1\], but it ranges over \[0, 2\]\. "
-        r"Binary targets are 0/1 labels or probabilities", static=False,
+        r"Binary targets are 0/1 labels or probabilities",
+        static=False,
     ),
     "integer_prediction": Case(
         "mean_absolute_error", (np.arange(4), np.arange(4.0)), DTypeError, "must be floating point.*Cast"
     ),
     "float_labels": Case(
-        "sparse_categorical_cross_entropy", (LOGITS, LABELS * 1.0), DTypeError,
-        r"integer class indices \(cast with", {"from_logits": True},
+        "sparse_categorical_cross_entropy",
+        (LOGITS, LABELS * 1.0),
+        DTypeError,
+        r"integer class indices \(cast with",
+        {"from_logits": True},
     ),
     "unknown_option": Case(
-        "huber", (np.ones(3), np.zeros(3)), UnknownOptionError, "unknown option 'detla'. Did you mean 'delta'",
+        "huber",
+        (np.ones(3), np.zeros(3)),
+        UnknownOptionError,
+        "unknown option 'detla'. Did you mean 'delta'",
         {"detla": 1.0},
     ),
     "option_range": Case(
-        "binary_cross_entropy", (np.full(3, 0.5), np.ones(3)), OptionValueError,
-        r"label_smoothing=1.5 is out of range; valid: \[0, 1\]", {"label_smoothing": 1.5},
+        "binary_cross_entropy",
+        (np.full(3, 0.5), np.ones(3)),
+        OptionValueError,
+        r"label_smoothing=1.5 is out of range; valid: \[0, 1\]",
+        {"label_smoothing": 1.5},
     ),
     "option_delta": Case(
-        "huber", (np.ones(3), np.zeros(3)), OptionValueError, r"delta=0.0 is out of range; valid: \(0, inf\)",
+        "huber",
+        (np.ones(3), np.zeros(3)),
+        OptionValueError,
+        r"delta=0.0 is out of range; valid: \(0, inf\)",
         {"delta": 0.0},
     ),
     "option_type": Case(
-        "binary_cross_entropy", (LOGITS, ONE_HOT), OptionValueError, "from_logits' must be True or False",
+        "binary_cross_entropy",
+        (LOGITS, ONE_HOT),
+        OptionValueError,
+        "from_logits' must be True or False",
         {"from_logits": "yes"},
     ),
     "axis_range": Case(
-        "categorical_cross_entropy", (LOGITS, ONE_HOT), OptionValueError,
+        "categorical_cross_entropy",
+        (LOGITS, ONE_HOT),
+        OptionValueError,
         r"axis=5 is out of range for y_pred of shape \(4, 3\); use an axis in \[-2, 1\]",
         {"from_logits": True, "axis": 5},
     ),
     "unknown_reduction": Case(
-        "huber", (np.ones(3), np.zeros(3)), ReductionError, r"huber: .*(avg.*'sum'|'sum'.*avg)",
+        "huber",
+        (np.ones(3), np.zeros(3)),
+        ReductionError,
+        r"huber: .*(avg.*'sum'|'sum'.*avg)",
         call={"reduction": "avg"},
     ),
     "swapped_arguments": Case(
-        "sparse_categorical_cross_entropy", (LABELS, LOGITS), DTypeError,
+        "sparse_categorical_cross_entropy",
+        (LABELS, LOGITS),
+        DTypeError,
         r"y_pred has dtype .*int.*are the arguments swapped\? lossx functions and torch modules take "
-        r"\(y_pred, y_true\); Keras classes take \(y_true, y_pred\)", {"from_logits": True},
+        r"\(y_pred, y_true\); Keras classes take \(y_true, y_pred\)",
+        {"from_logits": True},
     ),
     "swapped_float_labels": Case(
-        "sparse_categorical_cross_entropy", (LABELS * 1.0, LOGITS), DTypeError,
-        r"y_true has one axis more than y_pred: are the arguments swapped\?", {"from_logits": True},
+        "sparse_categorical_cross_entropy",
+        (LABELS * 1.0, LOGITS),
+        DTypeError,
+        r"y_true has one axis more than y_pred: are the arguments swapped\?",
+        {"from_logits": True},
     ),
     "missing_input": Case(
         "huber", (np.ones(3),), ArgumentError, r"huber: missing input 'y_true'; it takes \(y_pred, y_true\)"
     ),
     "positional_option": Case(
-        "huber", (np.ones(3), np.zeros(3), 2.0), ArgumentError,
+        "huber",
+        (np.ones(3), np.zeros(3), 2.0),
+        ArgumentError,
         r"huber takes 2 positional inputs \(y_pred, y_true\) but got 3; its options \(delta\) are "
         r"keyword-only: pass delta=",
     ),
     "sample_weight": Case(
-        "mean_squared_error", (np.ones((4, 6)), np.zeros((4, 6))), ShapeError,
+        "mean_squared_error",
+        (np.ones((4, 6)), np.zeros((4, 6))),
+        ShapeError,
         r"sample_weight of shape \(3,\) does not align with the unreduced loss of shape \(4,",
         call={"sample_weight": np.ones(3)},
     ),
     "class_weight": Case(
-        "sparse_categorical_cross_entropy", (LOGITS, LABELS), ShapeError,
+        "sparse_categorical_cross_entropy",
+        (LOGITS, LABELS),
+        ShapeError,
         "class_weight has 2 entries but y_pred of shape .* has 3 classes.*one value per class",
         {"from_logits": True, "class_weight": (1.0, 2.0)},
     ),
@@ -180,7 +228,9 @@ def _object(module_name: str, backend: str) -> Callable[[Case], Any]:
     def run(case: Case) -> Any:
         module = importlib.import_module(f"lossx.backends.{module_name}")
         spec = lossx.lookup(case.loss)
-        built = getattr(module, spec.camel_name)(**case.options, **{k: v for k, v in case.call.items() if k == "reduction"})
+        built = getattr(module, spec.camel_name)(
+            **case.options, **{k: v for k, v in case.call.items() if k == "reduction"}
+        )
         arrays = [_CONVERT[backend](a) for a in case.inputs]
         weight = {k: v for k, v in case.call.items() if k == "sample_weight"}
         return built(*arrays, **weight)
@@ -427,91 +477,157 @@ def test_value_checks_are_eager_only(name: str, tracer: str) -> None:
 
 KIND_CASES = {
     "lengths-shape": (
-        "ctc", (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]]), np.array([5, 5, 5])), ShapeError,
+        "ctc",
+        (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]]), np.array([5, 5, 5])),
+        ShapeError,
         r"input_lengths of shape \(3,\) must have shape \(batch,\), with batch = 2 from y_pred of shape \(2, 5, 4\)",
         {},
     ),
     "lengths-dtype": (
-        "ctc", (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]]), np.array([5.0, 5.0])), DTypeError,
-        r"input_lengths has dtype (torch\.)?float64; it must be an integer array \(cast", {},
+        "ctc",
+        (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]]), np.array([5.0, 5.0])),
+        DTypeError,
+        r"input_lengths has dtype (torch\.)?float64; it must be an integer array \(cast",
+        {},
     ),
     "lengths-value": (
-        "ctc", (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]]), np.array([6, 5])), ShapeError,
-        r"input_lengths must lie in \[0, 5\]", {},
+        "ctc",
+        (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]]), np.array([6, 5])),
+        ShapeError,
+        r"input_lengths must lie in \[0, 5\]",
+        {},
     ),
     "sequences-shape": (
-        "ctc", (RNG.standard_normal((2, 5, 4)), np.array([1, 2])), ShapeError,
-        r"y_true of shape \(2,\) must have shape \(batch, length\)", {},
+        "ctc",
+        (RNG.standard_normal((2, 5, 4)), np.array([1, 2])),
+        ShapeError,
+        r"y_true of shape \(2,\) must have shape \(batch, length\)",
+        {},
     ),
     "sequences-label_range": (
-        "ctc", (RNG.standard_normal((2, 5, 4)), np.array([[1, 7], [1, 2]])), LabelRangeError,
-        r"must lie in \[0, 4\).*fix the labels", {},
+        "ctc",
+        (RNG.standard_normal((2, 5, 4)), np.array([[1, 7], [1, 2]])),
+        LabelRangeError,
+        r"must lie in \[0, 4\).*fix the labels",
+        {},
     ),
     "sequences-blank_option": (
-        "ctc", (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]])), OptionValueError,
-        r"blank is out of range for y_pred with 4 classes; use an index in \[-4, 4\)", {"blank": 9},
+        "ctc",
+        (RNG.standard_normal((2, 5, 4)), np.array([[1, 2], [1, 2]])),
+        OptionValueError,
+        r"blank is out of range for y_pred with 4 classes; use an index in \[-4, 4\)",
+        {"blank": 9},
     ),
     "groups-shape": (
-        "ntxent", (LOGITS, np.array([0, 1, 0])), ShapeError,
-        r"labels of shape \(3,\) does not match embeddings of shape \(4, 3\)", {},
+        "ntxent",
+        (LOGITS, np.array([0, 1, 0])),
+        ShapeError,
+        r"labels of shape \(3,\) does not match embeddings of shape \(4, 3\)",
+        {},
     ),
     "groups-dtype": (
-        "ntxent", (LOGITS, np.array([0.0, 1, 0, 1])), DTypeError, r"labels has dtype (torch\.)?float64; it must be an integer",
+        "ntxent",
+        (LOGITS, np.array([0.0, 1, 0, 1])),
+        DTypeError,
+        r"labels has dtype (torch\.)?float64; it must be an integer",
         {},
     ),
     "rows-shape": (
-        "cosine_embedding", (LOGITS, LOGITS, np.ones(3)), ShapeError,
-        r"target of shape \(3,\) does not match input1 of shape \(4, 3\)", {},
+        "cosine_embedding",
+        (LOGITS, LOGITS, np.ones(3)),
+        ShapeError,
+        r"target of shape \(3,\) does not match input1 of shape \(4, 3\)",
+        {},
     ),
     "third_dense-shape": (
-        "gaussian_nll", (LOGITS, LOGITS, np.ones((4, 2))), ShapeError,
-        r"mean of shape \(4, 3\) and variance of shape \(4, 2\) cannot be broadcast", {},
+        "gaussian_nll",
+        (LOGITS, LOGITS, np.ones((4, 2))),
+        ShapeError,
+        r"mean of shape \(4, 3\) and variance of shape \(4, 2\) cannot be broadcast",
+        {},
     ),
     "third_dense-value": (
-        "gaussian_nll", (LOGITS, LOGITS, -np.ones((4, 1))), lossx.VarianceRangeError,
-        "variance has negative entries; variances must be ≥ 0", {},
+        "gaussian_nll",
+        (LOGITS, LOGITS, -np.ones((4, 1))),
+        lossx.VarianceRangeError,
+        "variance has negative entries; variances must be ≥ 0",
+        {},
     ),
     "boxes-shape": (
-        "generalized_box_iou", (LOGITS, LOGITS), ShapeError, r"y_pred of shape \(4, 3\) is not boxes; give boxes of shape",
+        "generalized_box_iou",
+        (LOGITS, LOGITS),
+        ShapeError,
+        r"y_pred of shape \(4, 3\) is not boxes; give boxes of shape",
         {},
     ),
     "boxes-order": (
-        "complete_box_iou", (np.array([[0.0, 0.0, 1.0, 1.0]]), np.array([[2.0, 0.0, 1.0, 1.0]])),
-        lossx.BoxRangeError, r"y_true holds boxes with x2 < x1 or y2 < y1", {},
+        "complete_box_iou",
+        (np.array([[0.0, 0.0, 1.0, 1.0]]), np.array([[2.0, 0.0, 1.0, 1.0]])),
+        lossx.BoxRangeError,
+        r"y_true holds boxes with x2 < x1 or y2 < y1",
+        {},
     ),
     "pairs-broadcast": (
-        "npairs", (LOGITS, LOGITS[:1], np.array([0, 1, 0, 2])), ShapeError,
-        r"anchor and positive must both have shape \(N, D\), got shapes \(4, 3\) and \(1, 3\)", {},
+        "npairs",
+        (LOGITS, LOGITS[:1], np.array([0, 1, 0, 2])),
+        ShapeError,
+        r"anchor and positive must both have shape \(N, D\), got shapes \(4, 3\) and \(1, 3\)",
+        {},
     ),
     "dense_third-triplet": (
-        "triplet_margin", (LOGITS, LOGITS, np.ones((4, 2))), ShapeError,
-        r"anchor of shape \(4, 3\) and negative of shape \(4, 2\)", {},
+        "triplet_margin",
+        (LOGITS, LOGITS, np.ones((4, 2))),
+        ShapeError,
+        r"anchor of shape \(4, 3\) and negative of shape \(4, 2\)",
+        {},
     ),
     "classes-label_range": (
-        "dice", (LOGITS, np.array([0, 5, 2, 1])), LabelRangeError, r"\[0, 3\).*found \[5\]", {"from_logits": True},
+        "dice",
+        (LOGITS, np.array([0, 5, 2, 1])),
+        LabelRangeError,
+        r"\[0, 3\).*found \[5\]",
+        {"from_logits": True},
     ),
     "classes-dense_shape": (
-        "dice", (LOGITS, np.ones((4, 2))), ShapeError, r"\(4, 3\) and y_true of shape \(4, 2\)",
+        "dice",
+        (LOGITS, np.ones((4, 2))),
+        ShapeError,
+        r"\(4, 3\) and y_true of shape \(4, 2\)",
         {"from_logits": True},
     ),
     "overlap-rank": (
-        "dice", (np.full(4, 0.5), np.ones(4)), ShapeError, "need a batch axis and a class axis.*Add a class axis",
+        "dice",
+        (np.full(4, 0.5), np.ones(4)),
+        ShapeError,
+        "need a batch axis and a class axis.*Add a class axis",
         {},
     ),
     "cosine-range": (
-        "arcface", (LOGITS * 10, np.array([0, 1, 2, 1])), lossx.CosineRangeError,
-        r"y_pred must be cosine similarities in \[−1, 1\].*Normalise the embeddings", {},
+        "arcface",
+        (LOGITS * 10, np.array([0, 1, 2, 1])),
+        lossx.CosineRangeError,
+        r"y_pred must be cosine similarities in \[−1, 1\].*Normalise the embeddings",
+        {},
     ),
     "kl-target_range": (
-        "kl_divergence", (np.full((4, 3), 1 / 3), LOGITS), ProbabilityRangeError,
-        "y_true must be probabilities in .*log_target=True", {},
+        "kl_divergence",
+        (np.full((4, 3), 1 / 3), LOGITS),
+        ProbabilityRangeError,
+        "y_true must be probabilities in .*log_target=True",
+        {},
     ),
     "gkl-negative_measure": (
-        "generalized_kl_divergence", (np.full((4, 3), 0.5), LOGITS), ProbabilityRangeError,
-        "y_true must be non-negative measures.*log_target=True", {},
+        "generalized_kl_divergence",
+        (np.full((4, 3), 0.5), LOGITS),
+        ProbabilityRangeError,
+        "y_true must be non-negative measures.*log_target=True",
+        {},
     ),
     "kl-contradiction": (
-        "kl_divergence", (LOGITS, np.full((4, 3), 1 / 3)), OptionValueError, "contradict each other",
+        "kl_divergence",
+        (LOGITS, np.full((4, 3), 1 / 3)),
+        OptionValueError,
+        "contradict each other",
         {"from_logits": True, "log_input": True},
     ),
 }
@@ -558,7 +674,9 @@ def test_every_loss_refuses_unknown_options_and_reductions(spec: lossx.LossSpec)
     inputs = _example(spec)
     with pytest.raises(UnknownOptionError, match=f"{spec.name}: unknown option 'colour'. Its options are"):
         getattr(lossx, spec.name)(*inputs, colour=1)
-    with pytest.raises(ReductionError, match=f"{spec.name}: unknown reduction 'batchmean'; use one of 'none', 'sum', 'mean'"):
+    with pytest.raises(
+        ReductionError, match=f"{spec.name}: unknown reduction 'batchmean'; use one of 'none', 'sum', 'mean'"
+    ):
         getattr(lossx, spec.name)(*inputs, reduction="batchmean")
 
 
@@ -569,14 +687,20 @@ def _out_of_range():
             if option.kind not in ("float", "int", "float_or_weights"):
                 continue
             if option.low is not None:
-                yield pytest.param(spec, option, option.low if option.low_open else option.low - 1,
-                                   id=f"{spec.name}-{option.name}-low")
+                yield pytest.param(
+                    spec, option, option.low if option.low_open else option.low - 1, id=f"{spec.name}-{option.name}-low"
+                )
             if option.high is not None:
-                yield pytest.param(spec, option, option.high if option.high_open else option.high + 1,
-                                   id=f"{spec.name}-{option.name}-high")
+                yield pytest.param(
+                    spec,
+                    option,
+                    option.high if option.high_open else option.high + 1,
+                    id=f"{spec.name}-{option.name}-high",
+                )
             if option.kind != "int" and (option.low is None or option.high is None):
-                yield pytest.param(spec, option, np.inf if option.high is None else -np.inf,
-                                   id=f"{spec.name}-{option.name}-inf")
+                yield pytest.param(
+                    spec, option, np.inf if option.high is None else -np.inf, id=f"{spec.name}-{option.name}-inf"
+                )
 
 
 @pytest.mark.parametrize("spec, option, value", list(_out_of_range()))
@@ -591,8 +715,12 @@ def test_every_bounded_option_is_range_checked(spec, option, value) -> None:
 @pytest.mark.parametrize(
     "loss, option, match",
     [
-        ("quantile", "quantile", r"quantile has 2 entries .* 6 entries along axis -1; give quantile one value per "
-                                 r"entry of the last axis \(one per column\), or a single number"),
+        (
+            "quantile",
+            "quantile",
+            r"quantile has 2 entries .* 6 entries along axis -1; give quantile one value per "
+            r"entry of the last axis \(one per column\), or a single number",
+        ),
         ("binary_cross_entropy", "pos_weight", "pos_weight has 2 entries .* one value per entry of the last axis"),
     ],
 )
@@ -648,7 +776,9 @@ def test_non_boolean_mask():
 
 
 def test_misaligned_mask_names_both_shapes():
-    with pytest.raises(ShapeError, match=r"mask of shape \(3,\) does not align with the unreduced loss of shape \(4, 3\)"):
+    with pytest.raises(
+        ShapeError, match=r"mask of shape \(3,\) does not align with the unreduced loss of shape \(4, 3\)"
+    ):
         lossx.mean_squared_error(LOGITS, LOGITS, mask=np.ones(3, dtype=bool))
 
 
@@ -656,8 +786,10 @@ def test_misaligned_mask_names_both_shapes():
     "inputs, match",
     [
         ((np.ones(3),), r"mean_squared_error: missing input 'y_true'; it takes \(y_pred, y_true\)"),
-        ((np.ones(3), np.ones(3), np.ones(3)),
-         r"takes 2 positional inputs \(y_pred, y_true\) but got 3; .*sample_weight and mask are keyword-only"),
+        (
+            (np.ones(3), np.ones(3), np.ones(3)),
+            r"takes 2 positional inputs \(y_pred, y_true\) but got 3; .*sample_weight and mask are keyword-only",
+        ),
         ((np.ones(3), None), "input 'y_true' is required; got None"),
     ],
     ids=["too-few", "too-many", "none"],
@@ -708,10 +840,15 @@ def test_keras_fractional_labels_are_refused():
 def test_keras_unavailable_loss_says_what_to_do():
     from lossx.backends import keras as LK
 
-    spec = lossx.LossSpec("three_inputs", lambda xp, a, b, c: a, inputs=(
-        lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")))
-    assert re.search(r"needs 3 inputs \(a, b, c\) .*packing=lossx\.Packing.* call lossx\.three_inputs on Keras tensors",
-                     LK.unsupported_reason(spec))
+    spec = lossx.LossSpec(
+        "three_inputs",
+        lambda xp, a, b, c: a,
+        inputs=(lossx.Input("a", "prediction"), lossx.Input("b"), lossx.Input("c")),
+    )
+    assert re.search(
+        r"needs 3 inputs \(a, b, c\) .*packing=lossx\.Packing.* call lossx\.three_inputs on Keras tensors",
+        LK.unsupported_reason(spec),
+    )
 
 
 @keras_only
@@ -719,13 +856,21 @@ def test_keras_packed_loss_says_how_to_pack():
     from lossx.backends import keras as LK
 
     anchor = np.zeros((4, 2, 5), "float32")
-    with pytest.raises(ShapeError, match=re.escape(
+    with pytest.raises(
+        ShapeError,
+        match=re.escape(
             "TripletMargin: y_pred of shape (4, 2, 5) has no axis -2 of size 3; Keras's y_pred packs the inputs of "
-            "triplet_margin: y_pred = stack([anchor, positive, negative], axis=-2); y_true is not read")):
+            "triplet_margin: y_pred = stack([anchor, positive, negative], axis=-2); y_true is not read"
+        ),
+    ):
         LK.TripletMargin()(np.zeros(4), anchor)
-    with pytest.raises(ArgumentError, match=re.escape(
+    with pytest.raises(
+        ArgumentError,
+        match=re.escape(
             "unexpected argument 'mean'; a Keras loss takes y_true, y_pred (y_pred = stack([mean, variance], "
-            "axis=-1); y_true = target)")):
+            "axis=-1); y_true = target)"
+        ),
+    ):
         LK.GaussianNll()(mean=np.zeros(3), target=np.zeros(3))
 
 
@@ -744,8 +889,11 @@ def test_keras_from_config_refuses_unknown_options():
 def test_unknown_backend_lists_installed_ones_and_known_ones():
     from lossx.backends import load
 
-    with pytest.raises(BackendError, match=r"Unknown lossx backend 'caffe'. Known: numpy, torch, jax, keras.*"
-                                           r"installed here: numpy"):
+    with pytest.raises(
+        BackendError,
+        match=r"Unknown lossx backend 'caffe'. Known: numpy, torch, jax, keras.*"
+        r"installed here: numpy",
+    ):
         load("caffe")
 
 

@@ -83,7 +83,10 @@ print(json.dumps(report))
 def _child(name: str, prelude: str = "", env: dict | None = None) -> dict:
     script = prelude + f"NAME = {name!r}\n" + textwrap.dedent(_ASK_FOR_IT)
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
     )
     assert result.returncode == 0, result.stderr[-3000:]

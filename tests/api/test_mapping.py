@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 import lossx
+from tests.support.frameworks import to_numpy
+from tests.support.mapping import TORCH_BASED, Row
 from tests.support.mapping import classification as mapping_classification
 from tests.support.mapping import core as mapping_core
 from tests.support.mapping import margin as mapping_margin
@@ -25,12 +27,15 @@ from tests.support.mapping import overlap as mapping_overlap
 from tests.support.mapping import ranking as mapping_ranking
 from tests.support.mapping import regression as mapping_regression
 from tests.support.mapping import sequence as mapping_sequence
-from tests.support.frameworks import to_numpy
-from tests.support.mapping import TORCH_BASED, Row
 
 FAMILIES = (
-    mapping_core, mapping_regression, mapping_classification, mapping_margin, mapping_overlap,
-    mapping_ranking, mapping_sequence,
+    mapping_core,
+    mapping_regression,
+    mapping_classification,
+    mapping_margin,
+    mapping_overlap,
+    mapping_ranking,
+    mapping_sequence,
 )
 ROWS: list[Row] = [row for family in FAMILIES for row in family.ROWS]
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "mapping.md"
@@ -167,8 +172,13 @@ def test_rows_name_registered_losses() -> None:
 
 
 _FRAMEWORK_TITLES = {
-    "torch": "torch", "keras": "Keras 3", "optax": "optax", "sklearn": "scikit-learn", "kornia": "kornia",
-    "monai": "MONAI", "pytorch_metric_learning": "pytorch-metric-learning",
+    "torch": "torch",
+    "keras": "Keras 3",
+    "optax": "optax",
+    "sklearn": "scikit-learn",
+    "kornia": "kornia",
+    "monai": "MONAI",
+    "pytorch_metric_learning": "pytorch-metric-learning",
 }
 
 

@@ -33,12 +33,17 @@ def test_a_passing_comparison_reads_as_one_line():
     result = lossx.testing.compare("huber", {"delta": 0.5}, frameworks=("numpy",))
     assert isinstance(result, Comparison) and len(result) == 4 and result.passed
     assert [(row.mode, row.dtype) for row in result] == [
-        ("eager", "float64"), ("class", "float64"), ("eager", "float32"), ("class", "float32")]
+        ("eager", "float64"),
+        ("class", "float64"),
+        ("eager", "float32"),
+        ("class", "float32"),
+    ]
     assert all(isinstance(row, Deviation) for row in result) and result[0].dtype == "float64"
     worst = max(result, key=lambda row: row.value / row.tolerance)
     assert result.summary == (
         f"huber (delta=0.5): 4 cells, 4 passed, 0 failed; worst value deviation {worst.value:.1e} "
-        f"(numpy {worst.mode} {worst.dtype}, tolerance {worst.tolerance:.0e})")
+        f"(numpy {worst.mode} {worst.dtype}, tolerance {worst.tolerance:.0e})"
+    )
     assert repr(result) == f"<Comparison {result.summary}>"
     assert "\n" not in result.summary and result.failures == ()
     assert isinstance(result[:1], Comparison) and result[:1].rows == result.rows[:1]
@@ -55,7 +60,9 @@ def test_a_wrong_number_fails_with_its_deviation():
     result = lossx.testing.compare("off_by_a_thousandth", frameworks=("numpy",))
     failures = result.failures
     assert [(f.framework, f.mode, f.dtype, f.error) for f in failures] == [
-        ("numpy", "eager", "float32", None), ("numpy", "class", "float32", None)]
+        ("numpy", "eager", "float32", None),
+        ("numpy", "class", "float32", None),
+    ]
     first = failures[0]
     assert first.problem == f"value deviation {first.value:.1e} above the tolerance 1e-05"
     assert 9e-4 < first.value < 1.1e-3  # the 0.1% drift, against a reference of about 1

@@ -7,10 +7,10 @@ that gives the same number and that the Markdown is complete, never a timing.
 from __future__ import annotations
 
 import pytest
-from tests.support.frameworks import backend_param
 
 import lossx
 from lossx.cli import _load_benchmarks, main
+from tests.support.frameworks import backend_param
 
 bench = _load_benchmarks()
 pytestmark = pytest.mark.usefixtures("frozen_heap")
@@ -20,13 +20,18 @@ def test_every_loss_has_a_benchmark():
     assert [b.loss for b in bench.BENCHMARKS] == list(lossx.losses.__all__)
 
 
-@pytest.mark.parametrize("mode, loss", [
-    backend_param("numpy", "numpy", "categorical_cross_entropy", id="categorical_cross_entropy-numpy"),
-    backend_param("numpy", "numpy", "quantile", id="quantile-numpy-no_native"),
-    backend_param("torch", "torch", "sparse_categorical_cross_entropy", id="sparse_categorical_cross_entropy-torch"),
-    backend_param("jax", "jax.jit", "huber", id="huber-jax.jit"),
-    backend_param("tensorflow", "keras", "binary_cross_entropy", id="binary_cross_entropy-keras"),
-])
+@pytest.mark.parametrize(
+    "mode, loss",
+    [
+        backend_param("numpy", "numpy", "categorical_cross_entropy", id="categorical_cross_entropy-numpy"),
+        backend_param("numpy", "numpy", "quantile", id="quantile-numpy-no_native"),
+        backend_param(
+            "torch", "torch", "sparse_categorical_cross_entropy", id="sparse_categorical_cross_entropy-torch"
+        ),
+        backend_param("jax", "jax.jit", "huber", id="huber-jax.jit"),
+        backend_param("tensorflow", "keras", "binary_cross_entropy", id="binary_cross_entropy-keras"),
+    ],
+)
 def test_a_cell_times_lossx_against_an_equal_native(mode, loss):
     if bench.missing(mode):
         pytest.skip(bench.missing(mode))
@@ -46,8 +51,21 @@ def test_a_cell_times_lossx_against_an_equal_native(mode, loss):
 @pytest.mark.parametrize("mode", [backend_param("numpy", "numpy"), backend_param("torch", "torch")])
 def test_markdown_has_one_row_per_cell(tmp_path, mode, capsys):
     out = tmp_path / "BENCHMARKS.md"
-    argv = ["bench", "mean_squared_error", "nll", "--backend", mode, "--size", "8x5", "--size", "16x3",
-            "--repeat", "2", "--markdown", str(out)]
+    argv = [
+        "bench",
+        "mean_squared_error",
+        "nll",
+        "--backend",
+        mode,
+        "--size",
+        "8x5",
+        "--size",
+        "16x3",
+        "--repeat",
+        "2",
+        "--markdown",
+        str(out),
+    ]
     if bench.missing(mode):
         pytest.skip(bench.missing(mode))
     assert main(argv) == 0
@@ -59,7 +77,11 @@ def test_markdown_has_one_row_per_cell(tmp_path, mode, capsys):
     assert table[0] == "|---|---|---|---|---|---|---|---|---|"
     rows = [line.split(" | ") for line in table[1:]]
     assert [(r[0].lstrip("| "), r[1]) for r in rows] == [
-        ("mean_squared_error", "8x5"), ("nll", "8x5"), ("mean_squared_error", "16x3"), ("nll", "16x3")]
+        ("mean_squared_error", "8x5"),
+        ("nll", "8x5"),
+        ("mean_squared_error", "16x3"),
+        ("nll", "16x3"),
+    ]
     assert all(len(r) == 9 and r[4].endswith("×") for r in rows)  # both have a native in numpy and torch
     assert "## Targets not reached" in text
 

@@ -28,8 +28,11 @@ def run(capsys, monkeypatch, argv, columns=80):
 def entries(lines):
     """The losses the overview lists: its lines that start with a loss name, indented by two."""
     names = set(lossx.loss_names())
-    return [line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("   ")
-            and line.split() and line.split()[0] in names]
+    return [
+        line.split()[0]
+        for line in lines
+        if line.startswith("  ") and not line.startswith("   ") and line.split() and line.split()[0] in names
+    ]
 
 
 def flat(lines):
@@ -39,8 +42,11 @@ def flat(lines):
 
 def assert_fits(lines, columns, written=None):
     """Every line fits, but for a line holding only the path of a written file (printed whole, to be copied)."""
-    too_wide = [line for line in lines if cell_len(line.rstrip()) > columns
-                and not (written and line.strip().rstrip(".") == str(written))]
+    too_wide = [
+        line
+        for line in lines
+        if cell_len(line.rstrip()) > columns and not (written and line.strip().rstrip(".") == str(written))
+    ]
     assert not too_wide, f"{len(too_wide)} lines wider than {columns} columns, e.g. {too_wide[0]!r}"
 
 
@@ -70,10 +76,12 @@ def test_list_uses_a_wide_terminal(capsys, monkeypatch):
 
 def test_families_are_the_loss_modules_then_custom():
     grouped = families()
-    assert list(grouped)[:len(lossx.losses.FAMILIES)] == [
-        module.__name__.rsplit(".", 1)[-1] for module in lossx.losses.FAMILIES]
+    assert list(grouped)[: len(lossx.losses.FAMILIES)] == [
+        module.__name__.rsplit(".", 1)[-1] for module in lossx.losses.FAMILIES
+    ]
     assert [spec.name for spec in grouped["custom"]] == [
-        name for name in lossx.loss_names() if name not in lossx.losses.__all__]
+        name for name in lossx.loss_names() if name not in lossx.losses.__all__
+    ]
     assert "float32_drifting_error" in [spec.name for spec in grouped["custom"]]
 
 
@@ -86,8 +94,17 @@ def test_list_family_shows_only_that_family(capsys, monkeypatch, family):
 
 def test_list_families_repeat(capsys, monkeypatch):
     _, lines = run(capsys, monkeypatch, ["list", "--family", "sequence", "--family", "overlap"])
-    assert entries(lines) == ["dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_hinge",
-                              "lovasz_softmax", "ctc"]
+    assert entries(lines) == [
+        "dice",
+        "generalized_dice",
+        "tversky",
+        "focal_tversky",
+        "jaccard",
+        "mcc",
+        "lovasz_hinge",
+        "lovasz_softmax",
+        "ctc",
+    ]
 
 
 def test_unknown_family_exits_2_and_lists_the_families(capsys, monkeypatch):
@@ -98,15 +115,18 @@ def test_unknown_family_exits_2_and_lists_the_families(capsys, monkeypatch):
     assert all(family in text for family in families())
 
 
-@pytest.mark.parametrize("name, loss", [
-    ("huber", "huber"),
-    ("scce", "sparse_categorical_cross_entropy"),
-    ("SparseCategoricalCrossEntropy", "sparse_categorical_cross_entropy"),
-    ("torch:CrossEntropyLoss", "sparse_categorical_cross_entropy"),
-    ("gaussian_nll", "gaussian_nll"),
-    ("ctc", "ctc"),
-    ("float32_drifting_error", "float32_drifting_error"),
-])
+@pytest.mark.parametrize(
+    "name, loss",
+    [
+        ("huber", "huber"),
+        ("scce", "sparse_categorical_cross_entropy"),
+        ("SparseCategoricalCrossEntropy", "sparse_categorical_cross_entropy"),
+        ("torch:CrossEntropyLoss", "sparse_categorical_cross_entropy"),
+        ("gaussian_nll", "gaussian_nll"),
+        ("ctc", "ctc"),
+        ("float32_drifting_error", "float32_drifting_error"),
+    ],
+)
 def test_list_one_loss_shows_it_whole(capsys, monkeypatch, name, loss):
     status, lines = run(capsys, monkeypatch, ["list", name])
     assert status == 0
@@ -119,7 +139,9 @@ def test_list_one_loss_shows_it_whole(capsys, monkeypatch, name, loss):
         assert flat([terminal_text(paragraph).plain]) in text
     for spec_input in spec.inputs:
         optional = ", optional" if spec_input.optional else ""
-        assert flat([f"{spec_input.name} kind: {spec_input.kind}{optional}", terminal_text(spec_input.doc).plain]) in text
+        assert (
+            flat([f"{spec_input.name} kind: {spec_input.kind}{optional}", terminal_text(spec_input.doc).plain]) in text
+        )
     for option in spec.options:
         assert f"{option.name} = {option.default!r} valid: {flat([option.range_text()])}" in text
         assert flat([terminal_text(option.doc).plain]) in text
@@ -155,7 +177,7 @@ def test_help_describes_the_command_and_its_exit_status(capsys, monkeypatch, arg
     assert_plain(lines)
     text = flat(lines)
     headings = ("commands:", "positional arguments:", "options:")
-    description = lines[lines.index("") + 1:next(i for i, line in enumerate(lines) if line in headings)]
+    description = lines[lines.index("") + 1 : next(i for i, line in enumerate(lines) if line in headings)]
     assert len(flat(description)) > 40, "a description between the usage and the arguments"
     assert re.search(r"Exit status: 0 [^;]+; .*2 for ", text), "says what each exit status means"
 
@@ -197,7 +219,8 @@ def test_compare_verbose_prints_every_run_on_a_line(capsys, monkeypatch):
     for framework in lossx.testing.installed_frameworks():
         for mode in lossx.testing.MODES[framework]:
             assert any(line.split("│")[1].strip() == f"{framework} {mode}" for line in lines if "│" in line), (
-                f"the run '{framework} {mode}' is not on one line")
+                f"the run '{framework} {mode}' is not on one line"
+            )
     assert sum("PASS" in line for line in lines) == _expected_cells("huber", lossx.testing.installed_frameworks())
 
 
@@ -256,15 +279,26 @@ def test_compare_prints_a_failing_cells_error_under_the_table(capsys, monkeypatc
     for framework in lossx.testing.installed_frameworks()[1:]:
         for mode in lossx.testing.MODES[framework]:
             for dtype in ("float64", "float32"):
-                assert (f"FAIL numpy_only_error (defaults) {framework} {mode} {dtype}: raised RuntimeError: "
-                        "numpy_only_error runs on NumPy only") in text
+                assert (
+                    f"FAIL numpy_only_error (defaults) {framework} {mode} {dtype}: raised RuntimeError: "
+                    "numpy_only_error runs on NumPy only"
+                ) in text
     assert sum(("numpy eager" in line or "numpy class" in line) and "PASS" in line for line in lines) == 4
 
 
 @pytest.mark.usefixtures("frozen_heap")
 def test_bench_fits_80_columns(capsys, monkeypatch):
-    argv = ["bench", "huber", "sparse_categorical_focal_cross_entropy", "--backend", "numpy", "--size", "8x5",
-            "--repeat", "2"]
+    argv = [
+        "bench",
+        "huber",
+        "sparse_categorical_focal_cross_entropy",
+        "--backend",
+        "numpy",
+        "--size",
+        "8x5",
+        "--repeat",
+        "2",
+    ]
     for columns in (80, 200):
         status, lines = run(capsys, monkeypatch, argv, columns)
         assert status == 0
@@ -278,8 +312,18 @@ def test_bench_linear_cross_entropy_fits_80_columns_and_keeps_its_section(capsys
     pytest.importorskip("torch")
     target = tmp_path / "BENCHMARKS.md"
     target.write_text("# lossx benchmarks\n\n## torch\n\nold rows\n", encoding="utf-8")
-    argv = ["bench", "linear_cross_entropy", "--backend", "torch", "--size", "16x4x40", "--repeat", "1",
-            "--markdown", str(target)]
+    argv = [
+        "bench",
+        "linear_cross_entropy",
+        "--backend",
+        "torch",
+        "--size",
+        "16x4x40",
+        "--repeat",
+        "1",
+        "--markdown",
+        str(target),
+    ]
     status, lines = run(capsys, monkeypatch, argv, 80)
     assert status == 0
     assert_fits(lines, 80, written=target)
@@ -293,11 +337,15 @@ def test_bench_linear_cross_entropy_fits_80_columns_and_keeps_its_section(capsys
     assert again == 0 and text.count("## Linear cross-entropy") == 1 and text.count("| torch | 40 | lossx | ") == 1
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["linear_cross_entropy", "huber"], "benchmarked alone"),
-    (["linear_cross_entropy", "--backend", "numpy"], "not numpy"),
-    (["linear_cross_entropy", "--size", "4096x1000"], "NxHxV"),
-], ids=["with-another-loss", "numpy", "size-NxC"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["linear_cross_entropy", "huber"], "benchmarked alone"),
+        (["linear_cross_entropy", "--backend", "numpy"], "not numpy"),
+        (["linear_cross_entropy", "--size", "4096x1000"], "NxHxV"),
+    ],
+    ids=["with-another-loss", "numpy", "size-NxC"],
+)
 def test_bench_linear_cross_entropy_refuses_bad_arguments(capsys, monkeypatch, argv, message):
     status, lines = run(capsys, monkeypatch, ["bench", *argv], 80)
     assert status == 2 and message in flat(lines)

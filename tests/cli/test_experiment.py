@@ -16,16 +16,16 @@ from rich.cells import cell_len
 
 pytest.importorskip("sklearn")
 
-import lossx  # noqa: E402
-from lossx import _experiment as experiment_module  # noqa: E402
-from lossx._experiment import command as experiment_command  # noqa: E402
-from lossx._experiment import data as experiment_data  # noqa: E402
-from lossx._experiment import dependencies as experiment_dependencies  # noqa: E402
-from lossx._experiment import losses as experiment_losses  # noqa: E402
-from lossx._experiment import metrics as experiment_metrics  # noqa: E402
-from lossx._experiment import model as experiment_model  # noqa: E402
-from lossx._experiment import runner as experiment_runner  # noqa: E402
-from lossx.cli import main  # noqa: E402
+import lossx
+from lossx import _experiment as experiment_module
+from lossx._experiment import command as experiment_command
+from lossx._experiment import data as experiment_data
+from lossx._experiment import dependencies as experiment_dependencies
+from lossx._experiment import losses as experiment_losses
+from lossx._experiment import metrics as experiment_metrics
+from lossx._experiment import model as experiment_model
+from lossx._experiment import runner as experiment_runner
+from lossx.cli import main
 
 FRAMEWORKS = experiment_module.FRAMEWORKS
 
@@ -53,8 +53,9 @@ def any_framework():
 
 def _split(data, **injected):
     table = experiment_data._load(data, None, None)
-    return experiment_data._prepare(table, 0, injected.get("imbalance"), injected.get("outliers"),
-                                      injected.get("label_noise"))
+    return experiment_data._prepare(
+        table, 0, injected.get("imbalance"), injected.get("outliers"), injected.get("label_noise")
+    )
 
 
 @pytest.mark.parametrize("data, ratio", [("breast_cancer", 10.0), ("digits", 4.0), ("wine", 3.0)])
@@ -170,8 +171,10 @@ def _first_steps(framework, case):
     return first, second, updated, reference, weights
 
 
-@pytest.mark.parametrize("first, second", [pytest.param(a, b, marks=needs(a, b), id=f"{a}-{b}")
-                                           for a, b in itertools.combinations(FRAMEWORKS, 2)])
+@pytest.mark.parametrize(
+    "first, second",
+    [pytest.param(a, b, marks=needs(a, b), id=f"{a}-{b}") for a, b in itertools.combinations(FRAMEWORKS, 2)],
+)
 @pytest.mark.parametrize("case", range(len(AGREEMENT_CASES)), ids=[case[0] for case in AGREEMENT_CASES])
 def test_frameworks_start_from_the_same_loss_and_take_the_same_first_update(first, second, case):
     one = _first_steps(first, case)
@@ -197,24 +200,34 @@ def test_each_framework_starts_from_lossxs_numpy_value_on_the_numpy_model(framew
 @pytest.fixture(scope="module")
 def wine_result():
     framework = any_framework()
-    return experiment_module.experiment("wine", losses=["scce", "scce:class_weight=balanced", "sparse_focal"],
-                                        imbalance=3, epochs=3, seed=1, framework=framework)
+    return experiment_module.experiment(
+        "wine",
+        losses=["scce", "scce:class_weight=balanced", "sparse_focal"],
+        imbalance=3,
+        epochs=3,
+        seed=1,
+        framework=framework,
+    )
 
 
 def test_the_same_seed_gives_the_same_numbers_and_another_seed_others(wine_result):
-    again = lossx.experiment("wine", losses=["scce", "scce:class_weight=balanced", "sparse_focal"], imbalance=3,
-                             epochs=3, seed=1, framework=wine_result.framework)
+    again = lossx.experiment(
+        "wine",
+        losses=["scce", "scce:class_weight=balanced", "sparse_focal"],
+        imbalance=3,
+        epochs=3,
+        seed=1,
+        framework=wine_result.framework,
+    )
     assert again.to_dict() == wine_result.to_dict()
-    other = lossx.experiment("wine", losses=["scce"], imbalance=3, epochs=3, seed=2,
-                             framework=wine_result.framework)
+    other = lossx.experiment("wine", losses=["scce"], imbalance=3, epochs=3, seed=2, framework=wine_result.framework)
     assert other.datasets[0].losses[0].validation_loss != wine_result.datasets[0].losses[0].validation_loss
 
 
 def test_the_result_holds_every_epoch_and_the_final_table(wine_result):
     (dataset,) = wine_result.datasets
     assert dataset.task == "classification" and dataset.imbalance == 3.0
-    assert [run.label for run in dataset.losses] == ["cross-entropy", "cross-entropy (class_weight=balanced)",
-                                                     "focal"]
+    assert [run.label for run in dataset.losses] == ["cross-entropy", "cross-entropy (class_weight=balanced)", "focal"]
     counts = np.array(dataset.train_class_counts)
     np.testing.assert_allclose(dataset.losses[1].options["class_weight"], counts.sum() / (3 * counts))
     for run in dataset.losses:
@@ -258,7 +271,8 @@ def test_a_data_file_is_read_and_trained_on(tmp_path, suffix):
     assert dataset.task == "classification" and dataset.classes == ("no", "yes")
     assert dataset.n_features == 3 and dataset.n_train + dataset.n_validation == 60
     assert [run.loss for run in dataset.losses] == ["sparse_categorical_cross_entropy"] * 2 + [
-        "sparse_categorical_focal_cross_entropy"]
+        "sparse_categorical_focal_cross_entropy"
+    ]
 
 
 def test_real_valued_file_targets_are_regression(tmp_path):
@@ -284,40 +298,46 @@ def test_a_diverging_run_records_nan_rather_than_stopping(monkeypatch):
 # ---------------------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (dict(data="mnist"), lossx.ArgumentError, "Unknown data set 'mnist'"),
-    (dict(data="digits", losses=["hubber"]), lossx.UnknownLossError, "Did you mean 'huber'"),
-    (dict(data="digits", losses=["mse"]), lossx.ArgumentError, "mean_squared_error is a regression loss"),
-    (dict(data="diabetes", losses=["scce"]), lossx.ArgumentError, "is a classification loss"),
-    (dict(data="digits", losses=["bce"]), lossx.ArgumentError, "takes binary targets and this data set has 10"),
-    (dict(data="digits", losses=["ctc"]), lossx.ArgumentError, "not one the experiment can train"),
-    (dict(data="digits", losses=["scce:from_logits=False"]), lossx.OptionValueError, "sets from_logits itself"),
-    (dict(data="diabetes", losses=["huber:delta=balanced"]), lossx.OptionValueError, "delta=balanced"),
-    (dict(data="diabetes", losses=["huber:delta=-1"]), lossx.OptionValueError, "delta"),
-    (dict(data="diabetes", losses=["huber:delat=1"]), lossx.UnknownOptionError, "Did you mean 'delta'"),
-    (dict(data="diabetes", losses=["huber:0.5"]), lossx.OptionValueError, "NAME:key=value"),
-    (dict(data="diabetes", imbalance=5), lossx.ArgumentError, "imbalance= subsamples classes"),
-    (dict(data="digits", outliers=0.1), lossx.ArgumentError, "outliers= corrupts regression targets"),
-    (dict(data="digits", label_noise=1.5), lossx.OptionValueError, "a fraction in [0, 1)"),
-    (dict(data="digits", imbalance=0.5), lossx.OptionValueError, "at least 1"),
-    (dict(data="digits", epochs=0), lossx.OptionValueError, "epochs must be a positive integer"),
-    (dict(losses=["mse"]), lossx.ArgumentError, "give data= too"),
-    (dict(data="digits", task="regression"), lossx.ArgumentError, "digits is a classification data set"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (dict(data="mnist"), lossx.ArgumentError, "Unknown data set 'mnist'"),
+        (dict(data="digits", losses=["hubber"]), lossx.UnknownLossError, "Did you mean 'huber'"),
+        (dict(data="digits", losses=["mse"]), lossx.ArgumentError, "mean_squared_error is a regression loss"),
+        (dict(data="diabetes", losses=["scce"]), lossx.ArgumentError, "is a classification loss"),
+        (dict(data="digits", losses=["bce"]), lossx.ArgumentError, "takes binary targets and this data set has 10"),
+        (dict(data="digits", losses=["ctc"]), lossx.ArgumentError, "not one the experiment can train"),
+        (dict(data="digits", losses=["scce:from_logits=False"]), lossx.OptionValueError, "sets from_logits itself"),
+        (dict(data="diabetes", losses=["huber:delta=balanced"]), lossx.OptionValueError, "delta=balanced"),
+        (dict(data="diabetes", losses=["huber:delta=-1"]), lossx.OptionValueError, "delta"),
+        (dict(data="diabetes", losses=["huber:delat=1"]), lossx.UnknownOptionError, "Did you mean 'delta'"),
+        (dict(data="diabetes", losses=["huber:0.5"]), lossx.OptionValueError, "NAME:key=value"),
+        (dict(data="diabetes", imbalance=5), lossx.ArgumentError, "imbalance= subsamples classes"),
+        (dict(data="digits", outliers=0.1), lossx.ArgumentError, "outliers= corrupts regression targets"),
+        (dict(data="digits", label_noise=1.5), lossx.OptionValueError, "a fraction in [0, 1)"),
+        (dict(data="digits", imbalance=0.5), lossx.OptionValueError, "at least 1"),
+        (dict(data="digits", epochs=0), lossx.OptionValueError, "epochs must be a positive integer"),
+        (dict(losses=["mse"]), lossx.ArgumentError, "give data= too"),
+        (dict(data="digits", task="regression"), lossx.ArgumentError, "digits is a classification data set"),
+    ],
+)
 def test_bad_input_is_refused_before_training(call, error, message):
     with pytest.raises(error) as raised:
         lossx.experiment(**call)
     assert message in str(raised.value)
 
 
-@pytest.mark.parametrize("arrays, message", [
-    ({"X": np.ones(10), "y": np.ones(10)}, "features of shape (10,)"),
-    ({"X": np.ones((10, 2)), "y": np.ones(9)}, "targets of shape (9,)"),
-    ({"X": np.ones((10, 2))}, "holds arrays X (samples × features) and y"),
-    ({"X": np.full((10, 2), np.nan), "y": np.arange(10.0)}, "NaN"),
-    ({"X": np.ones((10, 2)), "y": np.array([0] * 9 + [1])}, "class '1' has 1 sample(s)"),
-    ({"X": np.ones((4, 2)), "y": np.arange(4.0)}, "too few to split"),
-])
+@pytest.mark.parametrize(
+    "arrays, message",
+    [
+        ({"X": np.ones(10), "y": np.ones(10)}, "features of shape (10,)"),
+        ({"X": np.ones((10, 2)), "y": np.ones(9)}, "targets of shape (9,)"),
+        ({"X": np.ones((10, 2))}, "holds arrays X (samples × features) and y"),
+        ({"X": np.full((10, 2), np.nan), "y": np.arange(10.0)}, "NaN"),
+        ({"X": np.ones((10, 2)), "y": np.array([0] * 9 + [1])}, "class '1' has 1 sample(s)"),
+        ({"X": np.ones((4, 2)), "y": np.arange(4.0)}, "too few to split"),
+    ],
+)
 def test_a_data_file_whose_shape_does_not_fit_is_refused(tmp_path, arrays, message):
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)
@@ -367,8 +387,7 @@ def test_the_default_run_prints_both_lessons_and_writes_every_file(capsys, monke
     assert not too_wide, too_wide
     text = "\n".join(lines)
     assert "breast_cancer (classification, imbalance 10:1" in text and "diabetes (regression, 10% outliers" in text
-    for label in ("cross-entropy", "(class_weight=balanced)", "focal (gamma=2)", "MSE", "Huber (delta=1)",
-                  "log-cosh"):
+    for label in ("cross-entropy", "(class_weight=balanced)", "focal (gamma=2)", "MSE", "Huber (delta=1)", "log-cosh"):
         assert label in text
     assert "Best validation minority recall:" in text and "Best validation MAE:" in text
     assert any(line.endswith(f"{out / 'curves.png'}.") for line in lines), lines  # whole, to be copied
@@ -378,8 +397,14 @@ def test_the_default_run_prints_both_lessons_and_writes_every_file(capsys, monke
     with (out / "summary.csv").open() as handle:
         summary = list(csv.DictReader(handle))
     assert [row["loss"] for row in summary] == [
-        "cross-entropy", "cross-entropy (class_weight=balanced)", "focal (gamma=2)",
-        "MSE", "MAE", "Huber (delta=1)", "log-cosh"]
+        "cross-entropy",
+        "cross-entropy (class_weight=balanced)",
+        "focal (gamma=2)",
+        "MSE",
+        "MAE",
+        "Huber (delta=1)",
+        "log-cosh",
+    ]
     first = saved["datasets"][0]["losses"][0]
     assert float(summary[0]["validation_loss"]) == first["validation_loss"][-1]
     assert float(summary[0]["minority_recall"]) == first["metrics"]["minority_recall"][-1]
@@ -388,14 +413,17 @@ def test_the_default_run_prints_both_lessons_and_writes_every_file(capsys, monke
     assert (out / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--data", "mnist"], "Unknown data set 'mnist'"),
-    (["--data", "digits", "--losses", "mse"], "mean_squared_error is a regression loss"),
-    (["--data", "diabetes", "--losses", "scce"], "is a classification loss"),
-    (["--data", "digits", "--losses", "hubber"], "Unknown loss 'hubber'"),
-    (["--data", "missing.csv"], "No such data file"),
-    (["--losses", "mse"], "give data= too"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--data", "mnist"], "Unknown data set 'mnist'"),
+        (["--data", "digits", "--losses", "mse"], "mean_squared_error is a regression loss"),
+        (["--data", "diabetes", "--losses", "scce"], "is a classification loss"),
+        (["--data", "digits", "--losses", "hubber"], "Unknown loss 'hubber'"),
+        (["--data", "missing.csv"], "No such data file"),
+        (["--losses", "mse"], "give data= too"),
+    ],
+)
 def test_bad_input_exits_2_with_the_reason(capsys, monkeypatch, tmp_path, argv, message):
     status, lines = run_cli(capsys, monkeypatch, [*argv, "--out", str(tmp_path)])
     assert status == 2

@@ -40,34 +40,66 @@ def requires(backend):
 #: (entry, axis, lossx's value at x with the inputs written out here).
 VALUES = [
     ("huber:delta=2", "residual", lambda r: lossx.huber(r, np.zeros_like(r), delta=2.0, reduction="none")),
-    ("quantile:quantile=0.8", "residual",
-     lambda r: lossx.quantile(r, np.zeros_like(r), quantile=0.8, reduction="none")),
-    ("gaussian_nll", "residual",
-     lambda r: lossx.gaussian_nll(r, np.zeros_like(r), np.ones_like(r), reduction="none")),
+    (
+        "quantile:quantile=0.8",
+        "residual",
+        lambda r: lossx.quantile(r, np.zeros_like(r), quantile=0.8, reduction="none"),
+    ),
+    ("gaussian_nll", "residual", lambda r: lossx.gaussian_nll(r, np.zeros_like(r), np.ones_like(r), reduction="none")),
     ("bce", "probability", lambda p: lossx.binary_cross_entropy(p, np.ones_like(p), reduction="none")),
-    ("bce:from_logits=true", "margin",
-     lambda m: lossx.binary_cross_entropy(m, np.ones_like(m), from_logits=True, reduction="none")),
-    ("focal:gamma=2", "logit",
-     lambda z: lossx.binary_focal_cross_entropy(sigmoid(z), np.ones_like(z), gamma=2.0, reduction="none")),
-    ("scce:from_logits=true", "logit", lambda z: lossx.sparse_categorical_cross_entropy(
-        two_columns(z, np.zeros_like(z)), np.zeros(z.size, dtype=np.int64), from_logits=True, reduction="none")),
-    ("cce:label_smoothing=0.2", "probability", lambda p: lossx.categorical_cross_entropy(
-        two_columns(p, 1 - p), np.tile([1.0, 0.0], (p.size, 1)), label_smoothing=0.2, reduction="none")),
-    ("nll", "probability", lambda p: lossx.nll(
-        np.log(two_columns(p, 1 - p)), np.zeros(p.size, dtype=np.int64), reduction="none")),
+    (
+        "bce:from_logits=true",
+        "margin",
+        lambda m: lossx.binary_cross_entropy(m, np.ones_like(m), from_logits=True, reduction="none"),
+    ),
+    (
+        "focal:gamma=2",
+        "logit",
+        lambda z: lossx.binary_focal_cross_entropy(sigmoid(z), np.ones_like(z), gamma=2.0, reduction="none"),
+    ),
+    (
+        "scce:from_logits=true",
+        "logit",
+        lambda z: lossx.sparse_categorical_cross_entropy(
+            two_columns(z, np.zeros_like(z)), np.zeros(z.size, dtype=np.int64), from_logits=True, reduction="none"
+        ),
+    ),
+    (
+        "cce:label_smoothing=0.2",
+        "probability",
+        lambda p: lossx.categorical_cross_entropy(
+            two_columns(p, 1 - p), np.tile([1.0, 0.0], (p.size, 1)), label_smoothing=0.2, reduction="none"
+        ),
+    ),
+    (
+        "nll",
+        "probability",
+        lambda p: lossx.nll(np.log(two_columns(p, 1 - p)), np.zeros(p.size, dtype=np.int64), reduction="none"),
+    ),
     ("hinge", "margin", lambda m: lossx.hinge(m, np.ones_like(m), reduction="none")),
-    ("jensen_shannon", "probability", lambda p: 0.5 * (p * np.log(2 * p / (1 + p)) + (1 - p) * np.log(2.0))
-     + 0.5 * np.log(2 / (1 + p))),
+    (
+        "jensen_shannon",
+        "probability",
+        lambda p: 0.5 * (p * np.log(2 * p / (1 + p)) + (1 - p) * np.log(2.0)) + 0.5 * np.log(2 / (1 + p)),
+    ),
     ("asymmetric", "margin", lambda m: np.log1p(np.exp(-m))),
     ("perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     ("multiclass_perceptron", "margin", lambda m: np.maximum(-m, 0.0)),
     # sparse_plus(−m); with two classes sparsemax is the binary one.
     ("sparsemax", "margin", lambda m: np.where(m >= 1, 0.0, np.where(m <= -1, -m, (1 - m) ** 2 / 4))),
     ("multiclass_sparsemax", "margin", lambda m: np.where(m >= 1, 0.0, np.where(m <= -1, -m, (1 - m) ** 2 / 4))),
-    ("multi_margin:p=2", "margin", lambda m: lossx.multi_margin(
-        two_columns(m, np.zeros_like(m)), np.zeros(m.size, dtype=np.int64), p=2, reduction="none")),
-    ("margin_ranking:margin=0.5", "margin", lambda m: lossx.margin_ranking(
-        m, np.zeros_like(m), np.ones_like(m), margin=0.5, reduction="none")),
+    (
+        "multi_margin:p=2",
+        "margin",
+        lambda m: lossx.multi_margin(
+            two_columns(m, np.zeros_like(m)), np.zeros(m.size, dtype=np.int64), p=2, reduction="none"
+        ),
+    ),
+    (
+        "margin_ranking:margin=0.5",
+        "margin",
+        lambda m: lossx.margin_ranking(m, np.zeros_like(m), np.ones_like(m), margin=0.5, reduction="none"),
+    ),
 ]
 
 
@@ -117,23 +149,53 @@ def plotted_cubic_error(xp, y_pred, y_true):
 def test_a_custom_elementwise_loss_is_drawn_against_the_residual():
     data = lossx.curves("plotted_cubic_error", backend="numpy")
     assert data.against == "residual"
-    np.testing.assert_allclose(data[0].value, data.x ** 3, rtol=1e-12)
-    np.testing.assert_allclose(data[0].derivative, 3 * data.x ** 2, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(data[0].value, data.x**3, rtol=1e-12)
+    np.testing.assert_allclose(data[0].derivative, 3 * data.x**2, rtol=1e-7, atol=1e-9)
 
 
 # ----------------------------------------------------------------- every backend gives the same curves
 
 GROUPS = {
-    "residual": ["mse", "mae", "huber:delta=0.5", "smooth_l1:beta=0.5", "log_cosh", "quantile:quantile=0.3",
-                 "gaussian_nll"],
-    "probability": ["bce", "focal:gamma=2,alpha=0.25", "cce", "scce:from_logits=true", "categorical_focal",
-                    "sparse_focal:from_logits=true", "poly_cross_entropy", "gce", "kl_divergence:log_input=true",
-                    "kl_divergence:log_target=true", "generalized_kl_divergence", "jensen_shannon",
-                    "nll"],
-    "margin": ["hinge", "squared_hinge", "categorical_hinge", "multi_margin", "multilabel_margin", "perceptron",
-               "multiclass_perceptron", "sparsemax", "multiclass_sparsemax",
-               "margin_ranking:margin=1", "soft_margin", "multilabel_soft_margin", "bce:from_logits=true",
-               "asymmetric:gamma_pos=1"],
+    "residual": [
+        "mse",
+        "mae",
+        "huber:delta=0.5",
+        "smooth_l1:beta=0.5",
+        "log_cosh",
+        "quantile:quantile=0.3",
+        "gaussian_nll",
+    ],
+    "probability": [
+        "bce",
+        "focal:gamma=2,alpha=0.25",
+        "cce",
+        "scce:from_logits=true",
+        "categorical_focal",
+        "sparse_focal:from_logits=true",
+        "poly_cross_entropy",
+        "gce",
+        "kl_divergence:log_input=true",
+        "kl_divergence:log_target=true",
+        "generalized_kl_divergence",
+        "jensen_shannon",
+        "nll",
+    ],
+    "margin": [
+        "hinge",
+        "squared_hinge",
+        "categorical_hinge",
+        "multi_margin",
+        "multilabel_margin",
+        "perceptron",
+        "multiclass_perceptron",
+        "sparsemax",
+        "multiclass_sparsemax",
+        "margin_ranking:margin=1",
+        "soft_margin",
+        "multilabel_soft_margin",
+        "bce:from_logits=true",
+        "asymmetric:gamma_pos=1",
+    ],
     "logit": ["bce", "cce:from_logits=true", "soft_margin", "gce", "jensen_shannon:from_logits=true"],
 }
 
@@ -155,10 +217,18 @@ def test_every_backend_gives_the_same_curves(backend, against):
 # ----------------------------------------------------------------- choosing the axis, the backend and the options
 
 
-@pytest.mark.parametrize("losses, against", [
-    ("mse", "residual"), ("bce", "probability"), ("hinge", "margin"), (["bce", "hinge"], "margin"),
-    (["hinge", "bce"], "margin"), (["cce", "soft_margin"], "probability"), (["soft_margin", "cce"], "margin"),
-])
+@pytest.mark.parametrize(
+    "losses, against",
+    [
+        ("mse", "residual"),
+        ("bce", "probability"),
+        ("hinge", "margin"),
+        (["bce", "hinge"], "margin"),
+        (["hinge", "bce"], "margin"),
+        (["cce", "soft_margin"], "probability"),
+        (["soft_margin", "cce"], "margin"),
+    ],
+)
 def test_the_default_axis_is_the_first_losss_or_the_first_shared_one(losses, against):
     assert lossx.curves(losses, backend="numpy", grad=False).against == against
 
@@ -170,11 +240,17 @@ def test_the_default_backend_differentiates_by_autodiff_when_one_is_installed():
 
 
 def test_options_apply_to_every_entry_of_their_loss_and_label_it():
-    data = lossx.curves(["focal:gamma=1", ("focal", {"gamma": 3}), "bce"], options={"focal": {"alpha": 0.25}},
-                        backend="numpy", grad=False)
+    data = lossx.curves(
+        ["focal:gamma=1", ("focal", {"gamma": 3}), "bce"],
+        options={"focal": {"alpha": 0.25}},
+        backend="numpy",
+        grad=False,
+    )
     assert [curve.label for curve in data] == [
-        "binary_focal_cross_entropy (gamma=1, alpha=0.25)", "binary_focal_cross_entropy (gamma=3, alpha=0.25)",
-        "binary_cross_entropy"]
+        "binary_focal_cross_entropy (gamma=1, alpha=0.25)",
+        "binary_focal_cross_entropy (gamma=3, alpha=0.25)",
+        "binary_cross_entropy",
+    ]
     expected = lossx.binary_focal_cross_entropy(data.x, np.ones_like(data.x), gamma=3.0, alpha=0.25, reduction="none")
     np.testing.assert_allclose(data[1].value, expected, rtol=1e-12)
     assert dict(data[0].options) == {"gamma": 1.0, "alpha": 0.25}
@@ -193,30 +269,38 @@ def test_curves_are_frozen_and_read_only():
     assert len(data) == 1 and list(data) == [data[0]] and data.x_title.startswith("residual")
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda: lossx.curves("mse", against="margin"), CurveError, "mean_squared_error: residual"),
-    (lambda: lossx.curves("hinge", against="probability"), CurveError, "hinge: margin"),
-    (lambda: lossx.curves(["mse", "hinge"]), CurveError, "share no x axis.*mean_squared_error: residual; hinge: margin"),
-    (lambda: lossx.curves(["bce", "hinge"], against="probability"), CurveError, "hinge cannot be drawn"),
-    (lambda: lossx.curves("mse", against="angle"), CurveError, "residual, margin, probability, logit"),
-    (lambda: lossx.curves("dice"), CurveError, "overlap of a whole region.*The losses lossx draws: mean_squared"),
-    (lambda: lossx.curves("poisson"), CurveError, "depends on y_true"),
-    (lambda: lossx.curves("ctc"), CurveError, "sequences"),
-    (lambda: lossx.curves("hubber"), lossx.UnknownLossError, "Did you mean 'huber'"),
-    (lambda: lossx.curves("huber:deltaa=2"), lossx.UnknownOptionError, "deltaa"),
-    (lambda: lossx.curves("huber:delta=-1"), lossx.OptionValueError, "delta=-1.0 is out of range"),
-    (lambda: lossx.curves("huber:delta"), CurveError, "not key=value"),
-    (lambda: lossx.curves("huber:"), CurveError, "nothing after ':'"),
-    (lambda: lossx.curves([]), CurveError, "no losses given"),
-    (lambda: lossx.curves([3]), CurveError, "a loss is a name"),
-    (lambda: lossx.curves("cce:axis=0"), CurveError, "leave out axis"),
-    (lambda: lossx.curves("kl_divergence:pointwise=true", backend="numpy"), CurveError, "one value per point"),
-    (lambda: lossx.curves("bce", x_range=(0.0, 1.0)), CurveError, "open interval"),
-    (lambda: lossx.curves("mse", x_range=(2.0, 1.0)), CurveError, "the lower first"),
-    (lambda: lossx.curves("mse", points=1), CurveError, "at least 2"),
-    (lambda: lossx.curves("mse", backend="mxnet"), lossx.BackendError, "numpy, torch, jax, tensorflow"),
-    (lambda: lossx.curves("mse", options={"hinge": {}}), CurveError, "not among the losses drawn"),
-], ids=lambda value: value if isinstance(value, str) else None)
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: lossx.curves("mse", against="margin"), CurveError, "mean_squared_error: residual"),
+        (lambda: lossx.curves("hinge", against="probability"), CurveError, "hinge: margin"),
+        (
+            lambda: lossx.curves(["mse", "hinge"]),
+            CurveError,
+            "share no x axis.*mean_squared_error: residual; hinge: margin",
+        ),
+        (lambda: lossx.curves(["bce", "hinge"], against="probability"), CurveError, "hinge cannot be drawn"),
+        (lambda: lossx.curves("mse", against="angle"), CurveError, "residual, margin, probability, logit"),
+        (lambda: lossx.curves("dice"), CurveError, "overlap of a whole region.*The losses lossx draws: mean_squared"),
+        (lambda: lossx.curves("poisson"), CurveError, "depends on y_true"),
+        (lambda: lossx.curves("ctc"), CurveError, "sequences"),
+        (lambda: lossx.curves("hubber"), lossx.UnknownLossError, "Did you mean 'huber'"),
+        (lambda: lossx.curves("huber:deltaa=2"), lossx.UnknownOptionError, "deltaa"),
+        (lambda: lossx.curves("huber:delta=-1"), lossx.OptionValueError, "delta=-1.0 is out of range"),
+        (lambda: lossx.curves("huber:delta"), CurveError, "not key=value"),
+        (lambda: lossx.curves("huber:"), CurveError, "nothing after ':'"),
+        (lambda: lossx.curves([]), CurveError, "no losses given"),
+        (lambda: lossx.curves([3]), CurveError, "a loss is a name"),
+        (lambda: lossx.curves("cce:axis=0"), CurveError, "leave out axis"),
+        (lambda: lossx.curves("kl_divergence:pointwise=true", backend="numpy"), CurveError, "one value per point"),
+        (lambda: lossx.curves("bce", x_range=(0.0, 1.0)), CurveError, "open interval"),
+        (lambda: lossx.curves("mse", x_range=(2.0, 1.0)), CurveError, "the lower first"),
+        (lambda: lossx.curves("mse", points=1), CurveError, "at least 2"),
+        (lambda: lossx.curves("mse", backend="mxnet"), lossx.BackendError, "numpy, torch, jax, tensorflow"),
+        (lambda: lossx.curves("mse", options={"hinge": {}}), CurveError, "not among the losses drawn"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
 def test_refusals_name_what_to_do(call, error, message):
     with pytest.raises(error, match=message):
         call()
@@ -282,8 +366,10 @@ def test_without_matplotlib_plot_names_the_extra_and_curves_still_works(monkeypa
 
 
 def test_import_lossx_and_numpy_curves_import_no_matplotlib_or_framework():
-    script = ("import sys, lossx; lossx.curves(['huber', 'log_cosh'], backend='numpy'); "
-              "print([m for m in ('matplotlib', 'torch', 'jax', 'tensorflow', 'rich') if m in sys.modules])")
+    script = (
+        "import sys, lossx; lossx.curves(['huber', 'log_cosh'], backend='numpy'); "
+        "print([m for m in ('matplotlib', 'torch', 'jax', 'tensorflow', 'rich') if m in sys.modules])"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -307,8 +393,11 @@ def run(capsys, monkeypatch, argv):
 def test_plot_writes_the_image_and_says_where(capsys, monkeypatch, tmp_path, extension):
     pytest.importorskip("matplotlib")
     path = tmp_path / f"losses.{extension}"
-    status, text = run(capsys, monkeypatch, ["plot", "huber", "mse", "--option", "huber.delta=2",
-                                             "--backend", "numpy", "-o", str(path)])
+    status, text = run(
+        capsys,
+        monkeypatch,
+        ["plot", "huber", "mse", "--option", "huber.delta=2", "--backend", "numpy", "-o", str(path)],
+    )
     assert status == 0
     assert path.read_bytes().startswith(MAGIC[extension])
     assert f"wrote {path}" in text
@@ -318,23 +407,38 @@ def test_plot_writes_the_image_and_says_where(capsys, monkeypatch, tmp_path, ext
 def test_plot_without_the_derivative_on_another_axis(capsys, monkeypatch, tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "margin.png"
-    status, text = run(capsys, monkeypatch, ["plot", "bce", "hinge", "--against", "margin", "--no-grad",
-                                             "--range", "-2", "2", "-o", str(path)])
+    status, text = run(
+        capsys,
+        monkeypatch,
+        ["plot", "bce", "hinge", "--against", "margin", "--no-grad", "--range", "-2", "2", "-o", str(path)],
+    )
     assert status == 0 and path.stat().st_size > 0
     assert "against the margin, on numpy." in text and "derivative" not in text
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["hubber"], "Unknown loss 'hubber'"),
-    (["huber", "--option", "huber=2"], "write it as LOSS.KEY=VALUE"),
-    (["huber", "--option", "huber.delta=-1"], "delta=-1.0 is out of range"),
-    (["huber:delta"], "not key=value"),
-    (["huber", "--against", "margin"], "Each loss accepts: huber: residual"),
-    (["dice"], "no curve against one quantity"),
-    (["huber", "-o", "losses.jpg"], "must end in .png, .svg, .pdf"),
-    (["huber", "-o", "/nonexistent-directory/losses.png"], "cannot write"),
-], ids=["unknown loss", "option syntax", "option value", "entry syntax", "axis", "no curve", "extension",
-        "unwritable"])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["hubber"], "Unknown loss 'hubber'"),
+        (["huber", "--option", "huber=2"], "write it as LOSS.KEY=VALUE"),
+        (["huber", "--option", "huber.delta=-1"], "delta=-1.0 is out of range"),
+        (["huber:delta"], "not key=value"),
+        (["huber", "--against", "margin"], "Each loss accepts: huber: residual"),
+        (["dice"], "no curve against one quantity"),
+        (["huber", "-o", "losses.jpg"], "must end in .png, .svg, .pdf"),
+        (["huber", "-o", "/nonexistent-directory/losses.png"], "cannot write"),
+    ],
+    ids=[
+        "unknown loss",
+        "option syntax",
+        "option value",
+        "entry syntax",
+        "axis",
+        "no curve",
+        "extension",
+        "unwritable",
+    ],
+)
 def test_plot_exits_2_on_bad_arguments(capsys, monkeypatch, tmp_path, argv, message):
     pytest.importorskip("matplotlib")
     monkeypatch.chdir(tmp_path)
@@ -385,7 +489,8 @@ _spec.loader.exec_module(gallery)
 
 def test_gallery_page_is_generated_by_its_script():
     assert (ROOT / "docs" / "gallery.md").read_text(encoding="utf-8") == gallery.page(), (
-        "docs/gallery.md is stale: run python scripts/gallery.py")
+        "docs/gallery.md is stale: run python scripts/gallery.py"
+    )
 
 
 @pytest.mark.parametrize("figure", gallery.FIGURES, ids=lambda figure: figure.name)
@@ -394,5 +499,9 @@ def test_gallery_figures_exist_are_modest_and_their_commands_parse(figure):
     assert image.is_file() and image.stat().st_size < 150 * 1024
     arguments = lossx.cli.parser().parse_args(figure.command.split()[1:])
     assert arguments.losses == list(figure.losses) and arguments.against == figure.against
-    assert lossx.curves(arguments.losses, against=arguments.against, x_range=arguments.x_range, backend="numpy",
-                        grad=False).against == figure.against
+    assert (
+        lossx.curves(
+            arguments.losses, against=arguments.against, x_range=arguments.x_range, backend="numpy", grad=False
+        ).against
+        == figure.against
+    )

@@ -15,6 +15,7 @@ import lossx
 from lossx._suggest import DataError, Suggestions
 from lossx.cli import main
 
+
 def _targets() -> dict[str, tuple[np.ndarray, str, str]]:
     """Targets of each kind: (y_true, the task it must be read as, the target format)."""
     rng = np.random.default_rng(7)
@@ -32,8 +33,7 @@ def _targets() -> dict[str, tuple[np.ndarray, str, str]]:
         "segmentation-labels": (rng.choice(3, (4, 6, 6), p=[0.8, 0.15, 0.05]), "segmentation", "labels"),
         "segmentation-binary": ((rng.random((3, 8, 8)) < 0.1).astype(np.uint8), "segmentation", "labels"),
         "segmentation-one-hot": (np.eye(3)[rng.choice(3, (2, 5, 5))], "segmentation", "one_hot"),
-        "segmentation-multi-hot": ((rng.random((2, 5, 5, 3)) < 0.3).astype(np.float32), "segmentation",
-                                   "multi_hot"),
+        "segmentation-multi-hot": ((rng.random((2, 5, 5, 3)) < 0.3).astype(np.float32), "segmentation", "multi_hot"),
         "segmentation-soft": (rng.beta(0.3, 2.0, (3, 6, 6)), "segmentation", "soft"),
         "multiclass-column": (rng.choice(3, (60, 1)), "multiclass", "labels"),
     }
@@ -68,14 +68,17 @@ def test_two_valued_integer_labels_are_ambiguous_and_the_alternative_is_ranked()
     np.testing.assert_array_equal(result.prepared_targets(result[-1], [1, 2, 2]), [0, 1, 1])
 
 
-@pytest.mark.parametrize("settle, task", [
-    ({"task": "binary"}, "binary"),
-    ({"task": "multiclass"}, "multiclass"),
-    ({"output": "sigmoid"}, "binary"),
-    ({"output": "softmax"}, "multiclass"),
-    ({"y_pred": np.zeros(6)}, "binary"),
-    ({"y_pred": np.zeros((6, 2))}, "multiclass"),
-])
+@pytest.mark.parametrize(
+    "settle, task",
+    [
+        ({"task": "binary"}, "binary"),
+        ({"task": "multiclass"}, "multiclass"),
+        ({"output": "sigmoid"}, "binary"),
+        ({"output": "softmax"}, "multiclass"),
+        ({"y_pred": np.zeros(6)}, "binary"),
+        ({"y_pred": np.zeros((6, 2))}, "multiclass"),
+    ],
+)
 def test_the_task_the_output_or_the_predictions_settle_the_ambiguity(settle, task):
     evidence = lossx.suggest(np.array([0, 1, 0, 0, 1, 0]), **settle).evidence
     assert evidence.task == task and not evidence.ambiguous and not evidence.alternatives
@@ -109,33 +112,39 @@ def test_a_tiny_sample_is_read_and_marked_rough():
     assert lossx.suggest([0, 1, 1]).evidence.class_counts == (1, 2)
 
 
-@pytest.mark.parametrize("y_true, message", [
-    ([], "empty"),
-    (np.zeros((0, 3)), "empty"),
-    ([1.0, float("nan"), 2.0], "1 NaN and 0 infinite values (the first at index (1,))"),
-    ([[1.0, 2.0], [3.0, float("inf")]], "0 NaN and 1 infinite values (the first at index (1, 1))"),
-    ([1, "a", 2.0], "str values, not only numbers"),
-    (np.array([1, None, 2], dtype=object), "NoneType, int values"),
-    (["cat", "dog"], "encode class names as integers"),
-    ([[1, 2], [3]], "not a rectangular array"),
-    (np.array([1 + 2j]), "real numbers"),
-])
+@pytest.mark.parametrize(
+    "y_true, message",
+    [
+        ([], "empty"),
+        (np.zeros((0, 3)), "empty"),
+        ([1.0, float("nan"), 2.0], "1 NaN and 0 infinite values (the first at index (1,))"),
+        ([[1.0, 2.0], [3.0, float("inf")]], "0 NaN and 1 infinite values (the first at index (1, 1))"),
+        ([1, "a", 2.0], "str values, not only numbers"),
+        (np.array([1, None, 2], dtype=object), "NoneType, int values"),
+        (["cat", "dog"], "encode class names as integers"),
+        ([[1, 2], [3]], "not a rectangular array"),
+        (np.array([1 + 2j]), "real numbers"),
+    ],
+)
 def test_bad_targets_get_a_clear_error(y_true, message):
     with pytest.raises(DataError, match=re.escape(message)) as error:
         lossx.suggest(y_true)
     assert isinstance(error.value, lossx.LossxError) and isinstance(error.value, ValueError)
 
 
-@pytest.mark.parametrize("arguments, error, message", [
-    ({"task": "classification"}, lossx.OptionValueError, "'multiclass': one integer class label per example"),
-    ({"output": "relu"}, lossx.OptionValueError, "'sigmoid': a sigmoid per output"),
-    ({"task": "counts"}, DataError, "task='counts' needs non-negative integers"),
-    ({"task": "segmentation"}, DataError, "masks of shape (N, H, W)"),
-    ({"output": "softmax"}, lossx.OptionValueError, "use 'linear'"),
-    ({"y_pred": np.zeros(5)}, lossx.ShapeError, "does not fit targets of shape (4,)"),
-    ({"y_pred": np.zeros((4, 3))}, lossx.ShapeError, "real values take one prediction per target"),
-    ({"y_pred": [1.0, 2.0, float("nan"), 0.0]}, DataError, "y_pred has 1 NaN"),
-])
+@pytest.mark.parametrize(
+    "arguments, error, message",
+    [
+        ({"task": "classification"}, lossx.OptionValueError, "'multiclass': one integer class label per example"),
+        ({"output": "relu"}, lossx.OptionValueError, "'sigmoid': a sigmoid per output"),
+        ({"task": "counts"}, DataError, "task='counts' needs non-negative integers"),
+        ({"task": "segmentation"}, DataError, "masks of shape (N, H, W)"),
+        ({"output": "softmax"}, lossx.OptionValueError, "use 'linear'"),
+        ({"y_pred": np.zeros(5)}, lossx.ShapeError, "does not fit targets of shape (4,)"),
+        ({"y_pred": np.zeros((4, 3))}, lossx.ShapeError, "real values take one prediction per target"),
+        ({"y_pred": [1.0, 2.0, float("nan"), 0.0]}, DataError, "y_pred has 1 NaN"),
+    ],
+)
 def test_bad_arguments_get_a_clear_error(arguments, error, message):
     with pytest.raises(error, match=re.escape(message)):
         lossx.suggest([-1.5, 0.25, 3.0, 2.0], **arguments)
@@ -169,7 +178,7 @@ def test_class_evidence_matches_the_formulas():
     assert evidence.imbalance_ratio == pytest.approx(counts.max() / counts.min(), rel=1e-12)
     np.testing.assert_allclose(evidence.class_weight_inverse, total / (classes * counts), rtol=1e-12)
     beta = (total - 1) / total
-    effective = (1 - beta) / (1 - beta ** counts)
+    effective = (1 - beta) / (1 - beta**counts)
     np.testing.assert_allclose(evidence.class_weight_effective, effective * classes / effective.sum(), rtol=1e-9)
     assert evidence.effective_number_beta == pytest.approx(beta, rel=1e-15)
     np.testing.assert_allclose(evidence.focal_alpha, (1 / counts) / (1 / counts).sum(), rtol=1e-12)
@@ -224,7 +233,7 @@ def test_value_evidence_matches_the_formulas(kind):
     assert evidence.robust_scale == pytest.approx(mad / 0.6744897501960817, rel=1e-12)
     assert evidence.huber_delta == pytest.approx(1.345 * mad / 0.6744897501960817, rel=1e-12)
     standardised = (y_true - y_true.mean()) / y_true.std()
-    assert evidence.skew == pytest.approx(np.mean(standardised ** 3), rel=1e-9)
+    assert evidence.skew == pytest.approx(np.mean(standardised**3), rel=1e-9)
 
 
 def test_predictions_give_residual_outliers():
@@ -250,7 +259,10 @@ def test_predictions_are_read_as_logits_or_probabilities(predictions, output):
     y_pred = rng.normal(size=(50, 3)) * 3 if predictions == "logits" else rng.dirichlet(np.ones(3), 50)
     result = lossx.suggest(rng.choice(3, 50), y_pred=y_pred)
     assert (result.evidence.predictions, result.evidence.output, result.evidence.output_source) == (
-        predictions, output, "y_pred")
+        predictions,
+        output,
+        "y_pred",
+    )
     assert all(s.options["from_logits"] == (output == "logits") for s in result if "from_logits" in s.options)
 
 
@@ -295,17 +307,27 @@ def _prediction(suggestion, rng):
     scores = rng.normal(size=suggestion.prediction_shape)
     if suggestion.prediction != "probabilities":
         return np.abs(scores) if suggestion.prediction in ("values", "rates") else scores
-    softmax = suggestion.options.get("axis") == -1 and suggestion.targets != "is_positive" and (
-        suggestion.loss not in ("dice", "tversky") or suggestion.targets == "class_indices")
+    softmax = (
+        suggestion.options.get("axis") == -1
+        and suggestion.targets != "is_positive"
+        and (suggestion.loss not in ("dice", "tversky") or suggestion.targets == "class_indices")
+    )
     if softmax:
         return np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)
     return 1 / (1 + np.exp(-scores))
 
 
 OUTPUT_VARIANTS = [(kind, None) for kind in TARGETS] + [
-    ("binary-bool", "sigmoid"), ("multiclass", "softmax"), ("multilabel", "sigmoid"), ("one-hot", "softmax"),
-    ("segmentation-labels", "softmax"), ("segmentation-binary", "sigmoid"), ("segmentation-binary", "softmax"),
-    ("segmentation-multi-hot", "sigmoid"), ("segmentation-soft", "sigmoid"), ("segmentation-one-hot", "softmax"),
+    ("binary-bool", "sigmoid"),
+    ("multiclass", "softmax"),
+    ("multilabel", "sigmoid"),
+    ("one-hot", "softmax"),
+    ("segmentation-labels", "softmax"),
+    ("segmentation-binary", "sigmoid"),
+    ("segmentation-binary", "softmax"),
+    ("segmentation-multi-hot", "sigmoid"),
+    ("segmentation-soft", "sigmoid"),
+    ("segmentation-one-hot", "softmax"),
 ]
 
 
@@ -317,11 +339,13 @@ def test_every_suggestion_runs_with_its_options(kind, output):
     for suggestion in result:
         spec = lossx.lookup(suggestion.loss)
         assert set(suggestion.options) <= {option.name for option in spec.options}
-        value = getattr(lossx, suggestion.loss)(_prediction(suggestion, rng),
-                                                result.prepared_targets(suggestion, y_true), **suggestion.options)
+        value = getattr(lossx, suggestion.loss)(
+            _prediction(suggestion, rng), result.prepared_targets(suggestion, y_true), **suggestion.options
+        )
         assert np.isfinite(value), f"{suggestion.call_text()} on {kind}"
         assert set(suggestion.evidence) >= {"task"} and all(
-            suggestion.evidence[key] == getattr(result.evidence, key) for key in suggestion.evidence)
+            suggestion.evidence[key] == getattr(result.evidence, key) for key in suggestion.evidence
+        )
         if "from_logits" in suggestion.options:
             assert suggestion.options["from_logits"] == (output is None)
         alternative = suggestion.reason.startswith("If these are ")
@@ -347,11 +371,16 @@ def test_a_given_task_is_taken_and_its_suggestions_run(name, y_true, task, targe
     result = lossx.suggest(y_true, task=task)
     evidence = result.evidence
     assert (evidence.task, evidence.target_format, evidence.inferred, evidence.ambiguous) == (
-        task, target_format, False, False)
+        task,
+        target_format,
+        False,
+        False,
+    )
     rng = np.random.default_rng(10)
     for suggestion in result:
-        value = getattr(lossx, suggestion.loss)(_prediction(suggestion, rng),
-                                                result.prepared_targets(suggestion, y_true), **suggestion.options)
+        value = getattr(lossx, suggestion.loss)(
+            _prediction(suggestion, rng), result.prepared_targets(suggestion, y_true), **suggestion.options
+        )
         assert np.isfinite(value), suggestion.call_text()
 
 
@@ -378,7 +407,10 @@ def test_the_summary_reads_as_text():
     text = str(lossx.suggest(y_true))
     counts = np.bincount(y_true)
     assert text.startswith("Evidence:") and "Suggestions, best first:" in text
-    assert f"imbalance ratio  {counts.max() / counts.min():.4g} (largest / smallest)" in text and "1. sparse_categorical_focal_cross_entropy(alpha=[" in text
+    assert (
+        f"imbalance ratio  {counts.max() / counts.min():.4g} (largest / smallest)" in text
+        and "1. sparse_categorical_focal_cross_entropy(alpha=[" in text
+    )
 
 
 # ----------------------------------------------------------------- snippets
@@ -399,8 +431,9 @@ def test_the_numpy_snippet_runs_and_gives_the_suggestions_value(kind):
         code = result.snippet("numpy", rank)
         assert all(len(line) <= 79 for line in code.splitlines())
         namespace, printed = _run_snippet(code, y_true)
-        expected = getattr(lossx, suggestion.loss)(namespace["y_pred"], result.prepared_targets(suggestion, y_true),
-                                                   **suggestion.options)
+        expected = getattr(lossx, suggestion.loss)(
+            namespace["y_pred"], result.prepared_targets(suggestion, y_true), **suggestion.options
+        )
         # The snippet writes option values to 4 significant digits.
         assert float(printed) == pytest.approx(float(expected), rel=1e-3)
 
@@ -422,8 +455,11 @@ def test_the_torch_snippet_runs_and_backpropagates(kind):
     result = lossx.suggest(y_true)
     namespace, printed = _run_snippet(result.snippet("torch"), y_true)
     assert math.isfinite(float(printed)) and namespace["y_pred"].grad is not None
-    expected = getattr(lossx, result.best.loss)(namespace["y_pred"].detach().numpy().astype(np.float64),
-                                                result.prepared_targets(result.best, y_true), **result.best.options)
+    expected = getattr(lossx, result.best.loss)(
+        namespace["y_pred"].detach().numpy().astype(np.float64),
+        result.prepared_targets(result.best, y_true),
+        **result.best.options,
+    )
     assert float(printed) == pytest.approx(float(expected), rel=1e-3)
 
 
@@ -464,7 +500,7 @@ def flat(lines):
 
 def printed_code(lines):
     start = next(i for i, line in enumerate(lines) if line.startswith("Code for suggestion 1"))
-    return "\n".join(line.rstrip() for line in lines[start + 1:])
+    return "\n".join(line.rstrip() for line in lines[start + 1 :])
 
 
 def _write(tmp_path, name, text):
@@ -507,8 +543,9 @@ def test_cli_csv_by_name_and_by_index(capsys, monkeypatch, tmp_path):
     path = _write(tmp_path, "data.csv", "id,price,expensive\n" + rows + "\n")
     status, lines = run(capsys, monkeypatch, ["suggest", path, "--column", "price"])
     assert status == 0 and "positive_skewed (inferred)" in flat(lines)
-    status, lines = run(capsys, monkeypatch, ["suggest", path, "--column", "2", "--output", "sigmoid",
-                                              "--framework", "torch"])
+    status, lines = run(
+        capsys, monkeypatch, ["suggest", path, "--column", "2", "--output", "sigmoid", "--framework", "torch"]
+    )
     assert status == 0 and "binary (given)" not in flat(lines) and "binary (inferred)" in flat(lines)
     assert "from lossx.backends.torch import BinaryCrossEntropy" in flat(lines)
     if lossx.installed_backends().count("torch"):
@@ -527,8 +564,9 @@ def test_cli_text_files(capsys, monkeypatch, tmp_path):
 def test_cli_predictions_file(capsys, monkeypatch, tmp_path):
     np.save(tmp_path / "y.npy", np.array([0, 1, 1, 0, 2]))
     np.save(tmp_path / "p.npy", np.random.default_rng(8).dirichlet(np.ones(3), 5))
-    status, lines = run(capsys, monkeypatch, ["suggest", str(tmp_path / "y.npy"),
-                                              "--predictions", str(tmp_path / "p.npy")])
+    status, lines = run(
+        capsys, monkeypatch, ["suggest", str(tmp_path / "y.npy"), "--predictions", str(tmp_path / "p.npy")]
+    )
     assert status == 0 and "softmax (from y_pred)" in flat(lines)
     namespace, printed = _run_snippet(printed_code(lines), None)
     assert math.isfinite(float(printed)) and namespace["y_pred"].shape == (5, 3)
@@ -539,26 +577,30 @@ def test_cli_predictions_file(capsys, monkeypatch, tmp_path):
     namespace, printed = _run_snippet(printed_code(lines), None)
     assert math.isfinite(float(printed)) and namespace["y_pred"].shape == (5, 3)
     np.save(tmp_path / "bad.npy", np.zeros((4, 3)))
-    status, lines = run(capsys, monkeypatch, ["suggest", str(tmp_path / "y.npy"),
-                                              "--predictions", str(tmp_path / "bad.npy")])
+    status, lines = run(
+        capsys, monkeypatch, ["suggest", str(tmp_path / "y.npy"), "--predictions", str(tmp_path / "bad.npy")]
+    )
     assert status == 2 and "y_pred has shape (4, 3), which does not fit targets of shape (5,)" in flat(lines)
 
 
-@pytest.mark.parametrize("name, content, argv, message", [
-    ("missing.npy", None, [], "no such file"),
-    ("data.csv", "a,b\n1,2\n", [], "has 2 columns (0: a, 1: b); pass --column NAME or a 0-based INDEX"),
-    ("data.csv", "a,b\n1,2\n", ["--column", "c"], "has no column 'c'; its columns are 0: a, 1: b"),
-    ("data.csv", "a,b\n1,2\n", ["--column", "5"], "has no column '5'"),
-    ("data.csv", "a,label\n1,cat\n2,dog\n", ["--column", "label"], "column 'label' does not parse as numbers"),
-    ("y.txt", "1 2 3\n4 5\n", [], "does not parse as text of numbers"),
-    ("y.txt", "1\nnan\n2\n", [], "1 NaN"),
-    ("y.txt", "", [], "empty"),
-    ("y.txt", "1 2\n3 4\n", ["--column", "x"], "no column names (only CSV files do)"),
-    ("y.npy", b"not an array", [], "is not a .npy file"),
-    ("y.npy", b"\x93NUMPY\x01\x00truncated", [], "not a readable .npy file"),
-    ("y.txt", "-1.5\n2.0\n3.0\n", ["--task", "counts"], "task='counts' needs non-negative integers"),
-    ("y.txt", "0\n1\n2\n", ["--output", "sigmoid"], "output='sigmoid' does not fit class labels"),
-])
+@pytest.mark.parametrize(
+    "name, content, argv, message",
+    [
+        ("missing.npy", None, [], "no such file"),
+        ("data.csv", "a,b\n1,2\n", [], "has 2 columns (0: a, 1: b); pass --column NAME or a 0-based INDEX"),
+        ("data.csv", "a,b\n1,2\n", ["--column", "c"], "has no column 'c'; its columns are 0: a, 1: b"),
+        ("data.csv", "a,b\n1,2\n", ["--column", "5"], "has no column '5'"),
+        ("data.csv", "a,label\n1,cat\n2,dog\n", ["--column", "label"], "column 'label' does not parse as numbers"),
+        ("y.txt", "1 2 3\n4 5\n", [], "does not parse as text of numbers"),
+        ("y.txt", "1\nnan\n2\n", [], "1 NaN"),
+        ("y.txt", "", [], "empty"),
+        ("y.txt", "1 2\n3 4\n", ["--column", "x"], "no column names (only CSV files do)"),
+        ("y.npy", b"not an array", [], "is not a .npy file"),
+        ("y.npy", b"\x93NUMPY\x01\x00truncated", [], "not a readable .npy file"),
+        ("y.txt", "-1.5\n2.0\n3.0\n", ["--task", "counts"], "task='counts' needs non-negative integers"),
+        ("y.txt", "0\n1\n2\n", ["--output", "sigmoid"], "output='sigmoid' does not fit class labels"),
+    ],
+)
 def test_cli_bad_input_exits_2_with_a_clear_error(capsys, monkeypatch, tmp_path, name, content, argv, message):
     path = tmp_path / name
     if isinstance(content, bytes):
@@ -590,6 +632,7 @@ def test_cli_help_fits_80_columns_and_gives_the_exit_status(capsys, monkeypatch)
 
 def test_the_result_is_a_sequence_of_suggestions():
     result = lossx.suggest(TARGETS["regression"][0])
-    assert isinstance(result, Suggestions) and len(result) == len(result.ranking) and list(result) == list(
-        result.ranking)
+    assert (
+        isinstance(result, Suggestions) and len(result) == len(result.ranking) and list(result) == list(result.ranking)
+    )
     assert result.best is result[0]

@@ -19,19 +19,20 @@ import os
 
 os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import sys
+from pathlib import Path
+from typing import Any
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-from jax.sharding import NamedSharding, PartitionSpec  # noqa: E402
+import jax
+import jax.numpy as jnp
+from jax.sharding import NamedSharding, PartitionSpec
 
-import lossx.backends.jax as lossx_jax  # noqa: E402
+import lossx.backends.jax as lossx_jax
+
 # Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
 # append mode puts it, so an installed lossx (tox's wheel) is the one tested.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
-from tests.distributed.problem import CLASSES, FEATURES, encode, options, problem  # noqa: E402
+from tests.distributed.problem import CLASSES, FEATURES, encode, options, problem
 
 jax.config.update("jax_enable_x64", True)
 
@@ -39,8 +40,9 @@ DEVICES = 8
 AXIS = "data"
 
 
-def _loss(params: dict[str, Any], x: Any, labels: Any, sample_weight: Any, settings: dict[str, Any],
-          mean_across: Any) -> Any:
+def _loss(
+    params: dict[str, Any], x: Any, labels: Any, sample_weight: Any, settings: dict[str, Any], mean_across: Any
+) -> Any:
     logits = x @ params["weight"].T + params["bias"]
     return lossx_jax.sparse_categorical_cross_entropy(
         logits, labels, sample_weight=sample_weight, mean_across=mean_across, **settings
@@ -76,8 +78,9 @@ def _results(dtype: Any) -> dict[str, Any]:
     value, grads = jax.jit(jax.value_and_grad(outside))(on_mesh, *sharded)
     results["shard_map"] = {"value": value, **grads}
 
-    inside = jax.shard_map(loss_and_mean_gradient, mesh=mesh, in_specs=specs,
-                           out_specs=(PartitionSpec(), PartitionSpec()))
+    inside = jax.shard_map(
+        loss_and_mean_gradient, mesh=mesh, in_specs=specs, out_specs=(PartitionSpec(), PartitionSpec())
+    )
     value, grads = jax.jit(inside)(on_mesh, *sharded)
     results["shard_map_inside"] = {"value": value, **grads}
 

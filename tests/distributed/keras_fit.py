@@ -15,8 +15,9 @@ import lossx.backends.keras as lossx_keras
 from tests.distributed.problem import CLASSES, FEATURES, options
 
 
-def fit_step(data: dict[str, np.ndarray], dtype: str, mean_across: Any,
-             scope: Any = contextlib.nullcontext()) -> dict[str, Any]:
+def fit_step(
+    data: dict[str, np.ndarray], dtype: str, mean_across: Any, scope: Any = contextlib.nullcontext()
+) -> dict[str, Any]:
     """The loss ``fit`` logs and the gradient it applied (one SGD step of learning rate 1).
 
     The model is built and compiled in ``scope`` (a strategy's).
@@ -28,8 +29,13 @@ def fit_step(data: dict[str, np.ndarray], dtype: str, mean_across: Any,
         loss = lossx_keras.SparseCategoricalCrossEntropy(mean_across=mean_across, **options(data))
         model.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=loss)
     history = model.fit(
-        data["x"].astype(dtype), data["labels"], sample_weight=data["sample_weight"].astype(dtype),
-        batch_size=len(data["labels"]), epochs=1, shuffle=False, verbose=0,
+        data["x"].astype(dtype),
+        data["labels"],
+        sample_weight=data["sample_weight"].astype(dtype),
+        batch_size=len(data["labels"]),
+        epochs=1,
+        shuffle=False,
+        verbose=0,
     )
     kernel, bias = model.layers[0].get_weights()
     return {"value": history.history["loss"][0], "weight": data["weight"] - kernel.T, "bias": data["bias"] - bias}

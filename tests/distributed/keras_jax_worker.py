@@ -14,19 +14,19 @@ import os
 os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=8"
 os.environ["KERAS_BACKEND"] = "jax"
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import sys
+from pathlib import Path
+from typing import Any
 
-import jax  # noqa: E402
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import keras
+import numpy as np
 
 # Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
 # append mode puts it, so an installed lossx (tox's wheel) is the one tested.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
-from tests.distributed.keras_fit import fit_step  # noqa: E402
-from tests.distributed.problem import encode, problem  # noqa: E402
+from tests.distributed.keras_fit import fit_step
+from tests.distributed.problem import encode, problem
 
 jax.config.update("jax_enable_x64", True)
 

@@ -39,7 +39,7 @@ def problem(shards: int, seed: int = 0) -> dict[str, np.ndarray]:
     labels = rng.integers(0, CLASSES, ROWS)
     per_shard = ROWS // shards
     for s, valid in enumerate(valid_counts(shards)):
-        labels[s * per_shard + valid:(s + 1) * per_shard] = IGNORE
+        labels[s * per_shard + valid : (s + 1) * per_shard] = IGNORE
     return {
         "x": rng.normal(size=(ROWS, FEATURES)),
         "labels": labels,
@@ -80,8 +80,13 @@ def reference(data: dict[str, np.ndarray], denominator: str = "weights") -> dict
     value = float((weights * losses).sum() / total)
     one_hot = np.eye(CLASSES)[picked]
     d_logits = (weights / total)[:, None] * (np.exp(log_p) - one_hot)
-    return {"value": value, "weight": (d_logits.T @ x).tolist(), "bias": d_logits.sum(axis=0).tolist(),
-            "logits": d_logits.tolist(), "total_weight": float(total)}
+    return {
+        "value": value,
+        "weight": (d_logits.T @ x).tolist(),
+        "bias": d_logits.sum(axis=0).tolist(),
+        "logits": d_logits.tolist(),
+        "total_weight": float(total),
+    }
 
 
 def logits(data: dict[str, np.ndarray]) -> np.ndarray:
@@ -91,6 +96,7 @@ def logits(data: dict[str, np.ndarray]) -> np.ndarray:
 
 def encode(results: dict[str, Any]) -> str:
     """Results (numbers and arrays, nested in dicts) as one JSON line; arrays become float64 lists."""
+
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
             return {key: plain(item) for key, item in value.items()}

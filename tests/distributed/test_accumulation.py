@@ -29,10 +29,14 @@ def _accumulated(outputs: Any, labels: Any, sample_weight: Any, settings: dict[s
     loss = getattr(lossx, LOSS)
     size = ROWS // MICRO_BATCHES
     micro = [slice(k * size, (k + 1) * size) for k in range(MICRO_BATCHES)]
-    total = sum(lossx.total_weight(LOSS, outputs[rows], labels[rows], sample_weight=sample_weight[rows], **settings)
-                for rows in micro)
-    return sum(loss(outputs[rows], labels[rows], sample_weight=sample_weight[rows], total_weight=total, **settings)
-               for rows in micro)
+    total = sum(
+        lossx.total_weight(LOSS, outputs[rows], labels[rows], sample_weight=sample_weight[rows], **settings)
+        for rows in micro
+    )
+    return sum(
+        loss(outputs[rows], labels[rows], sample_weight=sample_weight[rows], total_weight=total, **settings)
+        for rows in micro
+    )
 
 
 def _whole(outputs: Any, labels: Any, sample_weight: Any, settings: dict[str, Any]) -> Any:
@@ -49,9 +53,7 @@ def test_four_micro_batches_make_the_whole_batch(backend: str, dtype: str, compi
     settings = options(data)
     module = framework_module(backend)
     arrays = [logits(data).astype(dtype), data["labels"], data["sample_weight"].astype(dtype)]
-    value, gradient = module.value_and_gradient(
-        lambda *xs: _accumulated(*xs, settings), arrays, compiled
-    )
+    value, gradient = module.value_and_gradient(lambda *xs: _accumulated(*xs, settings), arrays, compiled)
     whole_value, whole_gradient = module.value_and_gradient(lambda *xs: _whole(*xs, settings), arrays, compiled)
     expected = reference(data)
     assert np.isfinite(value).all() and (gradient is None or np.isfinite(gradient).all())

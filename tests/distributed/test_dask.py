@@ -8,7 +8,8 @@ float64 NumPy reference and lossx's NumPy result.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,9 +28,16 @@ CLUSTER_TIMEOUT_S = 60
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, timeout=CLUSTER_TIMEOUT_S,
-    ) as cluster, distributed.Client(cluster, timeout=CLUSTER_TIMEOUT_S) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            timeout=CLUSTER_TIMEOUT_S,
+        ) as cluster,
+        distributed.Client(cluster, timeout=CLUSTER_TIMEOUT_S) as client,
+    ):
         yield client
 
 
@@ -66,11 +74,17 @@ def test_loss_on_a_local_cluster(client: Any, quantity: str, dtype: str, request
         value = float(client.compute(lazy).result())
     assert tasks.data, "the cluster's workers computed it"
     on_numpy = (
-        lossx.total_weight(LOSS, logits(data).astype(dtype), data["labels"],
-                           sample_weight=data["sample_weight"].astype(dtype), **settings)
+        lossx.total_weight(
+            LOSS,
+            logits(data).astype(dtype),
+            data["labels"],
+            sample_weight=data["sample_weight"].astype(dtype),
+            **settings,
+        )
         if quantity == "total_weight"
-        else loss(logits(data).astype(dtype), data["labels"], sample_weight=data["sample_weight"].astype(dtype),
-                  **settings)
+        else loss(
+            logits(data).astype(dtype), data["labels"], sample_weight=data["sample_weight"].astype(dtype), **settings
+        )
     )
     rtol = 1e-12 if dtype == "float64" else 1e-6
     np.testing.assert_allclose(value, wanted, rtol=rtol, atol=0)

@@ -32,14 +32,18 @@ WORKER_TIMEOUT_S = 300
 OPTIONS_ID = "ignore_index+class_weight+sample_weight"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _worker(script: str, *arguments: str) -> dict[str, Any]:
     """The results of ``python -P tests/distributed/<script> <arguments>``, run once per test session."""
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     environment.pop("XLA_FLAGS", None)
     completed = subprocess.run(
-        [sys.executable, "-P", str(HERE / script), *arguments], capture_output=True, text=True,
-        timeout=WORKER_TIMEOUT_S, env=environment, cwd=HERE.parents[1],
+        [sys.executable, "-P", str(HERE / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT_S,
+        env=environment,
+        cwd=HERE.parents[1],
     )
     assert completed.returncode == 0, f"{script} failed:\n{completed.stderr[-6000:]}"
     return decode(completed.stdout)
@@ -79,8 +83,9 @@ def _cases(framework: str, modes: list[str], adapter: str | None = None) -> list
     cases = []
     for mode in modes:
         for dtype in ("float64", "float32"):
-            case = backend_param(framework, mode, dtype, id=f"{LOSS}-{OPTIONS_ID}-{name}-{dtype}-{mode}",
-                                 restricted=False)
+            case = backend_param(
+                framework, mode, dtype, id=f"{LOSS}-{OPTIONS_ID}-{name}-{dtype}-{mode}", restricted=False
+            )
             marks = [*case.marks, owner, pytest.mark.skipif(missing, reason=f"{adapter} is not installed")]
             cases.append(pytest.param(*case.values, id=case.id, marks=marks))
     return cases
@@ -90,10 +95,14 @@ def _cases(framework: str, modes: list[str], adapter: str | None = None) -> list
 TORCH_RUNS = {2: ["ddp", "ddp_compiled", "fsdp", "accumulated"], 4: ["ddp", "fsdp", "accumulated"]}
 
 
-@pytest.mark.parametrize("world, mode, dtype", [
-    pytest.param(world, *case.values, id=f"{case.id}-{world}-processes", marks=case.marks)
-    for world, modes in TORCH_RUNS.items() for case in _cases("torch", modes)
-])
+@pytest.mark.parametrize(
+    "world, mode, dtype",
+    [
+        pytest.param(world, *case.values, id=f"{case.id}-{world}-processes", marks=case.marks)
+        for world, modes in TORCH_RUNS.items()
+        for case in _cases("torch", modes)
+    ],
+)
 def test_torch_ddp_step_is_the_full_batch_step(world: int, mode: str, dtype: str) -> None:
     compiled = ("--compile",) if "ddp_compiled" in TORCH_RUNS[world] else ()
     results = _worker("torch_worker.py", "--world", str(world), *compiled)[dtype]
@@ -111,7 +120,8 @@ def test_jax_on_8_devices_is_the_full_batch(mode: str, dtype: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "mode, dtype", _cases("tensorflow", ["custom_loop"]) + _cases("tensorflow", ["custom_loop_optimizer", "fit"], "keras")
+    "mode, dtype",
+    _cases("tensorflow", ["custom_loop"]) + _cases("tensorflow", ["custom_loop_optimizer", "fit"], "keras"),
 )
 def test_mirrored_strategy_on_2_cpus_is_the_full_batch(mode: str, dtype: str) -> None:
     results = _worker("tf_worker.py")[dtype]

@@ -46,8 +46,7 @@ def test_mean_across_outside_a_distributed_context(backend: str, group: str, mat
 def test_mean_across_on_dask_arrays_says_they_are_global() -> None:
     da = pytest.importorskip("dask.array")
     with pytest.raises(lossx.DistributedError, match="Dask array is one array over the whole cluster"):
-        lossx.sparse_categorical_cross_entropy(da.from_array(LOGITS), da.from_array(LABELS), mean_across="x",
-                                               **OPTIONS)
+        lossx.sparse_categorical_cross_entropy(da.from_array(LOGITS), da.from_array(LABELS), mean_across="x", **OPTIONS)
 
 
 @pytest.mark.parametrize("group", [3, True, ""])
@@ -87,7 +86,8 @@ def test_unknown_torch_group_with_a_process_group(backend: str) -> None:
         world = torch_losses.SparseCategoricalCrossEntropy(mean_across="world", **OPTIONS)
         np.testing.assert_allclose(
             world(torch.tensor(LOGITS), torch.tensor(LABELS)).item(),
-            lossx.sparse_categorical_cross_entropy(LOGITS, LABELS, **OPTIONS), rtol=1e-15,
+            lossx.sparse_categorical_cross_entropy(LOGITS, LABELS, **OPTIONS),
+            rtol=1e-15,
         )
     finally:
         dist.destroy_process_group()
@@ -143,8 +143,12 @@ def test_keras_refuses_them_where_they_do_not_apply() -> None:
     outside = keras_losses.SparseCategoricalCrossEntropy(mean_across="replicas", **OPTIONS)
     import keras
 
-    match = ("needs Keras's distribution API" if keras.backend.backend() == "jax" else
-             "needs a tf.distribute replica context" if keras.backend.backend() == "tensorflow" else
-             "give a process group")
+    match = (
+        "needs Keras's distribution API"
+        if keras.backend.backend() == "jax"
+        else "needs a tf.distribute replica context"
+        if keras.backend.backend() == "tensorflow"
+        else "give a process group"
+    )
     with pytest.raises(lossx.DistributedError, match=match):
         outside(LABELS, LOGITS.astype("float32"))

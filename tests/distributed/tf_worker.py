@@ -23,12 +23,12 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import sys
+from pathlib import Path
+from typing import Any
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
 _CPU = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
@@ -36,6 +36,7 @@ tf.config.set_logical_device_configuration(_CPU, [tf.config.LogicalDeviceConfigu
 import keras  # noqa: E402
 
 import lossx  # noqa: E402
+
 # Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
 # append mode puts it, so an installed lossx (tox's wheel) is the one tested.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
@@ -58,8 +59,13 @@ def _custom_loop(data: dict[str, np.ndarray], dtype: Any, strategy: Any | None, 
     def step(x: Any, labels: Any, sample_weight: Any) -> Any:
         with tf.GradientTape() as tape:
             logits = tf.matmul(x, weight, transpose_b=True) + bias
-            value = loss(logits, labels, sample_weight=sample_weight,
-                         mean_across="replicas" if strategy is not None else None, **settings)
+            value = loss(
+                logits,
+                labels,
+                sample_weight=sample_weight,
+                mean_across="replicas" if strategy is not None else None,
+                **settings,
+            )
         gradients = tape.gradient(value, [weight, bias])
         if apply:
             optimizer.apply_gradients(zip(gradients, [weight, bias]))

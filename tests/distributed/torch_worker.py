@@ -28,10 +28,11 @@ from torch.nn.parallel import DistributedDataParallel
 
 import lossx
 import lossx.backends.torch as lossx_torch
+
 # Run as a script (python -P): the repository's tests package at the end of sys.path, as pytest's
 # append mode puts it, so an installed lossx (tox's wheel) is the one tested.
 sys.path.append(str(Path(__file__).resolve().parents[2]))
-from tests.distributed.problem import CLASSES, FEATURES, LOSS, ROWS, encode, options, problem, shard  # noqa: E402
+from tests.distributed.problem import CLASSES, FEATURES, LOSS, ROWS, encode, options, problem, shard
 
 
 def _model(data: dict[str, np.ndarray], dtype: torch.dtype) -> torch.nn.Linear:
@@ -52,6 +53,7 @@ def _step(model: Any, loss_fn: Any, part: dict[str, np.ndarray], dtype: torch.dt
 
 def _gradients(model: torch.nn.Linear) -> dict[str, Any]:
     """The whole gradients (FSDP's are sharded DTensors: gathered)."""
+
     def whole(grad: Any) -> Any:
         return (grad.full_tensor() if hasattr(grad, "full_tensor") else grad).numpy()
 
@@ -66,8 +68,10 @@ def _averaged(value: torch.Tensor, world: int) -> torch.Tensor:
 
 
 def _micro_batches(part: dict[str, np.ndarray], count: int) -> list[dict[str, np.ndarray]]:
-    return [{name: array[rows] for name, array in part.items()}
-            for rows in np.array_split(np.arange(len(part["labels"])), count)]
+    return [
+        {name: array[rows] for name, array in part.items()}
+        for rows in np.array_split(np.arange(len(part["labels"])), count)
+    ]
 
 
 def _results(rank: int, world: int, dtype: torch.dtype, compile_loss: bool) -> dict[str, Any]:
@@ -88,15 +92,19 @@ def _results(rank: int, world: int, dtype: torch.dtype, compile_loss: bool) -> d
         model = DistributedDataParallel(_model(data, dtype))
         compiled = torch.compile(loss_fn, fullgraph=True)
         results["ddp_compiled"] = {
-            "value": _averaged(_step(model, compiled, part, dtype), world), **_gradients(model.module)
+            "value": _averaged(_step(model, compiled, part, dtype), world),
+            **_gradients(model.module),
         }
 
     model = DistributedDataParallel(_model(data, dtype))
     micro = _micro_batches(part, 2)
     total = sum(
         lossx.total_weight(
-            LOSS, torch.zeros(len(m["labels"]), CLASSES, dtype=dtype), torch.as_tensor(m["labels"]),
-            sample_weight=torch.as_tensor(m["sample_weight"], dtype=dtype), **settings,
+            LOSS,
+            torch.zeros(len(m["labels"]), CLASSES, dtype=dtype),
+            torch.as_tensor(m["labels"]),
+            sample_weight=torch.as_tensor(m["sample_weight"], dtype=dtype),
+            **settings,
         )
         for m in micro
     )
@@ -108,7 +116,8 @@ def _results(rank: int, world: int, dtype: torch.dtype, compile_loss: bool) -> d
     model = DistributedDataParallel(_model(data, dtype))
     local_mean = lossx_torch.SparseCategoricalCrossEntropy(**settings)
     results["per_shard_mean"] = {
-        "value": _averaged(_step(model, local_mean, part, dtype), world), **_gradients(model.module)
+        "value": _averaged(_step(model, local_mean, part, dtype), world),
+        **_gradients(model.module),
     }
 
     if rank == 0:

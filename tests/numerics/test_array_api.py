@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import lossx
-from tests.numerics.test_matrix import SMOKE_CASES as CASES, assert_matches, expected, inputs
+from tests.numerics.test_matrix import SMOKE_CASES as CASES
+from tests.numerics.test_matrix import assert_matches, expected, inputs
 
 ARRAY_LIBRARIES = ["array_api_strict", "dask"]
 

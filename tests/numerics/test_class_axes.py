@@ -79,7 +79,12 @@ def test_integer_labels_match_optax(layout, backend, reduction, dtype):
     _check_against_optax(
         lossx.sparse_categorical_cross_entropy,
         lambda x, t: optax.losses.softmax_cross_entropy_with_integer_labels(x, t, axis=axes),
-        logits, labels, axes, reduction, dtype, backend,
+        logits,
+        labels,
+        axes,
+        reduction,
+        dtype,
+        backend,
     )
 
 
@@ -95,7 +100,12 @@ def test_soft_targets_match_optax(layout, backend, reduction, dtype):
     _check_against_optax(
         lossx.categorical_cross_entropy,
         lambda x, t: optax.losses.softmax_cross_entropy(x, t, axis=axes),
-        logits, targets, axes, reduction, dtype, backend,
+        logits,
+        targets,
+        axes,
+        reduction,
+        dtype,
+        backend,
     )
 
 
@@ -111,6 +121,7 @@ def test_labels_with_kept_singleton_class_axes_match_optax():
 
 
 # ------------------------------------------------------------------ every loss with class axes
+
 
 def _has_class_axes(loss: str) -> bool:
     return any(option.kind == "class_axes" for option in lossx.lookup(loss).options)
@@ -192,12 +203,16 @@ def test_a_tuple_of_one_axis_is_that_axis():
     assert spec.validate({"axis": (2,)})["axis"] == 2 and spec.validate({"axis": [1, 2]})["axis"] == (1, 2)
 
 
-@pytest.mark.parametrize("axis, match", [
-    ((1, 1), "names an axis twice"),
-    ((), "is empty"),
-    ((1, "2"), "integer axis, or a tuple of distinct integer axes"),
-    ((1, True), "integer axis, or a tuple of distinct integer axes"),
-], ids=["repeated", "empty", "text", "bool"])
+@pytest.mark.parametrize(
+    "axis, match",
+    [
+        ((1, 1), "names an axis twice"),
+        ((), "is empty"),
+        ((1, "2"), "integer axis, or a tuple of distinct integer axes"),
+        ((1, True), "integer axis, or a tuple of distinct integer axes"),
+    ],
+    ids=["repeated", "empty", "text", "bool"],
+)
 def test_malformed_axes_are_refused_when_declared(axis, match):
     from lossx.backends.numpy import SparseCategoricalCrossEntropy
 
@@ -207,11 +222,15 @@ def test_malformed_axes_are_refused_when_declared(axis, match):
         _sparse(axis)
 
 
-@pytest.mark.parametrize("axis, match", [
-    ((1, -3), r"axis=\(1, -3\) names one axis twice for y_pred of shape \(3, 2, 4, 5\) \(axes \(1, 1\)\)"),
-    ((1, 4), r"axis=\(1, 4\) names axis 4, out of range for y_pred of shape \(3, 2, 4, 5\); use axes in \[-4, 3\]"),
-    ((-5, 2), r"names axis -5, out of range"),
-], ids=["same-axis-twice", "out-of-range", "negative-out-of-range"])
+@pytest.mark.parametrize(
+    "axis, match",
+    [
+        ((1, -3), r"axis=\(1, -3\) names one axis twice for y_pred of shape \(3, 2, 4, 5\) \(axes \(1, 1\)\)"),
+        ((1, 4), r"axis=\(1, 4\) names axis 4, out of range for y_pred of shape \(3, 2, 4, 5\); use axes in \[-4, 3\]"),
+        ((-5, 2), r"names axis -5, out of range"),
+    ],
+    ids=["same-axis-twice", "out-of-range", "negative-out-of-range"],
+)
 def test_axes_that_do_not_fit_the_rank_are_refused_at_call(axis, match):
     with pytest.raises(OptionValueError, match=match):
         _sparse(axis)

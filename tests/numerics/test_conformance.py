@@ -20,10 +20,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import lossx  # noqa: E402
+import lossx
 
 DTYPES = ["float64", "float32"]
 RTOL = {"float64": 1e-12, "float32": 1e-5}
@@ -170,7 +170,11 @@ def test_torch_huber_loss(delta, reduction, dtype):
     F = _torch().nn.functional
     module = _module("Huber", dtype, delta=delta, reduction=reduction)
     check_torch(
-        module, lambda p, t: F.huber_loss(p, t, reduction=reduction, delta=delta), huber_inputs(delta), dtype, wrt=(0, 1)
+        module,
+        lambda p, t: F.huber_loss(p, t, reduction=reduction, delta=delta),
+        huber_inputs(delta),
+        dtype,
+        wrt=(0, 1),
     )
 
 
@@ -215,7 +219,9 @@ def test_torch_binary_cross_entropy_weight_is_sample_weight(reduction, dtype):
     module = _module("BinaryCrossEntropy", dtype, reduction=reduction)
     check_torch(
         lambda p: module(p, hard_labels(), sample_weight=weight),
-        lambda p: F.binary_cross_entropy(p, p.new_tensor(hard_labels()), weight=p.new_tensor(weight[:, None]), reduction=reduction),
+        lambda p: F.binary_cross_entropy(
+            p, p.new_tensor(hard_labels()), weight=p.new_tensor(weight[:, None]), reduction=reduction
+        ),
         [probabilities()],
         dtype,
     )
@@ -233,7 +239,9 @@ BCE_LOGITS_CASES = {
 @torch_dtypes
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize("targets", ["hard", "soft"])
-@pytest.mark.parametrize("options", BCE_LOGITS_CASES.values(), ids=[f"bce_with_logits[{k}]-torch" for k in BCE_LOGITS_CASES])
+@pytest.mark.parametrize(
+    "options", BCE_LOGITS_CASES.values(), ids=[f"bce_with_logits[{k}]-torch" for k in BCE_LOGITS_CASES]
+)
 def test_torch_binary_cross_entropy_with_logits(options, targets, reduction, dtype):
     """torch has no label smoothing: it gets the smoothed target t·(1−ε) + ε/2."""
     torch = _torch()
@@ -267,7 +275,9 @@ CE_SHAPES = {"NC": (9,), "NCd": (5, 6), "NCdd": (3, 4, 2)}
 @torch_dtypes
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize("shape", CE_SHAPES.values(), ids=list(CE_SHAPES))
-@pytest.mark.parametrize("options", CE_INDEX_CASES.values(), ids=[f"cross_entropy_indices[{k}]-torch" for k in CE_INDEX_CASES])
+@pytest.mark.parametrize(
+    "options", CE_INDEX_CASES.values(), ids=[f"cross_entropy_indices[{k}]-torch" for k in CE_INDEX_CASES]
+)
 def test_torch_cross_entropy_class_indices(options, shape, reduction, dtype):
     torch = _torch()
     F = torch.nn.functional
@@ -279,8 +289,12 @@ def test_torch_cross_entropy_class_indices(options, shape, reduction, dtype):
     def theirs(x):
         weight = x.new_tensor(options["class_weight"]) if "class_weight" in options else None
         return F.cross_entropy(
-            x, torch.as_tensor(labels), weight=weight, ignore_index=-100,
-            label_smoothing=options.get("label_smoothing", 0.0), reduction=reduction,
+            x,
+            torch.as_tensor(labels),
+            weight=weight,
+            ignore_index=-100,
+            label_smoothing=options.get("label_smoothing", 0.0),
+            reduction=reduction,
         )
 
     check_torch(lambda x: module(x, torch.as_tensor(labels)), theirs, [x], dtype)
@@ -288,8 +302,11 @@ def test_torch_cross_entropy_class_indices(options, shape, reduction, dtype):
 
 @torch_dtypes
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
-@pytest.mark.parametrize("options", [{}, {"class_weight": CLASS_WEIGHT}, {"ignore_index": 2}],
-                         ids=["nll_loss[plain]-torch", "nll_loss[weight]-torch", "nll_loss[ignore2]-torch"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"class_weight": CLASS_WEIGHT}, {"ignore_index": 2}],
+    ids=["nll_loss[plain]-torch", "nll_loss[weight]-torch", "nll_loss[ignore2]-torch"],
+)
 def test_torch_nll_loss_is_sparse_cross_entropy_on_probabilities(options, reduction, dtype):
     """nll_loss(log p) = sparse_categorical_cross_entropy(p, from_logits=False, axis=1)."""
     torch = _torch()
@@ -300,7 +317,9 @@ def test_torch_nll_loss_is_sparse_cross_entropy_on_probabilities(options, reduct
 
     def theirs(p):
         weight = p.new_tensor(options["class_weight"]) if "class_weight" in options else None
-        return F.nll_loss(torch.log(p), labels, weight=weight, ignore_index=options.get("ignore_index", -100), reduction=reduction)
+        return F.nll_loss(
+            torch.log(p), labels, weight=weight, ignore_index=options.get("ignore_index", -100), reduction=reduction
+        )
 
     check_torch(lambda p: module(p, labels), theirs, [probs], dtype)
 
@@ -312,7 +331,9 @@ CE_PROB_CASES = {"plain": {}, "smooth0.1": {"label_smoothing": 0.1}}
 @pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
 @pytest.mark.parametrize("shape", CE_SHAPES.values(), ids=list(CE_SHAPES))
 @pytest.mark.parametrize("targets", ["soft", "one_hot"])
-@pytest.mark.parametrize("options", CE_PROB_CASES.values(), ids=[f"cross_entropy_probs[{k}]-torch" for k in CE_PROB_CASES])
+@pytest.mark.parametrize(
+    "options", CE_PROB_CASES.values(), ids=[f"cross_entropy_probs[{k}]-torch" for k in CE_PROB_CASES]
+)
 def test_torch_cross_entropy_probability_targets(options, targets, shape, reduction, dtype):
     F = _torch().nn.functional
     batch, *rest = shape
@@ -324,7 +345,9 @@ def test_torch_cross_entropy_probability_targets(options, targets, shape, reduct
     module = _module("CategoricalCrossEntropy", dtype, from_logits=True, axis=1, reduction=reduction, **options)
     check_torch(
         lambda x: module(x, y_true),
-        lambda x: F.cross_entropy(x, x.new_tensor(y_true), label_smoothing=options.get("label_smoothing", 0.0), reduction=reduction),
+        lambda x: F.cross_entropy(
+            x, x.new_tensor(y_true), label_smoothing=options.get("label_smoothing", 0.0), reduction=reduction
+        ),
         [x],
         dtype,
     )
@@ -339,8 +362,13 @@ def test_torch_cross_entropy_probability_targets_with_weight(smoothing, reductio
     x = logits(shape=(5, 4, 6))
     y_true = soft_targets((5, 6), axis=1)
     module = _module(
-        "CategoricalCrossEntropy", dtype, from_logits=True, axis=1, class_weight=CLASS_WEIGHT,
-        label_smoothing=smoothing, reduction=reduction,
+        "CategoricalCrossEntropy",
+        dtype,
+        from_logits=True,
+        axis=1,
+        class_weight=CLASS_WEIGHT,
+        label_smoothing=smoothing,
+        reduction=reduction,
     )
     check_torch(
         lambda x: module(x, y_true),
@@ -457,21 +485,28 @@ def check_jax(ours, theirs, leaves, dtype, wrt=(0,)):
     with _jax_dtype(dtype) as jax:
         import jax.numpy as jnp
 
-        arrays = [jnp.asarray(leaf, dtype=dtype) if np.asarray(leaf).dtype.kind == "f" else jnp.asarray(leaf) for leaf in leaves]
+        arrays = [
+            jnp.asarray(leaf, dtype=dtype) if np.asarray(leaf).dtype.kind == "f" else jnp.asarray(leaf)
+            for leaf in leaves
+        ]
         value = ours(*arrays)
         expected = theirs(*arrays)
         assert value.dtype == jnp.dtype(dtype) and expected.dtype == jnp.dtype(dtype)
         assert_close(value, expected, dtype, "value")
         weight = jnp.asarray(cotangent(tuple(value.shape)), dtype=dtype)
         for i in wrt:
+
             def scalar(function, i=i):
                 def f(leaf):
                     args = list(arrays)
                     args[i] = leaf
                     return jnp.sum(function(*args) * weight)
+
                 return f
 
-            assert_close(jax.grad(scalar(ours))(arrays[i]), jax.grad(scalar(theirs))(arrays[i]), dtype, f"gradient wrt input {i}")
+            assert_close(
+                jax.grad(scalar(ours))(arrays[i]), jax.grad(scalar(theirs))(arrays[i]), dtype, f"gradient wrt input {i}"
+            )
 
 
 def _optax():
@@ -508,8 +543,11 @@ def test_optax_l2_loss_is_half_squared_error(dtype):
 def test_optax_huber_loss(delta, dtype):
     optax = _optax()
     check_jax(
-        _lj("huber", delta=delta), lambda p, t: optax.losses.huber_loss(p, t, delta=delta),
-        huber_inputs(delta), dtype, wrt=(0, 1),
+        _lj("huber", delta=delta),
+        lambda p, t: optax.losses.huber_loss(p, t, delta=delta),
+        huber_inputs(delta),
+        dtype,
+        wrt=(0, 1),
     )
 
 
@@ -519,8 +557,10 @@ def test_optax_sigmoid_binary_cross_entropy(targets, dtype):
     optax = _optax()
     y_true = hard_labels() if targets == "hard" else soft_labels()
     check_jax(
-        _lj("binary_cross_entropy", from_logits=True), optax.losses.sigmoid_binary_cross_entropy,
-        [logits(), y_true], dtype,
+        _lj("binary_cross_entropy", from_logits=True),
+        optax.losses.sigmoid_binary_cross_entropy,
+        [logits(), y_true],
+        dtype,
     )
 
 
@@ -535,7 +575,8 @@ def test_optax_softmax_cross_entropy(targets, axis, dtype):
     check_jax(
         _lj("categorical_cross_entropy", from_logits=True, axis=axis),
         lambda x, t: optax.losses.softmax_cross_entropy(x, t, axis=axis),
-        [x, y_true], dtype,
+        [x, y_true],
+        dtype,
     )
 
 
@@ -547,7 +588,8 @@ def test_optax_smooth_labels_then_softmax_cross_entropy(smoothing, dtype):
     check_jax(
         _lj("categorical_cross_entropy", from_logits=True, label_smoothing=smoothing),
         lambda x, t: optax.losses.softmax_cross_entropy(x, optax.smooth_labels(t, smoothing)),
-        [logits(shape=(8, 4)), y_true], dtype,
+        [logits(shape=(8, 4)), y_true],
+        dtype,
     )
 
 
@@ -560,7 +602,8 @@ def test_optax_softmax_cross_entropy_with_integer_labels(axis, dtype):
     check_jax(
         _lj("sparse_categorical_cross_entropy", from_logits=True, axis=axis),
         lambda x, t: optax.losses.softmax_cross_entropy_with_integer_labels(x, t, axis=axis),
-        [x, labels], dtype,
+        [x, labels],
+        dtype,
     )
 
 
@@ -681,7 +724,8 @@ def test_optax_sigmoid_focal_loss(alpha, gamma, targets, dtype):
     check_jax(
         _lj("binary_focal_cross_entropy", from_logits=True, alpha=alpha, gamma=gamma),
         lambda x, t: optax.losses.sigmoid_focal_loss(x, t, alpha=alpha, gamma=gamma),
-        [logits(), y_true], dtype,
+        [logits(), y_true],
+        dtype,
     )
 
 
@@ -712,8 +756,13 @@ def test_optax_generalized_kl_divergence_over_axis1(dtype):
     def theirs(log_q, target):
         return optax.losses.generalized_kl_divergence(log_q, target, axis=1)
 
-    check_jax(_lj("generalized_kl_divergence", log_input=True, axis=1), theirs,
-              [logits(shape=(3, 4, 2), scale=1.0), measures(shape=(3, 4, 2))], dtype, wrt=(0, 1))
+    check_jax(
+        _lj("generalized_kl_divergence", log_input=True, axis=1),
+        theirs,
+        [logits(shape=(3, 4, 2), scale=1.0), measures(shape=(3, 4, 2))],
+        dtype,
+        wrt=(0, 1),
+    )
 
 
 @optax_dtypes
@@ -726,7 +775,8 @@ def test_optax_mean_reduction_is_the_mean_of_per_example_values(dtype):
     check_jax(
         lambda x, t: LJ.sparse_categorical_cross_entropy(x, t, from_logits=True),
         lambda x, t: optax.losses.softmax_cross_entropy_with_integer_labels(x, t).mean(),
-        [x, labels], dtype,
+        [x, labels],
+        dtype,
     )
 
 
@@ -824,7 +874,8 @@ def test_kornia_lovasz_softmax_loss(weighted, dtype):
 
     def theirs(x, t):
         return kornia.losses.lovasz_softmax_loss(
-            x, t.long(), weight=None if weight is None else _torch().tensor(weight, dtype=x.dtype))
+            x, t.long(), weight=None if weight is None else _torch().tensor(weight, dtype=x.dtype)
+        )
 
     check_torch(ours, theirs, [x, labels.astype(np.float64)], dtype)
 
@@ -870,9 +921,17 @@ def timm_asymmetric_loss_multilabel(x, y, gamma_neg=4.0, gamma_pos=1.0, clip=0.0
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize(("gamma_pos", "gamma_neg", "clip"), [
-    (1.0, 4.0, 0.05), (0.0, 4.0, 0.05), (2.0, 1.0, 0.0), (0.0, 0.0, 0.0), (1.0, 0.5, 0.3),
-], ids=["timm-defaults", "paper", "clip0", "bce", "gn0.5-clip0.3"])
+@pytest.mark.parametrize(
+    ("gamma_pos", "gamma_neg", "clip"),
+    [
+        (1.0, 4.0, 0.05),
+        (0.0, 4.0, 0.05),
+        (2.0, 1.0, 0.0),
+        (0.0, 0.0, 0.0),
+        (1.0, 0.5, 0.3),
+    ],
+    ids=["timm-defaults", "paper", "clip0", "bce", "gn0.5-clip0.3"],
+)
 def test_timm_asymmetric_loss_multilabel_is_sum(gamma_pos, gamma_neg, clip, dtype):
     """0/1 targets (timm's single focusing factor differs from lossx's per-term one for soft targets);
     logits within ±8, where timm's ε = 1e-8 clamps do not bind, and σ(x) away from the clip's kink."""
@@ -880,8 +939,9 @@ def test_timm_asymmetric_loss_multilabel_is_sum(gamma_pos, gamma_neg, clip, dtyp
     p = 1.0 / (1.0 + np.exp(-x))
     x = np.where(np.abs(p - clip) < 1e-2, x + 0.1, x)
     y = hard_labels(seed=9, shape=x.shape)
-    ours = lossx.asymmetric(x.astype(dtype), y.astype(dtype), gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip,
-                            reduction="sum")
+    ours = lossx.asymmetric(
+        x.astype(dtype), y.astype(dtype), gamma_pos=gamma_pos, gamma_neg=gamma_neg, clip=clip, reduction="sum"
+    )
     assert ours.dtype == np.dtype(dtype)
     theirs = timm_asymmetric_loss_multilabel(x.astype(dtype).astype(np.float64), y, gamma_neg, gamma_pos, clip)
     assert_close(ours, theirs, dtype)
@@ -896,38 +956,112 @@ KERAS_CASES = [
     ("Huber[delta0.5]", "Huber", {"delta": 0.5}, "Huber", {"delta": 0.5}, "huber0.5"),
     ("Huber[delta2]", "Huber", {"delta": 2.0}, "Huber", {"delta": 2.0}, "huber2.0"),
     ("BinaryCrossentropy[probs]", "BinaryCrossEntropy", {}, "BinaryCrossentropy", {}, "probs"),
-    ("BinaryCrossentropy[probs-smooth0.1]", "BinaryCrossEntropy", {"label_smoothing": 0.1},
-     "BinaryCrossentropy", {"label_smoothing": 0.1}, "probs"),
-    ("BinaryCrossentropy[logits]", "BinaryCrossEntropy", {"from_logits": True},
-     "BinaryCrossentropy", {"from_logits": True}, "logits"),
-    ("BinaryCrossentropy[logits-smooth0.2-soft]", "BinaryCrossEntropy", {"from_logits": True, "label_smoothing": 0.2},
-     "BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits-soft"),
-    ("BinaryFocalCrossentropy[probs]", "BinaryFocalCrossEntropy", {},
-     "BinaryFocalCrossentropy", {}, "probs"),
-    ("BinaryFocalCrossentropy[probs-balanced0.3-gamma1.5]", "BinaryFocalCrossEntropy", {"alpha": 0.3, "gamma": 1.5},
-     "BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5}, "probs"),
-    ("BinaryFocalCrossentropy[logits-balanced0.25-smooth0.1]", "BinaryFocalCrossEntropy",
-     {"alpha": 0.25, "from_logits": True, "label_smoothing": 0.1},
-     "BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.25, "from_logits": True, "label_smoothing": 0.1},
-     "logits"),
-    ("BinaryFocalCrossentropy[logits-unbalanced-gamma0.5]", "BinaryFocalCrossEntropy", {"gamma": 0.5, "from_logits": True},
-     "BinaryFocalCrossentropy", {"alpha": 0.6, "gamma": 0.5, "from_logits": True}, "logits"),
+    (
+        "BinaryCrossentropy[probs-smooth0.1]",
+        "BinaryCrossEntropy",
+        {"label_smoothing": 0.1},
+        "BinaryCrossentropy",
+        {"label_smoothing": 0.1},
+        "probs",
+    ),
+    (
+        "BinaryCrossentropy[logits]",
+        "BinaryCrossEntropy",
+        {"from_logits": True},
+        "BinaryCrossentropy",
+        {"from_logits": True},
+        "logits",
+    ),
+    (
+        "BinaryCrossentropy[logits-smooth0.2-soft]",
+        "BinaryCrossEntropy",
+        {"from_logits": True, "label_smoothing": 0.2},
+        "BinaryCrossentropy",
+        {"from_logits": True, "label_smoothing": 0.2},
+        "logits-soft",
+    ),
+    ("BinaryFocalCrossentropy[probs]", "BinaryFocalCrossEntropy", {}, "BinaryFocalCrossentropy", {}, "probs"),
+    (
+        "BinaryFocalCrossentropy[probs-balanced0.3-gamma1.5]",
+        "BinaryFocalCrossEntropy",
+        {"alpha": 0.3, "gamma": 1.5},
+        "BinaryFocalCrossentropy",
+        {"apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5},
+        "probs",
+    ),
+    (
+        "BinaryFocalCrossentropy[logits-balanced0.25-smooth0.1]",
+        "BinaryFocalCrossEntropy",
+        {"alpha": 0.25, "from_logits": True, "label_smoothing": 0.1},
+        "BinaryFocalCrossentropy",
+        {"apply_class_balancing": True, "alpha": 0.25, "from_logits": True, "label_smoothing": 0.1},
+        "logits",
+    ),
+    (
+        "BinaryFocalCrossentropy[logits-unbalanced-gamma0.5]",
+        "BinaryFocalCrossEntropy",
+        {"gamma": 0.5, "from_logits": True},
+        "BinaryFocalCrossentropy",
+        {"alpha": 0.6, "gamma": 0.5, "from_logits": True},
+        "logits",
+    ),
     ("CategoricalCrossentropy[probs]", "CategoricalCrossEntropy", {}, "CategoricalCrossentropy", {}, "softmax"),
-    ("CategoricalCrossentropy[probs-smooth0.1]", "CategoricalCrossEntropy", {"label_smoothing": 0.1},
-     "CategoricalCrossentropy", {"label_smoothing": 0.1}, "softmax"),
-    ("CategoricalCrossentropy[logits-soft]", "CategoricalCrossEntropy", {"from_logits": True},
-     "CategoricalCrossentropy", {"from_logits": True}, "logits-softmax"),
-    ("CategoricalCrossentropy[logits-smooth0.2]", "CategoricalCrossEntropy", {"from_logits": True, "label_smoothing": 0.2},
-     "CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits-one_hot"),
-    ("SparseCategoricalCrossentropy[probs]", "SparseCategoricalCrossEntropy", {},
-     "SparseCategoricalCrossentropy", {}, "softmax-labels"),
-    ("SparseCategoricalCrossentropy[logits]", "SparseCategoricalCrossEntropy", {"from_logits": True},
-     "SparseCategoricalCrossentropy", {"from_logits": True}, "logits-labels"),
-    ("SparseCategoricalCrossentropy[logits-ignore_class-1]", "SparseCategoricalCrossEntropy",
-     {"from_logits": True, "ignore_index": -1},
-     "SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": -1}, "logits-labels-ignore"),
-    ("SparseCategoricalCrossentropy[probs-ignore_class-1-3d]", "SparseCategoricalCrossEntropy", {"ignore_index": -1},
-     "SparseCategoricalCrossentropy", {"ignore_class": -1}, "softmax-labels-ignore-3d"),
+    (
+        "CategoricalCrossentropy[probs-smooth0.1]",
+        "CategoricalCrossEntropy",
+        {"label_smoothing": 0.1},
+        "CategoricalCrossentropy",
+        {"label_smoothing": 0.1},
+        "softmax",
+    ),
+    (
+        "CategoricalCrossentropy[logits-soft]",
+        "CategoricalCrossEntropy",
+        {"from_logits": True},
+        "CategoricalCrossentropy",
+        {"from_logits": True},
+        "logits-softmax",
+    ),
+    (
+        "CategoricalCrossentropy[logits-smooth0.2]",
+        "CategoricalCrossEntropy",
+        {"from_logits": True, "label_smoothing": 0.2},
+        "CategoricalCrossentropy",
+        {"from_logits": True, "label_smoothing": 0.2},
+        "logits-one_hot",
+    ),
+    (
+        "SparseCategoricalCrossentropy[probs]",
+        "SparseCategoricalCrossEntropy",
+        {},
+        "SparseCategoricalCrossentropy",
+        {},
+        "softmax-labels",
+    ),
+    (
+        "SparseCategoricalCrossentropy[logits]",
+        "SparseCategoricalCrossEntropy",
+        {"from_logits": True},
+        "SparseCategoricalCrossentropy",
+        {"from_logits": True},
+        "logits-labels",
+    ),
+    (
+        "SparseCategoricalCrossentropy[logits-ignore_class-1]",
+        "SparseCategoricalCrossEntropy",
+        {"from_logits": True, "ignore_index": -1},
+        "SparseCategoricalCrossentropy",
+        {"from_logits": True, "ignore_class": -1},
+        "logits-labels-ignore",
+    ),
+    (
+        "SparseCategoricalCrossentropy[probs-ignore_class-1-3d]",
+        "SparseCategoricalCrossEntropy",
+        {"ignore_index": -1},
+        "SparseCategoricalCrossentropy",
+        {"ignore_class": -1},
+        "softmax-labels-ignore-3d",
+    ),
     ("Hinge[signed]", "Hinge", {}, "Hinge", {}, "hinge-signed"),
     ("Hinge[binary01]", "Hinge", {}, "Hinge", {}, "hinge-binary"),
     ("CategoricalHinge", "CategoricalHinge", {}, "CategoricalHinge", {}, "scores-one_hot"),
@@ -935,11 +1069,23 @@ KERAS_CASES = [
     ("Dice[axis=None]", "Dice", {}, "Dice", {}, "masks"),
     ("Dice[axis=(1,2,3)]", "Dice", {"axis": (1, 2, 3)}, "Dice", {"axis": (1, 2, 3)}, "masks"),
     ("Tversky[a0.7-b0.3]", "Tversky", {"alpha": 0.7, "beta": 0.3}, "Tversky", {"alpha": 0.7, "beta": 0.3}, "masks"),
-    ("Tversky[a0.2-b0.6-axis=(1,2,3)]", "Tversky", {"alpha": 0.2, "beta": 0.6, "axis": (1, 2, 3)},
-     "Tversky", {"alpha": 0.2, "beta": 0.6, "axis": (1, 2, 3)}, "masks"),
+    (
+        "Tversky[a0.2-b0.6-axis=(1,2,3)]",
+        "Tversky",
+        {"alpha": 0.2, "beta": 0.6, "axis": (1, 2, 3)},
+        "Tversky",
+        {"alpha": 0.2, "beta": 0.6, "axis": (1, 2, 3)},
+        "masks",
+    ),
     ("Circle", "Circle", {}, "Circle", {}, "unit-embeddings"),
-    ("Circle[g32-m0.25-keepdiag]", "Circle", {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
-     "Circle", {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False}, "unit-embeddings"),
+    (
+        "Circle[g32-m0.25-keepdiag]",
+        "Circle",
+        {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
+        "Circle",
+        {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
+        "unit-embeddings",
+    ),
 ]
 
 KERAS_REDUCTIONS = ["sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight"]
@@ -951,7 +1097,7 @@ def keras_inputs(kind):
         y_pred, y_true = regression()
         return y_true, y_pred
     if kind.startswith("huber"):
-        y_pred, y_true = huber_inputs(float(kind[len("huber"):]))
+        y_pred, y_true = huber_inputs(float(kind[len("huber") :]))
         return y_true, y_pred
     if kind == "probs":
         return hard_labels(), probabilities()
@@ -1061,8 +1207,11 @@ def test_keras_classes(ours, our_options, theirs, their_options, kind, dtype):
     ("monai_options", "our_options", "targets"),
     [
         ({}, {}, "dense"),
-        ({"sigmoid": True, "batch": True, "smooth_dr": 1e-7}, {"from_logits": True, "sum_axes": (0, 2, 3), "epsilon": 1e-7},
-         "dense"),
+        (
+            {"sigmoid": True, "batch": True, "smooth_dr": 1e-7},
+            {"from_logits": True, "sum_axes": (0, 2, 3), "epsilon": 1e-7},
+            "dense",
+        ),
         ({"softmax": True, "to_onehot_y": True, "include_background": True}, {"from_logits": True}, "labels"),
     ],
     ids=["probabilities", "sigmoid-batch", "softmax-labels"],
@@ -1105,11 +1254,17 @@ def _power_of_two_masks(rng, counts, shape):
     ("monai_options", "our_options", "targets"),
     [
         ({}, {}, "dense"),
-        ({"sigmoid": True, "batch": True, "w_type": "simple"},
-         {"from_logits": True, "sum_axes": "all", "weighting": "simple"}, "dense"),
+        (
+            {"sigmoid": True, "batch": True, "w_type": "simple"},
+            {"from_logits": True, "sum_axes": "all", "weighting": "simple"},
+            "dense",
+        ),
         ({"softmax": True, "to_onehot_y": True}, {"from_logits": True}, "labels"),
-        ({"w_type": "uniform", "smooth_nr": 0.0, "smooth_dr": 1e-7}, {"weighting": "uniform", "epsilon": 1e-7, "smooth": 0.0},
-         "dense"),
+        (
+            {"w_type": "uniform", "smooth_nr": 0.0, "smooth_dr": 1e-7},
+            {"weighting": "uniform", "epsilon": 1e-7, "smooth": 0.0},
+            "dense",
+        ),
     ],
     ids=["probabilities-square", "sigmoid-batch-simple", "softmax-labels-square", "probabilities-uniform"],
 )
@@ -1150,29 +1305,46 @@ _MONAI_DICE = {"from_logits": True, "axis": 1, "smooth": 1e-5, "epsilon": 0.0}
 #: (MONAI's class and arguments, lossx.combine's weights and options, the targets, the reductions, the dtypes).
 _MONAI_COMPOUND = {
     "dice-ce-softmax-labels": (
-        "DiceCELoss", {"softmax": True, "to_onehot_y": True, "lambda_dice": 0.7, "lambda_ce": 1.3,
-                       "label_smoothing": 0.1},
+        "DiceCELoss",
+        {"softmax": True, "to_onehot_y": True, "lambda_dice": 0.7, "lambda_ce": 1.3, "label_smoothing": 0.1},
         {"dice": 0.7, "sparse_categorical_cross_entropy": 1.3},
         {"dice": _MONAI_DICE, "sparse_categorical_cross_entropy": {"label_smoothing": 0.1}},
-        "labels", ("mean", "sum"), ("float64",)),
+        "labels",
+        ("mean", "sum"),
+        ("float64",),
+    ),
     "dice-ce-sigmoid-batch": (
-        "DiceCELoss", {"sigmoid": True, "batch": True}, {"dice": 1.0, "categorical_cross_entropy": 1.0},
-        {"dice": {**_MONAI_DICE, "sum_axes": (0, 2, 3)}}, "masks", ("mean", "sum"), ("float64",)),
+        "DiceCELoss",
+        {"sigmoid": True, "batch": True},
+        {"dice": 1.0, "categorical_cross_entropy": 1.0},
+        {"dice": {**_MONAI_DICE, "sum_axes": (0, 2, 3)}},
+        "masks",
+        ("mean", "sum"),
+        ("float64",),
+    ),
     # MONAI's FocalLoss computes in float32 (input.float()) whatever the dtype; its "sum" averages the spatial
     # axes before summing, which no lossx reduction is.
     "dice-focal-sigmoid": (
-        "DiceFocalLoss", {"sigmoid": True, "to_onehot_y": True, "gamma": 1.5, "alpha": 0.3, "lambda_dice": 0.7,
-                          "lambda_focal": 1.3},
+        "DiceFocalLoss",
+        {"sigmoid": True, "to_onehot_y": True, "gamma": 1.5, "alpha": 0.3, "lambda_dice": 0.7, "lambda_focal": 1.3},
         {"dice": 0.7, "binary_focal_cross_entropy": 1.3},
         {"dice": _MONAI_DICE, "binary_focal_cross_entropy": {"gamma": 1.5, "alpha": 0.3}},
-        "one-hot", ("mean",), ("float32",)),
+        "one-hot",
+        ("mean",),
+        ("float32",),
+    ),
 }
 
 
-@pytest.mark.parametrize(("case", "reduction", "dtype"), [
-    (case, reduction, dtype) for case, (*_, reductions, dtypes) in _MONAI_COMPOUND.items()
-    for reduction in reductions for dtype in dtypes
-])
+@pytest.mark.parametrize(
+    ("case", "reduction", "dtype"),
+    [
+        (case, reduction, dtype)
+        for case, (*_, reductions, dtypes) in _MONAI_COMPOUND.items()
+        for reduction in reductions
+        for dtype in dtypes
+    ],
+)
 def test_monai_compound_losses(case, reduction, dtype):
     """MONAI's DiceCELoss and DiceFocalLoss as lossx.combine of dice with the cross-entropy or the focal loss,
     values and gradients: λ·Dice + λ'·CE, each term reduced on its own (docs/semantics.md, combined losses).
@@ -1234,8 +1406,15 @@ def test_smp_binary_tversky_loss_with_gamma(alpha, beta, gamma, dtype):
     targets = (rng.random(logits.shape) < 0.4).astype(np.float64)
     expected = _smp_binary_tversky(logits, targets, alpha, beta, gamma)
     value = lossx.focal_tversky(
-        logits.astype(dtype), targets.astype(dtype), alpha=alpha, beta=beta, gamma=gamma, from_logits=True,
-        axis=1, sum_axes=(0, 2, 3), epsilon=0.0,
+        logits.astype(dtype),
+        targets.astype(dtype),
+        alpha=alpha,
+        beta=beta,
+        gamma=gamma,
+        from_logits=True,
+        axis=1,
+        sum_axes=(0, 2, 3),
+        epsilon=0.0,
     )
     assert value.dtype == dtype
     assert_close(value, expected, dtype)
@@ -1275,8 +1454,11 @@ def _per_anchor(torch, pair_losses, anchors, rows):
     return torch.zeros(rows, dtype=pair_losses.dtype).index_add(0, anchors, pair_losses)
 
 
-CONTRASTIVE_CASES = [({}, {}), ({"pos_margin": 0.25, "neg_margin": 1.5}, {"pos_margin": 0.25, "neg_margin": 1.5}),
-                     ({"normalize": False, "neg_margin": 3.0}, {"neg_margin": 3.0, "unnormalized": True})]
+CONTRASTIVE_CASES = [
+    ({}, {}),
+    ({"pos_margin": 0.25, "neg_margin": 1.5}, {"pos_margin": 0.25, "neg_margin": 1.5}),
+    ({"normalize": False, "neg_margin": 3.0}, {"neg_margin": 3.0, "unnormalized": True}),
+]
 
 
 @pml_dtypes
@@ -1300,11 +1482,13 @@ def test_pml_contrastive_loss(ours, theirs, reduction, dtype):
             return out
         rows = e.shape[0]
         pos, neg = out["pos_loss"], out["neg_loss"]
-        return (_per_anchor(torch, pos["losses"], pos["indices"][0], rows)
-                + _per_anchor(torch, neg["losses"], neg["indices"][0], rows))
+        return _per_anchor(torch, pos["losses"], pos["indices"][0], rows) + _per_anchor(
+            torch, neg["losses"], neg["indices"][0], rows
+        )
 
-    check_torch_embeddings(lambda e, y: lossx.contrastive(e, y, reduction=reduction, **ours), pml_loss, embeddings,
-                           labels, dtype)
+    check_torch_embeddings(
+        lambda e, y: lossx.contrastive(e, y, reduction=reduction, **ours), pml_loss, embeddings, labels, dtype
+    )
 
 
 @pml_dtypes
@@ -1322,14 +1506,19 @@ def test_pml_supcon_loss(temperature, reduction, dtype):
         return out if reduction == "mean" else out["loss"]["losses"]
 
     check_torch_embeddings(
-        lambda e, y: lossx.supervised_contrastive(e, y, temperature=temperature, reduction=reduction), pml_loss,
-        *embedding_batch(), dtype)
+        lambda e, y: lossx.supervised_contrastive(e, y, temperature=temperature, reduction=reduction),
+        pml_loss,
+        *embedding_batch(),
+        dtype,
+    )
 
 
 @pml_dtypes
-@pytest.mark.parametrize("ours, theirs", [({"margin": 0.5}, {"margin": 0.5}),
-                                          ({"margin": 0.0, "soft": True}, {"margin": 0.0, "smooth_loss": True})],
-                         ids=["margin0.5", "soft"])
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [({"margin": 0.5}, {"margin": 0.5}), ({"margin": 0.0, "soft": True}, {"margin": 0.0, "smooth_loss": True})],
+    ids=["margin0.5", "soft"],
+)
 def test_pml_batch_hard_miner_with_triplet_margin_loss(ours, theirs, dtype):
     """BatchHardMiner's triplets (each row's farthest positive, closest negative) in TripletMarginLoss with
     MeanReducer are lossx's hard mining wherever every row has a positive and a negative (pml leaves other rows
@@ -1340,15 +1529,21 @@ def test_pml_batch_hard_miner_with_triplet_margin_loss(ours, theirs, dtype):
     distance = distances.LpDistance(normalize_embeddings=False)
     miner = miners.BatchHardMiner(distance=distance)
     native = losses.TripletMarginLoss(distance=distance, reducer=reducers.MeanReducer(), **theirs)
-    check_torch_embeddings(lambda e, y: lossx.mined_triplet(e, y, mining="hard", **ours),
-                           lambda e, y: native(e, y, miner(e, y)), *embedding_batch(lonely=False), dtype)
+    check_torch_embeddings(
+        lambda e, y: lossx.mined_triplet(e, y, mining="hard", **ours),
+        lambda e, y: native(e, y, miner(e, y)),
+        *embedding_batch(lonely=False),
+        dtype,
+    )
 
 
 @pml_dtypes
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
-@pytest.mark.parametrize("ours, theirs", [({}, {"unnormalized": True}),
-                                          ({"margin": 0.7, "normalize": True}, {"neg_margin": 1.2, "pos_margin": 0.5})],
-                         ids=["default", "margins-normalized"])
+@pytest.mark.parametrize(
+    "ours, theirs",
+    [({}, {"unnormalized": True}), ({"margin": 0.7, "normalize": True}, {"neg_margin": 1.2, "pos_margin": 0.5})],
+    ids=["default", "margins-normalized"],
+)
 def test_pml_lifted_structure_loss(ours, theirs, reduction, dtype):
     """LiftedStructureLoss is the smooth lifted loss with J_ij = log Σ e^{m₋ − D} + D_ij − m₊, so its two margins are
     lossx's margin = m₋ − m₊; its per-pair losses ½[J]₊² over the ordered positive pairs are MeanReducer: lossx's
@@ -1371,8 +1566,9 @@ def test_pml_lifted_structure_loss(ours, theirs, reduction, dtype):
         # One (P, 1) column of pair losses.
         return _per_anchor(torch, out["loss"]["losses"][:, 0], out["loss"]["indices"][0], e.shape[0])
 
-    check_torch_embeddings(lambda e, y: lossx.lifted_structure(e, y, reduction=reduction, **ours), pml_loss,
-                           *embedding_batch(), dtype)
+    check_torch_embeddings(
+        lambda e, y: lossx.lifted_structure(e, y, reduction=reduction, **ours), pml_loss, *embedding_batch(), dtype
+    )
 
 
 @pml_dtypes
@@ -1389,8 +1585,13 @@ def test_pml_npairs_loss(dtype):
     positive = anchor + 0.6 * rng.standard_normal((7, 4))
     labels = torch.tensor([4, 0, 6, 2, 1, 5, 3])
     native = losses.NPairsLoss(distance=distances.DotProductSimilarity(normalize_embeddings=False))
-    check_torch(lambda a, p: lossx.npairs(a, p, labels), lambda a, p: native(torch.cat([a, p]), labels.repeat(2)),
-                [anchor, positive], dtype, wrt=(0, 1))
+    check_torch(
+        lambda a, p: lossx.npairs(a, p, labels),
+        lambda a, p: native(torch.cat([a, p]), labels.repeat(2)),
+        [anchor, positive],
+        dtype,
+        wrt=(0, 1),
+    )
 
 
 # ======================================================================= TensorFlow Addons (a NumPy transcription)
@@ -1465,15 +1666,18 @@ def test_tfa_triplet_semihard_loss(lonely, margin, distance_metric):
 
 
 @pytest.mark.parametrize("distance_metric", list(_TFA_DISTANCES))
-@pytest.mark.parametrize("margin, soft", [(1.0, False), (0.3, False), (1.0, True)], ids=["margin1", "margin0.3", "soft"])
+@pytest.mark.parametrize(
+    "margin, soft", [(1.0, False), (0.3, False), (1.0, True)], ids=["margin1", "margin0.3", "soft"]
+)
 @pytest.mark.parametrize("labels", [None, [5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]], ids=["lonely-row", "one-class"])
 def test_tfa_triplet_hard_loss(labels, margin, soft, distance_metric):
     """Rows without a positive (the lonely row) or without a negative (one class) as TFA takes them."""
     embeddings, lonely = embedding_batch()
     labels = lonely if labels is None else np.asarray(labels)
     expected = tfa_triplet_hard_loss(labels, embeddings, margin, soft, distance_metric)
-    value = lossx.mined_triplet(embeddings, labels, margin=margin, soft=soft, mining="hard",
-                                distance=_TFA_DISTANCES[distance_metric])
+    value = lossx.mined_triplet(
+        embeddings, labels, margin=margin, soft=soft, mining="hard", distance=_TFA_DISTANCES[distance_metric]
+    )
     assert_close(value, expected, "float64")
 
 
@@ -1527,8 +1731,11 @@ def tf_contrib_npairs_loss(labels, embeddings_anchor, embeddings_positive, reg_l
 @pytest.mark.parametrize("lonely", [True, False], ids=["lonely-row", "pairs"])
 def test_tfa_lifted_struct_loss(lonely, margin):
     embeddings, labels = embedding_batch(lonely=lonely)
-    assert_close(lossx.lifted_structure(embeddings, labels, margin=margin),
-                 tfa_lifted_struct_loss(labels, embeddings, margin), "float64")
+    assert_close(
+        lossx.lifted_structure(embeddings, labels, margin=margin),
+        tfa_lifted_struct_loss(labels, embeddings, margin),
+        "float64",
+    )
 
 
 @pytest.mark.parametrize("reg_lambda", [None, 0.002], ids=["tfa", "tf.contrib"])
@@ -1558,5 +1765,10 @@ def test_monai_box_giou_loss():
 
     y_pred, y_true = box_pairs(_rng(5), (9,))
     eps = float(np.finfo(np.float32).eps)
-    check_torch(lambda p, t: lossx.generalized_box_iou(p, t, eps=eps, reduction="none"),
-                monai_losses.BoxGIoULoss(reduction="none"), [y_pred, y_true], "float32", wrt=(0, 1))
+    check_torch(
+        lambda p, t: lossx.generalized_box_iou(p, t, eps=eps, reduction="none"),
+        monai_losses.BoxGIoULoss(reduction="none"),
+        [y_pred, y_true],
+        "float32",
+        wrt=(0, 1),
+    )

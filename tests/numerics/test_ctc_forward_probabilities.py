@@ -40,9 +40,11 @@ def _data(name: str) -> dict:
     labels = np.array(labels)
     blank = options.get("blank", 0) % CLASSES
     return {
-        "options": options, "blank": blank,
+        "options": options,
+        "blank": blank,
         "logits": rng.standard_normal((BATCH, FRAMES, CLASSES)) * 1.5,
-        "labels": labels, "optax_labels": np.where(labels == PAD, blank, labels),
+        "labels": labels,
+        "optax_labels": np.where(labels == PAD, blank, labels),
         # Weights of the objective whose gradient is compared: one per output entry.
         "probes": [rng.standard_normal(shape) for shape in ((BATCH,), (FRAMES, BATCH, 4), (FRAMES, BATCH, 3))],
     }
@@ -85,8 +87,12 @@ def _expected(name: str) -> tuple:
 
     def outputs(logits):
         return optax.ctc_loss_with_forward_probs(
-            logits, jnp.asarray(frame_paddings), jnp.asarray(data["optax_labels"]), jnp.asarray(label_paddings),
-            blank_id=data["blank"], log_epsilon=LOG_EPSILON,
+            logits,
+            jnp.asarray(frame_paddings),
+            jnp.asarray(data["optax_labels"]),
+            jnp.asarray(label_paddings),
+            blank_id=data["blank"],
+            log_epsilon=LOG_EPSILON,
         )
 
     loss, blank_alpha, label_alpha = (np.asarray(a, np.float64) for a in outputs(jnp.asarray(data["logits"])))
@@ -94,7 +100,8 @@ def _expected(name: str) -> tuple:
     masks = _masks(alpha)
     probes = [jnp.asarray(p) for p in data["probes"]]
     gradient = jax.grad(lambda x: _objective(jnp.where, jnp.sum, outputs(x), probes, masks))(
-        jnp.asarray(data["logits"]))
+        jnp.asarray(data["logits"])
+    )
     _EXPECTED[name] = (loss, *alpha), masks, np.asarray(gradient, np.float64)
     return _EXPECTED[name]
 
@@ -108,8 +115,9 @@ def _assert_close(actual, expected: np.ndarray, dtype: str, what: str) -> None:
     finite = np.isfinite(expected)
     np.testing.assert_array_equal(actual[~finite], expected[~finite], err_msg=f"{what}: the unreachable entries")
     scale = float(np.max(np.abs(expected[finite]), initial=0.0))
-    np.testing.assert_allclose(actual[finite], expected[finite], rtol=RTOL[dtype], atol=RTOL[dtype] * scale,
-                               err_msg=what)
+    np.testing.assert_allclose(
+        actual[finite], expected[finite], rtol=RTOL[dtype], atol=RTOL[dtype] * scale, err_msg=what
+    )
 
 
 def _check_outputs(outputs, expected: tuple, dtype: str, what: str) -> None:
@@ -129,7 +137,8 @@ def _check_outputs(outputs, expected: tuple, dtype: str, what: str) -> None:
 
 def _run_numpy(data, masks, dtype, mode):
     outputs = lossx.ctc_forward_probabilities(
-        data["logits"].astype(dtype), data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, **data["options"])
+        data["logits"].astype(dtype), data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, **data["options"]
+    )
     return outputs, None
 
 
@@ -187,8 +196,12 @@ def _run_tensorflow(data, masks, dtype, mode):
 
 
 RUNNERS = {"numpy": _run_numpy, "torch": _run_torch, "jax": _run_jax, "tensorflow": _run_tensorflow}
-MODES = {"numpy": ("eager",), "torch": ("eager", "compiled"), "jax": ("eager", "compiled"),
-         "tensorflow": ("eager", "compiled")}
+MODES = {
+    "numpy": ("eager",),
+    "torch": ("eager", "compiled"),
+    "jax": ("eager", "compiled"),
+    "tensorflow": ("eager", "compiled"),
+}
 
 
 def _cases():
@@ -197,10 +210,17 @@ def _cases():
     for backend, modes in MODES.items():
         for mode in modes:
             for dtype in ("float32", "float64") if mode == "eager" else ("float32",):
-                yield backend_param(backend, "default", backend, dtype, mode,
-                                    id=f"ctc_forward_probabilities-default-{backend}-{dtype}-{mode}")
-    yield backend_param("numpy", "blank-1", "numpy", "float64", "eager",
-                        id="ctc_forward_probabilities-blank-1-numpy-float64-eager")
+                yield backend_param(
+                    backend,
+                    "default",
+                    backend,
+                    dtype,
+                    mode,
+                    id=f"ctc_forward_probabilities-default-{backend}-{dtype}-{mode}",
+                )
+    yield backend_param(
+        "numpy", "blank-1", "numpy", "float64", "eager", id="ctc_forward_probabilities-blank-1-numpy-float64-eager"
+    )
 
 
 @pytest.mark.parametrize("name, backend, dtype, mode", list(_cases()))
@@ -223,23 +243,34 @@ def test_against_path_enumeration(name, from_logits):
         shifted = np.exp(y_pred - y_pred.max(axis=-1, keepdims=True))
         y_pred = shifted / shifted.sum(axis=-1, keepdims=True)
     wanted = reference.ctc_forward_probabilities(
-        y_pred, data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, data["blank"], from_logits)
+        y_pred, data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, data["blank"], from_logits
+    )
     got = lossx.ctc_forward_probabilities(
-        y_pred, data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, from_logits=from_logits, **data["options"])
+        y_pred, data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, from_logits=from_logits, **data["options"]
+    )
     for what, actual, expected in zip(("loss", "blank α", "label α"), got, wanted):
         defined = ~np.isnan(expected)
         _assert_close(np.asarray(actual)[defined], expected[defined], "float64", f"{name} {what}")
 
 
-@pytest.mark.parametrize("change, error, message", [
-    ({"y_pred": np.zeros((BATCH, FRAMES))}, lossx.ShapeError, "must have shape (batch, frames, classes)"),
-    ({"input_lengths": np.array([7, 5, 4])}, lossx.ShapeError, "input_lengths must lie in [0, 6]"),
-    ({"y_true": np.array([[1, 0, 2], [3, 2, PAD], [2, PAD, PAD]])}, lossx.LabelRangeError, "contain the blank"),
-    ({"blank": 4}, lossx.OptionValueError, "blank is out of range"),
-], ids=["rank", "input_lengths", "blank-label", "blank-range"])
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"y_pred": np.zeros((BATCH, FRAMES))}, lossx.ShapeError, "must have shape (batch, frames, classes)"),
+        ({"input_lengths": np.array([7, 5, 4])}, lossx.ShapeError, "input_lengths must lie in [0, 6]"),
+        ({"y_true": np.array([[1, 0, 2], [3, 2, PAD], [2, PAD, PAD]])}, lossx.LabelRangeError, "contain the blank"),
+        ({"blank": 4}, lossx.OptionValueError, "blank is out of range"),
+    ],
+    ids=["rank", "input_lengths", "blank-label", "blank-range"],
+)
 def test_errors_name_the_function(change, error, message):
     data = _data("default")
-    arguments = {"y_pred": data["logits"], "y_true": data["labels"], "input_lengths": INPUT_LENGTHS,
-                 "label_lengths": LABEL_LENGTHS, **change}
+    arguments = {
+        "y_pred": data["logits"],
+        "y_true": data["labels"],
+        "input_lengths": INPUT_LENGTHS,
+        "label_lengths": LABEL_LENGTHS,
+        **change,
+    }
     with pytest.raises(error, match=f"^ctc_forward_probabilities: .*{re.escape(message)}"):
         lossx.ctc_forward_probabilities(**arguments)

@@ -24,12 +24,12 @@ import functools
 
 import numpy as np
 import pytest
+
+import lossx
+from tests.numerics.test_matrix import RUNNERS, assert_matches
 from tests.support import reference
 from tests.support.cases.extremes import BIG, CASES, Extreme
 from tests.support.frameworks import backend_param, to_backend, to_numpy
-from tests.numerics.test_matrix import RUNNERS, assert_matches
-
-import lossx
 
 DTYPES = ("float32", "float64")
 BACKENDS = ("numpy", "torch", "jax", "tensorflow")
@@ -60,7 +60,7 @@ def _scale(case: Extreme, dtype: str) -> float:
     return BIG[dtype] if case.scaled else BIG["float32"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def case_inputs(case: Extreme, big: float, weighting: str | None) -> tuple:
     """The NumPy inputs: floats rounded to float32 (exact in both dtypes), integers as they are."""
     arrays = [
@@ -72,7 +72,7 @@ def case_inputs(case: Extreme, big: float, weighting: str | None) -> tuple:
     return tuple(arrays)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def expected(case: Extreme, big: float) -> tuple[np.ndarray, list[np.ndarray]]:
     """The mpmath reference value and gradients of the summed loss, computed once per input scale."""
     value, grads = reference.loss_and_grad(
@@ -95,15 +95,19 @@ LIMITS = {
         (case, dtype, "torch"): (
             "torch eager takes torch's fused cross_entropy (and log_softmax for probability targets), "
             "which keeps few digits of a tiny loss where the label's class dominates: lossx's exact form "
-            "cost +100 µs a call at 32x10 and up to 2.2x at 4096x1000 (docs/performance.md, \"The digits "
-            "of a tiny loss\"); torch.compile and the other backends keep them."
+            'cost +100 µs a call at 32x10 and up to 2.2x at 4096x1000 (docs/performance.md, "The digits '
+            'of a tiny loss"); torch.compile and the other backends keep them.'
         )
         for case in (
-            "categorical_cross_entropy-tiny-loss", "categorical_cross_entropy-tiny-loss-cw",
-            "sparse_categorical_cross_entropy-tiny-loss", "sparse_categorical_cross_entropy-tiny-loss-cw",
+            "categorical_cross_entropy-tiny-loss",
+            "categorical_cross_entropy-tiny-loss-cw",
+            "sparse_categorical_cross_entropy-tiny-loss",
+            "sparse_categorical_cross_entropy-tiny-loss-cw",
             "sparse_categorical_focal_cross_entropy-tiny-loss",
             "sparse_categorical_focal_cross_entropy-tiny-loss-gamma0.5-alpha0.25",
-            "poly_cross_entropy-tiny-loss", "generalized_cross_entropy-tiny-loss", "npairs-tiny-loss",
+            "poly_cross_entropy-tiny-loss",
+            "generalized_cross_entropy-tiny-loss",
+            "npairs-tiny-loss",
         )
         for dtype in DTYPES
     },
@@ -128,9 +132,11 @@ def _params():
                 if weighting is None and backend != "numpy":
                     limit = LIMITS.get((case.id, dtype, backend)) or LIMITS.get((case.id, dtype))
                 if limit:
-                    param = pytest.param(*param.values, id=param.id, marks=(
-                        *param.marks, pytest.mark.xfail(raises=AssertionError, strict=True, reason=limit)
-                    ))
+                    param = pytest.param(
+                        *param.values,
+                        id=param.id,
+                        marks=(*param.marks, pytest.mark.xfail(raises=AssertionError, strict=True, reason=limit)),
+                    )
                 yield param
 
 
@@ -183,8 +189,12 @@ def test_case_ids_are_unique() -> None:
 
 @pytest.mark.parametrize(
     "case, backend",
-    [backend_param(backend, case, backend, id=f"{case.loss}-{case.name}+empty-batch-{backend}")
-     for case, weighting in ALL_CASES if weighting == "zero-weights" for backend in BACKENDS],
+    [
+        backend_param(backend, case, backend, id=f"{case.loss}-{case.name}+empty-batch-{backend}")
+        for case, weighting in ALL_CASES
+        if weighting == "zero-weights"
+        for backend in BACKENDS
+    ],
 )
 def test_empty_batch_mean_is_zero(case: Extreme, backend: str) -> None:
     """A batch of zero entries has Σw = 0: its "mean" is 0 with a zero gradient (docs/semantics.md, reductions and weights), not 0/0."""

@@ -34,11 +34,11 @@ import sys
 
 import numpy as np
 import pytest
-from tests.support import reference
-from tests.support.frameworks import backend_param, framework, installed, to_backend, to_numpy
-from tests.numerics.test_matrix import CASE_BY_ID, SMOKE_CASES, inputs
 
 import lossx
+from tests.numerics.test_matrix import CASE_BY_ID, SMOKE_CASES, inputs
+from tests.support import reference
+from tests.support.frameworks import backend_param, framework, installed, to_backend, to_numpy
 
 EPS = {"float16": 2.0**-10, "bfloat16": 2.0**-7, "float32": 0.0}
 #: The spacing of the dtype near zero (its smallest subnormal).
@@ -135,18 +135,24 @@ def reference_on(case, arrays: list[np.ndarray], sample_weight) -> tuple:
     key = (case.id, b"".join(a.tobytes() for a in arrays), sample_weight.tobytes())
     if key not in _REFERENCES:
         _REFERENCES[key] = reference.loss_and_grad(
-            case.loss, arrays, case.options, "mean", sample_weight=sample_weight, wrt=case.wrt)
+            case.loss, arrays, case.options, "mean", sample_weight=sample_weight, wrt=case.wrt
+        )
     return _REFERENCES[key]
 
 
 def check(value, grads, expected_value, expected_grads, dtype: str, wrt) -> None:
     assert dtype_name(value) == dtype, f"value has dtype {dtype_name(value)}, expected {dtype}"
-    np.testing.assert_allclose(as_float64(value), expected_value, **half_tolerance(expected_value, dtype),
-                               err_msg="value")
+    np.testing.assert_allclose(
+        as_float64(value), expected_value, **half_tolerance(expected_value, dtype), err_msg="value"
+    )
     for position, grad, expected_grad in zip(wrt, grads or (), expected_grads):
         assert dtype_name(grad) == dtype, f"gradient {position} has dtype {dtype_name(grad)}, expected {dtype}"
-        np.testing.assert_allclose(as_float64(grad), expected_grad, **half_tolerance(expected_grad, dtype),
-                                   err_msg=f"gradient w.r.t. input {position}")
+        np.testing.assert_allclose(
+            as_float64(grad),
+            expected_grad,
+            **half_tolerance(expected_grad, dtype),
+            err_msg=f"gradient w.r.t. input {position}",
+        )
 
 
 @pytest.mark.parametrize(("backend", "dtype"), HALF)
@@ -157,7 +163,8 @@ def test_value_and_grad(case, backend, dtype):
     rounded = [a if a.dtype.kind in "iub" else as_float64(h) for a, h in zip(data.arrays, arrays)]
     function = getattr(lossx, case.loss)
     value, grads = value_and_grad(
-        backend, lambda *xs: function(*xs, sample_weight=data.sample_weight, **case.options), arrays, case.wrt)
+        backend, lambda *xs: function(*xs, sample_weight=data.sample_weight, **case.options), arrays, case.wrt
+    )
     expected_value, expected_grads = reference_on(case, rounded, data.sample_weight)
     check(value, grads, expected_value, expected_grads, dtype, case.wrt)
 
@@ -175,8 +182,12 @@ MIXED_CASES = [
 ]
 MIXED = [
     backend_param(backend, backend, pred, other, id=f"{backend}-{pred}-pred-{other}-rest")
-    for backend, halves in (("numpy", ("float16",)), ("torch", ("float16", "bfloat16")),
-                            ("jax", ("float16", "bfloat16")), ("tensorflow", ("float16", "bfloat16")))
+    for backend, halves in (
+        ("numpy", ("float16",)),
+        ("torch", ("float16", "bfloat16")),
+        ("jax", ("float16", "bfloat16")),
+        ("tensorflow", ("float16", "bfloat16")),
+    )
     for half in halves
     for pred, other in ((half, "float32"), ("float32", half))
 ]
@@ -194,44 +205,76 @@ def test_mixed_dtypes(case_id, backend, pred_dtype, other_dtype):
     arrays = [to_backend(backend, a) if a.dtype.kind in "iub" else cast(backend, a, other_dtype) for a in data.arrays]
     arrays[0] = cast(backend, data.arrays[0], pred_dtype)
     rounded = [a if a.dtype.kind in "iub" else as_float64(h) for a, h in zip(data.arrays, arrays)]
-    options = {name: cast(backend, np.asarray(value), "float32") if isinstance(value, tuple) else value
-               for name, value in case.options.items()}
+    options = {
+        name: cast(backend, np.asarray(value), "float32") if isinstance(value, tuple) else value
+        for name, value in case.options.items()
+    }
     sample_weight = cast(backend, data.sample_weight, other_dtype)
     function = getattr(lossx, case.loss)
     value, grads = value_and_grad(
-        backend, lambda *xs: function(*xs, sample_weight=sample_weight, **options), arrays, (0,))
+        backend, lambda *xs: function(*xs, sample_weight=sample_weight, **options), arrays, (0,)
+    )
     expected_value, expected_grads = reference.loss_and_grad(
-        case.loss, rounded, case.options, "mean", sample_weight=as_float64(sample_weight), wrt=(0,))
+        case.loss, rounded, case.options, "mean", sample_weight=as_float64(sample_weight), wrt=(0,)
+    )
     check(value, grads, expected_value, expected_grads, pred_dtype, (0,))
 
 
 # ------------------------------------------------------------------ torch.autocast
+
 
 def _autocast_losses():
     """(id, lossx module, reference loss name and options, torch's own loss or None, target kind)."""
     torch = framework("torch")
     functional = torch.nn.functional
     from lossx.backends import torch as lt
+
     return {
         "mse": (lt.MeanSquaredError(), "mean_squared_error", {}, functional.mse_loss, "dense"),
-        "bce_logits": (lt.BCEWithLogitsLoss(), "binary_cross_entropy", {"from_logits": True},
-                       functional.binary_cross_entropy_with_logits, "binary"),
-        "cce_logits": (lt.CategoricalCrossEntropy(from_logits=True), "categorical_cross_entropy",
-                       {"from_logits": True}, functional.cross_entropy, "one_hot"),
-        "CrossEntropyLoss": (lt.CrossEntropyLoss(label_smoothing=0.1), "sparse_categorical_cross_entropy",
-                             {"from_logits": True, "axis": 1, "label_smoothing": 0.1},
-                             lambda y, t: functional.cross_entropy(y, t, label_smoothing=0.1), "labels"),
-        "huber": (lt.Huber(delta=0.5), "huber", {"delta": 0.5},
-                  lambda y, t: functional.huber_loss(y, t, delta=0.5), "dense"),
-        "focal_logits": (lt.BinaryFocalCrossEntropy(from_logits=True), "binary_focal_cross_entropy",
-                         {"from_logits": True}, None, "binary"),
+        "bce_logits": (
+            lt.BCEWithLogitsLoss(),
+            "binary_cross_entropy",
+            {"from_logits": True},
+            functional.binary_cross_entropy_with_logits,
+            "binary",
+        ),
+        "cce_logits": (
+            lt.CategoricalCrossEntropy(from_logits=True),
+            "categorical_cross_entropy",
+            {"from_logits": True},
+            functional.cross_entropy,
+            "one_hot",
+        ),
+        "CrossEntropyLoss": (
+            lt.CrossEntropyLoss(label_smoothing=0.1),
+            "sparse_categorical_cross_entropy",
+            {"from_logits": True, "axis": 1, "label_smoothing": 0.1},
+            lambda y, t: functional.cross_entropy(y, t, label_smoothing=0.1),
+            "labels",
+        ),
+        "huber": (
+            lt.Huber(delta=0.5),
+            "huber",
+            {"delta": 0.5},
+            lambda y, t: functional.huber_loss(y, t, delta=0.5),
+            "dense",
+        ),
+        "focal_logits": (
+            lt.BinaryFocalCrossEntropy(from_logits=True),
+            "binary_focal_cross_entropy",
+            {"from_logits": True},
+            None,
+            "binary",
+        ),
     }
 
 
 AUTOCAST_IDS = ["mse", "bce_logits", "cce_logits", "CrossEntropyLoss", "huber", "focal_logits"]
 
 
-@pytest.mark.parametrize("loss_id", [backend_param("torch", i, id=f"{i}-torch-autocast_bfloat16") for i in AUTOCAST_IDS])
+@pytest.mark.parametrize(
+    "loss_id", [backend_param("torch", i, id=f"{i}-torch-autocast_bfloat16") for i in AUTOCAST_IDS]
+)
 def test_torch_autocast(loss_id):
     """A bfloat16 model under CPU autocast: lossx returns float32, as torch's losses do there.
 
@@ -279,8 +322,9 @@ def test_torch_autocast(loss_id):
         assert theirs.dtype == torch.float32
         np.testing.assert_allclose(value.item(), theirs.item(), rtol=FLOAT32_RTOL)
         for ours, their in zip(grads, (p.grad for p in model.parameters())):
-            np.testing.assert_allclose(to_numpy(ours), to_numpy(their), rtol=FLOAT32_RTOL,
-                                       atol=FLOAT32_RTOL * float(their.abs().max()))
+            np.testing.assert_allclose(
+                to_numpy(ours), to_numpy(their), rtol=FLOAT32_RTOL, atol=FLOAT32_RTOL * float(their.abs().max())
+            )
 
     output32, value32, _ = run(False)
     assert value32.dtype == torch.float32
@@ -300,7 +344,8 @@ def test_torch_autocast(loss_id):
 
 KERAS_ENGINE = os.environ.get("KERAS_BACKEND", "tensorflow")
 KERAS_AVAILABLE = importlib.util.find_spec("keras") is not None and installed(
-    {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(KERAS_ENGINE, "numpy"))
+    {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(KERAS_ENGINE, "numpy")
+)
 needs_keras = pytest.mark.skipif(not KERAS_AVAILABLE, reason=f"keras with the {KERAS_ENGINE} engine is not installed")
 
 
@@ -318,20 +363,39 @@ def _keras_heads(keras):
     """(output name, units, lossx loss, Keras's own loss, target kind): presets included."""
     lk = pytest.importorskip("lossx.backends.keras")
     return [
-        ("scce", 4, lk.SparseCategoricalCrossEntropy(from_logits=True),
-         keras.losses.SparseCategoricalCrossentropy(from_logits=True), "labels"),
-        ("cce", 4, lk.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
-         keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1), "one_hot"),
-        ("bce", 3, lk.BinaryCrossentropy(from_logits=True),
-         keras.losses.BinaryCrossentropy(from_logits=True), "binary"),
+        (
+            "scce",
+            4,
+            lk.SparseCategoricalCrossEntropy(from_logits=True),
+            keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            "labels",
+        ),
+        (
+            "cce",
+            4,
+            lk.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+            keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1),
+            "one_hot",
+        ),
+        (
+            "bce",
+            3,
+            lk.BinaryCrossentropy(from_logits=True),
+            keras.losses.BinaryCrossentropy(from_logits=True),
+            "binary",
+        ),
         ("mse", 3, lk.MeanSquaredError(), keras.losses.MeanSquaredError(), "dense"),
         ("huber", 3, lk.Huber(delta=0.5), keras.losses.Huber(delta=0.5), "dense"),
     ]
 
 
 @needs_keras
-@pytest.mark.parametrize("keras_policy", ["mixed_float16", "mixed_bfloat16"], indirect=True,
-                         ids=lambda policy: f"{policy}-keras_{KERAS_ENGINE}")
+@pytest.mark.parametrize(
+    "keras_policy",
+    ["mixed_float16", "mixed_bfloat16"],
+    indirect=True,
+    ids=lambda policy: f"{policy}-keras_{KERAS_ENGINE}",
+)
 def test_keras_mixed_policy(keras_policy):
     """Under a mixed policy Keras's losses compute in float32 (their dtype is floatx, not the
     policy's compute dtype) on the half-precision model outputs; lossx's do the same.
@@ -350,7 +414,8 @@ def test_keras_mixed_policy(keras_policy):
     x = rng.standard_normal((16, 6)).astype("float32")
     labels = rng.integers(0, 4, 16)
     targets = {
-        "labels": labels, "one_hot": np.eye(4, dtype="float32")[labels],
+        "labels": labels,
+        "one_hot": np.eye(4, dtype="float32")[labels],
         "binary": (rng.random((16, 3)) < 0.5).astype("float32"),
         "dense": rng.standard_normal((16, 3)).astype("float32"),
     }
@@ -367,8 +432,7 @@ def test_keras_mixed_policy(keras_policy):
         value, expected = ours(y[name], outputs[name]), theirs(y[name], outputs[name])
         assert keras.backend.standardize_dtype(value.dtype) == keras.backend.standardize_dtype(expected.dtype)
         expected = float(keras.ops.convert_to_numpy(expected))
-        np.testing.assert_allclose(float(keras.ops.convert_to_numpy(value)), expected,
-                                   rtol=FLOAT32_RTOL, err_msg=name)
+        np.testing.assert_allclose(float(keras.ops.convert_to_numpy(value)), expected, rtol=FLOAT32_RTOL, err_msg=name)
 
     initial = [w.copy() for w in model.get_weights()]
     updates = {}
@@ -407,8 +471,10 @@ def test_keras_half_loss_dtype(dtype):
     labels = np.array([301, 1001])  # not representable in bfloat16: would become 300 and 1000
     rounded = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(logits, "float32")), dtype=np.float64)
     expected = reference.loss("sparse_categorical_cross_entropy", [rounded, labels], {"from_logits": True}, "none")
-    for value in (lk.SparseCategoricalCrossEntropy(from_logits=True, reduction=None, dtype=dtype)(labels, logits),
-                  lk.sparse_categorical_cross_entropy(labels, logits, from_logits=True)):
+    for value in (
+        lk.SparseCategoricalCrossEntropy(from_logits=True, reduction=None, dtype=dtype)(labels, logits),
+        lk.sparse_categorical_cross_entropy(labels, logits, from_logits=True),
+    ):
         assert keras.backend.standardize_dtype(value.dtype) == dtype
         actual = np.asarray(keras.ops.convert_to_numpy(keras.ops.cast(value, "float32")), dtype=np.float64)
         np.testing.assert_allclose(actual, expected, **half_tolerance(expected, dtype))

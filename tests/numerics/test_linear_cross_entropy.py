@@ -26,8 +26,7 @@ OPTION_SETS = {
     "class_weight": {"class_weight": "weights"},
     "z_loss": {"z_loss": 0.05},
     "softcap": {"softcap": 1.5},
-    "all": {"ignore_index": IGNORED, "label_smoothing": 0.1, "class_weight": "weights", "z_loss": 0.02,
-            "softcap": 2.0},
+    "all": {"ignore_index": IGNORED, "label_smoothing": 0.1, "class_weight": "weights", "z_loss": 0.02, "softcap": 2.0},
 }
 
 
@@ -75,9 +74,11 @@ def reference(hidden, weight, bias, labels, options, reduction, sample_weight=No
 
 def _objective(data, options, reduction, sample_weight):
     """Σ probe·loss for "none", the loss otherwise: a scalar whose gradient tests every row's upstream."""
+
     def value(hidden, weight, bias):
         out = reference(hidden, weight, bias, data["labels"], options, reduction, sample_weight)
         return float(np.sum(out * data["probe"])) if reduction == "none" else float(out)
+
     return value
 
 
@@ -112,22 +113,30 @@ def _options(data, named):
 def _run_numpy(data, options, reduction, dtype, mode, sample_weight):
     cast = lambda a: a.astype(dtype)  # noqa: E731
     out = lossx.linear_cross_entropy(
-        cast(data["hidden"]), cast(data["weight"]), data["labels"], bias=cast(data["bias"]), reduction=reduction,
-        sample_weight=sample_weight, chunk_size=CHUNK, **options,
+        cast(data["hidden"]),
+        cast(data["weight"]),
+        data["labels"],
+        bias=cast(data["bias"]),
+        reduction=reduction,
+        sample_weight=sample_weight,
+        chunk_size=CHUNK,
+        **options,
     )
     return np.asarray(out), None
 
 
 def _run_torch(data, options, reduction, dtype, mode, sample_weight):
     torch = framework("torch")
-    tensors = [torch.tensor(data[k], dtype=getattr(torch, dtype), requires_grad=True)
-               for k in ("hidden", "weight", "bias")]
+    tensors = [
+        torch.tensor(data[k], dtype=getattr(torch, dtype), requires_grad=True) for k in ("hidden", "weight", "bias")
+    ]
     labels, probe = torch.tensor(data["labels"]), torch.tensor(data["probe"], dtype=getattr(torch, dtype))
     weights = None if sample_weight is None else torch.tensor(sample_weight, dtype=getattr(torch, dtype))
 
     def objective(hidden, weight, bias):
-        out = lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, reduction=reduction,
-                                         sample_weight=weights, chunk_size=CHUNK, **options)
+        out = lossx.linear_cross_entropy(
+            hidden, weight, labels, bias=bias, reduction=reduction, sample_weight=weights, chunk_size=CHUNK, **options
+        )
         return out, (out * probe).sum() if reduction == "none" else out
 
     if mode == "compiled":
@@ -146,8 +155,9 @@ def _run_jax(data, options, reduction, dtype, mode, sample_weight):
     weights = None if sample_weight is None else jnp.asarray(sample_weight, dtype=dtype)
 
     def objective(hidden, weight, bias):
-        out = lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, reduction=reduction,
-                                         sample_weight=weights, chunk_size=CHUNK, **options)
+        out = lossx.linear_cross_entropy(
+            hidden, weight, labels, bias=bias, reduction=reduction, sample_weight=weights, chunk_size=CHUNK, **options
+        )
         return ((out * probe).sum() if reduction == "none" else out), out
 
     run = jax.value_and_grad(objective, argnums=(0, 1, 2), has_aux=True)
@@ -166,8 +176,16 @@ def _run_tensorflow(data, options, reduction, dtype, mode, sample_weight):
     def objective(hidden, weight, bias):
         with tf.GradientTape() as tape:
             tape.watch([hidden, weight, bias])
-            out = lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, reduction=reduction,
-                                             sample_weight=weights, chunk_size=CHUNK, **options)
+            out = lossx.linear_cross_entropy(
+                hidden,
+                weight,
+                labels,
+                bias=bias,
+                reduction=reduction,
+                sample_weight=weights,
+                chunk_size=CHUNK,
+                **options,
+            )
             scalar = tf.reduce_sum(out * probe) if reduction == "none" else out
         return out, tape.gradient(scalar, [hidden, weight, bias])
 
@@ -178,8 +196,12 @@ def _run_tensorflow(data, options, reduction, dtype, mode, sample_weight):
 
 
 RUNNERS = {"numpy": _run_numpy, "torch": _run_torch, "jax": _run_jax, "tensorflow": _run_tensorflow}
-MODES = {"numpy": ("eager",), "torch": ("eager", "compiled"), "jax": ("eager", "compiled"),
-         "tensorflow": ("eager", "compiled")}
+MODES = {
+    "numpy": ("eager",),
+    "torch": ("eager", "compiled"),
+    "jax": ("eager", "compiled"),
+    "tensorflow": ("eager", "compiled"),
+}
 #: torch.compile costs seconds per case: compiled torch runs these option sets, eager runs all.
 COMPILED_TORCH = ("plain", "all")
 TOLERANCE = {"float32": 1e-5, "float64": 1e-7}
@@ -194,7 +216,12 @@ def _cases():
                         continue
                     for reduction in ("mean", "sum", "none"):
                         yield backend_param(
-                            backend, name, backend, dtype, mode, reduction,
+                            backend,
+                            name,
+                            backend,
+                            dtype,
+                            mode,
+                            reduction,
                             id=f"linear_cross_entropy-{name}-{reduction}-{backend}-{dtype}-{mode}",
                         )
 
@@ -245,10 +272,20 @@ def test_default_chunk_and_leading_axes(backend):
     options = {"ignore_index": IGNORED, "z_loss": 0.01}
     wanted = reference(hidden.reshape(-1, SIZE), data["weight"], data["bias"], labels.reshape(-1), options, "none")
     module = framework(backend)
-    convert = {"numpy": np.asarray, "torch": lambda a: module.tensor(a), "jax": lambda a: module.numpy.asarray(a),
-               "tensorflow": lambda a: module.constant(a)}[backend]
-    out = lossx.linear_cross_entropy(convert(hidden), convert(data["weight"]), convert(labels),
-                                     bias=convert(data["bias"]), reduction="none", **options)
+    convert = {
+        "numpy": np.asarray,
+        "torch": lambda a: module.tensor(a),
+        "jax": lambda a: module.numpy.asarray(a),
+        "tensorflow": lambda a: module.constant(a),
+    }[backend]
+    out = lossx.linear_cross_entropy(
+        convert(hidden),
+        convert(data["weight"]),
+        convert(labels),
+        bias=convert(data["bias"]),
+        reduction="none",
+        **options,
+    )
     assert tuple(out.shape) == (2, ROWS)
     _close(np.asarray(out).reshape(-1), wanted, 1e-10)
 
@@ -259,15 +296,16 @@ def test_all_ignored_gives_zero_with_zero_gradient():
     hidden = torch.tensor(data["hidden"], requires_grad=True)
     labels = torch.full((ROWS,), IGNORED)
     for options in ({}, {"z_loss": 0.1}):
-        out = lossx.linear_cross_entropy(hidden, torch.tensor(data["weight"]), labels, ignore_index=IGNORED,
-                                         **options)
+        out = lossx.linear_cross_entropy(hidden, torch.tensor(data["weight"]), labels, ignore_index=IGNORED, **options)
         (gradient,) = torch.autograd.grad(out, hidden)
         assert float(out) == 0.0 and not gradient.abs().max()
 
 
-@pytest.mark.parametrize("options", [{}, {"ignore_index": IGNORED}, {"class_weight": "weights"},
-                                     {"label_smoothing": 0.3, "ignore_index": IGNORED}],
-                         ids=["plain", "ignore_index", "class_weight", "label_smoothing"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"ignore_index": IGNORED}, {"class_weight": "weights"}, {"label_smoothing": 0.3, "ignore_index": IGNORED}],
+    ids=["plain", "ignore_index", "class_weight", "label_smoothing"],
+)
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_matches_torch_cross_entropy(options, reduction):
     """The framework's own loss of the whole logits: torch.nn.functional.cross_entropy, float64."""
@@ -278,12 +316,16 @@ def test_matches_torch_cross_entropy(options, reduction):
     labels = torch.tensor(data["labels"] if "ignore_index" in options else np.abs(data["labels"]) % CLASSES)
     class_weight = options.get("class_weight")
     theirs = torch.nn.functional.cross_entropy(
-        hidden @ weight.T + bias, labels, weight=None if class_weight is None else torch.tensor(class_weight),
-        ignore_index=options.get("ignore_index", -100), label_smoothing=options.get("label_smoothing", 0.0),
+        hidden @ weight.T + bias,
+        labels,
+        weight=None if class_weight is None else torch.tensor(class_weight),
+        ignore_index=options.get("ignore_index", -100),
+        label_smoothing=options.get("label_smoothing", 0.0),
         reduction=reduction,
     )
-    ours = lossx.linear_cross_entropy(hidden, weight, labels, bias=bias, reduction=reduction, chunk_size=CHUNK,
-                                      **options)
+    ours = lossx.linear_cross_entropy(
+        hidden, weight, labels, bias=bias, reduction=reduction, chunk_size=CHUNK, **options
+    )
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
     probe = torch.tensor(data["probe"])
     mine = torch.autograd.grad((ours * probe).sum(), (hidden, weight, bias))
@@ -302,9 +344,14 @@ def test_total_weight_over_micro_batches_is_the_whole_mean():
     weights = np.asarray(options["class_weight"])
     total = float(np.where(labels != IGNORED, weights[np.where(labels != IGNORED, labels, 0)], 0).sum())
     parts = [
-        lossx.linear_cross_entropy(jnp.asarray(data["hidden"][rows]), jnp.asarray(data["weight"]),
-                                   jnp.asarray(labels[rows]), bias=jnp.asarray(data["bias"]), total_weight=total,
-                                   **options)
+        lossx.linear_cross_entropy(
+            jnp.asarray(data["hidden"][rows]),
+            jnp.asarray(data["weight"]),
+            jnp.asarray(labels[rows]),
+            bias=jnp.asarray(data["bias"]),
+            total_weight=total,
+            **options,
+        )
         for rows in (slice(0, 6), slice(6, None))
     ]
     np.testing.assert_allclose(float(sum(parts)), whole, rtol=1e-12)
@@ -321,9 +368,15 @@ def test_traced_options_under_jit():
     @jax.jit
     def run(hidden, weight, bias, smoothing, coefficient):
         return jax.value_and_grad(
-            lambda h, w, b: lossx.linear_cross_entropy(h, w, jnp.asarray(data["labels"]), bias=b,
-                                                       label_smoothing=smoothing, z_loss=coefficient,
-                                                       chunk_size=CHUNK),
+            lambda h, w, b: lossx.linear_cross_entropy(
+                h,
+                w,
+                jnp.asarray(data["labels"]),
+                bias=b,
+                label_smoothing=smoothing,
+                z_loss=coefficient,
+                chunk_size=CHUNK,
+            ),
             argnums=(0, 1, 2),
         )(hidden, weight, bias)
 
@@ -343,8 +396,14 @@ def test_half_precision_computes_in_float32():
         out = lossx.linear_cross_entropy(hidden, weight, labels, z_loss=0.01, chunk_size=CHUNK)
         out.backward()
         assert out.dtype == dtype and hidden.grad.dtype == dtype and weight.grad.dtype == dtype
-        wanted = reference(hidden.detach().double().numpy(), weight.detach().double().numpy(), None,
-                           labels.numpy(), {"z_loss": 0.01}, "mean")
+        wanted = reference(
+            hidden.detach().double().numpy(),
+            weight.detach().double().numpy(),
+            None,
+            labels.numpy(),
+            {"z_loss": 0.01},
+            "mean",
+        )
         # One rounding to the half dtype of a float32 result.
         np.testing.assert_allclose(float(out), wanted, rtol=float(torch.finfo(dtype).eps))
 

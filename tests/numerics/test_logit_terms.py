@@ -98,7 +98,8 @@ def test_sparse_value_and_gradient_match_the_formula(case, backend, dtype):
     value, gradient = _value_and_gradient(
         backend,
         lambda x: lossx.sparse_categorical_cross_entropy(x, backend_labels, from_logits=True, **lossx_options),
-        logits, dtype,
+        logits,
+        dtype,
     )
     rtol = 1e-5 if dtype == "float32" else 1e-7
     np.testing.assert_allclose(value, expected, rtol=rtol)
@@ -167,8 +168,11 @@ def test_the_terms_on_probabilities_are_an_error(loss, options):
         getattr(lossx, loss)(probabilities, target, **options)
 
 
-@pytest.mark.parametrize("options, match", [({"softcap": 0.0}, "softcap"), ({"softcap": -1.0}, "softcap"),
-                                             ({"z_loss": -0.1}, "z_loss")], ids=["softcap0", "softcap-1", "z-0.1"])
+@pytest.mark.parametrize(
+    "options, match",
+    [({"softcap": 0.0}, "softcap"), ({"softcap": -1.0}, "softcap"), ({"z_loss": -0.1}, "z_loss")],
+    ids=["softcap0", "softcap-1", "z-0.1"],
+)
 def test_out_of_range_terms_are_an_error(options, match):
     logits, labels, _ = _inputs()
     with pytest.raises(LossxError, match=match):

@@ -44,28 +44,33 @@ import itertools
 import os
 import types
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.support import cases
+import lossx
+from tests.support import cases, reference
 from tests.support.cases import boxes as cases_boxes
 from tests.support.cases import classification as cases_classification
+from tests.support.cases import f32
 from tests.support.cases import margin as cases_margin
 from tests.support.cases import overlap as cases_overlap
 from tests.support.cases import ranking as cases_ranking
 from tests.support.cases import regression as cases_regression
 from tests.support.cases import sequence as cases_sequence
-import lossx
-from tests.support import reference
-from tests.support.cases import f32
 from tests.support.frameworks import backend_param, framework, to_backend, to_numpy
 
 #: Per-family case modules, each with a ``CASES`` list (``cases`` itself holds the nine core losses').
 FAMILIES = (
-    cases_regression, cases_classification, cases_margin, cases_overlap, cases_boxes, cases_ranking,
+    cases_regression,
+    cases_classification,
+    cases_margin,
+    cases_overlap,
+    cases_boxes,
+    cases_ranking,
     cases_sequence,
 )
 
@@ -102,7 +107,7 @@ class Inputs:
     cotangent: np.ndarray  # of the unreduced loss, for reduction="none" gradients
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def inputs(case_id: str, weighting: str) -> Inputs:
     case = CASE_BY_ID[case_id]
     rng = np.random.default_rng(zlib.crc32(case_id.encode()))
@@ -121,14 +126,19 @@ def inputs(case_id: str, weighting: str) -> Inputs:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def expected(case_id: str, reduction: str, weighting: str) -> tuple[np.ndarray, list[np.ndarray]]:
     """The reference value and gradients (of ``Σ cotangent·loss`` for ``"none"``), computed once."""
     case, data = CASE_BY_ID[case_id], inputs(case_id, weighting)
     return reference.loss_and_grad(
-        case.loss, data.arrays, case.options, reduction,
-        sample_weight=data.sample_weight, mask=data.mask,
-        cotangent=data.cotangent if reduction == "none" else None, wrt=case.wrt,
+        case.loss,
+        data.arrays,
+        case.options,
+        reduction,
+        sample_weight=data.sample_weight,
+        mask=data.mask,
+        cotangent=data.cotangent if reduction == "none" else None,
+        wrt=case.wrt,
     )
 
 
@@ -301,13 +311,22 @@ def _matrix():
                 for backend, modes in MODES.items():
                     for dtype in ("float32", "float64"):
                         for mode in modes:
-                            if (mode in COMPILED_MODES) if SMOKE else not _runs(
-                                case, reduction, weighting, backend, dtype, mode
+                            if (
+                                (mode in COMPILED_MODES)
+                                if SMOKE
+                                else not _runs(case, reduction, weighting, backend, dtype, mode)
                             ):
                                 continue
                             yield backend_param(
-                                backend, case, reduction, weighting, backend, dtype, mode,
-                                id=f"{case.id}-{reduction}-{weighting}-{backend}-{dtype}-{mode}", restricted=False,
+                                backend,
+                                case,
+                                reduction,
+                                weighting,
+                                backend,
+                                dtype,
+                                mode,
+                                id=f"{case.id}-{reduction}-{weighting}-{backend}-{dtype}-{mode}",
+                                restricted=False,
                             )
 
 
@@ -321,7 +340,10 @@ def test_value_and_grad(case, reduction, weighting, backend, dtype, mode):
 #: smoothing, pos_weight), a gather with logsumexp, class weights and ignore_index, and a
 #: maximum over classes. Every option set runs compiled with aot_eager in the matrix.
 INDUCTOR_CASES = [
-    "huber-delta0.5", "bce-from_logits-ls0.1-pw2", "scce-from_logits-ls0.1-cw-ii-100", "cat_hinge-default",
+    "huber-delta0.5",
+    "bce-from_logits-ls0.1-pw2",
+    "scce-from_logits-ls0.1-cw-ii-100",
+    "cat_hinge-default",
 ]
 
 

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.support.frameworks import installed
 
 pytest.importorskip("mpmath")

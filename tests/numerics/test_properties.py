@@ -36,18 +36,19 @@ examples. Per-test example counts are ``_EXAMPLES`` × the profile's ``max_examp
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
-from tests.support.cases import BATCH_LEVEL_LOSSES
-from tests.support.frameworks import backend_param, to_backend, to_numpy
 from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import lossx
+from tests.support.cases import BATCH_LEVEL_LOSSES
+from tests.support.frameworks import backend_param, to_backend, to_numpy
 
 RTOL = {"float64": 1e-12, "float32": 1e-5}
 DTYPES = ("float32", "float64")
@@ -86,10 +87,14 @@ class Drawer:
         if self.rng is not None:
             values = self.rng.uniform(low, high, shape)
         else:
-            values = self.draw(hnp.arrays(
-                np.float64, shape, fill=st.nothing(),
-                elements=float32_floats(low, high),
-            ))
+            values = self.draw(
+                hnp.arrays(
+                    np.float64,
+                    shape,
+                    fill=st.nothing(),
+                    elements=float32_floats(low, high),
+                )
+            )
         return np.asarray(values, np.float32).astype(np.float64)
 
     def ints(self, shape: tuple, low: int, high: int) -> np.ndarray:
@@ -129,12 +134,30 @@ def to_class_axis(x: np.ndarray, axis: int) -> np.ndarray:
 #: range is wide or unbounded: beyond these the inputs below would be ill conditioned
 #: (e.g. temperature → 0, p → 0), which is the extremes' sweep's business, not this file's.
 _FLOAT_RANGES = {
-    "delta": (0.0, 3.0), "beta": (0.0, 3.0), "gamma": (0.0, 4.0), "epsilon": (-1.0, 3.0), "q": (0.0, 1.0),
-    "margin": (-1.0, 2.0), "temperature": (0.1, 2.0), "p": (0.5, 3.0), "smooth": (0.0, 2.0),
-    "alpha": (0.0, 2.0), "pos_weight": (0.0, 3.0), "label_smoothing": (0.0, 1.0), "quantile": (0.0, 1.0),
-    "eps": (0.0, 0.5), "z_loss": (0.0, 0.1), "softcap": (0.5, 30.0), "gamma_pos": (0.0, 4.0),
-    "gamma_neg": (0.0, 4.0), "clip": (0.0, 0.5), "pos_margin": (0.0, 2.0), "neg_margin": (0.0, 3.0),
-    "scale": (0.5, 64.0), "power": (0.5, 3.0), "l2_reg": (0.0, 1.0),
+    "delta": (0.0, 3.0),
+    "beta": (0.0, 3.0),
+    "gamma": (0.0, 4.0),
+    "epsilon": (-1.0, 3.0),
+    "q": (0.0, 1.0),
+    "margin": (-1.0, 2.0),
+    "temperature": (0.1, 2.0),
+    "p": (0.5, 3.0),
+    "smooth": (0.0, 2.0),
+    "alpha": (0.0, 2.0),
+    "pos_weight": (0.0, 3.0),
+    "label_smoothing": (0.0, 1.0),
+    "quantile": (0.0, 1.0),
+    "eps": (0.0, 0.5),
+    "z_loss": (0.0, 0.1),
+    "softcap": (0.5, 30.0),
+    "gamma_pos": (0.0, 4.0),
+    "gamma_neg": (0.0, 4.0),
+    "clip": (0.0, 0.5),
+    "pos_margin": (0.0, 2.0),
+    "neg_margin": (0.0, 3.0),
+    "scale": (0.5, 64.0),
+    "power": (0.5, 3.0),
+    "l2_reg": (0.0, 1.0),
 }
 #: Options that act on logits only: drawn only where from_logits is True.
 _LOGIT_ONLY = ("z_loss", "softcap")
@@ -295,8 +318,16 @@ def _categorical(d, loss, dims):
     if "ignore_index" in options:
         labels = np.where(d.bools(labels.shape), options["ignore_index"], labels)
     soft = d.draw(st.booleans())
-    if loss in ("cosine_similarity", "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin",
-                "multiclass_perceptron", "multiclass_sparsemax", "ranking_softmax"):
+    if loss in (
+        "cosine_similarity",
+        "categorical_hinge",
+        "multi_margin",
+        "multilabel_soft_margin",
+        "multilabel_margin",
+        "multiclass_perceptron",
+        "multiclass_sparsemax",
+        "ranking_softmax",
+    ):
         y_pred = logits
     elif loss == "nll":
         y_pred = f32(logits - np.log(np.sum(np.exp(logits), axis=-1, keepdims=True)))
@@ -460,27 +491,65 @@ def _boxes(d, loss, dims):
 
 
 _FAMILY = {
-    **{name: _categorical for name in (
-        "cosine_similarity", "categorical_cross_entropy", "sparse_categorical_cross_entropy",
-        "categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy", "poly_cross_entropy",
-        "generalized_cross_entropy", "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll",
-        "categorical_hinge", "multi_margin", "multilabel_soft_margin", "multilabel_margin", "multiclass_perceptron",
-        "cosface", "arcface", "multiclass_sparsemax", "ranking_softmax")},
+    **{
+        name: _categorical
+        for name in (
+            "cosine_similarity",
+            "categorical_cross_entropy",
+            "sparse_categorical_cross_entropy",
+            "categorical_focal_cross_entropy",
+            "sparse_categorical_focal_cross_entropy",
+            "poly_cross_entropy",
+            "generalized_cross_entropy",
+            "kl_divergence",
+            "generalized_kl_divergence",
+            "jensen_shannon",
+            "nll",
+            "categorical_hinge",
+            "multi_margin",
+            "multilabel_soft_margin",
+            "multilabel_margin",
+            "multiclass_perceptron",
+            "cosface",
+            "arcface",
+            "multiclass_sparsemax",
+            "ranking_softmax",
+        )
+    },
     "weighted_kappa": _ordinal,
-    **{name: _overlap for name in (
-        "dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_softmax")},
+    **{
+        name: _overlap
+        for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard", "mcc", "lovasz_softmax")
+    },
     "lovasz_hinge": _lovasz_masks,
-    **{name: _rows for name in ("cosine_embedding", "triplet_margin", "ntxent", "circle", "contrastive",
-                                "supervised_contrastive", "mined_triplet", "lifted_structure", "npairs")},
+    **{
+        name: _rows
+        for name in (
+            "cosine_embedding",
+            "triplet_margin",
+            "ntxent",
+            "circle",
+            "contrastive",
+            "supervised_contrastive",
+            "mined_triplet",
+            "lifted_structure",
+            "npairs",
+        )
+    },
     **{name: _boxes for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")},
     "ctc": _ctc,
 }
 
 #: Inputs that finite differences may perturb (besides the prediction, position 0).
 _DIFFERENTIABLE = {
-    "gaussian_nll": (0, 1, 2), "margin_ranking": (0, 1), "cosine_embedding": (0, 1),
-    "triplet_margin": (0, 1, 2), "cosine_similarity": (0, 1), "mean_squared_error": (0, 1),
-    "generalized_box_iou": (0, 1), "distance_box_iou": (0, 1),
+    "gaussian_nll": (0, 1, 2),
+    "margin_ranking": (0, 1),
+    "cosine_embedding": (0, 1),
+    "triplet_margin": (0, 1, 2),
+    "cosine_similarity": (0, 1),
+    "mean_squared_error": (0, 1),
+    "generalized_box_iou": (0, 1),
+    "distance_box_iou": (0, 1),
 }
 
 
@@ -582,8 +651,11 @@ def _perfect_margin(d, loss, dims):
         others = np.maximum(others, 0.0)
     lead = others + max(margin, 0) + d.floats(labels.shape, 0.25, 2)
     np.put_along_axis(scores, labels[..., None], lead[..., None], axis=-1)
-    target = labels if loss in ("multi_margin", "multiclass_perceptron", "multiclass_sparsemax") else \
-        to_class_axis(one_hot(labels, classes), axis)
+    target = (
+        labels
+        if loss in ("multi_margin", "multiclass_perceptron", "multiclass_sparsemax")
+        else to_class_axis(one_hot(labels, classes), axis)
+    )
     return (to_class_axis(scores, axis), target), options
 
 
@@ -694,17 +766,52 @@ def _perfect_clusters(d, loss, dims):
 
 
 PERFECT = {
-    **{name: _perfect_regression for name in (
-        "mean_squared_error", "mean_absolute_error", "huber", "smooth_l1", "log_cosh", "quantile",
-        "mean_absolute_percentage_error", "mean_squared_logarithmic_error")},
-    **{name: _perfect_margin for name in (
-        "hinge", "squared_hinge", "margin_ranking", "hinge_embedding", "categorical_hinge", "multi_margin",
-        "multilabel_margin", "perceptron", "multiclass_perceptron", "sparsemax", "multiclass_sparsemax")},
-    **{name: _perfect_classification for name in (
-        "binary_cross_entropy", "binary_focal_cross_entropy", "categorical_cross_entropy",
-        "sparse_categorical_cross_entropy", "categorical_focal_cross_entropy",
-        "sparse_categorical_focal_cross_entropy", "poly_cross_entropy", "generalized_cross_entropy",
-        "kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll")},
+    **{
+        name: _perfect_regression
+        for name in (
+            "mean_squared_error",
+            "mean_absolute_error",
+            "huber",
+            "smooth_l1",
+            "log_cosh",
+            "quantile",
+            "mean_absolute_percentage_error",
+            "mean_squared_logarithmic_error",
+        )
+    },
+    **{
+        name: _perfect_margin
+        for name in (
+            "hinge",
+            "squared_hinge",
+            "margin_ranking",
+            "hinge_embedding",
+            "categorical_hinge",
+            "multi_margin",
+            "multilabel_margin",
+            "perceptron",
+            "multiclass_perceptron",
+            "sparsemax",
+            "multiclass_sparsemax",
+        )
+    },
+    **{
+        name: _perfect_classification
+        for name in (
+            "binary_cross_entropy",
+            "binary_focal_cross_entropy",
+            "categorical_cross_entropy",
+            "sparse_categorical_cross_entropy",
+            "categorical_focal_cross_entropy",
+            "sparse_categorical_focal_cross_entropy",
+            "poly_cross_entropy",
+            "generalized_cross_entropy",
+            "kl_divergence",
+            "generalized_kl_divergence",
+            "jensen_shannon",
+            "nll",
+        )
+    },
     **{name: _perfect_overlap for name in ("dice", "generalized_dice", "tversky", "focal_tversky", "jaccard")},
     "mcc": _perfect_mcc,
     "lovasz_hinge": _perfect_lovasz,
@@ -732,8 +839,10 @@ NO_EXACT_ZERO = {
     "cosface": "a softmax cross-entropy of finite scaled cosines, > 0",
     "arcface": "a softmax cross-entropy of finite scaled cosines, > 0",
     "weighted_kappa": "minimum log ε (TFA's epsilon inside the logarithm), negative",
-    **dict.fromkeys(("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
-                    "identical boxes of area A lose ε/(A + ε): eps keeps zero-area boxes finite"),
+    **dict.fromkeys(
+        ("generalized_box_iou", "distance_box_iou", "complete_box_iou"),
+        "identical boxes of area A lose ε/(A + ε): eps keeps zero-area boxes finite",
+    ),
     "ranking_softmax": "−Σ y·log softmax(s) > 0 for finite scores once a relevance is positive",
 }
 assert set(PERFECT) | set(NO_EXACT_ZERO) == set(LOSSES)
@@ -777,7 +886,7 @@ def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
         labels = arrays[1]
         same = labels[:, None] == labels[None, :]
         return ((same.sum(axis=1) > 1) & (~same).any(axis=1)).astype(np.float64)
-    if name == "lifted_structure" or name == "mined_triplet" and options.get("mining", "semi_hard") == "semi_hard":
+    if name == "lifted_structure" or (name == "mined_triplet" and options.get("mining", "semi_hard") == "semi_hard"):
         # each anchor counts its positive pairs
         labels = arrays[1]
         return (labels[:, None] == labels[None, :]).sum(axis=1) - 1.0
@@ -915,8 +1024,7 @@ def test_unit_sample_weight(loss, data):
 
 #: Per-class (or per-column) weight options whose all-ones value is the unweighted loss.
 UNIT_WEIGHT_OPTIONS = {
-    **{name: "class_weight" for name in LOSSES
-       if any(o.name == "class_weight" for o in lossx.lookup(name).options)},
+    **{name: "class_weight" for name in LOSSES if any(o.name == "class_weight" for o in lossx.lookup(name).options)},
     "binary_cross_entropy": "pos_weight",
 }
 
@@ -1026,7 +1134,7 @@ def finite_difference_gradients(sample, reduction, sample_weight, cotangent):
                 def at(offset):
                     shifted = base.copy()
                     shifted[index] += offset
-                    arrays = sample.arrays[:position] + (shifted,) + sample.arrays[position + 1:]
+                    arrays = sample.arrays[:position] + (shifted,) + sample.arrays[position + 1 :]
                     return _numpy_value(sample, reduction, sample_weight, cotangent, arrays)
 
                 gradient[index] = (-at(2 * step) + 8 * at(step) - 8 * at(-step) + at(-2 * step)) / (12 * step)
@@ -1045,7 +1153,9 @@ def reference_gradients(sample, reduction, sample_weight, cotangent):
     """The finite-difference gradients, cached by the inputs' bytes: every backend's test
     meets the same derandomized examples, and pays for the differences once."""
     key = (
-        sample.loss, repr(sorted(sample.options.items())), reduction,
+        sample.loss,
+        repr(sorted(sample.options.items())),
+        reduction,
         *(a.tobytes() + repr(a.shape).encode() for a in sample.arrays),
         None if sample_weight is None else sample_weight.tobytes(),
     )
@@ -1068,8 +1178,11 @@ GRADIENT_RTOL = {"float64": 1e-8, "float32": 1e-5}
 
 @pytest.mark.parametrize(
     "loss, backend",
-    [backend_param(backend, loss, backend, id=f"{loss}-{backend}") for loss in LOSSES
-     for backend in ("numpy", *AUTODIFF)],
+    [
+        backend_param(backend, loss, backend, id=f"{loss}-{backend}")
+        for loss in LOSSES
+        for backend in ("numpy", *AUTODIFF)
+    ],
 )
 @_examples(3)
 @given(data=st.data())
@@ -1089,8 +1202,12 @@ def test_cross_backend(loss, backend, data):
         assert str(to_numpy(value).dtype) == dtype
         return
     if loss in NOT_THE_DERIVATIVE:
-        assert_close(sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight,
-                                 backend=backend), expected, dtype, "value")
+        assert_close(
+            sample.call(dtype=dtype, reduction=reduction, sample_weight=sample_weight, backend=backend),
+            expected,
+            dtype,
+            "value",
+        )
         return
     cotangent = f32(np.cos(np.arange(expected.size)).reshape(expected.shape)) if reduction == "none" else None
     expected_gradients = reference_gradients(sample, reduction, sample_weight, cotangent)
@@ -1119,6 +1236,9 @@ def test_cross_backend(loss, backend, data):
         rtol = GRADIENT_RTOL[dtype]
         scale = float(np.max(np.abs(np.nan_to_num(reference_gradient)), initial=0.0))
         np.testing.assert_allclose(
-            gradient[compared], reference_gradient[compared], rtol=rtol, atol=rtol * max(scale, 1e-30),
+            gradient[compared],
+            reference_gradient[compared],
+            rtol=rtol,
+            atol=rtol * max(scale, 1e-30),
             err_msg=f"gradient w.r.t. input {position}",
         )

@@ -6,7 +6,8 @@ experiment on JAX runs; nothing imports it eagerly, lossx.backends included.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -22,8 +23,9 @@ def _outputs(parameters: Sequence[Any], x: Any) -> Any:
 class Trainer:
     """relu(x·W1 + b1)·W2 + b2 from NumPy weights, trained by ``optax.sgd`` on the given loss under ``jax.jit``."""
 
-    def __init__(self, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any],
-                 learning_rate: float, momentum: float) -> None:
+    def __init__(
+        self, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any], learning_rate: float, momentum: float
+    ) -> None:
         # float32 explicitly: the process may have enabled JAX's float64 mode.
         self._parameters = [jnp.asarray(weight, dtype=jnp.float32) for weight in weights]
         optimizer = optax.sgd(learning_rate, momentum=momentum)
@@ -40,7 +42,7 @@ class Trainer:
         self._step = jax.jit(step)
         self._predict = jax.jit(_outputs)
 
-    def __enter__(self) -> "Trainer":
+    def __enter__(self) -> Trainer:
         return self
 
     def __exit__(self, *exception: object) -> None:

@@ -6,7 +6,8 @@ experiment on Keras runs; nothing imports it eagerly, lossx.backends included.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -22,14 +23,17 @@ class Trainer:
     they are given back their own dtype (exactly: labels are small integers) and shape.
     """
 
-    def __init__(self, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any],
-                 learning_rate: float, momentum: float) -> None:
+    def __init__(
+        self, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any], learning_rate: float, momentum: float
+    ) -> None:
         n_features, n_hidden = weights[0].shape
-        self._model = keras.Sequential([
-            keras.Input((n_features,), dtype="float32"),
-            keras.layers.Dense(n_hidden, activation="relu"),
-            keras.layers.Dense(weights[2].shape[1]),
-        ])
+        self._model = keras.Sequential(
+            [
+                keras.Input((n_features,), dtype="float32"),
+                keras.layers.Dense(n_hidden, activation="relu"),
+                keras.layers.Dense(weights[2].shape[1]),
+            ]
+        )
         self._model.set_weights(list(weights))
         self._targets: tuple[str, int] | None = None
 
@@ -40,10 +44,11 @@ class Trainer:
                 y_true = keras.ops.reshape(y_true, (-1,)) if rank == 1 else y_true
             return loss(y_pred, y_true)
 
-        self._model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum),
-                            loss=keras_loss)
+        self._model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum), loss=keras_loss
+        )
 
-    def __enter__(self) -> "Trainer":
+    def __enter__(self) -> Trainer:
         return self
 
     def __exit__(self, *exception: object) -> None:

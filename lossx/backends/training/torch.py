@@ -6,7 +6,8 @@ experiment on torch runs; nothing imports it eagerly, lossx.backends included.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,14 +21,15 @@ class Trainer:
     setting is restored on leaving.
     """
 
-    def __init__(self, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any],
-                 learning_rate: float, momentum: float) -> None:
+    def __init__(
+        self, weights: Sequence[np.ndarray], loss: Callable[[Any, Any], Any], learning_rate: float, momentum: float
+    ) -> None:
         self._parameters = [torch.tensor(weight, requires_grad=True) for weight in weights]
         self._loss = loss
         self._optimizer = torch.optim.SGD(self._parameters, lr=learning_rate, momentum=momentum)
         self._threads = torch.get_num_threads()
 
-    def __enter__(self) -> "Trainer":
+    def __enter__(self) -> Trainer:
         self._threads = torch.get_num_threads()
         torch.set_num_threads(1)
         return self

@@ -9,14 +9,14 @@ order of ``__all__``, the order ``lossx list`` shows.
 from __future__ import annotations
 
 from .binary import asymmetric, binary_cross_entropy, binary_focal_cross_entropy
-from .softmax import categorical_cross_entropy, sparse_categorical_cross_entropy
 from .focal import categorical_focal_cross_entropy, sparse_categorical_focal_cross_entropy
-from .poly import poly_cross_entropy
 from .generalized import generalized_cross_entropy
 from .likelihood import generalized_kl_divergence, jensen_shannon, kl_divergence, nll
 from .margin_softmax import arcface, cosface
 from .ordinal import weighted_kappa
-from .sparsemax import sparsemax, multiclass_sparsemax
+from .poly import poly_cross_entropy
+from .softmax import categorical_cross_entropy, sparse_categorical_cross_entropy
+from .sparsemax import multiclass_sparsemax, sparsemax
 
 __all__ = [
     "binary_cross_entropy",

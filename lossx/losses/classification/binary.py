@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ... import primitives as P
-from ...examples import classification as examples
 from ..._options import Option
 from ..._registry import define_loss
+from ...examples import classification as examples
 from .._shared import BINARY_SMOOTHING, FROM_LOGITS, is_off
 
 __all__ = ["binary_cross_entropy", "binary_focal_cross_entropy", "asymmetric"]
@@ -16,8 +16,11 @@ __all__ = ["binary_cross_entropy", "binary_focal_cross_entropy", "asymmetric"]
         FROM_LOGITS,
         BINARY_SMOOTHING,
         Option(
-            "pos_weight", "float_or_weights", None,
-            "Weight of the positive term (scalar, or one per entry of the last axis).", low=0.0,
+            "pos_weight",
+            "float_or_weights",
+            None,
+            "Weight of the positive term (scalar, or one per entry of the last axis).",
+            low=0.0,
         ),
     ],
     target="binary",
@@ -61,9 +64,12 @@ def _smooth_binary(target, label_smoothing):
 @define_loss(
     options=[
         Option(
-            "alpha", "float", None,
+            "alpha",
+            "float",
+            None,
             "Class balance: weight α for positives and 1−α for negatives; None = no balancing.",
-            low=0.0, high=1.0,
+            low=0.0,
+            high=1.0,
         ),
         Option("gamma", "float", 2.0, "Focusing exponent γ of the modulating factor (1 − p_t)^γ.", low=0.0),
         FROM_LOGITS,
@@ -91,8 +97,9 @@ def binary_focal_cross_entropy(xp, y_pred, y_true, *, alpha, gamma, from_logits,
         log_sigmoid = P.log_sigmoid(y_pred)
         log_sigmoid_neg = log_sigmoid - y_pred
         cross_entropy = P.sigmoid_cross_entropy(y_pred, target)
-        log_one_minus_pt = xp.logaddexp(_log_or_minus_inf(xp, target) + log_sigmoid_neg,
-                                        _log_or_minus_inf(xp, 1.0 - target) + log_sigmoid)
+        log_one_minus_pt = xp.logaddexp(
+            _log_or_minus_inf(xp, target) + log_sigmoid_neg, _log_or_minus_inf(xp, 1.0 - target) + log_sigmoid
+        )
         modulating = xp.exp(gamma * log_one_minus_pt)
     else:
         cross_entropy = -(P.xlogy(target, y_pred) + P.xlog1py(1.0 - target, -y_pred))
@@ -126,8 +133,13 @@ def _shifted_negative(xp, y_pred, gamma_neg, clip):
         Option("gamma_pos", "float", 0.0, "Focusing exponent γ₊ of the positive term (1 − p)^γ₊.", low=0.0),
         Option("gamma_neg", "float", 4.0, "Focusing exponent γ₋ of the negative term p_m^γ₋.", low=0.0),
         Option(
-            "clip", "float", 0.05, "Probability margin m: negatives use p_m = max(p − m, 0) (0: no shift).",
-            low=0.0, high=1.0, high_open=True,
+            "clip",
+            "float",
+            0.05,
+            "Probability margin m: negatives use p_m = max(p − m, 0) (0: no shift).",
+            low=0.0,
+            high=1.0,
+            high_open=True,
         ),
     ],
     target="binary",

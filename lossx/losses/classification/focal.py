@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 from ... import primitives as P
-from ...examples import classification as examples
 from ..._options import Option
 from ..._reduction import LossTerms
 from ..._registry import define_loss
+from ...examples import classification as examples
 from .._shared import CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT, FROM_LOGITS, along_axis, class_count, is_off
-from ._labels import IGNORE_INDEX, split_labels, valid_rows, pick, smoothed, along_classes, picked
+from ._labels import IGNORE_INDEX, along_classes, pick, picked, smoothed, split_labels, valid_rows
 
 __all__ = ["categorical_focal_cross_entropy", "sparse_categorical_focal_cross_entropy"]
 
@@ -47,7 +47,9 @@ def _modulating_from_probabilities(xp, p, gamma):
 
 
 _ALPHA = Option(
-    "alpha", "float_or_weights", None,
+    "alpha",
+    "float_or_weights",
+    None,
     "Class balance α: a scalar or one factor per class (not part of the 'mean' denominator); None = 1.",
     low=0.0,
 )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ... import primitives as P
-from ...examples import classification as examples
 from ..._options import Option
 from ..._reduction import LossTerms
 from ..._registry import define_loss
+from ...examples import classification as examples
 from .._shared import CLASS_AXIS, CLASS_WEIGHT, FROM_LOGITS
-from ._labels import IGNORE_INDEX, split_labels, pick
+from ._labels import IGNORE_INDEX, pick, split_labels
 
 __all__ = ["generalized_cross_entropy"]
 
@@ -16,9 +16,13 @@ __all__ = ["generalized_cross_entropy"]
 @define_loss(
     options=[
         Option(
-            "q", "float", 0.7,
+            "q",
+            "float",
+            0.7,
             "Exponent q: toward 0 the loss tends to cross-entropy, at 1 it is 1 − p_y (MAE-like).",
-            low=0.0, high=1.0, low_open=True,
+            low=0.0,
+            high=1.0,
+            low_open=True,
         ),
         FROM_LOGITS,
         CLASS_AXIS,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 from ... import primitives as P
-from ...examples import classification as examples
 from ..._checks import check_probabilities
 from ..._errors import OptionValueError, ProbabilityRangeError
 from ..._namespace import is_eager
 from ..._options import Option
 from ..._reduction import LossTerms
 from ..._registry import define_loss
+from ...examples import classification as examples
 from .._shared import CLASS_AXIS, CLASS_WEIGHT
 from ._labels import IGNORE_INDEX, split_labels
 
@@ -22,13 +22,17 @@ __all__ = ["kl_divergence", "generalized_kl_divergence", "jensen_shannon", "nll"
     options=[
         Option("from_logits", "bool", False, "True: y_pred are logits, turned into log q by log-softmax over axis."),
         Option(
-            "log_input", "bool", False,
+            "log_input",
+            "bool",
+            False,
             "True: y_pred are log-probabilities log q, used as given (torch.nn.KLDivLoss, optax).",
         ),
         Option("log_target", "bool", False, "True: y_true are log-probabilities log t (torch's log_target)."),
         Option("axis", "axis", -1, "The axis summed over: the distributions' support (torch layout: 1)."),
         Option(
-            "pointwise", "bool", False,
+            "pointwise",
+            "bool",
+            False,
             "True: the terms t_c·(log t_c − log q_c) themselves, not summed over axis (torch.nn.KLDivLoss's "
             "unreduced output, which its 'mean' averages over every element).",
         ),
@@ -63,7 +67,11 @@ def kl_divergence(xp, y_pred, y_true, *, from_logits, log_input, log_target, axi
         )
     if not (from_logits or log_input):
         check_probabilities(
-            xp, "kl_divergence", y_pred, y_pred, "y_pred",
+            xp,
+            "kl_divergence",
+            y_pred,
+            y_pred,
+            "y_pred",
             "Pass log_input=True for log-probabilities, or from_logits=True for logits.",
         )
     if log_target:
@@ -109,13 +117,17 @@ def _check_measure(xp, y_pred, array, what, hint):
 @define_loss(
     options=[
         Option(
-            "log_input", "bool", False,
+            "log_input",
+            "bool",
+            False,
             "True: y_pred are log-measures log q, used as given (optax's log_predictions).",
         ),
         Option("log_target", "bool", False, "True: y_true are log-measures log t."),
         Option("axis", "axis", -1, "The axis summed over: the measures' support (torch layout: 1)."),
         Option(
-            "pointwise", "bool", False,
+            "pointwise",
+            "bool",
+            False,
             "True: the terms t_c·(log t_c − log q_c) − t_c + q_c themselves, not summed over axis.",
         ),
     ],
@@ -218,7 +230,12 @@ def jensen_shannon(xp, y_pred, y_true, *, from_logits, axis):
     """
     if not from_logits:
         check_probabilities(
-            xp, "jensen_shannon", y_pred, y_pred, "y_pred", "Pass from_logits=True for logits.",
+            xp,
+            "jensen_shannon",
+            y_pred,
+            y_pred,
+            "y_pred",
+            "Pass from_logits=True for logits.",
         )
     check_probabilities(xp, "jensen_shannon", y_pred, y_true, "y_true", "Targets are distributions.")
     q = P.softmax(y_pred, axis=axis) if from_logits else y_pred

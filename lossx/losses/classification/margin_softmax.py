@@ -22,7 +22,12 @@ from ._labels import pick
 __all__ = ["cosface", "arcface"]
 
 _SCALE = Option(
-    "scale", "float", 64.0, "s: the cosines' scale before the softmax (the papers' 64).", low=0.0, low_open=True,
+    "scale",
+    "float",
+    64.0,
+    "s: the cosines' scale before the softmax (the papers' 64).",
+    low=0.0,
+    low_open=True,
 )
 #: How far past ±1 a cosine may lie: a normalised product rounds a few ulps beyond (one bfloat16 ulp at 1 is
 #: 2⁻⁷); logits and unnormalised products lie far beyond.
@@ -86,9 +91,13 @@ def _cos_and_sin(xp, margin):
     options=[
         _SCALE,
         Option(
-            "margin", "float", 0.5,
+            "margin",
+            "float",
+            0.5,
             "m: the angle added to the label's angle, in radians (ArcFace's m; pytorch-metric-learning takes "
-            "degrees, 28.6 by default).", low=0.0, high=math.pi,
+            "degrees, 28.6 by default).",
+            low=0.0,
+            high=math.pi,
         ),
         CLASS_AXIS,
     ],

@@ -16,13 +16,20 @@ __all__ = ["weighted_kappa"]
 @define_loss(
     options=[
         Option(
-            "power", "float", 2.0,
+            "power",
+            "float",
+            2.0,
             "p of the disagreement weights (|i − j|/(C − 1))^p: 2 is quadratic kappa (TFA's default weightage), "
-            "1 linear.", low=0.0, low_open=True,
+            "1 linear.",
+            low=0.0,
+            low_open=True,
         ),
         Option(
-            "epsilon", "float", 1e-6,
-            "Added to the ratio inside the logarithm (TFA's epsilon): a perfect prediction scores log ε.", low=0.0,
+            "epsilon",
+            "float",
+            1e-6,
+            "Added to the ratio inside the logarithm (TFA's epsilon): a perfect prediction scores log ε.",
+            low=0.0,
         ),
         # One axis: the disagreement weights need ordered classes, which a slice of several axes has not.
         Option("axis", "axis", -1, "The class axis of y_pred (torch layout: 1)."),
@@ -69,8 +76,9 @@ def weighted_kappa(xp, y_pred, y_true, *, power, epsilon, axis):
         )
     positions = class_positions(xp, y_pred, axis, y_pred.dtype)
     if xp.isdtype(y_true.dtype, "integral"):
-        target = xp.astype(xp.equal(xp.expand_dims(y_true, axis=axis), xp.astype(positions, y_true.dtype)),
-                           y_pred.dtype)
+        target = xp.astype(
+            xp.equal(xp.expand_dims(y_true, axis=axis), xp.astype(positions, y_true.dtype)), y_pred.dtype
+        )
     else:
         target = y_true
     line = xp.reshape(positions, (-1,))
@@ -87,6 +95,7 @@ def weighted_kappa(xp, y_pred, y_true, *, power, epsilon, axis):
     rows = xp.sum(xp.ones_like(label))
     disagreed = xp.greater(expected, 0)
     # The stand-in 1 keeps 0/0 out of the unused branch's gradient.
-    ratio = xp.where(disagreed, rows * observed / xp.where(disagreed, expected, xp.ones_like(expected)),
-                     xp.zeros_like(expected))
+    ratio = xp.where(
+        disagreed, rows * observed / xp.where(disagreed, expected, xp.ones_like(expected)), xp.zeros_like(expected)
+    )
     return LossTerms(xp.log(ratio + epsilon), valid=xp.greater(rows, 0))

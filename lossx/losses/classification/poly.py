@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ... import primitives as P
-from ...examples import classification as examples
 from ..._options import Option
 from ..._reduction import LossTerms
 from ..._registry import define_loss
+from ...examples import classification as examples
 from .._shared import CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT, FROM_LOGITS, along_axis
 from ._labels import smoothed
 
@@ -16,7 +16,9 @@ __all__ = ["poly_cross_entropy"]
 @define_loss(
     options=[
         Option(
-            "epsilon", "float", 2.0,
+            "epsilon",
+            "float",
+            2.0,
             "ε: coefficient of the added first polynomial term (1 − p_t); 0 gives cross-entropy.",
             low=-1.0,
         ),
@@ -55,7 +57,8 @@ def poly_cross_entropy(xp, y_pred, y_true, *, epsilon, from_logits, label_smooth
         # has them), the polynomial term beside it.
         one_minus_p = -xp.expm1(P.log_softmax(y_pred, axis=axis))
         value = P.softmax_cross_entropy_soft(y_pred, scaled, axis=axis) + epsilon * xp.sum(
-            scaled * one_minus_p, axis=axis)
+            scaled * one_minus_p, axis=axis
+        )
     else:
         value = xp.sum(epsilon * (scaled * (1.0 - y_pred)) - P.xlogy(scaled, y_pred), axis=axis)
     if class_weight is None:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from ... import primitives as P
 from ..._errors import OptionValueError
-from ...examples import classification as examples
-from ...kernels.linear import capped
 from ..._reduction import LossTerms
 from ..._registry import define_loss
+from ...examples import classification as examples
+from ...kernels.linear import capped
 from .._shared import (
-    CATEGORICAL_SMOOTHING, CLASS_AXIS, CLASS_WEIGHT, FROM_LOGITS, SOFTCAP, Z_LOSS, along_axis, class_count, is_off,
+    CATEGORICAL_SMOOTHING,
+    CLASS_AXIS,
+    CLASS_WEIGHT,
+    FROM_LOGITS,
+    SOFTCAP,
+    Z_LOSS,
+    along_axis,
+    class_count,
+    is_off,
 )
-from ._labels import IGNORE_INDEX, split_labels, valid_rows, pick, smoothed
+from ._labels import IGNORE_INDEX, pick, smoothed, split_labels, valid_rows
 
 __all__ = ["categorical_cross_entropy", "sparse_categorical_cross_entropy"]
 
@@ -42,9 +50,7 @@ def _with_z_loss(xp, value, y_pred, z_loss, axis):
     example=examples.categorical_example,
     showcase=examples.CATEGORICAL_CROSS_ENTROPY,
 )
-def categorical_cross_entropy(
-    xp, y_pred, y_true, *, from_logits, label_smoothing, axis, class_weight, z_loss, softcap
-):
+def categorical_cross_entropy(xp, y_pred, y_true, *, from_logits, label_smoothing, axis, class_weight, z_loss, softcap):
     """Categorical cross-entropy ``−Σ_c w_c·t̃_c·log p_c + λ·(log Z)²`` over the class axis.
 
     ``t̃ = t·(1−ε) + ε/C`` is the smoothed target. From logits, ``log p`` is
@@ -120,8 +126,7 @@ def sparse_categorical_cross_entropy(
     softcap: Gemma 2 (arXiv 2408.00118).
     """
     y_pred = _capped_logits(xp, "sparse_categorical_cross_entropy", y_pred, from_logits, z_loss, softcap)
-    if (from_logits and is_off(label_smoothing) and class_weight is None and ignore_index is None
-            and is_off(z_loss)):
+    if from_logits and is_off(label_smoothing) and class_weight is None and ignore_index is None and is_off(z_loss):
         return P.deferred(P.softmax_cross_entropy, y_pred, y_true, axis)
     labels, valid = split_labels(xp, y_true, ignore_index)
     if from_logits and is_off(label_smoothing):

@@ -8,8 +8,8 @@ label's score leads the others by 1.
 from __future__ import annotations
 
 from ... import primitives as P
-from ...examples import classification as examples
 from ..._registry import define_loss
+from ...examples import classification as examples
 from .._shared import CLASS_AXIS, class_positions
 from ._labels import pick
 
@@ -58,7 +58,10 @@ def _support(xp, shifted, axis):
 
 
 @define_loss(
-    options=[CLASS_AXIS], target="labels", class_axis=True, example=examples.multiclass_sparsemax_example,
+    options=[CLASS_AXIS],
+    target="labels",
+    class_axis=True,
+    example=examples.multiclass_sparsemax_example,
     showcase=examples.MULTICLASS_SPARSEMAX,
 )
 def multiclass_sparsemax(xp, y_pred, y_true, *, axis):

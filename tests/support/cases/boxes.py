@@ -8,9 +8,9 @@ some are apart. Gradients are checked with respect to both boxes (complete_box_i
 from __future__ import annotations
 
 import numpy as np
-from tests.support.cases import Case, f32
 
 from lossx.examples.boxes import box_pairs
+from tests.support.cases import Case, f32
 
 
 def _boxes(rng, options):

@@ -7,7 +7,15 @@ import functools
 import numpy as np
 
 from tests.support.cases import (
-    CW4, LABEL_WEIGHTINGS, SCCE_WEIGHTINGS, Case, _categorical, _labels, away_from, f32, softmax,
+    CW4,
+    LABEL_WEIGHTINGS,
+    SCCE_WEIGHTINGS,
+    Case,
+    _categorical,
+    _labels,
+    away_from,
+    f32,
+    softmax,
 )
 
 ALPHA4 = (0.25, 0.5, 1.0, 0.75)  # exact in float32
@@ -79,8 +87,10 @@ def _measures(rng, options, zeros=False):
         y_pred = np.where(masked, 0.0, y_pred)
     with np.errstate(divide="ignore"):
         y_pred, y_true = f32(y_pred), f32(y_true)
-        return (np.log(y_pred) if options.get("log_input") else y_pred,
-                np.log(y_true) if options.get("log_target") else y_true)
+        return (
+            np.log(y_pred) if options.get("log_input") else y_pred,
+            np.log(y_true) if options.get("log_target") else y_true,
+        )
 
 
 def _js_distributions(rng, options, zeros=False):
@@ -140,12 +150,18 @@ def _sparse_scores(rng, options):
         if axis != 1:
             labels[1] = (2 + rng.integers(1, 4)) % 4
         inside = np.take_along_axis(support, labels[..., None], axis=-1)[..., 0]
-        if (away_from(last[np.isfinite(last)] - np.broadcast_to(tau, last.shape)[np.isfinite(last)], (0.0,), gap=1e-2)
-                and np.any(sizes == 1) and np.any(sizes > 1) and np.any(inside) and np.any(~inside)):
+        if (
+            away_from(last[np.isfinite(last)] - np.broadcast_to(tau, last.shape)[np.isfinite(last)], (0.0,), gap=1e-2)
+            and np.any(sizes == 1)
+            and np.any(sizes > 1)
+            and np.any(inside)
+            and np.any(~inside)
+        ):
             return scores, labels.astype(np.int64)
 
 
 _soft = functools.partial(_categorical, soft=True)
+
 
 def _cosines(rng, options):
     """Cosines in [−0.9, 0.9] (class axis ``axis``) and labels; for ArcFace every label's cosine is away from the
@@ -180,93 +196,232 @@ def _ordinal(rng, options, dense=False):
 CASES: list[Case] = [
     # ---------------------------------------------------------------- categorical focal
     Case("cfocal", "categorical_focal_cross_entropy", "probs-gamma2", {}, _categorical, LABEL_WEIGHTINGS),
-    Case("cfocal", "categorical_focal_cross_entropy", "from_logits-alpha0.25",
-         {"from_logits": True, "alpha": 0.25}, _categorical, LABEL_WEIGHTINGS),
-    Case("cfocal", "categorical_focal_cross_entropy", "from_logits-alphavec-gamma0.5-ls0.1-soft",
-         {"from_logits": True, "alpha": ALPHA4, "gamma": 0.5, "label_smoothing": 0.1}, _soft, LABEL_WEIGHTINGS),
-    Case("cfocal", "categorical_focal_cross_entropy", "probs-gamma0-cw-ls0.1",
-         {"gamma": 0.0, "class_weight": CW4, "label_smoothing": 0.1}, _categorical, LABEL_WEIGHTINGS),
-    Case("cfocal", "categorical_focal_cross_entropy", "axis1-from_logits-gamma1.5-cw-alphavec",
-         {"from_logits": True, "axis": 1, "gamma": 1.5, "class_weight": CW4, "alpha": ALPHA4}, _categorical,
-         LABEL_WEIGHTINGS),
+    Case(
+        "cfocal",
+        "categorical_focal_cross_entropy",
+        "from_logits-alpha0.25",
+        {"from_logits": True, "alpha": 0.25},
+        _categorical,
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "cfocal",
+        "categorical_focal_cross_entropy",
+        "from_logits-alphavec-gamma0.5-ls0.1-soft",
+        {"from_logits": True, "alpha": ALPHA4, "gamma": 0.5, "label_smoothing": 0.1},
+        _soft,
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "cfocal",
+        "categorical_focal_cross_entropy",
+        "probs-gamma0-cw-ls0.1",
+        {"gamma": 0.0, "class_weight": CW4, "label_smoothing": 0.1},
+        _categorical,
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "cfocal",
+        "categorical_focal_cross_entropy",
+        "axis1-from_logits-gamma1.5-cw-alphavec",
+        {"from_logits": True, "axis": 1, "gamma": 1.5, "class_weight": CW4, "alpha": ALPHA4},
+        _categorical,
+        LABEL_WEIGHTINGS,
+    ),
     # ---------------------------------------------------------------- sparse categorical focal
-    Case("sfocal", "sparse_categorical_focal_cross_entropy", "from_logits", {"from_logits": True}, _labels,
-         SCCE_WEIGHTINGS),
-    Case("sfocal", "sparse_categorical_focal_cross_entropy", "probs-alpha0.25-gamma0.5-ls0.1",
-         {"alpha": 0.25, "gamma": 0.5, "label_smoothing": 0.1}, _labels, SCCE_WEIGHTINGS),
-    Case("sfocal", "sparse_categorical_focal_cross_entropy", "from_logits-alphavec-cw-ls0.1-ii-100",
-         {"from_logits": True, "alpha": ALPHA4, "class_weight": CW4, "label_smoothing": 0.1, "ignore_index": -100},
-         _labels, SCCE_WEIGHTINGS),
-    Case("sfocal", "sparse_categorical_focal_cross_entropy", "probs-gamma0-cw-ii1",
-         {"gamma": 0.0, "class_weight": CW4, "ignore_index": 1}, _labels, SCCE_WEIGHTINGS),
-    Case("sfocal", "sparse_categorical_focal_cross_entropy", "axis1-from_logits-gamma3-ii0",
-         {"from_logits": True, "axis": 1, "gamma": 3.0, "ignore_index": 0}, _labels, SCCE_WEIGHTINGS),
+    Case(
+        "sfocal",
+        "sparse_categorical_focal_cross_entropy",
+        "from_logits",
+        {"from_logits": True},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
+    Case(
+        "sfocal",
+        "sparse_categorical_focal_cross_entropy",
+        "probs-alpha0.25-gamma0.5-ls0.1",
+        {"alpha": 0.25, "gamma": 0.5, "label_smoothing": 0.1},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
+    Case(
+        "sfocal",
+        "sparse_categorical_focal_cross_entropy",
+        "from_logits-alphavec-cw-ls0.1-ii-100",
+        {"from_logits": True, "alpha": ALPHA4, "class_weight": CW4, "label_smoothing": 0.1, "ignore_index": -100},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
+    Case(
+        "sfocal",
+        "sparse_categorical_focal_cross_entropy",
+        "probs-gamma0-cw-ii1",
+        {"gamma": 0.0, "class_weight": CW4, "ignore_index": 1},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
+    Case(
+        "sfocal",
+        "sparse_categorical_focal_cross_entropy",
+        "axis1-from_logits-gamma3-ii0",
+        {"from_logits": True, "axis": 1, "gamma": 3.0, "ignore_index": 0},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
     # ---------------------------------------------------------------- poly-1
     Case("poly", "poly_cross_entropy", "probs", {}, _categorical, LABEL_WEIGHTINGS),
-    Case("poly", "poly_cross_entropy", "from_logits-eps1-soft", {"from_logits": True, "epsilon": 1.0}, _soft,
-         LABEL_WEIGHTINGS),
-    Case("poly", "poly_cross_entropy", "from_logits-eps-1-ls0.1-cw",
-         {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": CW4}, _categorical,
-         LABEL_WEIGHTINGS),
-    Case("poly", "poly_cross_entropy", "axis1-probs-eps0.5-cw-soft",
-         {"axis": 1, "epsilon": 0.5, "class_weight": CW4}, _soft, LABEL_WEIGHTINGS),
+    Case(
+        "poly",
+        "poly_cross_entropy",
+        "from_logits-eps1-soft",
+        {"from_logits": True, "epsilon": 1.0},
+        _soft,
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "poly",
+        "poly_cross_entropy",
+        "from_logits-eps-1-ls0.1-cw",
+        {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": CW4},
+        _categorical,
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "poly",
+        "poly_cross_entropy",
+        "axis1-probs-eps0.5-cw-soft",
+        {"axis": 1, "epsilon": 0.5, "class_weight": CW4},
+        _soft,
+        LABEL_WEIGHTINGS,
+    ),
     # ---------------------------------------------------------------- generalized cross-entropy
     Case("gce", "generalized_cross_entropy", "probs", {}, _labels, SCCE_WEIGHTINGS),
-    Case("gce", "generalized_cross_entropy", "from_logits-q0.25", {"from_logits": True, "q": 0.25}, _labels,
-         SCCE_WEIGHTINGS),
-    Case("gce", "generalized_cross_entropy", "probs-q1-cw-ii-100",
-         {"q": 1.0, "class_weight": CW4, "ignore_index": -100}, _labels, SCCE_WEIGHTINGS),
-    Case("gce", "generalized_cross_entropy", "axis1-from_logits-q0.5-cw-ii2",
-         {"from_logits": True, "axis": 1, "q": 0.5, "class_weight": CW4, "ignore_index": 2}, _labels,
-         SCCE_WEIGHTINGS),
+    Case(
+        "gce",
+        "generalized_cross_entropy",
+        "from_logits-q0.25",
+        {"from_logits": True, "q": 0.25},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
+    Case(
+        "gce",
+        "generalized_cross_entropy",
+        "probs-q1-cw-ii-100",
+        {"q": 1.0, "class_weight": CW4, "ignore_index": -100},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
+    Case(
+        "gce",
+        "generalized_cross_entropy",
+        "axis1-from_logits-q0.5-cw-ii2",
+        {"from_logits": True, "axis": 1, "q": 0.5, "class_weight": CW4, "ignore_index": 2},
+        _labels,
+        SCCE_WEIGHTINGS,
+    ),
     # ---------------------------------------------------------------- KL divergence
     Case("kl", "kl_divergence", "probs", {}, _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
-    Case("kl", "kl_divergence", "probs-zeros", {}, functools.partial(_distributions, zeros=True),
-         LABEL_WEIGHTINGS),
+    Case("kl", "kl_divergence", "probs-zeros", {}, functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
     Case("kl", "kl_divergence", "log_input", {"log_input": True}, _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
-    Case("kl", "kl_divergence", "log_input-log_target-zeros", {"log_input": True, "log_target": True},
-         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
-    Case("kl", "kl_divergence", "from_logits-log_target", {"from_logits": True, "log_target": True},
-         _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
-    Case("kl", "kl_divergence", "axis1-from_logits-zeros", {"from_logits": True, "axis": 1},
-         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
-    Case("kl", "kl_divergence", "log_input-pointwise-zeros", {"log_input": True, "pointwise": True},
-         functools.partial(_distributions, zeros=True), LABEL_WEIGHTINGS),
-    Case("kl", "kl_divergence", "log_target-pointwise", {"log_input": True, "log_target": True, "pointwise": True},
-         _distributions, LABEL_WEIGHTINGS, wrt=(0, 1)),
+    Case(
+        "kl",
+        "kl_divergence",
+        "log_input-log_target-zeros",
+        {"log_input": True, "log_target": True},
+        functools.partial(_distributions, zeros=True),
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "kl",
+        "kl_divergence",
+        "from_logits-log_target",
+        {"from_logits": True, "log_target": True},
+        _distributions,
+        LABEL_WEIGHTINGS,
+        wrt=(0, 1),
+    ),
+    Case(
+        "kl",
+        "kl_divergence",
+        "axis1-from_logits-zeros",
+        {"from_logits": True, "axis": 1},
+        functools.partial(_distributions, zeros=True),
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "kl",
+        "kl_divergence",
+        "log_input-pointwise-zeros",
+        {"log_input": True, "pointwise": True},
+        functools.partial(_distributions, zeros=True),
+        LABEL_WEIGHTINGS,
+    ),
+    Case(
+        "kl",
+        "kl_divergence",
+        "log_target-pointwise",
+        {"log_input": True, "log_target": True, "pointwise": True},
+        _distributions,
+        LABEL_WEIGHTINGS,
+        wrt=(0, 1),
+    ),
     # ---------------------------------------------------------------- generalized KL divergence
-    Case("gkl", "generalized_kl_divergence", "measures-zeros", {}, functools.partial(_measures, zeros=True),
-         LABEL_WEIGHTINGS),
-    Case("gkl", "generalized_kl_divergence", "axis1-log_input", {"axis": 1, "log_input": True}, _measures,
-         wrt=(0, 1)),
-    Case("gkl", "generalized_kl_divergence", "log_input-log_target-pointwise-zeros",
-         {"log_input": True, "log_target": True, "pointwise": True}, functools.partial(_measures, zeros=True)),
+    Case(
+        "gkl",
+        "generalized_kl_divergence",
+        "measures-zeros",
+        {},
+        functools.partial(_measures, zeros=True),
+        LABEL_WEIGHTINGS,
+    ),
+    Case("gkl", "generalized_kl_divergence", "axis1-log_input", {"axis": 1, "log_input": True}, _measures, wrt=(0, 1)),
+    Case(
+        "gkl",
+        "generalized_kl_divergence",
+        "log_input-log_target-pointwise-zeros",
+        {"log_input": True, "log_target": True, "pointwise": True},
+        functools.partial(_measures, zeros=True),
+    ),
     # ---------------------------------------------------------------- Jensen–Shannon divergence
-    Case("js", "jensen_shannon", "probs-zeros", {}, functools.partial(_js_distributions, zeros=True),
-         LABEL_WEIGHTINGS),
-    Case("js", "jensen_shannon", "axis1-from_logits", {"axis": 1, "from_logits": True}, _js_distributions,
-         wrt=(0, 1)),
+    Case("js", "jensen_shannon", "probs-zeros", {}, functools.partial(_js_distributions, zeros=True), LABEL_WEIGHTINGS),
+    Case("js", "jensen_shannon", "axis1-from_logits", {"axis": 1, "from_logits": True}, _js_distributions, wrt=(0, 1)),
     # ---------------------------------------------------------------- asymmetric loss
     Case("asl", "asymmetric", "default", {}, _asymmetric, LABEL_WEIGHTINGS),
-    Case("asl", "asymmetric", "gp1-gn2-clip0-soft", {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0},
-         functools.partial(_asymmetric, soft=True), wrt=(0, 1)),
+    Case(
+        "asl",
+        "asymmetric",
+        "gp1-gn2-clip0-soft",
+        {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0},
+        functools.partial(_asymmetric, soft=True),
+        wrt=(0, 1),
+    ),
     Case("asl", "asymmetric", "gp2-gn0.5-clip0.2", {"gamma_pos": 2.0, "gamma_neg": 0.5, "clip": 0.2}, _asymmetric),
     # ---------------------------------------------------------------- negative log-likelihood
     Case("nll", "nll", "default", {}, _log_probabilities, SCCE_WEIGHTINGS),
-    Case("nll", "nll", "cw-ii-100", {"class_weight": CW4, "ignore_index": -100}, _log_probabilities,
-         SCCE_WEIGHTINGS),
-    Case("nll", "nll", "axis1-cw-ii0", {"axis": 1, "class_weight": CW4, "ignore_index": 0}, _log_probabilities,
-         SCCE_WEIGHTINGS),
+    Case("nll", "nll", "cw-ii-100", {"class_weight": CW4, "ignore_index": -100}, _log_probabilities, SCCE_WEIGHTINGS),
+    Case(
+        "nll",
+        "nll",
+        "axis1-cw-ii0",
+        {"axis": 1, "class_weight": CW4, "ignore_index": 0},
+        _log_probabilities,
+        SCCE_WEIGHTINGS,
+    ),
     # ---------------------------------------------------------------- additive-margin softmax, weighted kappa
     Case("cosface", "cosface", "default", {}, _cosines, LABEL_WEIGHTINGS),
-    Case("cosface", "cosface", "axis1-s16-m0.2", {"axis": 1, "scale": 16.0, "margin": 0.2}, _cosines,
-         LABEL_WEIGHTINGS),
+    Case("cosface", "cosface", "axis1-s16-m0.2", {"axis": 1, "scale": 16.0, "margin": 0.2}, _cosines, LABEL_WEIGHTINGS),
     Case("arcface", "arcface", "default", {}, _cosines, LABEL_WEIGHTINGS),
-    Case("arcface", "arcface", "axis1-s16-m1.2", {"axis": 1, "scale": 16.0, "margin": 1.2}, _cosines,
-         LABEL_WEIGHTINGS),
+    Case("arcface", "arcface", "axis1-s16-m1.2", {"axis": 1, "scale": 16.0, "margin": 1.2}, _cosines, LABEL_WEIGHTINGS),
     Case("kappa", "weighted_kappa", "labels", {}, _ordinal),
-    Case("kappa", "weighted_kappa", "axis1-soft-p1-eps1e-3", {"axis": 1, "power": 1.0, "epsilon": 1e-3},
-         functools.partial(_ordinal, dense=True)),
+    Case(
+        "kappa",
+        "weighted_kappa",
+        "axis1-soft-p1-eps1e-3",
+        {"axis": 1, "power": 1.0, "epsilon": 1e-3},
+        functools.partial(_ordinal, dense=True),
+    ),
     # ---------------------------------------------------------------- sparsemax
     Case("sparsemax", "sparsemax", "01-soft", {}, _sparsemax, LABEL_WEIGHTINGS),
     Case("mc_sparsemax", "multiclass_sparsemax", "masked-class", {}, _sparse_scores, LABEL_WEIGHTINGS),

@@ -15,8 +15,8 @@ the case is ``scaled`` (its inputs depend on ``big``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -49,6 +49,7 @@ def _labels(values) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- regression
+
 
 def _residuals(big):
     """Residuals ±big and ±0.75·big next to moderate ones (away from 0 and from δ = β = 1)."""
@@ -177,14 +178,14 @@ def _class_logits(big):
 def _class_tiny(big):
     # The target class dominates by 26 to 32: every loss is ~e^−28, which logsumexp(x) − x_y and
     # x_y − m − log Σ e^{x−m} lose (log of 1 + tiny); a −inf logit and a tie among the others too.
-    return _a([[30.0, 0.0, 1.5], [-2.0, 27.5, 0.25], [-INF, 0.5, 32.0], [1.0, 1.0, 28.0]]), \
-        _a([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    return _a([[30.0, 0.0, 1.5], [-2.0, 27.5, 0.25], [-INF, 0.5, 32.0], [1.0, 1.0, 28.0]]), _a(
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
+    )
 
 
 def _class_tiny_focal(big):
     # As above at margins ~10: the focal factor (1 − p)² ~ e^−20 keeps the loss representable in float32.
-    return _a([[10.0, 0.0, 0.5], [-1.0, 9.5, 0.25], [-INF, 0.5, 11.0], [1.0, 1.0, 10.5]]), \
-        _class_tiny(big)[1]
+    return _a([[10.0, 0.0, 0.5], [-1.0, 9.5, 0.25], [-INF, 0.5, 11.0], [1.0, 1.0, 10.5]]), _class_tiny(big)[1]
 
 
 def _label_tiny(big):
@@ -199,8 +200,9 @@ def _label_tiny_focal(big):
 
 def _class_masked(big):
     # −inf logits (masked classes) only where the target is 0.
-    return _a([[-INF, 2.0, 0.5], [1.0, -INF, -INF], [-INF, 0.25, -1.0]]), \
-        _a([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.3, 0.7]])
+    return _a([[-INF, 2.0, 0.5], [1.0, -INF, -INF], [-INF, 0.25, -1.0]]), _a(
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.3, 0.7]]
+    )
 
 
 def _class_saturated(big):
@@ -288,8 +290,9 @@ def _js_logits(big):
 def _js_tiny(big):
     # t − q = ±2^−20, ±2^−22 (exact in float32): JS ~ 1e−13, which ½·[q·log(q/m) + t·log(t/m)]
     # loses to the cancellation of its ±1e−6 terms.
-    return _a([[0.5, 0.25, 0.25], [0.125, 0.375, 0.5]]), \
-        _a([[0.5 + 2**-20, 0.25 - 2**-20, 0.25], [0.125 - 2**-22, 0.375, 0.5 + 2**-22]])
+    return _a([[0.5, 0.25, 0.25], [0.125, 0.375, 0.5]]), _a(
+        [[0.5 + 2**-20, 0.25 - 2**-20, 0.25], [0.125 - 2**-22, 0.375, 0.5 + 2**-22]]
+    )
 
 
 def _asymmetric_logits(big):
@@ -327,23 +330,36 @@ def _ordinal_perfect(big):
 
 CLASSIFICATION = [
     Extreme("binary_cross_entropy", "logits1e4", _binary_logits, {"from_logits": True}),
-    Extreme("binary_cross_entropy", "logits1e4-ls0.1-pwvec", _binary_logits,
-            {"from_logits": True, "label_smoothing": 0.1, "pos_weight": _CW3}, wrt=(0, 1)),
+    Extreme(
+        "binary_cross_entropy",
+        "logits1e4-ls0.1-pwvec",
+        _binary_logits,
+        {"from_logits": True, "label_smoothing": 0.1, "pos_weight": _CW3},
+        wrt=(0, 1),
+    ),
     Extreme("binary_cross_entropy", "tiny-loss", _binary_tiny, {"from_logits": True}),
-    Extreme("binary_cross_entropy", "tiny-loss-pwvec", _binary_tiny, {"from_logits": True, "pos_weight": _CW3},
-            wrt=(0, 1)),
+    Extreme(
+        "binary_cross_entropy", "tiny-loss-pwvec", _binary_tiny, {"from_logits": True, "pos_weight": _CW3}, wrt=(0, 1)
+    ),
     # A smoothing of 1e-13 keeps the loss tiny (~1e-12 per entry).
-    Extreme("binary_cross_entropy", "tiny-loss-ls1e-13-pw2", _binary_tiny_negatives,
-            {"from_logits": True, "label_smoothing": 1e-13, "pos_weight": 2.0}, wrt=(0, 1)),
+    Extreme(
+        "binary_cross_entropy",
+        "tiny-loss-ls1e-13-pw2",
+        _binary_tiny_negatives,
+        {"from_logits": True, "label_smoothing": 1e-13, "pos_weight": 2.0},
+        wrt=(0, 1),
+    ),
     Extreme("binary_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("binary_cross_entropy", "soft-targets", _binary_soft, wrt=(0, 1)),
-    Extreme("binary_focal_cross_entropy", "logits1e4-alpha0.25", _binary_logits,
-            {"from_logits": True, "alpha": 0.25}),
-    Extreme("binary_focal_cross_entropy", "logits1e4-gamma0.5", _binary_logits,
-            {"from_logits": True, "gamma": 0.5}),
+    Extreme("binary_focal_cross_entropy", "logits1e4-alpha0.25", _binary_logits, {"from_logits": True, "alpha": 0.25}),
+    Extreme("binary_focal_cross_entropy", "logits1e4-gamma0.5", _binary_logits, {"from_logits": True, "gamma": 0.5}),
     Extreme("binary_focal_cross_entropy", "tiny-loss", _binary_tiny_focal, {"from_logits": True}),
-    Extreme("binary_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _binary_tiny,
-            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
+    Extreme(
+        "binary_focal_cross_entropy",
+        "tiny-loss-gamma0.5-alpha0.25",
+        _binary_tiny,
+        {"from_logits": True, "gamma": 0.5, "alpha": 0.25},
+    ),
     Extreme("binary_focal_cross_entropy", "probs0or1", _binary_saturated),
     Extreme("categorical_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("categorical_cross_entropy", "masked-inf-cw", _class_masked, {"from_logits": True, "class_weight": _CW3}),
@@ -351,33 +367,62 @@ CLASSIFICATION = [
     Extreme("categorical_cross_entropy", "tiny-loss-cw", _class_tiny, {"from_logits": True, "class_weight": _CW3}),
     Extreme("categorical_cross_entropy", "probs0or1", _class_saturated),
     Extreme("categorical_cross_entropy", "soft-targets", _class_soft, {"from_logits": True}, wrt=(0, 1)),
-    Extreme("sparse_categorical_cross_entropy", "logits1e4-ii", _label_logits,
-            {"from_logits": True, "ignore_index": -100}),
-    Extreme("sparse_categorical_cross_entropy", "logits1e4-ls0.1-ii", _label_logits,
-            {"from_logits": True, "ignore_index": -100, "label_smoothing": 0.1}),
-    Extreme("sparse_categorical_cross_entropy", "masked-inf-ii", _label_masked,
-            {"from_logits": True, "ignore_index": -100}),
+    Extreme(
+        "sparse_categorical_cross_entropy", "logits1e4-ii", _label_logits, {"from_logits": True, "ignore_index": -100}
+    ),
+    Extreme(
+        "sparse_categorical_cross_entropy",
+        "logits1e4-ls0.1-ii",
+        _label_logits,
+        {"from_logits": True, "ignore_index": -100, "label_smoothing": 0.1},
+    ),
+    Extreme(
+        "sparse_categorical_cross_entropy", "masked-inf-ii", _label_masked, {"from_logits": True, "ignore_index": -100}
+    ),
     Extreme("sparse_categorical_cross_entropy", "tiny-loss", _label_tiny, {"from_logits": True}),
-    Extreme("sparse_categorical_cross_entropy", "tiny-loss-cw", _label_tiny, {"from_logits": True, "class_weight": _CW3}),
+    Extreme(
+        "sparse_categorical_cross_entropy", "tiny-loss-cw", _label_tiny, {"from_logits": True, "class_weight": _CW3}
+    ),
     Extreme("sparse_categorical_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
-    Extreme("sparse_categorical_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
-            {"ignore_index": -100, "label_smoothing": 0.1}),
-    Extreme("categorical_focal_cross_entropy", "logits1e4-alpha0.25", _class_logits,
-            {"from_logits": True, "alpha": 0.25}),
+    Extreme(
+        "sparse_categorical_cross_entropy",
+        "probs-ls0.1-ii-zero",
+        _label_saturated_smooth,
+        {"ignore_index": -100, "label_smoothing": 0.1},
+    ),
+    Extreme(
+        "categorical_focal_cross_entropy", "logits1e4-alpha0.25", _class_logits, {"from_logits": True, "alpha": 0.25}
+    ),
     Extreme("categorical_focal_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
     Extreme("categorical_focal_cross_entropy", "tiny-loss", _class_tiny_focal, {"from_logits": True}),
     Extreme("categorical_focal_cross_entropy", "tiny-loss-gamma0.5", _class_tiny, {"from_logits": True, "gamma": 0.5}),
     Extreme("categorical_focal_cross_entropy", "probs0or1", _class_saturated),
-    Extreme("sparse_categorical_focal_cross_entropy", "logits1e4-ii-cw", _label_logits,
-            {"from_logits": True, "ignore_index": -100, "class_weight": _CW3}),
-    Extreme("sparse_categorical_focal_cross_entropy", "masked-inf-ii", _label_masked,
-            {"from_logits": True, "ignore_index": -100}),
+    Extreme(
+        "sparse_categorical_focal_cross_entropy",
+        "logits1e4-ii-cw",
+        _label_logits,
+        {"from_logits": True, "ignore_index": -100, "class_weight": _CW3},
+    ),
+    Extreme(
+        "sparse_categorical_focal_cross_entropy",
+        "masked-inf-ii",
+        _label_masked,
+        {"from_logits": True, "ignore_index": -100},
+    ),
     Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss", _label_tiny_focal, {"from_logits": True}),
-    Extreme("sparse_categorical_focal_cross_entropy", "tiny-loss-gamma0.5-alpha0.25", _label_tiny,
-            {"from_logits": True, "gamma": 0.5, "alpha": 0.25}),
+    Extreme(
+        "sparse_categorical_focal_cross_entropy",
+        "tiny-loss-gamma0.5-alpha0.25",
+        _label_tiny,
+        {"from_logits": True, "gamma": 0.5, "alpha": 0.25},
+    ),
     Extreme("sparse_categorical_focal_cross_entropy", "probs0or1-ii", _label_saturated, {"ignore_index": -100}),
-    Extreme("sparse_categorical_focal_cross_entropy", "probs-ls0.1-ii-zero", _label_saturated_smooth,
-            {"ignore_index": -100, "label_smoothing": 0.1}),
+    Extreme(
+        "sparse_categorical_focal_cross_entropy",
+        "probs-ls0.1-ii-zero",
+        _label_saturated_smooth,
+        {"ignore_index": -100, "label_smoothing": 0.1},
+    ),
     Extreme("poly_cross_entropy", "logits1e4", _class_logits, {"from_logits": True}),
     Extreme("poly_cross_entropy", "masked-inf", _class_masked, {"from_logits": True}),
     Extreme("poly_cross_entropy", "tiny-loss", _class_tiny, {"from_logits": True}),
@@ -395,8 +440,9 @@ CLASSIFICATION = [
     # unlike KL of soft targets near t = q: docs/performance.md).
     Extreme("kl_divergence", "tiny-loss-one-hot", _class_tiny, {"from_logits": True}),
     Extreme("generalized_kl_divergence", "zero-targets", _measures_zero_targets),
-    Extreme("generalized_kl_divergence", "log-inf-1e4", _log_measures, {"log_input": True, "log_target": True},
-            wrt=(0, 1)),
+    Extreme(
+        "generalized_kl_divergence", "log-inf-1e4", _log_measures, {"log_input": True, "log_target": True}, wrt=(0, 1)
+    ),
     Extreme("jensen_shannon", "zero-targets", _js_zero_targets),
     Extreme("jensen_shannon", "logits-inf-1e4", _js_logits, {"from_logits": True}),
     Extreme("jensen_shannon", "tiny-loss", _js_tiny, wrt=(0, 1)),
@@ -416,6 +462,7 @@ CLASSIFICATION = [
 ]
 
 # ----------------------------------------------------------------- margin
+
 
 def _signed_margins(big):
     # t·y = ±1e4, away from the hinge's kink at t·y = 1.
@@ -461,6 +508,7 @@ MARGIN = [
 
 # ----------------------------------------------------------------- overlap (N, pixels, C)
 
+
 def _empty_masks(big):
     # Sample 0 predicts nothing and class 1 is absent from its targets; sample 1 is perfect.
     y_pred = np.zeros((2, 4, 2))
@@ -478,8 +526,12 @@ def _saturated_mask_logits(big):
 
 def _ignored_labels(big):
     # Sample 1 is entirely ignored; class 2 never occurs in sample 0.
-    y_pred = np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]],
-                       [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.25, 0.75, 0.0], [1.0, 0.0, 0.0]]])
+    y_pred = np.array(
+        [
+            [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]],
+            [[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.25, 0.75, 0.0], [1.0, 0.0, 0.0]],
+        ]
+    )
     return y_pred, _labels([[0, 1, 0, -1], [-1, -1, -1, -1]])
 
 
@@ -488,8 +540,12 @@ def _nearly_perfect_mask_logits(big):
     # with ε = 0, is ~e^−25, which t − p·t with p = σ(x) rounds away (to 0 in float32).
     y_true = np.zeros((2, 4, 2))
     y_true[0, :2, 0] = y_true[0, 1:, 1] = y_true[1, ::2, 0] = y_true[1, 3, 1] = 1.0
-    margins = _a([[[25.0, 31.0], [27.5, 26.0], [30.0, 28.25], [26.5, 29.0]],
-                  [[28.0, 25.5], [29.5, 27.0], [26.25, 30.5], [31.0, 25.75]]])
+    margins = _a(
+        [
+            [[25.0, 31.0], [27.5, 26.0], [30.0, 28.25], [26.5, 29.0]],
+            [[28.0, 25.5], [29.5, 27.0], [26.25, 30.5], [31.0, 25.75]],
+        ]
+    )
     return np.where(y_true > 0, margins, -margins), y_true
 
 
@@ -497,8 +553,9 @@ def _nearly_perfect_label_logits(big):
     # As above for integer labels over 3 classes (each present in each sample): softmax's 1 − p.
     labels = _labels([[0, 1, 2, 0], [2, 1, 0, 1]])
     logits = np.zeros((2, 4, 3))
-    np.put_along_axis(logits, labels[..., None], _a([[[27.0], [25.5], [30.0], [26.0]],
-                                                     [[28.5], [29.0], [25.25], [31.0]]]), axis=-1)
+    np.put_along_axis(
+        logits, labels[..., None], _a([[[27.0], [25.5], [30.0], [26.0]], [[28.5], [29.0], [25.25], [31.0]]]), axis=-1
+    )
     return logits, labels
 
 
@@ -507,9 +564,15 @@ def _overlap_cases(loss, extra):
         Extreme(loss, "empty-zero-pred", _empty_masks, dict(extra)),
         Extreme(loss, "logits1e4-smooth1", _saturated_mask_logits, {**extra, "from_logits": True, "smooth": 1.0}),
         Extreme(loss, "labels-ii-empty", _ignored_labels, {**extra, "ignore_index": -1}),
-        Extreme(loss, "tiny-loss-logits-eps0", _nearly_perfect_mask_logits, {**extra, "from_logits": True, "epsilon": 0.0}),
-        Extreme(loss, "tiny-loss-label-logits-eps0", _nearly_perfect_label_logits,
-                {**extra, "from_logits": True, "epsilon": 0.0}),
+        Extreme(
+            loss, "tiny-loss-logits-eps0", _nearly_perfect_mask_logits, {**extra, "from_logits": True, "epsilon": 0.0}
+        ),
+        Extreme(
+            loss,
+            "tiny-loss-label-logits-eps0",
+            _nearly_perfect_label_logits,
+            {**extra, "from_logits": True, "epsilon": 0.0},
+        ),
     ]
 
 
@@ -535,15 +598,23 @@ def _hinge_logits(big):
 def _saturated_label_logits(big):
     # Each image one pixel of moderate logits among ±1e4 ones, whose probabilities are exactly 0 and 1 in
     # floating point; class 1 absent from image 0, pixel 3 of image 0 ignored.
-    y_pred = _a([[[1e4, -1e4, -1e4], [-1e4, 1e4, -1e4], [0.5, -0.25, 1.0], [-1e4, -1e4, 1e4]],
-                 [[-1e4, 1e4, -1e4], [1.5, 0.0, -1.0], [1e4, -1e4, -1e4], [-1e4, -1e4, 1e4]]])
+    y_pred = _a(
+        [
+            [[1e4, -1e4, -1e4], [-1e4, 1e4, -1e4], [0.5, -0.25, 1.0], [-1e4, -1e4, 1e4]],
+            [[-1e4, 1e4, -1e4], [1.5, 0.0, -1.0], [1e4, -1e4, -1e4], [-1e4, -1e4, 1e4]],
+        ]
+    )
     return y_pred, _labels([[0, 2, 2, -1], [1, 0, 0, 2]])
 
 
 OVERLAP += [
     Extreme("lovasz_hinge", "logits1e4-empty-full", _hinge_logits),
-    Extreme("lovasz_softmax", "logits1e4-present-cw-ii", _saturated_label_logits,
-            {"from_logits": True, "classes": "present", "class_weight": _CW3, "ignore_index": -1}),
+    Extreme(
+        "lovasz_softmax",
+        "logits1e4-present-cw-ii",
+        _saturated_label_logits,
+        {"from_logits": True, "classes": "present", "class_weight": _CW3, "ignore_index": -1},
+    ),
     Extreme("lovasz_softmax", "logits1e4-all", _saturated_label_logits, {"from_logits": True, "ignore_index": -1}),
     # Errors of ~e^−25 (each 1 − p computed as such), none tied: the loss keeps its digits.
     Extreme("lovasz_softmax", "tiny-loss-label-logits", _nearly_perfect_label_logits, {"from_logits": True}),
@@ -551,10 +622,12 @@ OVERLAP += [
 
 # ----------------------------------------------------------------- boxes
 
+
 def _far_boxes(big):
     # Coordinates of 1e4: areas of 1e7 and squared diagonals of 1e8; the last pair is apart.
-    return _a([[1e4, 2e4, 1.5e4, 2.6e4], [3e4, 1e4, 3.2e4, 1.9e4], [5e4, 5e4, 5.1e4, 5.3e4]]), \
-        _a([[1.1e4, 1.9e4, 1.7e4, 2.5e4], [2.9e4, 1.2e4, 3.25e4, 1.8e4], [5.5e4, 4e4, 5.6e4, 4.2e4]])
+    return _a([[1e4, 2e4, 1.5e4, 2.6e4], [3e4, 1e4, 3.2e4, 1.9e4], [5e4, 5e4, 5.1e4, 5.3e4]]), _a(
+        [[1.1e4, 1.9e4, 1.7e4, 2.5e4], [2.9e4, 1.2e4, 3.25e4, 1.8e4], [5.5e4, 4e4, 5.6e4, 4.2e4]]
+    )
 
 
 def _flat_boxes(big, points=True):
@@ -574,9 +647,11 @@ def _close_boxes(big):
 
 
 BOXES = [
-    *(Extreme(name, case, make, wrt=(0, 1))
-      for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")
-      for case, make in (("coords1e4", _far_boxes), ("near-perfect", _close_boxes))),
+    *(
+        Extreme(name, case, make, wrt=(0, 1))
+        for name in ("generalized_box_iou", "distance_box_iou", "complete_box_iou")
+        for case, make in (("coords1e4", _far_boxes), ("near-perfect", _close_boxes))
+    ),
     Extreme("generalized_box_iou", "zero-area", _flat_boxes, wrt=(0, 1)),
     Extreme("distance_box_iou", "zero-area", _flat_boxes, wrt=(0, 1)),
     Extreme("complete_box_iou", "zero-area", lambda big: _flat_boxes(big, points=False), wrt=(0, 1)),
@@ -584,9 +659,13 @@ BOXES = [
 
 # ----------------------------------------------------------------- ranking
 
+
 def _ranking_scores(big):
-    return _a([[big, -big, 0.5], [1.0, big, -2.0]]), _a([[-big, big, 2.0], [-0.5, -big, 1.0]]), \
-        _a([[-1.0, 1.0, -1.0], [-1.0, -1.0, -1.0]])
+    return (
+        _a([[big, -big, 0.5], [1.0, big, -2.0]]),
+        _a([[-big, big, 2.0], [-0.5, -big, 1.0]]),
+        _a([[-1.0, 1.0, -1.0], [-1.0, -1.0, -1.0]]),
+    )
 
 
 def _big_distances(big):
@@ -595,8 +674,11 @@ def _big_distances(big):
 
 def _cosine_zero(big):
     # Zero vectors have cosine 0 (similar pairs only: max(cos − 0, 0) has its kink there).
-    return _a([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5], [0.5, 1.0, 0.0]]), \
-        _a([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0], [1.0, 0.5, -1.0]]), _a([1.0, 1.0, -1.0])
+    return (
+        _a([[0.0, 0.0, 0.0], [1.0, -2.0, 0.5], [0.5, 1.0, 0.0]]),
+        _a([[1.0, -2.0, 0.5], [0.0, 0.0, 0.0], [1.0, 0.5, -1.0]]),
+        _a([1.0, 1.0, -1.0]),
+    )
 
 
 def _cosine_huge(big):
@@ -643,8 +725,9 @@ _CLASSES = _labels([0, 0, 1, 1, 2, 3])  # class 3 alone: its row has no positive
 
 
 def _circle_embeddings(big):
-    return _a([[1.0, 0.5, -0.25], [0.75, 0.5, 0.0], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5],
-               [-0.5, 0.25, -1.0]]), _CLASSES
+    return _a(
+        [[1.0, 0.5, -0.25], [0.75, 0.5, 0.0], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5], [-0.5, 0.25, -1.0]]
+    ), _CLASSES
 
 
 def _circle_identical(big):
@@ -661,8 +744,9 @@ def _circle_huge(big):
 
 def _ranked_lists(big):
     # Scores ±1e4 and padding (−inf; one with a relevance, ignored); the last list is padding only.
-    return _a([[1e4, -1e4, 0.5, -INF], [-1e4, 1e4, -INF, 2.0], [-INF, -INF, -INF, -INF]]), \
-        _a([[0.0, 2.0, 1.0, 3.0], [1.0, 0.0, 0.0, 2.0], [1.0, 0.0, 0.0, 0.0]])
+    return _a([[1e4, -1e4, 0.5, -INF], [-1e4, 1e4, -INF, 2.0], [-INF, -INF, -INF, -INF]]), _a(
+        [[0.0, 2.0, 1.0, 3.0], [1.0, 0.0, 0.0, 2.0], [1.0, 0.0, 0.0, 0.0]]
+    )
 
 
 RANKING = [
@@ -689,8 +773,9 @@ RANKING = [
 def _coincident_rows(big):
     """Rows 0 and 1 identical (class 0, far from the others); the other classes' pairs each have a negative
     just beyond them, 1e-2 or more from every tie."""
-    return _a([[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [0.5, 0.0, 0.0], [0.0, 1.25, 0.0], [1.5, 1.0, 0.5],
-               [1.0, 1.5, 0.5]]), _labels([0, 0, 1, 1, 2, 2])
+    return _a(
+        [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0], [0.5, 0.0, 0.0], [0.0, 1.25, 0.0], [1.5, 1.0, 0.5], [1.0, 1.5, 0.5]]
+    ), _labels([0, 0, 1, 1, 2, 2])
 
 
 def _far_rows(big):
@@ -703,8 +788,13 @@ RANKING += [
     # Identical positives: distance 0 with the subgradient 0 of the norm, not NaN.
     Extreme("contrastive", "identical-positives", _circle_identical),
     Extreme("contrastive", "huge-norms", _circle_huge, scaled=True),
-    Extreme("contrastive", "distances-big-squared", _circle_huge, {"normalize": False, "squared": True,
-                                                                  "neg_margin": 2.0}, scaled=True),
+    Extreme(
+        "contrastive",
+        "distances-big-squared",
+        _circle_huge,
+        {"normalize": False, "squared": True, "neg_margin": 2.0},
+        scaled=True,
+    ),
     Extreme("supervised_contrastive", "temperature1e-4", _circle_embeddings, {"temperature": 1e-4}),
     Extreme("supervised_contrastive", "huge-norms", _circle_huge, scaled=True),
     # One positive per row, identical; negatives orthogonal: each loss is softplus(log Σ_neg e^{s} − 20) ~ e^−18.5.
@@ -725,8 +815,11 @@ def _one_class(big):
 def _pairs_big(big):
     # Dot products a·p of order big: softmax logits as extreme as the dtype allows.
     anchor = _a([[1.0, 0.5, -0.25], [-1.0, 0.25, 0.5], [0.0, -1.0, 1.0], [0.5, 0.5, 0.5]])
-    return anchor * big, _a([[1.0, 0.25, 0.0], [-0.5, 0.5, 0.75], [0.25, -1.0, 0.5], [0.5, 0.25, 1.0]]), \
-        _labels([0, 1, 2, 0])
+    return (
+        anchor * big,
+        _a([[1.0, 0.25, 0.0], [-0.5, 0.5, 0.75], [0.25, -1.0, 0.5], [0.5, 0.25, 1.0]]),
+        _labels([0, 1, 2, 0]),
+    )
 
 
 def _pairs_confident(big):
@@ -754,23 +847,35 @@ _CTC_LABELS = _labels([[1, 2], [2, 0]])  # row 1: one label, padded with the bla
 
 
 def _ctc_logits(big):
-    logits = np.array([[[1e4, -1e4, 0.5], [-1e4, 1e4, -1e4], [0.25, -1e4, 1e4], [1e4, 0.5, -1e4]],
-                       [[-1e4, 0.5, 1e4], [1e4, -1e4, -1e4], [0.5, 1e4, 0.25], [-1e4, -1e4, 1e4]]])
+    logits = np.array(
+        [
+            [[1e4, -1e4, 0.5], [-1e4, 1e4, -1e4], [0.25, -1e4, 1e4], [1e4, 0.5, -1e4]],
+            [[-1e4, 0.5, 1e4], [1e4, -1e4, -1e4], [0.5, 1e4, 0.25], [-1e4, -1e4, 1e4]],
+        ]
+    )
     return logits, _CTC_LABELS
 
 
 def _ctc_confident(big):
     # One alignment dominates by 30 on every frame (row 1's blank-padded label too): the loss
     # is ~e^−29, −log of 1 − tiny, which the per-frame log-softmax must keep.
-    logits = np.array([[[0.5, 30.5, -1.0], [30.0, 0.0, 0.25], [-0.5, 0.0, 30.25], [31.0, 0.5, 1.0]],
-                       [[0.25, 0.0, 30.0], [30.5, -0.25, 0.0], [31.0, 1.0, 0.5], [30.0, 0.0, -1.0]]])
+    logits = np.array(
+        [
+            [[0.5, 30.5, -1.0], [30.0, 0.0, 0.25], [-0.5, 0.0, 30.25], [31.0, 0.5, 1.0]],
+            [[0.25, 0.0, 30.0], [30.5, -0.25, 0.0], [31.0, 1.0, 0.5], [30.0, 0.0, -1.0]],
+        ]
+    )
     return logits, _CTC_LABELS
 
 
 def _ctc_masked(big):
     # Class 2 is masked (−inf) on frames where no alignment of its row needs it.
-    logits = np.array([[[0.5, 1.0, -INF], [-0.25, 2.0, 0.5], [1.0, -0.5, 1.5], [0.0, 0.25, -1.0]],
-                       [[1.0, -INF, 0.5], [0.5, -INF, 2.0], [-1.0, -INF, 0.25], [2.0, -INF, -INF]]])
+    logits = np.array(
+        [
+            [[0.5, 1.0, -INF], [-0.25, 2.0, 0.5], [1.0, -0.5, 1.5], [0.0, 0.25, -1.0]],
+            [[1.0, -INF, 0.5], [0.5, -INF, 2.0], [-1.0, -INF, 0.25], [2.0, -INF, -INF]],
+        ]
+    )
     return logits, _CTC_LABELS
 
 

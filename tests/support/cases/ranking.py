@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+
 from tests.support.cases import BASE_WEIGHTINGS, LABEL_WEIGHTINGS, Case, away_from, f32
 
 GROUP_WEIGHTINGS = LABEL_WEIGHTINGS + ("sw-mask", "allmasked")
@@ -88,8 +89,9 @@ def _triplet(rng, options):
         anchor = f32(rng.standard_normal(shape))
         positive = f32(anchor + 0.8 * rng.standard_normal(shape))
         negative = f32(anchor + 1.2 * rng.standard_normal(shape))
-        differences = np.concatenate([(anchor - positive).ravel(), (anchor - negative).ravel(),
-                                      (positive - negative).ravel()])
+        differences = np.concatenate(
+            [(anchor - positive).ravel(), (anchor - negative).ravel(), (positive - negative).ravel()]
+        )
         d_pos = _distance(anchor, positive, p, eps, axis)
         d_neg = _distance(anchor, negative, p, eps, axis)
         d_swap = _distance(positive, negative, p, eps, axis)
@@ -131,44 +133,118 @@ def _circle(rng, options, labels, unit=False):
 
 CASES: list[Case] = [
     Case("margin_rank", "margin_ranking", "default", {}, _margin_ranking, LABEL_WEIGHTINGS, wrt=(0, 1)),
-    Case("margin_rank", "margin_ranking", "margin0.5-broadcast", {"margin": 0.5},
-         functools.partial(_margin_ranking, broadcast=True), BASE_WEIGHTINGS, wrt=(0, 1)),
+    Case(
+        "margin_rank",
+        "margin_ranking",
+        "margin0.5-broadcast",
+        {"margin": 0.5},
+        functools.partial(_margin_ranking, broadcast=True),
+        BASE_WEIGHTINGS,
+        wrt=(0, 1),
+    ),
     Case("margin_rank", "margin_ranking", "margin-1", {"margin": -1.0}, _margin_ranking, wrt=(0, 1)),
     Case("hinge_emb", "hinge_embedding", "default", {}, _hinge_embedding, LABEL_WEIGHTINGS),
-    Case("hinge_emb", "hinge_embedding", "margin2-target0", {"margin": 2.0},
-         functools.partial(_hinge_embedding, with_zero=True)),
+    Case(
+        "hinge_emb",
+        "hinge_embedding",
+        "margin2-target0",
+        {"margin": 2.0},
+        functools.partial(_hinge_embedding, with_zero=True),
+    ),
     Case("cos_emb", "cosine_embedding", "default", {}, _cosine_embedding, LABEL_WEIGHTINGS, wrt=(0, 1)),
-    Case("cos_emb", "cosine_embedding", "margin0.5-eps0.25", {"margin": 0.5, "eps": 0.25}, _cosine_embedding,
-         wrt=(0, 1)),
-    Case("cos_emb", "cosine_embedding", "axis0-margin-0.25", {"axis": 0, "margin": -0.25}, _cosine_embedding,
-         wrt=(0, 1)),
-    Case("cos_emb", "cosine_embedding", "axis1-broadcast", {"axis": 1},
-         functools.partial(_cosine_embedding, broadcast=True), wrt=(0, 1)),
+    Case(
+        "cos_emb", "cosine_embedding", "margin0.5-eps0.25", {"margin": 0.5, "eps": 0.25}, _cosine_embedding, wrt=(0, 1)
+    ),
+    Case(
+        "cos_emb", "cosine_embedding", "axis0-margin-0.25", {"axis": 0, "margin": -0.25}, _cosine_embedding, wrt=(0, 1)
+    ),
+    Case(
+        "cos_emb",
+        "cosine_embedding",
+        "axis1-broadcast",
+        {"axis": 1},
+        functools.partial(_cosine_embedding, broadcast=True),
+        wrt=(0, 1),
+    ),
     Case("rank_softmax", "ranking_softmax", "default", {}, _ranking_lists, LABEL_WEIGHTINGS),
-    Case("rank_softmax", "ranking_softmax", "axis0-padding", {"axis": 0}, functools.partial(_ranking_lists, padding=True),
-         GROUP_WEIGHTINGS),
+    Case(
+        "rank_softmax",
+        "ranking_softmax",
+        "axis0-padding",
+        {"axis": 0},
+        functools.partial(_ranking_lists, padding=True),
+        GROUP_WEIGHTINGS,
+    ),
     Case("triplet", "triplet_margin", "default", {}, _triplet, LABEL_WEIGHTINGS, wrt=(0, 1, 2)),
-    Case("triplet", "triplet_margin", "p1-swap-margin0.5", {"p": 1.0, "swap": True, "margin": 0.5}, _triplet,
-         wrt=(0, 1, 2)),
-    Case("triplet", "triplet_margin", "p3-eps0-margin2", {"p": 3.0, "eps": 0.0, "margin": 2.0}, _triplet,
-         wrt=(0, 1, 2)),
-    Case("triplet", "triplet_margin", "p1.5-swap-axis0-eps0.01", {"p": 1.5, "swap": True, "axis": 0, "eps": 0.01},
-         _triplet, wrt=(0, 1, 2)),
+    Case(
+        "triplet",
+        "triplet_margin",
+        "p1-swap-margin0.5",
+        {"p": 1.0, "swap": True, "margin": 0.5},
+        _triplet,
+        wrt=(0, 1, 2),
+    ),
+    Case(
+        "triplet", "triplet_margin", "p3-eps0-margin2", {"p": 3.0, "eps": 0.0, "margin": 2.0}, _triplet, wrt=(0, 1, 2)
+    ),
+    Case(
+        "triplet",
+        "triplet_margin",
+        "p1.5-swap-axis0-eps0.01",
+        {"p": 1.5, "swap": True, "axis": 0, "eps": 0.01},
+        _triplet,
+        wrt=(0, 1, 2),
+    ),
     Case("ntxent", "ntxent", "pairs", {}, functools.partial(_ntxent, labels=[0, 0, 1, 1, 2, 2]), GROUP_WEIGHTINGS),
-    Case("ntxent", "ntxent", "t0.5-groups-int32", {"temperature": 0.5},
-         functools.partial(_ntxent, labels=np.array([0, 1, 0, 2, 0, 1], dtype=np.int32)), GROUP_WEIGHTINGS),
-    Case("ntxent", "ntxent", "t0.25-one-group", {"temperature": 0.25},
-         functools.partial(_ntxent, labels=[3, 3, 3, 3, 3]), BASE_WEIGHTINGS),
+    Case(
+        "ntxent",
+        "ntxent",
+        "t0.5-groups-int32",
+        {"temperature": 0.5},
+        functools.partial(_ntxent, labels=np.array([0, 1, 0, 2, 0, 1], dtype=np.int32)),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "ntxent",
+        "ntxent",
+        "t0.25-one-group",
+        {"temperature": 0.25},
+        functools.partial(_ntxent, labels=[3, 3, 3, 3, 3]),
+        BASE_WEIGHTINGS,
+    ),
     # Class 3 has one member: its row has no positive and counts nothing.
-    Case("circle", "circle", "default-lonely-row", {}, functools.partial(_circle, labels=[0, 0, 1, 1, 2, 2, 0, 3]),
-         GROUP_WEIGHTINGS),
-    Case("circle", "circle", "g32-m0.25-keepdiag-int32", {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
-         functools.partial(_circle, labels=np.array([1, 0, 1, 2, 0, 2], dtype=np.int32)), GROUP_WEIGHTINGS),
-    Case("circle", "circle", "unit-rows-g16-m-0.1", {"normalize": False, "gamma": 16.0, "margin": -0.1},
-         functools.partial(_circle, labels=[0, 1, 0, 1, 2, 2], unit=True)),
+    Case(
+        "circle",
+        "circle",
+        "default-lonely-row",
+        {},
+        functools.partial(_circle, labels=[0, 0, 1, 1, 2, 2, 0, 3]),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "circle",
+        "circle",
+        "g32-m0.25-keepdiag-int32",
+        {"gamma": 32.0, "margin": 0.25, "remove_diagonal": False},
+        functools.partial(_circle, labels=np.array([1, 0, 1, 2, 0, 2], dtype=np.int32)),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "circle",
+        "circle",
+        "unit-rows-g16-m-0.1",
+        {"normalize": False, "gamma": 16.0, "margin": -0.1},
+        functools.partial(_circle, labels=[0, 1, 0, 1, 2, 2], unit=True),
+    ),
     # No negatives at all: every row counts nothing, "mean" is 0.
-    Case("circle", "circle", "g4-one-class", {"gamma": 4.0}, functools.partial(_circle, labels=[5, 5, 5, 5]),
-         BASE_WEIGHTINGS),
+    Case(
+        "circle",
+        "circle",
+        "g4-one-class",
+        {"gamma": 4.0},
+        functools.partial(_circle, labels=[5, 5, 5, 5]),
+        BASE_WEIGHTINGS,
+    ),
 ]
 
 
@@ -216,22 +292,59 @@ _LONELY = [0, 0, 1, 1, 2, 2, 0, 3]  # class 3 has one member: a row without posi
 _INT32_GROUPS = np.array([1, 0, 1, 2, 0, 2, 2, 1], dtype=np.int32)
 
 CASES += [
-    Case("contrastive", "contrastive", "default-lonely-row", {}, functools.partial(_contrastive, labels=_LONELY),
-         GROUP_WEIGHTINGS),
-    Case("contrastive", "contrastive", "pm0.25-nm1.5-squared-raw-int32",
-         {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True, "normalize": False},
-         functools.partial(_contrastive, labels=_INT32_GROUPS)),
-    Case("supcon", "supervised_contrastive", "default-lonely-row", {},
-         functools.partial(_ntxent, labels=_LONELY), GROUP_WEIGHTINGS),
-    Case("supcon", "supervised_contrastive", "t0.5-int32", {"temperature": 0.5},
-         functools.partial(_ntxent, labels=_INT32_GROUPS)),
-    Case("mined_triplet", "mined_triplet", "semi_hard-lonely-row", {},
-         functools.partial(_mined_triplet, labels=_LONELY), GROUP_WEIGHTINGS),
-    Case("mined_triplet", "mined_triplet", "hard-squared-m0.5-lonely-row",
-         {"mining": "hard", "distance": "squared_euclidean", "margin": 0.5},
-         functools.partial(_mined_triplet, labels=_LONELY), GROUP_WEIGHTINGS),
-    Case("mined_triplet", "mined_triplet", "hard-soft-cosine-int32", {"mining": "hard", "soft": True, "distance": "cosine"},
-         functools.partial(_mined_triplet, labels=_INT32_GROUPS)),
+    Case(
+        "contrastive",
+        "contrastive",
+        "default-lonely-row",
+        {},
+        functools.partial(_contrastive, labels=_LONELY),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "contrastive",
+        "contrastive",
+        "pm0.25-nm1.5-squared-raw-int32",
+        {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True, "normalize": False},
+        functools.partial(_contrastive, labels=_INT32_GROUPS),
+    ),
+    Case(
+        "supcon",
+        "supervised_contrastive",
+        "default-lonely-row",
+        {},
+        functools.partial(_ntxent, labels=_LONELY),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "supcon",
+        "supervised_contrastive",
+        "t0.5-int32",
+        {"temperature": 0.5},
+        functools.partial(_ntxent, labels=_INT32_GROUPS),
+    ),
+    Case(
+        "mined_triplet",
+        "mined_triplet",
+        "semi_hard-lonely-row",
+        {},
+        functools.partial(_mined_triplet, labels=_LONELY),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "mined_triplet",
+        "mined_triplet",
+        "hard-squared-m0.5-lonely-row",
+        {"mining": "hard", "distance": "squared_euclidean", "margin": 0.5},
+        functools.partial(_mined_triplet, labels=_LONELY),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "mined_triplet",
+        "mined_triplet",
+        "hard-soft-cosine-int32",
+        {"mining": "hard", "soft": True, "distance": "cosine"},
+        functools.partial(_mined_triplet, labels=_INT32_GROUPS),
+    ),
 ]
 
 
@@ -262,12 +375,36 @@ def _npairs(rng, options, labels):
 _NPAIRS_DISTINCT = [3, 0, 5, 1, 2, 4]
 
 CASES += [
-    Case("lifted", "lifted_structure", "default-lonely-row", {}, functools.partial(_lifted_structure, labels=_LONELY),
-         GROUP_WEIGHTINGS),
-    Case("lifted", "lifted_structure", "m-1.5-normalize-int32", {"margin": -1.5, "normalize": True},
-         functools.partial(_lifted_structure, labels=_INT32_GROUPS, inactive=True)),
-    Case("npairs", "npairs", "distinct", {}, functools.partial(_npairs, labels=_NPAIRS_DISTINCT), GROUP_WEIGHTINGS,
-         wrt=(0, 1)),
-    Case("npairs", "npairs", "l2_0.5-groups-int32", {"l2_reg": 0.5},
-         functools.partial(_npairs, labels=_INT32_GROUPS[:6]), wrt=(0, 1)),
+    Case(
+        "lifted",
+        "lifted_structure",
+        "default-lonely-row",
+        {},
+        functools.partial(_lifted_structure, labels=_LONELY),
+        GROUP_WEIGHTINGS,
+    ),
+    Case(
+        "lifted",
+        "lifted_structure",
+        "m-1.5-normalize-int32",
+        {"margin": -1.5, "normalize": True},
+        functools.partial(_lifted_structure, labels=_INT32_GROUPS, inactive=True),
+    ),
+    Case(
+        "npairs",
+        "npairs",
+        "distinct",
+        {},
+        functools.partial(_npairs, labels=_NPAIRS_DISTINCT),
+        GROUP_WEIGHTINGS,
+        wrt=(0, 1),
+    ),
+    Case(
+        "npairs",
+        "npairs",
+        "l2_0.5-groups-int32",
+        {"l2_reg": 0.5},
+        functools.partial(_npairs, labels=_INT32_GROUPS[:6]),
+        wrt=(0, 1),
+    ),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+
 from tests.support.cases import LABEL_WEIGHTINGS, Case, away_from, f32
 
 
@@ -100,12 +101,24 @@ CASES: list[Case] = [
     Case("poisson", "poisson", "eps0", {"eps": 0.0}, _poisson),
     Case("gaussian_nll", "gaussian_nll", "default", {}, _gaussian, wrt=(0, 2)),
     Case("gaussian_nll", "gaussian_nll", "full", {"full": True}, _gaussian, LABEL_WEIGHTINGS, wrt=(0, 2)),
-    Case("gaussian_nll", "gaussian_nll", "eps0.25-var_n1", {"eps": 0.25},
-         functools.partial(_gaussian, variance_shape=(3, 1)), wrt=(0, 2)),
+    Case(
+        "gaussian_nll",
+        "gaussian_nll",
+        "eps0.25-var_n1",
+        {"eps": 0.25},
+        functools.partial(_gaussian, variance_shape=(3, 1)),
+        wrt=(0, 2),
+    ),
     Case("gaussian_nll", "gaussian_nll", "eps0.25", {"eps": 0.25}, _gaussian, wrt=(0, 1, 2)),
     Case("cosine_sim", "cosine_similarity", "default", {}, _cosine),
-    Case("cosine_sim", "cosine_similarity", "axis1", {"axis": 1}, functools.partial(_cosine, shape=(2, 4, 3)),
-         LABEL_WEIGHTINGS),
+    Case(
+        "cosine_sim",
+        "cosine_similarity",
+        "axis1",
+        {"axis": 1},
+        functools.partial(_cosine, shape=(2, 4, 3)),
+        LABEL_WEIGHTINGS,
+    ),
     Case("cosine_sim", "cosine_similarity", "eps0.5", {"eps": 0.5}, functools.partial(_cosine, short_row=True)),
     Case("cosine_sim", "cosine_similarity", "eps0", {"eps": 0.0}, _cosine, wrt=(0, 1)),
 ]

@@ -37,17 +37,19 @@ CASES: list[Case] = [
     # -1 and with an out-of-range 7) are ignored.
     Case("ctc", "ctc", "lengths", {}, _with_lengths([[3, 1, -1], [2, 1, 7]], [4, 6], [2, 2])),
     # The blank is the last class; label 0 is an ordinary label.
-    Case("ctc", "ctc", "blank3", {"blank": 3},
-         _with_lengths([[0, 2, 3], [1, 0, 1]], [5, 6], None)),
+    Case("ctc", "ctc", "blank3", {"blank": 3}, _with_lengths([[0, 2, 3], [1, 0, 1]], [5, 6], None)),
     # A negative blank counts from the end (TensorFlow's blank_index=-1): here class 3.
-    Case("ctc", "ctc", "blank-1", {"blank": -1},
-         _with_lengths([[2, 0, 3], [1, 2, 1]], None, None), ("sw",)),
+    Case("ctc", "ctc", "blank-1", {"blank": -1}, _with_lengths([[2, 0, 3], [1, 2, 1]], None, None), ("sw",)),
     # Repeated labels need a blank between their copies.
     Case("ctc", "ctc", "repeats", {}, functools.partial(_ctc, labels=[[1, 1, 2], [3, 3, 0]])),
     # Sequence 1 cannot be aligned (3 repeated labels need 5 frames; it has 4): 0, zero gradient.
-    Case("ctc", "ctc", "zero_infinity", {"zero_infinity": True},
-         _with_lengths([[2, 1, 0], [1, 1, 1]], [6, 4], [2, 3])),
+    Case("ctc", "ctc", "zero_infinity", {"zero_infinity": True}, _with_lengths([[2, 1, 0], [1, 1, 1]], [6, 4], [2, 3])),
     # Probabilities instead of logits (Keras 2's ctc_batch_cost).
-    Case("ctc", "ctc", "probs", {"from_logits": False},
-         _with_lengths([[1, 2, 0], [3, 1, 3]], [5, 6], [2, 3], probabilities=True)),
+    Case(
+        "ctc",
+        "ctc",
+        "probs",
+        {"from_logits": False},
+        _with_lengths([[1, 2, 0], [3, 1, 3]], [5, 6], [2, 3], probabilities=True),
+    ),
 ]

@@ -22,8 +22,8 @@ unless ``rtol`` says otherwise (and the notes say why).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -25,14 +25,15 @@ Public entry points: :func:`loss` (float64 value) and :func:`loss_and_grad`
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from tests.support.reference import boxes as reference_boxes
 from tests.support.reference import classification as reference_classification
-from tests.support.reference import margin as reference_margin
 from tests.support.reference import helpers as M
+from tests.support.reference import margin as reference_margin
 from tests.support.reference import overlap as reference_overlap
 from tests.support.reference import ranking as reference_ranking
 from tests.support.reference import regression as reference_regression
@@ -91,9 +92,7 @@ def binary_cross_entropy(y_pred, y_true, from_logits=False, label_smoothing=0.0,
     return -(M.times_log(weight * target, log_p) + M.times_log(1 - target, log_not_p)), None, None
 
 
-def binary_focal_cross_entropy(
-    y_pred, y_true, alpha=None, gamma=2.0, from_logits=False, label_smoothing=0.0
-):
+def binary_focal_cross_entropy(y_pred, y_true, alpha=None, gamma=2.0, from_logits=False, label_smoothing=0.0):
     target = _smoothed_binary(y_true, label_smoothing)
     if from_logits:
         p = 1 / (1 + M.exp(-y_pred))
@@ -139,12 +138,20 @@ def categorical_cross_entropy(
 
 
 def sparse_categorical_cross_entropy(
-    y_pred, labels, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None, ignore_index=None,
-    z_loss=0.0, softcap=None,
+    y_pred,
+    labels,
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+    class_weight=None,
+    ignore_index=None,
+    z_loss=0.0,
+    softcap=None,
 ):
     if isinstance(axis, tuple):
-        return _sparse_over_slices(y_pred, labels, from_logits, label_smoothing, axis, class_weight, ignore_index,
-                                   z_loss, softcap)
+        return _sparse_over_slices(
+            y_pred, labels, from_logits, label_smoothing, axis, class_weight, ignore_index, z_loss, softcap
+        )
     y_pred = _capped(y_pred, softcap)
     labels = np.asarray(labels)
     num_classes = y_pred.shape[axis]
@@ -164,14 +171,15 @@ def sparse_categorical_cross_entropy(
     return value, (None if class_weight is None else label_weight), valid
 
 
-def _sparse_over_slices(y_pred, labels, from_logits, label_smoothing, axes, class_weight, ignore_index, z_loss,
-                        softcap):
+def _sparse_over_slices(
+    y_pred, labels, from_logits, label_smoothing, axes, class_weight, ignore_index, z_loss, softcap
+):
     """optax's ``axis=(a, b, ...)``: one distribution over each slice of shape ``y_pred.shape[axes]``,
     a label the row-major index of its entry in that slice (``np.unravel_index``)."""
     axes = tuple(a % y_pred.ndim for a in axes)
     batch = tuple(d for d in range(y_pred.ndim) if d not in axes)
     slices = np.transpose(_capped(y_pred, softcap), batch + axes)  # each sample's slice on the last axes
-    slice_shape = slices.shape[len(batch):]
+    slice_shape = slices.shape[len(batch) :]
     within = tuple(range(len(batch), y_pred.ndim))
     num_classes = int(np.prod(slice_shape))
     labels = np.asarray(labels)
@@ -348,7 +356,7 @@ def _partial(scalar: Callable, inputs_mp: list, position: int, index: tuple, rel
     def at(offset: Any) -> Any:
         moved = base.copy()
         moved[index] += offset
-        return scalar([*inputs_mp[:position], moved, *inputs_mp[position + 1:]])
+        return scalar([*inputs_mp[:position], moved, *inputs_mp[position + 1 :]])
 
     above, below = at(step), at(-step)
     if _is_real(above) and _is_real(below):

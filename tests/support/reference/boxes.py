@@ -18,7 +18,7 @@ quotients at a zero-size box are one-sided.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

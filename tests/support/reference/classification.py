@@ -8,7 +8,7 @@ log-space rewrites (log1mexp, expm1, logsumexp picks) appear here.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -65,7 +65,14 @@ def categorical_focal_cross_entropy(
 
 
 def sparse_categorical_focal_cross_entropy(
-    y_pred, labels, alpha=None, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1, class_weight=None,
+    y_pred,
+    labels,
+    alpha=None,
+    gamma=2.0,
+    from_logits=False,
+    label_smoothing=0.0,
+    axis=-1,
+    class_weight=None,
     ignore_index=None,
 ):
     num_classes = y_pred.shape[axis]
@@ -201,8 +208,10 @@ def weighted_kappa(y_pred, y_true, power=2.0, epsilon=1e-6, axis=-1):
     num_classes = p.shape[-1]
     rows = [p[index] for index in np.ndindex(p.shape[:-1])]
     if np.asarray(y_true).dtype.kind in "iu":
-        targets = [[M.ONE if c == int(label) else M.ZERO for c in range(num_classes)]
-                   for label in np.asarray(y_true).reshape(-1)]
+        targets = [
+            [M.ONE if c == int(label) else M.ZERO for c in range(num_classes)]
+            for label in np.asarray(y_true).reshape(-1)
+        ]
     else:
         dense = np.moveaxis(y_true, axis, -1)
         targets = [list(dense[index]) for index in np.ndindex(dense.shape[:-1])]
@@ -217,8 +226,9 @@ def weighted_kappa(y_pred, y_true, power=2.0, epsilon=1e-6, axis=-1):
         numerator += sum(weight(label, j) * row[j] for j in range(num_classes))
     counts = [sum(target[i] for target in targets) for i in range(num_classes)]
     sums = [sum(row[j] for row in rows) for j in range(num_classes)]
-    denominator = sum(counts[i] * weight(i, j) * sums[j] for i in range(num_classes)
-                      for j in range(num_classes)) / len(rows)
+    denominator = sum(counts[i] * weight(i, j) * sums[j] for i in range(num_classes) for j in range(num_classes)) / len(
+        rows
+    )
     ratio = M.ZERO if denominator == 0 else numerator / denominator
     return np.asarray(M.mp.log(ratio + M.mp_scalar(epsilon)), dtype=object), None, None
 

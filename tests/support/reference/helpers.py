@@ -62,7 +62,6 @@ def class_vector(values: Any, ndim: int, axis: int) -> np.ndarray:
     return mp_array(values).reshape(shape)
 
 
-
 log1p = np.frompyfunc(mp.log1p, 1, 1)
 sqrt = np.frompyfunc(mp.sqrt, 1, 1)
 power = np.frompyfunc(mp.power, 2, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -90,6 +90,14 @@ def multiclass_perceptron(y_pred, labels, axis=-1):
 
 
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (squared_hinge, multi_margin, soft_margin, multilabel_soft_margin, multilabel_margin,
-                            perceptron, multiclass_perceptron)
+    f.__name__: f
+    for f in (
+        squared_hinge,
+        multi_margin,
+        soft_margin,
+        multilabel_soft_margin,
+        multilabel_margin,
+        perceptron,
+        multiclass_perceptron,
+    )
 }

@@ -9,7 +9,7 @@ pixels removed, not zeroed) and difference the textbook Jaccard loss along that 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -50,8 +50,19 @@ def _summed(ndim, axis, per_class, sum_axes):
     return {a % ndim for a in sum_axes}
 
 
-def _overlap(score, y_pred, y_true, from_logits=False, smooth=0.0, epsilon=1e-7, axis=-1,
-             class_weight=None, ignore_index=None, per_class=True, sum_axes="per_sample"):
+def _overlap(
+    score,
+    y_pred,
+    y_true,
+    from_logits=False,
+    smooth=0.0,
+    epsilon=1e-7,
+    axis=-1,
+    class_weight=None,
+    ignore_index=None,
+    per_class=True,
+    sum_axes="per_sample",
+):
     """``score(TP, Σp, Σt, n, s, ε)`` for each index of the axes not summed (one loop per score);
     ``n`` counts the score's pixels (weighted, as the sums)."""
     p, t, valid = _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index)
@@ -91,8 +102,17 @@ def dice(y_pred, y_true, **options):
     return _overlap(lambda tp, sp, st, n, s, eps: 1 - (2 * tp + s) / (sp + st + s + eps), y_pred, y_true, **options)
 
 
-def generalized_dice(y_pred, y_true, weighting="square", from_logits=False, smooth=1e-5, epsilon=0.0, axis=-1,
-                     ignore_index=None, sum_axes="per_sample"):
+def generalized_dice(
+    y_pred,
+    y_true,
+    weighting="square",
+    from_logits=False,
+    smooth=1e-5,
+    epsilon=0.0,
+    axis=-1,
+    ignore_index=None,
+    sum_axes="per_sample",
+):
     """Sudre et al.'s ``1 − (2·Σ_c w_c·TP_c + s) / (Σ_c w_c·(Σp_c + Σt_c) + s + ε)``, one loop per score
     and class; an absent class (Σt_c = 0) takes the largest weight of the score's other classes, 0 if none."""
     p, t, valid = _probabilities_and_targets(y_pred, y_true, from_logits, axis, ignore_index)
@@ -198,8 +218,11 @@ def lovasz_softmax(y_pred, y_true, from_logits=False, axis=-1, classes="all", cl
     scored = np.ones((batch, num_classes), dtype=bool)
     for n in range(batch):
         for c in range(num_classes):
-            pixels = [(abs(target - probability), target)
-                      for probability, target, kept in zip(p[n, c].flat, t[n, c].flat, valid[n, c].flat) if kept]
+            pixels = [
+                (abs(target - probability), target)
+                for probability, target, kept in zip(p[n, c].flat, t[n, c].flat, valid[n, c].flat)
+                if kept
+            ]
             scored[n, c] = bool(pixels) and (classes == "all" or sum(target for _, target in pixels) > 0)
             value[n, c] = weights[c] * _lovasz_extension(pixels) if scored[n, c] else M.ZERO
             row[n, c] = weights[c]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from tests.support.reference import helpers as M
 
 
@@ -136,8 +137,8 @@ def circle(embeddings, labels, gamma=80.0, margin=0.4, remove_diagonal=True, nor
 
 
 LOSSES: dict[str, Callable[..., tuple]] = {
-    f.__name__: f for f in (margin_ranking, hinge_embedding, cosine_embedding, ranking_softmax, triplet_margin, ntxent,
-                            circle)
+    f.__name__: f
+    for f in (margin_ranking, hinge_embedding, cosine_embedding, ranking_softmax, triplet_margin, ntxent, circle)
 }
 
 
@@ -183,8 +184,11 @@ def supervised_contrastive(embeddings, labels, temperature=0.1):
         positives = [k for k in similarity if labels[k] == labels[i]]
         valid[i] = bool(positives) and len(positives) < len(similarity)
         denominator = sum(M.mp.exp(s) for s in similarity.values())
-        value[i] = (sum(-M.mp.log(M.mp.exp(similarity[j]) / denominator) for j in positives) / len(positives)
-                    if valid[i] else M.ZERO)
+        value[i] = (
+            sum(-M.mp.log(M.mp.exp(similarity[j]) / denominator) for j in positives) / len(positives)
+            if valid[i]
+            else M.ZERO
+        )
     return value, None, valid
 
 
@@ -250,8 +254,15 @@ def lifted_structure(embeddings, labels, margin=1.0, normalize=False):
         for j in range(count):
             if j == i or labels[j] != labels[i]:
                 continue
-            spread = sum((M.mp.exp(margin - _euclidean(rows[a], rows[k]))
-                          for a in (i, j) for k in range(count) if labels[k] != labels[a]), M.ZERO)
+            spread = sum(
+                (
+                    M.mp.exp(margin - _euclidean(rows[a], rows[k]))
+                    for a in (i, j)
+                    for k in range(count)
+                    if labels[k] != labels[a]
+                ),
+                M.ZERO,
+            )
             if spread > 0:
                 total += max(M.mp.log(spread) + _euclidean(rows[i], rows[j]), M.ZERO) ** 2 / 2
             pairs += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,12 +24,10 @@ def _collapse(path: tuple[int, ...], blank: int) -> tuple[int, ...]:
     return tuple(k for k in merged if k != blank)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _alignments(frames: int, labels: tuple[int, ...], classes: int, blank: int) -> tuple[tuple[int, ...], ...]:
     """Every path of ``frames`` symbols in [0, classes) that collapses to ``labels``."""
-    return tuple(
-        path for path in itertools.product(range(classes), repeat=frames) if _collapse(path, blank) == labels
-    )
+    return tuple(path for path in itertools.product(range(classes), repeat=frames) if _collapse(path, blank) == labels)
 
 
 def ctc(y_pred, y_true, input_lengths=None, label_lengths=None, blank=0, zero_infinity=False, from_logits=True):
@@ -53,7 +51,7 @@ def ctc(y_pred, y_true, input_lengths=None, label_lengths=None, blank=0, zero_in
     return value, None, None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _prefixes(frames: int, classes: int, blank: int) -> dict[tuple, tuple[tuple[int, ...], ...]]:
     """Every path of ``frames`` symbols in [0, classes), grouped by (its collapse, its last symbol)."""
     groups: dict[tuple, list] = {}
