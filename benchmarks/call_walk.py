@@ -18,6 +18,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import itertools
+
 from benchmarks.harness import MODES
 from benchmarks.natives import BENCHMARKS
 
@@ -57,7 +59,7 @@ def main() -> None:
     for loss in arguments.losses:
         entered = walk(loss, arguments.backend)
         files = [path for path, _ in entered]
-        switches = sum(1 for before, after in zip(files, files[1:]) if before != after)
+        switches = sum(1 for before, after in itertools.pairwise(files) if before != after)
         print(
             f"{loss} ({arguments.backend}): {len(entered)} lossx calls in {len(set(files))} files, "
             f"{switches} file switches"

@@ -83,7 +83,7 @@ def check(rank: int, logits: torch.Tensor, labels: torch.Tensor, ours: Callable[
         value = function(logits, labels)
         (gradient,) = torch.autograd.grad(value, logits)
         results.append((value.detach(), gradient))
-    for what, a, b in zip(("value", "gradient"), *results):
+    for what, a, b in zip(("value", "gradient"), *results, strict=True):
         torch.testing.assert_close(
             a,
             b,
@@ -169,12 +169,12 @@ def report(samples: list[list[float]], calls: int, n: int, c: int, repeat: int, 
         "recipe: sum / all_reduce(count)",
         "torch local mean (no all-reduce)",
     ]
-    for name, median in zip(names, medians):
+    for name, median in zip(names, medians, strict=True):
         print(f"{name:<36} {median * 1e6:>10.1f} {median / medians[2]:>9.2f} {median / medians[3]:>8.2f}")
     print(f"{'all_reduce of one scalar, alone':<36} {medians[4] * 1e6:>10.1f}")
 
     def added(first: int, second: int) -> float:
-        return statistics.median(a - b for a, b in zip(samples[first], samples[second])) * 1e6
+        return statistics.median(a - b for a, b in zip(samples[first], samples[second], strict=True)) * 1e6
 
     print(f"added by the all-reduce (paired medians): lossx {added(0, 1):.1f} µs, recipe {added(2, 3):.1f} µs")
 

@@ -88,7 +88,7 @@ def interleaved(steps: Sequence[Callable[[], Any]], repeat: int) -> list[list[fl
     gc.disable()
     try:
         for _ in range(repeat):
-            for step, out in zip(steps, samples):
+            for step, out in zip(steps, samples, strict=True):
                 start = time.perf_counter()
                 for _ in range(calls):
                     step()
@@ -469,7 +469,7 @@ def run_cell(bench: Benchmark, mode: Mode, size: str, arrays: Arrays, repeat: in
     result.lossx_bytes = mode.peak_bytes(ours, state)
     if theirs:
         result.native_s = statistics.median(samples[1])
-        result.overhead_s = statistics.median(a - b for a, b in zip(samples[0], samples[1]))
+        result.overhead_s = statistics.median(a - b for a, b in zip(samples[0], samples[1], strict=True))
         result.native_bytes = mode.peak_bytes(theirs, state)
     return result
 

@@ -77,10 +77,10 @@ def print_table(console, results: Sequence[Result]) -> None:
             )
         rows = [_row(result) for result in results if result.mode == mode]
         # Every column but the note whole, the note folded at its longest word, 3 cells of rule and padding each.
-        widths = [max(cell_len(text) for text in column) for column in zip(HEADER, *rows)]
+        widths = [max(cell_len(text) for text in column) for column in zip(HEADER, *rows, strict=True)]
         longest_word = max((cell_len(word) for row in rows for word in row[-1].split()), default=len("note"))
         lines = []
-        for result, cells in zip((r for r in results if r.mode == mode), rows):
+        for result, cells in zip((r for r in results if r.mode == mode), rows, strict=True):
             cells = [escape(cell) for cell in cells]
             if (
                 result.ratio is not None

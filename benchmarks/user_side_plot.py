@@ -13,6 +13,7 @@ Benchmarks are not tests: nothing here judges a timing.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -54,7 +55,7 @@ def main(argv: list[str]) -> int:
             print(f"  curves on {backend:<10}  not installed")
             continue
         first = time.perf_counter() - start
-        median = _median_seconds(lambda: lossx.curves(LOSSES, backend=backend), repeat)
+        median = _median_seconds(functools.partial(lossx.curves, LOSSES, backend=backend), repeat)
         print(f"  curves on {backend:<10} {median * 1e3:8.1f} ms   (first call, with the import: {first:.2f} s)")
 
     default = _backend(None, True)

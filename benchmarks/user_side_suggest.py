@@ -23,7 +23,7 @@ import lossx
 def targets(size: int) -> dict[str, np.ndarray]:
     """``size`` targets of each kind the inference knows, from a fixed seed."""
     rng = np.random.default_rng(0)
-    side = int(round((size / 16) ** 0.5))
+    side = round((size / 16) ** 0.5)
     return {
         "binary": rng.binomial(1, 0.1, size),
         "multiclass": rng.choice(10, size, p=np.linspace(1, 10, 10) / 55),

@@ -17,7 +17,8 @@ from __future__ import annotations
 import sys as _sys
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from . import _namespace, _registry, losses, presets, primitives
+from . import losses, primitives
+from . import presets as presets  # lossx.presets: the framework-named classes' declarations
 from ._combine import combine
 from ._config import BACKENDS, get_backend, installed_backends, set_backend, use_backend
 from ._curves import Curve, Curves, curves, plot

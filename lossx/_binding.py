@@ -23,7 +23,7 @@ def bind(spec: LossSpec, inputs: tuple, named: dict[str, Any] | None = None) -> 
         inputs = _bind_named(spec, tuple(inputs), named)
     if not spec.required_inputs <= len(inputs) <= len(spec.inputs):
         raise ArgumentError(_arity_message(spec, inputs))
-    for spec_input, value in zip(spec.inputs, inputs):
+    for spec_input, value in zip(spec.inputs, inputs, strict=False):
         if value is None and not spec_input.optional:
             raise ArgumentError(f"{spec.name}: input {spec_input.name!r} is required; got None. Pass an array.")
     return tuple(inputs) + (None,) * (len(spec.inputs) - len(inputs))
@@ -41,7 +41,7 @@ def _bind_named(spec: LossSpec, inputs: tuple, named: dict[str, Any]) -> tuple:
     values = list(inputs) + [None] * (len(names) - len(inputs))
     for name in given:
         values[names.index(name)] = named.pop(name)
-    missing = [i.name for i, v in zip(spec.inputs, values) if v is None and not i.optional]
+    missing = [i.name for i, v in zip(spec.inputs, values, strict=True) if v is None and not i.optional]
     if missing:
         raise ArgumentError(
             f"{spec.name}: missing input{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}; "

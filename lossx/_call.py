@@ -121,7 +121,7 @@ def compute(
         wanted = compute_dtype if keep_float32 else result_dtype
         return out if out.dtype == wanted else xp.astype(out, wanted)
     checked = [y_pred]
-    for spec_input, value in zip(spec.other_inputs, others):
+    for spec_input, value in zip(spec.other_inputs, others, strict=True):
         if value is not None:
             if type(value) is not type(y_pred) or isinstance(value, np.ndarray):  # to_namespace's own fast case, inline
                 value = to_namespace(xp, value, y_pred, spec_input.name)
@@ -196,7 +196,7 @@ def _combined(
         y_pred,
         *(
             value if value is None else to_namespace(xp, value, y_pred, spec_input.name)
-            for spec_input, value in zip(spec.other_inputs, others)
+            for spec_input, value in zip(spec.other_inputs, others, strict=True)
         ),
     )
     if sample_weight is not None:
@@ -297,7 +297,7 @@ def _flattened(spec: LossSpec, xp: Any, checked: list, axes: tuple[int, ...]) ->
     """
     ndim = checked[0].ndim
     flat = [_flatten(xp, checked[0], ndim, axes)]
-    for spec_input, value in zip(spec.other_inputs, checked[1:]):
+    for spec_input, value in zip(spec.other_inputs, checked[1:], strict=True):
         # Labels hold the flat index already; dense targets are laid out like the prediction.
         if (
             value is not None

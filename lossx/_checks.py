@@ -212,7 +212,8 @@ def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: 
         shape = static_shape(value)
     expected = without_axes(pred_shape, axes)
     if shape != expected and (
-        len(shape) != len(expected) or any(a is not None and b is not None and a != b for a, b in zip(shape, expected))
+        len(shape) != len(expected)
+        or any(a is not None and b is not None and a != b for a, b in zip(shape, expected, strict=True))
     ):
         hint = (
             "for one-hot or probability targets use the categorical loss, and check the axis option"
@@ -256,7 +257,7 @@ def _check_label_lists(
     first = spec.inputs[0].name
     shape = static_shape(value)
     if len(shape) != len(pred_shape) or any(
-        a is not None and b is not None and a != b for a, b in zip(shape, pred_shape)
+        a is not None and b is not None and a != b for a, b in zip(shape, pred_shape, strict=True)
     ):
         raise ShapeError(
             f"{spec.name}: {name} of shape {shape} must have the shape of {first}, {pred_shape}: along "
@@ -402,6 +403,7 @@ def _broadcast_static(first: tuple, second: tuple) -> tuple | None:
     for a, b in zip(
         ((1,) * len(second) + first)[-max(len(first), len(second)) :],
         ((1,) * len(first) + second)[-max(len(first), len(second)) :],
+        strict=True,
     ):
         if a is not None and b is not None and 1 not in (a, b) and a != b:
             return None

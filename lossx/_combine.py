@@ -265,7 +265,7 @@ def _inputs(name: str, components: list) -> tuple[Input, ...]:
                 f"{name}: {first_key} takes ({_listed(first)}) and {key} takes ({_listed(spec)}); the components "
                 "of a combined loss take the same inputs. Combine losses of one kind of inputs."
             )
-        for index, (ours, theirs) in enumerate(zip(inputs, spec.inputs)):
+        for index, (ours, theirs) in enumerate(zip(inputs, spec.inputs, strict=True)):
             if ours.kind == theirs.kind:
                 continue
             kind = _NARROWER.get(frozenset({ours.kind, theirs.kind}))

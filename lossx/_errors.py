@@ -53,7 +53,8 @@ class LabelRangeError(LossxError, ValueError):
 
 
 class ProbabilityRangeError(LossxError, ValueError):
-    """Probabilities outside ``[0, 1]`` while ``from_logits=False``, or a negative measure (``generalized_kl_divergence``)."""
+    """Probabilities outside ``[0, 1]`` while ``from_logits=False``, or a negative measure
+    (``generalized_kl_divergence``)."""
 
 
 class DTypeError(LossxError, TypeError):

@@ -126,7 +126,7 @@ def check_alignment(weight_shape: tuple, loss_shape: tuple, name: str) -> tuple:
                 f"{loss_shape[:1]} or {loss_shape}."
             )
         weight_shape = weight_shape[: len(loss_shape)]
-    for weight_dim, loss_dim in zip(weight_shape, loss_shape):
+    for weight_dim, loss_dim in zip(weight_shape, loss_shape, strict=False):
         if weight_dim is None or loss_dim is None:
             continue
         if weight_dim not in (1, loss_dim):
@@ -338,7 +338,8 @@ def weighted_sum(loss: str, reduction: str, terms: list[tuple[str, Any, Any]]) -
             continue
         shape = static_shape(result)
         if reduction == "none" and (
-            len(shape) != len(first_shape) or any(None not in (a, b) and a != b for a, b in zip(shape, first_shape))
+            len(shape) != len(first_shape)
+            or any(None not in (a, b) and a != b for a, b in zip(shape, first_shape, strict=True))
         ):
             raise ShapeError(
                 f"{loss}: reduction='none' adds its components' unreduced results entry by entry, but "

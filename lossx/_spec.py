@@ -188,7 +188,8 @@ class LossSpec:
         _binding.check_no_arguments_left(self, named)
 
     def evaluate(self, inputs: tuple, options: Mapping[str, Any]) -> tuple:
-        """The body's unreduced result on checked inputs: ``(xp, LossTerms, result dtype)`` (see :func:`lossx._call.evaluate`)."""
+        """The body's unreduced result on checked inputs: ``(xp, LossTerms, result dtype)`` (see
+        :func:`lossx._call.evaluate`)."""
         return _call.evaluate(self, inputs, options)
 
     def compute(

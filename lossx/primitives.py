@@ -228,7 +228,8 @@ def smooth_l1(y_pred: Any, y_true: Any, beta: float, *, xp: ModuleType | None = 
 
 
 def log_cosh(y_pred: Any, y_true: Any, *, xp: ModuleType | None = None) -> Any:
-    """``log(cosh(y_pred − y_true))`` as ``|e| + softplus(−2|e|) − log 2``, finite for any finite ``e``; derivative ``tanh(e)``.
+    """``log(cosh(y_pred − y_true))`` as ``|e| + softplus(−2|e|) − log 2``, finite for any finite ``e``; derivative
+    ``tanh(e)``.
 
     Below ``|e| = ⅛`` it is the Taylor series, which keeps the relative accuracy of the tiny
     ``≈ e²/2`` that the first form cancels.

@@ -605,7 +605,8 @@ def compare_all(
 def iterate_all(
     names: Iterable[str] | None = None, *, frameworks: Iterable[str] | None = None, **kwargs: Any
 ) -> Iterator[Comparison]:
-    """:func:`compare_all`'s comparisons one at a time (an option set or a drop-in class each), for progress displays."""
+    """:func:`compare_all`'s comparisons one at a time (an option set or a drop-in class each), for progress
+    displays."""
     specs = [lookup(name) for name in names] if names else list(registered())
     frameworks = tuple(frameworks or installed_frameworks())
     dtypes = tuple(kwargs.get("dtypes", ("float64", "float32")))

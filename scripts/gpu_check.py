@@ -91,7 +91,7 @@ def main() -> int:
             for name, run in runners.items():
                 try:
                     accelerator, host = run(spec, dict(options), inputs, True), run(spec, dict(options), inputs, False)
-                    difference = max(relative_difference(a, h) for a, h in zip(accelerator, host))
+                    difference = max(relative_difference(a, h) for a, h in zip(accelerator, host, strict=True))
                     ok = difference <= TOLERANCE
                     cells.append(f"{name} {difference:.1e}" + ("" if ok else " DIFFERS"))
                 except Exception:  # a failure on the accelerator is what this script looks for

@@ -176,13 +176,13 @@ def _soft_cross_entropy_truth(logits: np.ndarray, target: np.ndarray) -> Measure
     """``−Σ t·log softmax(x)`` (terms with t = 0 are 0) and its gradient ``softmax(x) − t``
     (for targets summing to 1)."""
     p = _softmax(logits)
-    value = -sum(_mp(t) * mpmath.log(q) for t, q in zip(target, p) if t != 0)
-    return _measured(value, [q - _mp(t) for q, t in zip(p, target)])
+    value = -sum(_mp(t) * mpmath.log(q) for t, q in zip(target, p, strict=True) if t != 0)
+    return _measured(value, [q - _mp(t) for q, t in zip(p, target, strict=True)])
 
 
 def _kl_truth(target: np.ndarray, log_q: np.ndarray) -> Measured:
     """``Σ t·(log t − log q)`` over t > 0, and its gradient w.r.t. ``log q`` (−t)."""
-    value = sum(_mp(t) * (mpmath.log(_mp(t)) - _mp(lq)) for t, lq in zip(target, log_q) if t != 0)
+    value = sum(_mp(t) * (mpmath.log(_mp(t)) - _mp(lq)) for t, lq in zip(target, log_q, strict=True) if t != 0)
     return _measured(value, [-_mp(t) for t in target])
 
 
@@ -238,9 +238,9 @@ def _poly_truth() -> Measured:
     p = _softmax(logits)
     t = [_mp(v) for v in target]
     cross_entropy = _soft_cross_entropy_truth(logits, target)
-    value = cross_entropy.value + eps * sum(tc * (1 - pc) for tc, pc in zip(t, p))
-    tp = sum(tc * pc for tc, pc in zip(t, p))
-    grad = [pk - tk - eps * (tk * pk - pk * tp) for tk, pk in zip(t, p)]
+    value = cross_entropy.value + eps * sum(tc * (1 - pc) for tc, pc in zip(t, p, strict=True))
+    tp = sum(tc * pc for tc, pc in zip(t, p, strict=True))
+    grad = [pk - tk - eps * (tk * pk - pk * tp) for tk, pk in zip(t, p, strict=True)]
     return _measured(value, grad)
 
 
@@ -306,7 +306,8 @@ CASES: list[Case] = [
         inputs="logits x = zeros (2, 3), labels y = [−100, −100]: every target ignored (float64)",
         cause="divides the sum by the number of valid targets: 0/0 = NaN",
         dtype="float64",
-        truth_method="docs/semantics.md (reductions and weights): a weighted mean with Σw = 0 is 0 with a zero gradient (nothing to learn from)",
+        truth_method="docs/semantics.md (reductions and weights): a weighted mean with Σw = 0 is 0 with a zero "
+        "gradient (nothing to learn from)",
         truth=lambda: _measured(0.0, [0.0] * IGNORED_LOGITS.size),
         measure_lossx=lambda: _torch_measure(
             _torch_lossx("SparseCategoricalCrossEntropy", from_logits=True, axis=1, ignore_index=-100),

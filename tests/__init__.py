@@ -1,1 +1,2 @@
-"""lossx's test suite (see tests/README.md): a package, so that test modules and helpers import each other as ``tests.…``."""
+"""lossx's test suite (see tests/README.md): a package, so that test modules and helpers import each other as
+``tests.…``."""

@@ -4,7 +4,7 @@ and the file formats ``lossx plot`` writes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 #: The quantities a curve can be drawn against.
 AXES = ("residual", "margin", "probability", "logit")
@@ -37,4 +37,4 @@ _PLOT_EXTRA = "pip install 'lossx[plot]'"
 _FRAMEWORK_EXTRAS = {"torch": "torch", "jax": "jax", "tensorflow": "keras"}
 
 #: A loss entry: a name (``"huber"``), a name with options (``"huber:delta=2"``) or a (name, options) pair.
-LossEntry = Union[str, tuple[str, Mapping[str, Any]]]
+LossEntry = str | tuple[str, Mapping[str, Any]]

@@ -218,4 +218,4 @@ def print_result(console: Console, result: ExperimentResult) -> None:
 
 
 def _counts_text(dataset: DatasetResult) -> str:
-    return ", ".join(f"{name} {count}" for name, count in zip(dataset.classes, dataset.train_class_counts))
+    return ", ".join(f"{name} {count}" for name, count in zip(dataset.classes, dataset.train_class_counts, strict=True))

@@ -188,7 +188,7 @@ def imbalanced(labels: np.ndarray, ratio: float, rng: np.random.Generator) -> np
     """Indices that keep every sample of the majority class and ``majority / ratio`` of each other class (≥ 1)."""
     counts = np.bincount(labels)
     majority = int(np.argmax(counts))
-    keep_each = max(1, int(round(counts[majority] / ratio)))
+    keep_each = max(1, int(np.rint(counts[majority] / ratio)))  # an int under NumPy 1.x too
     kept = []
     for label in range(len(counts)):
         members = np.flatnonzero(labels == label)
@@ -203,7 +203,7 @@ def flip_labels(
 ) -> tuple[np.ndarray, int]:
     """``labels`` with ``round(fraction · n)`` of them moved to another class drawn uniformly."""
     flipped = labels.copy()
-    chosen = rng.choice(len(labels), size=int(round(fraction * len(labels))), replace=False)
+    chosen = rng.choice(len(labels), size=int(np.rint(fraction * len(labels))), replace=False)
     shift = rng.integers(1, n_classes, size=len(chosen))
     flipped[chosen] = (labels[chosen] + shift) % n_classes
     return flipped, len(chosen)
@@ -212,7 +212,7 @@ def flip_labels(
 def corrupt_targets(targets: np.ndarray, fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, int]:
     """``targets`` with ``round(fraction · n)`` of them moved by 5 to 10 standard deviations, either sign."""
     corrupted = targets.copy()
-    chosen = rng.choice(len(targets), size=int(round(fraction * len(targets))), replace=False)
+    chosen = rng.choice(len(targets), size=int(np.rint(fraction * len(targets))), replace=False)
     low, high = OUTLIER_DEVIATIONS
     deviation = rng.uniform(low, high, size=len(chosen)) * rng.choice([-1.0, 1.0], size=len(chosen))
     corrupted[chosen] += deviation * targets.std()

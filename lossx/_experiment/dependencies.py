@@ -66,7 +66,8 @@ def trainer(
     learning_rate: float,
     momentum: float,
 ) -> Any:
-    """The ``framework``'s trainer of the model from ``weights``: ``step(x, y) -> float``, ``predict(x)``, ``weights()``."""
+    """The ``framework``'s trainer of the model from ``weights``: ``step(x, y) -> float``, ``predict(x)``,
+    ``weights()``."""
     try:
         module = importlib.import_module(f"lossx.backends.training.{framework}")
     except ImportError as error:

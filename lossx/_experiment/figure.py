@@ -29,18 +29,18 @@ def _figure(result: ExperimentResult) -> Figure:
     figure = Figure(figsize=(12, 3.7 * rows), layout="constrained")
     axes = figure.subplots(rows, 3, squeeze=False)
     colours = [f"C{index}" for index in range(10)]
-    for row, dataset in zip(axes, result.datasets):
+    for row, dataset in zip(axes, result.datasets, strict=True):
         loss_axes, *metric_axes = row
         for index, run in enumerate(dataset.losses):
             colour = colours[index % len(colours)]
             loss_axes.plot(run.epochs, run.train_loss, color=colour, linestyle="--", linewidth=1.2)
             loss_axes.plot(run.epochs, run.validation_loss, color=colour, linewidth=1.8, label=run.label)
-            for axes_, metric in zip(metric_axes, FIGURE_METRICS[dataset.task]):
+            for axes_, metric in zip(metric_axes, FIGURE_METRICS[dataset.task], strict=True):
                 axes_.plot(run.epochs, run.metrics[metric], color=colour, linewidth=1.8)
         loss_axes.set_yscale("log")
         loss_axes.set_title("loss (log scale): dashed train, solid validation", fontsize=10)
         loss_axes.set_ylabel(dataset.data, fontsize=11, fontweight="bold")
-        for axes_, metric in zip(metric_axes, FIGURE_METRICS[dataset.task]):
+        for axes_, metric in zip(metric_axes, FIGURE_METRICS[dataset.task], strict=True):
             # Scaled to the trained epochs: the untrained model's metric (epoch 0) may lie far off them.
             trained = [value for run in dataset.losses for value in run.metrics[metric][1:]]
             if trained and max(trained) > min(trained):

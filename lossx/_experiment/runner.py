@@ -166,64 +166,10 @@ def _train_dataset(
     classification = table.task == "classification"
     minority = split.minority
     n_hidden = hidden_units(split.x_train.shape[1])
-    runs = []
-    for index, choice in enumerate(choices):
-        options = _resolved_options(choice, split.y_train, split.n_classes)
-        loss = loss_on_outputs(choice.name, choice.feed, options)
-        train_targets = training_targets(choice.feed, split.y_train, split.n_classes)
-        validation_targets = training_targets(choice.feed, split.y_validation, split.n_classes)
-        weights = initial_weights(split.x_train.shape[1], n_hidden, n_outputs(choice.feed, split.n_classes), seed)
-        model = trainer(framework, weights, loss, LEARNING_RATE, MOMENTUM)
-        history: dict[str, list[float]] = {"train_loss": [], "validation_loss": []}
-
-        def evaluate(epoch: int) -> None:
-            outputs = {"train": model.predict(split.x_train), "validation": model.predict(split.x_validation)}
-            history["train_loss"].append(float(loss(outputs["train"], train_targets)))
-            history["validation_loss"].append(float(loss(outputs["validation"], validation_targets)))
-            if not np.isfinite(outputs["validation"]).all():
-                found = dict.fromkeys(CLASSIFICATION_METRICS if classification else REGRESSION_METRICS, math.nan)
-            elif classification:
-                found = classification_metrics(
-                    split.y_validation, _predictions(choice.feed, outputs["validation"]), minority
-                )
-            else:
-                found = regression_metrics(
-                    split.y_validation * split.target_scale + split.target_mean,
-                    outputs["validation"][:, 0] * split.target_scale + split.target_mean,
-                )
-            for name, value in found.items():
-                history.setdefault(name, []).append(value)
-            if progress is not None:
-                progress(
-                    EpochReport(
-                        table.name,
-                        choice.label,
-                        index,
-                        len(choices),
-                        epoch,
-                        epochs,
-                        history["train_loss"][-1],
-                        history["validation_loss"][-1],
-                    )
-                )
-
-        with model:
-            evaluate(0)
-            for epoch in range(1, epochs + 1):
-                for batch in batches(len(split.x_train), BATCH_SIZE, seed, epoch):
-                    model.step(split.x_train[batch], train_targets[batch])
-                evaluate(epoch)
-        runs.append(
-            LossResult(
-                choice.name,
-                _plain(dict(options)),
-                choice.label,
-                tuple(range(epochs + 1)),
-                tuple(history.pop("train_loss")),
-                tuple(history.pop("validation_loss")),
-                {name: tuple(values) for name, values in history.items()},
-            )
-        )
+    runs = [
+        _train_loss(framework, split, choice, index, len(choices), n_hidden, epochs, seed, progress)
+        for index, choice in enumerate(choices)
+    ]
     counts = np.bincount(split.y_train, minlength=split.n_classes) if classification else np.array([], dtype=int)
     return DatasetResult(
         data=table.name,
@@ -240,4 +186,75 @@ def _train_dataset(
         label_noise=None if plan.get("label_noise") is None else float(plan["label_noise"]),
         changed_targets=split.changed_targets,
         losses=tuple(runs),
+    )
+
+
+def _train_loss(
+    framework: str,
+    split: _Split,
+    choice: _LossChoice,
+    index: int,
+    count: int,
+    n_hidden: int,
+    epochs: int,
+    seed: int,
+    progress: Callable[[EpochReport], None] | None,
+) -> LossResult:
+    """Train the MLP with the ``index``-th of ``count`` losses, evaluated before the first epoch and after each."""
+    table = split.table
+    classification = table.task == "classification"
+    minority = split.minority
+    options = _resolved_options(choice, split.y_train, split.n_classes)
+    loss = loss_on_outputs(choice.name, choice.feed, options)
+    train_targets = training_targets(choice.feed, split.y_train, split.n_classes)
+    validation_targets = training_targets(choice.feed, split.y_validation, split.n_classes)
+    weights = initial_weights(split.x_train.shape[1], n_hidden, n_outputs(choice.feed, split.n_classes), seed)
+    model = trainer(framework, weights, loss, LEARNING_RATE, MOMENTUM)
+    history: dict[str, list[float]] = {"train_loss": [], "validation_loss": []}
+
+    def evaluate(epoch: int) -> None:
+        outputs = {"train": model.predict(split.x_train), "validation": model.predict(split.x_validation)}
+        history["train_loss"].append(float(loss(outputs["train"], train_targets)))
+        history["validation_loss"].append(float(loss(outputs["validation"], validation_targets)))
+        if not np.isfinite(outputs["validation"]).all():
+            found = dict.fromkeys(CLASSIFICATION_METRICS if classification else REGRESSION_METRICS, math.nan)
+        elif classification:
+            found = classification_metrics(
+                split.y_validation, _predictions(choice.feed, outputs["validation"]), minority
+            )
+        else:
+            found = regression_metrics(
+                split.y_validation * split.target_scale + split.target_mean,
+                outputs["validation"][:, 0] * split.target_scale + split.target_mean,
+            )
+        for name, value in found.items():
+            history.setdefault(name, []).append(value)
+        if progress is not None:
+            progress(
+                EpochReport(
+                    table.name,
+                    choice.label,
+                    index,
+                    count,
+                    epoch,
+                    epochs,
+                    history["train_loss"][-1],
+                    history["validation_loss"][-1],
+                )
+            )
+
+    with model:
+        evaluate(0)
+        for epoch in range(1, epochs + 1):
+            for batch in batches(len(split.x_train), BATCH_SIZE, seed, epoch):
+                model.step(split.x_train[batch], train_targets[batch])
+            evaluate(epoch)
+    return LossResult(
+        choice.name,
+        _plain(dict(options)),
+        choice.label,
+        tuple(range(epochs + 1)),
+        tuple(history.pop("train_loss")),
+        tuple(history.pop("validation_loss")),
+        {name: tuple(values) for name, values in history.items()},
     )

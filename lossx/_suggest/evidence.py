@@ -117,7 +117,7 @@ def _class_statistics(
         result["pos_weight"] = float(class_counts[0] / class_counts[1]) if class_counts[1] > 0 else None
     else:
         result["focal_alpha"] = tuple(alpha.tolist())
-    absent = [_plain(c) for c, n in zip(classes, class_counts) if n == 0]
+    absent = [_plain(c) for c, n in zip(classes, class_counts, strict=True) if n == 0]
     if absent:
         notes.append(f"classes {_vector(tuple(absent))} have no target: they get the rarest class's weight.")
     return result

@@ -78,7 +78,7 @@ def suggest(y_true: Any, *, y_pred: Any = None, task: str | None = None, output:
     )
     plan = _Plan(evidence, values, layout, predictions)
     ranking = list(plan.suggestions(reading.task, reading.format))
-    for alternative, alternative_format in zip(reading.alternatives, reading.alternative_formats):
+    for alternative, alternative_format in zip(reading.alternatives, reading.alternative_formats, strict=True):
         first = plan.suggestions(alternative, alternative_format)[0]
         reason = f"If these are {_TASK_TEXT[alternative]}: {first.reason[0].lower()}{first.reason[1:]}"
         ranking.append(replace(first, reason=reason))

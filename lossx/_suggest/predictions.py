@@ -15,7 +15,7 @@ def _fit_prediction_shape(
 ) -> tuple[_Reading, str]:
     """The layout of ``y_pred`` ("elementwise" or "class_axis"), and the reading it settles."""
     target_shape, shape = values.shape, predictions.shape
-    per_class = target_shape + ("C",)
+    per_class = (*target_shape, "C")
     column_labels = values.ndim == 2 and values.column
     if shape == target_shape:
         layout = "elementwise"

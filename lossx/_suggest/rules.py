@@ -145,7 +145,7 @@ class _Plan:
                 if form == "one_hot" or (self.values.column and self.values.ndim == 2)
                 else self.values.shape
             )
-            shape = base + (count,)
+            shape = (*base, count)
         ratio = _number(e.imbalance_ratio) if e.imbalance_ratio is not None else "1"
         options = {**self.logits(), "axis": -1}
         plain = self.make(
@@ -358,7 +358,7 @@ class _Plan:
         if form == "probabilities":
             return self.probabilities(task, form)
         labels_shape = shape[:-1] if form == "one_hot" else shape
-        prediction_shape = labels_shape + (self.width or classes,)
+        prediction_shape = (*labels_shape, self.width or classes)
         overlap = {**self.logits(), "axis": -1}
         dice = self.make(
             "dice",

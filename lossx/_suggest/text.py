@@ -61,7 +61,7 @@ def _vector(value: Any, limit: int = 8) -> str:
 
 
 def _pairs(classes: tuple[float, ...], counts: tuple[float, ...], limit: int = 8) -> str:
-    pairs = [f"{_number(c)}: {_number(n)}" for c, n in zip(classes[:limit], counts[:limit])]
+    pairs = [f"{_number(c)}: {_number(n)}" for c, n in zip(classes[:limit], counts[:limit], strict=True)]
     more = f" … ({len(classes) - limit} more)" if len(classes) > limit else ""
     return " · ".join(pairs) + more
 

@@ -129,7 +129,7 @@ def preset_doc(preset: Preset, base: type) -> str:
         "",
         inspect.cleandoc(preset.doc) if preset.doc else "",
         "",
-        f"Same as ``{base.__name__}({', '.join(f'{k}={v!r}' for k, v in {**preset.defaults, **preset.fixed}.items())})``.",
+        f"Same as ``{base.__name__}({option_values_repr({**preset.defaults, **preset.fixed})})``.",
     ]
     if preset.renames:
         lines.append("Option names: " + ", ".join(f"{k} → {v}" for k, v in preset.renames.items()) + ".")

@@ -170,7 +170,7 @@ class KerasLoss(keras.losses.Loss):
         else:
             aliases = {packing.y_true: "y_true"} if packing.y_true else {}
         named = {aliases.get(name, name): value for name, value in named.items()}
-        values = dict(zip(("y_true", "y_pred", "sample_weight"), arrays))
+        values = dict(zip(("y_true", "y_pred", "sample_weight"), arrays, strict=False))
         if len(arrays) > 3:
             raise ArgumentError(
                 f"{type(self).__name__} takes (y_true, y_pred, sample_weight); got {len(arrays)} arrays."
@@ -353,8 +353,10 @@ class KerasLoss(keras.losses.Loss):
             else:
                 weight.pop()
         extra = weight[: max(len(weight) - len(loss), 0)]
-        paired = zip(reversed(weight), reversed(loss))
-        if any(d not in (1, None) for d in extra) or any(None not in (w, l) and w not in (1, l) for w, l in paired):
+        paired = zip(reversed(weight), reversed(loss), strict=False)
+        if any(d not in (1, None) for d in extra) or any(
+            None not in (w, size) and w not in (1, size) for w, size in paired
+        ):
             wanted = (
                 f"{loss_shape}"
                 if len(loss_shape) == 1
@@ -369,7 +371,9 @@ class KerasLoss(keras.losses.Loss):
     def _check_same_shape(self, y_true: Any, y_pred: Any) -> None:
         """Keras's own loss of a ``same_shape`` preset refuses a target of another shape; so does lossx."""
         true_shape, pred_shape = static_shape(y_true), static_shape(y_pred)
-        if len(true_shape) == len(pred_shape) and all(None in (t, p) or t == p for t, p in zip(true_shape, pred_shape)):
+        if len(true_shape) == len(pred_shape) and all(
+            None in (t, p) or t == p for t, p in zip(true_shape, pred_shape, strict=True)
+        ):
             return
         raise ShapeError(
             f"{type(self).__name__}: y_true of shape {true_shape} and y_pred of shape {pred_shape} must have the "
@@ -481,7 +485,7 @@ class CombinedKerasLoss(KerasLoss):
         super().__init__(reduction=reduction, name=name, dtype=dtype, mean_across=mean_across, **options)
         self._parts = tuple(
             part(reduction=reduction, dtype=dtype, mean_across=mean_across, **component.options_of(self.lossx_options))
-            for part, component in zip(self.parts, self.spec.components)
+            for part, component in zip(self.parts, self.spec.components, strict=True)
         )
 
     def _keras_call(self, y_true: Any, y_pred: Any, sample_weight: Any, total_weight: Any = None) -> Any:
@@ -492,7 +496,7 @@ class CombinedKerasLoss(KerasLoss):
             "none" if self.reduction is None else self.reduction,
             [
                 (component.key, self.lossx_options[component.weight], part._keras_call(y_true, y_pred, sample_weight))
-                for component, part in zip(self.spec.components, self._parts)
+                for component, part in zip(self.spec.components, self._parts, strict=True)
             ],
         )
 

@@ -92,7 +92,7 @@ class LinearCrossEntropy(keras.layers.Layer):
 
     def compute_output_spec(self, hidden: Any, labels: Any = None, sample_weight: Any = None) -> Any:
         if labels is None:
-            return keras.KerasTensor(tuple(hidden.shape[:-1]) + (self.num_classes,), dtype=self.compute_dtype)
+            return keras.KerasTensor((*hidden.shape[:-1], self.num_classes), dtype=self.compute_dtype)
         return keras.KerasTensor((), dtype=self.compute_dtype)
 
     def get_config(self) -> dict[str, Any]:

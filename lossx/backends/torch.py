@@ -176,7 +176,7 @@ def _preset_arguments(preset: Preset, positional: tuple, given: dict[str, Any]) 
             f"{preset.name} takes at most {len(order)} positional arguments ({', '.join(order)}), got "
             f"{len(positional)}; pass the others by keyword."
         )
-    named = dict(zip(order, positional))
+    named = dict(zip(order, positional, strict=False))
     twice = sorted(named.keys() & given.keys())
     if twice:
         raise ArgumentError(f"{preset.name} got two values for {twice[0]!r}, one positional and one by keyword.")

@@ -17,11 +17,11 @@ def box_pairs(rng: np.random.Generator, shape: tuple = (6,), gap: float = 1e-2) 
     coordinates of a pair tie, and no intersection's width or height is near 0.
     """
     while True:
-        corner = rng.uniform(0, 10, shape + (2,))
-        size = rng.uniform(0.5, 4, shape + (2,))
+        corner = rng.uniform(0, 10, (*shape, 2))
+        size = rng.uniform(0.5, 4, (*shape, 2))
         target = np.concatenate([corner, corner + size], axis=-1)
-        shift = rng.normal(0, 1.0, shape + (2,))
-        scale = rng.uniform(0.6, 1.5, shape + (2,))
+        shift = rng.normal(0, 1.0, (*shape, 2))
+        scale = rng.uniform(0.6, 1.5, (*shape, 2))
         centre = corner + size / 2 + shift
         prediction = np.concatenate([centre - size * scale / 2, centre + size * scale / 2], axis=-1)
         low = np.maximum(prediction[..., :2], target[..., :2])

@@ -126,7 +126,8 @@ class Kernels(Protocol):
         steps: Any,
         collect: bool,
     ) -> Any:
-        """``alpha = step(xp, alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1, ``xp`` the namespace.
+        """``alpha = step(xp, alpha, *constants, *(s[t] for s in sequences))`` for t = 0 … steps−1, ``xp`` the
+        namespace.
 
         Returns the last ``alpha``; with ``collect``, ``(last alpha, every step's alpha)``, the
         second stacked on a new leading axis of size ``steps`` (0 steps: empty, and the last

@@ -50,7 +50,8 @@ def sharpened(xp: ModuleType, log_p: Any, axis: int) -> Any:
 
     Where one class dominates, ``x_k − m − log(Σ e^{x−m})`` takes the log of ``1 + tiny``
     and keeps few of the tiny's digits: logits [30, 0] give ``log p_0`` = −9.3481e−14 for
-    −log1p(e^−30) = −9.3576e−14 in float64, 0 in float32. The sum of the other probabilities, each accurate, restores them,
+    −log1p(e^−30) = −9.3576e−14 in float64, 0 in float32. The sum of the other probabilities, each accurate, restores
+    them,
     and the loss ``−log p_y`` and ``1 − p_y`` keep their relative accuracy where they are tiny.
     Autodiff of it is as accurate: the dominant entry's value depends on the others only, so no
     gradient is a rounded ``p_y − 1``. At most one entry per line lies above log ½.

@@ -44,7 +44,7 @@ def _in_chunks(x: Any, chunk: int, count: int) -> Any:
     padding = count * chunk - x.shape[0]
     if padding:
         x = jnp.pad(x, ((0, padding),) + ((0, 0),) * (x.ndim - 1))
-    return jnp.reshape(x, (count, chunk) + x.shape[1:])
+    return jnp.reshape(x, (count, chunk, *x.shape[1:]))
 
 
 @functools.lru_cache(maxsize=64)

@@ -359,7 +359,8 @@ def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], comp
 
 
 def value_and_derivative(function: Callable[[Any], Any], x: Any, grad: bool) -> tuple:
-    """``function`` at the NumPy points ``x`` and, with ``grad``, each point's derivative, by ``tf.GradientTape`` in float64."""
+    """``function`` at the NumPy points ``x`` and, with ``grad``, each point's derivative, by ``tf.GradientTape`` in
+    float64."""
     tensor = tf.constant(x, dtype=tf.float64)
     with tf.GradientTape() as tape:
         tape.watch(tensor)

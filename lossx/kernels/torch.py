@@ -202,7 +202,8 @@ class SigmoidCrossEntropy(torch.autograd.Function):
 
 
 class LogCosh(torch.autograd.Function):
-    """:func:`lossx.kernels.generic.log_cosh_value` of ``y_pred − y_true`` with the derivative ``tanh(e)`` in closed form.
+    """:func:`lossx.kernels.generic.log_cosh_value` of ``y_pred − y_true`` with the derivative ``tanh(e)`` in closed
+    form.
 
     The series' multiply-adds run in place in one array, and autograd keeps ``e`` only: the
     composed form recorded every step of them (several times the time of the
@@ -614,7 +615,8 @@ def value_and_gradient(function: Callable[..., Any], inputs: Sequence[Any], comp
 
 
 def value_and_derivative(function: Callable[[Any], Any], x: Any, grad: bool) -> tuple:
-    """``function`` at the NumPy points ``x`` and, with ``grad``, each point's derivative, by ``torch.autograd`` in float64."""
+    """``function`` at the NumPy points ``x`` and, with ``grad``, each point's derivative, by ``torch.autograd`` in
+    float64."""
     tensor = torch.tensor(x, dtype=torch.float64, requires_grad=grad)
     values = function(tensor)
     if not grad:

@@ -156,10 +156,8 @@ def _check_shapes(hidden: Any, weight: Any, labels: Any, bias: Any, class_weight
     hidden_shape, weight_shape, labels_shape = static_shape(hidden), static_shape(weight), static_shape(labels)
     if not hidden_shape:
         raise ShapeError(f"{NAME}: hidden is a scalar; give it shape (N, H) (or (..., H)), one row per label.")
-    if (
-        len(weight_shape) != 2
-        or (None not in (weight_shape[1], hidden_shape[-1])
-        and weight_shape[1] != hidden_shape[-1])
+    if len(weight_shape) != 2 or (
+        None not in (weight_shape[1], hidden_shape[-1]) and weight_shape[1] != hidden_shape[-1]
     ):
         raise ShapeError(
             f"{NAME}: weight of shape {weight_shape} does not fit hidden of shape {hidden_shape}: weight must be "

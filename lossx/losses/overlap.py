@@ -418,13 +418,15 @@ def generalized_dice(xp, y_pred, y_true, *, weighting, from_logits, smooth, epsi
     in-place replacement of the infinite weights fails in a backward pass to the targets. ``s`` is ``smooth``,
     ``ε`` ``epsilon``, by default MONAI's (s = 1e-5, ε = 0), unlike :func:`dice`'s: they are added to
     sums of order ``C/Σt`` (square weights), so an ε in the denominator alone would keep a perfect
-    prediction's loss near ``ε·Σt/(2C)``, far from 0 on large images. There are no ``class_weight`` and ``per_class``: the weights
-    are computed, and the classes always pooled. Computed as ``(penalty + ε) / (2·Σ w·TP + penalty + s + ε)``
-    with ``penalty = Σ w·(FP + FN)`` below ½, so a nearly perfect prediction loses no digits.
+    prediction's loss near ``ε·Σt/(2C)``, far from 0 on large images. There are no ``class_weight``
+    and ``per_class``: the weights are computed, and the classes always pooled. Computed as
+    ``(penalty + ε) / (2·Σ w·TP + penalty + s + ε)`` with ``penalty = Σ w·(FP + FN)`` below ½, so a
+    nearly perfect prediction loses no digits.
     Shapes: ``y_pred`` (N, ..., C, ...); ``y_true`` integer labels without the class axis, or dense
     like ``y_pred``; result (N,), or the axes ``sum_axes`` leaves but the class axis (``"all"``: a scalar).
-    MONAI: ``GeneralizedDiceLoss(w_type=w)`` is ``generalized_dice(weighting=w, axis=1)``, ``batch=True`` is ``sum_axes="all"``; MONAI computes the
-    weights in float32 even for float64 inputs, lossx in the inputs' dtype.
+    MONAI: ``GeneralizedDiceLoss(w_type=w)`` is ``generalized_dice(weighting=w, axis=1)``,
+    ``batch=True`` is ``sum_axes="all"``; MONAI computes the weights in float32 even for float64
+    inputs, lossx in the inputs' dtype.
     optax's ``multiclass_generalized_dice_loss`` is another loss: weights ``1/(f_c² + 1e-7)`` from the
     class frequencies ``f_c`` of the whole batch, normalised to mean 1, multiply each sample's per-class
     Dice losses, which are then averaged: lossx's :func:`dice` with ``class_weight`` set to those
@@ -553,7 +555,9 @@ def focal_tversky(
     per_class,
     sum_axes,
 ):
-    """Focal Tversky loss ``(1 − (TP + s) / (TP + α·FP + β·FN + s + ε))^γ``: each score's :func:`tversky` loss to the power γ.
+    """Focal Tversky loss: each score's :func:`tversky` loss to the power γ.
+
+    ``(1 − (TP + s) / (TP + α·FP + β·FN + s + ε))^γ``.
 
     ``TP``, ``FP``, ``FN``, ``s``, ``ε``, the axes and ``class_weight`` as in :func:`dice`;
     the class weights multiply the powered scores. The defaults are the paper's: false

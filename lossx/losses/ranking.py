@@ -705,7 +705,11 @@ def npairs(xp, anchor, positive, labels, *, l2_reg):
     [y; y], is this loss where the labels are distinct (it keeps one pair per class).
     """
     shapes = tuple(anchor.shape), tuple(positive.shape)
-    if anchor.ndim != 2 or positive.ndim != 2 or any(None not in pair and len(set(pair)) > 1 for pair in zip(*shapes)):
+    if (
+        anchor.ndim != 2
+        or positive.ndim != 2
+        or any(None not in pair and len(set(pair)) > 1 for pair in zip(*shapes, strict=True))
+    ):
         raise ShapeError(
             f"npairs: anchor and positive must both have shape (N, D), got shapes {shapes[0]} and {shapes[1]}; "
             "row i of positive is the positive of anchor i, with labels[i] their class."

@@ -297,8 +297,8 @@ def ctc(xp, y_pred, y_true, input_lengths, label_lengths, *, blank, zero_infinit
     time grows linearly with T; torch's ``scan`` is a prototype that fails here — so for
     long sequences keep this loss outside the compiled region) and other namespaces;
     ``lax.scan`` on JAX and ``tf.foldl`` on TensorFlow, because XLA's compile time grows
-    quadratically with an unrolled recursion, and because TensorFlow graphs (Keras models on variable-length input) may leave T
-    unknown. Cost: O(T·B·L) time in T sequential steps, like torch's and optax's own;
+    quadratically with an unrolled recursion, and because TensorFlow graphs (Keras models on
+    variable-length input) may leave T unknown. Cost: O(T·B·L) time in T sequential steps, like torch's and optax's own;
     torch's fused native kernel is faster in eager mode.
     ``from_logits=True`` (default) applies log-softmax, which accepts
     both logits (optax, Keras) and log-probabilities (torch) — log-softmax leaves

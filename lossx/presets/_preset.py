@@ -308,7 +308,7 @@ class Preset:
                 y_pred,
                 *(
                     None if x is None else to_namespace(xp, x, y_pred, i.name)
-                    for x, i in zip(inputs[1:], self.spec.inputs[1:])
+                    for x, i in zip(inputs[1:], self.spec.inputs[1:], strict=False)
                 ),
             )
             if function is not None:

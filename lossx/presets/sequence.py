@@ -61,7 +61,8 @@ def _per_target_length(xp: Any, inputs: tuple) -> Any:
 
 
 def _torch_ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
-    """:func:`lossx.examples.sequence.ctc_example` in torch's layout: log-probabilities time first, every length given."""
+    """:func:`lossx.examples.sequence.ctc_example` in torch's layout: log-probabilities time first, every length
+    given."""
     logits, labels, input_lengths, label_lengths = ctc_example(rng, options)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))

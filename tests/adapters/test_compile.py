@@ -52,7 +52,7 @@ def _check(case, arrays: tuple[np.ndarray, ...], sample_weight: np.ndarray, valu
         case.loss, arrays, case.options, "mean", sample_weight=sample_weight, wrt=case.wrt
     )
     assert_matches(value, expected_value, DTYPE, f"{case.id} {what} value")
-    for position, grad, expected_grad in zip(case.wrt, grads, expected_grads):
+    for position, grad, expected_grad in zip(case.wrt, grads, expected_grads, strict=True):
         assert_matches(grad, expected_grad, DTYPE, f"{case.id} {what} gradient w.r.t. input {position}")
 
 
@@ -62,7 +62,7 @@ def _loss_of_wrt(case, arrays: list, sample_weight: Any) -> Callable:
 
     def of_wrt(*differentiable):
         full = list(arrays)
-        for position, array in zip(case.wrt, differentiable):
+        for position, array in zip(case.wrt, differentiable, strict=True):
             full[position] = array
         return loss(*full, sample_weight=sample_weight, **case.options)
 

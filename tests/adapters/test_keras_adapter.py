@@ -13,6 +13,7 @@ The drop-ins are checked against Keras's own losses: ``Dice`` and ``Tversky`` fo
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -328,7 +329,7 @@ def test_sample_weight_follows_keras_convention():
 
 def _segmentation(shape, classes=4, seed=3):
     rng = np.random.default_rng(seed)
-    logits = (rng.standard_normal(shape + (classes,)) * 2).astype("float32")
+    logits = (rng.standard_normal((*shape, classes)) * 2).astype("float32")
     labels = rng.integers(0, classes, shape)
     labels[rng.random(shape) < 0.3] = -1
     return logits, labels
@@ -508,12 +509,12 @@ def test_overlap_classes_are_keras_drop_ins(name, options, axis, weighting, dtyp
     enlarges = per_sample != () and not isinstance(weighted, Exception) and weighted.size > np.prod(per_sample)
     for reduction in KERAS_REDUCTIONS:
         theirs = _keras_outcome(
-            lambda: getattr(keras.losses, name)(axis=axis, reduction=reduction, dtype=dtype, **options),
+            functools.partial(getattr(keras.losses, name), axis=axis, reduction=reduction, dtype=dtype, **options),
             y_true,
             y_pred,
             sample_weight,
         )
-        make_ours = lambda: getattr(LK, name)(axis=axis, reduction=reduction, dtype=dtype, **options)  # noqa: E731
+        make_ours = functools.partial(getattr(LK, name), axis=axis, reduction=reduction, dtype=dtype, **options)
         if isinstance(theirs, Exception) or enlarges:
             with pytest.raises(lossx.ShapeError, match=r"sample_weight of shape .* does not align .* give it shape"):
                 make_ours()(y_true, y_pred, sample_weight=sample_weight)
@@ -816,7 +817,7 @@ def test_get_under_keras_refuses_positional_arrays_from_user_code():
             float(lossx.get("quantile", quantile=0.8)(y_pred=y_pred, y_true=y_true)), rel=1e-6
         )
         assert by_name != pytest.approx(float(lossx.quantile(y_true, y_pred, quantile=0.8)), rel=1e-3)
-    with pytest.raises(lossx.ArgumentError, match="made by lossx.get"):
+    with pytest.raises(lossx.ArgumentError, match=r"made by lossx\.get"):
         facade(y_pred, y_true)
     # The adapter's own class keeps Keras's positional order.
     assert float(keras.ops.convert_to_numpy(LK.Quantile(quantile=0.8)(y_true, y_pred))) == pytest.approx(
@@ -940,12 +941,12 @@ def test_packed_class_is_the_loss_of_the_unpacked_inputs(name, reduction, dtype)
     )
 
     packed = spec.packing.y_pred
-    unpacked = dict(zip((i.name for i in spec.inputs), map(convert, inputs)))
+    unpacked = dict(zip((i.name for i in spec.inputs), map(convert, inputs), strict=False))
     lossx_reduction = {"sum_over_batch_size": "sum", "none": "none", "mean_with_sample_weight": "mean"}[reduction]
 
     def theirs(*arrays):
         value = getattr(lossx, spec.name)(
-            **{**unpacked, **dict(zip(packed, arrays))},
+            **{**unpacked, **dict(zip(packed, arrays, strict=False))},
             reduction=lossx_reduction,
             sample_weight=convert(weight),
             **options,

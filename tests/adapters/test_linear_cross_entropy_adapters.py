@@ -72,7 +72,7 @@ def test_torch_module_matches_torch(arguments, bias):
         values.append((out.detach(), gradients))
     (theirs_out, theirs_grads), (ours_out, ours_grads) = values
     np.testing.assert_allclose(ours_out.numpy(), theirs_out.numpy(), rtol=1e-12, atol=1e-14)
-    for a, b in zip(ours_grads, theirs_grads):
+    for a, b in zip(ours_grads, theirs_grads, strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-13)
 
 
@@ -113,7 +113,7 @@ def test_jax_function_jits():
     jax = framework("jax")
     from lossx.backends.jax import linear_cross_entropy
 
-    hidden, weight, bias, labels = _data(3)
+    hidden, weight, _, labels = _data(3)
     run = jax.jit(jax.value_and_grad(lambda h, w: linear_cross_entropy(h, w, labels, ignore_index=-100, chunk_size=4)))
     value, gradient = run(hidden, weight)
     np.testing.assert_allclose(float(value), _whole_logits(hidden, weight, None, labels), rtol=1e-12)

@@ -275,7 +275,7 @@ def _keras_inputs(case) -> tuple | None:
     arrays = _arrays(case)
     packing = lossx.lookup(case.loss).packing
     if packing is not None:
-        by_name = dict(zip((i.name for i in lossx.lookup(case.loss).inputs), arrays))
+        by_name = dict(zip((i.name for i in lossx.lookup(case.loss).inputs), arrays, strict=False))
         y_pred = np.stack(np.broadcast_arrays(*(by_name[name] for name in packing.y_pred)), axis=packing.axis)
         y_true = by_name[packing.y_true] if packing.y_true else np.zeros(len(y_pred))
     elif len(arrays) != 2:

@@ -28,7 +28,7 @@ def test_unknown_shapes_in_a_tensorflow_graph(case, dtype):
 
     @tf.function(
         input_signature=[
-            *(tf.TensorSpec([None] * a.ndim, d) for a, d in zip(data.arrays, dtypes)),
+            *(tf.TensorSpec([None] * a.ndim, d) for a, d in zip(data.arrays, dtypes, strict=True)),
             tf.TensorSpec([None] * data.sample_weight.ndim, float_dtype),  # 0-d for a loss that pools the batch
         ],
         autograph=False,
@@ -42,8 +42,9 @@ def test_unknown_shapes_in_a_tensorflow_graph(case, dtype):
         return value, tape.gradient(value, [arrays[position] for position in case.wrt])
 
     value, grads = value_and_grad(
-        *(tf.constant(a, d) for a, d in zip(data.arrays, dtypes)), tf.constant(data.sample_weight, float_dtype)
+        *(tf.constant(a, d) for a, d in zip(data.arrays, dtypes, strict=True)),
+        tf.constant(data.sample_weight, float_dtype),
     )
     assert_matches(value, reference_value, dtype, f"{case.id} value")
-    for position, grad, ref_grad in zip(case.wrt, grads, reference_grads):
+    for position, grad, ref_grad in zip(case.wrt, grads, reference_grads, strict=True):
         assert_matches(grad, ref_grad, dtype, f"{case.id} gradient w.r.t. input {position}")

@@ -118,7 +118,7 @@ _BINARY = (
 def test_binary_functions_give_a_scalar_the_arrays_dtype(name, dtype):
     x = tf.constant([0.5, 2.0, 3.0], dtype=dtype)
     expected = getattr(np, {"pow": "power"}.get(name, name))
-    for side, call in zip(("scalar last", "scalar first"), _scalar_first_and_last(name)):
+    for side, call in zip(("scalar last", "scalar first"), _scalar_first_and_last(name), strict=True):
         out = call(x)
         reference = expected(x.numpy(), 2.0) if side == "scalar last" else expected(2.0, x.numpy())
         assert out.dtype in (tf.bool, tf.as_dtype(dtype)), f"{side}: {out.dtype}"

@@ -105,7 +105,7 @@ def test_training_step_updates_parameters(name, options, kind):
         losses.append(loss.item())
 
     assert all(np.isfinite(losses))
-    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters()))
+    assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True))
     # Plain SGD with a small step on a convex loss of a linear model decreases it.
     assert losses[-1] < losses[0]
 

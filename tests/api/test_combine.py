@@ -233,7 +233,7 @@ def test_torch_module_gradient_and_compile():
         )
     )
     for loss in (module, torch.compile(module, fullgraph=True)):
-        for got, want in zip(value_and_grad(loss), expected):
+        for got, want in zip(value_and_grad(loss), expected, strict=True):
             np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
 
 

@@ -73,7 +73,7 @@ def test_precedence_context_over_process_over_env_over_files(tmp_path, monkeypat
 
 def test_malformed_config_file_names_the_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.lossx\nbackend = \n")
-    with pytest.raises(ConfigError, match="pyproject.toml"):
+    with pytest.raises(ConfigError, match=r"pyproject\.toml"):
         lossx.get_backend()
 
 
@@ -85,7 +85,7 @@ def test_unknown_backend_in_config_file_names_the_file(tmp_path):
 
 def test_unknown_env_backend_is_refused(monkeypatch):
     monkeypatch.setenv("LOSSX_BACKEND", "mxnet")
-    with pytest.raises(ConfigError, match="mxnet.*installed here: numpy"):
+    with pytest.raises(ConfigError, match=r"mxnet.*installed here: numpy"):
         lossx.get_backend()
 
 
@@ -269,7 +269,7 @@ def test_asyncio_tasks_have_their_own_backend(every_backend_installed):
     async def main() -> list[list[str]]:
         return await asyncio.gather(*(task(name, 20) for name in lossx.BACKENDS * 4))
 
-    for name, seen in zip(lossx.BACKENDS * 4, asyncio.run(main())):
+    for name, seen in zip(lossx.BACKENDS * 4, asyncio.run(main()), strict=True):
         assert seen == [name] * 20 + ["numpy"]
     assert lossx.get_backend() == "numpy"
 
@@ -341,7 +341,8 @@ BAD_FILES = [
         "pyproject-backend-unknown",
         "pyproject",
         b'[tool.lossx]\nbackend = "caffe"\n',
-        r"pyproject\.toml: \[tool\.lossx\] backend = 'caffe': Unknown lossx backend 'caffe'\. Known: numpy, torch, jax, keras",
+        r"pyproject\.toml: \[tool\.lossx\] backend = 'caffe': Unknown lossx backend 'caffe'\. Known: numpy, torch, "
+        r"jax, keras",
     ),
     (
         "pyproject-lossx-not-a-table",

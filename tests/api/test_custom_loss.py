@@ -27,7 +27,7 @@ def test_generic_function_goes_through_the_machinery():
     weights = np.array([1.0, 3.0])
     expected = (1 * (1 + 4) + 3 * (9 + 25)) / (2 * 1 + 2 * 3)
     np.testing.assert_allclose(power_error(y_pred, y_true, sample_weight=weights), expected, rtol=1e-15)
-    with pytest.raises(lossx.OptionValueError, match="power=0.5 is out of range"):
+    with pytest.raises(lossx.OptionValueError, match=r"power=0\.5 is out of range"):
         power_error(y_pred, y_true, power=0.5)
 
 
@@ -96,7 +96,7 @@ def test_deferred_primitive_is_the_primitive_under_every_reduction():
 
 
 def test_deferred_takes_primitives_only():
-    with pytest.raises(ValueError, match="primitive of lossx.primitives"):
+    with pytest.raises(ValueError, match=r"primitive of lossx\.primitives"):
         lossx.primitives.deferred(np.abs, np.ones(2))
 
 

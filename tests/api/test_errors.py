@@ -771,7 +771,7 @@ def test_non_numeric_arrays_are_refused():
 
 
 def test_non_boolean_mask():
-    with pytest.raises(DTypeError, match="mask has dtype int64; it must be boolean.*mask != 0"):
+    with pytest.raises(DTypeError, match=r"mask has dtype int64; it must be boolean.*mask != 0"):
         lossx.mean_squared_error(np.ones(3), np.zeros(3), mask=np.ones(3, dtype=np.int64))
 
 
@@ -818,7 +818,7 @@ def test_nan_propagates():
 
 
 def test_unknown_loss_suggests_names():
-    with pytest.raises(UnknownLossError, match="Unknown loss 'hubber'. Did you mean 'huber'"):
+    with pytest.raises(UnknownLossError, match=r"Unknown loss 'hubber'\. Did you mean 'huber'"):
         lossx.get("hubber")
 
 
@@ -947,5 +947,5 @@ def test_inputs_by_name_mean_the_same_on_every_backend(form: str) -> None:
     with pytest.raises(ArgumentError, match="missing input 'y_pred'"):
         loss(y_true=_CONVERT[backend](y_true))
     if form != "numpy-generic":
-        with pytest.raises(ArgumentError, match="unexpected argument 'epsilon'.*its options when it is built"):
+        with pytest.raises(ArgumentError, match=r"unexpected argument 'epsilon'.*its options when it is built"):
             loss(_CONVERT[backend](y_pred), _CONVERT[backend](y_true), epsilon=2.0)

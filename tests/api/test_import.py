@@ -28,7 +28,8 @@ def test_import_lossx_does_not_import_rich():
     assert result.stdout.strip() == "False"
 
 
-# ----------------------------------------------------------------- frameworks absent or broken (docs/semantics.md: optional frameworks, backend configuration)
+# ----------------------------------------------------------------- frameworks absent or broken (docs/semantics.md:
+# optional frameworks, backend configuration)
 
 #: What each backend blocks to look absent: the framework and, for keras, its engines' own names.
 BLOCKED = {"torch": ("torch",), "jax": ("jax", "jaxlib"), "keras": ("keras", "tensorflow")}

@@ -117,7 +117,7 @@ def test_classification_metrics_match_their_formulas():
     predicted = np.array([0, 0, 1, 0, 1, 0, 2, 2, 1, 0])
     recall = [np.mean(predicted[labels == c] == c) for c in range(3)]
     precision = [np.mean(labels[predicted == c] == c) for c in range(3)]
-    f1 = [2 * p * r / (p + r) for p, r in zip(precision, recall)]
+    f1 = [2 * p * r / (p + r) for p, r in zip(precision, recall, strict=True)]
     found = experiment_metrics.classification_metrics(labels, predicted, np.array([1]))
     assert found["accuracy"] == pytest.approx(np.mean(labels == predicted))
     assert found["balanced_accuracy"] == pytest.approx(np.mean(recall))
@@ -181,7 +181,7 @@ def test_frameworks_start_from_the_same_loss_and_take_the_same_first_update(firs
     other = _first_steps(second, case)
     assert one[0] == pytest.approx(other[0], rel=1e-6)
     assert one[1] == pytest.approx(other[1], rel=1e-5)
-    for after_one, after_other, before in zip(one[2], other[2], one[4]):
+    for after_one, after_other, before in zip(one[2], other[2], one[4], strict=True):
         assert after_one.dtype == after_other.dtype == np.float32
         assert np.abs(after_one - before).max() > 1e-4, "the first update moved the weights"
         np.testing.assert_allclose(after_one, after_other, rtol=1e-5, atol=1e-6)
@@ -262,7 +262,7 @@ def test_a_data_file_is_read_and_trained_on(tmp_path, suffix):
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["a", "label", "b", "c"])
-            writer.writerows([[f[0], label, f[1], f[2]] for f, label in zip(features, labels)])
+            writer.writerows([[f[0], label, f[1], f[2]] for f, label in zip(features, labels, strict=True)])
         result = lossx.experiment(path, target="label", epochs=2, framework=framework)
     else:
         np.savez(path, X=features, y=labels)

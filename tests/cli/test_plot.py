@@ -207,7 +207,7 @@ def test_every_backend_gives_the_same_curves(backend, against):
     reference = lossx.curves(GROUPS[against], against=against, backend="numpy")
     data = lossx.curves(GROUPS[against], against=against, backend=backend)
     np.testing.assert_array_equal(data.x, reference.x)
-    for curve, expected in zip(data, reference):
+    for curve, expected in zip(data, reference, strict=True):
         assert curve.label == expected.label
         np.testing.assert_allclose(curve.value, expected.value, rtol=1e-12, atol=1e-14, err_msg=curve.label)
         # The reference derivative is NumPy's central difference (about 1e-9 relative error).

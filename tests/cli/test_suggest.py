@@ -292,7 +292,7 @@ def test_outliers_put_huber_and_mae_before_mse():
     noisy = lossx.suggest(TARGETS["regression"][0])
     assert [s.loss for s in noisy][:2] == ["huber", "mean_absolute_error"]
     assert noisy.best.options == {"delta": noisy.evidence.huber_delta}
-    assert [s.loss for s in lossx.suggest(TARGETS["counts"][0])][0] == "poisson"
+    assert next(s.loss for s in lossx.suggest(TARGETS["counts"][0])) == "poisson"
     assert lossx.suggest(TARGETS["positive-skewed"][0]).best.loss == "mean_squared_logarithmic_error"
 
 
@@ -549,7 +549,7 @@ def test_cli_csv_by_name_and_by_index(capsys, monkeypatch, tmp_path):
     assert status == 0 and "binary (given)" not in flat(lines) and "binary (inferred)" in flat(lines)
     assert "from lossx.backends.torch import BinaryCrossEntropy" in flat(lines)
     if lossx.installed_backends().count("torch"):
-        namespace, printed = _run_snippet(printed_code(lines), None)
+        _, printed = _run_snippet(printed_code(lines), None)
         assert math.isfinite(float(printed))
 
 

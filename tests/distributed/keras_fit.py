@@ -15,15 +15,13 @@ import lossx.backends.keras as lossx_keras
 from tests.distributed.problem import CLASSES, FEATURES, options
 
 
-def fit_step(
-    data: dict[str, np.ndarray], dtype: str, mean_across: Any, scope: Any = contextlib.nullcontext()
-) -> dict[str, Any]:
+def fit_step(data: dict[str, np.ndarray], dtype: str, mean_across: Any, scope: Any = None) -> dict[str, Any]:
     """The loss ``fit`` logs and the gradient it applied (one SGD step of learning rate 1).
 
-    The model is built and compiled in ``scope`` (a strategy's).
+    The model is built and compiled in ``scope`` (a strategy's; None: the default one).
     """
     keras.config.set_floatx(dtype)
-    with scope:
+    with contextlib.nullcontext() if scope is None else scope:
         model = keras.Sequential([keras.Input((FEATURES,)), keras.layers.Dense(CLASSES)])
         model.layers[0].set_weights([data["weight"].T, data["bias"]])
         loss = lossx_keras.SparseCategoricalCrossEntropy(mean_across=mean_across, **options(data))

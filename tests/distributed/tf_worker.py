@@ -68,7 +68,7 @@ def _custom_loop(data: dict[str, np.ndarray], dtype: Any, strategy: Any | None, 
             )
         gradients = tape.gradient(value, [weight, bias])
         if apply:
-            optimizer.apply_gradients(zip(gradients, [weight, bias]))
+            optimizer.apply_gradients(zip(gradients, [weight, bias], strict=True))
         return value, gradients
 
     def arrays(part: dict[str, np.ndarray]) -> tuple:
@@ -84,7 +84,7 @@ def _custom_loop(data: dict[str, np.ndarray], dtype: Any, strategy: Any | None, 
     summed = [strategy.reduce(tf.distribute.ReduceOp.SUM, item, axis=None) for item in (value, *gradients)]
     if apply:  # the gradient the optimizer applied, from one SGD step of learning rate 1
         summed[1:] = [data["weight"] - weight.numpy(), data["bias"] - bias.numpy()]
-    return dict(zip(("value", "weight", "bias"), summed))
+    return dict(zip(("value", "weight", "bias"), summed, strict=True))
 
 
 def main() -> None:

@@ -1,1 +1,2 @@
-"""Numerical results: the cross-backend matrix, extremes, half precision, properties, conformance, numerical notes, array API."""
+"""Numerical results: the cross-backend matrix, extremes, half precision, properties, conformance, numerical notes,
+array API."""

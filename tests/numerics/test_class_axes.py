@@ -151,7 +151,7 @@ def _to_slices(x: np.ndarray, split: tuple[int, int]) -> np.ndarray:
 
 def _from_slices(x: np.ndarray) -> np.ndarray:
     x = np.moveaxis(x, 1, -2)
-    return x.reshape(x.shape[:-2] + (-1,))
+    return x.reshape((*x.shape[:-2], -1))
 
 
 def test_every_loss_with_class_axes_is_checked():
@@ -177,13 +177,13 @@ def test_tuple_axes_are_the_flat_layouts_reference(case, backend):
 
     def ours(*differentiable):
         full = list(fixed)
-        for position, array in zip(case.wrt, differentiable):
+        for position, array in zip(case.wrt, differentiable, strict=True):
             full[position] = array
         return loss(*full, sample_weight=weight, **options)
 
     value, grads = RUNNERS[backend](ours, [arrays[p] for p in case.wrt], None, "float64", "eager")
     assert_matches(value, ref_value, "float64", f"{case.id} value")
-    for position, grad, ref_grad in zip(case.wrt, grads or (), ref_grads):
+    for position, grad, ref_grad in zip(case.wrt, grads or (), ref_grads, strict=False):
         assert_matches(_from_slices(to_numpy(grad)), ref_grad, "float64", f"{case.id} gradient w.r.t. input {position}")
 
 

@@ -96,7 +96,7 @@ def one_hot(labels, classes, axis=-1):
 
 
 def soft_targets(shape, classes=4, axis=-1, seed=3):
-    return np.moveaxis(softmax(_rng(seed).standard_normal(shape + (classes,)) * 2), -1, axis)
+    return np.moveaxis(softmax(_rng(seed).standard_normal((*shape, classes)) * 2), -1, axis)
 
 
 def cotangent(shape, seed=99):
@@ -128,7 +128,7 @@ def check_torch(ours, theirs, leaves, dtype, wrt=(0,)):
     value, grads = run(ours)
     expected_value, expected_grads = run(theirs)
     assert_close(value, expected_value, dtype, "value")
-    for i, grad, expected in zip(wrt, grads, expected_grads):
+    for i, grad, expected in zip(wrt, grads, expected_grads, strict=True):
         assert_close(grad, expected, dtype, f"gradient wrt input {i}")
 
 
@@ -571,7 +571,7 @@ def test_optax_softmax_cross_entropy(targets, axis, dtype):
     optax = _optax()
     shape = (5, 6)
     y_true = soft_targets(shape, axis=axis) if targets == "soft" else one_hot(class_labels(shape), 4, axis=axis)
-    x = np.moveaxis(logits(shape=shape + (4,)), -1, axis)
+    x = np.moveaxis(logits(shape=(*shape, 4)), -1, axis)
     check_jax(
         _lj("categorical_cross_entropy", from_logits=True, axis=axis),
         lambda x, t: optax.losses.softmax_cross_entropy(x, t, axis=axis),
@@ -863,7 +863,7 @@ def test_kornia_lovasz_softmax_loss(weighted, dtype):
         x, labels = rng.standard_normal((3, 5, 2, 2)) * 1.5, rng.integers(0, 5, (3, 2, 2))
         if _distinct_errors(np.abs(one_hot(labels, 5, axis=1) - softmax(x, axis=1))):
             break
-    weight = CLASS_WEIGHT + (1.2,) if weighted else None
+    weight = (*CLASS_WEIGHT, 1.2) if weighted else None
 
     def ours(x, t):
         if weight is None:

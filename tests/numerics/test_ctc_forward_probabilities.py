@@ -66,7 +66,7 @@ def _objective(where, total, outputs, probes, masks):
     """Σ probe·loss + Σ probe·α over the masked entries (the others are −inf or differ by definition)."""
     loss, blank_alpha, label_alpha = outputs
     value = total(probes[0] * loss)
-    for alpha, probe, mask in zip((blank_alpha, label_alpha), probes[1:], masks):
+    for alpha, probe, mask in zip((blank_alpha, label_alpha), probes[1:], masks, strict=True):
         value = value + total(where(mask, probe * alpha, 0.0 * probe))
     return value
 
@@ -127,7 +127,9 @@ def _check_outputs(outputs, expected: tuple, dtype: str, what: str) -> None:
     with np.errstate(invalid="ignore"):
         last[:, 1:] = np.logaddexp(blank_alpha[-1, :, 1:], label_alpha[-1]).astype(blank_alpha.dtype)
     blank_alpha = np.concatenate([blank_alpha[:-1], last[None]])
-    for name, got, wanted in zip(("loss", "blank α", "label α"), (loss, blank_alpha, label_alpha), expected):
+    for name, got, wanted in zip(
+        ("loss", "blank α", "label α"), (loss, blank_alpha, label_alpha), expected, strict=True
+    ):
         _assert_close(got, wanted, dtype, f"{what}: {name}")
 
 
@@ -248,7 +250,7 @@ def test_against_path_enumeration(name, from_logits):
     got = lossx.ctc_forward_probabilities(
         y_pred, data["labels"], INPUT_LENGTHS, LABEL_LENGTHS, from_logits=from_logits, **data["options"]
     )
-    for what, actual, expected in zip(("loss", "blank α", "label α"), got, wanted):
+    for what, actual, expected in zip(("loss", "blank α", "label α"), got, wanted, strict=True):
         defined = ~np.isnan(expected)
         _assert_close(np.asarray(actual)[defined], expected[defined], "float64", f"{name} {what}")
 

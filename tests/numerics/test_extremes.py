@@ -8,7 +8,8 @@ and float64, eagerly, and compared with the mpmath reference of tests/support/re
 finite first, so every case lies where the mathematics is finite; a NaN or inf
 from lossx then fails ``assert_allclose``.
 
-Besides, every loss's first case runs (in float32) with degenerate weights, where docs/semantics.md (reductions and weights) fixes
+Besides, every loss's first case runs (in float32) with degenerate weights, where docs/semantics.md (reductions and
+weights) fixes
 the result: ``"mean"`` with all-zero sample weights, with every entry masked, and
 (labels with ``ignore_index``) with every target ignored is exactly 0, with an
 exactly-zero gradient (never 0/0 = NaN); so is the unweighted "mean" of an empty batch
@@ -78,7 +79,7 @@ def expected(case: Extreme, big: float) -> tuple[np.ndarray, list[np.ndarray]]:
     value, grads = reference.loss_and_grad(
         case.loss, case_inputs(case, big, None), case.options, "sum", wrt=case.wrt, digits=DIGITS
     )
-    for what, array in (("value", value), *((f"gradient {i}", g) for i, g in zip(case.wrt, grads))):
+    for what, array in (("value", value), *((f"gradient {i}", g) for i, g in zip(case.wrt, grads, strict=True))):
         assert np.all(np.isfinite(array)), f"{case.id}: the reference {what} is not finite; not an extreme case"
     return value, grads
 
@@ -89,7 +90,8 @@ LIMITS = {
     ("ctc-logits1e4", "float32"): (
         "float32 gradient off by up to 8e-5 relative: competing alignments whose log-probabilities "
         "differ by O(1) at −3e4 are resolved only to float32's spacing there (2e-3); torch's own "
-        "F.ctc_loss is off by 1.2e-3 on the same input. The value and float64 meet the numerical promise (docs/semantics.md)."
+        "F.ctc_loss is off by 1.2e-3 on the same input. The value and float64 meet the numerical promise "
+        "(docs/semantics.md)."
     ),
     **{
         (case, dtype, "torch"): (
@@ -164,7 +166,7 @@ def test_extreme(case: Extreme, weighting: str | None, backend: str, dtype: str)
 
     def loss(*differentiable):
         inputs = list(fixed)
-        for position, array in zip(case.wrt, differentiable):
+        for position, array in zip(case.wrt, differentiable, strict=True):
             inputs[position] = array
         return function(*inputs, reduction=reduction, **extra, **case.options)
 
@@ -174,12 +176,12 @@ def test_extreme(case: Extreme, weighting: str | None, backend: str, dtype: str)
         # docs/semantics.md (reductions and weights): Σw = 0 gives exactly 0 with an exactly-zero gradient.
         assert str(to_numpy(value).dtype) == dtype
         np.testing.assert_array_equal(to_numpy(value), 0.0, err_msg="value")
-        for position, grad in zip(case.wrt, grads or ()):
+        for position, grad in zip(case.wrt, grads or (), strict=False):
             np.testing.assert_array_equal(to_numpy(grad), 0.0, err_msg=f"gradient w.r.t. input {position}")
         return
     ref_value, ref_grads = expected(case, big)
     assert_matches(value, ref_value, dtype, "value")
-    for position, grad, ref_grad in zip(case.wrt, grads or (), ref_grads):
+    for position, grad, ref_grad in zip(case.wrt, grads or (), ref_grads, strict=False):
         assert_matches(grad, ref_grad, dtype, f"gradient w.r.t. input {position}")
 
 
@@ -197,20 +199,21 @@ def test_case_ids_are_unique() -> None:
     ],
 )
 def test_empty_batch_mean_is_zero(case: Extreme, backend: str) -> None:
-    """A batch of zero entries has Σw = 0: its "mean" is 0 with a zero gradient (docs/semantics.md, reductions and weights), not 0/0."""
+    """A batch of zero entries has Σw = 0: its "mean" is 0 with a zero gradient (docs/semantics.md, reductions and
+    weights), not 0/0."""
     arrays = [a[:0] for a in case_inputs(case, _scale(case, "float32"), None)]
     function = getattr(lossx, case.loss)
     fixed = [to_backend(backend, a, None if a.dtype.kind in "iub" else "float32") for a in arrays]
 
     def loss(*differentiable):
         inputs = list(fixed)
-        for position, array in zip(case.wrt, differentiable):
+        for position, array in zip(case.wrt, differentiable, strict=True):
             inputs[position] = array
         return function(*inputs, **case.options)
 
     value, grads = RUNNERS[backend](loss, [arrays[position] for position in case.wrt], None, "float32", "eager")
     np.testing.assert_array_equal(to_numpy(value), 0.0, err_msg="value")
-    for position, grad in zip(case.wrt, grads or ()):
+    for position, grad in zip(case.wrt, grads or (), strict=False):
         assert to_numpy(grad).shape == arrays[position].shape, f"gradient w.r.t. input {position}"
 
 

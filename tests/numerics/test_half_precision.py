@@ -1,4 +1,5 @@
-"""float16 and bfloat16 (docs/semantics.md, reductions and weights): computed in float32 internally, returned in the input's dtype.
+"""float16 and bfloat16 (docs/semantics.md, reductions and weights): computed in float32 internally, returned in the
+input's dtype.
 
 The reference is the float64 reference (tests/support/reference/__init__.py) on the inputs *after*
 rounding to half precision, so what is left is lossx's float32 computation, which
@@ -104,7 +105,7 @@ def value_and_grad(backend: str, loss, arrays: list, wrt: tuple[int, ...]):
 
     def substituted(differentiable):
         filled = list(arrays)
-        for position, array in zip(wrt, differentiable):
+        for position, array in zip(wrt, differentiable, strict=True):
             filled[position] = array
         return filled
 
@@ -145,7 +146,7 @@ def check(value, grads, expected_value, expected_grads, dtype: str, wrt) -> None
     np.testing.assert_allclose(
         as_float64(value), expected_value, **half_tolerance(expected_value, dtype), err_msg="value"
     )
-    for position, grad, expected_grad in zip(wrt, grads or (), expected_grads):
+    for position, grad, expected_grad in zip(wrt, grads or (), expected_grads, strict=False):
         assert dtype_name(grad) == dtype, f"gradient {position} has dtype {dtype_name(grad)}, expected {dtype}"
         np.testing.assert_allclose(
             as_float64(grad),
@@ -160,7 +161,7 @@ def check(value, grads, expected_value, expected_grads, dtype: str, wrt) -> None
 def test_value_and_grad(case, backend, dtype):
     data = inputs(case.id, "sw")
     arrays = [to_backend(backend, a) if a.dtype.kind in "iub" else cast(backend, a, dtype) for a in data.arrays]
-    rounded = [a if a.dtype.kind in "iub" else as_float64(h) for a, h in zip(data.arrays, arrays)]
+    rounded = [a if a.dtype.kind in "iub" else as_float64(h) for a, h in zip(data.arrays, arrays, strict=False)]
     function = getattr(lossx, case.loss)
     value, grads = value_and_grad(
         backend, lambda *xs: function(*xs, sample_weight=data.sample_weight, **case.options), arrays, case.wrt
@@ -204,7 +205,7 @@ def test_mixed_dtypes(case_id, backend, pred_dtype, other_dtype):
     case, data = CASE_BY_ID[case_id], inputs(case_id, "sw")
     arrays = [to_backend(backend, a) if a.dtype.kind in "iub" else cast(backend, a, other_dtype) for a in data.arrays]
     arrays[0] = cast(backend, data.arrays[0], pred_dtype)
-    rounded = [a if a.dtype.kind in "iub" else as_float64(h) for a, h in zip(data.arrays, arrays)]
+    rounded = [a if a.dtype.kind in "iub" else as_float64(h) for a, h in zip(data.arrays, arrays, strict=False)]
     options = {
         name: cast(backend, np.asarray(value), "float32") if isinstance(value, tuple) else value
         for name, value in case.options.items()
@@ -321,7 +322,7 @@ def test_torch_autocast(loss_id):
         theirs.backward()
         assert theirs.dtype == torch.float32
         np.testing.assert_allclose(value.item(), theirs.item(), rtol=FLOAT32_RTOL)
-        for ours, their in zip(grads, (p.grad for p in model.parameters())):
+        for ours, their in zip(grads, (p.grad for p in model.parameters()), strict=True):
             np.testing.assert_allclose(
                 to_numpy(ours), to_numpy(their), rtol=FLOAT32_RTOL, atol=FLOAT32_RTOL * float(their.abs().max())
             )
@@ -442,10 +443,10 @@ def test_keras_mixed_policy(keras_policy):
         loss = model.train_on_batch(x, y)
         loss = float(np.ravel(loss)[0])
         assert np.isfinite(loss)
-        updates[which] = (loss, [w - w0 for w, w0 in zip(model.get_weights(), initial)])
+        updates[which] = (loss, [w - w0 for w, w0 in zip(model.get_weights(), initial, strict=True)])
     (ours_loss, ours), (their_loss, theirs) = updates[2], updates[3]
     np.testing.assert_allclose(ours_loss, their_loss, rtol=FLOAT32_RTOL)
-    for mine, their in zip(ours, theirs):
+    for mine, their in zip(ours, theirs, strict=True):
         # The two losses' gradients agree to float32 precision, but backprop runs in the half
         # compute dtype: casting them to it may land on adjacent half values (one ulp, eps,
         # apart), and the next layer's half rounding may flip once more, so updates may differ

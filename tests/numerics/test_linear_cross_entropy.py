@@ -248,7 +248,7 @@ def test_value_and_gradients(name, backend, dtype, mode, reduction):
     out, got = RUNNERS[backend](data, options, reduction, dtype, mode, None)
     _close(out, value, TOLERANCE[dtype])
     if got is not None:
-        for computed, wanted in zip(got, gradients):
+        for computed, wanted in zip(got, gradients, strict=True):
             _close(computed, wanted, max(TOLERANCE[dtype], 1e-7))
 
 
@@ -259,7 +259,7 @@ def test_sample_weight(backend):
     value, gradients = expected(data, options, "mean", data["sample_weight"])
     out, got = RUNNERS[backend](data, options, "mean", "float64", "eager", data["sample_weight"])
     _close(out, value, 1e-7)
-    for computed, wanted in zip(got or (), gradients):
+    for computed, wanted in zip(got or (), gradients, strict=False):
         _close(computed, wanted, 1e-7)
 
 
@@ -330,7 +330,7 @@ def test_matches_torch_cross_entropy(options, reduction):
     probe = torch.tensor(data["probe"])
     mine = torch.autograd.grad((ours * probe).sum(), (hidden, weight, bias))
     native = torch.autograd.grad((theirs * probe).sum(), (hidden, weight, bias))
-    for a, b in zip(mine, native):
+    for a, b in zip(mine, native, strict=True):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-13)
 
 
@@ -382,7 +382,7 @@ def test_traced_options_under_jit():
 
     out, got = run(*(jnp.asarray(data[k]) for k in ("hidden", "weight", "bias")), jnp.asarray(0.2), jnp.asarray(0.05))
     _close(np.asarray(out), value, 1e-9)
-    for computed, wanted in zip(got, gradients):
+    for computed, wanted in zip(got, gradients, strict=True):
         _close(np.asarray(computed), wanted, 1e-7)
 
 
@@ -418,7 +418,7 @@ def test_torch_func_grad_composes():
         lambda h, w, b: lossx.linear_cross_entropy(h, w, labels, bias=b, chunk_size=CHUNK, **options),
         argnums=(0, 1, 2),
     )(*(torch.tensor(data[k]) for k in ("hidden", "weight", "bias")))
-    for computed, wanted in zip(gradient, gradients):
+    for computed, wanted in zip(gradient, gradients, strict=True):
         _close(computed.numpy(), wanted, 1e-7)
 
 

@@ -28,7 +28,8 @@ sample weights for every option set, and each loss's first option set's "mean" u
 Eager cells run in full on NumPy, torch and TensorFlow; JAX's eager float64 cells run "none" and
 "mean" with sample weights for every option set and the whole grid of each loss's first option
 set (``_jax_eager_subset``: eager JAX runs each operation as its own XLA computation, 0.25 s a
-cell), and JAX's float32 runs under ``jax.jit`` only, as models do. ``test_torch_inductor`` (marked slow, runs by default)
+cell), and JAX's float32 runs under ``jax.jit`` only, as models do. ``test_torch_inductor`` (marked slow, runs by
+default)
 compiles one option set per kind of kernel with torch's default inductor backend (float32,
 mean, sw).
 
@@ -80,7 +81,8 @@ RTOL = {"float64": 1e-12, "float32": 1e-5}
 
 
 def assert_matches(actual: Any, expected: np.ndarray, dtype: str, what: str) -> None:
-    """``actual`` within the numerical promise (docs/semantics.md) of the float64 reference; atol scales with the reference."""
+    """``actual`` within the numerical promise (docs/semantics.md) of the float64 reference; atol scales with the
+    reference."""
     actual = to_numpy(actual)
     assert str(actual.dtype) == dtype, f"{what}: dtype {actual.dtype}, expected {dtype}"
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
@@ -223,7 +225,7 @@ def bound_loss(case: Case, data: Inputs, backend: str, dtype: str, reduction: st
 
     def loss(*differentiable):
         arrays = list(fixed)
-        for position, array in zip(case.wrt, differentiable):
+        for position, array in zip(case.wrt, differentiable, strict=True):
             arrays[position] = array
         return function(*arrays, reduction=reduction, **extra, **case.options)
 
@@ -239,7 +241,7 @@ def check(case: Case, reduction: str, weighting: str, backend: str, dtype: str, 
     value, grads = RUNNERS[backend](loss, differentiable, cotangent, dtype, mode, **run_options)
     assert_matches(value, ref_value, dtype, "value")
     if grads is not None:
-        for position, grad, ref_grad in zip(case.wrt, grads, ref_grads):
+        for position, grad, ref_grad in zip(case.wrt, grads, ref_grads, strict=True):
             assert_matches(grad, ref_grad, dtype, f"gradient w.r.t. input {position}")
 
 

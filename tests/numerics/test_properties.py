@@ -36,6 +36,7 @@ examples. Per-test example counts are ``_EXAMPLES`` × the profile's ``max_examp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -444,7 +445,7 @@ def _lovasz_masks(d, loss, dims):
 
 def _rows(d, loss, dims):
     """cosine_embedding and triplet_margin: (B, D) rows; the losses over a batch of embeddings (N, D) with group ids."""
-    batch, extra, classes = dims
+    batch, _, classes = dims
     options = d.draw(options_for(loss, classes, classes))
     shape = (batch, classes + 1)
     if loss == "cosine_embedding":
@@ -484,8 +485,8 @@ def _boxes(d, loss, dims):
     shape = (batch, *extra)
 
     def boxes():
-        corner = d.floats(shape + (2,), 0, 8)
-        return f32(np.concatenate([corner, corner + d.floats(shape + (2,), 0.25, 4)], axis=-1))
+        corner = d.floats((*shape, 2), 0, 8)
+        return f32(np.concatenate([corner, corner + d.floats((*shape, 2), 0.25, 4)], axis=-1))
 
     return (boxes(), boxes()), options
 
@@ -866,7 +867,8 @@ def test_zero_at_perfect_prediction(loss, data):
 
 
 def element_weights(sample: Sample, loss_shape: tuple) -> np.ndarray:
-    """The weight of each unreduced entry before sample weights (docs/semantics.md, reductions and weights), written from the
+    """The weight of each unreduced entry before sample weights (docs/semantics.md, reductions and weights), written
+    from the
     documented semantics: the class weight picked by the target and 0 where ignored."""
     name, options, arrays = sample.loss, sample.options, sample.arrays
     class_weight = options.get("class_weight")
@@ -959,7 +961,8 @@ def test_sum_is_mean_times_total_weight(loss, data):
     if total > 0:
         assert_close(loss_sum, loss_mean * total, dtype, "sum vs mean·Σw", scale=scale)
     else:
-        # Σw = 0: "mean" is 0 (docs/semantics.md, reductions and weights). "sum" need not be: label smoothing spreads loss onto
+        # Σw = 0: "mean" is 0 (docs/semantics.md, reductions and weights). "sum" need not be: label smoothing spreads
+        # loss onto
         # classes whose weights are not in the denominator (torch's Σ w_y).
         assert loss_mean == 0
 
@@ -1001,7 +1004,7 @@ def test_read_only_inputs(loss, data):
     originals = [a.copy() for a in arrays]
     for reduction in ("none", "sum", "mean"):
         getattr(lossx, loss)(*arrays, **sample.options, reduction=reduction, sample_weight=sample_weight)
-    for array, original in zip(arrays, originals):
+    for array, original in zip(arrays, originals, strict=True):
         np.testing.assert_array_equal(array, original)
 
 
@@ -1075,7 +1078,8 @@ assert set(SMOOTHED) == {n for n in LOSSES if any(o.name == "label_smoothing" fo
 @_examples(10)
 @given(data=st.data())
 def test_label_smoothing_is_target_smoothing(loss, data):
-    """``label_smoothing=ε`` equals the loss of the targets smoothed by hand (docs/semantics.md, reductions and weights)."""
+    """``label_smoothing=ε`` equals the loss of the targets smoothed by hand (docs/semantics.md, reductions and
+    weights)."""
     sample = data.draw(samples(loss))
     dtype = data.draw(st.sampled_from(DTYPES))
     epsilon = data.draw(st.sampled_from([0.0, 1.0]) | st.floats(0, 1, width=32))
@@ -1114,6 +1118,14 @@ def _numpy_value(sample: Sample, reduction: str, sample_weight, cotangent, array
     return float(np.sum(value * cotangent)) if cotangent is not None else float(value)
 
 
+def _shifted_value(sample: Sample, reduction: str, sample_weight, cotangent, position: int, index, offset) -> float:
+    """The value with entry ``index`` of input ``position`` moved by ``offset``."""
+    shifted = sample.arrays[position].copy()
+    shifted[index] += offset
+    arrays = (*sample.arrays[:position], shifted, *sample.arrays[position + 1 :])
+    return _numpy_value(sample, reduction, sample_weight, cotangent, arrays)
+
+
 def finite_difference_gradients(sample, reduction, sample_weight, cotangent):
     """Central differences of the float64 NumPy evaluation: a 4-point stencil (error O(h⁴))
     at steps h and h/2, Richardson-extrapolated (error O(h⁶)). Entries where the two steps
@@ -1131,12 +1143,7 @@ def finite_difference_gradients(sample, reduction, sample_weight, cotangent):
                 if in_unit_interval:  # probabilities stay in [0, 1], where they are checked
                     step = min(step, 0.25 * base[index], 0.25 * (1 - base[index]))
 
-                def at(offset):
-                    shifted = base.copy()
-                    shifted[index] += offset
-                    arrays = sample.arrays[:position] + (shifted,) + sample.arrays[position + 1 :]
-                    return _numpy_value(sample, reduction, sample_weight, cotangent, arrays)
-
+                at = functools.partial(_shifted_value, sample, reduction, sample_weight, cotangent, position, index)
                 gradient[index] = (-at(2 * step) + 8 * at(step) - 8 * at(-step) + at(-2 * step)) / (12 * step)
             estimates.append(gradient)
         coarse, fine = estimates
@@ -1217,7 +1224,7 @@ def test_cross_backend(loss, backend, data):
 
     def loss_of(*differentiable):
         arrays = list(fixed)
-        for position, array in zip(sample.differentiable, differentiable):
+        for position, array in zip(sample.differentiable, differentiable, strict=True):
             arrays[position] = array
         return function(*arrays, reduction=reduction, sample_weight=weight, **sample.options)
 
@@ -1227,7 +1234,9 @@ def test_cross_backend(loss, backend, data):
     value, gradients = _runners()[backend](loss_of, differentiable, cotangent, dtype, mode)
     assert str(to_numpy(value).dtype) == dtype
     assert_close(value, expected, dtype, "value")
-    for position, gradient, reference_gradient in zip(sample.differentiable, gradients, expected_gradients):
+    for position, gradient, reference_gradient in zip(
+        sample.differentiable, gradients, expected_gradients, strict=True
+    ):
         gradient = to_numpy(gradient).astype(np.float64)
         compared = ~np.isnan(reference_gradient)
         # Random inputs almost never sit within 2h of a kink: most entries must be compared.

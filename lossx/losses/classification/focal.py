@@ -124,8 +124,8 @@ def sparse_categorical_focal_cross_entropy(
     (torch's label-smoothing rule; docs/semantics.md, reductions and weights), so it equals
     :func:`categorical_focal_cross_entropy` on one-hot targets. From logits
     ``log p_y = −softmax_cross_entropy(x, y)`` (accurate where ``p_y → 1``) and
-    ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))`` (finite at logits ±1e4). Entries whose label equals ``ignore_index`` contribute
-    nothing and count nothing; the 'mean' denominator is ``Σ w_y`` over the others
+    ``(1 − p_y)^γ = exp(γ·log1mexp(log p_y))`` (finite at logits ±1e4). Entries whose label
+    equals ``ignore_index`` contribute nothing and count nothing; the 'mean' denominator is ``Σ w_y`` over the others
     (α is not part of it).
     Shapes: ``y_pred`` (..., C, ...) with the class axis ``axis``; labels of
     ``y_pred``'s shape without that axis (a size-1 class axis is also accepted).

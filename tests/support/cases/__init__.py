@@ -108,7 +108,7 @@ def _categorical_hinge(rng, options):
 
 
 BASE_WEIGHTINGS = ("none", "sw")
-LABEL_WEIGHTINGS = BASE_WEIGHTINGS + ("mask",)
+LABEL_WEIGHTINGS = (*BASE_WEIGHTINGS, "mask")
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,7 +134,7 @@ class Case:
 
 
 CW4 = (1.0, 2.0, 0.5, 3.0)  # exact in float32, like every constant here but ε
-SCCE_WEIGHTINGS = LABEL_WEIGHTINGS + ("sw-mask", "allmasked")
+SCCE_WEIGHTINGS = (*LABEL_WEIGHTINGS, "sw-mask", "allmasked")
 CASES = [
     Case("mse", "mean_squared_error", "default", {}, _regression),
     Case("mae", "mean_absolute_error", "default", {}, _regression),

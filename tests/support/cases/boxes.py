@@ -1,4 +1,5 @@
-"""Matrix option sets of the bounding-box losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py).
+"""Matrix option sets of the bounding-box losses (see tests/support/cases/__init__.py and
+tests/numerics/test_matrix.py).
 
 Boxes (2, 3, 4): a batch of 2 with an extra axis of 3 pairs, float32-representable, drawn away from the kinks
 of the minima and maxima (no two coordinates of a pair tie, no intersection's side near 0); most pairs overlap,

@@ -1,4 +1,5 @@
-"""Matrix option sets of the classification losses (see tests/support/cases/__init__.py and tests/numerics/test_matrix.py)."""
+"""Matrix option sets of the classification losses (see tests/support/cases/__init__.py and
+tests/numerics/test_matrix.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Extreme inputs for every built-in loss (docs/semantics.md, numerical promise), run by tests/numerics/test_extremes.py.
+"""Extreme inputs for every built-in loss (docs/semantics.md, numerical promise), run by
+tests/numerics/test_extremes.py.
 
 Each case is an input on which a framework's own loss (or a naive formula) breaks:
 logits ±1e4, −inf logits in masked classes, probabilities exactly 0 or 1, residuals

@@ -54,9 +54,9 @@ def _label_lists(rng, options):
         lists = np.full(scores.shape, -1, dtype=np.int64)
         for index in np.ndindex(scores.shape[:-1]):
             labels = rng.permutation(classes)[: rng.integers(1, classes)]
-            lists[index + (slice(0, len(labels)),)] = labels
+            lists[(*index, slice(0, len(labels)))] = labels
             if len(labels) < classes - 1:  # something after the −1, which must not be read
-                lists[index + (len(labels) + 1,)] = rng.integers(0, classes)
+                lists[(*index, len(labels) + 1)] = rng.integers(0, classes)
         differences = scores[..., :, None] - scores[..., None, :]
         if away_from(1 - differences, (0.0,), gap=1e-2):
             return np.moveaxis(scores, -1, axis), np.moveaxis(lists, -1, axis)

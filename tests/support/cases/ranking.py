@@ -13,7 +13,7 @@ import numpy as np
 
 from tests.support.cases import BASE_WEIGHTINGS, LABEL_WEIGHTINGS, Case, away_from, f32
 
-GROUP_WEIGHTINGS = LABEL_WEIGHTINGS + ("sw-mask", "allmasked")
+GROUP_WEIGHTINGS = (*LABEL_WEIGHTINGS, "sw-mask", "allmasked")
 
 
 def _signs(rng, shape):

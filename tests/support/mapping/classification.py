@@ -102,8 +102,10 @@ ROWS: list[Row] = [
     Row(
         "categorical_focal_cross_entropy",
         "keras",
-        "keras.losses.categorical_focal_crossentropy(soft, probabilities, alpha=[0.25, 0.5, 1.0, 0.75], gamma=1.5, label_smoothing=0.1)",
-        "LK.categorical_focal_cross_entropy(soft, probabilities, alpha=(0.25, 0.5, 1.0, 0.75), gamma=1.5, label_smoothing=0.1)",
+        "keras.losses.categorical_focal_crossentropy(soft, probabilities, alpha=[0.25, 0.5, 1.0, 0.75], gamma=1.5, "
+        "label_smoothing=0.1)",
+        "LK.categorical_focal_cross_entropy(soft, probabilities, alpha=(0.25, 0.5, 1.0, 0.75), gamma=1.5, "
+        "label_smoothing=0.1)",
         _classes,
         "Per-class alpha, soft targets and label smoothing. " + KERAS_CLIP,
     ),
@@ -118,8 +120,10 @@ ROWS: list[Row] = [
     Row(
         "categorical_focal_cross_entropy",
         "keras",
-        'keras.losses.CategoricalFocalCrossentropy(alpha=0.5, gamma=3.0, from_logits=True, label_smoothing=0.2, reduction="sum", dtype="float64")(one_hot, logits)',
-        'LK.CategoricalFocalCrossentropy(alpha=0.5, gamma=3.0, from_logits=True, label_smoothing=0.2, reduction="sum", dtype="float64")(one_hot, logits)',
+        "keras.losses.CategoricalFocalCrossentropy(alpha=0.5, gamma=3.0, from_logits=True, label_smoothing=0.2, "
+        'reduction="sum", dtype="float64")(one_hot, logits)',
+        'LK.CategoricalFocalCrossentropy(alpha=0.5, gamma=3.0, from_logits=True, label_smoothing=0.2, reduction="sum", '
+        'dtype="float64")(one_hot, logits)',
         _classes,
         "Keras preset with every Keras option and a Keras reduction.",
     ),
@@ -127,7 +131,8 @@ ROWS: list[Row] = [
     Row(
         "sparse_categorical_focal_cross_entropy",
         "keras",
-        "keras.losses.categorical_focal_crossentropy(one_hot, logits, alpha=0.25, from_logits=True, label_smoothing=0.1)",
+        "keras.losses.categorical_focal_crossentropy(one_hot, logits, alpha=0.25, from_logits=True, "
+        "label_smoothing=0.1)",
         "LK.sparse_categorical_focal_cross_entropy(labels, logits, alpha=0.25, from_logits=True, label_smoothing=0.1)",
         _classes,
         "Keras has no sparse focal loss: its categorical one on one-hot targets is lossx's sparse one "
@@ -136,8 +141,10 @@ ROWS: list[Row] = [
     Row(
         "sparse_categorical_focal_cross_entropy",
         "keras",
-        'keras.losses.CategoricalFocalCrossentropy(alpha=[0.25, 0.5, 1.0, 0.75], gamma=0.5, dtype="float64")(one_hot, probabilities)',
-        'LK.SparseCategoricalFocalCrossEntropy(alpha=(0.25, 0.5, 1.0, 0.75), gamma=0.5, dtype="float64")(labels, probabilities)',
+        'keras.losses.CategoricalFocalCrossentropy(alpha=[0.25, 0.5, 1.0, 0.75], gamma=0.5, dtype="float64")(one_hot, '
+        "probabilities)",
+        'LK.SparseCategoricalFocalCrossEntropy(alpha=(0.25, 0.5, 1.0, 0.75), gamma=0.5, dtype="float64")(labels, '
+        "probabilities)",
         _classes,
         "Per-class alpha; lossx's Keras class takes the integer labels. " + KERAS_CLIP,
     ),
@@ -164,7 +171,8 @@ ROWS: list[Row] = [
         "poly_cross_entropy",
         "optax",
         "optax.losses.poly_loss_cross_entropy(logits, optax.losses.smooth_labels(one_hot, 0.1), epsilon=1.0)",
-        'lossx.poly_cross_entropy(logits, one_hot, epsilon=1.0, from_logits=True, label_smoothing=0.1, reduction="none")',
+        "lossx.poly_cross_entropy(logits, one_hot, epsilon=1.0, from_logits=True, label_smoothing=0.1, "
+        'reduction="none")',
         _classes,
         "label_smoothing smooths the targets of both terms, as optax.smooth_labels does (and the paper).",
         grad="logits",
@@ -189,7 +197,8 @@ ROWS: list[Row] = [
     Row(
         "generalized_cross_entropy",
         "keras",
-        'keras.losses.CategoricalGeneralizedCrossEntropy(q=0.25, reduction="sum", dtype="float64")(labels, probabilities)',
+        'keras.losses.CategoricalGeneralizedCrossEntropy(q=0.25, reduction="sum", dtype="float64")(labels, '
+        "probabilities)",
         'LK.CategoricalGeneralizedCrossEntropy(q=0.25, reduction="sum", dtype="float64")(labels, probabilities)',
         _classes,
         "Keras preset with a Keras reduction.",

@@ -1,4 +1,5 @@
-"""Mapping rows of the nine core losses: mean squared and absolute error, Huber, the cross-entropies, the hinges (see tests/support/mapping/__init__.py)."""
+"""Mapping rows of the nine core losses: mean squared and absolute error, Huber, the cross-entropies, the hinges (see
+tests/support/mapping/__init__.py)."""
 
 from __future__ import annotations
 
@@ -209,7 +210,8 @@ ROWS: list[Row] = [
     Row(
         "binary_cross_entropy",
         "torch",
-        "F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64))",
+        "F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor([1.0, 2.0, 0.5], "
+        "dtype=torch.float64))",
         "lossx.binary_cross_entropy(logits, target, from_logits=True, pos_weight=(1.0, 2.0, 0.5))",
         _binary,
         LOGITS_NOTE + " pos_weight: a scalar or one per last-axis entry.",
@@ -280,7 +282,8 @@ ROWS: list[Row] = [
     Row(
         "binary_focal_cross_entropy",
         "keras",
-        "keras.losses.binary_focal_crossentropy(y_true, logits, apply_class_balancing=True, alpha=0.25, gamma=2.0, from_logits=True)",
+        "keras.losses.binary_focal_crossentropy(y_true, logits, apply_class_balancing=True, alpha=0.25, gamma=2.0, "
+        "from_logits=True)",
         "LK.binary_focal_cross_entropy(y_true, logits, alpha=0.25, gamma=2.0, from_logits=True)",
         _binary,
         "Keras applies alpha only with apply_class_balancing=True; lossx applies it when alpha is given. "
@@ -316,8 +319,10 @@ ROWS: list[Row] = [
     Row(
         "categorical_cross_entropy",
         "torch",
-        "nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), label_smoothing=0.1)(input, soft)",
-        "LT.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), label_smoothing=0.1)(input, soft)",
+        "nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), "
+        "label_smoothing=0.1)(input, soft)",
+        "LT.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), "
+        "label_smoothing=0.1)(input, soft)",
         _classes,
         "torch preset with probability targets (mixup, cutmix): torch's 'mean' divides by N even with "
         "weights, and the preset does the same.",
@@ -336,7 +341,8 @@ ROWS: list[Row] = [
         'keras.losses.CategoricalCrossentropy(dtype="float64")(one_hot, probabilities)',
         'LK.CategoricalCrossentropy(dtype="float64")(one_hot, probabilities)',
         _classes,
-        "Keras preset. Keras renormalises and clips probabilities; lossx takes them as given (equal on normalised inputs).",
+        "Keras preset. Keras renormalises and clips probabilities; lossx takes them as given (equal on normalised "
+        "inputs).",
     ),
     Row(
         "categorical_cross_entropy",
@@ -350,8 +356,10 @@ ROWS: list[Row] = [
     Row(
         "sparse_categorical_cross_entropy",
         "torch",
-        "F.cross_entropy(input, target, weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), label_smoothing=0.1)",
-        "lossx.sparse_categorical_cross_entropy(input, target, from_logits=True, axis=1, ignore_index=-100, class_weight=(1.0, 2.0, 0.5, 3.0), label_smoothing=0.1)",
+        "F.cross_entropy(input, target, weight=torch.tensor([1.0, 2.0, 0.5, 3.0], dtype=torch.float64), "
+        "label_smoothing=0.1)",
+        "lossx.sparse_categorical_cross_entropy(input, target, from_logits=True, axis=1, ignore_index=-100, "
+        "class_weight=(1.0, 2.0, 0.5, 3.0), label_smoothing=0.1)",
         _classes,
         "torch's defaults are axis=1 and ignore_index=−100; when every target is ignored torch returns NaN, lossx 0.",
         grad="input",
@@ -385,7 +393,8 @@ ROWS: list[Row] = [
     Row(
         "sparse_categorical_cross_entropy",
         "keras",
-        'keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, dtype="float64")(keras_labels, y_pred)',
+        'keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, dtype="float64")(keras_labels, '
+        "y_pred)",
         'LK.SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1, dtype="float64")(keras_labels, y_pred)',
         _classes,
         "Keras preset; its mean divides by the number of valid entries, as Keras's does.",

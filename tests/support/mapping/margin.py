@@ -180,7 +180,8 @@ ROWS += [
         f'lossx.multi_margin(input, target, class_weight={W4}, reduction="sum") / len(target)',
         _margins,
         "Deviation: with weights torch's 'mean' divides by the number of rows N; lossx's 'mean' divides by "
-        "Σ w[y] (docs/semantics.md, reductions and weights; as torch's own CrossEntropyLoss and NLLLoss), so torch's number is lossx's "
+        "Σ w[y] (docs/semantics.md, reductions and weights; as torch's own CrossEntropyLoss and NLLLoss), so torch's "
+        "number is lossx's "
         "'sum' / N.",
         grad="input",
     ),

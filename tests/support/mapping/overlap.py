@@ -103,7 +103,8 @@ ROWS += [
         "dice",
         "optax",
         f"optax.losses.dice_loss(logits, targets, class_weights={W3}, smooth=0.5, ignore_background=True)",
-        f'jnp.mean(lossx.dice(logits, targets.argmax(-1), from_logits=True, class_weight={W3}, smooth=1.0, epsilon=0.0, reduction="none")[:, 1:], axis=-1)',
+        f"jnp.mean(lossx.dice(logits, targets.argmax(-1), from_logits=True, class_weight={W3}, smooth=1.0, "
+        f'epsilon=0.0, reduction="none")[:, 1:], axis=-1)',
         _segmentation,
         "optax multiplies each class's score by its weight and divides by the number of classes, not by "
         "Σ w as lossx's 'mean' does: take 'none', then a mean over the classes; ignore_background=True "
@@ -123,7 +124,8 @@ ROWS += [
         "dice",
         "optax",
         "optax.losses.binary_dice_loss(binary_logits, binary_targets)",
-        'lossx.dice(binary_logits[..., None], binary_targets[..., None], from_logits=True, smooth=2.0, epsilon=0.0, reduction="none")[:, 0]',
+        "lossx.dice(binary_logits[..., None], binary_targets[..., None], from_logits=True, smooth=2.0, epsilon=0.0, "
+        'reduction="none")[:, 0]',
         _segmentation,
         "Binary masks: lossx needs the class axis of size 1 (optax adds it); from_logits applies sigmoid "
         "for dense targets, as optax for one channel.",
@@ -165,7 +167,8 @@ ROWS += [
         "lossx.generalized_dice(input, target, axis=1)",
         _class_volumes,
         "Weights 1/(Σt)² per sample and class, the classes pooled into one score per sample; "
-        "MONAI's smooth_nr = smooth_dr = 1e-5 are lossx's defaults (smooth=1e-5, epsilon=0). An absent class takes the largest weight "
+        "MONAI's smooth_nr = smooth_dr = 1e-5 are lossx's defaults (smooth=1e-5, epsilon=0). An absent class takes the "
+        "largest weight "
         "of the sample's others, as in MONAI.",
         grad="input",
     ),
@@ -243,7 +246,8 @@ ROWS += [
         "tversky",
         "optax",
         "optax.losses.dice_loss(logits, targets, alpha=0.3, beta=0.7, smooth=1.0)",
-        'jnp.mean(lossx.tversky(logits, labels, alpha=0.3, beta=0.7, from_logits=True, smooth=1.0, epsilon=0.0, reduction="none"), axis=-1)',
+        "jnp.mean(lossx.tversky(logits, labels, alpha=0.3, beta=0.7, from_logits=True, smooth=1.0, epsilon=0.0, "
+        'reduction="none"), axis=-1)',
         _segmentation,
         "optax.dice_loss with alpha, beta is the Tversky loss, with the same alpha (false positives), beta and smooth.",
         grad="logits",

@@ -315,7 +315,8 @@ ROWS += [
     Row(
         "circle",
         "keras",
-        'keras.losses.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, y_pred)',
+        'keras.losses.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, '
+        "y_pred)",
         'LK.Circle(gamma=32.0, margin=0.25, remove_diagonal=False, reduction=None, dtype="float64")(y_true, y_pred)',
         _circle_inputs,
         notes="lossx's Keras Circle takes Keras's arguments and defaults (normalize=False).",

@@ -342,7 +342,8 @@ def _is_real(value: Any) -> bool:
 def _partial(scalar: Callable, inputs_mp: list, position: int, index: tuple, relative_step: Any) -> Any:
     """``∂ scalar / ∂ inputs_mp[position][index]`` by a difference quotient.
 
-    The step is relative (``h·max(1, |x|)``), so inputs up to 1e30 are resolved. Where one side leaves the domain (a probability below 0: a complex
+    The step is relative (``h·max(1, |x|)``), so inputs up to 1e30 are resolved. Where one side leaves the domain (a
+    probability below 0: a complex
     or infinite value), the one-sided quotient of the other side is taken (error
     ~h, still far below float64 resolution). At an infinite input (a −inf logit)
     the gradient is its limit there, 0: every loss is flat in a logit whose

@@ -221,7 +221,7 @@ def weighted_kappa(y_pred, y_true, power=2.0, epsilon=1e-6, axis=-1):
         return M.mp.power(abs(i - j) / span, exponent)
 
     numerator = M.ZERO
-    for row, target in zip(rows, targets):
+    for row, target in zip(rows, targets, strict=True):
         label = sum(c * t for c, t in enumerate(target))
         numerator += sum(weight(label, j) * row[j] for j in range(num_classes))
     counts = [sum(target[i] for target in targets) for i in range(num_classes)]

@@ -143,8 +143,8 @@ def generalized_dice(
             weights = [1 / sum_t**power if sum_t != 0 else None for _, _, sum_t in counts]
             largest = max((w for w in weights if w is not None), default=M.ZERO)
             weights = [largest if w is None else w for w in weights]
-        numerator = 2 * sum(w * tp for w, (tp, _, _) in zip(weights, counts)) + s
-        denominator = sum(w * (sum_p + sum_t) for w, (_, sum_p, sum_t) in zip(weights, counts)) + s + eps
+        numerator = 2 * sum(w * tp for w, (tp, _, _) in zip(weights, counts, strict=True)) + s
+        denominator = sum(w * (sum_p + sum_t) for w, (_, sum_p, sum_t) in zip(weights, counts, strict=True)) + s + eps
         scored[out_index] = pixels > 0
         value[out_index] = 1 - numerator / denominator if pixels else M.ZERO
     return value, None, None if ignore_index is None else scored
@@ -201,7 +201,7 @@ def lovasz_hinge(y_pred, y_true):
     y_pred, y_true = np.broadcast_arrays(y_pred, y_true)
     value = np.empty(y_pred.shape[:1], dtype=object)
     for n in range(y_pred.shape[0]):
-        pixels = [(max(1 - x * (2 * t - 1), M.ZERO), t) for x, t in zip(y_pred[n].flat, y_true[n].flat)]
+        pixels = [(max(1 - x * (2 * t - 1), M.ZERO), t) for x, t in zip(y_pred[n].flat, y_true[n].flat, strict=True)]
         value[n] = _lovasz_extension(pixels)
     return value, None, None
 
@@ -220,7 +220,7 @@ def lovasz_softmax(y_pred, y_true, from_logits=False, axis=-1, classes="all", cl
         for c in range(num_classes):
             pixels = [
                 (abs(target - probability), target)
-                for probability, target, kept in zip(p[n, c].flat, t[n, c].flat, valid[n, c].flat)
+                for probability, target, kept in zip(p[n, c].flat, t[n, c].flat, valid[n, c].flat, strict=True)
                 if kept
             ]
             scored[n, c] = bool(pixels) and (classes == "all" or sum(target for _, target in pixels) > 0)

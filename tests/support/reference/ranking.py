@@ -59,7 +59,7 @@ def ranking_softmax(y_pred, y_true, axis=-1):
     value = np.empty(scores.shape[:-1], dtype=object)
     valid = np.zeros(scores.shape[:-1], dtype=bool)
     for index in np.ndindex(value.shape):
-        items = [(s, y) for s, y in zip(scores[index], relevance[index]) if s != -M.mp.inf]
+        items = [(s, y) for s, y in zip(scores[index], relevance[index], strict=True) if s != -M.mp.inf]
         valid[index] = bool(items)
         normaliser = sum(M.mp.exp(s) for s, _ in items)
         value[index] = -sum((y * M.mp.log(M.mp.exp(s) / normaliser) for s, y in items), M.ZERO)
