@@ -70,8 +70,8 @@ def combine(
     ``combine`` again with the same definition returns the same loss; a Keras model saved with it
     loads once ``combine`` has run in the loading process, as for any custom loss.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import numpy as np, lossx
     >>> dice_ce = lossx.combine({"dice": 1.0, "sparse_categorical_cross_entropy": 0.5}, name="dice_ce_example",
     ...                         options={"dice": {"from_logits": True}})

@@ -109,8 +109,8 @@ def define_loss(
     in every adapter (``lossx.backends.numpy/torch/jax/keras``), in
     :func:`lossx.get`, in ``lossx list`` and in ``lossx compare``.
 
-    Example
-    -------
+    Examples
+    --------
     >>> import lossx
     >>> @lossx.define_loss(options=[lossx.Option("scale", "float", 1.0, "Multiplier.", low=0)])
     ... def scaled_squared_error(xp, y_pred, y_true, *, scale):

@@ -192,7 +192,7 @@ def curves(
     jax and tensorflow, else numpy; without ``grad`` (no derivative) it picks numpy.
     At a kink (``|r|`` at 0, the hinge at 1) autodiff gives the framework's subgradient.
 
-    ``x_range``: ``(low, high)``, by default :data:`DEFAULT_RANGES`; ``points`` grid points.
+    ``x_range``: ``(low, high)``, by default :data:`lossx._curves.definitions.DEFAULT_RANGES`; ``points`` grid points.
 
     Unknown losses raise :class:`lossx.UnknownLossError`; unknown or out-of-range options
     the loss's own :class:`lossx.UnknownOptionError` / :class:`lossx.OptionValueError`.

@@ -102,6 +102,8 @@ def experiment(
     progress:
         Called with an :class:`EpochReport` before training (epoch 0) and after every epoch.
 
+    Notes
+    -----
     The model is an MLP with one hidden ReLU layer (twice the features, 16 to 64 units),
     trained by SGD with momentum 0.9, learning rate 0.01, mini-batches of 32. Features
     are standardised with the training set's mean and deviation; regression targets too

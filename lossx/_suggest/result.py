@@ -127,7 +127,7 @@ class Evidence:
 class Suggestion:
     """One suggested loss: ``lossx.<loss>(y_pred, targets, **options)``.
 
-    ``targets`` names how ``y_true`` enters the loss (one of :data:`TARGET_FORMS`;
+    ``targets`` names how ``y_true`` enters the loss (one of :data:`lossx._suggest.definitions.TARGET_FORMS`;
     :meth:`Suggestions.prepared_targets` applies it), ``prediction`` what ``y_pred``
     holds ("logits", "probabilities", "values", "log-rates" or "rates") and
     ``prediction_shape`` its shape for these targets. ``evidence`` maps the

@@ -68,7 +68,7 @@ class SoftTargetCrossEntropy(torch.autograd.Function):
     Autograd of the composed form takes ~10 passes over (N, C) (the `where`s that keep
     ``0·(−inf)`` out of value and gradient); the closed forms take 3:
     ``∂/∂x = g·(softmax(x)·Σ_c t_c − t)`` (finite for −inf logits, whose softmax is 0) and
-    ``∂/∂t = −g·log p``, 0 where ``t = 0`` and ``log p = −inf`` (as :func:`times_log`).
+    ``∂/∂t = −g·log p``, 0 where ``t = 0`` and ``log p = −inf`` (as :func:`lossx.primitives.times_log`).
     First derivatives only: a second derivative raises rather than being silently wrong.
 
     Eager only, and torch's ``log_softmax`` unsharpened: where the target's class dominates,

@@ -138,7 +138,7 @@ class Preset:
         the class axis (Keras's categorical losses) where lossx takes them as given, so on rows
         that sum to 1 the values agree and the gradients w.r.t. the probabilities differ by a
         constant along the class axis, which a softmax before the loss cancels; drop-in checks
-        (:func:`lossx.testing.compare_preset`) compare gradients with that constant removed.
+        (:func:`lossx.testing.compare_drop_in`) compare gradients with that constant removed.
     """
 
     name: str
