@@ -117,9 +117,9 @@ def _class_statistics(
         result["pos_weight"] = float(class_counts[0] / class_counts[1]) if class_counts[1] > 0 else None
     else:
         result["focal_alpha"] = tuple(alpha.tolist())
-    absent = [_plain(c) for c, n in zip(classes, class_counts) if n == 0]
-    if absent:
-        notes.append(f"classes {_vector(tuple(absent))} have no target: they get the rarest class's weight.")
+    targetless = [_plain(c) for c, n in zip(classes, class_counts) if n == 0]
+    if targetless:
+        notes.append(f"classes {_vector(tuple(targetless))} have no target: they get the rarest class's weight.")
     return result
 
 
