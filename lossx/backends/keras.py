@@ -82,6 +82,7 @@ from ._generate import (
     option_values_repr,
     preset_doc,
 )
+from .keras_linear import LinearCrossEntropy as LinearCrossEntropy  # exported (lazy_module's exported names)
 
 #: The static shape of the sample_weight of the call in progress: Keras multiplies it into
 #: the per-sample losses after `call`, so `call` checks it against their shape.
