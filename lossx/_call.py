@@ -146,6 +146,7 @@ def compute(
     if type(axis) is tuple:
         checked = _flattened(spec, xp, checked, axis)
         arrays = {**arrays, "axis": -1}
+    assert spec.body is not None  # only a combined loss has none, and it returned above
     scope = DEFAULT_FLOATING_SCOPES.get(xp.__name__)
     if scope is None:
         result = spec.body(xp, *checked, **arrays)
@@ -257,23 +258,29 @@ _OPTION_ARRAYS_KEPT = 256
 
 
 def _option_arrays(
-    spec: LossSpec, xp: Any, y_pred: Any, pred_shape: tuple, options: Mapping[str, Any], dtype: Any, axis: int
+    spec: LossSpec,
+    xp: Any,
+    y_pred: Any,
+    pred_shape: tuple,
+    options: Mapping[str, Any],
+    dtype: Any,
+    axis: int | tuple[int, ...],
 ) -> Mapping[str, Any]:
     """Tensor options (class weights, ...) and numbers given as 0-d arrays (traced by
     jax.jit/vmap/grad, a torch parameter) as arrays of ``xp`` in the compute dtype."""
-    arrays = options  # copied only when an option is replaced by its array
+    arrays: dict[str, Any] | None = None  # options' copy, made only when an option is replaced by its array
     for option in spec.array_options:
         value = options[option.name]
         if value is None or isinstance(value, float):
             continue
-        if arrays is options:
+        if arrays is None:
             arrays = dict(options)
         if isinstance(value, tuple):
             array = _tuple_array(xp, value, dtype, y_pred)
         else:
             array = to_namespace(xp, value, y_pred, option.name)
             array = xp.astype(array, dtype) if array.dtype != dtype else array
-        classes = class_total(pred_shape, axis) if type(axis) is tuple else pred_shape[axis]
+        classes = class_total(pred_shape, axis) if isinstance(axis, tuple) else pred_shape[axis]
         if array.ndim == 1 and classes is not None and array.shape[0] != classes:
             # Per-class vectors of elementwise losses (pos_weight, quantile) run along the last axis.
             unit = "class" if spec.class_axis else "entry of the last axis (one per column)"
@@ -285,7 +292,7 @@ def _option_arrays(
                 f"along {along}; give {option.name} one value per {unit}{scalar}."
             )
         arrays[option.name] = array
-    return arrays
+    return options if arrays is None else arrays
 
 
 def _flattened(spec: LossSpec, xp: Any, checked: list, axes: tuple[int, ...]) -> list:

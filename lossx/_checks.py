@@ -8,7 +8,7 @@ data-dependent Python control flow.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-def check_prediction_dtype(spec: LossSpec, xp: Any, dtype: Any, floating: bool | None, others: tuple) -> None:
+def check_prediction_dtype(spec: LossSpec, xp: Any, dtype: Any, floating: bool | None, others: Sequence[Any]) -> None:
     """Refuse a prediction that is not floating point (``floating``: the cached answer, None if unknown)."""
     if floating is None:
         floating = _is_floating_prediction(spec, xp, dtype)
@@ -45,7 +45,7 @@ def check_prediction_dtype(spec: LossSpec, xp: Any, dtype: Any, floating: bool |
         )
 
 
-def _swap_hint(spec: LossSpec, others: tuple) -> str:
+def _swap_hint(spec: LossSpec, others: Sequence[Any]) -> str:
     """A hint that the arguments are swapped, when a later input looks like the predictions."""
     target = others[0] if others else None
     dtype = getattr(target, "dtype", None)
@@ -128,7 +128,7 @@ def check_input(
     elif kind == "labels":
         # The common case inline (labels of the expected shape, all in [0, C)): the checks
         # below run where it is not.
-        if type(axis) is tuple:
+        if isinstance(axis, tuple):
             expected = without_axes(pred_shape, axis)
         else:
             expected = pred_shape[:axis] + pred_shape[axis + 1 :] if axis != -1 else pred_shape[:-1]
@@ -138,11 +138,13 @@ def check_input(
             if not pred_shape:
                 num_classes = None
             else:
-                num_classes = class_total(pred_shape, axis) if type(axis) is tuple else pred_shape[axis]
+                num_classes = class_total(pred_shape, axis) if isinstance(axis, tuple) else pred_shape[axis]
             low, high = (_EXTREMA.get(xp.__name__) or _extrema_of(xp))(value) if num_classes is not None else (0, 0)
             if low < 0 or (num_classes is not None and high >= num_classes):
                 _check_label_range(spec, xp, pred_shape, value, axis, options.get("ignore_index"))
     elif kind == "label_lists":
+        # Label lists run along one class axis (an option of kind "axis"), never a tuple of them.
+        assert not isinstance(axis, tuple)
         _check_label_lists(spec, xp, spec_input.name, pred_shape, eager, value, axis)
     elif kind in ("rows", "groups"):
         value = _check_rows(spec, spec_input.name, pred_shape, value, axis)
@@ -177,7 +179,7 @@ def _check_broadcast(
         )
     # Broadcasting along the reduced axis repeats one target value for every class:
     # (N, 1) class indices given to a categorical loss would give a silent wrong number.
-    for axis in () if reduced is None else (reduced,) if type(reduced) is int else reduced:
+    for axis in () if reduced is None else reduced if isinstance(reduced, tuple) else (reduced,):
         from_end = axis % len(pred_shape) - len(pred_shape)
         classes = pred_shape[from_end]
         size = shape[from_end] if len(shape) >= -from_end else 1
@@ -203,9 +205,9 @@ def _check_rows(spec: LossSpec, name: str, pred_shape: tuple, value: Any, axis: 
     """
     first = spec.inputs[0].name
     shape = static_shape(value)
-    if type(axis) is not tuple:
+    if not isinstance(axis, tuple):
         axis = axis % len(pred_shape) if pred_shape else check_axis(spec, pred_shape, axis)
-    axes = axis if type(axis) is tuple else (axis,)
+    axes = axis if isinstance(axis, tuple) else (axis,)
     if len(shape) == len(pred_shape) and all(shape[a] == 1 for a in axes):
         for a in sorted(axes, reverse=True):
             value = drop_axis(value, a)
@@ -336,13 +338,15 @@ def _check_label_range(
     The common case costs one fused min/max and one host sync (in :func:`check_input`);
     this entry-wise test, which also admits ignore_index, runs only when it fails.
     """
-    if type(axis) is tuple:
+    if isinstance(axis, tuple):
         num_classes = class_total(pred_shape, axis)
         along = f"axes {axis}, a label the flat (row-major) index of a class in their slice"
     else:
         axis = axis % len(pred_shape)
         num_classes = pred_shape[axis]
         along = f"axis {axis}"
+    # check_input calls this only where it found the number of classes (no unknown size).
+    assert num_classes is not None
     bad = labels_outside(xp, labels, num_classes, ignore_index)
     if bad:
         ignore_text = f" or ignore_index={ignore_index}" if ignore_index is not None else ""

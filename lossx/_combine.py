@@ -92,7 +92,7 @@ def combine(
     options = dict(options or {})
     components = [_component(name or "combine", key, weight) for key, weight in weights.items()]
     name = name or "_plus_".join(key for key, _, _ in components)
-    specs = {}
+    specs: dict[str, str] = {}
     for key, spec, _ in components:
         if spec.name in specs:
             raise ArgumentError(
@@ -157,7 +157,7 @@ def _component(name: str, key: Any, weight: Any) -> tuple[str, LossSpec, float]:
         raise ArgumentError(f"{name}: the components are loss names; got {key!r}.")
     if spec.name != key and key not in spec.aliases:
         key = spec.name  # a CamelName: the snake name prefixes its options
-    if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not 0 <= weight < float("inf"):
+    if isinstance(weight, bool) or not isinstance(weight, numbers.Real) or not 0 <= float(weight) < float("inf"):
         raise OptionValueError(
             f"{name}: the weight of {key} is {weight!r}; a weight is a finite number ≥ 0 (a weighted sum of "
             "losses; 0 keeps the component out of the value, not out of the input checks)."

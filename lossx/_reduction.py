@@ -330,7 +330,8 @@ def weighted_sum(loss: str, reduction: str, terms: list[tuple[str, Any, Any]]) -
     With ``"none"`` the unreduced results are added entry by entry, so their shapes must be
     one (sizes unknown while tracing pass); a ShapeError names both otherwise.
     """
-    total, first_name, first_shape = None, "", ()
+    total, first_name = None, ""
+    first_shape: tuple = ()
     for name, weight, result in terms:
         term = weight * result
         if total is None:

@@ -131,7 +131,7 @@ class LossSpec:
     """
 
     name: str
-    body: Callable[..., Any]
+    body: Callable[..., Any] | None
     options: tuple[Option, ...] = ()
     inputs: tuple[Input, ...] = default_inputs("dense")
     class_axis: bool = False

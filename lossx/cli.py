@@ -442,6 +442,7 @@ def _load_benchmarks():
     spec = importlib.util.spec_from_file_location(
         "benchmarks", package / "__init__.py", submodule_search_locations=[str(package)]
     )
+    assert spec is not None and spec.loader is not None  # a .py file's location: a source file loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["benchmarks"] = module
     spec.loader.exec_module(module)

@@ -412,7 +412,7 @@ def compare(
                         error=_error_text(error),
                     )
                 )
-        if reference_gradient is not None and dtype == "float64":
+        if gradient_framework is not None and reference_gradient is not None and dtype == "float64":
             numeric = finite_difference_gradient(spec, exact, options, reduction)
             rows.append(
                 Deviation(
@@ -573,6 +573,8 @@ def compare_drop_in(drop_in: DropIn, *, dtypes: Iterable[str] = ("float64", "flo
                 )
             )
             continue
+        # Both run on torch or on Keras's engine, which give gradients (only NumPy gives none).
+        assert gradient is not None and reference_gradient is not None
         if drop_in.preset is not None and drop_in.preset.renormalised_gradient:
             axis = drop_in.preset.lossx_options({}).get("axis", -1)
             gradient, reference_gradient = (

@@ -141,7 +141,9 @@ def _evaluate(request: _Request, x: np.ndarray, against: str, backend: str, grad
             )
         return values
 
-    value, derivative = framework_module(backend).value_and_derivative(values_at, x, grad)
+    module = framework_module(backend)
+    assert module is not None  # _backend took one of BACKENDS, each with a kernel module
+    value, derivative = module.value_and_derivative(values_at, x, grad)
     if grad and derivative is None:  # NumPy has no autodiff
         derivative = _central_differences(values_at, x, against)
     return Curve(request.spec.name, request.options, request.label, against, x, _readonly(value), _readonly(derivative))

@@ -111,7 +111,10 @@ def _draw(figure_class: type, data: Curves, title: str | None) -> Figure:
         panels[1].set_ylabel(f"d loss / d{symbol}")
         panels[1].axhline(0.0, color="0.5", linewidth=0.8, zorder=0)
         panels[1].set_title(f"derivative: {data.derivative_method}", loc="right", fontsize="small", color="0.35")
-    for panel, arrays in zip(panels, ([c.value for c in data], [c.derivative for c in data]), strict=False):
+    # The derivatives' panel exists where every curve has a derivative (with_derivative); zip stops
+    # at the values' panel where there is none.
+    derivatives = [c.derivative for c in data if c.derivative is not None]
+    for panel, arrays in zip(panels, ([c.value for c in data], derivatives), strict=False):
         limits = _view_limits(arrays)
         if limits is not None:
             panel.set_ylim(*limits)

@@ -83,9 +83,9 @@ def _class_statistics(
         result["focal_alpha"] = float(negatives.sum() / values.size)
         if np.any(class_counts > 0):
             result["pos_weight"] = tuple(_absent_as_rarest(negatives, class_counts).tolist())
-        absent = np.flatnonzero(class_counts == 0)
-        if len(absent):
-            notes.append(f"labels {_vector(tuple(int(a) for a in absent))} have no positive target.")
+        never_positive = np.flatnonzero(class_counts == 0)
+        if len(never_positive):
+            notes.append(f"labels {_vector(tuple(int(a) for a in never_positive))} have no positive target.")
         return result
     present_classes = int(np.count_nonzero(class_counts))
     result["imbalance_ratio"] = float(class_counts.max() / class_counts.min()) if class_counts.min() > 0 else math.inf

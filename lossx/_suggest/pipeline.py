@@ -38,11 +38,10 @@ def suggest(y_true: Any, *, y_pred: Any = None, task: str | None = None, output:
     reading = _infer(values) if task is None else _forced(values, task)
     predictions = None if y_pred is None else _Values(_as_array(y_pred, "y_pred"))
     layout = None
-    if predictions is not None:
-        reading, layout = _fit_prediction_shape(reading, values, predictions, given_task=task is not None)
     output_source = None if output is None else "argument"
     predictions_kind, predictions_note = None, None
     if predictions is not None:
+        reading, layout = _fit_prediction_shape(reading, values, predictions, given_task=task is not None)
         predictions_kind, implied, predictions_note = _read_predictions(reading, predictions, layout)
         if output is None:
             output, output_source = implied, "y_pred"

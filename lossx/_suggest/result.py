@@ -197,7 +197,7 @@ class Suggestions:
             if _is_range(self.evidence.classes):
                 return values.astype(np.int64)
             return np.searchsorted(classes, values).astype(np.int64)
-        if suggestion.targets == "is_positive":
+        if suggestion.targets == "is_positive" and self.evidence.classes is not None:  # as _target_code
             return (values == self.evidence.classes[-1]).astype(np.float64)
         return values
 

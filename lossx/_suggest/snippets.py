@@ -95,7 +95,12 @@ def _assignment(name: str, expression: str) -> list[str]:
     if not isinstance(call, ast.Call):
         return [line]
     head = ast.get_source_segment(expression, call.func)
-    arguments = [ast.get_source_segment(expression, node) for node in [*call.args, *call.keywords]]
+    # The nodes were parsed from expression: each one has its segment (never None).
+    arguments = [
+        segment
+        for node in [*call.args, *call.keywords]
+        if (segment := ast.get_source_segment(expression, node)) is not None
+    ]
     tail = expression[call.end_col_offset :]
     return _call(f"{name} = {head}", arguments, tail)
 

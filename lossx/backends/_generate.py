@@ -83,7 +83,7 @@ def lazy_module(
             return __dir__()
         found = spec_for_attribute(name)
         preset = None if found is not None else preset_named(name)
-        if preset is not None:
+        if preset is not None and make_preset is not None:  # preset_named found it: make_preset is given
             made = namespace[name] = make_preset(preset)
             made.__module__ = module_name
             made.__qualname__ = made.__name__ = name

@@ -41,7 +41,7 @@ import contextvars
 import copy
 import inspect
 import sys
-from typing import Any
+from typing import Any, cast
 
 from .._config import missing_framework
 
@@ -82,6 +82,7 @@ from ._generate import (
     option_values_repr,
     preset_doc,
 )
+from .keras_linear import LinearCrossEntropy as LinearCrossEntropy  # exported (lazy_module's exported names)
 
 #: The static shape of the sample_weight of the call in progress: Keras multiplies it into
 #: the per-sample losses after `call`, so `call` checks it against their shape.
@@ -384,7 +385,9 @@ class KerasLoss(keras.losses.Loss):
     @property
     def _packed_target(self) -> Input | None:
         """The input a packed loss's y_true holds (None: y_true is not read)."""
-        return next((i for i in self.spec.inputs if i.name == self.spec.packing.y_true), None)
+        packing = self.spec.packing
+        assert packing is not None  # read by packed losses only
+        return next((i for i in self.spec.inputs if i.name == packing.y_true), None)
 
     def _unpacked(self, y_true: Any, y_pred: Any) -> tuple:
         """The loss's inputs, in order, from its packed ``(y_true, y_pred)`` (:class:`lossx.Packing`).
@@ -395,6 +398,7 @@ class KerasLoss(keras.losses.Loss):
         (a flat target for a ``(N, 2)`` y_pred, as Keras's losses align a ``Dense(1)`` output).
         """
         packing = self.spec.packing
+        assert packing is not None  # called for packed losses only
         shape, count, axis = static_shape(y_pred), len(packing.y_pred), packing.axis
         if len(shape) < -axis or shape[axis] not in (count, None):
             raise ShapeError(
@@ -537,13 +541,14 @@ def _class_doc(spec: LossSpec) -> str:
     )
 
 
-def _own_class(spec: LossSpec) -> type:
+def _own_class(spec: LossSpec) -> type[KerasLoss]:
+    # The classes are made by type(name, bases, namespace), which mypy types as a plain type.
     namespace = {"spec": spec, "__doc__": _class_doc(spec), "__module__": __name__}
     if not spec.components:
-        return type(spec.camel_name, (KerasLoss,), namespace)
+        return cast("type[KerasLoss]", type(spec.camel_name, (KerasLoss,), namespace))
     # lossx's own class of each component (not a preset that takes its name, such as Keras's Dice).
     parts = tuple(_own_class(component.spec) for component in spec.components)
-    return type(spec.camel_name, (CombinedKerasLoss,), {**namespace, "parts": parts})
+    return cast("type[KerasLoss]", type(spec.camel_name, (CombinedKerasLoss,), {**namespace, "parts": parts}))
 
 
 def _make_class(spec: LossSpec) -> type:

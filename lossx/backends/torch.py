@@ -125,7 +125,7 @@ class TorchLoss(torch.nn.Module):
         """
         spec = self.spec
         if len(inputs) == len(spec.inputs) + 1 and sample_weight is None:
-            *inputs, sample_weight = inputs
+            inputs, sample_weight = inputs[:-1], inputs[-1]
         if named or len(inputs) != len(spec.inputs):
             inputs = bind(spec, tuple(inputs), named)
             check_no_arguments_left(spec, named)
@@ -244,7 +244,7 @@ def _make_preset(preset: Preset) -> type:
         self, *inputs: Any, sample_weight: Any = None, mask: Any = None, total_weight: Any = None, **named: Any
     ) -> torch.Tensor:
         if len(inputs) == len(self.spec.inputs) + 1 and sample_weight is None:
-            *inputs, sample_weight = inputs
+            inputs, sample_weight = inputs[:-1], inputs[-1]
         rescale = getattr(self, preset.rescale, None) if preset.rescale is not None else None
         bound = bind(self.spec, tuple(inputs), named)
         check_no_arguments_left(self.spec, named)
@@ -304,6 +304,8 @@ class LinearCrossEntropyLoss(torch.nn.Module):
     :func:`lossx.linear_cross_entropy`'s. Not supported: torch's ``out_features`` (a
     K-dimensional loss).
     """
+
+    weight: torch.Tensor | None  # the class weight, a buffer (register_buffer in __init__)
 
     def __init__(
         self,

@@ -9,6 +9,9 @@ import numpy as np
 
 __all__ = ["regression_example", "binary_example", "softmax", "categorical_example", "sparse_example", "hinge_example"]
 
+#: The option sets ``lossx compare`` runs for one loss (``LossSpec.showcase``).
+Showcase = tuple[Mapping[str, Any], ...]
+
 
 def regression_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
     return rng.standard_normal((4, 6)), rng.standard_normal((4, 6))

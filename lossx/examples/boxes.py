@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._common import Showcase
+
 __all__ = ["box_pairs", "boxes_example", "BOX_IOU"]
 
 
@@ -35,4 +37,4 @@ def boxes_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple
 
 
 # The option sets `lossx compare` runs, per loss.
-BOX_IOU = ({}, {"eps": 0.0})
+BOX_IOU: Showcase = ({}, {"eps": 0.0})

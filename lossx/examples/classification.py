@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import binary_example, categorical_example, softmax, sparse_example
+from ._common import Showcase, binary_example, categorical_example, softmax, sparse_example
 
 __all__ = [
     "binary_example",
@@ -114,21 +114,25 @@ def multiclass_sparsemax_example(rng, options):
 
 
 # The option sets `lossx compare` runs, per loss.
-BINARY_CROSS_ENTROPY = ({}, {"from_logits": True}, {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0})
-BINARY_FOCAL_CROSS_ENTROPY = (
+BINARY_CROSS_ENTROPY: Showcase = (
+    {},
+    {"from_logits": True},
+    {"from_logits": True, "label_smoothing": 0.1, "pos_weight": 2.0},
+)
+BINARY_FOCAL_CROSS_ENTROPY: Showcase = (
     {},
     {"from_logits": True, "alpha": 0.25},
     {"from_logits": True, "gamma": 0.5, "label_smoothing": 0.1},
 )
-ASYMMETRIC = ({}, {"gamma_pos": 1.0}, {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0})
-CATEGORICAL_CROSS_ENTROPY = (
+ASYMMETRIC: Showcase = ({}, {"gamma_pos": 1.0}, {"gamma_pos": 1.0, "gamma_neg": 2.0, "clip": 0.0})
+CATEGORICAL_CROSS_ENTROPY: Showcase = (
     {"from_logits": True},
     {},
     {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
     {"from_logits": True, "axis": 1},
     {"from_logits": True, "z_loss": 1e-4, "softcap": 30.0},
 )
-SPARSE_CATEGORICAL_CROSS_ENTROPY = (
+SPARSE_CATEGORICAL_CROSS_ENTROPY: Showcase = (
     {"from_logits": True},
     {},
     {"from_logits": True, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
@@ -159,27 +163,31 @@ POLY_CROSS_ENTROPY = (
     {"from_logits": True, "epsilon": -1.0, "label_smoothing": 0.1, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
     {"from_logits": True, "axis": 1},
 )
-GENERALIZED_CROSS_ENTROPY = (
+GENERALIZED_CROSS_ENTROPY: Showcase = (
     {},
     {"from_logits": True, "q": 0.5},
     {"from_logits": True, "q": 1.0, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0), "ignore_index": -100},
     {"from_logits": True, "axis": 1, "ignore_index": 0},
 )
-KL_DIVERGENCE = (
+KL_DIVERGENCE: Showcase = (
     {},
     {"from_logits": True},
     {"log_input": True, "log_target": True},
     {"from_logits": True, "axis": 1},
     {"log_input": True, "pointwise": True},
 )
-GENERALIZED_KL_DIVERGENCE = ({}, {"log_input": True}, {"log_input": True, "log_target": True, "pointwise": True})
-JENSEN_SHANNON = ({}, {"from_logits": True}, {"from_logits": True, "axis": 1})
-NLL = (
+GENERALIZED_KL_DIVERGENCE: Showcase = (
+    {},
+    {"log_input": True},
+    {"log_input": True, "log_target": True, "pointwise": True},
+)
+JENSEN_SHANNON: Showcase = ({}, {"from_logits": True}, {"from_logits": True, "axis": 1})
+NLL: Showcase = (
     {},
     {"axis": 1, "ignore_index": -100, "class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)},
 )
-COSFACE = ({}, {"scale": 30.0, "margin": 0.2}, {"axis": 1})
-ARCFACE = ({}, {"scale": 30.0, "margin": 0.3}, {"axis": 1})
-WEIGHTED_KAPPA = ({}, {"power": 1.0}, {"epsilon": 1e-3, "axis": 1})
-SPARSEMAX = ({},)
-MULTICLASS_SPARSEMAX = ({}, {"axis": 1})
+COSFACE: Showcase = ({}, {"scale": 30.0, "margin": 0.2}, {"axis": 1})
+ARCFACE: Showcase = ({}, {"scale": 30.0, "margin": 0.3}, {"axis": 1})
+WEIGHTED_KAPPA: Showcase = ({}, {"power": 1.0}, {"epsilon": 1e-3, "axis": 1})
+SPARSEMAX: Showcase = ({},)
+MULTICLASS_SPARSEMAX: Showcase = ({}, {"axis": 1})

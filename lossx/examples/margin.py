@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import categorical_example, hinge_example
+from ._common import Showcase, categorical_example, hinge_example
 
 __all__ = [
     "categorical_example",
@@ -43,6 +43,6 @@ def label_lists_example(rng: np.random.Generator, options: Mapping[str, Any]) ->
 
 
 # The option sets `lossx compare` runs, per loss.
-MULTI_MARGIN = ({}, {"p": 2, "margin": 0.5}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}, {"axis": 1})
-MULTILABEL_SOFT_MARGIN = ({}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)})
-MULTILABEL_MARGIN = ({}, {"axis": 0})
+MULTI_MARGIN: Showcase = ({}, {"p": 2, "margin": 0.5}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)}, {"axis": 1})
+MULTILABEL_SOFT_MARGIN: Showcase = ({}, {"class_weight": (1.0, 2.0, 0.5, 1.0, 3.0)})
+MULTILABEL_MARGIN: Showcase = ({}, {"axis": 0})

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._common import Showcase
+
 __all__ = [
     "overlap_example",
     "lovasz_hinge_example",
@@ -40,7 +42,7 @@ def lovasz_hinge_example(rng: np.random.Generator, options: Mapping[str, Any]) -
     return rng.standard_normal((4, 6, 3)) * 2, (rng.random((4, 6, 3)) < 0.4).astype(np.float64)
 
 
-_SHOWCASE = (
+_SHOWCASE: Showcase = (
     {},
     {"from_logits": True, "smooth": 1.0},
     {"from_logits": True, "ignore_index": -1, "class_weight": (1.0, 2.0, 0.5)},
@@ -52,14 +54,14 @@ _SHOWCASE = (
 
 # The option sets `lossx compare` runs, per loss.
 DICE = _SHOWCASE
-GENERALIZED_DICE = (
+GENERALIZED_DICE: Showcase = (
     {},
     {"from_logits": True, "weighting": "simple", "smooth": 1e-5, "epsilon": 0.0},
     {"from_logits": True, "ignore_index": -1, "weighting": "uniform"},
     {"axis": 1, "sum_axes": "all"},
 )
-TVERSKY = ({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:])
-FOCAL_TVERSKY = (
+TVERSKY: Showcase = ({}, {"alpha": 0.3, "beta": 0.7, "from_logits": True, "smooth": 1.0}, *_SHOWCASE[2:])
+FOCAL_TVERSKY: Showcase = (
     {},
     {"gamma": 1.5, "from_logits": True, "smooth": 1.0},
     {"alpha": 0.5, "beta": 0.5, "gamma": 1.0},
@@ -67,7 +69,7 @@ FOCAL_TVERSKY = (
 )
 JACCARD = _SHOWCASE
 MCC = _SHOWCASE
-LOVASZ_SOFTMAX = (
+LOVASZ_SOFTMAX: Showcase = (
     {},
     {"from_logits": True, "classes": "present"},
     {"from_logits": True, "ignore_index": -1, "class_weight": (1.0, 2.0, 0.5)},

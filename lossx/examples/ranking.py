@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._common import Showcase
+
 __all__ = [
     "circle_example",
     "cosine_embedding_example",
@@ -176,20 +178,24 @@ def npairs_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tupl
 
 
 # The option sets `lossx compare` runs, per loss.
-MARGIN_RANKING = ({}, {"margin": 0.5})
-HINGE_EMBEDDING = ({}, {"margin": 2.0})
-COSINE_EMBEDDING = ({}, {"margin": 0.2}, {"axis": 0})
-RANKING_SOFTMAX = ({}, {"axis": 0})
-TRIPLET_MARGIN = ({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0})
-NTXENT = ({}, {"temperature": 0.5})
-CIRCLE = ({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False})
-CONTRASTIVE = ({}, {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True}, {"normalize": False, "neg_margin": 3.0})
-SUPERVISED_CONTRASTIVE = ({}, {"temperature": 0.5})
-MINED_TRIPLET = (
+MARGIN_RANKING: Showcase = ({}, {"margin": 0.5})
+HINGE_EMBEDDING: Showcase = ({}, {"margin": 2.0})
+COSINE_EMBEDDING: Showcase = ({}, {"margin": 0.2}, {"axis": 0})
+RANKING_SOFTMAX: Showcase = ({}, {"axis": 0})
+TRIPLET_MARGIN: Showcase = ({}, {"p": 1.0, "swap": True}, {"p": 3.0, "margin": 2.0, "eps": 0.0})
+NTXENT: Showcase = ({}, {"temperature": 0.5})
+CIRCLE: Showcase = ({}, {"gamma": 32.0, "margin": 0.25}, {"remove_diagonal": False}, {"normalize": False})
+CONTRASTIVE: Showcase = (
+    {},
+    {"pos_margin": 0.25, "neg_margin": 1.5, "squared": True},
+    {"normalize": False, "neg_margin": 3.0},
+)
+SUPERVISED_CONTRASTIVE: Showcase = ({}, {"temperature": 0.5})
+MINED_TRIPLET: Showcase = (
     {},
     {"mining": "hard"},
     {"mining": "hard", "soft": True, "distance": "squared_euclidean"},
     {"distance": "cosine", "margin": 0.5},
 )
-LIFTED_STRUCTURE = ({}, {"margin": 0.5, "normalize": True})
-NPAIRS = ({}, {"l2_reg": 0.002})
+LIFTED_STRUCTURE: Showcase = ({}, {"margin": 0.5, "normalize": True})
+NPAIRS: Showcase = ({}, {"l2_reg": 0.002})

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import regression_example
+from ._common import Showcase, regression_example
 
 __all__ = [
     "gaussian_example",
@@ -54,12 +54,12 @@ def gaussian_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tu
 
 
 # The option sets `lossx compare` runs, per loss.
-HUBER = ({}, {"delta": 0.5})
-MEAN_ABSOLUTE_PERCENTAGE_ERROR = ({}, {"eps": 1.0})
-MEAN_SQUARED_LOGARITHMIC_ERROR = ({}, {"eps": None})
+HUBER: Showcase = ({}, {"delta": 0.5})
+MEAN_ABSOLUTE_PERCENTAGE_ERROR: Showcase = ({}, {"eps": 1.0})
+MEAN_SQUARED_LOGARITHMIC_ERROR: Showcase = ({}, {"eps": None})
 
-SMOOTH_L1 = ({}, {"beta": 0.5}, {"beta": 0.0})
-QUANTILE = ({}, {"quantile": 0.9}, {"quantile": (0.1, 0.5, 0.9)})
-POISSON = ({}, {"log_input": True}, {"log_input": True, "full": True}, {"full": True, "eps": 1e-8})
-GAUSSIAN_NLL = ({}, {"full": True}, {"eps": 0.5})
-COSINE_SIMILARITY = ({}, {"axis": 0}, {"eps": 0.0})
+SMOOTH_L1: Showcase = ({}, {"beta": 0.5}, {"beta": 0.0})
+QUANTILE: Showcase = ({}, {"quantile": 0.9}, {"quantile": (0.1, 0.5, 0.9)})
+POISSON: Showcase = ({}, {"log_input": True}, {"log_input": True, "full": True}, {"full": True, "eps": 1e-8})
+GAUSSIAN_NLL: Showcase = ({}, {"full": True}, {"eps": 0.5})
+COSINE_SIMILARITY: Showcase = ({}, {"axis": 0}, {"eps": 0.0})

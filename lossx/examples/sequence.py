@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ._common import Showcase
+
 __all__ = [
     "ctc_example",
     "CTC",
@@ -31,4 +33,4 @@ def ctc_example(rng: np.random.Generator, options: Mapping[str, Any]) -> tuple:
 
 
 # The option sets `lossx compare` runs, per loss.
-CTC = ({}, {"blank": 4, "zero_infinity": True}, {"from_logits": False})
+CTC: Showcase = ({}, {"blank": 4, "zero_infinity": True}, {"from_logits": False})

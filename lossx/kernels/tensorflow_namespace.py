@@ -50,7 +50,7 @@ _KIND_TEST = {
 }
 
 
-def isdtype(dtype: tf.DType, kind: Any) -> bool:
+def isdtype(dtype: tf.DType, kind: Any) -> builtins.bool:
     if isinstance(kind, tuple):
         return builtins.any(isdtype(dtype, k) for k in kind)
     if isinstance(kind, str):
@@ -104,9 +104,10 @@ _KIND_ORDER = {tf.bool: 0, _DEFAULT_INTEGRAL: 1}
 def _scalars_dtype(*values: Any) -> tf.DType | None:
     """The dtype of Python scalars combined with no array: the default dtype of their highest kind."""
     dtypes = [_scalar_dtype(value) for value in values]
-    if builtins.any(dtype is None for dtype in dtypes):
+    known = [dtype for dtype in dtypes if dtype is not None]
+    if len(known) != len(dtypes):
         return None
-    return builtins.max(dtypes, key=lambda dtype: _KIND_ORDER.get(dtype, 2 if dtype.is_floating else 3))
+    return builtins.max(known, key=lambda dtype: _KIND_ORDER.get(dtype, 2 if dtype.is_floating else 3))
 
 
 def asarray(obj: Any, dtype: tf.DType | None = None, device: Any = None, copy: Any = None):
@@ -121,7 +122,7 @@ def asarray(obj: Any, dtype: tf.DType | None = None, device: Any = None, copy: A
     return tf.convert_to_tensor(obj, dtype=dtype)
 
 
-def _python_numbers(obj: Any) -> bool:
+def _python_numbers(obj: Any) -> builtins.bool:
     """Whether ``obj`` is a Python number or a (nested) list or tuple of them, and nothing else."""
     if isinstance(obj, (list, tuple)):
         return builtins.all(_python_numbers(item) for item in obj)

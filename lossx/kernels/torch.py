@@ -29,7 +29,10 @@ from .torch_linear import fused_linear_cross_entropy, linear_cross_entropy
 
 #: torch's reduction enum (torch.nn._reduction).
 _CODE = {"none": 0, "mean": 1, "sum": 2}
-_REDUCE = {"none": lambda loss: loss, "mean": torch.mean, "sum": torch.sum}
+_REDUCE: dict[str, Callable[[Any], Any]] = {"none": lambda loss: loss, "mean": torch.mean, "sum": torch.sum}
+#: The C++ bindings of torch's losses. Any: torch's stubs type their reduction as a str, but
+#: the bindings take the int of _CODE (a str raises TypeError).
+_nn: Any = torch._C._nn
 
 
 def _same_shape(a: Any, b: Any) -> tuple:
@@ -296,19 +299,19 @@ def stop_gradient(x: Any) -> Any:
 
 
 def squared_error(y_pred: Any, y_true: Any) -> Any:
-    return torch._C._nn.mse_loss(*_same_shape(y_pred, y_true), 0)
+    return _nn.mse_loss(*_same_shape(y_pred, y_true), 0)
 
 
 def absolute_error(y_pred: Any, y_true: Any) -> Any:
-    return torch._C._nn.l1_loss(*_same_shape(y_pred, y_true), 0)
+    return _nn.l1_loss(*_same_shape(y_pred, y_true), 0)
 
 
 def huber(y_pred: Any, y_true: Any, delta: Any) -> Any:
-    return torch._C._nn.huber_loss(*_same_shape(y_pred, y_true), 0, delta)
+    return _nn.huber_loss(*_same_shape(y_pred, y_true), 0, delta)
 
 
 def smooth_l1(y_pred: Any, y_true: Any, beta: Any) -> Any:
-    return torch._C._nn.smooth_l1_loss(*_same_shape(y_pred, y_true), 0, beta)
+    return _nn.smooth_l1_loss(*_same_shape(y_pred, y_true), 0, beta)
 
 
 def sigmoid_cross_entropy(logits: Any, target: Any, pos_weight: Any) -> Any:
@@ -339,7 +342,7 @@ def softmax_cross_entropy(logits: Any, labels: Any, axis: int) -> Any:
     if logits.ndim > 1 and axis % logits.ndim != 1:  # torch's class axis is 1
         logits = torch.movedim(logits, axis, 1)
     # No ignored label (ignore_index=-100 cannot match: labels were checked to lie in [0, C)).
-    return torch._C._nn.cross_entropy_loss(logits, _long(labels), None, 0, -100, 0.0)
+    return _nn.cross_entropy_loss(logits, _long(labels), None, 0, -100, 0.0)
 
 
 def negative_log_likelihood(log_p: Any, labels: Any, axis: int) -> Any:
@@ -349,16 +352,16 @@ def negative_log_likelihood(log_p: Any, labels: Any, axis: int) -> Any:
         return -torch.take_along_dim(log_p, _long(labels).unsqueeze(axis), dim=axis).squeeze(axis)
     if log_p.ndim > 1 and axis % log_p.ndim != 1:
         log_p = torch.movedim(log_p, axis, 1)
-    return torch._C._nn.nll_loss_nd(log_p, _long(labels), None, 0, -100)
+    return _nn.nll_loss_nd(log_p, _long(labels), None, 0, -100)
 
 
 def _multi_margin(scores: Any, labels: Any, p: int, margin: Any, axis: int, code: int) -> Any:
     # torch's kernel takes (N, C) scores only: other layouts are moved and flattened to it.
     if scores.ndim != 2 or axis % 2 != 1:
         rows = torch.movedim(scores, axis, -1).reshape(-1, scores.shape[axis])
-        flat = torch._C._nn.multi_margin_loss(rows, _long(labels.reshape(-1)), p, margin, None, code)
+        flat = _nn.multi_margin_loss(rows, _long(labels.reshape(-1)), p, margin, None, code)
         return flat if code else flat.reshape(labels.shape)
-    return torch._C._nn.multi_margin_loss(scores, _long(labels), p, margin, None, code)
+    return _nn.multi_margin_loss(scores, _long(labels), p, margin, None, code)
 
 
 def multi_margin(scores: Any, labels: Any, p: int, margin: Any, axis: int) -> Any:
@@ -370,9 +373,9 @@ def _multilabel_margin(scores: Any, lists: Any, axis: int, code: int) -> Any:
     # generic formula pairs every label with every class); it takes (C,) or (N, C) scores,
     # so other layouts are moved and flattened to it.
     if (scores.ndim == 2 and axis % 2 == 1) or scores.ndim == 1:
-        return torch._C._nn.multilabel_margin_loss(scores, _long(lists), code)
+        return _nn.multilabel_margin_loss(scores, _long(lists), code)
     rows = torch.movedim(scores, axis, -1).reshape(-1, scores.shape[axis])
-    flat = torch._C._nn.multilabel_margin_loss(rows, _long(torch.movedim(lists, axis, -1).reshape(rows.shape)), code)
+    flat = _nn.multilabel_margin_loss(rows, _long(torch.movedim(lists, axis, -1).reshape(rows.shape)), code)
     if code:
         return flat
     return flat.reshape(lists.shape[: axis % scores.ndim] + lists.shape[axis % scores.ndim + 1 :])
@@ -462,22 +465,22 @@ def ctc_log_probs(
 
 def fused_squared_error(reduction: str, y_pred: Any, y_true: Any) -> Any:
     y_pred, y_true = _same_shape(y_pred, y_true)
-    return torch._C._nn.mse_loss(y_pred, y_true, _CODE[reduction]) if y_pred.numel() else None
+    return _nn.mse_loss(y_pred, y_true, _CODE[reduction]) if y_pred.numel() else None
 
 
 def fused_absolute_error(reduction: str, y_pred: Any, y_true: Any) -> Any:
     y_pred, y_true = _same_shape(y_pred, y_true)
-    return torch._C._nn.l1_loss(y_pred, y_true, _CODE[reduction]) if y_pred.numel() else None
+    return _nn.l1_loss(y_pred, y_true, _CODE[reduction]) if y_pred.numel() else None
 
 
 def fused_huber(reduction: str, y_pred: Any, y_true: Any, delta: Any) -> Any:
     y_pred, y_true = _same_shape(y_pred, y_true)
-    return torch._C._nn.huber_loss(y_pred, y_true, _CODE[reduction], delta) if y_pred.numel() else None
+    return _nn.huber_loss(y_pred, y_true, _CODE[reduction], delta) if y_pred.numel() else None
 
 
 def fused_smooth_l1(reduction: str, y_pred: Any, y_true: Any, beta: Any) -> Any:
     y_pred, y_true = _same_shape(y_pred, y_true)
-    return torch._C._nn.smooth_l1_loss(y_pred, y_true, _CODE[reduction], beta) if y_pred.numel() else None
+    return _nn.smooth_l1_loss(y_pred, y_true, _CODE[reduction], beta) if y_pred.numel() else None
 
 
 def fused_sigmoid_cross_entropy(reduction: str, logits: Any, target: Any, pos_weight: Any) -> Any:
@@ -492,7 +495,7 @@ def fused_softmax_cross_entropy(reduction: str, logits: Any, labels: Any, axis: 
         return None
     if logits.ndim > 1 and axis % logits.ndim != 1:
         logits = torch.movedim(logits, axis, 1)
-    return torch._C._nn.cross_entropy_loss(logits, _long(labels), None, _CODE[reduction], -100, 0.0)
+    return _nn.cross_entropy_loss(logits, _long(labels), None, _CODE[reduction], -100, 0.0)
 
 
 def fused_negative_log_likelihood(reduction: str, log_p: Any, labels: Any, axis: int) -> Any:
@@ -500,7 +503,7 @@ def fused_negative_log_likelihood(reduction: str, log_p: Any, labels: Any, axis:
         return None
     if log_p.ndim > 1 and axis % log_p.ndim != 1:
         log_p = torch.movedim(log_p, axis, 1)
-    return torch._C._nn.nll_loss_nd(log_p, _long(labels), None, _CODE[reduction], -100)
+    return _nn.nll_loss_nd(log_p, _long(labels), None, _CODE[reduction], -100)
 
 
 def fused_multi_margin(reduction: str, scores: Any, labels: Any, p: int, margin: Any, axis: int) -> Any:
@@ -535,7 +538,7 @@ def fused_softmax_cross_entropy_soft(reduction: str, logits: Any, target: Any, a
     logits, target = _same_shape(logits, target)
     if logits.ndim > 1 and axis % logits.ndim != 1:
         logits, target = torch.movedim(logits, axis, 1), torch.movedim(target, axis, 1)
-    out = torch._C._nn.cross_entropy_loss(logits, target, None, _CODE[reduction], -100, 0.0)
+    out = _nn.cross_entropy_loss(logits, target, None, _CODE[reduction], -100, 0.0)
     return None if bool(torch.isnan(out)) else out
 
 

@@ -99,7 +99,7 @@ class _LinearCrossEntropy(torch.autograd.Function):
             )
             if wants_hidden:
                 hidden_parts.append(logit_gradient @ weight)
-            if wants_weight:
+            if weight_gradient is not None:  # wants_weight
                 weight_gradient.addmm_(logit_gradient.T, rows)
             if wants_bias:
                 bias_gradient += logit_gradient.sum(0)
@@ -184,9 +184,9 @@ class _ReducedLinearCrossEntropy(torch.autograd.Function):
             )
             logit_gradient = _logit_gradient(raw, chunk_labels, log_z, coefficients, class_weight, softcap)
             del raw  # with a cap, the cap's factor: not held through the products
-            if wants_hidden:
+            if hidden_gradient is not None:  # wants_hidden
                 torch.mm(logit_gradient, weight, out=hidden_gradient[start : start + chunk])
-            if wants_weight:
+            if weight_gradient is not None:  # wants_weight
                 weight_gradient.addmm_(logit_gradient.T, rows)
             if wants_bias:
                 bias_gradient += logit_gradient.sum(0)

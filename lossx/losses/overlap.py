@@ -200,7 +200,7 @@ def _overlap_sums(
     fp, fn = p - tp, t - tp if complement is None else complement * t
     if negatives:
         tn = (1.0 - p if complement is None else complement) * (1.0 - t)
-        terms = (tp, fp, fn, tn if valid is None else xp.where(valid, tn, xp.zeros_like(tn)))
+        terms: tuple[Any, ...] = (tp, fp, fn, tn if valid is None else xp.where(valid, tn, xp.zeros_like(tn)))
     else:
         unit_weights = isinstance(alpha, float) and isinstance(beta, float) and alpha == beta == 1.0  # not traced
         terms = (tp, (fp + fn) if unit_weights else alpha * fp + beta * fn)

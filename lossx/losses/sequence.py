@@ -182,7 +182,7 @@ def _forward(xp, log_probs, labels, input_lengths, label_lengths, blank, collect
 
     # Time-major emissions lp_t(l'_s): (T, B, S); frames past input_lengths keep α: (T, B, 1).
     emission_index = xp.expand_dims(extended, axis=1) + xp.zeros_like(log_probs[:, :, :1], dtype=extended.dtype)
-    sequences = (xp.permute_dims(_take_last(xp, log_probs, emission_index), (1, 0, 2)),)
+    sequences: tuple[Any, ...] = (xp.permute_dims(_take_last(xp, log_probs, emission_index), (1, 0, 2)),)
     frames = _size(xp, log_probs, 1)
     if input_lengths is not None:
         frame = xp.arange(frames, dtype=xp.int32, **device)

@@ -312,6 +312,7 @@ class Preset:
                 ),
             )
             if function is not None:
+                assert self.function_variant is not None  # a function is taken only where there is a variant
                 spec = lookup(self.function_variant.loss)
                 inputs = self.function_variant.inputs(xp, function, inputs, options)
                 options = spec.validate({o.name: options[o.name] for o in spec.options if o.name in options})

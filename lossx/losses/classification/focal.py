@@ -158,6 +158,7 @@ def sparse_categorical_focal_cross_entropy(
         value = weight * value
     if not is_off(label_smoothing):
         if from_logits:
+            assert log_p is not None  # found above wherever label smoothing is on
             every = -log_p
             if not is_off(gamma):
                 every = every * _modulating_from_log(xp, log_p, gamma)
